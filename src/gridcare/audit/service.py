@@ -1,0 +1,184 @@
+"""Audit use cases: append an entry in the caller's transaction, seal checkpoints, verify."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gridcare.audit.chain import (
+    GENESIS,
+    BrokenLink,
+    EntryContent,
+    StoredCheckpoint,
+    StoredEntry,
+    canonical_json,
+    checkpoint_hash,
+    entry_hash,
+    verify_checkpoints,
+    verify_stream,
+)
+from gridcare.audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
+from gridcare.core.principal import Principal
+
+
+def _lock_head(session: Session, stream: str) -> AuditStreamHead:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(AuditStreamHead).values(stream=stream, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["stream"])
+    )
+    # Row lock on PostgreSQL: appends to one stream queue up, other streams do not wait.
+    head = session.scalars(
+        select(AuditStreamHead).where(AuditStreamHead.stream == stream).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return head
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    before: Any = None,
+    after: Any = None,
+    org_path: str = "/",
+) -> AuditEntry:
+    """Append one entry to the stream ``entity:entity_id`` in the caller's transaction."""
+    stream = f"{entity}:{entity_id}"
+    head = _lock_head(session, stream)
+    content = EntryContent(
+        stream=stream,
+        seq=head.seq + 1,
+        at=at,
+        actor=actor.login,
+        origin=actor.origin,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=canonical_json(before),
+        after=canonical_json(after),
+    )
+    digest = entry_hash(content, head.hash)
+    entry = AuditEntry(
+        stream=stream,
+        seq=content.seq,
+        at=at,
+        actor_id=actor.user_id,
+        actor=content.actor,
+        origin=content.origin,
+        action=action,
+        entity=entity,
+        entity_id=content.entity_id,
+        org_path=org_path,
+        before=content.before,
+        after=content.after,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(entry)
+    head.seq = content.seq
+    head.hash = digest
+    return entry
+
+
+def seal_checkpoint(session: Session, *, at: datetime) -> AuditCheckpoint | None:
+    """Seal every stream head; None when nothing changed since the last checkpoint."""
+    heads = {row.stream: [row.seq, row.hash] for row in session.scalars(select(AuditStreamHead).where(AuditStreamHead.seq > 0))}
+    heads_json = canonical_json(heads)
+    last = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
+    if last is not None and last.heads == heads_json:
+        return None
+    prev = last.hash if last else GENESIS
+    cp = AuditCheckpoint(at=at, heads=heads_json, prev_hash=prev, hash=checkpoint_hash(heads_json, at, prev))
+    session.add(cp)
+    return cp
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    streams: int
+    entries: int
+    checkpoints: int
+    broken: BrokenLink | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def _stored(row: AuditEntry) -> StoredEntry:
+    return StoredEntry(
+        content=EntryContent(
+            stream=row.stream,
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            origin=row.origin,
+            action=row.action,
+            entity=row.entity,
+            entity_id=row.entity_id,
+            before=row.before,
+            after=row.after,
+        ),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def _by_stream(session: Session) -> Iterator[tuple[str, list[StoredEntry]]]:
+    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.stream, AuditEntry.seq).execution_options(yield_per=2000))
+    current: str | None = None
+    bucket: list[StoredEntry] = []
+    for row in rows:
+        if row.stream != current:
+            if current is not None:
+                yield current, bucket
+            current, bucket = row.stream, []
+        bucket.append(_stored(row))
+    if current is not None:
+        yield current, bucket
+
+
+def verify(session: Session, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
+    """Walk every stream and checkpoint; stop at the first broken link."""
+    heads = {h.stream: (h.seq, h.hash) for h in session.scalars(select(AuditStreamHead)) if h.seq > 0}
+    checkpoints = [
+        StoredCheckpoint(id=c.id, at=c.at, heads_json=c.heads, prev_hash=c.prev_hash, hash=c.hash)
+        for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
+    ]
+    sealed: set[tuple[str, int]] = set()
+    for cp in checkpoints:
+        sealed.update((stream, seq) for stream, (seq, _h) in json.loads(cp.heads_json).items())
+    sealed_hashes: dict[tuple[str, int], str] = {}
+    streams = entries = 0
+    seen: set[str] = set()
+    for stream, bucket in _by_stream(session):
+        streams += 1
+        entries += len(bucket)
+        seen.add(stream)
+        broken = verify_stream(stream, bucket, heads.get(stream))
+        if broken:
+            return VerifyReport(streams, entries, len(checkpoints), broken)
+        for e in bucket:
+            if (stream, e.content.seq) in sealed:
+                sealed_hashes[(stream, e.content.seq)] = e.hash
+        if progress:
+            progress(len(bucket))
+    for stream in sorted(set(heads) - seen):
+        return VerifyReport(streams, entries, len(checkpoints), BrokenLink(f"stream {stream}", "head exists but every entry is gone (deleted?)"))
+    broken = verify_checkpoints(checkpoints, sealed_hashes)
+    return VerifyReport(streams, entries, len(checkpoints), broken)
+
+
+def count_entries(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0

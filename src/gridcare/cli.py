@@ -1,0 +1,242 @@
+"""The ``gridcare`` command. Errors end in one line naming the field or setting; exit 1 for
+bad input, 2 for bad configuration."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gridcare.config import ConfigError, Settings, get_settings
+from gridcare.core.errors import DomainError
+
+app = typer.Typer(
+    help="gridcare: grid-based customer service for utilities. Every demand lands with a named rep and is answered.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Bearer tokens for machines and scripts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"gridcare: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        fail(f"configuration error: {exc}", 2)
+        raise  # unreachable; keeps type checkers content
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    try:
+        yield
+    except DomainError as exc:
+        fail(f"error: {exc.detail}")
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar with one task per stage; stages report (name, done, total)."""
+    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+def _database(s: Settings):  # noqa: ANN202
+    from gridcare.db import Database
+
+    return Database(s.sqlalchemy_url)
+
+
+def _upgrade(s: Settings) -> None:
+    from gridcare.migrations_runner import upgrade
+
+    try:
+        upgrade(s.sqlalchemy_url)
+    except Exception as exc:  # noqa: BLE001 - say which database failed, in one line
+        fail(f"database {s.sqlalchemy_url.split('@')[-1]}: migration failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the latest version (safe to run again)."""
+    s = settings()
+    _upgrade(s)
+    out.print("database is at the latest schema")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default GRIDCARE_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default GRIDCARE_PORT or 8000).")] = None,
+    workers: Annotated[int, typer.Option(help="Web processes. More than one needs PostgreSQL and Redis (scaled mode).")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Run database migrations before starting.")] = True,
+) -> None:
+    """Start the web application. In embedded mode (the default) the background worker runs inside it."""
+    import uvicorn
+
+    s = settings()
+    if workers > 1 and (s.is_sqlite or not s.redis_url):
+        fail("--workers: more than one web process needs GRIDCARE_DATABASE_URL (PostgreSQL) and GRIDCARE_REDIS_URL", 2)
+    if migrate:
+        _upgrade(s)
+    logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bind_host, bind_port = host or s.host, port or s.port
+    out.print(f"gridcare listening on http://{bind_host}:{bind_port} ({'embedded' if s.is_sqlite else 'scaled'} mode)")
+    uvicorn.run("gridcare.main:create_app", factory=True, host=bind_host, port=bind_port, workers=workers, log_level=s.log_level.lower(), proxy_headers=True)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver notifications and run timers (deadline sweeps, checkpoints) alone; run several for scaled mode."""
+    from gridcare.core.clock import system_clock
+    from gridcare.main import load_plugins
+    from gridcare.pubsub import make_broadcaster
+    from gridcare.worker import Worker, WorkerContext
+
+    s = settings()
+    logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    load_plugins(s)
+    w = Worker(WorkerContext(db=_database(s), broadcaster=make_broadcaster(s.redis_url), settings=s, clock=system_clock))
+    signal.signal(signal.SIGTERM, lambda *_: w.stop())
+    signal.signal(signal.SIGINT, lambda *_: w.stop())
+    out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
+    w.run_forever()
+
+
+@app.command()
+def demo(seed: Annotated[int, typer.Option(help="Seed of the synthetic city; the same seed builds the same data.")] = 7) -> None:
+    """Load demo data (organisation, users for every role, …) into an empty database and print the demo logins."""
+    from gridcare.core.clock import system_clock
+    from gridcare.demo.loader import load_demo
+
+    s = settings()
+    _upgrade(s)
+    with reported_errors(), progress_bar() as report:
+        summary = load_demo(_database(s), clock=system_clock, seed=seed, progress=report)
+    if not summary.created:
+        out.print("the database already has data; demo not loaded again")
+    out.print(f"Demo login: admin / {summary.password}  (also: {', '.join(login for login, _ in summary.users[1:])}; same password)")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Re-compute every hash of the audit trail; report the first broken link and exit 1 if any entry was changed or deleted."""
+    from gridcare.audit import service as audit
+
+    s = settings()
+    db = _database(s)
+    with db.read() as session:
+        total = audit.count_entries(session)
+        with progress_bar() as report:
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                report("verifying entries", done, total)
+
+            result = audit.verify(session, progress=step)
+    if result.broken is not None:
+        fail(f"audit trail broken at {result.broken}")
+    out.print(f"audit trail intact: {result.entries} entries in {result.streams} streams, {result.checkpoints} checkpoints")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Seal the current head of every audit stream now (the worker does this every 10 minutes)."""
+    from gridcare.audit import service as audit
+    from gridcare.core.clock import system_clock
+
+    db = _database(settings())
+    with db.write() as session:
+        cp = audit.seal_checkpoint(session, at=system_clock.now())
+    out.print("checkpoint sealed" if cp else "nothing changed since the last checkpoint")
+
+
+@users_app.command("create")
+def users_create(
+    login: str,
+    role: Annotated[str, typer.Option(help="admin, supervisor, agent, expert, rep, department, contractor or viewer.")],
+    org: Annotated[str, typer.Option(help="Code of the organisation unit the user belongs to.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    phone: Annotated[str, typer.Option(help="Phone number.")] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Initial password.")] = "",
+) -> None:
+    """Create a user account."""
+    from sqlalchemy import select
+
+    from gridcare.auth import service as auth
+    from gridcare.auth.models import OrgUnit
+    from gridcare.core.clock import system_clock
+    from gridcare.core.principal import system_principal
+
+    db = _database(settings())
+    with reported_errors(), db.write() as session:
+        unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == org))
+        if unit_id is None:
+            fail(f"error: --org: no organisation unit with code {org!r}")
+        user = auth.create_user(
+            session, actor=system_principal("cli"), now=system_clock.now(), login=login, display_name=name or login, role=role, org_unit_id=unit_id, password=password, phone=phone
+        )
+        out.print(f"created user {user.login} ({user.role})")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    user: Annotated[str, typer.Argument(help="Login of the user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'PBX bridge'.")] = "cli",
+) -> None:
+    """Create a bearer token for USER and print it (it is shown once; only its hash is kept)."""
+    from gridcare.auth import service as auth
+    from gridcare.core.clock import system_clock
+    from gridcare.core.principal import system_principal
+
+    db = _database(settings())
+    with reported_errors(), db.write() as session:
+        found = auth.find_user_by_login(session, login=user)
+        if found is None:
+            fail(f"error: USER: no user with login {user!r}")
+        _token, plain = auth.create_token(session, actor=system_principal("cli"), now=system_clock.now(), user_id=found.id, name=name)
+    print(plain)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"gridcare: configuration error: {exc}", markup=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Settings from ``GRIDCARE_*`` environment variables.
+
+A bad value stops start-up with one line naming the variable (see ``load_settings``):
+an operator reading a systemd journal should not have to parse a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDCARE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, uploads and the secret key live.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset means SQLite in data_dir.")
+    redis_url: str | None = Field(default=None, description="Redis for pub/sub between web processes.")
+    secret_key: str | None = Field(default=None, description="Signs session cookies; generated into data_dir when unset.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Embedded mode runs the outbox worker as a thread inside `serve`; scaled mode sets this off
+    # and runs `gridcare worker` processes instead.
+    embedded_worker: bool = True
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    display_timezone: str = "Asia/Shanghai"
+    secure_cookies: bool = False
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    session_hours: int = Field(default=12, ge=1)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_lease_seconds: int = Field(default=60, ge=5)
+    audit_checkpoint_minutes: int = Field(default=10, ge=1)
+    # Import paths of modules to load at start-up; they may register outbox handlers or jobs.
+    plugins: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gridcare.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def ensure_secret_key(self) -> str:
+        """The configured key, or one kept in data_dir so sessions survive a restart."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = "GRIDCARE_" + str(first["loc"][0]).upper() if first["loc"] else "GRIDCARE_*"
+    reason = first["msg"].removeprefix("Value error, ")
+    value = first.get("input")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float) and not any(s in name for s in ("KEY", "URL")) else ""
+    return f"{name}: {reason}{shown}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

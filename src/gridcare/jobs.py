@@ -1,0 +1,66 @@
+"""Periodic jobs (deadline sweeps, audit checkpoints …) shared by any number of workers.
+
+Each job has one row; a worker runs it only after moving ``next_run_at`` forward with a
+compare-and-set, so two workers never run the same round twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridcare.db import Base, Database, UTCDateTime
+
+
+class ScheduledJob(Base):
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_run_by: Mapped[str | None] = mapped_column(String(80))
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[Any], None]  # receives the worker's context
+
+
+JOBS: dict[str, Job] = {}
+
+
+def periodic(name: str, *, every: timedelta) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+        JOBS[name] = Job(name=name, every=every, run=fn)
+        return fn
+
+    return register
+
+
+def claim_due(db: Database, *, now: datetime, worker: str) -> list[Job]:
+    """The jobs this worker won for this round."""
+    won: list[Job] = []
+    with db.write() as session:
+        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        for job in JOBS.values():
+            session.execute(insert(ScheduledJob).values(name=job.name, next_run_at=now).on_conflict_do_nothing(index_elements=["name"]))
+        rows = {r.name: r.next_run_at for r in session.execute(select(ScheduledJob.name, ScheduledJob.next_run_at))}
+        for job in JOBS.values():
+            due_at = rows.get(job.name)
+            if due_at is None or due_at > now:
+                continue
+            result = session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.name == job.name, ScheduledJob.next_run_at == due_at)
+                .values(next_run_at=now + job.every, last_run_at=now, last_run_by=worker)
+            )
+            if result.rowcount == 1:
+                won.append(job)
+    return won

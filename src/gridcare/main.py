@@ -1,0 +1,129 @@
+"""The web application: ``create_app`` wires settings, database, clock and push together."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from gridcare import __version__
+from gridcare.config import Settings, get_settings
+from gridcare.core.clock import Clock, system_clock
+from gridcare.core.errors import DomainError, Unauthenticated
+from gridcare.core.http import install_problem_handlers
+from gridcare.db import Database
+from gridcare.pubsub import Broadcaster, make_broadcaster
+from gridcare.web.deps import AppState
+from gridcare.web.render import make_templates, render
+from gridcare.worker import Worker, WorkerContext
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+
+# Content Security Policy: no inline script; Alpine's standard build needs eval; map tiles
+# come from the tile server configured by the utility.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def load_plugins(settings: Settings) -> None:
+    """Import every domain that registers handlers and jobs, then the operator's plugins."""
+    for module in ("gridcare.audit.jobs",):
+        importlib.import_module(module)
+    for name in filter(None, (p.strip() for p in settings.plugins.split(","))):
+        importlib.import_module(name)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/open311/")) or "application/json" in request.headers.get("accept", "")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    broadcaster: Broadcaster | None = None,
+    run_worker: bool | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or Database(settings.sqlalchemy_url)
+    clock = clock or system_clock
+    broadcaster = broadcaster or make_broadcaster(settings.redis_url)
+    load_plugins(settings)
+    state = AppState(settings=settings, db=db, clock=clock, broadcaster=broadcaster, templates=make_templates())
+    embedded_worker = settings.embedded_worker if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await broadcaster.start()
+        worker = None
+        if embedded_worker:
+            worker = Worker(WorkerContext(db=db, broadcaster=broadcaster, settings=settings, clock=clock))
+            worker.start_thread()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            await broadcaster.stop()
+
+    app = FastAPI(
+        title="gridcare",
+        version=__version__,
+        summary="Grid-based customer service for utilities",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.gridcare = state
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.ensure_secret_key(),
+        session_cookie="gridcare_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    install_problem_handlers(app)
+    problem_handler = app.exception_handlers[DomainError]
+
+    async def page_or_problem(request: Request, exc: DomainError) -> Response:
+        if _is_api(request):
+            return await problem_handler(request, exc)
+        if isinstance(exc, Unauthenticated):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html", principal=None, status_code=exc.status, error=exc)
+
+    app.add_exception_handler(DomainError, page_or_problem)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    from gridcare.audit import api as audit_api
+    from gridcare.audit import views as audit_views
+    from gridcare.auth import api as auth_api
+    from gridcare.auth import views as auth_views
+    from gridcare.web import views as web_views
+
+    for router in (web_views.router, auth_views.router, auth_api.router, audit_api.router, audit_views.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,9 @@
+"""Every domain's models, imported so ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from gridcare import jobs, outbox  # noqa: F401
+from gridcare.audit import models as audit_models  # noqa: F401
+from gridcare.auth import models as auth_models  # noqa: F401
+from gridcare.db import Base
+from gridcare.grids import models as grid_models  # noqa: F401
+
+metadata = Base.metadata

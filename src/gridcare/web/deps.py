@@ -1,0 +1,119 @@
+"""Request plumbing shared by every router: the unit of work, who is asking, CSRF.
+
+Routers and pages only translate HTTP to service calls; these dependencies give them a
+session (one transaction, committed before the response is sent) and a Principal."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from gridcare.auth import service as auth
+from gridcare.config import Settings
+from gridcare.core.clock import Clock
+from gridcare.core.errors import Forbidden, Unauthenticated
+from gridcare.core.principal import Principal
+from gridcare.db import Database
+from gridcare.pubsub import Broadcaster
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class AppState:
+    """Everything a request may need, built once per process by ``create_app``."""
+
+    def __init__(self, *, settings: Settings, db: Database, clock: Clock, broadcaster: Broadcaster, templates: Any) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.broadcaster = broadcaster
+        self.templates = templates
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.gridcare
+
+
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """A write transaction for unsafe methods, a read one otherwise; committed before the
+    response leaves, so a 2xx always means the change is durable."""
+    db = app_state(request).db
+    ctx = db.read() if request.method in SAFE_METHODS else db.write()
+    with ctx as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
+State = Annotated[AppState, Depends(app_state)]
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def csrf_guard(request: Request) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token (form field or header).
+    Bearer-token clients are exempt: a browser never sends their token on its own."""
+    if request.method in SAFE_METHODS or _bearer(request) is not None:
+        return
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(str(expected), sent):
+        raise Forbidden("csrf_token: missing or wrong; reload the page and try again")
+
+
+def _origin(request: Request, via: str) -> str:
+    client = request.client.host if request.client else "?"
+    return f"{via} {client}"
+
+
+def optional_principal(request: Request, session: DbSession, state: State) -> Principal | None:
+    now = state.clock.now()
+    token = _bearer(request)
+    if token is not None:
+        user = auth.user_for_token(session, token=token, now=now)
+        if user is None:
+            raise Unauthenticated("authorization: the bearer token is unknown, expired or revoked")
+        return auth.principal_for(session, user=user, origin=_origin(request, "api"))
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    user = auth.find_user(session, user_id=int(uid))
+    if user is None or not user.is_active or user.session_version != request.session.get("sv"):
+        request.session.pop("uid", None)
+        return None
+    return auth.principal_for(session, user=user, origin=_origin(request, "web"))
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def require_principal(principal: MaybePrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated("authorization: sign in or send a bearer token")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+CsrfChecked = Depends(csrf_guard)

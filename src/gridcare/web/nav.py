@@ -1,0 +1,55 @@
+"""The navigation: one entry per capability. A domain marks its entry available when it
+ships its pages; until then the entry shows, greyed, so users see what is coming."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gridcare.core.i18n import N_
+from gridcare.core.principal import Role
+
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT, Role.REP, Role.DEPARTMENT, Role.VIEWER})
+MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+@dataclass
+class NavItem:
+    key: str
+    label: str  # English msgid; translated in the template
+    href: str
+    section: str
+    roles: frozenset[Role] = ALL_ROLES
+    available: bool = False
+
+
+NAV: list[NavItem] = [
+    NavItem("home", N_("Dashboard"), "/", N_("Service"), available=True),
+    NavItem("orders", N_("Work orders"), "/orders", N_("Service"), STAFF | {Role.CONTRACTOR}),
+    NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT})),
+    NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF),
+    NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF),
+    NavItem("customers", N_("Customers"), "/customers", N_("Service area"), STAFF),
+    NavItem("network", N_("Network"), "/network", N_("Service area"), STAFF),
+    NavItem("field", N_("Field work"), "/field", N_("Field"), STAFF | {Role.CONTRACTOR}),
+    NavItem("analytics", N_("Analytics"), "/analytics", N_("Management"), MANAGERS | {Role.VIEWER}),
+    NavItem("planning", N_("Grid planning"), "/planning", N_("Management"), MANAGERS),
+    NavItem("users", N_("Users"), "/admin/users", N_("Administration"), MANAGERS, available=True),
+    NavItem("audit", N_("Audit trail"), "/admin/audit", N_("Administration"), MANAGERS, available=True),
+]
+
+
+def mark_available(key: str) -> None:
+    for item in NAV:
+        if item.key == key:
+            item.available = True
+            return
+    raise KeyError(key)
+
+
+def sections_for(role: Role) -> list[tuple[str, list[NavItem]]]:
+    grouped: dict[str, list[NavItem]] = {}
+    for item in NAV:
+        if role in item.roles:
+            grouped.setdefault(item.section, []).append(item)
+    return list(grouped.items())

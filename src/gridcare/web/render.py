@@ -1,0 +1,72 @@
+"""Page rendering: Jinja2 with the user's language, the CSRF token and the navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from gridcare import __version__
+from gridcare.core import i18n
+from gridcare.core.clock import to_local
+from gridcare.core.principal import Principal
+from gridcare.web.deps import csrf_token
+from gridcare.web.nav import sections_for
+
+TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
+    templates.env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""
+    return templates
+
+
+def add_template_dir(templates: Jinja2Templates, directory: Path) -> None:
+    """Domains keep their own ``templates/`` folder; they are searched after the shared one."""
+    loader = templates.env.loader
+    searchpath = getattr(loader, "searchpath", None)
+    if searchpath is not None and str(directory) not in searchpath:
+        searchpath.append(str(directory))
+
+
+def locale_for(request: Request, principal: Principal | None) -> str:
+    if principal is not None and principal.user_id is not None:
+        return principal.locale
+    chosen = request.session.get("locale")
+    if chosen in i18n.SUPPORTED:
+        return chosen
+    return i18n.negotiate(request.headers.get("accept-language"))
+
+
+def translator(locale: str):  # noqa: ANN201 - returns the template's _()
+    translations = i18n.translations(locale)
+
+    def _(message: str, **values: Any) -> str:
+        text = translations.gettext(message)
+        return text % values if values else text
+
+    return _
+
+
+def render(request: Request, template: str, *, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    locale = locale_for(request, principal)
+    state = request.app.state.gridcare
+    context.update(
+        request=request,
+        principal=principal,
+        locale=locale,
+        html_lang="zh-CN" if locale == "zh_CN" else "en",
+        _=translator(locale),
+        csrf_token=csrf_token(request),
+        nav=sections_for(principal.role) if principal else [],
+        current_path=request.url.path,
+        version=__version__,
+        redis_mode=bool(state.settings.redis_url),
+        csrf_input=Markup(f'<input type="hidden" name="csrf_token" value="{csrf_token(request)}">'),
+    )
+    return state.templates.TemplateResponse(request, template, context, status_code=status_code)

@@ -1,0 +1,83 @@
+"""The shell: home page, language switch, health and readiness, and the push stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
+from sqlalchemy import text
+
+from gridcare.auth import service as auth
+from gridcare.core import i18n
+from gridcare.core.errors import InvalidInput
+from gridcare.migrations_runner import current_revision, head_revision
+from gridcare.pubsub import PushEvent
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, MaybePrincipal, State
+from gridcare.web.render import render
+
+router = APIRouter(include_in_schema=False)
+HEARTBEAT_SECONDS = 15.0
+
+
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def home(request: Request, principal: MaybePrincipal) -> HTMLResponse | RedirectResponse:
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "home.html", principal=principal)
+
+
+@router.post("/settings/locale", dependencies=[CsrfChecked])
+def switch_locale(request: Request, session: DbSession, state: State, principal: MaybePrincipal, locale: str = Form(...), next: str = Form("/")) -> RedirectResponse:
+    if locale not in i18n.SUPPORTED:
+        raise InvalidInput.field("locale", f"must be one of {', '.join(i18n.SUPPORTED)}")
+    request.session["locale"] = locale
+    if principal is not None and principal.user_id is not None:
+        auth.set_locale(session, actor=principal, now=state.clock.now(), locale=locale)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/healthz")
+def healthz() -> JSONResponse:
+    """Liveness: the process answers. A load balancer restarts it when this fails."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+def readyz(state: State) -> JSONResponse:
+    """Readiness: the database answers and is migrated; Redis answers when configured."""
+    checks: dict[str, str] = {}
+    try:
+        with state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = current_revision(state.db.engine), head_revision()
+        checks["database"] = "ok" if current == head else f"schema at {current}, expected {head}: run gridcare db upgrade"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    if state.settings.redis_url:
+        checks["redis"] = "ok" if state.broadcaster.healthy() else "unavailable (push degraded)"
+    ready = checks["database"] == "ok"
+    # Redis down degrades push but orders are still taken: report it without failing readiness.
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/events")
+async def events(request: Request, principal: CurrentPrincipal, state: State) -> StreamingResponse:
+    """Server-sent events for this user: their own channel, their role's and their org's."""
+    channels = [f"user:{principal.user_id}", f"role:{principal.role.value}", "all"]
+
+    async def stream() -> AsyncIterator[str]:
+        async with state.broadcaster.subscribe(channels) as queue:
+            yield "retry: 3000\n: connected\n\n"
+            while not await request.is_disconnected():
+                try:
+                    event: PushEvent = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ": heartbeat\n\n"
+                    continue
+                yield f"event: {event.event}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

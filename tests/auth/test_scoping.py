@@ -1,0 +1,63 @@
+import pytest
+
+from gridcare.auth import service as auth
+from gridcare.core.errors import Forbidden, NotFound
+from gridcare.core.principal import system_principal
+from gridcare.grids import service as grids
+from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
+
+
+@pytest.fixture
+def org(database, clock):
+    o = demo_org.load(database, clock)
+    with database.write() as session:
+        actor = system_principal("test")
+        grids.create_grid(session, actor=actor, now=clock.now(), code="WY-01", name="五一网格", org_unit_id=o.units["XC-E-FR-WY-T1"], rep_id=o.user_id("rep"))
+        grids.create_grid(session, actor=actor, now=clock.now(), code="WY-02", name="黄兴网格", org_unit_id=o.units["XC-E-FR-WY-T1"], backup_id=o.user_id("rep"))
+        grids.create_grid(session, actor=actor, now=clock.now(), code="LS-01", name="麓山网格", org_unit_id=o.units["XC-E-YL-LS-T1"])
+        grids.create_grid(session, actor=actor, now=clock.now(), code="TX-01", name="天心水务网格", org_unit_id=o.units["XC-W-TX-T1"], rep_id=o.user_id("w_rep"))
+    return o
+
+
+def visible_grids(db, principal):
+    with db.read() as session:
+        return [g.code for g in grids.list_grids(session, actor=principal)]
+
+
+def test_it_shows_reps_only_the_grids_they_answer_for(database, org):
+    assert visible_grids(database, org.principal("rep")) == ["WY-01", "WY-02"]
+    assert visible_grids(database, org.principal("w_rep")) == ["TX-01"]
+
+
+def test_it_shows_the_command_center_its_company_and_not_the_other_utility(database, org):
+    assert visible_grids(database, org.principal("supervisor")) == []  # the center's own subtree has no grids
+    assert visible_grids(database, org.principal("viewer")) == ["LS-01", "TX-01", "WY-01", "WY-02"]
+    with database.read() as session:
+        electric_supervisor_users = {u.login for u in auth.list_users(session, actor=org.principal("supervisor"))}
+        water_supervisor_users = {u.login for u in auth.list_users(session, actor=org.principal("w_supervisor"))}
+    assert "w_agent" not in electric_supervisor_users and "agent" in electric_supervisor_users
+    assert "agent" not in water_supervisor_users and "w_agent" in water_supervisor_users
+
+
+def test_it_shows_contractors_nothing_that_is_not_assigned_to_them(database, org):
+    with pytest.raises(Forbidden):
+        visible_grids(database, org.principal("contractor"))
+
+
+def test_it_refuses_writes_outside_the_role_or_the_subtree(database, clock, org):
+    with database.write() as session:
+        with pytest.raises(Forbidden):
+            auth.create_user(session, actor=org.principal("viewer"), now=clock.now(), login="x1", display_name="x", role="agent", org_unit_id=org.units["XC"], password="grid-care-9")
+        with pytest.raises(Forbidden):
+            auth.create_user(session, actor=org.principal("supervisor"), now=clock.now(), login="x2", display_name="x", role="admin", org_unit_id=org.units["XC-E-CC"], password="grid-care-9")
+        with pytest.raises(NotFound):
+            auth.get_user(session, actor=org.principal("supervisor"), user_id=org.user_id("w_agent"))
+
+
+def test_it_answers_foreign_records_over_the_api_as_not_found(settings, database, clock, org):
+    with client_for(settings, database, clock) as client:
+        sign_in(client, "supervisor", demo_org.PASSWORD)
+        assert client.get(f"/api/v1/users/{org.user_id('agent')}").status_code == 200
+        foreign = client.get(f"/api/v1/users/{org.user_id('w_agent')}")
+        assert foreign.status_code == 404 and foreign.json()["detail"].startswith("user_id:")

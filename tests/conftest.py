@@ -1,0 +1,127 @@
+"""Shared fixtures. Tests that touch the database run on SQLite and PostgreSQL alike.
+
+When ``GRIDCARE_TEST_REQUIRE`` names a service (CI sets "postgres,redis"), a test needing it
+fails if it is unreachable instead of being skipped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+os.environ.setdefault("GRIDCARE_PASSWORD_HASH_PROFILE", "cheapest")
+
+from gridcare.config import Settings, load_settings
+from gridcare.core.clock import SHANGHAI, FixedClock
+from gridcare.db import Database
+from gridcare.migrations_runner import upgrade
+from gridcare.models import metadata
+
+REQUIRED = {s.strip() for s in os.environ.get("GRIDCARE_TEST_REQUIRE", "").split(",") if s.strip()}
+PG_ADMIN_URL = os.environ.get("GRIDCARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("GRIDCARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def unavailable(service: str, why: str) -> None:
+    if service in REQUIRED:
+        pytest.fail(f"{service} is required (GRIDCARE_TEST_REQUIRE) but unavailable: {why}")
+    pytest.skip(f"{service} unavailable: {why}")
+
+
+def _worker_id(config: pytest.Config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test gets a copy, which is much faster than migrating."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """This xdist worker's own PostgreSQL database, migrated once."""
+    import psycopg
+
+    name = f"gridcare_test_{_worker_id(request.config)}"
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        unavailable("postgres", str(exc).splitlines()[0])
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    return url
+
+
+def _truncate_postgres(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "alembic_version")
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "gridcare.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        db = Database(f"sqlite:///{path}")
+        yield db
+        db.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    _truncate_postgres(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    path = tmp_path / "gridcare.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    _truncate_postgres(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: Database) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", database_url=database.url, secret_key="test-secret-key-0123456789", worker_poll_seconds=0.05)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable("redis", str(exc))
+    finally:
+        client.close()
+    return REDIS_URL

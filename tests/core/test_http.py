@@ -1,0 +1,83 @@
+import pytest
+
+from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
+
+
+@pytest.fixture
+def client(settings, database, clock):
+    demo_org.load(database, clock)
+    with client_for(settings, database, clock) as c:
+        yield c
+
+
+def test_it_answers_bad_input_with_problem_json_naming_the_field(client):
+    _, token = sign_in(client, "admin", demo_org.PASSWORD)
+    response = client.post("/api/v1/users", json={"login": "x", "display_name": "", "role": "pilot", "org_unit_id": "one", "password": "p"}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    fields = {e["field"] for e in body["errors"]}
+    assert {"login", "display_name", "role", "org_unit_id"} <= fields
+    assert body["type"].endswith("/invalid-input") and body["status"] == 422
+
+
+def test_it_names_the_field_when_a_service_rule_refuses(client):
+    _, token = sign_in(client, "admin", demo_org.PASSWORD)
+    response = client.post(
+        "/api/v1/users", json={"login": "newagent", "display_name": "新座席", "role": "agent", "org_unit_id": 1, "password": "aaaaaaaaaa"}, headers={"X-CSRF-Token": token}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "password", "reason": "is too repetitive"}]
+
+
+def test_it_leaves_nothing_half_written_when_a_form_is_refused(client, database):
+    from gridcare.auth import service as auth
+
+    _, token = sign_in(client, "admin", demo_org.PASSWORD)
+    with database.read() as session:
+        before = auth.count_users(session)
+    page = client.post("/admin/users", data={"login": "admin", "display_name": "重复", "role": "agent", "org_unit_id": "1", "password": "grid-care-9", "csrf_token": token})
+    assert page.status_code == 409 and "login: &#39;admin&#39; is taken" in page.text
+    with database.read() as session:
+        assert auth.count_users(session) == before
+
+
+def test_it_answers_unknown_api_paths_with_problem_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.json()["title"] == "Not found"
+
+
+def test_it_reports_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+
+
+def test_it_is_not_ready_when_the_schema_is_behind(settings, database, clock):
+    from sqlalchemy import text
+
+    from gridcare.migrations_runner import head_revision
+
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    try:
+        with client_for(settings, database, clock) as c:
+            ready = c.get("/readyz")
+    finally:
+        with database.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head_revision()})
+    assert ready.status_code == 503 and "gridcare db upgrade" in ready.json()["checks"]["database"]
+
+
+def test_it_sends_security_headers_and_a_strict_session_cookie(client):
+    response = client.get("/login")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_it_publishes_an_openapi_document(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/users" in spec["paths"] and "/api/v1/me" in spec["paths"]

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from gridcare.core.i18n import LOCALE_DIR, translations
+
+ROOT = Path(__file__).resolve().parents[2]
+METHODS = [("src/**.py", "python"), ("src/gridcare/**/templates/**.html", "jinja2")]
+
+
+def extracted() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _ctx in extract_from_dir(str(ROOT), METHODS, keywords={"_": None, "N_": None}):
+        if isinstance(message, str) and message:
+            found.add(message)
+    return found
+
+
+def test_it_translates_every_message_into_chinese():
+    with open(LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    missing = sorted(extracted() - translated)
+    assert missing == [], f"untranslated in zh_CN (run scripts/update-catalogs.sh): {missing}"
+
+
+def test_it_names_roles_in_both_languages():
+    assert translations("zh_CN").gettext("role.rep") == "台区经理/网格经理"
+    assert translations("en").gettext("role.rep") == "Grid rep"

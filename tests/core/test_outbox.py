@@ -1,0 +1,137 @@
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from gridcare import outbox
+from gridcare.config import load_settings
+from gridcare.outbox import DEAD, DELIVERED, PENDING, DeliveryError, OutboxRow
+from gridcare.pubsub import Broadcaster
+from gridcare.worker import Worker, WorkerContext
+
+DELIVERED_LOG: list[tuple[str, int]] = []
+LOCK = threading.Lock()
+FAILURES: dict[int, int] = {}
+
+
+@outbox.handler("test.record")
+def _record(message, ctx):
+    with LOCK:
+        if FAILURES.get(message.payload["n"], 0) > 0:
+            FAILURES[message.payload["n"]] -= 1
+            raise DeliveryError("gateway down")
+        DELIVERED_LOG.append((message.key or "", message.payload["n"]))
+
+
+@outbox.handler("test.reject")
+def _reject(message, ctx):
+    raise DeliveryError("recipient does not exist", permanent=True)
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    DELIVERED_LOG.clear()
+    FAILURES.clear()
+
+
+def make_worker(db, clock, name, **overrides):
+    s = load_settings(outbox_lease_seconds=30, outbox_max_attempts=3, **overrides)
+    return Worker(WorkerContext(db=db, broadcaster=Broadcaster(), settings=s, clock=clock), name=name)
+
+
+def statuses(db):
+    with db.read() as session:
+        return dict(session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())
+
+
+def test_it_writes_nothing_when_the_transaction_rolls_back(database, clock):
+    with pytest.raises(RuntimeError):
+        with database.write() as session:
+            outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
+            raise RuntimeError("the state change failed")
+    assert statuses(database) == {}
+
+
+def test_it_delivers_after_a_crash_between_commit_and_delivery(database, clock):
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
+    # The first worker claims the row and dies before delivering (nothing marks it done).
+    claimed = outbox.claim(database, worker="crashed", now=clock.now(), lease=timedelta(seconds=30), limit=10)
+    assert [m.payload for m in claimed] == [{"n": 1}]
+    survivor = make_worker(database, clock, "survivor")
+    assert survivor.drain() == 0  # the lease still holds
+    clock.advance(timedelta(seconds=31))
+    assert survivor.drain() == 1
+    assert DELIVERED_LOG == [("", 1)]
+    assert statuses(database) == {DELIVERED: 1}
+
+
+def test_it_retries_with_backoff_then_dead_letters(database, clock):
+    FAILURES[7] = 99
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 7}, now=clock.now())
+        outbox.enqueue(session, topic="test.reject", payload={"n": 8}, now=clock.now())
+    worker = make_worker(database, clock, "w")
+    worker.run_once()
+    assert statuses(database) == {PENDING: 1, DEAD: 1}
+    worker.run_once()  # backoff: not due yet
+    with database.read() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.topic == "test.record")).one()
+        assert row.attempts == 1 and row.last_error == "DeliveryError: gateway down"
+        assert row.available_at == clock.now() + outbox.backoff(1)
+    for _ in range(3):
+        clock.advance(timedelta(hours=1))
+        worker.run_once()
+    assert statuses(database) == {DEAD: 2}
+    assert DELIVERED_LOG == []
+
+
+def test_it_keeps_order_per_recipient_while_an_earlier_message_waits(database, clock):
+    FAILURES[1] = 1
+    with database.write() as session:
+        for n in (1, 2, 3):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now(), key="13800000000")
+        outbox.enqueue(session, topic="test.record", payload={"n": 4}, now=clock.now(), key="other")
+    worker = make_worker(database, clock, "w")
+    worker.drain()
+    assert DELIVERED_LOG == [("other", 4)]  # 2 and 3 wait behind the failed 1
+    clock.advance(timedelta(minutes=5))
+    worker.drain()
+    assert DELIVERED_LOG == [("other", 4), ("13800000000", 1), ("13800000000", 2), ("13800000000", 3)]
+
+
+def test_it_never_lets_two_workers_deliver_the_same_row_on_postgresql(postgres_database, clock):
+    db = postgres_database
+    with db.write() as session:
+        for n in range(400):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now())
+    workers = [make_worker(db, clock, f"w{i}", outbox_batch_size=7) for i in range(4)]
+    threads = [threading.Thread(target=w.drain, kwargs={"max_rounds": 1000}) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = [n for _key, n in DELIVERED_LOG]
+    assert len(numbers) == 400
+    assert sorted(numbers) == list(range(400))
+    assert statuses(db) == {DELIVERED: 400}
+
+
+def test_it_pushes_outbox_events_to_subscribers(database, clock):
+    import asyncio
+
+    from gridcare.pubsub import PushEvent
+
+    broadcaster = Broadcaster()
+    worker = Worker(WorkerContext(db=database, broadcaster=broadcaster, settings=load_settings(), clock=clock), name="w")
+
+    async def scenario() -> PushEvent:
+        async with broadcaster.subscribe(["user:5"]) as queue:
+            with database.write() as session:
+                outbox.enqueue(session, topic="push", payload={"channel": "user:5", "event": "notice", "data": {"text": "新工单"}}, now=clock.now())
+            await asyncio.to_thread(worker.drain)
+            return await asyncio.wait_for(queue.get(), 2)
+
+    event = asyncio.run(scenario())
+    assert event == PushEvent("user:5", "notice", {"text": "新工单"})

@@ -1,0 +1,47 @@
+import asyncio
+
+import pytest
+
+from gridcare.outbox import DeliveryError
+from gridcare.pubsub import Broadcaster, PushEvent, RedisBroadcaster
+
+
+def test_it_fans_out_in_process_only_to_subscribed_channels():
+    hub = Broadcaster()
+
+    async def scenario():
+        async with hub.subscribe(["user:1"]) as mine, hub.subscribe(["user:2"]) as theirs:
+            hub.publish(PushEvent("user:1", "notice", {"n": 1}))
+            got = await asyncio.wait_for(mine.get(), 1)
+            assert theirs.empty()
+            return got
+
+    assert asyncio.run(scenario()).data == {"n": 1}
+    assert hub.hub.subscriber_count() == 0
+
+
+def test_it_reaches_a_subscriber_of_another_process_through_redis(redis_url):
+    publisher, receiver = RedisBroadcaster(redis_url), RedisBroadcaster(redis_url)
+
+    async def scenario():
+        await receiver.start()
+        try:
+            async with receiver.subscribe(["user:9"]) as queue:
+                for _ in range(50):
+                    if receiver.healthy():
+                        break
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.1)
+                publisher.publish(PushEvent("user:9", "notice", {"text": "停电通知"}))
+                return await asyncio.wait_for(queue.get(), 3)
+        finally:
+            await receiver.stop()
+
+    event = asyncio.run(scenario())
+    assert event == PushEvent("user:9", "notice", {"text": "停电通知"})
+
+
+def test_it_fails_a_publish_cleanly_when_redis_is_down_so_the_outbox_retries():
+    down = RedisBroadcaster("redis://127.0.0.1:1/0")
+    with pytest.raises(DeliveryError, match="redis publish failed"):
+        down.publish(PushEvent("user:1", "notice", {}))
