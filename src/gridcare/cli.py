@@ -231,6 +231,8 @@ def tokens_create(
 
 
 def main() -> None:
+    import gridcare.cli_area  # noqa: F401 - registers import/export/grids/assign
+
     try:
         app()
     except ConfigError as exc:
@@ -239,4 +241,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run through the imported module, so that commands registered on it by other modules exist.
+    from gridcare.cli import main as _main
+
+    _main()

@@ -35,6 +35,33 @@ CSP = (
 )
 
 
+class SecurityHeaders:
+    """Plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task and a copy per request."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"content-security-policy", CSP.encode()),
+    ]
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:  # noqa: ANN001
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in self.HEADERS if h[0] not in present]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def load_plugins(settings: Settings) -> None:
     """Import every domain that registers handlers and jobs, then the operator's plugins."""
     for module in ("gridcare.audit.jobs",):
@@ -96,14 +123,7 @@ def create_app(
         https_only=settings.secure_cookies,
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     install_problem_handlers(app)
     problem_handler = app.exception_handlers[DomainError]
@@ -122,8 +142,24 @@ def create_app(
     from gridcare.audit import views as audit_views
     from gridcare.auth import api as auth_api
     from gridcare.auth import views as auth_views
+    from gridcare.customers import api as customers_api
+    from gridcare.customers import views as customers_views
+    from gridcare.grids import api as grids_api
+    from gridcare.grids import views as grids_views
+    from gridcare.network import api as network_api
     from gridcare.web import views as web_views
 
-    for router in (web_views.router, auth_views.router, auth_api.router, audit_api.router, audit_views.router):
+    for router in (
+        web_views.router,
+        auth_views.router,
+        auth_api.router,
+        audit_api.router,
+        audit_views.router,
+        grids_api.router,
+        grids_views.router,
+        customers_api.router,
+        customers_views.router,
+        network_api.router,
+    ):
         app.include_router(router)
     return app

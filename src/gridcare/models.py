@@ -3,7 +3,9 @@
 from gridcare import jobs, outbox  # noqa: F401
 from gridcare.audit import models as audit_models  # noqa: F401
 from gridcare.auth import models as auth_models  # noqa: F401
+from gridcare.customers import models as customer_models  # noqa: F401
 from gridcare.db import Base
 from gridcare.grids import models as grid_models  # noqa: F401
+from gridcare.network import models as network_models  # noqa: F401
 
 metadata = Base.metadata

@@ -9,6 +9,7 @@ from gridcare.config import load_settings
 from gridcare.outbox import DEAD, DELIVERED, PENDING, DeliveryError, OutboxRow
 from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
+from tests.support import aio
 
 DELIVERED_LOG: list[tuple[str, int]] = []
 LOCK = threading.Lock()
@@ -133,5 +134,5 @@ def test_it_pushes_outbox_events_to_subscribers(database, clock):
             await asyncio.to_thread(worker.drain)
             return await asyncio.wait_for(queue.get(), 2)
 
-    event = asyncio.run(scenario())
+    event = aio.run(scenario())
     assert event == PushEvent("user:5", "notice", {"text": "新工单"})

@@ -4,6 +4,7 @@ import pytest
 
 from gridcare.outbox import DeliveryError
 from gridcare.pubsub import Broadcaster, PushEvent, RedisBroadcaster
+from tests.support import aio
 
 
 def test_it_fans_out_in_process_only_to_subscribed_channels():
@@ -16,7 +17,7 @@ def test_it_fans_out_in_process_only_to_subscribed_channels():
             assert theirs.empty()
             return got
 
-    assert asyncio.run(scenario()).data == {"n": 1}
+    assert aio.run(scenario()).data == {"n": 1}
     assert hub.hub.subscriber_count() == 0
 
 
@@ -37,7 +38,7 @@ def test_it_reaches_a_subscriber_of_another_process_through_redis(redis_url):
         finally:
             await receiver.stop()
 
-    event = asyncio.run(scenario())
+    event = aio.run(scenario())
     assert event == PushEvent("user:9", "notice", {"text": "停电通知"})
 
 

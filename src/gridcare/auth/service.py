@@ -154,7 +154,10 @@ def create_user(
     email: str | None = None,
     extension: str | None = None,
     locale: str = "zh_CN",
+    password_hash: str | None = None,
 ) -> User:
+    """``password_hash`` lets bulk onboarding (the demo, an HR import) hash a shared initial
+    password once instead of once per user; the password is still checked against the policy."""
     require(actor, Action.USERS_MANAGE)
     login = login.strip().lower()
     problems = []
@@ -189,7 +192,7 @@ def create_user(
         email=email or None,
         extension=extension or None,
         locale=locale,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         is_active=True,
         failed_logins=0,
         session_version=1,

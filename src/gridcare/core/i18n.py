@@ -69,5 +69,30 @@ ROLE_LABELS = [
 ]
 
 
+# Codes shown through a prefix, e.g. _("tag." ~ tag); listed so extraction finds them.
+CODE_LABELS = [
+    N_("utility.electric"),
+    N_("utility.water"),
+    N_("utility.gas"),
+    N_("area.urban"),
+    N_("area.rural"),
+    N_("area.remote"),
+    N_("tag.major"),
+    N_("tag.protected"),
+    N_("tag.sensitive"),
+    N_("tag.supervised"),
+    N_("asset.substation"),
+    N_("asset.feeder"),
+    N_("asset.switch"),
+    N_("asset.fuse"),
+    N_("asset.transformer"),
+    N_("asset.source"),
+    N_("asset.junction"),
+    N_("asset.valve"),
+    N_("asset.hydrant"),
+    N_("asset.service"),
+]
+
+
 def gettext(locale: str, message: str) -> str:
     return translations(locale).gettext(message)

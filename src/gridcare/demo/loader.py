@@ -26,15 +26,21 @@ def has_demo(db: Database) -> bool:
         return auth.count_users(session) > 0
 
 
-def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress | None = None) -> DemoSummary:
+def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress | None = None, customers: int = 50_000, grids: int = 60) -> DemoSummary:
     """Load the demo into an empty database; a database that already has users is left alone."""
     users = [(u.login, u.role) for u in USERS]
     if has_demo(db):
         return DemoSummary(created=False, users=users, password=DEMO_PASSWORD)
     actor = system_principal("demo")
     report = progress or (lambda stage, done, total: None)
-    report("organisation", 0, 1)
+    from gridcare.demo.city import build_city
+    from gridcare.demo.service_area import load_city
+
+    city = build_city(seed=seed, customers=customers, grids=grids, progress=report)
+    # One transaction: an interrupted demo leaves an empty database, and running it again works.
     with db.write() as session:
-        load_org(session, actor=actor, now=clock.now())
-    report("organisation", 1, 1)
+        report("organisation", 0, 1)
+        units = load_org(session, actor=actor, now=clock.now())
+        report("organisation", 1, 1)
+        load_city(session, actor=actor, now=clock.now(), city=city, units=units, progress=report)
     return DemoSummary(created=True, users=users, password=DEMO_PASSWORD)

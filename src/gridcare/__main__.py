@@ -1,0 +1,3 @@
+from gridcare.cli import main
+
+main()

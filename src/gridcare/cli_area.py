@@ -1,0 +1,174 @@
+"""CLI for the service area: import and export grids, customers and networks; coverage
+check; bulk re-assignment. Registered on the main ``gridcare`` app by ``cli.py``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+
+import_app = typer.Typer(help="Import grids, customers or network assets from files.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data to files.", no_args_is_help=True)
+grids_app = typer.Typer(help="Grids: coverage check.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(grids_app, name="grids")
+
+
+def _db():  # noqa: ANN202
+    from gridcare.db import Database
+
+    return Database(settings().sqlalchemy_url)
+
+
+def _unit_id(session, code: str) -> int:  # noqa: ANN001
+    from gridcare.auth.models import OrgUnit
+
+    unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+    if unit_id is None:
+        fail(f"error: --org: no organisation unit with code {code!r}")
+    return unit_id
+
+
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        fail(f"error: FILE: {path} does not exist")
+    return path.read_bytes()
+
+
+@import_app.command("grids")
+def import_grids(
+    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection; each feature has code, name and optionally rep (a login).")],
+    org: Annotated[str, typer.Option(help="Code of the organisation unit the grids belong to.")],
+    gcj02: Annotated[bool, typer.Option("--gcj02", help="Coordinates are GCJ-02 (Chinese web maps), not WGS84.")] = False,
+    repair: Annotated[bool, typer.Option(help="Repair invalid geometry instead of rejecting it.")] = False,
+) -> None:
+    """Create or update grids; changed grids get a new version and records are re-assigned."""
+    from gridcare.core.clock import system_clock
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import service
+    from gridcare.grids.geometry import GeometryImportError, parse_grid_features
+
+    try:
+        document = json.loads(_read(file).decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"error: FILE: not a JSON document: {exc}")
+    try:
+        shapes = parse_grid_features(document, crs="GCJ02" if gcj02 else "WGS84", repair=repair)
+    except GeometryImportError as exc:
+        for p in exc.problems:
+            out.print(f"feature {p.feature_index}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
+        fail(f"error: {len(exc.problems)} problems; nothing imported")
+    with reported_errors(), _db().write() as session:
+        summary = service.import_grids(session, actor=system_principal("cli"), now=system_clock.now(), shapes=shapes, org_unit_id=_unit_id(session, org))
+    out.print(f"grids: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; {summary.reassigned} records re-assigned")
+
+
+@import_app.command("customers")
+def import_customers(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX: account, name, phones, address, lon, lat, utility, supply_point, tags, meters, notes.")],
+    org: Annotated[str, typer.Option(help="Code of the organisation unit (company) the customers belong to.")],
+    skip_bad_rows: Annotated[bool, typer.Option(help="Import the good rows even when some rows are bad.")] = False,
+    gcj02: Annotated[bool, typer.Option("--gcj02", help="Coordinates are GCJ-02.")] = False,
+    encoding: Annotated[str | None, typer.Option(help="Force the text encoding (default: UTF-8, else GBK).")] = None,
+) -> None:
+    """Import customers, updating existing ones by account number; bad rows are listed with line, field and reason."""
+    from gridcare.auth.models import OrgUnit
+    from gridcare.core.clock import system_clock
+    from gridcare.core.principal import system_principal
+    from gridcare.customers import service
+    from gridcare.customers.importing import parse_customers, problems_to_text
+
+    parsed = parse_customers(_read(file), filename=file.name, encoding=encoding, crs="GCJ02" if gcj02 else "WGS84")
+    if parsed.problems:
+        out.print(problems_to_text(parsed.problems), markup=False)
+        if not skip_bad_rows:
+            fail(f"error: {len(parsed.problems)} problems in {file.name}; nothing imported (fix them, or pass --skip-bad-rows)")
+    with reported_errors(), _db().write() as session, progress_bar() as report:
+        path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == _unit_id(session, org)))
+        result = service.import_customers(session, actor=system_principal("cli"), now=system_clock.now(), parsed=parsed, org_path=path, skip_bad_rows=skip_bad_rows, progress=report)
+    out.print(f"customers: {result.created} created, {result.updated} updated, {result.skipped_rows} bad rows skipped")
+
+
+@import_app.command("assets")
+def import_assets(
+    file: Annotated[Path, typer.Argument(help="Electric assets as CSV or GeoJSON points (code, kind, parent, name, lon, lat), or a water network GeoJSON (nodes, pipes, DMAs).")],
+    utility: Annotated[str, typer.Option(help="electric or water.")] = "electric",
+) -> None:
+    """Replace a utility's network with the one in FILE (validated first; nothing changes on error)."""
+    from gridcare.core.clock import system_clock
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import service as grids
+    from gridcare.network import importing, service
+
+    data = _read(file)
+    if utility == "electric":
+        records, problems = importing.parse_electric_assets(data, filename=file.name)
+    elif utility == "water":
+        nodes, pipes, dmas, problems = importing.parse_water_network(data)
+    else:
+        fail("error: --utility: must be electric or water")
+    if problems:
+        for p in problems:
+            out.print(f"{'line' if file.suffix.lower() == '.csv' else 'feature'} {p.line_or_feature}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
+        fail(f"error: {len(problems)} problems; nothing imported")
+    now = system_clock.now()
+    with reported_errors(), _db().write() as session, progress_bar() as report:
+        actor = system_principal("cli")
+        if utility == "electric":
+            result = service.import_electric(session, actor=actor, now=now, records=records)
+        else:
+            result = service.import_water(session, actor=actor, now=now, nodes=nodes, pipes=pipes, dmas=dmas)
+        moved = grids.reassign_all(session, now=now, reason=f"{utility} network import", progress=report)
+    out.print(f"{utility} network: {result.assets} assets, {result.pipes} pipes, {result.dmas} DMAs; {moved} records re-assigned")
+
+
+@export_app.command("grids")
+def export_grids(
+    file: Annotated[Path, typer.Argument(help="Where to write the GeoJSON FeatureCollection.")],
+    utility: Annotated[str | None, typer.Option(help="Only this utility's grids.")] = None,
+) -> None:
+    """Write the grids in force as RFC 7946 GeoJSON (WGS84) with code, name, rep and measures."""
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import queries
+
+    with _db().read() as session:
+        document = queries.grids_geojson(session, actor=system_principal("cli"), utility=utility)
+    file.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    out.print(f"wrote {len(document['features'])} grids to {file}")
+
+
+@grids_app.command("check")
+def grids_check(
+    utility: Annotated[str, typer.Option(help="electric or water: each utility's grids must tile the service area.")] = "electric",
+    overlap_tolerance: Annotated[float, typer.Option(help="Ignore overlaps smaller than this many m².")] = 1.0,
+    gap_tolerance: Annotated[float, typer.Option(help="Ignore gaps smaller than this many m².")] = 1.0,
+    geojson: Annotated[Path | None, typer.Option(help="Also write the findings as GeoJSON here.")] = None,
+) -> None:
+    """Report overlaps between grids and gaps in the service area, with areas and locations; exit 1 if any."""
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import service
+
+    with _db().read() as session:
+        report = service.coverage(session, actor=system_principal("cli"), utility=utility, overlap_tolerance_m2=overlap_tolerance, gap_tolerance_m2=gap_tolerance)
+    if geojson is not None:
+        geojson.write_text(json.dumps(report.to_geojson(), ensure_ascii=False), encoding="utf-8")
+    out.print(report.to_text(), markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def assign() -> None:
+    """Re-assign every customer and asset to the grid that holds it (vectorised; records each move)."""
+    from gridcare.core.clock import system_clock
+    from gridcare.grids import service
+
+    with _db().write() as session, progress_bar() as report:
+        moved = service.reassign_all(session, now=system_clock.now(), reason="gridcare assign", progress=report)
+    out.print(f"{moved} records moved to a different grid")

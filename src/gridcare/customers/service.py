@@ -1,0 +1,234 @@
+"""Customer use cases: bulk import (upsert by account), lookups by phone, scoped reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.auth.rules import Action, RecordScope, can_see
+from gridcare.auth.scoping import require, scoped
+from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.principal import Principal
+from gridcare.customers.importing import CustomerImport, CustomerRow
+from gridcare.customers.models import Customer, CustomerPhone, CustomerTag, Meter
+from gridcare.customers.phones import match_keys
+from gridcare.grids.models import Grid
+
+Progress = Callable[[str, int, int], None]
+TAGS = ("major", "protected", "sensitive", "supervised")
+
+
+def _scope(customer: Customer) -> RecordScope:
+    return RecordScope(org_path=customer.org_path, grid_id=customer.grid_id, gridded=True)
+
+
+def get_customer(session: Session, *, actor: Principal, customer_id: int) -> Customer:
+    require(actor, Action.GRIDS_READ)
+    customer = session.get(Customer, customer_id)
+    if customer is None or not can_see(actor, _scope(customer)):
+        raise NotFound(f"customer_id: no customer {customer_id} in your scope")
+    return customer
+
+
+def find_by_account(session: Session, *, actor: Principal, account: str) -> Customer | None:
+    customer = session.scalar(select(Customer).where(Customer.account == account.strip()))
+    return customer if customer is not None and can_see(actor, _scope(customer)) else None
+
+
+def find_by_phone(session: Session, *, actor: Principal, phone: str, limit: int = 20) -> list[Customer]:
+    """Customers with this number, however the caller's number is formatted."""
+    keys = match_keys(phone)
+    if not keys:
+        return []
+    stmt = select(Customer).join(CustomerPhone, CustomerPhone.customer_id == Customer.id).where(CustomerPhone.e164.in_(keys))
+    stmt = scoped(stmt, actor, org_path=Customer.org_path, grid_id=Customer.grid_id).distinct().limit(limit)
+    return list(session.scalars(stmt))
+
+
+def search(session: Session, *, actor: Principal, query: str = "", grid_id: int | None = None, tag: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Customer], int]:
+    require(actor, Action.GRIDS_READ)
+    stmt = scoped(select(Customer), actor, org_path=Customer.org_path, grid_id=Customer.grid_id)
+    q = query.strip()
+    if q:
+        keys = match_keys(q) if any(ch.isdigit() for ch in q) else []
+        like = f"%{q}%"
+        cond = Customer.account.like(like) | Customer.name.like(like) | Customer.address.like(like)
+        if keys:
+            cond = cond | Customer.id.in_(select(CustomerPhone.customer_id).where(CustomerPhone.e164.in_(keys)))
+        stmt = stmt.where(cond)
+    if grid_id is not None:
+        stmt = stmt.where(Customer.grid_id == grid_id)
+    if tag:
+        stmt = stmt.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Customer.account).limit(limit).offset(offset)))
+    return rows, total
+
+
+def phones_of(session: Session, *, customer_ids: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if not customer_ids:
+        return out
+    for cid, e164 in session.execute(select(CustomerPhone.customer_id, CustomerPhone.e164).where(CustomerPhone.customer_id.in_(list(customer_ids))).order_by(CustomerPhone.position)):
+        out.setdefault(cid, []).append(e164)
+    return out
+
+
+def meters_of(session: Session, *, customer_id: int) -> list[str]:
+    return list(session.scalars(select(Meter.number).where(Meter.customer_id == customer_id).order_by(Meter.number)))
+
+
+def counts_by_grid(session: Session) -> dict[int, int]:
+    return dict(session.execute(select(Customer.grid_id, func.count()).where(Customer.grid_id.is_not(None)).group_by(Customer.grid_id)).all())
+
+
+def counts_by_supply_point(session: Session, *, codes: Sequence[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return dict(session.execute(select(Customer.supply_point, func.count()).where(Customer.supply_point.in_(list(codes))).group_by(Customer.supply_point)).all())
+
+
+def customers_on_supply_points(session: Session, *, actor: Principal, codes: Sequence[str], limit: int | None = None) -> list[Customer]:
+    stmt = scoped(select(Customer), actor, org_path=Customer.org_path, grid_id=Customer.grid_id).where(Customer.supply_point.in_(list(codes))).order_by(Customer.account)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    skipped_rows: int
+    problems: int
+
+
+def import_customers(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    parsed: CustomerImport,
+    org_path: str,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+    batch: int = 5_000,
+) -> ImportResult:
+    """Upsert by account. A file with bad rows imports nothing unless ``skip_bad_rows``."""
+    require(actor, Action.GRIDS_MANAGE)
+    if parsed.problems and not skip_bad_rows:
+        shown = [FieldProblem(f"line {p.line}: {p.field}", p.reason) for p in parsed.problems[:200]]
+        more = len(parsed.problems) - len(shown)
+        raise InvalidInput(f"{len(parsed.problems)} bad rows; nothing imported" + (f" ({more} more not shown)" if more > 0 else ""), problems=shown)
+    from gridcare.grids import service as grids
+
+    rows = list(parsed.rows)
+    created = updated = 0
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        c, u = _upsert(session, chunk, now=now, org_path=org_path, grids=grids)
+        created += c
+        updated += u
+        if progress:
+            progress("import customers", start + len(chunk), len(rows))
+    audit.record(
+        session,
+        actor=actor,
+        at=now,
+        action="customers.import",
+        entity="customer_import",
+        entity_id=now.strftime("%Y%m%dT%H%M%S%f"),
+        after={"created": created, "updated": updated, "skipped_rows": len(parsed.problems), "rows": parsed.total_rows},
+        org_path=org_path,
+    )
+    return ImportResult(created, updated, len({p.line for p in parsed.problems}), len(parsed.problems))
+
+
+def _upsert(session: Session, rows: list[CustomerRow], *, now: datetime, org_path: str, grids: Any) -> tuple[int, int]:
+    accounts = [r.account for r in rows]
+    existing = dict(session.execute(select(Customer.account, Customer.id).where(Customer.account.in_(accounts))).all())
+    lons = np.array([r.lon if r.lon is not None else np.nan for r in rows], dtype=float)
+    lats = np.array([r.lat if r.lat is not None else np.nan for r in rows], dtype=float)
+    located = np.full(len(rows), -1, dtype=np.int64)
+    utilities = np.array([r.utility for r in rows], dtype=object)
+    for utility in set(utilities):
+        where = np.flatnonzero(~np.isnan(lons) & (utilities == utility))
+        if len(where):
+            located[where] = grids.locate_many(session, lons[where], lats[where], utility=str(utility))
+    grid_paths = dict(session.execute(select(Grid.id, Grid.org_path)).all()) if (located >= 0).any() else {}
+
+    def values(r: CustomerRow, grid_id: int) -> dict[str, Any]:
+        return {
+            "account": r.account,
+            "name": r.name,
+            "address": r.address,
+            "lon": r.lon,
+            "lat": r.lat,
+            "utility": r.utility,
+            "supply_point": r.supply_point,
+            "grid_id": grid_id if grid_id >= 0 else None,
+            "org_path": grid_paths.get(grid_id, org_path),
+            "tags": ";".join(sorted(r.tags)),
+            "notes": r.notes,
+            "attributes": dict(r.attributes),
+            "updated_at": now,
+        }
+
+    new_rows = [values(r, int(g)) | {"created_at": now} for r, g in zip(rows, located, strict=True) if r.account not in existing]
+    if new_rows:
+        session.execute(Customer.__table__.insert(), new_rows)
+    changed = [values(r, int(g)) | {"id": existing[r.account]} for r, g in zip(rows, located, strict=True) if r.account in existing]
+    if changed:
+        session.execute(update(Customer), changed)
+    ids = dict(session.execute(select(Customer.account, Customer.id).where(Customer.account.in_(accounts))).all())
+    all_ids = list(ids.values())
+    for table in (CustomerPhone, CustomerTag, Meter):
+        session.execute(delete(table).where(table.customer_id.in_(all_ids)))
+    phones = [{"customer_id": ids[r.account], "e164": p, "position": i} for r in rows for i, p in enumerate(r.phones)]
+    tags = [{"customer_id": ids[r.account], "tag": t} for r in rows for t in sorted(r.tags)]
+    meters = [{"customer_id": ids[r.account], "number": m} for r in rows for m in dict.fromkeys(r.meters)]
+    for table, data in ((CustomerPhone, phones), (CustomerTag, tags), (Meter, meters)):
+        if data:
+            session.execute(table.__table__.insert(), data)
+    return len(new_rows), len(changed)
+
+
+# --- grid assignment (called by the grids service) -------------------------------------
+
+
+def locations(session: Session) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ids, lons, lats, current grid ids (-1 for none) and utilities of every located row."""
+    rows = session.execute(
+        select(Customer.id, Customer.lon, Customer.lat, Customer.grid_id, Customer.utility).where(Customer.lon.is_not(None), Customer.lat.is_not(None)).order_by(Customer.id)
+    ).all()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    lons = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    lats = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
+    current = np.fromiter((-1 if r[3] is None else r[3] for r in rows), dtype=np.int64, count=len(rows))
+    utilities = np.array([r[4] for r in rows], dtype=object)
+    return ids, lons, lats, current, utilities
+
+
+def apply_grid_assignment(session: Session, *, moves: list[tuple[int, int | None, int | None]]) -> None:
+    from gridcare.grids.models import Grid
+
+    paths = dict(session.execute(select(Grid.id, Grid.org_path)).all())
+    session.execute(
+        update(Customer),
+        [{"id": cid, "grid_id": new, "org_path": paths.get(new, "/") if new is not None else _unassigned_path(session, cid)} for cid, _old, new in moves],
+    )
+
+
+def _unassigned_path(session: Session, customer_id: int) -> str:
+    # A customer who falls outside every grid stays with the organisation it had.
+    return session.scalar(select(Customer.org_path).where(Customer.id == customer_id)) or "/"

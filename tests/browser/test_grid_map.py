@@ -1,0 +1,55 @@
+import pytest
+
+from gridcare.config import load_settings
+from gridcare.main import create_app
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.live import live_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(sqlite_database, clock, tmp_path):
+    org = demo_org.load(sqlite_database, clock)
+    ids = area.load(org, clock)
+    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
+    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+        yield url, ids
+
+
+def sign_in(page, url, login):
+    page.goto(url + "/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", demo_org.PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(url + "/")
+
+
+def test_it_draws_the_grids_coloured_with_their_reps_and_opens_a_grid(browser, site, screenshot_dir):
+    url, ids = site
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    sign_in(page, url, "admin")
+    page.goto(url + "/grids")
+    page.wait_for_selector("#grid-map[data-ready='2']")
+    assert page.locator("#grid-map path.leaflet-interactive").count() == 2
+    assert "张台区经理" in page.locator(".map-side").inner_text()
+    page.screenshot(path=str(screenshot_dir / "grids-map.png"))
+    page.click("text=西网格")
+    page.wait_for_url(url + f"/grids/{ids['west']}")
+    assert "王芳" in page.locator("table.grid-table").first.inner_text()
+    page.click("text=E001")
+    page.wait_for_selector("ol.chain")
+    assert [t.strip() for t in page.locator("ol.chain code").all_inner_texts()] == ["T1", "F1", "SUB"]
+    page.screenshot(path=str(screenshot_dir / "customer-zh.png"), full_page=True)
+    page.close()
+
+
+def test_it_shows_a_rep_only_their_own_grid(browser, site):
+    url, _ids = site
+    page = browser.new_page(locale="zh-CN")
+    sign_in(page, url, "rep")
+    page.goto(url + "/grids")
+    page.wait_for_selector("#grid-map[data-ready='1']")
+    assert "东网格" not in page.locator(".map-side").inner_text()
+    page.close()

@@ -1,0 +1,53 @@
+"""The import commands, run as a user runs them: a file, one line per problem, exit codes."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gridcare.customers import service as customers
+from tests.support import org as demo_org
+
+GOOD = "account,name,phones,address,lon,lat,utility,supply_point,tags\nE1,王芳,13812345678,五一大道1号,112.92,28.12,electric,,major\nE2,李强,13900001111,五一大道2号,112.97,28.12,electric,,\n"
+BAD = GOOD + "E3,,12345,五一大道3号,112.9,28.1,electric,,\nE1,重复,13812345678,x,,,electric,,vip\n"
+
+
+def run(db, tmp_path, *args):
+    env = {**os.environ, "GRIDCARE_DATABASE_URL": db.url, "GRIDCARE_DATA_DIR": str(tmp_path)}
+    return subprocess.run([sys.executable, "-m", "gridcare", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def org(database, clock):
+    return demo_org.load(database, clock)
+
+
+def test_it_imports_nothing_from_a_file_with_bad_rows_and_lists_every_one(database, org, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(BAD, encoding="gbk")
+    result = run(database, tmp_path, "import", "customers", str(path), "--org", "XC-E")
+    assert result.returncode == 1
+    assert "line 4, name" in result.stdout and "line 4, phones" in result.stdout and "line 5, account" in result.stdout and "line 5, tags" in result.stdout
+    assert result.stderr.strip().splitlines()[-1].startswith("gridcare: error: ")
+    with database.read() as session:
+        assert customers.search(session, actor=org.principal("admin"))[1] == 0
+
+
+def test_it_imports_the_good_rows_when_told_to_skip_the_bad_and_updates_on_reimport(database, org, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(BAD, encoding="utf-8")
+    result = run(database, tmp_path, "import", "customers", str(path), "--org", "XC-E", "--skip-bad-rows")
+    assert result.returncode == 0, result.stderr
+    assert "2 created" in result.stdout
+    path.write_text(GOOD.replace("王芳", "王芳芳"), encoding="utf-8")
+    again = run(database, tmp_path, "import", "customers", str(path), "--org", "XC-E")
+    assert "0 created, 2 updated" in again.stdout
+    with database.read() as session:
+        found, total = customers.search(session, actor=org.principal("admin"), query="E1")
+    assert total == 1 and found[0].name == "王芳芳"
+
+
+def test_it_names_a_missing_file_in_one_line(database, org, tmp_path):
+    result = run(database, tmp_path, "import", "customers", str(tmp_path / "nope.csv"), "--org", "XC-E")
+    assert result.returncode == 1 and result.stderr.strip() == f"gridcare: error: FILE: {tmp_path / 'nope.csv'} does not exist"
