@@ -2,8 +2,9 @@
 
     python bench/locate.py [--grids 1000] [--requests 2000] [--seed 1] [--json]
 
-Builds G Voronoi grids in a scratch SQLite database, starts the real app (uvicorn, one
-process) and times sequential requests from this process with a keep-alive client.
+Builds G Voronoi grids in a scratch SQLite database, starts the real app in its own process
+(`gridcare serve`, one uvicorn worker) and times sequential requests from this process with
+a keep-alive client.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,15 +31,24 @@ import httpx  # noqa: E402
 
 from assign import make_grids  # noqa: E402
 from gridcare.auth import service as auth  # noqa: E402
-from gridcare.config import load_settings  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402
 from gridcare.core.principal import system_principal  # noqa: E402
 from gridcare.db import Database  # noqa: E402
 from gridcare.demo.org import load_org  # noqa: E402
 from gridcare.grids import service as grids  # noqa: E402
-from gridcare.main import create_app  # noqa: E402
 from gridcare.migrations_runner import upgrade  # noqa: E402
-from tests.support.live import live_server  # noqa: E402
+from tests.support.live import free_port  # noqa: E402
+
+
+def wait_until_up(base: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -69,8 +80,14 @@ def main() -> int:
         bounds = np.array([g.bounds for g in shapes])
         x0, y0, x1, y1 = bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
         points = np.column_stack([rng.uniform(x0, x1, args.requests), rng.uniform(y0, y1, args.requests)])
-        settings = load_settings(data_dir=Path(tmp), database_url=url, secret_key="bench-secret-key-0123456789", log_level="WARNING")
-        with live_server(create_app(settings, db=db, run_worker=False)) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        db.dispose()
+        port = free_port()
+        env = {**os.environ, "GRIDCARE_DATABASE_URL": url, "GRIDCARE_DATA_DIR": tmp, "GRIDCARE_SECRET_KEY": "bench-secret-key-0123456789", "GRIDCARE_LOG_LEVEL": "WARNING", "GRIDCARE_EMBEDDED_WORKER": "false"}
+        server = subprocess.Popen([sys.executable, "-m", "gridcare", "serve", "--port", str(port), "--no-migrate"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base)
+            client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
             for lon, lat in points[:50]:  # warm the locator cache and the connection
                 client.get("/api/v1/grids/locate", params={"lon": lon, "lat": lat})
             base_times, times = [], []
@@ -82,6 +99,10 @@ def main() -> int:
                 r = client.get("/api/v1/grids/locate", params={"lon": lon, "lat": lat, "utility": "electric"})
                 times.append(time.perf_counter() - t)
                 assert r.status_code == 200, r.text
+            client.close()
+        finally:
+            server.terminate()
+            server.wait(10)
     p50, p99 = percentiles(times)
     b50, b99 = percentiles(base_times)
     print(f"{args.grids} grids, {args.requests} sequential requests")

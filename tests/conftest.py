@@ -69,6 +69,17 @@ def _truncate_postgres(db: Database) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """Process-wide caches (principals, grid locators) must not leak between tests."""
+    from gridcare.auth.cache import principals
+    from gridcare.grids.service import forget_locators
+
+    principals.clear()
+    forget_locators()
+    yield
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database of each kind."""

@@ -43,7 +43,7 @@ def _read(path: Path) -> bytes:
 
 @import_app.command("grids")
 def import_grids(
-    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection; each feature has code, name and optionally rep (a login).")],
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or Shapefile (.shp or zipped); each feature has code, name and optionally rep (a login).")],
     org: Annotated[str, typer.Option(help="Code of the organisation unit the grids belong to.")],
     gcj02: Annotated[bool, typer.Option("--gcj02", help="Coordinates are GCJ-02 (Chinese web maps), not WGS84.")] = False,
     repair: Annotated[bool, typer.Option(help="Repair invalid geometry instead of rejecting it.")] = False,
@@ -54,10 +54,11 @@ def import_grids(
     from gridcare.grids import service
     from gridcare.grids.geometry import GeometryImportError, parse_grid_features
 
-    try:
-        document = json.loads(_read(file).decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"error: FILE: not a JSON document: {exc}")
+    from gridcare.grids.files import read_grid_path
+
+    _read(file)
+    with reported_errors():
+        document = read_grid_path(file)
     try:
         shapes = parse_grid_features(document, crs="GCJ02" if gcj02 else "WGS84", repair=repair)
     except GeometryImportError as exc:
@@ -110,7 +111,8 @@ def import_assets(
     if utility == "electric":
         records, problems = importing.parse_electric_assets(data, filename=file.name)
     elif utility == "water":
-        nodes, pipes, dmas, problems = importing.parse_water_network(data)
+        water = importing.read_water_network(data)
+        nodes, pipes, dmas, problems = water.nodes, water.pipes, water.dmas, water.problems
     else:
         fail("error: --utility: must be electric or water")
     if problems:
@@ -123,7 +125,7 @@ def import_assets(
         if utility == "electric":
             result = service.import_electric(session, actor=actor, now=now, records=records)
         else:
-            result = service.import_water(session, actor=actor, now=now, nodes=nodes, pipes=pipes, dmas=dmas)
+            result = service.import_water(session, actor=actor, now=now, nodes=nodes, pipes=pipes, dmas=dmas, pipe_geometries=water.pipe_geometries)
         moved = grids.reassign_all(session, now=now, reason=f"{utility} network import", progress=report)
     out.print(f"{utility} network: {result.assets} assets, {result.pipes} pipes, {result.dmas} DMAs; {moved} records re-assigned")
 

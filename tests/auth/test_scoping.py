@@ -31,7 +31,8 @@ def test_it_shows_reps_only_the_grids_they_answer_for(database, org):
 
 
 def test_it_shows_the_command_center_its_company_and_not_the_other_utility(database, org):
-    assert visible_grids(database, org.principal("supervisor")) == []  # the center's own subtree has no grids
+    assert visible_grids(database, org.principal("supervisor")) == ["LS-01", "WY-01", "WY-02"]
+    assert visible_grids(database, org.principal("w_supervisor")) == ["TX-01"]
     assert visible_grids(database, org.principal("viewer")) == ["LS-01", "TX-01", "WY-01", "WY-02"]
     with database.read() as session:
         electric_supervisor_users = {u.login for u in auth.list_users(session, actor=org.principal("supervisor"))}

@@ -15,7 +15,7 @@ def site(sqlite_database, clock, tmp_path):
     ids = area.load(org, clock)
     settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
     with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
-        yield url, ids
+        yield url, ids, org
 
 
 def sign_in(page, url, login):
@@ -27,7 +27,7 @@ def sign_in(page, url, login):
 
 
 def test_it_draws_the_grids_coloured_with_their_reps_and_opens_a_grid(browser, site, screenshot_dir):
-    url, ids = site
+    url, ids, _org = site
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 800})
     sign_in(page, url, "admin")
     page.goto(url + "/grids")
@@ -46,10 +46,31 @@ def test_it_draws_the_grids_coloured_with_their_reps_and_opens_a_grid(browser, s
 
 
 def test_it_shows_a_rep_only_their_own_grid(browser, site):
-    url, _ids = site
+    url, _ids, _org = site
     page = browser.new_page(locale="zh-CN")
     sign_in(page, url, "rep")
     page.goto(url + "/grids")
     page.wait_for_selector("#grid-map[data-ready='1']")
     assert "东网格" not in page.locator(".map-side").inner_text()
+    page.close()
+
+
+def test_it_draws_a_coverage_gap_in_red_when_asked(browser, site, clock):
+    from shapely.geometry import box
+
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import service as grids
+
+    url, _ids, org = site
+    with org.db.write() as session:
+        west = grids.find_grid_by_code(session, code="E-WEST")
+        grids.change_grid(session, actor=system_principal("test"), now=clock.now(), grid=west, geometry=box(112.90, 28.10, 112.94, 28.15), reason="shrink")
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    sign_in(page, url, "supervisor")
+    page.goto(url + "/grids")
+    page.wait_for_selector("#grid-map[data-ready]")
+    page.check("#show-coverage")
+    page.wait_for_selector("#coverage-summary.alert")
+    assert "覆盖问题：1" in page.locator("#coverage-summary").inner_text()
+    assert page.locator("#grid-map path[fill='#ef5350']").count() == 1
     page.close()

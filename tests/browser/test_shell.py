@@ -35,9 +35,9 @@ def test_it_signs_in_and_shows_the_shell_in_chinese(browser, site, screenshot_di
     page.screenshot(path=str(screenshot_dir / "shell-zh.png"), full_page=True)
     page.click("text=用户管理")
     page.wait_for_url(site + "/admin/users")
-    # The command center supervisor sees the center's own staff, not the branches' reps.
+    # The electric command center's supervisor sees the electric company's staff, not the water company's.
     rows = page.locator("table.grid-table tbody").inner_text()
-    assert "agent" in rows and "expert" in rows and "w_agent" not in rows and "rep" not in rows
+    assert "agent" in rows and "expert" in rows and "张台区经理" in rows and "w_agent" not in rows and "钱网格员" not in rows
     page.screenshot(path=str(screenshot_dir / "users-zh.png"), full_page=True)
     context.close()
 

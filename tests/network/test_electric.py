@@ -116,15 +116,17 @@ def problems_of(records: list[AssetRecord]) -> set[tuple[str | None, str, str]]:
 
 
 def test_it_rejects_cycles_naming_every_member() -> None:
-    found = problems_of([
-        R("S1", "substation", None),
-        R("F1", "feeder", "S1"),
-        R("A", "switch", "C"),
-        R("B", "switch", "A"),
-        R("C", "fuse", "B"),
-        R("T", "transformer", "A"),  # hangs off the loop: not itself wrong
-        R("L", "switch", "L"),
-    ])
+    found = problems_of(
+        [
+            R("S1", "substation", None),
+            R("F1", "feeder", "S1"),
+            R("A", "switch", "C"),
+            R("B", "switch", "A"),
+            R("C", "fuse", "B"),
+            R("T", "transformer", "A"),  # hangs off the loop: not itself wrong
+            R("L", "switch", "L"),
+        ]
+    )
     codes = {code for code, _, _ in found}
     assert codes == {"A", "B", "C", "L"}
     loops = [reason for code, _, reason in found if code in "ABC"]
@@ -133,21 +135,23 @@ def test_it_rejects_cycles_naming_every_member() -> None:
 
 
 def test_it_rejects_bad_kinds_and_orders_with_every_problem_named() -> None:
-    found = problems_of([
-        R("S1", "substation", None),
-        R("S2", "substation", "S1"),  # substation with a parent
-        R("F1", "feeder", None),  # feeder without one
-        R("F2", "feeder", "S1"),
-        R("X", "breaker", "F2"),  # unknown kind
-        R("Y", "switch", "X"),  # under an unknown kind: not reported again
-        R("SW", "switch", "S1"),  # switch straight on a substation
-        R("T1", "transformer", "F2"),
-        R("SW2", "switch", "T1"),  # under a transformer
-        R("F3", "feeder", "F2"),  # feeder under feeder
-        R("T2", "transformer", "GHOST"),  # unknown parent
-        R("F2", "feeder", "S1"),  # duplicate
-        R("", "fuse", "F2"),  # no code
-    ])
+    found = problems_of(
+        [
+            R("S1", "substation", None),
+            R("S2", "substation", "S1"),  # substation with a parent
+            R("F1", "feeder", None),  # feeder without one
+            R("F2", "feeder", "S1"),
+            R("X", "breaker", "F2"),  # unknown kind
+            R("Y", "switch", "X"),  # under an unknown kind: not reported again
+            R("SW", "switch", "S1"),  # switch straight on a substation
+            R("T1", "transformer", "F2"),
+            R("SW2", "switch", "T1"),  # under a transformer
+            R("F3", "feeder", "F2"),  # feeder under feeder
+            R("T2", "transformer", "GHOST"),  # unknown parent
+            R("F2", "feeder", "S1"),  # duplicate
+            R("", "fuse", "F2"),  # no code
+        ]
+    )
     by_code = {code: (fld, reason) for code, fld, reason in found}
     assert set(by_code) == {"S2", "F1", "X", "SW", "SW2", "F3", "T2", "F2", None}
     assert by_code["S2"][0] == "parent" and "substation has no parent" in by_code["S2"][1]
@@ -167,7 +171,9 @@ def test_it_is_an_invalid_input_error_for_the_http_layer() -> None:
     with pytest.raises(InvalidInput) as caught:
         ElectricTree.build([R("F1", "feeder", None)])
     assert caught.value.status == 422
-    assert [(p.field, p.reason) for p in caught.value.problems] == [("parent", "a feeder needs a parent")]
+    assert [(p.field, p.reason) for p in caught.value.problems] == [
+        ("parent", "a feeder needs a parent")
+    ]
 
 
 def test_it_treats_an_empty_parent_as_none() -> None:
@@ -238,8 +244,11 @@ def random_forests(draw: st.DrawFn) -> list[AssetRecord]:
     n = draw(st.integers(1, 40))
     parents: list[int | None] = [None]
     for i in range(1, n):
-        parents.append(draw(st.one_of(st.none(), st.integers(0, i - 1))) if draw(st.booleans())
-                       else draw(st.integers(0, i - 1)))
+        parents.append(
+            draw(st.one_of(st.none(), st.integers(0, i - 1)))
+            if draw(st.booleans())
+            else draw(st.integers(0, i - 1))
+        )
     depth: list[int] = []
     for p in parents:
         depth.append(0 if p is None else depth[p] + 1)
@@ -269,7 +278,9 @@ def naive_chain(records: list[AssetRecord], code: str) -> list[str]:
 
 @settings(max_examples=40, deadline=None)
 @given(random_forests(), st.data())
-def test_it_agrees_with_parent_walks_on_random_trees(records: list[AssetRecord], data: st.DataObject) -> None:
+def test_it_agrees_with_parent_walks_on_random_trees(
+    records: list[AssetRecord], data: st.DataObject
+) -> None:
     tree = ElectricTree.build(records)
     codes = [r.code for r in records]
     for code in codes:
@@ -278,13 +289,17 @@ def test_it_agrees_with_parent_walks_on_random_trees(records: list[AssetRecord],
         expected = {a for a in codes if b in naive_chain(records, a)}
         assert tree.downstream(b) == expected
         assert all(tree.is_downstream(a, of=b) == (a in expected) for a in codes)
-        assert tree.transformers_under(b) == [c for c in tree.downstream_list(b) if tree.kind(c) == "transformer"]
+        assert tree.transformers_under(b) == [
+            c for c in tree.downstream_list(b) if tree.kind(c) == "transformer"
+        ]
         assert tree.children(b) == [a for a in codes if tree.parent(a) == b]  # input order
 
 
 @settings(max_examples=40, deadline=None)
 @given(random_forests(), st.data())
-def test_it_finds_the_lowest_common_ancestor_on_random_trees(records: list[AssetRecord], data: st.DataObject) -> None:
+def test_it_finds_the_lowest_common_ancestor_on_random_trees(
+    records: list[AssetRecord], data: st.DataObject
+) -> None:
     tree = ElectricTree.build(records)
     codes = [r.code for r in records]
     picked = data.draw(st.lists(st.sampled_from(codes), min_size=1, max_size=6))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -28,21 +29,49 @@ from gridcare.network.topology import (
 #                             └─p13─ VD ─p14─ J6 ─p15─ H1     a dead-end branch
 #                                    VD ─p16─ VE ─p17─ C4     a pipe between two valves
 NODES = {
-    "S1": "source", "J1": "junction", "VA": "valve", "VB": "valve", "J2": "junction",
-    "J3": "junction", "C1": "service", "C2": "service",
-    "S2": "source", "J4": "junction", "VC": "valve", "J5": "junction", "C3": "service",
-    "VD": "valve", "J6": "junction", "H1": "hydrant", "VE": "valve", "C4": "service",
+    "S1": "source",
+    "J1": "junction",
+    "VA": "valve",
+    "VB": "valve",
+    "J2": "junction",
+    "J3": "junction",
+    "C1": "service",
+    "C2": "service",
+    "S2": "source",
+    "J4": "junction",
+    "VC": "valve",
+    "J5": "junction",
+    "C3": "service",
+    "VD": "valve",
+    "J6": "junction",
+    "H1": "hydrant",
+    "VE": "valve",
+    "C4": "service",
 }
 PIPES = {
-    "p1": ("S1", "J1"), "p2": ("J1", "VA"), "p3": ("VA", "J2"), "p4": ("J1", "VB"),
-    "p5": ("VB", "J3"), "p6": ("J2", "J3"), "p7": ("J2", "C1"), "p8": ("J3", "C2"),
-    "p9": ("S2", "J4"), "p10": ("J4", "VC"), "p11": ("VC", "J5"), "p12": ("J5", "C3"),
-    "p13": ("J5", "VD"), "p14": ("VD", "J6"), "p15": ("J6", "H1"),
-    "p16": ("VD", "VE"), "p17": ("VE", "C4"),
+    "p1": ("S1", "J1"),
+    "p2": ("J1", "VA"),
+    "p3": ("VA", "J2"),
+    "p4": ("J1", "VB"),
+    "p5": ("VB", "J3"),
+    "p6": ("J2", "J3"),
+    "p7": ("J2", "C1"),
+    "p8": ("J3", "C2"),
+    "p9": ("S2", "J4"),
+    "p10": ("J4", "VC"),
+    "p11": ("VC", "J5"),
+    "p12": ("J5", "C3"),
+    "p13": ("J5", "VD"),
+    "p14": ("VD", "J6"),
+    "p15": ("J6", "H1"),
+    "p16": ("VD", "VE"),
+    "p17": ("VE", "C4"),
 }
 
 
-def network(nodes: dict[str, str] = NODES, pipes: dict[str, tuple[str, str]] = PIPES) -> WaterNetwork:
+def network(
+    nodes: dict[str, str] = NODES, pipes: dict[str, tuple[str, str]] = PIPES
+) -> WaterNetwork:
     return WaterNetwork.build(
         [WaterNode(code, kind) for code, kind in nodes.items()],
         [WaterPipe(code, a, b, "PE", 110, 2010) for code, (a, b) in pipes.items()],
@@ -74,7 +103,9 @@ def test_it_refuses_to_close_what_is_not_a_valve(net: WaterNetwork) -> None:
     with pytest.raises(TopologyError) as caught:
         net.cut_off_by({"J1", "VA", "NOPE"})
     assert {(p.code, p.field) for p in caught.value.problems} == {
-        ("J1", "closed_valves"), ("NOPE", "closed_valves")}
+        ("J1", "closed_valves"),
+        ("NOPE", "closed_valves"),
+    }
     assert any("junction" in p.reason for p in caught.value.problems)
     with pytest.raises(TypeError):
         net.cut_off_by("VA")  # a string is not a set of codes
@@ -113,7 +144,13 @@ def test_it_groups_pipes_by_valve_bounded_segment(net: WaterNetwork) -> None:
 def test_it_finds_a_shortest_path_to_a_source(net: WaterNetwork) -> None:
     assert net.upstream_path_to_source("C2") == ["C2", "J3", "VB", "J1", "S1"]
     assert net.upstream_path_to_source("C2", closed_valves={"VB"}) == [
-        "C2", "J3", "J2", "VA", "J1", "S1"]
+        "C2",
+        "J3",
+        "J2",
+        "VA",
+        "J1",
+        "S1",
+    ]
     assert net.upstream_path_to_source("C2", closed_valves={"VA", "VB"}) == []
     assert net.upstream_path_to_source("S2") == ["S2"]
     assert net.upstream_path_to_source("H1") == ["H1", "J6", "VD", "J5", "VC", "J4", "S2"]
@@ -130,10 +167,18 @@ def test_it_answers_look_ups(net: WaterNetwork) -> None:
 def test_it_rejects_bad_networks_naming_every_problem() -> None:
     with pytest.raises(TopologyError) as caught:
         WaterNetwork.build(
-            [WaterNode("A", "junction"), WaterNode("A", "valve"), WaterNode("B", "tank"),
-             WaterNode("", "junction")],
-            [WaterPipe("p1", "A", "Z"), WaterPipe("p2", "B", "B"), WaterPipe("p1", "A", "B"),
-             WaterPipe("p3", "Y", "A")],
+            [
+                WaterNode("A", "junction"),
+                WaterNode("A", "valve"),
+                WaterNode("B", "tank"),
+                WaterNode("", "junction"),
+            ],
+            [
+                WaterPipe("p1", "A", "Z"),
+                WaterPipe("p2", "B", "B"),
+                WaterPipe("p1", "A", "B"),
+                WaterPipe("p3", "Y", "A"),
+            ],
         )
     found = {(p.code, p.field) for p in caught.value.problems}
     assert found == {
@@ -159,8 +204,10 @@ def grid_network(n: int = 20_000, seed: int = 3) -> WaterNetwork:
     """A meshed street grid, a quarter of its nodes valves, two sources at the corners."""
     rng = random.Random(seed)
     side = int(n**0.5)
-    kinds = ["source" if i in (0, n - 1) else rng.choice(("junction", "junction", "valve", "service"))
-             for i in range(n)]
+    kinds = [
+        "source" if i in (0, n - 1) else rng.choice(("junction", "junction", "valve", "service"))
+        for i in range(n)
+    ]
     pipes: dict[str, tuple[str, str]] = {}
     for i in range(n):
         if (i + 1) % side and i + 1 < n:
@@ -186,15 +233,19 @@ def test_it_answers_cut_off_by_quickly_on_20000_nodes() -> None:
 @st.composite
 def random_networks(draw: st.DrawFn, connected: bool = False) -> WaterNetwork:
     n = draw(st.integers(2, 30))
-    kinds = ["source"] + [draw(st.sampled_from(("junction", "valve", "valve", "service", "source", "hydrant")))
-                          for _ in range(n - 1)]
+    kinds = ["source"] + [
+        draw(st.sampled_from(("junction", "valve", "valve", "service", "source", "hydrant")))
+        for _ in range(n - 1)
+    ]
     edges: list[tuple[int, int]] = []
     if connected:  # a random spanning tree first, so every node reaches node 0
         edges += [(i, draw(st.integers(0, i - 1))) for i in range(1, n)]
     extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2 * n))
     edges += [(a, b) for a, b in extra if a != b]
-    return network({f"N{i}": k for i, k in enumerate(kinds)},
-                   {f"P{j}": (f"N{a}", f"N{b}") for j, (a, b) in enumerate(edges)})
+    return network(
+        {f"N{i}": k for i, k in enumerate(kinds)},
+        {f"P{j}": (f"N{a}", f"N{b}") for j, (a, b) in enumerate(edges)},
+    )
 
 
 def reference_cut_off(net: WaterNetwork, closed: set[str]) -> set[str]:
@@ -238,7 +289,9 @@ def test_it_cuts_nothing_with_no_valve_closed_when_all_connect(net: WaterNetwork
 def test_it_is_monotone_in_the_closed_valves(net: WaterNetwork, data: st.DataObject) -> None:
     valves = sorted(c for c in net if net.kind(c) == "valve")
     small = set(data.draw(st.lists(st.sampled_from(valves), unique=True))) if valves else set()
-    more = small | (set(data.draw(st.lists(st.sampled_from(valves), unique=True))) if valves else set())
+    more = small | (
+        set(data.draw(st.lists(st.sampled_from(valves), unique=True))) if valves else set()
+    )
     cut_small, cut_more = net.cut_off_by(small), net.cut_off_by(more)
     assert cut_small == reference_cut_off(net, small)
     assert cut_more == reference_cut_off(net, more)
@@ -249,7 +302,9 @@ def test_it_is_monotone_in_the_closed_valves(net: WaterNetwork, data: st.DataObj
 
 @settings(max_examples=50, deadline=None)
 @given(random_networks(), st.data())
-def test_it_isolates_with_the_fewest_bounding_valves(net: WaterNetwork, data: st.DataObject) -> None:
+def test_it_isolates_with_the_fewest_bounding_valves(
+    net: WaterNetwork, data: st.DataObject
+) -> None:
     pipes = sorted({p for c in net for p in net.pipes_at(c)})
     if not pipes:
         return
@@ -276,7 +331,7 @@ def test_it_finds_shortest_paths_to_sources(net: WaterNetwork, data: st.DataObje
         assert path == []
         return
     assert path[0] == start and net.kind(path[-1]) == "source"
-    assert all(b in net.neighbours(a) for a, b in zip(path, path[1:]))
+    assert all(b in net.neighbours(a) for a, b in pairwise(path))
     # no source is closer: breadth-first distances from the start
     dist = {start: 0}
     frontier = [start]

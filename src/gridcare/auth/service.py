@@ -205,6 +205,9 @@ def create_user(
 
 
 def _change_user(session: Session, *, actor: Principal, now: datetime, user: User, action: str, **values: object) -> User:
+    from gridcare.auth.cache import principals
+
+    principals.clear()
     before = _user_view(user)
     for name, value in values.items():
         setattr(user, name, value)
@@ -315,8 +318,11 @@ def principal_for(session: Session, *, user: User, origin: str = "") -> Principa
 TOKEN_PREFIX = "gct_"
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_digest = token_digest
 
 
 def create_token(
@@ -360,6 +366,9 @@ def revoke_token(session: Session, *, actor: Principal, now: datetime, token_id:
     if owner.id != actor.user_id:
         require(actor, Action.USERS_MANAGE)
     row.revoked_at = now
+    from gridcare.auth.cache import principals
+
+    principals.clear()
     audit.record(session, actor=actor, at=now, action="token.revoke", entity="user", entity_id=owner.id, after={"token_id": row.id}, org_path=owner.org_path)
     return row
 

@@ -53,18 +53,20 @@ class DemoUser:
     extension: str | None = None
 
 
+# The command center serves the whole company (集中座席), so its staff sit at the company
+# node: their scope is every branch, station and grid below it.
 USERS = [
     DemoUser("admin", "系统管理员", "admin", "XC", "+8613800000001"),
-    DemoUser("supervisor", "周督办", "supervisor", "XC-E-CC", "+8613800000002"),
-    DemoUser("agent", "李座席", "agent", "XC-E-CC", "+8613800000003", "8001"),
-    DemoUser("agent2", "王座席", "agent", "XC-E-CC", "+8613800000013", "8002"),
-    DemoUser("expert", "陈专家", "expert", "XC-E-CC", "+8613800000004", "8101"),
+    DemoUser("supervisor", "周督办", "supervisor", "XC-E", "+8613800000002"),
+    DemoUser("agent", "李座席", "agent", "XC-E", "+8613800000003", "8001"),
+    DemoUser("agent2", "王座席", "agent", "XC-E", "+8613800000013", "8002"),
+    DemoUser("expert", "陈专家", "expert", "XC-E", "+8613800000004", "8101"),
     DemoUser("rep", "张台区经理", "rep", "XC-E-FR-WY-T1", "+8613800000005"),
     DemoUser("department", "刘营销", "department", "XC-E-MKT", "+8613800000006"),
     DemoUser("contractor", "赵施工", "contractor", "HC", "+8613800000007"),
     DemoUser("viewer", "孙领导", "viewer", "XC", "+8613800000008"),
-    DemoUser("w_supervisor", "吴调度", "supervisor", "XC-W-CC", "+8613800000009"),
-    DemoUser("w_agent", "郑座席", "agent", "XC-W-CC", "+8613800000010", "8201"),
+    DemoUser("w_supervisor", "吴调度", "supervisor", "XC-W", "+8613800000009"),
+    DemoUser("w_agent", "郑座席", "agent", "XC-W", "+8613800000010", "8201"),
     DemoUser("w_rep", "钱网格员", "rep", "XC-W-TX-T1", "+8613800000011"),
 ]
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.grids import queries, service
+from gridcare.grids.files import read_grid_file
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
@@ -88,7 +89,7 @@ async def import_grids(
     session: DbSession,
     principal: CurrentPrincipal,
     state: State,
-    file: UploadFile = File(..., description="GeoJSON FeatureCollection (RFC 7946)"),
+    file: UploadFile = File(..., description="GeoJSON FeatureCollection (RFC 7946), GeoPackage, or zipped Shapefile"),
     org_unit_id: int = Form(...),
     crs: str = Form("WGS84"),
     repair: bool = Form(False),
@@ -96,10 +97,7 @@ async def import_grids(
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput.field("file", f"larger than {MAX_UPLOAD // 1024 // 1024} MiB")
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput.field("file", f"not JSON: {exc}") from None
+    document = read_grid_file(data, filename=file.filename or "grids.geojson")
     if crs.upper().replace("-", "") not in ("WGS84", "GCJ02"):
         raise InvalidInput.field("crs", "must be WGS84 or GCJ02")
     try:

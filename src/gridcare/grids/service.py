@@ -256,8 +256,11 @@ _locators: dict[tuple[str, str], tuple[tuple[Any, ...], GridLocator, float]] = {
 
 
 def forget_locators() -> None:
+    from gridcare.auth.cache import principals
+
     with _cache_lock:
         _locators.clear()
+    principals.clear()  # a rep's grids may have changed
 
 
 def _stamp(session: Session, utility: str) -> tuple[Any, ...]:

@@ -87,11 +87,16 @@ def _explain(ix: _Indexed, i: int) -> list[TopologyProblem]:
     code, kind, parent, j = ix.codes[i], ix.kinds[i], ix.parents[i], ix.up[i]
     out: list[TopologyProblem] = []
     if kind not in ASSET_KINDS:
-        out.append(TopologyProblem(
-            code, "kind", f"unknown kind {kind!r}; expected one of {', '.join(ASSET_KINDS)}"))
+        out.append(
+            TopologyProblem(
+                code, "kind", f"unknown kind {kind!r}; expected one of {', '.join(ASSET_KINDS)}"
+            )
+        )
     if kind == "substation":
         if parent is not None:
-            out.append(TopologyProblem(code, "parent", f"a substation has no parent, got {parent!r}"))
+            out.append(
+                TopologyProblem(code, "parent", f"a substation has no parent, got {parent!r}")
+            )
     elif parent is None:
         if kind in ASSET_KINDS:  # of an unknown kind we cannot tell whether it needs one
             out.append(TopologyProblem(code, "parent", f"a {kind} needs a parent"))
@@ -108,8 +113,10 @@ def _explain(ix: _Indexed, i: int) -> list[TopologyProblem]:
             if parent_kind == "transformer":
                 why = f"a {kind} cannot hang under transformer {parent!r}: transformers are leaves"
             else:
-                why = (f"a {kind} cannot hang under {parent_kind} {parent!r}; "
-                       f"expected a parent of kind {' or '.join(sorted(allowed))}")
+                why = (
+                    f"a {kind} cannot hang under {parent_kind} {parent!r}; "
+                    f"expected a parent of kind {' or '.join(sorted(allowed))}"
+                )
             out.append(TopologyProblem(code, "parent", why))
     return out
 
@@ -126,7 +133,8 @@ def _problems(ix: _Indexed) -> list[tuple[int, TopologyProblem]]:
                 found.append((i, TopologyProblem(code, "code", "duplicate code")))
     # Fast path: one pass of set look-ups, then a careful look at the few that fail it.
     suspects = [
-        i for i, (k, j) in enumerate(zip(kinds, up))
+        i
+        for i, (k, j) in enumerate(zip(kinds, up))
         if j == i or (k, kinds[j] if j >= 0 else j) not in _FINE_PAIRS
     ]
     for i in suspects:
@@ -135,7 +143,9 @@ def _problems(ix: _Indexed) -> list[tuple[int, TopologyProblem]]:
     return found
 
 
-def _cycles(ix: _Indexed, parent_of: list[int], stranded: list[int]) -> list[tuple[int, TopologyProblem]]:
+def _cycles(
+    ix: _Indexed, parent_of: list[int], stranded: list[int]
+) -> list[tuple[int, TopologyProblem]]:
     """Every record on a parent-pointer loop, each named with its whole loop. Only
     ``stranded`` records (not reached from a substation) can be on one."""
     state: dict[int, int] = {}  # 1 = on the current walk, 2 = settled
@@ -150,14 +160,17 @@ def _cycles(ix: _Indexed, parent_of: list[int], stranded: list[int]) -> list[tup
             walk.append(i)
             i = parent_of[i]
         if i >= 0 and state[i] == 1:  # the walk ran into itself
-            loop = walk[walk.index(i):]
+            loop = walk[walk.index(i) :]
             if len(loop) > 1:  # a self-parent is already reported on its own
                 shown = " → ".join(ix.codes[k] for k in [*loop[:8], loop[0]])
                 if len(loop) > 8:  # one message per member: keep each short
                     shown = " → ".join(ix.codes[k] for k in loop[:8]) + (
-                        f" → … ({len(loop)} assets in all) → {ix.codes[loop[0]]}")
-                out.extend((k, TopologyProblem(ix.codes[k], "parent", f"parent chain loops: {shown}"))
-                           for k in loop)
+                        f" → … ({len(loop)} assets in all) → {ix.codes[loop[0]]}"
+                    )
+                out.extend(
+                    (k, TopologyProblem(ix.codes[k], "parent", f"parent chain loops: {shown}"))
+                    for k in loop
+                )
         for k in walk:
             state[k] = 2
     return out
@@ -169,8 +182,18 @@ class ElectricTree:
     Unknown codes passed to any method raise :class:`KeyError`.
     """
 
-    __slots__ = ("_code", "_pos", "_end", "_parent", "_depth", "_kind", "_record",
-                 "_roots", "_transformers", "_sparse")
+    __slots__ = (
+        "_code",
+        "_depth",
+        "_end",
+        "_kind",
+        "_parent",
+        "_pos",
+        "_record",
+        "_roots",
+        "_sparse",
+        "_transformers",
+    )
 
     def __init__(self) -> None:  # use build()
         self._code: list[str] = []
@@ -203,10 +226,7 @@ class ElectricTree:
         first, kinds = ix.first, ix.kinds
         # The tree as it would be: substations are roots whatever their (reported) parent
         # says, and duplicates are left out, so one mistake is not echoed by its neighbours.
-        parent_of = [
-            _NONE if k == "substation" else j
-            for k, j in zip(kinds, ix.up)
-        ]
+        parent_of = [_NONE if k == "substation" else j for k, j in zip(kinds, ix.up)]
         members = range(n) if len(first) == n else sorted(first.values())
         children: list[list[int]] = [[] for _ in range(n)]
         roots: list[int] = []
@@ -322,12 +342,12 @@ class ElectricTree:
     def downstream(self, code: str) -> set[str]:
         """Everything fed through ``code``, including ``code`` itself."""
         p = self._pos[code]
-        return set(self._code[p:self._end[p]])
+        return set(self._code[p : self._end[p]])
 
     def downstream_list(self, code: str) -> list[str]:
         """As :meth:`downstream`, in pre-order (``code`` first)."""
         p = self._pos[code]
-        return self._code[p:self._end[p]]
+        return self._code[p : self._end[p]]
 
     def is_downstream(self, code: str, of: str) -> bool:
         """True when ``code`` is fed through ``of`` (or is ``of``). O(1)."""
@@ -354,8 +374,7 @@ class ElectricTree:
             p = pos[code]
             if lo < 0 or p < lo:
                 lo = p
-            if p > hi:
-                hi = p
+            hi = max(hi, p)
         if lo < 0:
             raise ValueError("lowest_common_ancestor needs at least one code")
         if lo == hi or hi < self._end[lo]:
@@ -382,7 +401,7 @@ def _sparse_table(depth: NDArray[np.int32]) -> list[NDArray[np.int32]]:
     k = 1
     while (1 << k) <= n:
         prev, half = table[-1], 1 << (k - 1)
-        a, b = prev[: n - (1 << k) + 1], prev[half: half + n - (1 << k) + 1]
+        a, b = prev[: n - (1 << k) + 1], prev[half : half + n - (1 << k) + 1]
         table.append(np.where(depth[a] <= depth[b], a, b).astype(np.int32, copy=False))
         k += 1
     return table

@@ -28,7 +28,6 @@ from typing import Any, NoReturn
 
 import numpy as np
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
 
 from gridcare.core.geo import gcj02_to_wgs84_xy
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
@@ -54,28 +53,46 @@ MAX_CODE_LEN = 60  # the assets / pipes tables' column widths
 MAX_NAME_LEN = 200
 
 _CSV_COLUMNS: dict[str, str] = {
-    "code": "code", "编码": "code",
-    "kind": "kind", "type": "kind", "类型": "kind",
-    "parent": "parent", "上级": "parent",
-    "name": "name", "名称": "name",
-    "lon": "lon", "lng": "lon", "longitude": "lon", "经度": "lon",
-    "lat": "lat", "latitude": "lat", "纬度": "lat",
+    "code": "code",
+    "编码": "code",
+    "kind": "kind",
+    "type": "kind",
+    "类型": "kind",
+    "parent": "parent",
+    "上级": "parent",
+    "name": "name",
+    "名称": "name",
+    "lon": "lon",
+    "lng": "lon",
+    "longitude": "lon",
+    "经度": "lon",
+    "lat": "lat",
+    "latitude": "lat",
+    "纬度": "lat",
 }
 _REQUIRED_COLUMNS = ("code", "kind", "parent")
 
 _ELECTRIC_KINDS: dict[str, str] = {k: k for k in ASSET_KINDS} | {
     "变电站": "substation",
-    "馈线": "feeder", "线路": "feeder",
+    "馈线": "feeder",
+    "线路": "feeder",
     "开关": "switch",
     "熔断器": "fuse",
-    "配变": "transformer", "变压器": "transformer", "台区": "transformer",
+    "配变": "transformer",
+    "变压器": "transformer",
+    "台区": "transformer",
 }
 _WATER_KINDS: dict[str, str] = {k: k for k in WATER_NODE_KINDS} | {
-    "水源": "source", "水厂": "source",
-    "节点": "junction", "三通": "junction",
+    "水源": "source",
+    "水厂": "source",
+    "节点": "junction",
+    "三通": "junction",
     "阀门": "valve",
-    "消火栓": "hydrant", "消防栓": "hydrant",
-    "用户": "service", "水表": "service", "用水点": "service",
+    "消火栓": "hydrant",
+    "消防栓": "hydrant",
+    "用户": "service",
+    "水表": "service",
+    "用水点": "service",
 }
 _DMA_KINDS = frozenset({"dma", "分区", "计量分区"})
 
@@ -135,8 +152,14 @@ class _Problems:
     def result(self) -> list[ImportProblem]:
         out = sorted(self.items, key=lambda p: p.line_or_feature)  # stable within a row
         if self.full:
-            out.append(ImportProblem(FILE, None, "file", (
-                f"too many problems; only the first {MAX_PROBLEMS} are listed")))
+            out.append(
+                ImportProblem(
+                    FILE,
+                    None,
+                    "file",
+                    (f"too many problems; only the first {MAX_PROBLEMS} are listed"),
+                )
+            )
         return out
 
 
@@ -158,9 +181,18 @@ def _show(value: object, limit: int = 40) -> str:
 
 
 def _type_name(value: object) -> str:
-    return "null" if value is None else {
-        str: "string", int: "number", float: "number", bool: "boolean",
-        list: "array", dict: "object"}.get(type(value), type(value).__name__)
+    return (
+        "null"
+        if value is None
+        else {
+            str: "string",
+            int: "number",
+            float: "number",
+            bool: "boolean",
+            list: "array",
+            dict: "object",
+        }.get(type(value), type(value).__name__)
+    )
 
 
 def _is_gcj02(crs: str) -> bool:
@@ -281,14 +313,18 @@ def parse_electric_assets(
     moved = iter(_to_wgs84(located, gcj02))  # type: ignore[arg-type]
     records = []
     for r in good:
-        lon, lat = (next(moved) if r.lon is not None and r.lat is not None else (None, None))
+        lon, lat = next(moved) if r.lon is not None and r.lat is not None else (None, None)
         records.append(AssetRecord(r.code, r.kind, r.parent, r.name, lon, lat, r.attributes))
     return records, sink.result()
 
 
-_GEOJSON_FIELDS = {"code": "properties.code", "kind": "properties.kind",
-                   "parent": "properties.parent", "from_code": "properties.from",
-                   "to_code": "properties.to"}
+_GEOJSON_FIELDS = {
+    "code": "properties.code",
+    "kind": "properties.kind",
+    "parent": "properties.parent",
+    "from_code": "properties.from",
+    "to_code": "properties.to",
+}
 
 
 def _looks_like_geojson(data: bytes, filename: str) -> bool:
@@ -322,8 +358,13 @@ def _check_tree(rows: list[_AssetRow], sink: _Problems, fields: Mapping[str, str
 
 
 def _electric_row(
-    sink: _Problems, where: int, values: Mapping[str, Any], seen: dict[str, int],
-    attributes: dict[str, Any], field_names: Mapping[str, str], noun: str,
+    sink: _Problems,
+    where: int,
+    values: Mapping[str, Any],
+    seen: dict[str, int],
+    attributes: dict[str, Any],
+    field_names: Mapping[str, str],
+    noun: str,
 ) -> _AssetRow | None:
     """Validate one asset from column values (strings from CSV, JSON values from GeoJSON)."""
     before = len(sink)
@@ -348,9 +389,15 @@ def _electric_row(
     else:
         kind = _ELECTRIC_KINDS.get(raw_kind.strip().lower(), raw_kind.strip())
         if kind not in ASSET_KINDS:
-            sink.add(where, code, fname("kind"), (
-                f"unknown kind {_show(raw_kind.strip())}; expected one of "
-                f"{', '.join(ASSET_KINDS)} or 变电站, 馈线, 线路, 开关, 熔断器, 配变, 变压器, 台区"))
+            sink.add(
+                where,
+                code,
+                fname("kind"),
+                (
+                    f"unknown kind {_show(raw_kind.strip())}; expected one of "
+                    f"{', '.join(ASSET_KINDS)} or 变电站, 馈线, 线路, 开关, 熔断器, 配变, 变压器, 台区"
+                ),
+            )
 
     parent: str | None = None
     raw_parent = values.get("parent")
@@ -431,9 +478,15 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
             columns[key] = i
     missing = [k for k in _REQUIRED_COLUMNS if k not in columns]
     if missing:
-        sink.add(1, None, "header", (
-            f"missing column(s) {', '.join(missing)}; expected code/编码, kind/类型, "
-            "parent/上级 and optionally name/名称, lon/经度, lat/纬度"))
+        sink.add(
+            1,
+            None,
+            "header",
+            (
+                f"missing column(s) {', '.join(missing)}; expected code/编码, kind/类型, "
+                "parent/上级 and optionally name/名称, lon/经度, lat/纬度"
+            ),
+        )
         return
 
     seen: dict[str, int] = {}
@@ -454,11 +507,18 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
         last_line = reader.line_num
         if not any(c.strip() for c in cells):
             continue  # blank lines are layout, not data
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            sink.add(start, None, "line", f"{len(cells)} cells but the header has {width}")
-            continue
-        values: dict[str, Any] = {k: (cells[i] if i < len(cells) else "") for k, i in columns.items()}
+        values: dict[str, Any] = {
+            k: (cells[i] if i < len(cells) else "") for k, i in columns.items()
+        }
         before = len(sink)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            # reported, but the row still takes part in the tree so its children stay put
+            sink.add(
+                start,
+                values["code"].strip() or None,
+                "line",
+                f"{len(cells)} cells but the header has {width}",
+            )
         for key in ("lon", "lat"):
             try:
                 values[key] = _csv_number(values[key], key) if key in values else None
@@ -466,8 +526,11 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
                 sink.add(start, values["code"].strip() or None, rej.field, rej.reason)
         if len(sink) != before:  # drop the position, or its other half is reported as lonely
             values["lon"] = values["lat"] = None
-        attributes = {label: cells[i].strip() for i, label in extra.items()
-                      if i < len(cells) and cells[i].strip()}
+        attributes = {
+            label: cells[i].strip()
+            for i, label in extra.items()
+            if i < len(cells) and cells[i].strip()
+        }
         row = _electric_row(sink, start, values, seen, attributes, {}, "line")
         if row is not None:
             row.ok = len(sink) == before
@@ -475,7 +538,7 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
 
 
 def _load_json(data: bytes, sink: _Problems) -> dict[str, Any] | None:
-    """The top-level FeatureCollection's features, or None after reporting why not."""
+    """The FeatureCollection (with a ``features`` array), or None after reporting why not."""
     text = _decode(data)
     if text is None:
         sink.add(FILE, None, "encoding", "not UTF-8, UTF-16 or GBK/GB18030 text")
@@ -560,7 +623,8 @@ def _electric_geojson(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> No
                 if not isinstance(geometry, dict) or geometry.get("type") != "Point":
                     _reject("geometry.type", "an asset must be a Point (or have no geometry)")
                 values["lon"], values["lat"] = _position(
-                    geometry.get("coordinates"), "geometry.coordinates")
+                    geometry.get("coordinates"), "geometry.coordinates"
+                )
             except _Reject as rej:
                 code = props.get("code") if isinstance(props.get("code"), str) else None
                 sink.add(index, code, rej.field, rej.reason)
@@ -576,7 +640,9 @@ def _electric_geojson(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> No
 
 def parse_water_network(
     data: bytes, *, crs: str = "WGS84"
-) -> tuple[list[WaterNode], list[WaterPipe], list[tuple[str, Polygon | MultiPolygon]], list[ImportProblem]]:
+) -> tuple[
+    list[WaterNode], list[WaterPipe], list[tuple[str, Polygon | MultiPolygon]], list[ImportProblem]
+]:
     """Read a water network GeoJSON: ``(nodes, pipes, dmas, problems)``.
 
     See :func:`read_water_network`, which also returns the pipes' geometries."""
@@ -701,26 +767,43 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
             _dma(index, props, geometry, dma_where, gcj02, sink, out)
         else:
             shown = "no geometry" if geometry is None else f"geometry type {_show(gtype)}"
-            sink.add(index, None, "geometry", (
-                f"{shown}; expected a Point (node), LineString (pipe) or Polygon (DMA)"))
+            sink.add(
+                index,
+                None,
+                "geometry",
+                (f"{shown}; expected a Point (node), LineString (pipe) or Polygon (DMA)"),
+            )
 
     # Positions go to WGS84 before snapping, so nodes and line ends are compared alike.
     if gcj02:
         located = [(n.lon, n.lat) for n, _ in nodes if n.lon is not None and n.lat is not None]
         moved = iter(_to_wgs84(located, True))  # type: ignore[arg-type]
-        nodes = [(WaterNode(n.code, n.kind, *next(moved), n.attributes), ok)
-                 if n.lon is not None and n.lat is not None else (n, ok) for n, ok in nodes]
+        nodes = [
+            (WaterNode(n.code, n.kind, *next(moved), n.attributes), ok)
+            if n.lon is not None and n.lat is not None
+            else (n, ok)
+            for n, ok in nodes
+        ]
+        # one conversion for every vertex: it iterates, so per-pipe calls would add up
+        flat = _to_wgs84([xy for p in pipes for part in p.line for xy in part], True)
+        k = 0
         for p in pipes:
-            p.line = [_to_wgs84(part, True) for part in p.line]
+            for j, part in enumerate(p.line):
+                p.line[j] = flat[k : k + len(part)]
+                k += len(part)
     _snap(pipes, [n for n, _ in nodes], sink)
 
     try:
         WaterNetwork.build(
             [n for n, _ in nodes],
-            [WaterPipe(p.code, p.ends[0] or "", p.ends[1] or "") for p in pipes
-             if p.ends[0] and p.ends[1]],
+            [
+                WaterPipe(p.code, p.ends[0] or "", p.ends[1] or "")
+                for p in pipes
+                if p.ends[0] and p.ends[1]
+            ],
         )
     except TopologyError as error:
+
         def where(p: TopologyProblem) -> int:
             if p.field in ("from_code", "to_code") and p.code in pipe_where:
                 return pipe_where[p.code]
@@ -732,17 +815,32 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
             p.ok = p.ok and p.code not in refused
 
     out.nodes = [n for n, ok in nodes if ok]
-    out.pipes = [WaterPipe(p.code, p.ends[0] or "", p.ends[1] or "", p.material, p.diameter_mm,
-                           p.year, p.attributes) for p in pipes if p.ok and p.ends[0] and p.ends[1]]
+    out.pipes = [
+        WaterPipe(
+            p.code,
+            p.ends[0] or "",
+            p.ends[1] or "",
+            p.material,
+            p.diameter_mm,
+            p.year,
+            p.attributes,
+        )
+        for p in pipes
+        if p.ok and p.ends[0] and p.ends[1]
+    ]
     kept = {p.code for p in out.pipes}
     out.pipe_geometries = {
         p.code: LineString(p.line[0]) if len(p.line) == 1 else MultiLineString(p.line)
-        for p in pipes if p.code in kept
+        for p in pipes
+        if p.code in kept
     }
 
 
 def _water_node(
-    index: int, props: dict[str, Any], geometry: dict[str, Any], seen: dict[str, int],
+    index: int,
+    props: dict[str, Any],
+    geometry: dict[str, Any],
+    seen: dict[str, int],
     sink: _Problems,
 ) -> tuple[WaterNode, bool] | None:
     before = len(sink)
@@ -752,7 +850,12 @@ def _water_node(
         sink.add(index, None, rej.field, rej.reason)
         return None
     if code in seen:
-        sink.add(index, code, "properties.code", f"duplicate node code, first used by feature #{seen[code]}")
+        sink.add(
+            index,
+            code,
+            "properties.code",
+            f"duplicate node code, first used by feature #{seen[code]}",
+        )
         return None
     seen[code] = index
     raw_kind = props.get("kind")
@@ -762,8 +865,14 @@ def _water_node(
     else:
         kind = _WATER_KINDS.get(raw_kind.strip().lower(), raw_kind.strip())
         if kind not in WATER_NODE_KINDS:
-            sink.add(index, code, "properties.kind", (
-                f"unknown kind {_show(raw_kind.strip())}; expected one of {', '.join(WATER_NODE_KINDS)}"))
+            sink.add(
+                index,
+                code,
+                "properties.kind",
+                (
+                    f"unknown kind {_show(raw_kind.strip())}; expected one of {', '.join(WATER_NODE_KINDS)}"
+                ),
+            )
     lon: float | None = None
     lat: float | None = None
     try:
@@ -775,7 +884,10 @@ def _water_node(
 
 
 def _water_pipe(
-    index: int, props: dict[str, Any], geometry: dict[str, Any], seen: dict[str, int],
+    index: int,
+    props: dict[str, Any],
+    geometry: dict[str, Any],
+    seen: dict[str, int],
     sink: _Problems,
 ) -> _PipeDraft | None:
     before = len(sink)
@@ -785,7 +897,12 @@ def _water_pipe(
         sink.add(index, None, rej.field, rej.reason)
         return None
     if code in seen:
-        sink.add(index, code, "properties.code", f"duplicate pipe code, first used by feature #{seen[code]}")
+        sink.add(
+            index,
+            code,
+            "properties.code",
+            f"duplicate pipe code, first used by feature #{seen[code]}",
+        )
         return None
     seen[code] = index
     ends: list[str | None] = []
@@ -801,7 +918,9 @@ def _water_pipe(
             ends.append("")  # reported; not one to snap
     material = props.get("material")
     if material is not None and not isinstance(material, str):
-        sink.add(index, code, "properties.material", f"must be a string, got {_type_name(material)}")
+        sink.add(
+            index, code, "properties.material", f"must be a string, got {_type_name(material)}"
+        )
         material = None
     material = (material or "").strip()[:30] or None
     diameter = year = None
@@ -822,13 +941,19 @@ def _water_pipe(
         sink.add(index, code, rej.field, rej.reason)
     reserved = ("code", "from", "to", "material", "diameter_mm", "year")
     attributes = {k: v for k, v in props.items() if k not in reserved}
-    return _PipeDraft(index, code, ends, material, diameter, year, line, attributes,
-                      ok=len(sink) == before)
+    return _PipeDraft(
+        index, code, ends, material, diameter, year, line, attributes, ok=len(sink) == before
+    )
 
 
 def _dma(
-    index: int, props: dict[str, Any], geometry: dict[str, Any], seen: dict[str, int],
-    gcj02: bool, sink: _Problems, out: WaterImport,
+    index: int,
+    props: dict[str, Any],
+    geometry: dict[str, Any],
+    seen: dict[str, int],
+    gcj02: bool,
+    sink: _Problems,
+    out: WaterImport,
 ) -> None:
     try:
         code = _code_text(props.get("code"), "properties.code")
@@ -840,12 +965,21 @@ def _dma(
         sink.add(index, code, "properties.kind", "a polygon must have kind 'dma'")
         return
     if code in seen:
-        sink.add(index, code, "properties.code", f"duplicate DMA code, first used by feature #{seen[code]}")
+        sink.add(
+            index,
+            code,
+            "properties.code",
+            f"duplicate DMA code, first used by feature #{seen[code]}",
+        )
         return
     seen[code] = index
     # The grids importer already validates polygons thoroughly; reuse it one DMA at a time.
-    single = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": code, "name": code}, "geometry": geometry}]}
+    single = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"code": code, "name": code}, "geometry": geometry}
+        ],
+    }
     try:
         shape = parse_grid_features(single, crs="GCJ02" if gcj02 else "WGS84")[0]
     except GeometryImportError as error:
@@ -870,7 +1004,9 @@ def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: _Problems) -> N
     # the network's latitude spread distorts the east-west scale a little.
     buckets: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
     for item in located:
-        buckets.setdefault((math.floor(item[1] * kx), math.floor(item[2] * metres)), []).append(item)
+        buckets.setdefault((math.floor(item[1] * kx), math.floor(item[2] * metres)), []).append(
+            item
+        )
 
     def near(lon: float, lat: float) -> list[str]:
         cx, cy = math.floor(lon * kx), math.floor(lat * metres)
@@ -896,13 +1032,27 @@ def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: _Problems) -> N
                 continue
             p.ok = False
             if not p.line:
-                sink.add(p.where, p.code, f"properties.{key}", "missing, and no usable line to snap")
+                sink.add(
+                    p.where, p.code, f"properties.{key}", "missing, and no usable line to snap"
+                )
             elif not hits:
-                sink.add(p.where, p.code, f"properties.{key}", (
-                    f"missing, and no node lies within {SNAP_TOLERANCE_M} m of the line's "
-                    f"{where} position"))
+                sink.add(
+                    p.where,
+                    p.code,
+                    f"properties.{key}",
+                    (
+                        f"missing, and no node lies within {SNAP_TOLERANCE_M} m of the line's "
+                        f"{where} position"
+                    ),
+                )
             else:
                 shown = ", ".join(_show(h) for h in sorted(hits)[:5])
-                sink.add(p.where, p.code, f"properties.{key}", (
-                    f"missing, and several nodes lie within {SNAP_TOLERANCE_M} m of the line's "
-                    f"{where} position: {shown}"))
+                sink.add(
+                    p.where,
+                    p.code,
+                    f"properties.{key}",
+                    (
+                        f"missing, and several nodes lie within {SNAP_TOLERANCE_M} m of the line's "
+                        f"{where} position: {shown}"
+                    ),
+                )

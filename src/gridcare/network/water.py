@@ -103,8 +103,13 @@ class WaterNetwork:
             else:
                 seen.add(n.code)
             if n.kind not in WATER_NODE_KINDS:
-                problems.append(TopologyProblem(n.code or None, "kind", (
-                    f"unknown kind {n.kind!r}; expected one of {', '.join(WATER_NODE_KINDS)}")))
+                problems.append(
+                    TopologyProblem(
+                        n.code or None,
+                        "kind",
+                        (f"unknown kind {n.kind!r}; expected one of {', '.join(WATER_NODE_KINDS)}"),
+                    )
+                )
         seen_pipes: set[str] = set()
         for i, p in enumerate(pipe_list):
             code = p.code if isinstance(p.code, str) and p.code else None
@@ -118,8 +123,11 @@ class WaterNetwork:
                 if ref not in seen:
                     problems.append(TopologyProblem(code, fname, f"unknown node {ref!r}"))
             if p.from_code == p.to_code and p.from_code in seen:
-                problems.append(TopologyProblem(
-                    code, "to_code", f"pipe starts and ends at the same node {p.to_code!r}"))
+                problems.append(
+                    TopologyProblem(
+                        code, "to_code", f"pipe starts and ends at the same node {p.to_code!r}"
+                    )
+                )
         if not any(n.kind == "source" for n in node_list):
             problems.append(TopologyProblem(None, "kind", "the network has no source"))
         if problems:
@@ -173,8 +181,13 @@ class WaterNetwork:
             if i is None:
                 problems.append(TopologyProblem(code, "closed_valves", "unknown node"))
             elif not self._is_valve[i]:
-                problems.append(TopologyProblem(
-                    code, "closed_valves", f"not a valve (it is a {self._kind[i]}); only valves close"))
+                problems.append(
+                    TopologyProblem(
+                        code,
+                        "closed_valves",
+                        f"not a valve (it is a {self._kind[i]}); only valves close",
+                    )
+                )
             else:
                 out.append(i)
         if problems:
@@ -214,7 +227,9 @@ class WaterNetwork:
         reached = self._supplied(self._closed(closed_valves))
         return {c for c, i in zip(self._service_codes, self._service_idx) if not reached[i]}
 
-    def upstream_path_to_source(self, node_code: str, closed_valves: Iterable[str] = ()) -> list[str]:
+    def upstream_path_to_source(
+        self, node_code: str, closed_valves: Iterable[str] = ()
+    ) -> list[str]:
         """A shortest path (fewest pipes) from ``node_code`` to a source, in node codes:
         ``node_code`` first, the source last. Empty when no source can be reached.
 
@@ -315,8 +330,18 @@ class WaterNetwork:
         interior = segs.nodes[sid]
         inside_sources = sorted(self._codes[i] for i in interior if self._kind[i] == "source")
         if inside_sources:
-            raise IsolationImpossible([TopologyProblem(pipe_code, "pipe", (
-                "no valve separates this pipe from source " + ", ".join(map(repr, inside_sources))))])
+            raise IsolationImpossible(
+                [
+                    TopologyProblem(
+                        pipe_code,
+                        "pipe",
+                        (
+                            "no valve separates this pipe from source "
+                            + ", ".join(map(repr, inside_sources))
+                        ),
+                    )
+                ]
+            )
 
         valve, nbr, via = self._is_valve, self._nbr, self._via
         bounding: set[int] = set()

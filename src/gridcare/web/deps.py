@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from gridcare.auth import service as auth
+from gridcare.auth.cache import principals
 from gridcare.config import Settings
 from gridcare.core.clock import Clock
 from gridcare.core.errors import Forbidden, Unauthenticated
@@ -37,16 +38,19 @@ class AppState:
         self.templates = templates
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:
+    # async: FastAPI runs sync dependencies in the thread pool, one hop each.
     return request.app.state.gridcare
 
 
 def unit_of_work(request: Request) -> Iterator[Session]:
     """A write transaction for unsafe methods, a read one otherwise; committed before the
-    response leaves, so a 2xx always means the change is durable."""
-    db = app_state(request).db
-    ctx = db.read() if request.method in SAFE_METHODS else db.write()
+    response leaves, so a 2xx always means the change is durable. Who is asking is resolved
+    here too, in the same thread-pool hop and transaction."""
+    state: AppState = request.app.state.gridcare
+    ctx = state.db.read() if request.method in SAFE_METHODS else state.db.write()
     with ctx as session:
+        request.state.principal = _resolve_principal(request, session, state)
         yield session
 
 
@@ -88,28 +92,44 @@ def _origin(request: Request, via: str) -> str:
     return f"{via} {client}"
 
 
-def optional_principal(request: Request, session: DbSession, state: State) -> Principal | None:
+def _resolve_principal(request: Request, session: Session, state: AppState) -> Principal | None:
     now = state.clock.now()
     token = _bearer(request)
     if token is not None:
+        key = (state.db.url, "token", auth.token_digest(token))
+        cached = principals.get(key, now)
+        if cached is not None:
+            return cached.with_origin(_origin(request, "api"))
         user = auth.user_for_token(session, token=token, now=now)
         if user is None:
             raise Unauthenticated("authorization: the bearer token is unknown, expired or revoked")
-        return auth.principal_for(session, user=user, origin=_origin(request, "api"))
+        principal = auth.principal_for(session, user=user, origin=_origin(request, "api"))
+        principals.put(key, principal, now)
+        return principal
     uid = request.session.get("uid")
     if uid is None:
         return None
+    key = (state.db.url, "session", int(uid), request.session.get("sv"))
+    cached = principals.get(key, now)
+    if cached is not None:
+        return cached.with_origin(_origin(request, "web"))
     user = auth.find_user(session, user_id=int(uid))
     if user is None or not user.is_active or user.session_version != request.session.get("sv"):
         request.session.pop("uid", None)
         return None
-    return auth.principal_for(session, user=user, origin=_origin(request, "web"))
+    principal = auth.principal_for(session, user=user, origin=_origin(request, "web"))
+    principals.put(key, principal, now)
+    return principal
+
+
+async def optional_principal(request: Request, _session: DbSession) -> Principal | None:
+    return request.state.principal
 
 
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def require_principal(principal: MaybePrincipal) -> Principal:
+async def require_principal(principal: MaybePrincipal) -> Principal:
     if principal is None:
         raise Unauthenticated("authorization: sign in or send a bearer token")
     return principal

@@ -39,7 +39,31 @@
         }
       }).addTo(map);
       var focus = only !== null ? layer.getLayers().filter(function (l) { return l.feature.id === only; }) : [];
-      map.fitBounds(focus.length ? focus[0].getBounds() : layer.getBounds(), { padding: [10, 10] });
+      var bounds = focus.length ? focus[0].getBounds() : layer.getBounds();
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] }); else map.setView([28.2, 112.98], 11);
       el.dataset.ready = String(fc.features.length);
     });
+
+  // Gaps and overlaps (the coverage check) drawn in red over the grids.
+  var toggle = document.getElementById("show-coverage");
+  var summary = document.getElementById("coverage-summary");
+  var problems = null;
+  if (toggle) toggle.addEventListener("change", function () {
+    if (!toggle.checked) { if (problems) map.removeLayer(problems); summary.hidden = true; return; }
+    fetch("/api/v1/grids/coverage?utility=" + encodeURIComponent(el.dataset.utility), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (report) {
+        if (problems) map.removeLayer(problems);
+        problems = L.geoJSON(report.geojson, {
+          style: { color: "#c62828", weight: 2, fillColor: "#ef5350", fillOpacity: 0.6 },
+          onEachFeature: function (f, l) {
+            var p = f.properties;
+            l.bindPopup(text(p.kind) + ": " + text((p.grids || []).join(" / ")) + "<br>" + text(Math.round(p.area_m2)) + " m²");
+          }
+        }).addTo(map);
+        summary.hidden = false;
+        summary.textContent = report.ok ? summary.dataset.ok : summary.dataset.bad.replace("%(n)s", String(report.geojson.features.length));
+        summary.className = report.ok ? "muted" : "alert error";
+      });
+  });
 })();
