@@ -64,7 +64,7 @@ class SecurityHeaders:
 
 def load_plugins(settings: Settings) -> None:
     """Import every domain that registers handlers and jobs, then the operator's plugins."""
-    for module in ("gridcare.audit.jobs",):
+    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels"):
         importlib.import_module(module)
     for name in filter(None, (p.strip() for p in settings.plugins.split(","))):
         importlib.import_module(name)
@@ -148,6 +148,8 @@ def create_app(
     from gridcare.grids import views as grids_views
     from gridcare.network import api as network_api
     from gridcare.web import views as web_views
+    from gridcare.workorders import api as workorders_api
+    from gridcare.workorders import views as workorders_views
 
     for router in (
         web_views.router,
@@ -160,6 +162,8 @@ def create_app(
         customers_api.router,
         customers_views.router,
         network_api.router,
+        workorders_api.router,
+        workorders_views.router,
     ):
         app.include_router(router)
     return app

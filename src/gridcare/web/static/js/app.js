@@ -33,3 +33,32 @@
   window.gridcareToast = toast;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect); else connect();
 })();
+
+// Live countdowns (倒计时): every [data-due] counts down each second and changes colour.
+(function () {
+  "use strict";
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.due), left = Math.round((due - now) / 1000);
+      var b = el.querySelector(".cd-left");
+      if (b) {
+        var a = Math.abs(left), h = Math.floor(a / 3600), m = Math.floor((a % 3600) / 60), s = a % 60;
+        b.textContent = (left < 0 ? "-" : "") + (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+      }
+      if (left < 0 && el.dataset.state !== "overdue") { el.classList.remove("cd-ok", "cd-warning"); el.classList.add("cd-overdue"); el.dataset.state = "overdue"; }
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+
+  // Arrival records where the rep is (to-the-door proof); the form still submits without it.
+  function fillGps(form) {
+    var lon = form.querySelector(".gps-lon"), lat = form.querySelector(".gps-lat");
+    if (!lon || !navigator.geolocation || lon.value) return;
+    navigator.geolocation.getCurrentPosition(function (p) { lon.value = p.coords.longitude; lat.value = p.coords.latitude; }, function () {}, { timeout: 5000 });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (f) { if (f.querySelector(".gps-lon")) fillGps(f); });
+  });
+})();

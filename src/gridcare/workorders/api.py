@@ -1,0 +1,48 @@
+"""REST: work orders — intake (idempotent), queue, detail with countdowns, commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Response, status
+
+from gridcare.workorders import queries, service
+from gridcare.workorders.schemas import CommandIn, CountdownOut, EventOut, OrderDetail, OrderIn, OrderOut
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+
+router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"], dependencies=[CsrfChecked])
+
+
+@router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED)
+def create(body: OrderIn, response: Response, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: str | None = Header(default=None)) -> Any:
+    """Create an order from any channel; it is dispatched at once. Send an Idempotency-Key
+    header (or ``idempotency_key``) to make retries safe: a repeat returns 200 and the order."""
+    data = body.model_dump()
+    data["idempotency_key"] = body.idempotency_key or idempotency_key
+    created = service.create_order(session, actor=principal, now=state.clock.now(), intake=service.Intake(**data))
+    if created.replayed:
+        response.status_code = status.HTTP_200_OK
+    return created.order
+
+
+@router.get("", response_model=list[OrderOut])
+def list_orders(session: DbSession, principal: CurrentPrincipal, state: State, status: str | None = None, mine: bool = False, late: bool = False, limit: int = 200) -> Any:
+    return queries.queue(session, actor=principal, status=status, mine=mine, late_only=late, now=state.clock.now(), limit=max(1, min(limit, 1000)))
+
+
+@router.get("/{order_id}", response_model=OrderDetail)
+def get(order_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    found = queries.detail(session, actor=principal, order_id=order_id, now=state.clock.now())
+    return OrderDetail(
+        **OrderOut.model_validate(found["order"]).model_dump(),
+        countdowns=[CountdownOut(**c) for c in found["countdowns"]],
+        timeline=[EventOut.model_validate(e) for e in found["timeline"]],
+        commands=found["commands"],
+    )
+
+
+@router.post("/{order_id}/commands", response_model=OrderOut)
+def command(order_id: int, body: CommandIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """Move the order on: accept, arrive (args lon, lat), resolve (resolution, note),
+    callback (satisfaction 1–5), close, request_transfer (reason), approve_transfer …"""
+    return service.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=body.command, args=body.args)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridcare.db import Base, JSONData, UTCDateTime
+
+
+class WorkOrder(Base):
+    """One customer demand or internal task, tracked to closure.
+
+    Deadlines are stored columns recomputed on every transition, and ``next_check_at`` (the
+    next warning or escalation instant) is indexed, so a worker sweep finds due orders with
+    one range scan and a restart loses nothing."""
+
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    utility: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    caller_name: Mapped[str] = mapped_column(String(100), default="")
+    caller_phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(400), default="")
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    area_class: Mapped[str] = mapped_column(String(10), default="urban")
+    org_path: Mapped[str] = mapped_column(String(400), index=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    originator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    originator: Mapped[str] = mapped_column(String(64), default="")
+    dispatch_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrived_lon: Mapped[float | None] = mapped_column(Float)
+    arrived_lat: Mapped[float | None] = mapped_column(Float)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    resolution_code: Mapped[str] = mapped_column(String(40), default="")
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    paused_from: Mapped[str | None] = mapped_column(String(20))
+    accept_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrive_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    callback_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+
+
+class OrderEvent(Base):
+    """The timeline: every step with who, when and from where."""
+
+    __tablename__ = "work_order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str] = mapped_column(String(40))
+    status_from: Mapped[str | None] = mapped_column(String(20))
+    status_to: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+
+
+class OrderPause(Base):
+    """Time spent waiting on the customer: the SLA clock stops."""
+
+    __tablename__ = "work_order_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OffDuty(Base):
+    """A period a rep is away (leave, training, off shift): dispatch goes to the backup."""
+
+    __tablename__ = "off_duty"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+Index("ix_work_orders_open_grid", WorkOrder.grid_id, WorkOrder.status)
+Index("ix_work_orders_handler_status", WorkOrder.handler_id, WorkOrder.status)

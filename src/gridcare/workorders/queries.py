@@ -1,0 +1,65 @@
+"""Read models: the queue sorted by urgency, an order with countdowns and timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from gridcare.auth.scoping import scoped
+from gridcare.core.principal import Principal
+from gridcare.workorders import service, sla, states
+from gridcare.workorders.models import WorkOrder
+
+OPEN = [s.value for s in states.Status if s.group is states.Group.OPEN]
+
+
+def queue(session: Session, *, actor: Principal, status: str | None = None, mine: bool = False, late_only: bool = False, unassigned: bool = False, now: datetime, limit: int = 200) -> list[WorkOrder]:
+    stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
+    if mine:
+        stmt = select(WorkOrder).where(WorkOrder.handler_id == actor.user_id)
+    if status:
+        stmt = stmt.where(WorkOrder.status == status)
+    else:
+        stmt = stmt.where(WorkOrder.status.in_(OPEN + [states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value]))
+    if unassigned:
+        stmt = stmt.where(WorkOrder.status == states.Status.UNASSIGNED.value)
+    due = func.coalesce(
+        case((WorkOrder.accepted_at.is_(None), WorkOrder.accept_due), else_=None),
+        case((WorkOrder.arrived_at.is_(None), WorkOrder.arrive_due), else_=None),
+        case((WorkOrder.resolved_at.is_(None), WorkOrder.resolve_due), else_=None),
+        WorkOrder.callback_due,
+    )
+    if late_only:
+        stmt = stmt.where(WorkOrder.escalation_level > 0)
+    return list(session.scalars(stmt.order_by(WorkOrder.escalation_level.desc(), due.asc().nulls_last(), WorkOrder.id).limit(limit)))
+
+
+def countdowns(session: Session, order: WorkOrder, now: datetime) -> list[dict[str, Any]]:
+    out = []
+    for step, deadline in service.order_deadlines(session, order).items():
+        c = sla.countdown(deadline, now)
+        out.append({"step": step, "due_at": deadline.due_at, "remaining_seconds": int(c.remaining.total_seconds()), "state": c.state, "met_at": deadline.met_at})
+    return out
+
+
+def detail(session: Session, *, actor: Principal, order_id: int, now: datetime) -> dict[str, Any]:
+    order = service.get_order(session, actor=actor, order_id=order_id)
+    facts = states.OrderFacts.for_category(
+        order.category,
+        states.Status(order.status),
+        handler_id=order.handler_id,
+        transfer_pending=order.transfer_pending,
+        reopen_count=order.reopen_count,
+        merged_into=order.parent_id,
+        paused_from=states.Status(order.paused_from) if order.paused_from else None,
+    )
+    commands = [c.value for c in states.available_commands(facts, actor.role.value, actor.user_id is not None and actor.user_id == order.handler_id)]
+    return {
+        "order": order,
+        "countdowns": countdowns(session, order, now),
+        "timeline": service.timeline(session, actor=actor, order_id=order_id),
+        "commands": commands,
+    }

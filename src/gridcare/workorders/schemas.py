@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OrderIn(BaseModel):
+    category: str = Field(description="consultation, repair, complaint, reconnection, service_request, suggestion or praise")
+    channel: str = Field(default="web", description="hotline, letter, visit, web, onsite, patrol")
+    description: str = Field(default="", max_length=4000)
+    utility: str | None = None
+    customer_id: int | None = None
+    account: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=40)
+    caller_name: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=400)
+    lon: float | None = None
+    lat: float | None = None
+    idempotency_key: str | None = Field(default=None, max_length=120, description="Retry-safe: the same key returns the same order")
+    paid_at: datetime | None = Field(default=None, description="Reconnection: when the arrears were paid")
+
+
+class CommandIn(BaseModel):
+    command: str = Field(description="accept, arrive, resolve, callback, close, request_transfer, …")
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class CountdownOut(BaseModel):
+    step: str
+    due_at: datetime
+    remaining_seconds: int
+    state: str
+    met_at: datetime | None
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: str
+    status: str
+    category: str
+    channel: str
+    utility: str
+    description: str
+    customer_id: int | None
+    caller_name: str
+    address: str
+    grid_id: int | None
+    handler_id: int | None
+    dispatch_reason: str
+    created_at: datetime
+    accepted_at: datetime | None
+    arrived_at: datetime | None
+    resolved_at: datetime | None
+    callback_at: datetime | None
+    closed_at: datetime | None
+    satisfaction: int | None
+    escalation_level: int
+    reopen_count: int
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    at: datetime
+    actor: str
+    origin: str
+    kind: str
+    status_from: str | None
+    status_to: str | None
+    note: str
+    data: dict[str, Any]
+
+
+class OrderDetail(OrderOut):
+    countdowns: list[CountdownOut]
+    timeline: list[EventOut]
+    commands: list[str]

@@ -1,0 +1,379 @@
+"""Work-order use cases: intake from every channel, commands through the state machine,
+deadline sweeps. Every change writes its timeline event, audit entry and notifications
+(outbox rows) in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridcare import outbox
+from gridcare.audit import service as audit
+from gridcare.auth.rules import Action, RecordScope, can_see
+from gridcare.auth.scoping import require
+from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.principal import Principal, Role
+from gridcare.core.workdays import WorkCalendar
+from gridcare.workorders import sla, states
+from gridcare.workorders.dispatch import choose_handler
+from gridcare.workorders.models import OffDuty, OrderEvent, OrderPause, WorkOrder
+
+CHANNELS = ("hotline", "letter", "visit", "web", "onsite", "patrol", "open311")
+CATEGORIES = tuple(c.value for c in states.Category)
+# rep → team lead → command center → manager: offsets after a missed deadline.
+ESCALATION_LADDER = (timedelta(0), timedelta(hours=2), timedelta(hours=8), timedelta(hours=24))
+ESCALATION_AUDIENCE = ("handler", "role:supervisor", "role:agent", "role:admin")
+_calendar: WorkCalendar | None = None
+
+
+def calendar() -> WorkCalendar:
+    global _calendar
+    if _calendar is None:
+        _calendar = WorkCalendar.china()
+    return _calendar
+
+
+@dataclass(frozen=True)
+class Intake:
+    category: str
+    channel: str
+    description: str = ""
+    utility: str | None = None
+    customer_id: int | None = None
+    account: str | None = None
+    phone: str | None = None
+    caller_name: str = ""
+    address: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    idempotency_key: str | None = None
+    paid_at: datetime | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Created:
+    order: WorkOrder
+    replayed: bool  # the idempotency key was seen before: this is the original order
+
+
+def _scope(order: WorkOrder) -> RecordScope:
+    return RecordScope(org_path=order.org_path, grid_id=order.grid_id, gridded=True)
+
+
+def get_order(session: Session, *, actor: Principal, order_id: int, lock: bool = False) -> WorkOrder:
+    require(actor, Action.ORDERS_READ)
+    stmt = select(WorkOrder).where(WorkOrder.id == order_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    visible = order is not None and (can_see(actor, _scope(order)) or order.handler_id == actor.user_id)
+    if not visible:
+        raise NotFound(f"order_id: no work order {order_id} in your scope")
+    return order
+
+
+def _validate(intake: Intake) -> list[FieldProblem]:
+    problems = []
+    if intake.category not in CATEGORIES:
+        problems.append(FieldProblem("category", f"must be one of {', '.join(CATEGORIES)}"))
+    if intake.channel not in CHANNELS:
+        problems.append(FieldProblem("channel", f"must be one of {', '.join(CHANNELS)}"))
+    if intake.utility is not None and intake.utility not in ("electric", "water", "gas"):
+        problems.append(FieldProblem("utility", "must be electric, water or gas"))
+    if (intake.lon is None) != (intake.lat is None):
+        problems.append(FieldProblem("lat" if intake.lat is None else "lon", "give both lon and lat, or neither"))
+    if intake.lon is not None and not (-180 <= intake.lon <= 180):
+        problems.append(FieldProblem("lon", "must be between -180 and 180"))
+    if intake.lat is not None and not (-90 <= intake.lat <= 90):
+        problems.append(FieldProblem("lat", "must be between -90 and 90"))
+    if len(intake.description) > 4000:
+        problems.append(FieldProblem("description", "must be at most 4000 characters"))
+    return problems
+
+
+def _off_duty(session: Session, now: datetime, user_ids: list[int]) -> frozenset[int]:
+    ids = [u for u in user_ids if u is not None]
+    if not ids:
+        return frozenset()
+    rows = session.scalars(select(OffDuty.user_id).where(OffDuty.user_id.in_(ids), OffDuty.starts_at <= now, OffDuty.ends_at > now))
+    return frozenset(rows)
+
+
+def _next_number(session: Session, now: datetime) -> str:
+    day = now.strftime("%Y%m%d")
+    count = session.scalar(select(func.count()).select_from(WorkOrder).where(WorkOrder.number.like(f"GD{day}-%"))) or 0
+    return f"GD{day}-{count + 1:06d}"
+
+
+def create_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> Created:
+    """Take a demand from any channel: find the customer and grid, set the deadlines and
+    dispatch it at once. A repeated idempotency key returns the first order."""
+    from gridcare.customers import service as customers
+    from gridcare.grids import service as grids
+
+    require(actor, Action.ORDERS_CREATE)
+    if intake.idempotency_key:
+        existing = session.scalar(select(WorkOrder).where(WorkOrder.idempotency_key == intake.idempotency_key))
+        if existing is not None:
+            return Created(existing, replayed=True)
+    problems = _validate(intake)
+    if problems:
+        raise InvalidInput.many(problems)
+    customer = None
+    if intake.customer_id is not None:
+        customer = customers.get_customer(session, actor=actor, customer_id=intake.customer_id)
+    elif intake.account:
+        customer = customers.find_by_account(session, actor=actor, account=intake.account)
+        if customer is None:
+            raise InvalidInput.field("account", f"no customer with account {intake.account!r}")
+    elif intake.phone:
+        matches = customers.find_by_phone(session, actor=actor, phone=intake.phone)
+        customer = matches[0] if len(matches) == 1 else None
+    utility = intake.utility or (customer.utility if customer else "electric")
+    lon, lat = intake.lon, intake.lat
+    if lon is None and customer is not None:
+        lon, lat = customer.lon, customer.lat
+    grid = None
+    if customer is not None and customer.grid_id is not None and customer.utility == utility:
+        grid = grids.get_grid(session, actor=Principal(None, "system", Role.ADMIN, None, "/"), grid_id=customer.grid_id)
+    elif lon is not None and lat is not None:
+        grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility)
+    first_contact = actor.user_id if (intake.channel == "onsite" and actor.role is Role.REP) else None
+    choice = choose_handler(
+        grid_code=grid.code if grid else None,
+        rep_id=grid.rep_id if grid else None,
+        backup_id=grid.backup_id if grid else None,
+        off_duty=_off_duty(session, now, [grid.rep_id, grid.backup_id] if grid else []),
+        first_contact_rep=first_contact,
+    )
+    decision = states.on_create(choice.handler_id)
+    area_class = grid.area_class if grid else "urban"
+    order = WorkOrder(
+        number=_next_number(session, now),
+        idempotency_key=intake.idempotency_key or None,
+        channel=intake.channel,
+        category=intake.category,
+        utility=utility,
+        status=decision.status.value,
+        description=intake.description.strip(),
+        customer_id=customer.id if customer else None,
+        caller_name=intake.caller_name or (customer.name if customer else ""),
+        caller_phone=intake.phone or "",
+        address=intake.address or (customer.address if customer else ""),
+        lon=lon,
+        lat=lat,
+        grid_id=grid.id if grid else None,
+        area_class=area_class,
+        org_path=grid.org_path if grid else (customer.org_path if customer else actor.org_path),
+        handler_id=choice.handler_id,
+        originator_id=actor.user_id,
+        originator=actor.login,
+        dispatch_reason=choice.reason,
+        created_at=now,
+        paid_at=intake.paid_at,
+        reopen_count=0,
+        transfer_pending=False,
+        escalation_level=0,
+        attributes=dict(intake.attributes),
+    )
+    _refresh_deadlines(session, order, now)
+    session.add(order)
+    session.flush()
+    _record(session, actor, now, order, decision.events, status_from=None, note=choice.reason)
+    audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path)
+    return Created(order, replayed=False)
+
+
+def _view(order: WorkOrder) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "status": order.status,
+        "category": order.category,
+        "channel": order.channel,
+        "grid_id": order.grid_id,
+        "handler_id": order.handler_id,
+        "customer_id": order.customer_id,
+        "satisfaction": order.satisfaction,
+        "escalation_level": order.escalation_level,
+    }
+
+
+def _pauses(session: Session, order: WorkOrder) -> list[tuple[datetime, datetime | None]]:
+    if order.id is None:
+        return []
+    return [(p.started_at, p.ended_at) for p in session.scalars(select(OrderPause).where(OrderPause.order_id == order.id).order_by(OrderPause.started_at))]
+
+
+def order_deadlines(session: Session, order: WorkOrder) -> dict[str, sla.Deadline]:
+    policy = sla.policy_for(order.utility, order.category, order.area_class)
+    return sla.deadlines(
+        policy,
+        created_at=order.created_at,
+        accepted_at=order.accepted_at,
+        arrived_at=order.arrived_at,
+        resolved_at=order.resolved_at,
+        paid_at=order.paid_at,
+        paused=_pauses(session, order),
+        calendar=calendar(),
+    )
+
+
+def _refresh_deadlines(session: Session, order: WorkOrder, now: datetime) -> None:
+    found = order_deadlines(session, order)
+    order.accept_due = found["accept"].due_at if "accept" in found else None
+    order.arrive_due = found["arrive"].due_at if "arrive" in found else None
+    order.resolve_due = found["resolve"].due_at if "resolve" in found else None
+    order.callback_due = found["callback"].due_at if "callback" in found else None
+    if states.Status(order.status).group is not states.Group.OPEN and order.status != states.Status.CALLBACK_PENDING.value:
+        order.next_check_at = None
+        return
+    checks = [sla.next_check_at(d, now, ESCALATION_LADDER) for d in found.values() if d.met_at is None]
+    pending = [c for c in checks if c is not None]
+    order.next_check_at = min(pending) if pending else None
+
+
+def _record(session: Session, actor: Principal, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, status_from: str | None, note: str = "") -> None:
+    for event in events:
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                at=now,
+                actor_id=actor.user_id,
+                actor=actor.login,
+                origin=actor.origin,
+                kind=event.name,
+                status_from=status_from,
+                status_to=order.status,
+                note=note,
+                data=dict(event.data),
+            )
+        )
+    _notify(session, now, order, events)
+
+
+def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...]) -> None:
+    """Pushes to the people an event concerns; issue 5 adds SMS, voice and forced pop-ups."""
+    for event in events:
+        if event.name in ("order.dispatched", "order.redispatched") and order.handler_id is not None:
+            outbox.enqueue(
+                session,
+                topic="push",
+                key=f"user:{order.handler_id}",
+                now=now,
+                payload={"channel": f"user:{order.handler_id}", "event": "notice", "data": {"kind": "order.dispatched", "order_id": order.id, "number": order.number, "text": f"新工单 {order.number}：{order.description[:40]}"}},
+            )
+        elif event.name == "order.unassigned":
+            outbox.enqueue(
+                session,
+                topic="push",
+                key="role:agent",
+                now=now,
+                payload={"channel": "role:agent", "event": "notice", "data": {"kind": "order.unassigned", "order_id": order.id, "number": order.number, "text": f"待派工单 {order.number}"}},
+            )
+
+
+def execute(session: Session, *, actor: Principal, now: datetime, order_id: int, command: str, args: dict[str, Any] | None = None) -> WorkOrder:
+    """Apply one command (accept, arrive, resolve, callback …) through the state machine."""
+    args = dict(args or {})
+    if command not in {c.value for c in states.Command}:
+        raise InvalidInput.field("command", f"unknown command {command!r}")
+    order = get_order(session, actor=actor, order_id=order_id, lock=True)
+    facts = states.OrderFacts.for_category(
+        order.category,
+        states.Status(order.status),
+        handler_id=order.handler_id,
+        transfer_pending=order.transfer_pending,
+        reopen_count=order.reopen_count,
+        merged_into=order.parent_id,
+        paused_from=states.Status(order.paused_from) if order.paused_from else None,
+        order_id=order.id,
+    )
+    decision = states.decide(facts, command, actor_role=actor.role.value, actor_is_handler=actor.user_id is not None and actor.user_id == order.handler_id, args=args)
+    before = _view(order)
+    status_from = order.status
+    order.status = decision.status.value
+    for key, value in decision.changes.items():
+        setattr(order, "parent_id" if key == "merged_into" else key, value.value if hasattr(value, "value") else value)
+    _stamp(session, order, states.Command(command), now, args)
+    _refresh_deadlines(session, order, now)
+    _record(session, actor, now, order, decision.events, status_from=status_from, note=str(args.get("note") or args.get("reason") or args.get("text") or ""))
+    audit.record(session, actor=actor, at=now, action=f"order.{command}", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
+    return order
+
+
+def _stamp(session: Session, order: WorkOrder, command: states.Command, now: datetime, args: dict[str, Any]) -> None:
+    C = states.Command
+    if command is C.ACCEPT and order.accepted_at is None:
+        order.accepted_at = now
+    elif command is C.ARRIVE:
+        order.arrived_at = now
+        order.arrived_lon, order.arrived_lat = args.get("lon"), args.get("lat")
+    elif command is C.RESOLVE:
+        order.resolved_at = now
+        order.resolution_code = str(args.get("resolution", ""))[:40]
+        order.resolution_note = str(args.get("note", ""))
+    elif command is C.CALLBACK:
+        order.callback_at = now
+        order.satisfaction = int(args["satisfaction"])
+        if order.status != states.Status.CLOSED.value:  # dissatisfied: the work starts again
+            order.resolved_at = None
+    elif command is C.REOPEN:
+        order.resolved_at = None
+    elif command is C.WAIT_CUSTOMER:
+        session.add(OrderPause(order_id=order.id, started_at=now))
+    elif command is C.RESUME:
+        pause = session.scalar(select(OrderPause).where(OrderPause.order_id == order.id, OrderPause.ended_at.is_(None)))
+        if pause is not None:
+            pause.ended_at = now
+    if order.status == states.Status.CLOSED.value and order.closed_at is None:
+        order.closed_at = now
+
+
+def timeline(session: Session, *, actor: Principal, order_id: int) -> list[OrderEvent]:
+    get_order(session, actor=actor, order_id=order_id)
+    return list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.at, OrderEvent.id)))
+
+
+def sweep(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Escalate orders whose deadline passed, once per rung of the ladder; returns how many
+    escalated. Rows are locked so concurrent workers never double-escalate."""
+    from gridcare.core.principal import system_principal
+
+    stmt = select(WorkOrder).where(WorkOrder.next_check_at.is_not(None), WorkOrder.next_check_at <= now).order_by(WorkOrder.next_check_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    worker = system_principal("worker")
+    escalated = 0
+    for order in session.scalars(stmt):
+        found = order_deadlines(session, order)
+        level = max((sla.escalation_level(d.due_at, now, ESCALATION_LADDER) for d in found.values() if d.met_at is None and d.paused_since is None), default=0)
+        if level > order.escalation_level:
+            late = sorted(step for step, d in found.items() if d.met_at is None and d.due_at <= now)
+            for rung in range(order.escalation_level + 1, level + 1):
+                event = states.Event("order.escalated", {"level": rung, "steps": late, "audience": ESCALATION_AUDIENCE[min(rung, len(ESCALATION_AUDIENCE)) - 1]})
+                _record(session, worker, now, order, (event,), status_from=order.status, note=f"level {rung}: {', '.join(late)} overdue")
+                _notify_escalation(session, now, order, rung)
+            audit.record(session, actor=worker, at=now, action="order.escalate", entity="order", entity_id=order.id, before={"escalation_level": order.escalation_level}, after={"escalation_level": level}, org_path=order.org_path)
+            order.escalation_level = level
+            escalated += 1
+        _refresh_deadlines(session, order, now)
+        if order.next_check_at is not None and order.next_check_at <= now:
+            order.next_check_at = now + timedelta(minutes=1)  # never spin on one order
+    return escalated
+
+
+def _notify_escalation(session: Session, now: datetime, order: WorkOrder, rung: int) -> None:
+    audience = ESCALATION_AUDIENCE[min(rung, len(ESCALATION_AUDIENCE)) - 1]
+    channel = f"user:{order.handler_id}" if audience == "handler" and order.handler_id else (audience if audience != "handler" else "role:agent")
+    outbox.enqueue(
+        session,
+        topic="push",
+        key=channel,
+        now=now,
+        payload={"channel": channel, "event": "notice", "data": {"kind": "order.escalated", "order_id": order.id, "number": order.number, "level": rung, "text": f"工单 {order.number} 超时督办（{rung} 级）"}},
+    )

@@ -1,0 +1,104 @@
+"""Pages: the agent queue, new order, order detail with timeline and actions, the rep's
+phone list, the supervisor board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gridcare.core.errors import DomainError
+from gridcare.grids import queries as grid_queries
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.render import render
+from gridcare.workorders import queries, service, states
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
+
+
+def _rows(session: DbSession, orders: list[Any], now: Any) -> list[dict[str, Any]]:
+    staff = grid_queries.staff_names(session, {o.handler_id for o in orders})
+    from gridcare.grids import service as grids
+
+    names = grids.grid_names(session, ids=[o.grid_id for o in orders if o.grid_id])
+    rows = []
+    for o in orders:
+        open_steps = [c for c in queries.countdowns(session, o, now) if c["met_at"] is None]
+        rows.append({"o": o, "handler": staff.get(o.handler_id, ("", "", ""))[0], "grid": names.get(o.grid_id, ("", ""))[1], "next": open_steps[0] if open_steps else None})
+    return rows
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, status: str = "", view: str = "") -> HTMLResponse:
+    now = state.clock.now()
+    orders = queries.queue(session, actor=principal, status=status or None, mine=view == "mine", late_only=view == "late", unassigned=view == "unassigned", now=now)
+    return render(request, "orders/queue.html", principal=principal, rows=_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS)
+
+
+@router.post("/orders", response_model=None)
+def create_from_form(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    state: State,
+    category: str = Form(""),
+    channel: str = Form("hotline"),
+    description: str = Form(""),
+    account: str = Form(""),
+    phone: str = Form(""),
+    caller_name: str = Form(""),
+    address: str = Form(""),
+    lon: float | None = Form(None),
+    lat: float | None = Form(None),
+    idempotency_key: str = Form(""),
+) -> Response:
+    intake = service.Intake(
+        category=category, channel=channel, description=description, account=account or None, phone=phone or None,
+        caller_name=caller_name, address=address, lon=lon, lat=lat, idempotency_key=idempotency_key or None,
+    )
+    created = service.create_order(session, actor=principal, now=state.clock.now(), intake=intake)
+    return RedirectResponse(f"/orders/{created.order.id}", status_code=303)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(order_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
+    found = queries.detail(session, actor=principal, order_id=order_id, now=state.clock.now())
+    o = found["order"]
+    staff = grid_queries.staff_names(session, {o.handler_id})
+    return render(request, "orders/detail.html", principal=principal, o=o, handler=staff.get(o.handler_id, ("", "", ""))[0], countdowns=found["countdowns"], timeline=found["timeline"], commands=found["commands"], error=error)
+
+
+@router.post("/orders/{order_id}/do", response_model=None)
+def order_command(
+    order_id: int,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    state: State,
+    command: str = Form(...),
+    note: str = Form(""),
+    reason: str = Form(""),
+    resolution: str = Form(""),
+    satisfaction: int | None = Form(None),
+    lon: float | None = Form(None),
+    lat: float | None = Form(None),
+    handler_id: int | None = Form(None),
+    back: str = Form(""),
+) -> Response:
+    args = {k: v for k, v in {"note": note, "reason": reason, "resolution": resolution, "satisfaction": satisfaction, "lon": lon, "lat": lat, "handler_id": handler_id}.items() if v not in ("", None)}
+    try:
+        # A savepoint: a refused command leaves nothing behind and the page says why.
+        with session.begin_nested():
+            service.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=command, args=args)
+    except DomainError as exc:
+        return RedirectResponse(f"/orders/{order_id}?error={quote(exc.detail)}", status_code=303)
+    target = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/m", response_class=HTMLResponse)
+def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
+    now = state.clock.now()
+    orders = queries.queue(session, actor=principal, mine=True, now=now)
+    return render(request, "orders/mobile.html", principal=principal, rows=_rows(session, orders, now))

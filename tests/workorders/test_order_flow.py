@@ -1,0 +1,149 @@
+"""Work orders end to end through the service, on both databases."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from gridcare.audit.models import AuditEntry
+from gridcare.config import load_settings
+from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.main import load_plugins
+from gridcare.outbox import OutboxRow
+from gridcare.pubsub import Broadcaster
+from gridcare.worker import Worker, WorkerContext
+from gridcare.workorders import service
+from gridcare.workorders.models import OffDuty, OrderEvent, WorkOrder
+from tests.support import area
+from tests.support import org as demo_org
+
+
+@pytest.fixture
+def org(database, clock):
+    o = demo_org.load(database, clock)
+    area.load(o, clock)
+    return o
+
+
+def create(db, clock, actor, **kw):
+    kw.setdefault("category", "repair")
+    kw.setdefault("channel", "hotline")
+    with db.write() as session:
+        created = service.create_order(session, actor=actor, now=clock.now(), intake=service.Intake(**kw))
+        return created.order.id, created.replayed
+
+
+def do(db, clock, actor, order_id, command, **args):
+    with db.write() as session:
+        return service.execute(session, actor=actor, now=clock.now(), order_id=order_id, command=command, args=args).status
+
+
+def load(db, order_id):
+    with db.read() as session:
+        return session.get(WorkOrder, order_id)
+
+
+def test_it_dispatches_to_the_grid_rep_at_once_with_deadlines_and_a_reason(database, clock, org):
+    order_id, _ = create(database, clock, org.principal("agent"), account="E001", description="家里停电了")
+    order = load(database, order_id)
+    assert order.status == "dispatched" and order.handler_id == org.user_id("rep")
+    assert order.dispatch_reason == "rep of grid E-WEST"
+    assert order.accept_due == clock.now() + timedelta(minutes=5)
+    assert order.arrive_due == clock.now() + timedelta(minutes=45)
+    with database.read() as session:
+        kinds = session.scalars(select(OrderEvent.kind).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)).all()
+        pushes = session.scalars(select(OutboxRow.payload).where(OutboxRow.topic == "push")).all()
+        audited = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.stream == f"order:{order_id}"))
+    assert kinds == ["order.created", "order.dispatched"]
+    assert any(p["channel"] == f"user:{org.user_id('rep')}" and p["data"]["order_id"] == order_id for p in pushes)
+    assert audited == 1
+
+
+def test_it_returns_the_same_order_for_a_repeated_idempotency_key(database, clock, org):
+    first, replayed_first = create(database, clock, org.principal("agent"), account="E001", idempotency_key="pbx-call-77")
+    again, replayed_again = create(database, clock, org.principal("agent"), account="E001", idempotency_key="pbx-call-77")
+    assert first == again and not replayed_first and replayed_again
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
+
+
+def test_it_never_loses_an_order_without_a_grid(database, clock, org):
+    order_id, _ = create(database, clock, org.principal("agent"), lon=100.0, lat=30.0, utility="electric", description="地址不详")
+    order = load(database, order_id)
+    assert order.status == "unassigned" and order.handler_id is None and "command-center queue" in order.dispatch_reason
+
+
+def test_it_sends_to_the_backup_when_the_rep_is_off_duty(database, clock, org):
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import service as grids
+
+    with database.write() as session:
+        west = grids.find_grid_by_code(session, code="E-WEST")
+        grids.change_grid(session, actor=system_principal("t"), now=clock.now(), grid=west, backup_id=org.user_id("agent2"), reason="backup named")
+        session.add(OffDuty(user_id=org.user_id("rep"), starts_at=clock.now() - timedelta(hours=1), ends_at=clock.now() + timedelta(hours=8), reason="年假"))
+    order_id, _ = create(database, clock, org.principal("agent"), account="E001")
+    order = load(database, order_id)
+    assert order.handler_id == org.user_id("agent2") and "rep off duty" in order.dispatch_reason
+
+
+def test_it_lets_a_rep_request_a_transfer_but_never_refuse(database, clock, org):
+    order_id, _ = create(database, clock, org.principal("agent"), account="E001")
+    with pytest.raises(DomainError, match="cannot refuse"):
+        do(database, clock, org.principal("rep"), order_id, "refuse")
+    assert do(database, clock, org.principal("rep"), order_id, "request_transfer", reason="不在本网格") == "dispatched"
+    assert load(database, order_id).transfer_pending
+    assert do(database, clock, org.principal("supervisor"), order_id, "approve_transfer", reason="转指挥中心") == "unassigned"
+
+
+def test_it_runs_the_closed_loop_and_reopens_on_a_dissatisfied_callback(database, clock, org):
+    rep, agent = org.principal("rep"), org.principal("agent")
+    order_id, _ = create(database, clock, agent, account="E001")
+    clock.advance(timedelta(minutes=3))
+    assert do(database, clock, rep, order_id, "accept") == "accepted"
+    clock.advance(timedelta(minutes=20))
+    assert do(database, clock, rep, order_id, "arrive", lon=112.92, lat=28.12) == "arrived"
+    clock.advance(timedelta(minutes=40))
+    assert do(database, clock, rep, order_id, "resolve", resolution="fuse_replaced", note="更换熔断器") == "callback_pending"
+    assert do(database, clock, agent, order_id, "callback", satisfaction=1) != "closed"
+    order = load(database, order_id)
+    assert order.reopen_count == 1 and order.resolved_at is None
+    with database.read() as session:
+        kinds = session.scalars(select(OrderEvent.kind).where(OrderEvent.order_id == order_id)).all()
+    assert "order.reopened" in kinds and "complaint.raised" in kinds
+    assert order.arrived_lon == 112.92
+
+
+def test_it_closes_after_a_satisfied_callback(database, clock, org):
+    rep, agent = org.principal("rep"), org.principal("agent")
+    order_id, _ = create(database, clock, agent, account="E001", category="consultation", description="咨询电价")
+    do(database, clock, rep, order_id, "accept")
+    do(database, clock, rep, order_id, "resolve", resolution="answered")
+    assert do(database, clock, agent, order_id, "callback", satisfaction=5) == "closed"
+    order = load(database, order_id)
+    assert order.closed_at == clock.now() and order.next_check_at is None
+
+
+def test_it_rejects_bad_intake_naming_each_field(database, clock, org):
+    with pytest.raises(InvalidInput) as info:
+        create(database, clock, org.principal("agent"), category="weather", channel="pigeon", lon=500.0, lat=1.0)
+    assert {p.field for p in info.value.problems} == {"category", "channel", "lon"}
+
+
+def test_it_escalates_once_per_rung_including_deadlines_that_passed_while_down(database, clock, org):
+    s = load_settings()
+    load_plugins(s)
+    order_id, _ = create(database, clock, org.principal("agent"), account="E001")
+    worker = Worker(WorkerContext(db=database, broadcaster=Broadcaster(), settings=s, clock=clock), name="w")
+    worker.run_once()
+    assert load(database, order_id).escalation_level == 0
+    # The platform was down for three hours: accept (5 min) and arrive (45 min) both passed.
+    clock.advance(timedelta(hours=3))
+    worker.run_once()
+    worker.run_once()
+    order = load(database, order_id)
+    assert order.escalation_level == 2  # at the deadline, then 2 h after it
+    clock.advance(timedelta(minutes=1))
+    worker.run_once()
+    with database.read() as session:
+        escalations = session.scalars(select(OrderEvent.data).where(OrderEvent.order_id == order_id, OrderEvent.kind == "order.escalated")).all()
+    assert [e["level"] for e in escalations] == [1, 2]
