@@ -174,3 +174,20 @@ def assign() -> None:
     with _db().write() as session, progress_bar() as report:
         moved = service.reassign_all(session, now=system_clock.now(), reason="gridcare assign", progress=report)
     out.print(f"{moved} records moved to a different grid")
+
+
+open311_app = typer.Typer(help="Open311 GeoReport v2 endpoint (/open311/v2/).", no_args_is_help=True)
+open311_keys = typer.Typer(help="API keys for posting service requests.", no_args_is_help=True)
+open311_app.add_typer(open311_keys, name="keys")
+app.add_typer(open311_app, name="open311")
+
+
+@open311_keys.command("create")
+def open311_key_create(name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'wechat-miniprogram'.")]) -> None:
+    """Create an API key for NAME and print it (shown once; only its hash is kept)."""
+    from gridcare.core.clock import system_clock
+    from gridcare.open311 import service
+
+    with reported_errors(), _db().write() as session:
+        key = service.create_key(session, now=system_clock.now(), name=name)
+    print(key)

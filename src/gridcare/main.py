@@ -147,6 +147,7 @@ def create_app(
     from gridcare.grids import api as grids_api
     from gridcare.grids import views as grids_views
     from gridcare.network import api as network_api
+    from gridcare.open311 import api as open311_api
     from gridcare.web import views as web_views
     from gridcare.workorders import api as workorders_api
     from gridcare.workorders import views as workorders_views
@@ -164,6 +165,7 @@ def create_app(
         network_api.router,
         workorders_api.router,
         workorders_views.router,
+        open311_api.router,
     ):
         app.include_router(router)
     return app

@@ -7,6 +7,7 @@ from gridcare.customers import models as customer_models  # noqa: F401
 from gridcare.db import Base
 from gridcare.grids import models as grid_models  # noqa: F401
 from gridcare.network import models as network_models  # noqa: F401
+from gridcare.open311 import models as open311_models  # noqa: F401
 from gridcare.workorders import models as workorder_models  # noqa: F401
 
 metadata = Base.metadata

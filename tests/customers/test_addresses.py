@@ -223,12 +223,12 @@ def test_it_finds_every_demo_address_as_itself() -> None:
 
 
 def test_it_builds_over_100_000_addresses() -> None:
-    estates = [a + b for a, b in itertools.product(
-        ("枫林", "湘江", "麓山", "橘洲", "芙蓉", "锦绣", "金色", "阳光"), ("绿洲", "花园", "家园", "苑"))]
+    prefixes = ("枫林", "湘江", "麓山", "橘洲", "芙蓉", "锦绣", "金色", "阳光")
+    estates = [a + b for a, b in itertools.product(prefixes, ("绿洲", "花园", "家园", "苑"))]
     roads = ("五一大道", "芙蓉路", "韶山路", "人民路", "劳动路")
+    flats = list(itertools.product(range(1, 11), range(1, 4), range(1, 11), range(1, 4)))
     texts = [f"长沙市芙蓉区{roads[e % 5]}{e + 1}号{estate}{b}栋{u}单元{f}{r:02d}"
-             for e, estate in enumerate(estates)
-             for b, u, f, r in itertools.product(range(1, 11), range(1, 4), range(1, 11), range(1, 4))]
+             for e, estate in enumerate(estates) for b, u, f, r in flats]
     texts += [f"长沙市雨花区洞井路{n}号" for n in range(1, 100_001 - len(texts))]
     index = AddressIndex.build(enumerate(texts))
     assert len(index) == len(texts) == 100_000

@@ -23,7 +23,8 @@ __all__ = ["AddressIndex", "AddressParts", "Match", "address_key", "parse_addres
 
 _MAX_RAW = 200  # longer input is not an address; the cap keeps hostile input cheap
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_CN_DIGITS = dict(zip("零〇幺一二两三四五六七八九", (0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_CN_DIGITS = dict(zip("零〇幺一二两三四五六七八九", (0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9),
+                      strict=True))
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN = "".join(_CN_DIGITS) + "".join(_CN_UNITS)
 # Numerals become digits only beside a marker: 五一大道, 三湘路 and 八一路 must stay names.
@@ -44,7 +45,7 @@ _SYNONYMS = (
     (re.compile(r"(?<=栋)([0-9]+)-([0-9]+)"), r"\1单元\2"),
     (re.compile(r"(?<![0-9])([0-9]+)-([0-9]+)"), r"\1栋\2"),
 )
-_DASH = re.compile("[‐‑‒–—―−﹣ー~]")
+_DASH = re.compile("[\u2010-\u2015\u2212\ufe63\u30fc~]")  # hyphens, dashes, minus, ー
 _PUNCT = re.compile(f"[^0-9A-Z{_HAN}#-]+")
 _JUNK = re.compile(f"[^0-9A-Z{_HAN}]+")
 _TOKEN = re.compile(f"([0-9]+)(号|栋|单元|组|期|层|楼|户)?|([A-Z]+)(栋)?|([{_HAN}]+)")
@@ -68,7 +69,7 @@ _WEIGHTS = {"district": 0.5, "road": 1.0, "number": 1.0, "community": 3.0, "buil
 _BITS = 21  # building, unit and room token ids packed into one 63-bit integer per flat
 _MASK = (1 << _BITS) - 1
 _SHIFTS = (2 * _BITS, _BITS, 0)  # building, unit, room
-_MAX_BLOCKS = 24
+_MAX_BLOCKS = 32
 _MAX_PLANS = 1 << 16
 _POOL = 48
 
@@ -176,7 +177,7 @@ def _plan(tokens: list[tuple[str, str, str, str, str]]) -> list[_Piece]:
         pieces.append((field, text, k, suffix))
         return field.rstrip("?")
 
-    for i, (digits, marker, letters, letter_mark, words) in enumerate(tokens):
+    for i, (_, marker, letters, letter_mark, words) in enumerate(tokens):
         if words:
             # A name followed by "N号" and then another name is a road with its door number.
             road_like = i + 2 < len(tokens) and tokens[i + 1][1] == "号" and bool(tokens[i + 2][4])
@@ -455,7 +456,8 @@ class AddressIndex:
             index._row_sub.append((key >> 32) & ((1 << 63) - 1))
             counts[key >> 95] += 1
         by_road: dict[int, list[tuple[int, int]]] = {}
-        for blk, ((district, road, door, community), n) in enumerate(zip(blocks, counts, strict=True)):
+        for blk, ((district, road, door, community), n) in enumerate(
+                zip(blocks, counts, strict=True)):
             index._blk_district.append(district)
             index._blk_road.append(road)
             index._blk_number.append(door)
@@ -493,9 +495,7 @@ class AddressIndex:
         query = _Query(self, q)
         comms = self._communities.lookup(query.name, 5, 0.4) if query.name else []
         roads = self._roads.lookup(q.road, 3, 0.5) if q.road else []
-        chosen: dict[int, None] = {}
-        for c, _ in comms:
-            chosen.update(dict.fromkeys(self._community_blocks.get(c, ())))
+        chosen: dict[int, None] = {}  # a road and door number first: they name few blocks
         for r, _ in roads:
             doors, blks = self._road_blocks.get(r, (array("q"), array("i")))
             if query.door >= 0:
@@ -503,6 +503,8 @@ class AddressIndex:
                 chosen.update(dict.fromkeys(blks[lo:bisect_right(doors, query.door, lo)]))
             elif not comms:
                 chosen.update(dict.fromkeys(blks[:limit]))
+        for c, _ in comms:
+            chosen.update(dict.fromkeys(self._community_blocks.get(c, ())))
         for blk in list(chosen)[:_MAX_BLOCKS]:
             base, matched, fuzzy = query.block(blk)
             spare = int(not query.name and self._blk_community[blk] > 0)
@@ -511,8 +513,9 @@ class AddressIndex:
                 points, flat_matched = query.flat(sub)
                 score = round(min(1.0, factor * (base + points) / query.total), 4)
                 # Among equal scores, "三湘路86号" is the shop at 86 more than a flat behind it.
-                rank = (-score, spare + sum(w is None and (sub >> s) & _MASK > 0
-                                            for w, s in zip(query.want, _SHIFTS)), ident)
+                unasked = sum(w is None and (sub >> s) & _MASK > 0
+                              for w, s in zip(query.want, _SHIFTS, strict=True))
+                rank = (-score, spare + unasked, ident)
                 if ident not in found or rank < found[ident][0]:
                     found[ident] = rank, Match(ident, score, (*matched, *flat_matched),
                                                tuple(fuzzy))

@@ -34,7 +34,7 @@ def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress |
     actor = system_principal("demo")
     report = progress or (lambda stage, done, total: None)
     from gridcare.demo.city import build_city
-    from gridcare.demo.service_area import load_city
+    from gridcare.demo.service_area import load_city, load_history, load_open_orders
 
     city = build_city(seed=seed, customers=customers, grids=grids, progress=report)
     # One transaction: an interrupted demo leaves an empty database, and running it again works.
@@ -43,4 +43,6 @@ def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress |
         units = load_org(session, actor=actor, now=clock.now())
         report("organisation", 1, 1)
         load_city(session, actor=actor, now=clock.now(), city=city, units=units, progress=report)
+        load_history(session, actor=actor, now=clock.now(), city=city, seed=seed, progress=report)
+        load_open_orders(session, actor=actor, now=clock.now(), city=city, seed=seed)
     return DemoSummary(created=True, users=users, password=DEMO_PASSWORD)

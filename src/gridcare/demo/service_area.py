@@ -88,3 +88,77 @@ def load_city(session: Session, *, actor: Principal, now: datetime, city: City, 
     team_path = session.scalar(select(Grid.org_path).limit(1)) or "/"
     customers.import_customers(session, actor=actor, now=now, parsed=CustomerImport(rows=rows, problems=(), total_rows=len(rows)), org_path=team_path, progress=progress)
     grids.reassign_all(session, now=now, reason="demo", progress=progress)
+
+
+def load_history(session: Session, *, actor: Principal, now: datetime, city: City, seed: int, progress: Progress) -> None:
+    """Twelve months of closed orders with the articles' category mix and response times."""
+    from gridcare.demo.history import generate_history
+    from gridcare.workorders.history import PastOrder, load_closed_orders
+
+    past = [
+        PastOrder(
+            key=h.key, account=h.account, grid_code=h.grid_code if h.utility == "electric" else _water_grid(city, h), utility=h.utility, category=h.category,
+            channel=h.channel, description=h.description, created_at=h.created_at, accepted_at=h.accepted_at, arrived_at=h.arrived_at,
+            resolved_at=h.resolved_at, callback_at=h.callback_at, closed_at=h.closed_at, satisfaction=h.satisfaction, escalations=h.escalations,
+            by_backup=h.handled_by == "backup",
+        )
+        for h in generate_history(city, end=now, seed=seed)
+    ]
+    load_closed_orders(session, actor=actor, now=now, orders=past, progress=progress)
+
+
+def _water_grid(city: City, order: object) -> str:
+    """Water orders belong to the water grid (a DMA) holding the customer."""
+    return _dma_codes(city).get(order.account, "")  # type: ignore[attr-defined]
+
+
+_dma_cache: dict[int, dict[str, str]] = {}
+
+
+def _dma_codes(city: City) -> dict[str, str]:
+    key = id(city)
+    if key not in _dma_cache:
+        import numpy as np
+        import shapely
+
+        water = [c for c in city.customers if c.utility == "water"]
+        lons = np.array([c.lon for c in water])
+        lats = np.array([c.lat for c in water])
+        codes: dict[str, str] = {}
+        for d in city.dmas:
+            inside = shapely.contains_xy(d.polygon, lons, lats)
+            for i in np.flatnonzero(inside):
+                codes.setdefault(water[i].account, f"W-{d.code}")
+        _dma_cache.clear()
+        _dma_cache[key] = codes
+    return _dma_cache[key]
+
+
+def load_open_orders(session: Session, *, actor: Principal, now: datetime, city: City, seed: int, count: int = 40) -> None:
+    """Today's work: open orders in every state, so the queue and the rep's phone have content."""
+    import random
+    from datetime import timedelta
+
+    from gridcare.core.principal import system_principal
+    from gridcare.workorders import service as orders
+
+    rng = random.Random(seed)
+    agents = {}
+    for utility, login in (("electric", "agent"), ("water", "w_agent")):
+        found = auth.find_user_by_login(session, login=login)
+        agents[utility] = auth.principal_for(session, user=found, origin="demo") if found else system_principal("demo")
+    texts = {"repair": ["家里突然停电了", "楼道灯不亮，整栋楼没电", "电表箱冒烟", "水管爆裂，路面冒水", "停水了，什么时候来水"], "consultation": ["咨询阶梯电价", "咨询电费账单"], "reconnection": ["已缴清欠费，申请复电"], "complaint": ["抢修人员迟迟未到"], "service_request": ["申请增容", "过户办理"]}
+    demo_rep = auth.find_user_by_login(session, login="rep")
+    first_grid = city.grids[0].code
+    people = [c for c in city.customers if c.grid_code == first_grid and c.utility == "electric"][:8] + rng.sample(list(city.customers), count - 8)
+    for i, customer in enumerate(people):
+        category = rng.choices(list(texts), weights=[55, 20, 8, 3, 14])[0]
+        created = orders.create_order(
+            session,
+            actor=agents.get(customer.utility, system_principal("demo")),
+            now=now - timedelta(minutes=rng.randint(1, 240)),
+            intake=orders.Intake(category=category, channel="hotline", account=customer.account, description=rng.choice(texts[category]), idempotency_key=f"demo-open-{seed}-{i}"),
+        ).order
+        handler = session.get(type(demo_rep), created.handler_id) if created.handler_id else None
+        if handler is not None and i % 3 == 1:
+            orders.execute(session, actor=auth.principal_for(session, user=handler, origin="demo"), now=now, order_id=created.id, command="accept")

@@ -1,0 +1,34 @@
+"""open311 keys
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-24
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+import gridcare.db
+
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('open311_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', gridcare.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', gridcare.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_keys')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_open311_keys_key_hash')),
+    sa.UniqueConstraint('name', name=op.f('uq_open311_keys_name'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('open311_keys')

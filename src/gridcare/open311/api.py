@@ -1,0 +1,126 @@
+"""Open311 GeoReport v2 at /open311/v2/, JSON and XML, errors in the spec's own format."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from gridcare.core.errors import DomainError
+from gridcare.open311 import service
+from gridcare.web.deps import DbSession, State
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+
+def _xml(root: str, item: str, rows: list[dict[str, Any]]) -> str:
+    parts = [f'<?xml version="1.0" encoding="utf-8"?><{root}>']
+    for row in rows:
+        parts.append(f"<{item}>")
+        for key, value in row.items():
+            text = "" if value is None else ("true" if value is True else "false" if value is False else str(value))
+            parts.append(f"<{key}>{escape(text)}</{key}>")
+        parts.append(f"</{item}>")
+    parts.append(f"</{root}>")
+    return "".join(parts)
+
+
+def _respond(fmt: str, root: str, item: str, rows: list[dict[str, Any]], status: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(_xml(root, item, rows), media_type="text/xml; charset=utf-8", status_code=status)
+    if fmt != "json":
+        return _error("json", 404, f"format: {fmt!r} is not supported; use .json or .xml")
+    return JSONResponse(rows, status_code=status)
+
+
+def _error(fmt: str, code: int, description: str) -> Response:
+    rows = [{"code": code, "description": description}]
+    if fmt == "xml":
+        return Response(_xml("errors", "error", rows), media_type="text/xml; charset=utf-8", status_code=code)
+    return JSONResponse(rows, status_code=code)
+
+
+def _locale(request: Request) -> str:
+    from gridcare.core.i18n import negotiate
+
+    return negotiate(request.query_params.get("locale") or request.headers.get("accept-language"))
+
+
+@router.get("/services.{fmt}")
+def list_services(fmt: str, request: Request) -> Response:
+    return _respond(fmt, "services", "service", service.services(_locale(request)))
+
+
+@router.get("/services/{code}.{fmt}")
+def service_definition(code: str, fmt: str) -> Response:
+    if code not in {s["service_code"] for s in service.services()}:
+        return _error(fmt, 404, f"service_code: no service {code!r}")
+    return _respond(fmt, "service_definition", "attributes", [{"service_code": code, "attributes": ""}]) if fmt == "xml" else JSONResponse({"service_code": code, "attributes": []})
+
+
+@router.post("/requests.{fmt}")
+async def post_request(fmt: str, request: Request, state: State) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    form.setdefault("idempotency_key", request.headers.get("idempotency-key", ""))
+    from starlette.concurrency import run_in_threadpool
+
+    def work() -> dict[str, Any]:
+        with state.db.write() as session:
+            actor = service.principal_for_key(session, key=form.get("api_key"))
+            order = service.post_request(session, actor=actor, now=state.clock.now(), form=form)
+            view = service.public_view(session, order, _locale(request))
+            return {"service_request_id": view["service_request_id"], "service_notice": view["agency_responsible"], "account_id": None}
+
+    try:
+        row = await run_in_threadpool(work)
+    except DomainError as exc:
+        return _error(fmt, exc.status if exc.status != 422 else 400, exc.detail)
+    return _respond(fmt, "service_requests", "request", [row], status=201)
+
+
+def _parse_date(value: str | None, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        from gridcare.core.errors import InvalidInput
+
+        raise InvalidInput.field(field, "must be a W3C date-time like 2026-11-24T08:00:00Z") from None
+
+
+@router.get("/requests.{fmt}")
+def search_requests(fmt: str, request: Request, session: DbSession) -> Response:
+    q = request.query_params
+    try:
+        rows = service.search(
+            session,
+            ids=[i for i in q.get("service_request_id", "").split(",") if i],
+            service_code=q.get("service_code"),
+            status=q.get("status"),
+            start=_parse_date(q.get("start_date"), "start_date"),
+            end=_parse_date(q.get("end_date"), "end_date"),
+        )
+    except DomainError as exc:
+        return _error(fmt, 400, exc.detail)
+    return _respond(fmt, "service_requests", "request", [service.public_view(session, o, _locale(request)) for o in rows])
+
+
+@router.get("/requests/{number}.{fmt}")
+def get_request(number: str, fmt: str, request: Request, session: DbSession) -> Response:
+    order = service.find(session, number=number)
+    if order is None:
+        return _error(fmt, 404, f"service_request_id: no request {number!r}")
+    return _respond(fmt, "service_requests", "request", [service.public_view(session, order, _locale(request))])
+
+
+@router.get("/tokens/{token}.{fmt}")
+def token(token: str, fmt: str, session: DbSession) -> Response:
+    # Requests are created at once, so the token is the request id itself.
+    order = service.find(session, number=token)
+    if order is None:
+        return _error(fmt, 404, f"token: no request for token {token!r}")
+    return _respond(fmt, "service_requests", "request", [{"service_request_id": order.number, "token": token}])

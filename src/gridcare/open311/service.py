@@ -1,0 +1,168 @@
+"""Open311 GeoReport v2: categories as services, orders as service requests. Posting needs
+an API key; reading shows only what is public (no names, no phone numbers)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.core.errors import Conflict, InvalidInput, Unauthenticated
+from gridcare.core.i18n import gettext
+from gridcare.core.principal import Principal, Role
+from gridcare.open311.models import Open311Key
+from gridcare.workorders import service as orders
+from gridcare.workorders import states
+from gridcare.workorders.models import WorkOrder
+
+DESCRIPTIONS = {
+    "consultation": "Questions about bills, tariffs and services",
+    "repair": "No supply, faults, bursts and leaks",
+    "complaint": "A complaint about our service",
+    "reconnection": "Supply cut for arrears: reconnection after payment",
+    "service_request": "New connection, transfer, capacity change",
+    "suggestion": "Ideas to improve our service",
+    "praise": "Thank someone who helped you",
+}
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(session: Session, *, now: datetime, name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput.field("name", "must not be empty")
+    if session.scalar(select(Open311Key.id).where(Open311Key.name == name)) is not None:
+        raise Conflict(f"name: an Open311 key named {name!r} exists")
+    key = "o311_" + secrets.token_urlsafe(24)
+    session.add(Open311Key(name=name, key_hash=_digest(key), created_at=now))
+    return key
+
+
+def principal_for_key(session: Session, *, key: str | None) -> Principal:
+    if not key:
+        raise Unauthenticated("api_key: required to post service requests")
+    row = session.scalar(select(Open311Key).where(Open311Key.key_hash == _digest(key)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("api_key: unknown or revoked")
+    return Principal(user_id=None, login=f"open311:{row.name}", role=Role.AGENT, org_unit_id=None, org_path="/", origin=f"open311 {row.name}")
+
+
+def services(locale: str = "zh_CN") -> list[dict[str, Any]]:
+    return [
+        {
+            "service_code": c.value,
+            "service_name": gettext(locale, f"category.{c.value}"),
+            "description": DESCRIPTIONS[c.value],
+            "metadata": False,
+            "type": "realtime",
+            "keywords": c.value,
+            "group": "repair" if c.value in ("repair", "reconnection") else "service",
+        }
+        for c in states.Category
+    ]
+
+
+def post_request(session: Session, *, actor: Principal, now: datetime, form: dict[str, str]) -> WorkOrder:
+    code = form.get("service_code", "")
+    if code not in orders.CATEGORIES:
+        raise InvalidInput.field("service_code", f"must be one of {', '.join(orders.CATEGORIES)}")
+    lat, lon = form.get("lat"), form.get("long")
+    try:
+        lat_f = float(lat) if lat else None
+        lon_f = float(lon) if lon else None
+    except ValueError:
+        raise InvalidInput.field("lat" if lat and not _is_float(lat) else "long", "must be a number") from None
+    account = form.get("account_id") or form.get("address_id") or None
+    if lat_f is None and not form.get("address_string") and not account:
+        raise InvalidInput.field("lat", "a location is required: lat and long, address_string, or address_id")
+    name = " ".join(p for p in (form.get("last_name", ""), form.get("first_name", "")) if p)
+    created = orders.create_order(
+        session,
+        actor=actor,
+        now=now,
+        intake=orders.Intake(
+            category=code,
+            channel="web",
+            description=form.get("description", "")[:4000],
+            account=account,
+            phone=form.get("phone") or None,
+            caller_name=name,
+            address=form.get("address_string", ""),
+            lon=lon_f,
+            lat=lat_f,
+            idempotency_key=form.get("idempotency_key") or None,
+            attributes={"open311": {"device_id": form.get("device_id", ""), "email": form.get("email", ""), "media_url": form.get("media_url", "")}},
+        ),
+    ).order
+    return created
+
+
+def _is_float(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def find(session: Session, *, number: str) -> WorkOrder | None:
+    return session.scalar(select(WorkOrder).where(WorkOrder.number == number))
+
+
+def search(session: Session, *, ids: list[str], service_code: str | None, status: str | None, start: datetime | None, end: datetime | None, limit: int = 1000) -> list[WorkOrder]:
+    stmt = select(WorkOrder).where(WorkOrder.channel.in_(("web", "open311")))
+    if ids:
+        stmt = select(WorkOrder).where(WorkOrder.number.in_(ids))
+    if service_code:
+        stmt = stmt.where(WorkOrder.category == service_code)
+    if status == "open":
+        stmt = stmt.where(WorkOrder.closed_at.is_(None))
+    elif status == "closed":
+        stmt = stmt.where(WorkOrder.closed_at.is_not(None))
+    if start:
+        stmt = stmt.where(WorkOrder.created_at >= start)
+    if end:
+        stmt = stmt.where(WorkOrder.created_at <= end)
+    return list(session.scalars(stmt.order_by(WorkOrder.id.desc()).limit(limit)))
+
+
+def public_view(session: Session, order: WorkOrder, locale: str = "zh_CN") -> dict[str, Any]:
+    """What anyone may read about a request: no names, no phone numbers."""
+    from gridcare.grids import queries as grid_queries
+    from gridcare.grids.models import Grid
+
+    agency = ""
+    if order.grid_id:
+        grid = session.get(Grid, order.grid_id)
+        staff = grid_queries.staff_names(session, {grid.rep_id}) if grid else {}
+        rep = staff.get(grid.rep_id) if grid else None
+        agency = f"{grid.name}（{grid.code}）" + (f" · {rep[0]} {rep[1]}" if rep else "") if grid else ""
+    else:
+        agency = gettext(locale, "Command center")
+    closed = order.closed_at is not None or order.status in ("closed", "cancelled", "merged")
+    return {
+        "service_request_id": order.number,
+        "status": "closed" if closed else "open",
+        "status_notes": gettext(locale, f"status.{order.status}"),
+        "service_name": gettext(locale, f"category.{order.category}"),
+        "service_code": order.category,
+        "description": order.description,
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": order.created_at.isoformat(),
+        "updated_datetime": (order.closed_at or order.resolved_at or order.accepted_at or order.created_at).isoformat(),
+        "expected_datetime": (order.resolve_due.isoformat() if order.resolve_due else None),
+        "address": order.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": order.lat,
+        "long": order.lon,
+        "media_url": None,
+    }
