@@ -28,7 +28,13 @@ from gridcare.audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
 from gridcare.core.principal import Principal
 
 
-def _lock_head(session: Session, stream: str) -> AuditStreamHead:
+def _lock_head(session: Session, stream: str, *, new: bool = False) -> AuditStreamHead:
+    if new:
+        # The record was created in this very transaction: nobody else can append to its
+        # stream yet, so skip the upsert-and-lock round trips (intake is a hot path).
+        head = AuditStreamHead(stream=stream, seq=0, hash=GENESIS)
+        session.add(head)
+        return head
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -52,10 +58,12 @@ def record(
     before: Any = None,
     after: Any = None,
     org_path: str = "/",
+    new_stream: bool = False,
 ) -> AuditEntry:
-    """Append one entry to the stream ``entity:entity_id`` in the caller's transaction."""
+    """Append one entry to the stream ``entity:entity_id`` in the caller's transaction.
+    ``new_stream``: the entity was created in this transaction (its first entry)."""
     stream = f"{entity}:{entity_id}"
-    head = _lock_head(session, stream)
+    head = _lock_head(session, stream, new=new_stream)
     content = EntryContent(
         stream=stream,
         seq=head.seq + 1,

@@ -93,6 +93,15 @@ class OrderPause(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class OrderCounter(Base):
+    """The last order number issued each local day; the upsert is atomic on both databases."""
+
+    __tablename__ = "work_order_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class OffDuty(Base):
     """A period a rep is away (leave, training, off shift): dispatch goes to the backup."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare import outbox
@@ -16,11 +16,12 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.clock import to_local
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
 from gridcare.workorders import sla, states
 from gridcare.workorders.dispatch import choose_handler
-from gridcare.workorders.models import OffDuty, OrderEvent, OrderPause, WorkOrder
+from gridcare.workorders.models import OffDuty, OrderCounter, OrderEvent, OrderPause, WorkOrder
 
 CHANNELS = ("hotline", "letter", "visit", "web", "onsite", "patrol", "open311")
 CATEGORIES = tuple(c.value for c in states.Category)
@@ -105,9 +106,15 @@ def _off_duty(session: Session, now: datetime, user_ids: list[int]) -> frozenset
 
 
 def _next_number(session: Session, now: datetime) -> str:
-    day = now.strftime("%Y%m%d")
-    count = session.scalar(select(func.count()).select_from(WorkOrder).where(WorkOrder.number.like(f"GD{day}-%"))) or 0
-    return f"GD{day}-{count + 1:06d}"
+    """GD<local date>-<n>: a per-day counter row, incremented under the write lock."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    day = to_local(now).strftime("%Y%m%d")
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(OrderCounter).values(day=day, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": OrderCounter.last + 1}).returning(OrderCounter.last)
+    n = session.execute(stmt).scalar_one()
+    return f"GD{day}-{n:06d}"
 
 
 def create_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> Created:
@@ -185,7 +192,7 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
     session.add(order)
     session.flush()
     _record(session, actor, now, order, decision.events, status_from=None, note=choice.reason)
-    audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path)
+    audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
     return Created(order, replayed=False)
 
 

@@ -1,4 +1,4 @@
-"""open311 keys
+"""open311 keys, work-order number counters
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +18,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('work_order_counters',
+    sa.Column('day', sa.String(length=8), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_work_order_counters'))
+    )
+    # Orders numbered before the counters existed: carry on after the highest number of each day.
+    op.execute(
+        "INSERT INTO work_order_counters (day, last) "
+        "SELECT substr(number, 3, 8), max(CAST(substr(number, 12) AS INTEGER)) FROM work_orders "
+        "WHERE number LIKE 'GD%' GROUP BY substr(number, 3, 8)"
+    )
     op.create_table('open311_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -31,4 +42,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('work_order_counters')
     op.drop_table('open311_keys')
