@@ -147,3 +147,29 @@ def test_it_escalates_once_per_rung_including_deadlines_that_passed_while_down(d
     with database.read() as session:
         escalations = session.scalars(select(OrderEvent.data).where(OrderEvent.order_id == order_id, OrderEvent.kind == "order.escalated")).all()
     assert [e["level"] for e in escalations] == [1, 2]
+
+
+def test_it_flags_a_repeat_call_for_the_same_demand_within_a_week(database, clock, org):
+    first, _ = create(database, clock, org.principal("agent"), account="E001")
+    clock.advance(timedelta(days=2))
+    second, _ = create(database, clock, org.principal("agent"), account="E001")
+    clock.advance(timedelta(days=8))
+    third, _ = create(database, clock, org.principal("agent"), account="E001")
+    assert load(database, second).attributes["repeat_of"] == load(database, first).number
+    assert "repeat_of" not in load(database, third).attributes  # eight days after the last one
+    other, _ = create(database, clock, org.principal("agent"), account="E001", category="consultation")
+    assert "repeat_of" not in load(database, other).attributes
+
+
+def test_it_closes_merged_duplicates_with_their_parent(database, clock, org):
+    rep, agent = org.principal("rep"), org.principal("agent")
+    parent, _ = create(database, clock, agent, account="E001", category="consultation")
+    child, _ = create(database, clock, agent, account="E001", category="consultation", phone="13812345678")
+    with pytest.raises(InvalidInput, match="parent_id"):
+        do(database, clock, agent, child, "merge_into", parent_id=child)
+    assert do(database, clock, org.principal("supervisor"), child, "merge_into", parent_id=parent) == "merged"
+    do(database, clock, rep, parent, "accept")
+    do(database, clock, rep, parent, "resolve", resolution="answered")
+    assert do(database, clock, agent, parent, "callback", satisfaction=5) == "closed"
+    closed_child = load(database, child)
+    assert closed_child.status == "closed" and closed_child.closed_at == clock.now() and closed_child.parent_id == parent

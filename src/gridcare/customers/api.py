@@ -50,6 +50,19 @@ def lookup(session: DbSession, principal: CurrentPrincipal, phone: str) -> list[
     return queries.summaries(session, service.find_by_phone(session, actor=principal, phone=phone))
 
 
+class Suggestion(CustomerOut):
+    score: float
+    matched: list[str]
+
+
+@router.get("/suggest", response_model=list[Suggestion])
+def suggest(session: DbSession, principal: CurrentPrincipal, address: str, limit: int = 8) -> list[dict[str, Any]]:
+    """Customers (and so grids) matching an address a caller gave, best first."""
+    found = service.suggest_by_address(session, actor=principal, text=address, limit=max(1, min(limit, 50)))
+    rows = queries.summaries(session, [c for c, _s, _m in found])
+    return [{**row, "score": round(score, 3), "matched": list(matched)} for row, (_c, score, matched) in zip(rows, found, strict=True)]
+
+
 @router.get("/{customer_id}")
 def detail(customer_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return queries.detail(session, actor=principal, customer_id=customer_id)

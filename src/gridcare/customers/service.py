@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -232,3 +233,44 @@ def apply_grid_assignment(session: Session, *, moves: list[tuple[int, int | None
 def _unassigned_path(session: Session, customer_id: int) -> str:
     # A customer who falls outside every grid stays with the organisation it had.
     return session.scalar(select(Customer.org_path).where(Customer.id == customer_id)) or "/"
+
+
+# --- address suggestions ----------------------------------------------------------------
+
+_address_lock = threading.Lock()
+_address_indexes: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+
+def _address_index(session: Session) -> Any:
+    """The address index over every customer, rebuilt when customers change (by count and
+    last update), per process."""
+    from gridcare.customers.addresses import AddressIndex
+
+    key = str(session.get_bind().url)
+    stamp = tuple(session.execute(select(func.count(Customer.id), func.max(Customer.updated_at))).one())
+    with _address_lock:
+        hit = _address_indexes.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+    index = AddressIndex.build(session.execute(select(Customer.id, Customer.address).where(Customer.address != "")).tuples())
+    with _address_lock:
+        _address_indexes[key] = (stamp, index)
+    return index
+
+
+def suggest_by_address(session: Session, *, actor: Principal, text: str, limit: int = 8) -> list[tuple[Customer, float, tuple[str, ...]]]:
+    """Customers whose known address matches what a caller said (district, road, number,
+    community, building …), best first, with the fields that matched."""
+    require(actor, Action.GRIDS_READ)
+    if not text.strip():
+        raise InvalidInput.field("address", "must not be empty")
+    matches = _address_index(session).search(text, limit=limit * 3)
+    found = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_([m.id for m in matches])))}
+    out = []
+    for m in matches:
+        customer = found.get(m.id)
+        if customer is not None and can_see(actor, _scope(customer)):
+            out.append((customer, m.score, m.matched))
+        if len(out) == limit:
+            break
+    return out

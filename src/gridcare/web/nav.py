@@ -26,6 +26,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("home", N_("Dashboard"), "/", N_("Service"), available=True),
     NavItem("orders", N_("Work orders"), "/orders", N_("Service"), STAFF | {Role.CONTRACTOR}),
+    NavItem("board", N_("Supervision board"), "/orders/board", N_("Service"), MANAGERS, available=True),
     NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT})),
     NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF),
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),
@@ -35,6 +36,7 @@ NAV: list[NavItem] = [
     NavItem("analytics", N_("Analytics"), "/analytics", N_("Management"), MANAGERS | {Role.VIEWER}),
     NavItem("planning", N_("Grid planning"), "/planning", N_("Management"), MANAGERS),
     NavItem("users", N_("Users"), "/admin/users", N_("Administration"), MANAGERS, available=True),
+    NavItem("sla", N_("SLA policies"), "/admin/sla", N_("Administration"), MANAGERS, available=True),
     NavItem("audit", N_("Audit trail"), "/admin/audit", N_("Administration"), MANAGERS, available=True),
 ]
 

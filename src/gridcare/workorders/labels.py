@@ -4,6 +4,16 @@ listed so the catalog extraction finds them."""
 from gridcare.core.i18n import N_
 
 LABELS = [
+    N_("clock.calendar"),
+    N_("clock.business"),
+    N_("from.accepted"),
+    N_("from.arrived"),
+    N_("from.resolved"),
+    N_("from.paid"),
+    N_("ladder.1"),
+    N_("ladder.2"),
+    N_("ladder.3"),
+    N_("ladder.4"),
     N_("Open"),
     N_("Mine"),
     N_("Late and escalated"),
@@ -71,6 +81,7 @@ LABELS = [
     N_("event.order.note_added"),
     N_("event.order.paused"),
     N_("event.order.redispatched"),
+    N_("event.order.repeat_call"),
     N_("event.order.reopened"),
     N_("event.order.resolved"),
     N_("event.order.resumed"),

@@ -160,6 +160,10 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
     )
     decision = states.on_create(choice.handler_id)
     area_class = grid.area_class if grid else "urban"
+    attributes = dict(intake.attributes)
+    previous = _recent_same_demand(session, customer_id=customer.id if customer else None, category=intake.category, now=now)
+    if previous is not None:
+        attributes["repeat_of"] = previous.number
     order = WorkOrder(
         number=_next_number(session, now),
         idempotency_key=intake.idempotency_key or None,
@@ -186,14 +190,33 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
         reopen_count=0,
         transfer_pending=False,
         escalation_level=0,
-        attributes=dict(intake.attributes),
+        attributes=attributes,
     )
     _refresh_deadlines(session, order, now)
     session.add(order)
     session.flush()
-    _record(session, actor, now, order, decision.events, status_from=None, note=choice.reason)
+    events = decision.events
+    if previous is not None:
+        events = (*events, states.Event("order.repeat_call", {"repeat_of": previous.number, "repeat_of_id": previous.id}))
+    _record(session, actor, now, order, events, status_from=None, note=choice.reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
     return Created(order, replayed=False)
+
+
+REPEAT_WINDOW = timedelta(days=7)
+
+
+def _recent_same_demand(session: Session, *, customer_id: int | None, category: str, now: datetime) -> WorkOrder | None:
+    """The customer's latest order of this category within the repeat window (重复来电)."""
+    if customer_id is None:
+        return None
+    stmt = (
+        select(WorkOrder)
+        .where(WorkOrder.customer_id == customer_id, WorkOrder.category == category, WorkOrder.created_at >= now - REPEAT_WINDOW)
+        .order_by(WorkOrder.created_at.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
 
 
 def _view(order: WorkOrder) -> dict[str, Any]:
@@ -290,6 +313,13 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
     if command not in {c.value for c in states.Command}:
         raise InvalidInput.field("command", f"unknown command {command!r}")
     order = get_order(session, actor=actor, order_id=order_id, lock=True)
+    if command == states.Command.MERGE_INTO.value:
+        parent = get_order(session, actor=actor, order_id=_parent_id(args))
+        if parent.id == order.id:
+            raise InvalidInput.field("parent_id", "an order cannot be merged into itself")
+        if states.Status(parent.status).group is states.Group.CLOSED:
+            raise InvalidInput.field("parent_id", f"order {parent.number} is already closed")
+        args["parent_id"] = parent.id
     facts = states.OrderFacts.for_category(
         order.category,
         states.Status(order.status),
@@ -310,7 +340,27 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
     _refresh_deadlines(session, order, now)
     _record(session, actor, now, order, decision.events, status_from=status_from, note=str(args.get("note") or args.get("reason") or args.get("text") or ""))
     audit.record(session, actor=actor, at=now, action=f"order.{command}", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
+    if order.status == states.Status.CLOSED.value:
+        _close_merged_children(session, actor=actor, now=now, parent=order)
     return order
+
+
+def _parent_id(args: dict[str, Any]) -> int:
+    try:
+        return int(args.get("parent_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidInput.field("parent_id", "must be the id of the order to merge into") from None
+
+
+def _close_merged_children(session: Session, *, actor: Principal, now: datetime, parent: WorkOrder) -> None:
+    """Duplicates merged into an order close with it; their callers hear the outcome."""
+    for child in session.scalars(select(WorkOrder).where(WorkOrder.parent_id == parent.id, WorkOrder.status == states.Status.MERGED.value)):
+        before = _view(child)
+        child.status = states.Status.CLOSED.value
+        child.closed_at = now
+        child.next_check_at = None
+        _record(session, actor, now, child, (states.Event("order.closed", {"with_parent": parent.number}),), status_from=states.Status.MERGED.value, note=f"closed with {parent.number}")
+        audit.record(session, actor=actor, at=now, action="order.close_with_parent", entity="order", entity_id=child.id, before=before, after=_view(child), org_path=child.org_path)
 
 
 def _stamp(session: Session, order: WorkOrder, command: states.Command, now: datetime, args: dict[str, Any]) -> None:

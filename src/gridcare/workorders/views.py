@@ -62,6 +62,21 @@ def create_from_form(
     return RedirectResponse(f"/orders/{created.order.id}", status_code=303)
 
 
+@router.get("/orders/board", response_class=HTMLResponse)
+def board(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
+    """The supervisor's board: late and escalated orders, by level and by grid."""
+    now = state.clock.now()
+    late = queries.queue(session, actor=principal, late_only=True, now=now, limit=500)
+    unassigned = queries.queue(session, actor=principal, unassigned=True, now=now, limit=500)
+    rows = _rows(session, late, now)
+    by_level: dict[int, int] = {}
+    by_grid: dict[str, int] = {}
+    for r in rows:
+        by_level[r["o"].escalation_level] = by_level.get(r["o"].escalation_level, 0) + 1
+        by_grid[r["grid"] or "—"] = by_grid.get(r["grid"] or "—", 0) + 1
+    return render(request, "orders/board.html", principal=principal, rows=rows, by_level=sorted(by_level.items()), by_grid=sorted(by_grid.items(), key=lambda kv: -kv[1]), unassigned=len(unassigned))
+
+
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(order_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
     found = queries.detail(session, actor=principal, order_id=order_id, now=state.clock.now())
@@ -84,9 +99,11 @@ def order_command(
     lon: float | None = Form(None),
     lat: float | None = Form(None),
     handler_id: int | None = Form(None),
+    parent_id: int | None = Form(None),
     back: str = Form(""),
 ) -> Response:
-    args = {k: v for k, v in {"note": note, "reason": reason, "resolution": resolution, "satisfaction": satisfaction, "lon": lon, "lat": lat, "handler_id": handler_id}.items() if v not in ("", None)}
+    given = {"note": note, "reason": reason, "resolution": resolution, "satisfaction": satisfaction, "lon": lon, "lat": lat, "handler_id": handler_id, "parent_id": parent_id}
+    args = {k: v for k, v in given.items() if v not in ("", None)}
     try:
         # A savepoint: a refused command leaves nothing behind and the page says why.
         with session.begin_nested():
@@ -102,3 +119,14 @@ def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal
     now = state.clock.now()
     orders = queries.queue(session, actor=principal, mine=True, now=now)
     return render(request, "orders/mobile.html", principal=principal, rows=_rows(session, orders, now))
+
+
+@router.get("/admin/sla", response_class=HTMLResponse)
+def sla_page(request: Request, principal: CurrentPrincipal, utility: str = "electric") -> HTMLResponse:
+    """The SLA policies in force: per utility, category and area class, each step's target."""
+    from gridcare.workorders import sla
+
+    rows = [p for key, p in sorted(sla.DEFAULT_POLICIES.items()) if key[0] == utility]
+    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=service.ESCALATION_LADDER)
+
+

@@ -62,3 +62,38 @@
     document.querySelectorAll("form").forEach(function (f) { if (f.querySelector(".gps-lon")) fillGps(f); });
   });
 })();
+
+// Address suggestions on the intake form: what the caller says is matched against known
+// addresses; choosing one fills the account, so the order finds its customer and grid.
+(function () {
+  "use strict";
+  var timer = null;
+  function render(box, form, rows) {
+    box.textContent = "";
+    if (!rows.length) { box.textContent = box.dataset.empty; return; }
+    rows.forEach(function (r) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "suggestion";
+      b.textContent = r.name + " · " + r.address + " · " + (r.grid_code || "—") + " (" + Math.round(r.score * 100) + "%)";
+      b.addEventListener("click", function () {
+        form.querySelector("[name=account]").value = r.account;
+        form.querySelector("[name=address]").value = r.address;
+        if (!form.querySelector("[name=caller_name]").value) form.querySelector("[name=caller_name]").value = r.name;
+        box.textContent = ""; box.dataset.chosen = r.account;
+      });
+      box.appendChild(b);
+    });
+  }
+  document.addEventListener("input", function (e) {
+    var input = e.target;
+    if (!input.dataset || !input.dataset.suggestTarget) return;
+    var box = document.querySelector(input.dataset.suggestTarget);
+    clearTimeout(timer);
+    if (input.value.trim().length < 2) { box.textContent = ""; return; }
+    timer = setTimeout(function () {
+      fetch("/api/v1/customers/suggest?limit=6&address=" + encodeURIComponent(input.value), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (rows) { render(box, input.form, rows); });
+    }, 250);
+  });
+})();

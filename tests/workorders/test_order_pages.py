@@ -1,0 +1,39 @@
+import pytest
+
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
+
+
+@pytest.fixture
+def client(settings, database, clock):
+    org = demo_org.load(database, clock)
+    area.load(org, clock)
+    with client_for(settings, database, clock) as c:
+        yield c
+
+
+def test_it_shows_the_sla_policies_with_the_published_repair_targets(client):
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    page = client.get("/admin/sla").text
+    assert "时限标准" in page and "45 min" in page and "90 min" in page and "2 h" in page and "自到场起" in page
+
+
+def test_it_puts_an_escalated_order_on_the_supervision_board(client, clock):
+    from datetime import timedelta
+
+    from gridcare.config import load_settings
+    from gridcare.main import load_plugins
+    from gridcare.pubsub import Broadcaster
+    from gridcare.worker import Worker, WorkerContext
+
+    _, token = sign_in(client, "agent", demo_org.PASSWORD)
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
+    clock.advance(timedelta(minutes=10))
+    s = load_settings()
+    load_plugins(s)
+    Worker(WorkerContext(db=client.app.state.gridcare.db, broadcaster=Broadcaster(), settings=s, clock=clock), name="w").run_once()
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    board = client.get("/orders/board").text
+    assert made["number"] in board and "一级：处理人" in board
