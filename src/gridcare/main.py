@@ -150,6 +150,7 @@ def create_app(
     from gridcare.open311 import api as open311_api
     from gridcare.web import views as web_views
     from gridcare.workorders import api as workorders_api
+    from gridcare.workorders import support_api
     from gridcare.workorders import views as workorders_views
 
     for router in (
@@ -164,6 +165,7 @@ def create_app(
         customers_views.router,
         network_api.router,
         workorders_api.router,
+        support_api.router,
         workorders_views.router,
         open311_api.router,
     ):

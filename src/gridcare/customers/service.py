@@ -252,7 +252,7 @@ def _address_index(session: Session) -> Any:
         hit = _address_indexes.get(key)
         if hit is not None and hit[0] == stamp:
             return hit[1]
-    index = AddressIndex.build(session.execute(select(Customer.id, Customer.address).where(Customer.address != "")).tuples())
+    index = AddressIndex.build((r[0], r[1]) for r in session.execute(select(Customer.id, Customer.address).where(Customer.address != "")))
     with _address_lock:
         _address_indexes[key] = (stamp, index)
     return index

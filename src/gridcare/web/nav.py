@@ -26,6 +26,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("home", N_("Dashboard"), "/", N_("Service"), available=True),
     NavItem("orders", N_("Work orders"), "/orders", N_("Service"), STAFF | {Role.CONTRACTOR}),
+    NavItem("experts", N_("Expert queue"), "/experts", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.EXPERT}), available=True),
     NavItem("board", N_("Supervision board"), "/orders/board", N_("Service"), MANAGERS, available=True),
     NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT})),
     NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF),

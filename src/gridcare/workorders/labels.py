@@ -4,6 +4,16 @@ listed so the catalog extraction finds them."""
 from gridcare.core.i18n import N_
 
 LABELS = [
+    N_("task.open"),
+    N_("task.done"),
+    N_("task.confirmed"),
+    N_("event.task.created"),
+    N_("event.task.done"),
+    N_("event.task.confirmed"),
+    N_("event.task.sent_back"),
+    N_("event.expert.asked"),
+    N_("event.expert.answered"),
+    N_("event.attachment.added"),
     N_("clock.calendar"),
     N_("clock.business"),
     N_("from.accepted"),

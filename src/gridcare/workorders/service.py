@@ -72,10 +72,19 @@ def get_order(session: Session, *, actor: Principal, order_id: int, lock: bool =
     if lock:
         stmt = stmt.with_for_update()
     order = session.scalar(stmt)
-    visible = order is not None and (can_see(actor, _scope(order)) or order.handler_id == actor.user_id)
+    visible = order is not None and (can_see(actor, _scope(order)) or order.handler_id == actor.user_id or _assisting(session, actor, order))
     if not visible:
         raise NotFound(f"order_id: no work order {order_id} in your scope")
     return order
+
+
+def _assisting(session: Session, actor: Principal, order: WorkOrder) -> bool:
+    """Departments and contractors see the orders they were pulled into, and only those."""
+    from gridcare.workorders.models import SupportTask
+
+    if actor.role not in (Role.DEPARTMENT, Role.CONTRACTOR) or actor.org_unit_id is None:
+        return False
+    return session.scalar(select(SupportTask.id).where(SupportTask.order_id == order.id, SupportTask.unit_id == actor.org_unit_id).limit(1)) is not None
 
 
 def _validate(intake: Intake) -> list[FieldProblem]:

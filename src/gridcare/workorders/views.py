@@ -79,10 +79,30 @@ def board(request: Request, session: DbSession, principal: CurrentPrincipal, sta
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(order_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
+    from gridcare.auth import service as auth
+    from gridcare.core.principal import system_principal
+    from gridcare.workorders import support
+
     found = queries.detail(session, actor=principal, order_id=order_id, now=state.clock.now())
     o = found["order"]
     staff = grid_queries.staff_names(session, {o.handler_id})
-    return render(request, "orders/detail.html", principal=principal, o=o, handler=staff.get(o.handler_id, ("", "", ""))[0], countdowns=found["countdowns"], timeline=found["timeline"], commands=found["commands"], error=error)
+    units = [u for u in auth.list_org_units(session, actor=system_principal()) if u.kind in support.SUPPORT_UNIT_KINDS]
+    return render(
+        request,
+        "orders/detail.html",
+        principal=principal,
+        o=o,
+        handler=staff.get(o.handler_id, ("", "", ""))[0],
+        countdowns=found["countdowns"],
+        timeline=found["timeline"],
+        commands=found["commands"],
+        error=error,
+        tasks=support.tasks_of(session, order_id=o.id),
+        questions=support.questions_of(session, order_id=o.id),
+        attachments=support.attachments_of(session, order_id=o.id),
+        support_units={u.id: u for u in units},
+        can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
+    )
 
 
 @router.post("/orders/{order_id}/do", response_model=None)
@@ -130,3 +150,47 @@ def sla_page(request: Request, principal: CurrentPrincipal, utility: str = "elec
     return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=service.ESCALATION_LADDER)
 
 
+
+
+@router.post("/orders/{order_id}/support", response_model=None)
+async def support_action(order_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
+    """The detail page's support forms: add a task, confirm one, ask the experts, upload."""
+    from pathlib import Path
+
+    from gridcare.workorders import support
+
+    form = await request.form()
+    action = str(form.get("action", ""))
+    now = state.clock.now()
+    try:
+        with session.begin_nested():
+            if action == "task":
+                support.add_task(session, actor=principal, now=now, order_id=order_id, unit_id=int(form.get("unit_id", 0) or 0), title=str(form.get("title", "")), due_minutes=int(form.get("due_minutes", 120) or 120))
+            elif action in ("confirm", "send_back"):
+                support.confirm_task(session, actor=principal, now=now, task_id=int(form.get("task_id", 0) or 0), accepted=action == "confirm")
+            elif action == "done":
+                support.complete_task(session, actor=principal, now=now, task_id=int(form.get("task_id", 0) or 0), result=str(form.get("result", "")))
+            elif action == "ask":
+                support.ask_expert(session, actor=principal, now=now, order_id=order_id, question=str(form.get("question", "")))
+            elif action == "answer":
+                support.answer_expert(session, actor=principal, now=now, question_id=int(form.get("question_id", 0) or 0), answer=str(form.get("answer", "")))
+            elif action == "upload":
+                upload = form.get("file")
+                data = await upload.read(support.MAX_ATTACHMENT_BYTES + 1) if hasattr(upload, "read") else b""
+                support.add_attachment(session, actor=principal, now=now, order_id=order_id, filename=getattr(upload, "filename", "") or "", data=data, data_dir=Path(state.settings.data_dir))
+            else:
+                from gridcare.core.errors import InvalidInput
+
+                raise InvalidInput.field("action", f"unknown action {action!r}")
+    except DomainError as exc:
+        return RedirectResponse(f"/orders/{order_id}?error={quote(exc.detail)}", status_code=303)
+    except ValueError:
+        return RedirectResponse(f"/orders/{order_id}?error={quote('a number was expected')}", status_code=303)
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+@router.get("/experts", response_class=HTMLResponse)
+def expert_queue(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    from gridcare.workorders import support
+
+    return render(request, "orders/experts.html", principal=principal, rows=support.open_questions(session, actor=principal))

@@ -1,0 +1,183 @@
+"""Support around an order: sub-tasks for departments and contractors, questions to the
+expert seats, and attachments (photos, documents) stored outside the database."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare import outbox
+from gridcare.audit import service as audit
+from gridcare.core.errors import Forbidden, InvalidInput, NotFound
+from gridcare.core.principal import Principal, Role
+from gridcare.workorders import service, states
+from gridcare.workorders.models import Attachment, ExpertQuestion, SupportTask, WorkOrder
+
+SUPPORT_UNIT_KINDS = ("department", "contractor")
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Magic numbers of what a rep's phone sends: the name and the declared type are not trusted.
+SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"%PDF-", 0, "application/pdf"),
+    (b"WEBP", 8, "image/webp"),
+    (b"ftypheic", 4, "image/heic"),
+    (b"ftypmif1", 4, "image/heic"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, offset, media_type in SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            return media_type
+    return None
+
+
+def _event(session: Session, actor: Principal, now: datetime, order: WorkOrder, kind: str, note: str = "", **data: object) -> None:
+    service._record(session, actor, now, order, (states.Event(kind, data),), status_from=order.status, note=note)
+
+
+def _handler_or_supervisor(actor: Principal, order: WorkOrder) -> None:
+    if actor.user_id != order.handler_id and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only the order's handler or a supervisor may do this")
+
+
+def add_task(session: Session, *, actor: Principal, now: datetime, order_id: int, unit_id: int, title: str, due_minutes: int) -> SupportTask:
+    from gridcare.auth import service as auth
+    from gridcare.core.principal import system_principal
+
+    order = service.get_order(session, actor=actor, order_id=order_id, lock=True)
+    _handler_or_supervisor(actor, order)
+    if not title.strip():
+        raise InvalidInput.field("title", "must not be empty")
+    if not 1 <= due_minutes <= 60 * 24 * 30:
+        raise InvalidInput.field("due_minutes", "must be between 1 minute and 30 days")
+    unit = auth.get_org_unit(session, actor=system_principal(), org_unit_id=unit_id)
+    if unit.kind not in SUPPORT_UNIT_KINDS:
+        raise InvalidInput.field("unit_id", f"{unit.name} is not a department or contractor")
+    task = SupportTask(order_id=order.id, unit_id=unit.id, title=title.strip(), due_at=now + timedelta(minutes=due_minutes), status="open", result="", created_by=actor.login, created_at=now)
+    session.add(task)
+    session.flush()
+    _event(session, actor, now, order, "task.created", note=f"{unit.name}: {task.title}", task_id=task.id, unit_id=unit.id)
+    outbox.enqueue(session, topic="push", key=f"unit:{unit.id}", now=now, payload={"channel": "role:department" if unit.kind == "department" else "role:contractor", "event": "notice", "data": {"kind": "task.created", "order_id": order.id, "text": f"协办任务：{task.title}（工单 {order.number}）"}})
+    audit.record(session, actor=actor, at=now, action="order.task_add", entity="order", entity_id=order.id, after={"task_id": task.id, "unit_id": unit.id, "title": task.title}, org_path=order.org_path)
+    return task
+
+
+def tasks_of(session: Session, *, order_id: int) -> list[SupportTask]:
+    return list(session.scalars(select(SupportTask).where(SupportTask.order_id == order_id).order_by(SupportTask.id)))
+
+
+def complete_task(session: Session, *, actor: Principal, now: datetime, task_id: int, result: str) -> SupportTask:
+    task = session.get(SupportTask, task_id)
+    if task is None:
+        raise NotFound(f"task_id: no task {task_id}")
+    if actor.org_unit_id != task.unit_id and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only the assigned department or contractor completes its task")
+    if task.status != "open":
+        raise InvalidInput.field("task_id", f"task is {task.status}, not open")
+    if not result.strip():
+        raise InvalidInput.field("result", "say what was done")
+    order = session.get(WorkOrder, task.order_id)
+    task.status, task.result, task.done_at = "done", result.strip(), now
+    _event(session, actor, now, order, "task.done", note=f"{task.title}: {task.result}", task_id=task.id)
+    if order.handler_id:
+        outbox.enqueue(session, topic="push", key=f"user:{order.handler_id}", now=now, payload={"channel": f"user:{order.handler_id}", "event": "notice", "data": {"kind": "task.done", "order_id": order.id, "text": f"协办完成：{task.title}"}})
+    audit.record(session, actor=actor, at=now, action="order.task_done", entity="order", entity_id=order.id, after={"task_id": task.id, "result": task.result}, org_path=order.org_path)
+    return task
+
+
+def confirm_task(session: Session, *, actor: Principal, now: datetime, task_id: int, accepted: bool, note: str = "") -> SupportTask:
+    """The rep supervises the work on site and confirms (or sends back) its result."""
+    task = session.get(SupportTask, task_id)
+    if task is None:
+        raise NotFound(f"task_id: no task {task_id}")
+    order = service.get_order(session, actor=actor, order_id=task.order_id, lock=True)
+    _handler_or_supervisor(actor, order)
+    if task.status != "done":
+        raise InvalidInput.field("task_id", f"task is {task.status}: only a done task can be confirmed")
+    task.status = "confirmed" if accepted else "open"
+    task.confirmed_at = now if accepted else None
+    _event(session, actor, now, order, "task.confirmed" if accepted else "task.sent_back", note=note or task.title, task_id=task.id)
+    audit.record(session, actor=actor, at=now, action="order.task_confirm", entity="order", entity_id=order.id, after={"task_id": task.id, "accepted": accepted}, org_path=order.org_path)
+    return task
+
+
+def ask_expert(session: Session, *, actor: Principal, now: datetime, order_id: int, question: str) -> ExpertQuestion:
+    order = service.get_order(session, actor=actor, order_id=order_id)
+    if not question.strip():
+        raise InvalidInput.field("question", "must not be empty")
+    q = ExpertQuestion(order_id=order.id, asked_by=actor.login, question=question.strip(), asked_at=now)
+    session.add(q)
+    session.flush()
+    _event(session, actor, now, order, "expert.asked", note=q.question, question_id=q.id)
+    outbox.enqueue(session, topic="push", key="role:expert", now=now, payload={"channel": "role:expert", "event": "notice", "data": {"kind": "expert.asked", "order_id": order.id, "text": f"专家求助：{q.question[:40]}"}})
+    return q
+
+
+def answer_expert(session: Session, *, actor: Principal, now: datetime, question_id: int, answer: str) -> ExpertQuestion:
+    if actor.role not in (Role.EXPERT, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only an expert seat answers questions")
+    q = session.get(ExpertQuestion, question_id)
+    if q is None:
+        raise NotFound(f"question_id: no question {question_id}")
+    if not answer.strip():
+        raise InvalidInput.field("answer", "must not be empty")
+    order = session.get(WorkOrder, q.order_id)
+    q.answer, q.answered_by, q.answered_at = answer.strip(), actor.login, now
+    _event(session, actor, now, order, "expert.answered", note=q.answer, question_id=q.id)
+    if order.handler_id:
+        outbox.enqueue(session, topic="push", key=f"user:{order.handler_id}", now=now, payload={"channel": f"user:{order.handler_id}", "event": "notice", "data": {"kind": "expert.answered", "order_id": order.id, "text": f"专家已答复：{q.answer[:40]}"}})
+    return q
+
+
+def questions_of(session: Session, *, order_id: int) -> list[ExpertQuestion]:
+    return list(session.scalars(select(ExpertQuestion).where(ExpertQuestion.order_id == order_id).order_by(ExpertQuestion.id)))
+
+
+def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQuestion, WorkOrder]]:
+    if actor.role not in (Role.EXPERT, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("the expert queue is for expert seats")
+    rows = session.execute(select(ExpertQuestion, WorkOrder).join(WorkOrder, WorkOrder.id == ExpertQuestion.order_id).where(ExpertQuestion.answer.is_(None)).order_by(ExpertQuestion.asked_at))
+    return [(q, o) for q, o in rows if o.org_path.startswith(actor.org_path)]
+
+
+def add_attachment(session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None) -> Attachment:
+    order = service.get_order(session, actor=actor, order_id=order_id)
+    if not data:
+        raise InvalidInput.field("file", "is empty")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput.field("file", f"larger than {MAX_ATTACHMENT_BYTES // 1024 // 1024} MiB")
+    media_type = sniff(data)
+    if media_type is None:
+        raise InvalidInput.field("file", "must be a JPEG, PNG, WebP or HEIC photo, or a PDF")
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path("uploads") / digest[:2] / digest
+    target = data_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(target)  # atomic: a crash never leaves half a file under the final name
+    safe_name = Path(filename or "upload").name[:200]
+    row = Attachment(order_id=order.id, filename=safe_name, media_type=media_type, size=len(data), sha256=digest, path=str(relative), lon=lon, lat=lat, uploaded_by=actor.login, uploaded_at=now)
+    session.add(row)
+    session.flush()
+    _event(session, actor, now, order, "attachment.added", note=safe_name, attachment_id=row.id, media_type=media_type)
+    return row
+
+
+def attachments_of(session: Session, *, order_id: int) -> list[Attachment]:
+    return list(session.scalars(select(Attachment).where(Attachment.order_id == order_id).order_by(Attachment.id)))
+
+
+def get_attachment(session: Session, *, actor: Principal, order_id: int, attachment_id: int) -> Attachment:
+    service.get_order(session, actor=actor, order_id=order_id)
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.order_id != order_id:
+        raise NotFound(f"attachment_id: no attachment {attachment_id} on this order")
+    return row
