@@ -37,3 +37,22 @@ def test_it_puts_an_escalated_order_on_the_supervision_board(client, clock):
     sign_in(client, "supervisor", demo_org.PASSWORD)
     board = client.get("/orders/board").text
     assert made["number"] in board and "一级：处理人" in board
+
+
+def test_it_lets_a_supervisor_redispatch_from_the_order_page_with_a_reason(client):
+    import re
+
+    _, token = sign_in(client, "agent", demo_org.PASSWORD)
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    page = client.get(f"/orders/{made['id']}").text
+    assert 'data-form="redispatch"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    agent2 = re.search(r'<option value="(\d+)">王座席', page)
+    assert agent2 is None  # agents do not take orders over; reps, experts and departments do
+    expert = re.search(r'<option value="(\d+)">陈专家', page).group(1)
+    done = client.post(f"/orders/{made['id']}/do", data={"command": "redispatch", "handler_id": expert, "reason": "需专家现场处理", "csrf_token": token})
+    assert done.status_code == 303 and "error" not in done.headers["location"]
+    detail = client.get(f"/api/v1/work-orders/{made['id']}").json()
+    assert detail["handler_id"] == int(expert) and detail["timeline"][-1]["note"] == "需专家现场处理"

@@ -147,17 +147,21 @@ def load_open_orders(session: Session, *, actor: Principal, now: datetime, city:
     for utility, login in (("electric", "agent"), ("water", "w_agent")):
         found = auth.find_user_by_login(session, login=login)
         agents[utility] = auth.principal_for(session, user=found, origin="demo") if found else system_principal("demo")
-    texts = {"repair": ["家里突然停电了", "楼道灯不亮，整栋楼没电", "电表箱冒烟", "水管爆裂，路面冒水", "停水了，什么时候来水"], "consultation": ["咨询阶梯电价", "咨询电费账单"], "reconnection": ["已缴清欠费，申请复电"], "complaint": ["抢修人员迟迟未到"], "service_request": ["申请增容", "过户办理"]}
+    texts = {
+        "electric": {"repair": ["家里突然停电了", "楼道灯不亮，整栋楼没电", "电表箱冒烟"], "consultation": ["咨询阶梯电价", "咨询电费账单"], "reconnection": ["已缴清欠费，申请复电"], "complaint": ["抢修人员迟迟未到"], "service_request": ["申请增容", "过户办理"]},
+        "water": {"repair": ["水管爆裂，路面冒水", "停水了，什么时候来水", "水压太低"], "consultation": ["咨询阶梯水价", "咨询水费账单"], "reconnection": ["已缴清欠费，申请恢复供水"], "complaint": ["维修人员迟迟未到"], "service_request": ["水表过户", "新装水表"]},
+    }
     demo_rep = auth.find_user_by_login(session, login="rep")
     first_grid = city.grids[0].code
     people = [c for c in city.customers if c.grid_code == first_grid and c.utility == "electric"][:8] + rng.sample(list(city.customers), count - 8)
     for i, customer in enumerate(people):
-        category = rng.choices(list(texts), weights=[55, 20, 8, 3, 14])[0]
+        category = rng.choices(list(texts["electric"]), weights=[55, 20, 8, 3, 14])[0]
         created = orders.create_order(
             session,
             actor=agents.get(customer.utility, system_principal("demo")),
-            now=now - timedelta(minutes=rng.randint(1, 240)),
-            intake=orders.Intake(category=category, channel="hotline", account=customer.account, description=rng.choice(texts[category]), idempotency_key=f"demo-open-{seed}-{i}"),
+            # Most arrived in the last half hour; a few are hours old, so the board has work.
+            now=now - timedelta(minutes=rng.randint(1, 30) if i % 8 else rng.randint(60, 300)),
+            intake=orders.Intake(category=category, channel="hotline", account=customer.account, description=rng.choice(texts[customer.utility][category]), idempotency_key=f"demo-open-{seed}-{i}"),
         ).order
         handler = session.get(type(demo_rep), created.handler_id) if created.handler_id else None
         if handler is not None and i % 3 == 1:

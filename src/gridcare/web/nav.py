@@ -25,7 +25,8 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("home", N_("Dashboard"), "/", N_("Service"), available=True),
-    NavItem("orders", N_("Work orders"), "/orders", N_("Service"), STAFF | {Role.CONTRACTOR}),
+    NavItem("orders", N_("Work orders"), "/orders", N_("Service"), STAFF | {Role.CONTRACTOR}, available=True),
+    NavItem("mine", N_("My work orders"), "/m", N_("Service"), frozenset({Role.REP, Role.DEPARTMENT, Role.CONTRACTOR, Role.EXPERT}), available=True),
     NavItem("experts", N_("Expert queue"), "/experts", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.EXPERT}), available=True),
     NavItem("board", N_("Supervision board"), "/orders/board", N_("Service"), MANAGERS, available=True),
     NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT})),

@@ -86,7 +86,11 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
     found = queries.detail(session, actor=principal, order_id=order_id, now=state.clock.now())
     o = found["order"]
     staff = grid_queries.staff_names(session, {o.handler_id})
-    units = [u for u in auth.list_org_units(session, actor=system_principal()) if u.kind in support.SUPPORT_UNIT_KINDS]
+    units = [u for u in auth.list_org_units(session, actor=system_principal()) if u.kind in support.SUPPORT_UNIT_KINDS and u.utility in (o.utility, "multi")]
+    # Who may take the order over: reps, experts and departments of the order's company.
+    parts = [p for p in o.org_path.split("/") if p]
+    company = "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else o.org_path
+    reps = [u for u in auth.list_users(session, actor=system_principal()) if u.role in ("rep", "expert", "department") and u.org_path.startswith(company)]
     return render(
         request,
         "orders/detail.html",
@@ -102,6 +106,7 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         attachments=support.attachments_of(session, order_id=o.id),
         support_units={u.id: u for u in units},
         can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
+        handlers=reps,
     )
 
 
