@@ -33,8 +33,12 @@ def unavailable(service: str, why: str) -> None:
     pytest.skip(f"{service} unavailable: {why}")
 
 
-def _worker_id(config: pytest.Config) -> str:
-    return getattr(config, "workerinput", {}).get("workerid", "main")
+def _database_name(config: pytest.Config) -> str:
+    """Unique per test run and xdist worker: two runs on one machine (a developer's and a
+    clean-clone CI run) must never truncate each other's tables."""
+    info = getattr(config, "workerinput", {})
+    run = info.get("testrunuid") or f"{os.getpid()}"
+    return f"gridcare_test_{run[:10]}_{info.get('workerid', 'main')}".lower()
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +54,7 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
     """This xdist worker's own PostgreSQL database, migrated once."""
     import psycopg
 
-    name = f"gridcare_test_{_worker_id(request.config)}"
+    name = _database_name(request.config)
     admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
@@ -58,6 +62,12 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         unavailable("postgres", str(exc).splitlines()[0])
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    request.addfinalizer(drop)
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     return url

@@ -46,6 +46,10 @@ def measures(session: Session) -> dict[int, dict[str, float]]:
         out.setdefault(grid_id, {})["pipe_km"] = round(metres / 1000, 2)
     for grid_id, kinds in network.counts_by_grid(session).items():
         out.setdefault(grid_id, {})["transformers"] = kinds.get("transformer", 0)
+    from gridcare.workorders.queries import open_counts_by_grid
+
+    for grid_id, n in open_counts_by_grid(session).items():
+        out.setdefault(grid_id, {})["open_orders"] = n
     return out
 
 

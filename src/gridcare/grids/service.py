@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
@@ -252,7 +252,21 @@ UTILITIES = ("electric", "water", "gas")
 # Another process's grid edit is seen within this many seconds; this process's at once.
 STAMP_TTL_SECONDS = 2.0
 _cache_lock = threading.Lock()
-_locators: dict[tuple[str, str], tuple[tuple[Any, ...], GridLocator, float]] = {}
+_locators: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[GridLocator, dict[int, GridSummary]], float]] = {}
+
+
+@dataclass(frozen=True)
+class GridSummary:
+    """What dispatch and locate need of a grid, cached with the locator (no row read)."""
+
+    id: int
+    code: str
+    name: str
+    utility: str
+    rep_id: int | None
+    backup_id: int | None
+    area_class: str
+    org_path: str
 
 
 def forget_locators() -> None:
@@ -272,6 +286,10 @@ def _stamp(session: Session, utility: str) -> tuple[Any, ...]:
 
 def locator(session: Session, *, utility: str) -> GridLocator:
     """The locator over one utility's grids in force, rebuilt only when a grid changed."""
+    return _located(session, utility=utility)[0]
+
+
+def _located(session: Session, *, utility: str) -> tuple[GridLocator, dict[int, GridSummary]]:
     key = (str(session.get_bind().url), utility)
     checked = time.monotonic()
     with _cache_lock:
@@ -283,14 +301,19 @@ def locator(session: Session, *, utility: str) -> GridLocator:
         with _cache_lock:
             _locators[key] = (stamp, cached[1], checked)
         return cached[1]
-    rows = session.execute(select(Grid.id, Grid.geometry).where(Grid.geometry.is_not(None), Grid.utility == utility)).all()
-    built = GridLocator([(r.id, shape(json.loads(r.geometry))) for r in rows])
+    rows = session.execute(
+        select(Grid.id, Grid.geometry, Grid.code, Grid.name, Grid.utility, Grid.rep_id, Grid.backup_id, Grid.area_class, Grid.org_path).where(Grid.geometry.is_not(None), Grid.utility == utility)
+    ).all()
+    built = (
+        GridLocator([(r.id, shape(json.loads(r.geometry))) for r in rows]),
+        {r.id: GridSummary(r.id, r.code, r.name, r.utility, r.rep_id, r.backup_id, r.area_class, r.org_path) for r in rows},
+    )
     with _cache_lock:
         _locators[key] = (stamp, built, checked)
     return built
 
 
-def locate(session: Session, *, lon: float, lat: float, utility: str | None = None) -> dict[str, Grid]:
+def locate(session: Session, *, lon: float, lat: float, utility: str | None = None) -> dict[str, GridSummary]:
     """The grid holding the point, per utility (only ``utility`` when given)."""
     if not (-180 <= lon <= 180):
         raise InvalidInput.field("lon", "must be between -180 and 180")
@@ -298,15 +321,17 @@ def locate(session: Session, *, lon: float, lat: float, utility: str | None = No
         raise InvalidInput.field("lat", "must be between -90 and 90")
     if utility is not None and utility not in UTILITIES:
         raise InvalidInput.field("utility", f"must be one of {', '.join(UTILITIES)}")
-    found: dict[str, Grid] = {}
+    found: dict[str, GridSummary] = {}
     for u in (utility,) if utility else UTILITIES:
-        grid_id = locator(session, utility=u).locate_one(lon, lat)
-        if grid_id >= 0:
-            # The polygon text is the bulk of the row and the answer does not need it.
-            grid = session.get(Grid, grid_id, options=[defer(Grid.geometry), defer(Grid.properties)])
-            if grid is not None:
-                found[u] = grid
+        found_locator, summaries = _located(session, utility=u)
+        grid_id = found_locator.locate_one(lon, lat)
+        if grid_id >= 0 and grid_id in summaries:
+            found[u] = summaries[grid_id]
     return found
+
+
+def summary(session: Session, *, grid_id: int, utility: str) -> GridSummary | None:
+    return _located(session, utility=utility)[1].get(grid_id)
 
 
 def locate_many(session: Session, lons: np.ndarray, lats: np.ndarray, *, utility: str) -> np.ndarray:

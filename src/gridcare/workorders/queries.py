@@ -63,3 +63,9 @@ def detail(session: Session, *, actor: Principal, order_id: int, now: datetime) 
         "timeline": service.timeline(session, actor=actor, order_id=order_id),
         "commands": commands,
     }
+
+
+def open_counts_by_grid(session: Session) -> dict[int, int]:
+    """Open work orders per grid, for the grid map and workload measures."""
+    stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(OPEN + [states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value]))
+    return dict(session.execute(stmt.group_by(WorkOrder.grid_id)).all())

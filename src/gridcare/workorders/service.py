@@ -156,8 +156,8 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
         lon, lat = customer.lon, customer.lat
     grid = None
     if customer is not None and customer.grid_id is not None and customer.utility == utility:
-        grid = grids.get_grid(session, actor=Principal(None, "system", Role.ADMIN, None, "/"), grid_id=customer.grid_id)
-    elif lon is not None and lat is not None:
+        grid = grids.summary(session, grid_id=customer.grid_id, utility=utility)
+    if grid is None and lon is not None and lat is not None:
         grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility)
     first_contact = actor.user_id if (intake.channel == "onsite" and actor.role is Role.REP) else None
     choice = choose_handler(
