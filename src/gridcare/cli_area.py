@@ -47,6 +47,7 @@ def import_grids(
     org: Annotated[str, typer.Option(help="Code of the organisation unit the grids belong to.")],
     gcj02: Annotated[bool, typer.Option("--gcj02", help="Coordinates are GCJ-02 (Chinese web maps), not WGS84.")] = False,
     repair: Annotated[bool, typer.Option(help="Repair invalid geometry instead of rejecting it.")] = False,
+    effective_from: Annotated[str | None, typer.Option(help="When the new versions take effect (ISO date or date-time, Asia/Shanghai; default now).")] = None,
 ) -> None:
     """Create or update grids; changed grids get a new version and records are re-assigned."""
     from gridcare.core.clock import system_clock
@@ -65,8 +66,19 @@ def import_grids(
         for p in exc.problems:
             out.print(f"feature {p.feature_index}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
         fail(f"error: {len(exc.problems)} problems; nothing imported")
+    effective = None
+    if effective_from:
+        from datetime import datetime
+
+        from gridcare.core.clock import SHANGHAI
+
+        try:
+            effective = datetime.fromisoformat(effective_from)
+        except ValueError:
+            fail(f"error: --effective-from: {effective_from!r} is not an ISO date or date-time")
+        effective = effective if effective.tzinfo else effective.replace(tzinfo=SHANGHAI)
     with reported_errors(), _db().write() as session:
-        summary = service.import_grids(session, actor=system_principal("cli"), now=system_clock.now(), shapes=shapes, org_unit_id=_unit_id(session, org))
+        summary = service.import_grids(session, actor=system_principal("cli"), now=system_clock.now(), shapes=shapes, org_unit_id=_unit_id(session, org), effective_from=effective)
     out.print(f"grids: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; {summary.reassigned} records re-assigned")
 
 

@@ -90,13 +90,16 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, one_shot: 
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
+WRITE_LOCK_TIMEOUT_SECONDS = 30.0
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._writer = sessionmaker(bind=self.engine.execution_options(gridcare_write=True), expire_on_commit=False)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self._write_lock = threading.RLock() if url.startswith("sqlite") else None
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
 
     @property
     def dialect(self) -> str:
@@ -112,8 +115,15 @@ class Database:
             with self._writer() as session, session.begin():
                 yield session
             return
-        with self._write_lock, self._writer() as session, session.begin():
-            yield session
+        # A plain Lock, not an RLock: FastAPI may run a dependency's exit in another thread
+        # of its pool than its entry, and only a Lock may be released by another thread.
+        if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT_SECONDS):
+            raise TimeoutError("the database stayed busy; try again")
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
