@@ -55,11 +55,12 @@ def enqueue(
     now: datetime,
     key: str | None = None,
     not_before: datetime | None = None,
-) -> OutboxRow:
+) -> None:
     """Record a side effect in the caller's transaction; it happens only if that commits."""
-    row = OutboxRow(topic=topic, key=key, payload=payload, status=PENDING, attempts=0, available_at=not_before or now, created_at=now)
-    session.add(row)
-    return row
+    session.execute(
+        OutboxRow.__table__.insert(),
+        [{"topic": topic, "key": key, "payload": payload, "status": PENDING, "attempts": 0, "available_at": not_before or now, "created_at": now}],
+    )
 
 
 def backoff(attempts: int, *, base_seconds: float = 5.0, cap_seconds: float = 3600.0) -> timedelta:

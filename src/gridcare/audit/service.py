@@ -28,13 +28,7 @@ from gridcare.audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
 from gridcare.core.principal import Principal
 
 
-def _lock_head(session: Session, stream: str, *, new: bool = False) -> AuditStreamHead:
-    if new:
-        # The record was created in this very transaction: nobody else can append to its
-        # stream yet, so skip the upsert-and-lock round trips (intake is a hot path).
-        head = AuditStreamHead(stream=stream, seq=0, hash=GENESIS)
-        session.add(head)
-        return head
+def _lock_head(session: Session, stream: str) -> AuditStreamHead:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -59,14 +53,17 @@ def record(
     after: Any = None,
     org_path: str = "/",
     new_stream: bool = False,
-) -> AuditEntry:
+) -> EntryContent:
     """Append one entry to the stream ``entity:entity_id`` in the caller's transaction.
     ``new_stream``: the entity was created in this transaction (its first entry)."""
     stream = f"{entity}:{entity_id}"
-    head = _lock_head(session, stream, new=new_stream)
+    # A record created in this very transaction has no head yet and nobody else can append
+    # to its stream: skip the upsert-and-lock round trips (intake is a hot path).
+    head = None if new_stream else _lock_head(session, stream)
+    prev_seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
     content = EntryContent(
         stream=stream,
-        seq=head.seq + 1,
+        seq=prev_seq + 1,
         at=at,
         actor=actor.login,
         origin=actor.origin,
@@ -76,27 +73,35 @@ def record(
         before=canonical_json(before),
         after=canonical_json(after),
     )
-    digest = entry_hash(content, head.hash)
-    entry = AuditEntry(
-        stream=stream,
-        seq=content.seq,
-        at=at,
-        actor_id=actor.user_id,
-        actor=content.actor,
-        origin=content.origin,
-        action=action,
-        entity=entity,
-        entity_id=content.entity_id,
-        org_path=org_path,
-        before=content.before,
-        after=content.after,
-        prev_hash=head.hash,
-        hash=digest,
+    digest = entry_hash(content, prev_hash)
+    # Core inserts: the ORM's unit of work costs more than the rows on a hot path.
+    session.execute(
+        AuditEntry.__table__.insert(),
+        [
+            {
+                "stream": stream,
+                "seq": content.seq,
+                "at": at,
+                "actor_id": actor.user_id,
+                "actor": content.actor,
+                "origin": content.origin,
+                "action": action,
+                "entity": entity,
+                "entity_id": content.entity_id,
+                "org_path": org_path,
+                "before": content.before,
+                "after": content.after,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        ],
     )
-    session.add(entry)
-    head.seq = content.seq
-    head.hash = digest
-    return entry
+    if head is None:
+        session.execute(AuditStreamHead.__table__.insert(), [{"stream": stream, "seq": content.seq, "hash": digest}])
+    else:
+        head.seq = content.seq
+        head.hash = digest
+    return content
 
 
 def seal_checkpoint(session: Session, *, at: datetime) -> AuditCheckpoint | None:

@@ -277,21 +277,13 @@ def _refresh_deadlines(session: Session, order: WorkOrder, now: datetime) -> Non
 
 
 def _record(session: Session, actor: Principal, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, status_from: str | None, note: str = "") -> None:
-    for event in events:
-        session.add(
-            OrderEvent(
-                order_id=order.id,
-                at=now,
-                actor_id=actor.user_id,
-                actor=actor.login,
-                origin=actor.origin,
-                kind=event.name,
-                status_from=status_from,
-                status_to=order.status,
-                note=note,
-                data=dict(event.data),
-            )
-        )
+    session.execute(
+        OrderEvent.__table__.insert(),
+        [
+            {"order_id": order.id, "at": now, "actor_id": actor.user_id, "actor": actor.login, "origin": actor.origin, "kind": event.name, "status_from": status_from, "status_to": order.status, "note": note, "data": dict(event.data)}
+            for event in events
+        ],
+    )
     _notify(session, now, order, events)
 
 
