@@ -126,17 +126,45 @@ def _next_number(session: Session, now: datetime) -> str:
     return f"GD{day}-{n:06d}"
 
 
+@dataclass(frozen=True)
+class IntakePlan:
+    """Everything intake decides from reads alone; committing it only writes."""
+
+    intake: Intake
+    utility: str
+    customer_id: int | None
+    caller_name: str
+    address: str
+    org_path: str
+    lon: float | None
+    lat: float | None
+    grid: Any  # grids.service.GridSummary | None
+    handler_id: int | None
+    dispatch_reason: str
+    previous: tuple[int, str] | None  # (id, number) of the order this one repeats
+
+
 def create_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> Created:
     """Take a demand from any channel: find the customer and grid, set the deadlines and
     dispatch it at once. A repeated idempotency key returns the first order."""
+    replay = find_replay(session, key=intake.idempotency_key)
+    if replay is not None:
+        return Created(replay, replayed=True)
+    return commit_order(session, actor=actor, now=now, plan=plan_order(session, actor=actor, now=now, intake=intake))
+
+
+def find_replay(session: Session, *, key: str | None) -> WorkOrder | None:
+    if not key:
+        return None
+    return session.scalar(select(WorkOrder).where(WorkOrder.idempotency_key == key))
+
+
+def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> IntakePlan:
+    """The reads of intake: may run in a read transaction before the write one."""
     from gridcare.customers import service as customers
     from gridcare.grids import service as grids
 
     require(actor, Action.ORDERS_CREATE)
-    if intake.idempotency_key:
-        existing = session.scalar(select(WorkOrder).where(WorkOrder.idempotency_key == intake.idempotency_key))
-        if existing is not None:
-            return Created(existing, replayed=True)
     problems = _validate(intake)
     if problems:
         raise InvalidInput.many(problems)
@@ -167,33 +195,55 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
         off_duty=_off_duty(session, now, [grid.rep_id, grid.backup_id] if grid else []),
         first_contact_rep=first_contact,
     )
-    decision = states.on_create(choice.handler_id)
-    area_class = grid.area_class if grid else "urban"
-    attributes = dict(intake.attributes)
     previous = _recent_same_demand(session, customer_id=customer.id if customer else None, category=intake.category, now=now)
-    if previous is not None:
-        attributes["repeat_of"] = previous.number
+    return IntakePlan(
+        intake=intake,
+        utility=utility,
+        customer_id=customer.id if customer else None,
+        caller_name=intake.caller_name or (customer.name if customer else ""),
+        address=intake.address or (customer.address if customer else ""),
+        org_path=grid.org_path if grid else (customer.org_path if customer else actor.org_path),
+        lon=lon,
+        lat=lat,
+        grid=grid,
+        handler_id=choice.handler_id,
+        dispatch_reason=choice.reason,
+        previous=(previous.id, previous.number) if previous is not None else None,
+    )
+
+
+def commit_order(session: Session, *, actor: Principal, now: datetime, plan: IntakePlan) -> Created:
+    """The writes of intake, in the caller's write transaction. The idempotency key is
+    checked again here: two retries may have planned at the same time."""
+    intake, grid = plan.intake, plan.grid
+    replay = find_replay(session, key=intake.idempotency_key)
+    if replay is not None:
+        return Created(replay, replayed=True)
+    decision = states.on_create(plan.handler_id)
+    attributes = dict(intake.attributes)
+    if plan.previous is not None:
+        attributes["repeat_of"] = plan.previous[1]
     order = WorkOrder(
         number=_next_number(session, now),
         idempotency_key=intake.idempotency_key or None,
         channel=intake.channel,
         category=intake.category,
-        utility=utility,
+        utility=plan.utility,
         status=decision.status.value,
         description=intake.description.strip(),
-        customer_id=customer.id if customer else None,
-        caller_name=intake.caller_name or (customer.name if customer else ""),
+        customer_id=plan.customer_id,
+        caller_name=plan.caller_name,
         caller_phone=intake.phone or "",
-        address=intake.address or (customer.address if customer else ""),
-        lon=lon,
-        lat=lat,
+        address=plan.address,
+        lon=plan.lon,
+        lat=plan.lat,
         grid_id=grid.id if grid else None,
-        area_class=area_class,
-        org_path=grid.org_path if grid else (customer.org_path if customer else actor.org_path),
-        handler_id=choice.handler_id,
+        area_class=grid.area_class if grid else "urban",
+        org_path=plan.org_path,
+        handler_id=plan.handler_id,
         originator_id=actor.user_id,
         originator=actor.login,
-        dispatch_reason=choice.reason,
+        dispatch_reason=plan.dispatch_reason,
         created_at=now,
         paid_at=intake.paid_at,
         reopen_count=0,
@@ -205,9 +255,9 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
     session.add(order)
     session.flush()
     events = decision.events
-    if previous is not None:
-        events = (*events, states.Event("order.repeat_call", {"repeat_of": previous.number, "repeat_of_id": previous.id}))
-    _record(session, actor, now, order, events, status_from=None, note=choice.reason)
+    if plan.previous is not None:
+        events = (*events, states.Event("order.repeat_call", {"repeat_of": plan.previous[1], "repeat_of_id": plan.previous[0]}))
+    _record(session, actor, now, order, events, status_from=None, note=plan.dispatch_reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
     return Created(order, replayed=False)
 
