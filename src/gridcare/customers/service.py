@@ -208,16 +208,9 @@ def _upsert(session: Session, rows: list[CustomerRow], *, now: datetime, org_pat
 
 
 def locations(session: Session) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """ids, lons, lats, current grid ids (-1 for none) and utilities of every located row."""
-    rows = session.execute(
-        select(Customer.id, Customer.lon, Customer.lat, Customer.grid_id, Customer.utility).where(Customer.lon.is_not(None), Customer.lat.is_not(None)).order_by(Customer.id)
-    ).all()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    lons = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
-    lats = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
-    current = np.fromiter((-1 if r[3] is None else r[3] for r in rows), dtype=np.int64, count=len(rows))
-    utilities = np.array([r[4] for r in rows], dtype=object)
-    return ids, lons, lats, current, utilities
+    from gridcare.grids.service import located_rows
+
+    return located_rows(session, Customer)
 
 
 def apply_grid_assignment(session: Session, *, moves: list[tuple[int, int | None, int | None]]) -> None:

@@ -341,6 +341,18 @@ def locate_many(session: Session, lons: np.ndarray, lats: np.ndarray, *, utility
 # --- bulk assignment --------------------------------------------------------------------
 
 
+def located_rows(session: Session, model: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ids, lons, lats, current grid ids (-1 for none) and utilities of every located row of
+    ``model`` (customers, assets: anything with lon, lat, grid_id and utility)."""
+    rows = session.execute(select(model.id, model.lon, model.lat, model.grid_id, model.utility).where(model.lon.is_not(None), model.lat.is_not(None)).order_by(model.id)).all()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    lons = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    lats = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
+    current = np.fromiter((-1 if r[3] is None else r[3] for r in rows), dtype=np.int64, count=len(rows))
+    utilities = np.array([r[4] for r in rows], dtype=object)
+    return ids, lons, lats, current, utilities
+
+
 def reassign_all(session: Session, *, now: datetime, reason: str, progress: Progress | None = None, batch: int = 20_000) -> int:
     """Put every located customer and asset in its utility's grid that holds it; record each move."""
     from gridcare.customers import service as customers

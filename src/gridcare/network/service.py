@@ -202,16 +202,9 @@ def pipe_length_by_grid(session: Session) -> dict[int, float]:
 
 
 def locations(session: Session) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """ids, lons, lats, current grid ids (-1 for none) and utilities of every located row."""
-    rows = session.execute(
-        select(Asset.id, Asset.lon, Asset.lat, Asset.grid_id, Asset.utility).where(Asset.lon.is_not(None), Asset.lat.is_not(None)).order_by(Asset.id)
-    ).all()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    lons = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
-    lats = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
-    current = np.fromiter((-1 if r[3] is None else r[3] for r in rows), dtype=np.int64, count=len(rows))
-    utilities = np.array([r[4] for r in rows], dtype=object)
-    return ids, lons, lats, current, utilities
+    from gridcare.grids.service import located_rows
+
+    return located_rows(session, Asset)
 
 
 def apply_grid_assignment(session: Session, *, moves: list[tuple[int, int | None, int | None]]) -> None:

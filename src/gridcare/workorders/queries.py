@@ -47,16 +47,7 @@ def countdowns(session: Session, order: WorkOrder, now: datetime) -> list[dict[s
 
 def detail(session: Session, *, actor: Principal, order_id: int, now: datetime) -> dict[str, Any]:
     order = service.get_order(session, actor=actor, order_id=order_id)
-    facts = states.OrderFacts.for_category(
-        order.category,
-        states.Status(order.status),
-        handler_id=order.handler_id,
-        transfer_pending=order.transfer_pending,
-        reopen_count=order.reopen_count,
-        merged_into=order.parent_id,
-        paused_from=states.Status(order.paused_from) if order.paused_from else None,
-    )
-    commands = [c.value for c in states.available_commands(facts, actor.role.value, actor.user_id is not None and actor.user_id == order.handler_id)]
+    commands = [c.value for c in states.available_commands(service.facts_of(order), actor.role.value, service.is_handler(actor, order))]
     return {
         "order": order,
         "countdowns": countdowns(session, order, now),

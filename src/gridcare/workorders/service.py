@@ -371,17 +371,7 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
         if states.Status(parent.status).group is states.Group.CLOSED:
             raise InvalidInput.field("parent_id", f"order {parent.number} is already closed")
         args["parent_id"] = parent.id
-    facts = states.OrderFacts.for_category(
-        order.category,
-        states.Status(order.status),
-        handler_id=order.handler_id,
-        transfer_pending=order.transfer_pending,
-        reopen_count=order.reopen_count,
-        merged_into=order.parent_id,
-        paused_from=states.Status(order.paused_from) if order.paused_from else None,
-        order_id=order.id,
-    )
-    decision = states.decide(facts, command, actor_role=actor.role.value, actor_is_handler=actor.user_id is not None and actor.user_id == order.handler_id, args=args)
+    decision = states.decide(facts_of(order), command, actor_role=actor.role.value, actor_is_handler=is_handler(actor, order), args=args)
     before = _view(order)
     status_from = order.status
     order.status = decision.status.value
@@ -394,6 +384,24 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
     if order.status == states.Status.CLOSED.value:
         _close_merged_children(session, actor=actor, now=now, parent=order)
     return order
+
+
+def facts_of(order: WorkOrder) -> states.OrderFacts:
+    """What the state machine needs to know of a stored order."""
+    return states.OrderFacts.for_category(
+        order.category,
+        states.Status(order.status),
+        handler_id=order.handler_id,
+        transfer_pending=order.transfer_pending,
+        reopen_count=order.reopen_count,
+        merged_into=order.parent_id,
+        paused_from=states.Status(order.paused_from) if order.paused_from else None,
+        order_id=order.id,
+    )
+
+
+def is_handler(actor: Principal, order: WorkOrder) -> bool:
+    return actor.user_id is not None and actor.user_id == order.handler_id
 
 
 def _parent_id(args: dict[str, Any]) -> int:
