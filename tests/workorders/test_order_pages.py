@@ -56,3 +56,30 @@ def test_it_lets_a_supervisor_redispatch_from_the_order_page_with_a_reason(clien
     assert done.status_code == 303 and "error" not in done.headers["location"]
     detail = client.get(f"/api/v1/work-orders/{made['id']}").json()
     assert detail["handler_id"] == int(expert) and detail["timeline"][-1]["note"] == "需专家现场处理"
+
+
+def test_it_sends_new_orders_to_the_backup_while_the_rep_is_on_the_duty_roster(client, clock):
+    import re
+
+    from gridcare.core.clock import SHANGHAI
+    from gridcare.core.principal import system_principal
+    from gridcare.grids import service as grids
+
+    db = client.app.state.gridcare.db
+    with db.write() as session:
+        west = grids.find_grid_by_code(session, code="E-WEST")
+        from gridcare.auth import service as auth
+
+        grids.change_grid(session, actor=system_principal("t"), now=clock.now(), grid=west, backup_id=auth.find_user_by_login(session, login="expert").id, reason="backup")
+        rep_id = auth.find_user_by_login(session, login="rep").id
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    page = client.get("/admin/duty").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    local = clock.now().astimezone(SHANGHAI)
+    added = client.post("/admin/duty", data={"user_id": rep_id, "starts_at": (local.replace(tzinfo=None)).isoformat(timespec="minutes"), "ends_at": local.replace(tzinfo=None, hour=23).isoformat(timespec="minutes"), "reason": "年假", "csrf_token": token})
+    assert added.status_code == 303 and "error" not in added.headers["location"]
+    assert "年假" in client.get("/admin/duty").text
+    client.cookies.clear()
+    _, token = sign_in(client, "agent", demo_org.PASSWORD)
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
+    assert "backup of grid E-WEST (rep off duty)" == made["dispatch_reason"]

@@ -38,6 +38,7 @@ NAV: list[NavItem] = [
     NavItem("analytics", N_("Analytics"), "/analytics", N_("Management"), MANAGERS | {Role.VIEWER}),
     NavItem("planning", N_("Grid planning"), "/planning", N_("Management"), MANAGERS),
     NavItem("users", N_("Users"), "/admin/users", N_("Administration"), MANAGERS, available=True),
+    NavItem("duty", N_("Duty roster"), "/admin/duty", N_("Administration"), MANAGERS, available=True),
     NavItem("sla", N_("SLA policies"), "/admin/sla", N_("Administration"), MANAGERS, available=True),
     NavItem("audit", N_("Audit trail"), "/admin/audit", N_("Administration"), MANAGERS, available=True),
 ]

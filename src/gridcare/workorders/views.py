@@ -199,3 +199,37 @@ def expert_queue(request: Request, session: DbSession, principal: CurrentPrincip
     from gridcare.workorders import support
 
     return render(request, "orders/experts.html", principal=principal, rows=support.open_questions(session, actor=principal))
+
+
+@router.get("/admin/duty", response_class=HTMLResponse)
+def duty_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
+    from gridcare.auth import service as auth
+    from gridcare.workorders import duty
+
+    now = state.clock.now()
+    staff = [u for u in auth.list_users(session, actor=principal) if u.role in ("rep", "expert", "department")]
+    names = {u.id: u.display_name for u in staff}
+    return render(request, "orders/duty.html", principal=principal, rows=duty.upcoming(session, actor=principal, now=now), staff=staff, names=names, error=error)
+
+
+@router.post("/admin/duty", response_model=None)
+def duty_add(session: DbSession, principal: CurrentPrincipal, state: State, user_id: int = Form(...), starts_at: str = Form(...), ends_at: str = Form(...), reason: str = Form(""), remove: int | None = Form(None)) -> Response:
+    from datetime import datetime
+
+    from gridcare.core.clock import SHANGHAI
+    from gridcare.workorders import duty
+
+    now = state.clock.now()
+    try:
+        with session.begin_nested():
+            if remove:
+                duty.remove_absence(session, actor=principal, now=now, absence_id=remove)
+            else:
+                start = datetime.fromisoformat(starts_at).replace(tzinfo=SHANGHAI)
+                end = datetime.fromisoformat(ends_at).replace(tzinfo=SHANGHAI)
+                duty.add_absence(session, actor=principal, now=now, user_id=user_id, starts_at=start, ends_at=end, reason=reason)
+    except DomainError as exc:
+        return RedirectResponse(f"/admin/duty?error={quote(exc.detail)}", status_code=303)
+    except ValueError:
+        return RedirectResponse(f"/admin/duty?error={quote('starts_at/ends_at: expected a date and time')}", status_code=303)
+    return RedirectResponse("/admin/duty", status_code=303)
