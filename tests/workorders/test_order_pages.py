@@ -83,3 +83,23 @@ def test_it_sends_new_orders_to_the_backup_while_the_rep_is_on_the_duty_roster(c
     _, token = sign_in(client, "agent", demo_org.PASSWORD)
     made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
     assert "backup of grid E-WEST (rep off duty)" == made["dispatch_reason"]
+
+
+def test_it_applies_a_utilitys_own_sla_target_saved_as_data(client):
+    import re
+
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    page = client.get("/admin/sla").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # The configurable reconnection commitment: 12 h instead of 24 h after payment.
+    saved = client.post("/admin/sla", data={"utility": "electric", "category": "reconnection", "area_class": "urban", "step": "resolve", "minutes": "720", "clock": "calendar", "from_step": "paid", "csrf_token": token})
+    assert saved.status_code == 303 and "error" not in saved.headers["location"]
+    bad = client.post("/admin/sla", data={"utility": "electric", "category": "reconnection", "area_class": "urban", "step": "resolve", "minutes": "-5", "csrf_token": token})
+    assert "minutes" in bad.headers["location"]
+    assert "12 h" in client.get("/admin/sla").text
+    client.cookies.clear()
+    _, token = sign_in(client, "agent", demo_org.PASSWORD)
+    paid = "2026-11-24T00:30:00+00:00"
+    made = client.post("/api/v1/work-orders", json={"category": "reconnection", "account": "E001", "paid_at": paid}, headers={"X-CSRF-Token": token}).json()
+    resolve = next(c for c in client.get(f"/api/v1/work-orders/{made['id']}").json()["countdowns"] if c["step"] == "resolve")
+    assert resolve["due_at"].startswith("2026-11-24T12:30:00")

@@ -4,6 +4,7 @@ listed so the catalog extraction finds them."""
 from gridcare.core.i18n import N_
 
 LABELS = [
+    N_("from.created"),
     N_("task.open"),
     N_("task.done"),
     N_("task.confirmed"),

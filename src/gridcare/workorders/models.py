@@ -168,3 +168,20 @@ class Attachment(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlaTarget(Base):
+    """A utility's own target for one step, overriding the shipped default (data, not code)."""
+
+    __tablename__ = "sla_targets"
+
+    utility: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    area_class: Mapped[str] = mapped_column(String(10), primary_key=True)
+    step: Mapped[str] = mapped_column(String(10), primary_key=True)
+    minutes: Mapped[int | None] = mapped_column(Integer)  # None: the step has no deadline
+    clock: Mapped[str] = mapped_column(String(10), default="calendar")
+    from_step: Mapped[str] = mapped_column(String(10), default="created")
+    warn_at: Mapped[float] = mapped_column(Float, default=0.8)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64), default="")

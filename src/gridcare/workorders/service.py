@@ -299,7 +299,9 @@ def _pauses(session: Session, order: WorkOrder) -> list[tuple[datetime, datetime
 
 
 def order_deadlines(session: Session, order: WorkOrder) -> dict[str, sla.Deadline]:
-    policy = sla.policy_for(order.utility, order.category, order.area_class)
+    from gridcare.workorders import policies
+
+    policy = sla.policy_for(order.utility, order.category, order.area_class, policies.effective(session))
     return sla.deadlines(
         policy,
         created_at=order.created_at,

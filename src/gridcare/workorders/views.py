@@ -147,12 +147,39 @@ def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal
 
 
 @router.get("/admin/sla", response_class=HTMLResponse)
-def sla_page(request: Request, principal: CurrentPrincipal, utility: str = "electric") -> HTMLResponse:
+def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, utility: str = "electric", error: str = "") -> HTMLResponse:
     """The SLA policies in force: per utility, category and area class, each step's target."""
-    from gridcare.workorders import sla
+    from gridcare.auth.rules import Action, can
+    from gridcare.workorders import policies
 
-    rows = [p for key, p in sorted(sla.DEFAULT_POLICIES.items()) if key[0] == utility]
-    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=service.ESCALATION_LADDER)
+    rows = [p for key, p in sorted(policies.effective(session).items()) if key[0] == utility]
+    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=service.ESCALATION_LADDER, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
+
+
+@router.post("/admin/sla", response_model=None)
+def sla_save(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    state: State,
+    utility: str = Form(...),
+    category: str = Form(...),
+    area_class: str = Form(...),
+    step: str = Form(...),
+    minutes: str = Form(""),
+    clock: str = Form("calendar"),
+    from_step: str = Form("created"),
+) -> Response:
+    from gridcare.workorders import policies
+
+    try:
+        with session.begin_nested():
+            value = int(minutes) if minutes.strip() else None
+            policies.set_target(session, actor=principal, now=state.clock.now(), utility=utility, category=category, area_class=area_class, step=step, minutes=value, clock=clock, from_step=from_step)
+    except DomainError as exc:
+        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote(exc.detail)}", status_code=303)
+    except ValueError:
+        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote('minutes: must be a whole number')}", status_code=303)
+    return RedirectResponse(f"/admin/sla?utility={utility}", status_code=303)
 
 
 
