@@ -836,6 +836,20 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
     }
 
 
+def _unique_code(index: int, props: dict[str, Any], seen: dict[str, int], sink: _Problems, what: str) -> str | None:
+    """The feature's code, or None (with the problem recorded) when missing or already used."""
+    try:
+        code = _code_text(props.get("code"), "properties.code")
+    except _Reject as rej:
+        sink.add(index, None, rej.field, rej.reason)
+        return None
+    if code in seen:
+        sink.add(index, code, "properties.code", f"duplicate {what} code, first used by feature #{seen[code]}")
+        return None
+    seen[code] = index
+    return code
+
+
 def _water_node(
     index: int,
     props: dict[str, Any],
@@ -844,20 +858,9 @@ def _water_node(
     sink: _Problems,
 ) -> tuple[WaterNode, bool] | None:
     before = len(sink)
-    try:
-        code = _code_text(props.get("code"), "properties.code")
-    except _Reject as rej:
-        sink.add(index, None, rej.field, rej.reason)
+    code = _unique_code(index, props, seen, sink, "node")
+    if code is None:
         return None
-    if code in seen:
-        sink.add(
-            index,
-            code,
-            "properties.code",
-            f"duplicate node code, first used by feature #{seen[code]}",
-        )
-        return None
-    seen[code] = index
     raw_kind = props.get("kind")
     kind = ""
     if not isinstance(raw_kind, str) or not raw_kind.strip():
@@ -891,20 +894,9 @@ def _water_pipe(
     sink: _Problems,
 ) -> _PipeDraft | None:
     before = len(sink)
-    try:
-        code = _code_text(props.get("code"), "properties.code")
-    except _Reject as rej:
-        sink.add(index, None, rej.field, rej.reason)
+    code = _unique_code(index, props, seen, sink, "pipe")
+    if code is None:
         return None
-    if code in seen:
-        sink.add(
-            index,
-            code,
-            "properties.code",
-            f"duplicate pipe code, first used by feature #{seen[code]}",
-        )
-        return None
-    seen[code] = index
     ends: list[str | None] = []
     for key in ("from", "to"):
         raw = props.get(key)

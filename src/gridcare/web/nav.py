@@ -58,3 +58,10 @@ def sections_for(role: Role) -> list[tuple[str, list[NavItem]]]:
         if role in item.roles:
             grouped.setdefault(item.section, []).append(item)
     return list(grouped.items())
+
+
+def active_href(path: str) -> str | None:
+    """The one entry to highlight: the longest href the path starts with ("/orders/board"
+    beats "/orders"; "/" only for the dashboard itself)."""
+    matches = [item.href for item in NAV if path == item.href or (item.href != "/" and path.startswith(item.href.rstrip("/") + "/"))]
+    return max(matches, key=len) if matches else None

@@ -15,7 +15,7 @@ from gridcare.core import i18n
 from gridcare.core.clock import to_local
 from gridcare.core.principal import Principal
 from gridcare.web.deps import csrf_token
-from gridcare.web.nav import sections_for
+from gridcare.web.nav import active_href, sections_for
 
 TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
 
@@ -64,6 +64,7 @@ def render(request: Request, template: str, *, principal: Principal | None, stat
         _=translator(locale),
         csrf_token=csrf_token(request),
         nav=sections_for(principal.role) if principal else [],
+        nav_active=active_href(request.url.path),
         current_path=request.url.path,
         version=__version__,
         redis_mode=bool(state.settings.redis_url),
