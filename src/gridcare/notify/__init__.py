@@ -1,0 +1,1 @@
+"""Notifications: one outbox for browser pop-ups, SMS, voice calls, email and WeCom robots."""

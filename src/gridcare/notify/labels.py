@@ -1,0 +1,45 @@
+"""What pages call states, channels and events (English msgids, translated where shown)."""
+
+from __future__ import annotations
+
+from gridcare.core.i18n import N_
+
+STATE_LABELS = {
+    "queued": N_("Queued"),
+    "deferred": N_("Deferred"),
+    "sending": N_("Sending"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed, will retry"),
+    "dead": N_("Dead letter"),
+}
+STATE_BADGES = {"queued": "grey", "deferred": "grey", "sending": "blue", "delivered": "green", "failed": "amber", "dead": "red"}
+CHANNEL_LABELS = {
+    "popup": N_("Pop-up"),
+    "sms": N_("SMS"),
+    "voice": N_("Voice call"),
+    "email": N_("Email"),
+    "wecom": N_("WeCom group"),
+}
+EVENT_LABELS = {
+    "order.dispatched": N_("Work order dispatched"),
+    "order.escalated": N_("Work order escalated"),
+    "order.accepted": N_("Work order accepted"),
+    "order.resolved": N_("Work order resolved"),
+    "order.callback": N_("Satisfaction callback"),
+    "outage.notice": N_("Outage notice"),
+    "outage.eta": N_("Restoration estimate"),
+    "outage.restored": N_("Supply restored"),
+    "campaign": N_("Campaign"),
+    "notify.test": N_("Test message"),
+}
+RECIPIENT_LABELS = {
+    "user": N_("Staff"),
+    "customer": N_("Customer"),
+    "grid_group": N_("WeCom group"),
+    "address": N_("Address"),
+}
+LADDER_LABELS = {
+    "acknowledged": N_("Acknowledged"),
+    "accepted": N_("Accepted in time"),
+    "completed": N_("Fallback finished"),
+}

@@ -1,0 +1,211 @@
+"""Delivery through real servers: an HTTP SMS gateway that fails then recovers, SMTP,
+SMPP, a WeCom robot; missing configuration; quiet hours and rate limits; dedupe."""
+
+from datetime import timedelta
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from gridcare.core.clock import SHANGHAI
+from gridcare.notify import groups, service
+from gridcare.notify.models import Notification
+from gridcare.outbox import OutboxRow
+from tests.notify.conftest import config, customer_id, make_worker, notify_settings
+from tests.notify.stubs import GatewayStub, SmppCentre, WecomStub, http_stub, smpp_centre
+from tests.support.live import free_port
+
+
+def rows(db, **where):
+    with db.read() as session:
+        stmt = select(Notification).order_by(Notification.id)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(Notification, key) == value)
+        return list(session.scalars(stmt))
+
+
+def outbox_states(db):
+    with db.read() as session:
+        return dict(session.execute(select(OutboxRow.status, func.count()).where(OutboxRow.topic == "notify.send").group_by(OutboxRow.status)).all())
+
+
+def run_until_settled(worker, clock, db, rounds=30, step=timedelta(minutes=1)):
+    for _ in range(rounds):
+        worker.drain()
+        if all(n.state in ("delivered", "dead") for n in rows(db)):
+            return
+        clock.advance(step)
+
+
+def test_it_delivers_every_sms_exactly_once_after_the_gateway_recovers(database, clock, world, tmp_path):
+    stub = GatewayStub(fail_first=4)
+    with http_stub(stub) as url:
+        settings = notify_settings(database, tmp_path, sms_http_url=url + "/sms", sms_http_token="tok-1", sms_http_timeout_seconds=0.5)
+        with database.write() as session:
+            for n, account in enumerate(("E001", "E002", "E003", "W001"), start=1):
+                service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, account), event="order.accepted", context={"number": f"GD-{n}"}, source=("order", n), config=config(settings))
+            for n, account in enumerate(("E001", "E002"), start=5):
+                service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, account), event="order.resolved", context={"number": f"GD-{n}"}, source=("order", n), config=config(settings))
+        made = rows(database)
+        assert [n.state for n in made] == ["queued"] * 6
+        # The gateway will take the third message, then answer too late: the retry must not send it twice.
+        stub.stall_once.add(made[2].client_ref)
+        worker = make_worker(database, clock, settings)
+        worker.drain()
+        first = rows(database)
+        assert {n.state for n in first} >= {"failed"}
+        assert any(n.last_error and "SMS gateway answered 503" in n.last_error for n in first)
+        run_until_settled(worker, clock, database)
+    done = rows(database)
+    assert [n.state for n in done] == ["delivered"] * 6
+    assert sorted(m["client_msg_id"] for m in stub.sent) == sorted(n.client_ref for n in done)  # each exactly once
+    assert len(stub.sent) == 6 and stub.repeats == [made[2].client_ref]
+    assert {n.provider_message_id for n in done} == {f"M{i}" for i in range(1, 7)}
+    assert max(n.attempts for n in done) > 1 and done[2].last_error is None
+    assert set(stub.tokens) == {"Bearer tok-1"}
+    assert outbox_states(database) == {"delivered": 6}
+    to_wang = [m for m in stub.sent if m["to"] == "+8613812345678"]
+    assert len(to_wang) == 3  # E001 twice and W001: the same person's phone
+    assert all(m["text"].endswith("【您的网格客户经理：张台区经理 138 0000 0005】") for m in stub.sent if m["to"] == "+8613812345678" and "GD-4" not in m["text"])
+
+
+def test_it_dead_letters_an_unconfigured_channel_and_a_manager_retries_it(database, clock, world, tmp_path):
+    bare = notify_settings(database, tmp_path)
+    with database.write() as session:
+        [note_id] = service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E001"), event="order.callback", context={"number": "GD-1"}, source=("order", 1), config=config(bare))
+    make_worker(database, clock, bare).drain()
+    [dead] = rows(database)
+    assert dead.state == "dead" and "sms channel is not configured: set GRIDCARE_SMS_HTTP_URL" in dead.last_error
+    assert outbox_states(database) == {"dead": 1}
+    stub = GatewayStub()
+    with http_stub(stub) as url:
+        fixed = notify_settings(database, tmp_path, sms_http_url=url)
+        with database.write() as session:
+            service.retry(session, actor=world.principal("supervisor"), now=clock.now(), notification_id=note_id)
+        make_worker(database, clock, fixed).drain()
+    [again] = rows(database)
+    assert again.state == "delivered" and again.attempts == 2 and len(stub.sent) == 1
+
+
+def test_it_gives_up_after_the_last_attempt_and_says_why(database, clock, world, tmp_path):
+    stub = GatewayStub(fail_first=100)
+    with http_stub(stub) as url:
+        settings = notify_settings(database, tmp_path, sms_http_url=url, outbox_max_attempts=3)
+        with database.write() as session:
+            service.notify_user(session, now=clock.now(), user_id=world.user_id("rep"), event="order.dispatched", context={"number": "GD-1", "address": "x", "description": "y"}, channels=("sms",), config=config(settings))
+        run_until_settled(make_worker(database, clock, settings), clock, database, step=timedelta(hours=1))
+    [note] = rows(database)
+    assert note.state == "dead" and note.attempts == 3 and "503" in note.last_error
+    assert stub.requests == 3 and stub.sent == []
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+def test_it_sends_email_through_a_real_smtp_server(database, clock, world, tmp_path):
+    from email import message_from_bytes, policy
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = notify_settings(database, tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_from="客服中心 <service@gridcare.example>")
+        with database.write() as session:
+            note_id = service.notify_address(session, actor=world.principal("supervisor"), now=clock.now(), channel="email", address="zhang@example.com", event="order.escalated", context={"number": "GD-9", "level": 2, "handler": "张台区经理"}, config=config(settings))
+        make_worker(database, clock, settings).drain()
+    finally:
+        controller.stop()
+    [(sender, recipients, content)] = inbox.messages
+    mail = message_from_bytes(content, policy=policy.default)
+    assert sender == "service@gridcare.example" and recipients == ["zhang@example.com"]
+    assert mail["Subject"] == "督办：工单 GD-9 超时（2 级）"
+    assert "处理人：张台区经理" in mail.get_content()
+    [note] = rows(database)
+    assert note.id == note_id and note.state == "delivered" and mail["Message-ID"] == f"<{note.client_ref}@gridcare>" == note.provider_message_id
+
+
+def test_it_posts_to_the_grids_wecom_group_and_dead_letters_a_bad_webhook(database, clock, world, tmp_path):
+    robot = WecomStub()
+    with http_stub(robot) as url:
+        settings = notify_settings(database, tmp_path)
+        with database.write() as session:
+            good = groups.save_group(session, actor=world.principal("supervisor"), now=clock.now(), grid_id=world.grids["west"], name="五一大道物业群", webhook_url=url + "/cgi-bin/webhook/send?key=abcdef123456", audience="property_managers")
+            service.notify_grid_group(session, now=clock.now(), grid_id=world.grids["west"], event="outage.notice", context={"area": "五一大道1-99号", "starts_at": clock.now() + timedelta(hours=2), "planned": True, "reason": "线路检修"}, source=("outage", 7), config=config(settings))
+        make_worker(database, clock, settings).drain()
+        [(path, body)] = robot.posts
+        assert path == "/cgi-bin/webhook/send?key=abcdef123456"
+        assert body["msgtype"] == "markdown" and "### 计划停电通知" in body["markdown"]["content"] and "> 开始：11-24 11:00" in body["markdown"]["content"]
+        [note] = rows(database)
+        assert note.state == "delivered" and note.address == f"wecom:{good.id}" and "key=" not in note.address
+        robot.errcode = 93000
+        with database.write() as session:
+            service.notify_grid_group(session, now=clock.now(), grid_id=world.grids["west"], event="outage.restored", context={"area": "五一大道1-99号"}, source=("outage", 7), config=config(settings))
+            assert service.notify_grid_group(session, now=clock.now(), grid_id=world.grids["east"], event="outage.restored", context={"area": "x"}, config=config(settings)) == []
+        make_worker(database, clock, settings).drain()
+    bad = rows(database, event="outage.restored")[0]
+    assert bad.state == "dead" and "WeCom robot error 93000" in bad.last_error
+
+
+def test_it_sends_a_long_chinese_sms_over_smpp_in_parts(database, clock, world, tmp_path):
+    centre = SmppCentre()
+    with smpp_centre(centre) as port:
+        settings = notify_settings(database, tmp_path, sms_transport="smpp", smpp_host="127.0.0.1", smpp_port=port, smpp_system_id="gridcare", smpp_password="secret", smpp_source_addr="95598")
+        text = "尊敬的客户：" + "为保障冬季安全用电，请勿私拉乱接电线。" * 5
+        with database.write() as session:
+            service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E001"), event="campaign", context={"text": text}, source=("campaign", 1), config=config(settings))
+        make_worker(database, clock, settings).drain()
+        wrong = notify_settings(database, tmp_path, sms_transport="smpp", smpp_host="127.0.0.1", smpp_port=port, smpp_system_id="gridcare", smpp_password="guess")
+        with database.write() as session:
+            service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E002"), event="campaign", context={"text": "x"}, source=("campaign", 1), config=config(wrong))
+        make_worker(database, clock, wrong).drain()
+    assert centre.binds == [("gridcare", "secret"), ("gridcare", "guess")]
+    assert len(centre.submits) >= 2 and all(s["data_coding"] == 8 and s["esm_class"] & 0x40 and s["source"] == "95598" for s in centre.submits)
+    assert centre.texts() == [("8613812345678", text + "【您的网格客户经理：张台区经理 138 0000 0005】")]
+    sent, refused = rows(database)
+    assert sent.state == "delivered" and sent.provider_message_id == ",".join(f"SM{i}" for i in range(1, len(centre.submits) + 1))
+    assert refused.state == "dead" and "SMPP bind refused" in refused.last_error
+
+
+def test_it_holds_customer_messages_through_quiet_hours_but_not_urgent_ones(database, clock, world, tmp_path):
+    stub = GatewayStub()
+    clock.set(clock.now().astimezone(SHANGHAI).replace(hour=22, minute=30))
+    with http_stub(stub) as url:
+        settings = notify_settings(database, tmp_path, sms_http_url=url, notify_quiet_hours="21:00-08:00")
+        with database.write() as session:
+            service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E002"), event="order.resolved", context={"number": "GD-1"}, source=("order", 1), config=config(settings))
+            service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E002"), event="outage.notice", context={"area": "A", "starts_at": clock.now()}, urgent=True, source=("outage", 1), config=config(settings))
+        worker = make_worker(database, clock, settings)
+        worker.drain()
+        resolved, outage = rows(database)
+        assert resolved.state == "deferred" and resolved.scheduled_at.astimezone(SHANGHAI).strftime("%d %H:%M") == "25 08:00"
+        assert outage.state == "delivered" and [m["text"][:6] for m in stub.sent] == ["【停电通知】"]
+        clock.advance(timedelta(hours=9, minutes=30))
+        worker.drain()
+    assert [n.state for n in rows(database)] == ["delivered", "delivered"] and len(stub.sent) == 2
+
+
+def test_it_spreads_sms_over_the_rate_limit(database, clock, world, tmp_path):
+    settings = notify_settings(database, tmp_path, notify_rate_limits="sms=2/min")
+    with database.write() as session:
+        for n, account in enumerate(("E001", "E002", "E003"), start=1):
+            service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, account), event="order.callback", context={"number": f"GD-{n}"}, urgent=True, source=("order", n), config=config(settings))
+    first, second, third = rows(database)
+    assert first.state == second.state == "queued" and third.state == "deferred"
+    assert third.scheduled_at - clock.now() == timedelta(minutes=1)  # the 09:00 window is full; 09:01 has room
+
+
+def test_it_records_the_same_event_for_the_same_recipient_once(database, clock, world, tmp_path):
+    settings = notify_settings(database, tmp_path)
+    ctx = {"number": "GD-1", "address": "五一大道1号", "description": "停电"}
+    with database.write() as session:
+        first = service.notify_user(session, now=clock.now(), user_id=world.user_id("rep"), event="order.dispatched", context=ctx, source=("order", 1), ladder=True, config=config(settings))
+        again = service.notify_user(session, now=clock.now(), user_id=world.user_id("rep"), event="order.dispatched", context=ctx, source=("order", 1), ladder=True, config=config(settings))
+        other = service.notify_user(session, now=clock.now(), user_id=world.user_id("rep"), event="order.dispatched", context=ctx, source=("order", 1), dedupe="redispatch-2", config=config(settings))
+    assert first == again and first != other
+    assert len(rows(database)) == 2 and outbox_states(database) == {"pending": 2}

@@ -1,0 +1,109 @@
+"""Pages: the notification log (filters, counts, retry), WeCom groups, campaigns — in
+Chinese by default and in English."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from gridcare.core.i18n import gettext
+from gridcare.notify import service
+from gridcare.notify.models import Notification, WecomGroup
+from tests.notify.conftest import customer_id
+from tests.support.web import client_for, sign_in
+
+
+@pytest.fixture
+def client(settings, database, clock, world):
+    with client_for(settings, database, clock) as c:
+        c.org = world
+        yield c
+
+
+def zh(message):
+    """The page's Chinese for a msgid (the English one until the catalog has it)."""
+    return gettext("zh_CN", message)
+
+
+def seed(db, clock, org):
+    with db.write() as session:
+        service.notify_user(session, now=clock.now(), user_id=org.user_id("rep"), event="order.dispatched", context={"number": "GD-1", "address": "五一大道1号", "description": "停电"}, source=("order", 1), ladder=True)
+        [sms] = service.notify_customer(session, now=clock.now(), customer_id=customer_id(db, "E002"), event="order.accepted", context={"number": "GD-1"}, source=("order", 1))
+        note = session.get(Notification, sms)
+        note.state, note.last_error = "dead", "sms channel is not configured: set GRIDCARE_SMS_HTTP_URL"
+    return sms
+
+
+def test_it_shows_the_log_with_counts_and_retries_a_dead_letter(client, database, clock):
+    sms = seed(database, clock, client.org)
+    _, token = sign_in(client, "supervisor", "gridcare-demo")
+    page = client.get("/notifications")
+    assert page.status_code == 200 and f"<h1>{zh('Notifications')}</h1>" in page.text and 'lang="zh-CN"' in page.text
+    counts = page.text.split('id="counts"')[1].split("</table>")[0]
+    assert zh("Pop-up") in counts and zh("SMS") in counts and zh("Dead letter") in counts
+    assert "新工单 GD-1" in page.text and "GRIDCARE_SMS_HTTP_URL" in page.text
+    assert f'action="/notifications/{sms}/retry"' in page.text
+    dead_only = client.get("/notifications", params={"state": "dead"})
+    assert "新工单 GD-1" not in dead_only.text and "李强" in dead_only.text
+    retried = client.post(f"/notifications/{sms}/retry", data={"csrf_token": token, "back": "/notifications?state=dead"})
+    assert retried.status_code == 303 and retried.headers["location"] == "/notifications?state=dead"
+    with database.read() as session:
+        assert session.get(Notification, sms).state == "queued"
+    again = client.post(f"/notifications/{sms}/retry", data={"csrf_token": token})
+    assert "only%20dead%20letters" in again.headers["location"]
+
+
+def test_it_shows_a_bad_filter_as_a_message_not_an_error_page(client, database, clock):
+    seed(database, clock, client.org)
+    sign_in(client, "supervisor", "gridcare-demo")
+    page = client.get("/notifications", params={"source": "nonsense"})
+    assert page.status_code == 200 and "source: expected KIND:ID" in page.text
+
+
+def test_it_speaks_english_to_an_english_user(client, database, clock):
+    seed(database, clock, client.org)
+    _, token = sign_in(client, "supervisor", "gridcare-demo")
+    client.post("/settings/locale", data={"csrf_token": token, "locale": "en", "next": "/notifications"})
+    page = client.get("/notifications")
+    assert "<h1>Notifications</h1>" in page.text and "Dead letter" in page.text and "Retry" in page.text
+
+
+def test_it_lets_the_recipient_acknowledge_from_the_log(client, database, clock):
+    seed(database, clock, client.org)
+    sign_in(client, "agent", "gridcare-demo")
+    assert "新工单" not in client.get("/notifications").text  # not addressed to the agent
+    client.cookies.clear()
+    _, token = sign_in(client, "rep", "gridcare-demo")
+    with database.read() as session:
+        popup = session.scalar(select(Notification).where(Notification.channel == "popup"))
+    done = client.post(f"/notifications/{popup.id}/ack", data={"csrf_token": token})
+    assert done.status_code == 303
+    with database.read() as session:
+        assert session.get(Notification, popup.id).acknowledged_at is not None
+
+
+def test_it_saves_a_wecom_group_from_the_form_and_refuses_a_bad_webhook(client, database):
+    _, token = sign_in(client, "supervisor", "gridcare-demo")
+    west = client.org.grids["west"]
+    bad = client.post("/notifications/groups", data={"csrf_token": token, "grid_id": west, "name": "物业群", "webhook_url": "not a url", "audience": "property_managers", "enabled": "true"})
+    assert bad.status_code == 303 and "webhook_url" in bad.headers["location"]
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(WecomGroup)) == 0
+    good = client.post("/notifications/groups", data={"csrf_token": token, "grid_id": west, "name": "物业群", "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0123456789abcdef", "audience": "property_managers", "enabled": "true"})
+    assert good.status_code == 303
+    page = client.get("/notifications/groups")
+    assert "物业群" in page.text and zh("Property managers") in page.text and "key=0123…cdef" in page.text and "0123456789abcdef" not in page.text
+
+
+def test_it_sends_a_campaign_from_the_form(client, database):
+    _, token = sign_in(client, "supervisor", "gridcare-demo")
+    form = client.get("/notifications/campaigns")
+    assert form.status_code == 200 and 'id="campaign-form"' in form.text
+    sent = client.post("/notifications/campaigns", data={"csrf_token": token, "grid_id": client.org.grids["east"], "text": "营业厅搬迁通知", "to_customers": "true"})
+    assert sent.status_code == 303 and re.search(r"sent=\d+", sent.headers["location"])
+    page = client.get(sent.headers["location"])
+    assert zh("Campaign queued for %(n)s recipients.") % {"n": 2} in page.text and "营业厅搬迁通知" in page.text
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(Notification).where(Notification.source_kind == "campaign")) == 2
+    empty = client.post("/notifications/campaigns", data={"csrf_token": token, "grid_id": client.org.grids["east"], "text": ""})
+    assert "text" in empty.headers["location"]
