@@ -1,0 +1,112 @@
+"""Demo data for calls: agent extensions, the stations' local repair lines, three weeks of
+calls with the hotline's daily rhythm, a QA sample and some scores. Deterministic per seed.
+
+Called by the demo loader after the city and its orders exist: ``load_calls(db, clock, seed)``."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import numpy as np
+from sqlalchemy import select
+
+from gridcare.auth import service as auth
+from gridcare.calls import lines as call_lines
+from gridcare.calls import quality
+from gridcare.calls import seats as call_seats
+from gridcare.calls.models import CallRecord
+from gridcare.calls.states import CtiEvent, Kind, derive
+from gridcare.core.clock import SHANGHAI, Clock
+from gridcare.core.principal import system_principal
+from gridcare.db import Database
+
+DAYS = 21
+# Calls per local hour on a weekday: the morning and early-afternoon peaks of a hotline.
+HOURLY = (1, 1, 0, 0, 0, 1, 2, 5, 11, 14, 13, 10, 6, 8, 12, 12, 10, 8, 6, 5, 4, 3, 2, 1)
+LINES = (("0731-8488 1234", "五一供电所抢修电话", "XC-E-FR-WY"), ("0731-8861 5678", "麓山供电所抢修电话", "XC-E-YL-LS"), ("0731-8517 3300", "天心营业所抢修电话", "XC-W-TX"))
+REP_EXTENSIONS = {"rep": "8301", "w_rep": "8302"}
+
+
+def _seats(session, *, now: datetime) -> dict[str, int]:  # noqa: ANN001
+    """Register every demo user's extension (and the reps'); returns user ids by extension."""
+    actor = system_principal("demo")
+    seats = {}
+    for user in auth.list_users(session, actor=actor):
+        extension = user.extension or REP_EXTENSIONS.get(user.login)
+        if extension:
+            call_seats.set_extension(session, actor=actor, now=now, user_id=user.id, extension=extension)
+            seats[extension] = user.id
+    return seats
+
+
+def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
+    """Load the demo calls; returns how many. Needs the demo organisation and customers."""
+    from gridcare.customers import service as customers
+
+    rng = np.random.default_rng(seed + 5)
+    now = clock.now()
+    actor = system_principal("demo")
+    with db.write() as session:
+        seats = _seats(session, now=now)
+        units = {u.code: u for u in auth.list_org_units(session, actor=actor)}
+        lines = [call_lines.register_line(session, actor=actor, now=now, number=n, name=name, org_unit_id=units[code].id) for n, name, code in LINES if code in units]
+        people, _total = customers.search(session, actor=actor, limit=600)
+        phones = customers.phones_of(session, customer_ids=[c.id for c in people])
+        callers = [(c, phones[c.id][0]) for c in people if phones.get(c.id)]
+        electric_path = units["XC-E"].path if "XC-E" in units else "/"
+        water_path = units["XC-W"].path if "XC-W" in units else electric_path
+        by_ext = {"electric": [e for e in ("8001", "8002") if e in seats], "water": [e for e in ("8201",) if e in seats]}
+        rows = []
+        today = datetime.combine(now.astimezone(SHANGHAI).date(), time(0), tzinfo=SHANGHAI)
+        for day in range(DAYS, 0, -1):
+            start = today - timedelta(days=day)
+            weekend = start.weekday() >= 5
+            for hour, mean in enumerate(HOURLY):
+                for _ in range(int(rng.poisson(mean * (0.6 if weekend else 1.0) * 1.4))):
+                    rows.append(_call(rng, start + timedelta(hours=hour, seconds=int(rng.integers(3600))), callers, lines, seats, by_ext, electric_path, water_path, len(rows), now))
+        if rows:
+            session.execute(CallRecord.__table__.insert(), rows)
+        _qa(session, now=now, rng=rng, start=today - timedelta(days=7), end=today)
+    return len(rows)
+
+
+def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, now):  # noqa: ANN001, ANN202, PLR0913 - one generated row
+    customer, phone = callers[int(rng.integers(len(callers)))]
+    local = [ln for ln in lines if (customer.utility == "water") == ln.org_path.startswith(water_path)] if lines else []
+    line = local[int(rng.integers(len(local)))] if local and rng.random() < 0.15 else None
+    extensions = by_ext["water" if customer.utility == "water" else "electric"] or by_ext["electric"]
+    expert = rng.random() < 0.12 and "8101" in seats
+    ext = "8101" if expert else extensions[int(rng.integers(len(extensions)))]
+    wait = float(rng.exponential(14))
+    answered = rng.random() > min(0.5, 0.04 + wait / 400)
+    events = [CtiEvent(Kind.RINGING, at, caller=phone, callee=line.e164 if line else "+8695598", queue="repair" if line else ("expert" if expert else "general"), agent_extension=ext)]
+    if answered:
+        talk = float(rng.lognormal(5.0, 0.5))
+        events += [CtiEvent(Kind.ANSWERED, at + timedelta(seconds=wait), agent_extension=ext), CtiEvent(Kind.ENDED, at + timedelta(seconds=wait + talk))]
+    else:
+        events.append(CtiEvent(Kind.ENDED, at + timedelta(seconds=wait + 5)))
+    f = derive(events)
+    return {
+        "source": "demo-pbx", "call_id": f"demo-{k:06d}", "direction": "inbound", "caller": phone, "caller_e164": phone, "callee": f.callee, "line_id": line.id if line else None,
+        "org_path": line.org_path if line else (water_path if customer.utility == "water" else electric_path), "queue": f.queue, "agent_extension": ext if answered else "",
+        "agent_user_id": seats.get(ext) if answered else None, "state": f.state.value, "outcome": f.outcome.value if f.outcome else None, "ringing_at": f.ringing_at,
+        "answered_at": f.answered_at, "transferred_at": None, "ended_at": f.ended_at, "started_at": f.started_at, "local_day": f.local_day, "local_hour": f.local_hour,
+        "wait_seconds": f.wait_seconds, "duration_seconds": f.duration_seconds, "transfers": 0, "recording_url": "", "customer_id": customer.id, "customers_matched": 1,
+        "created_at": f.started_at, "updated_at": f.ended_at or now,
+    }
+
+
+def _qa(session, *, now: datetime, rng, start: datetime, end: datetime) -> None:  # noqa: ANN001
+    """Last week's sample, two thirds of it scored by the supervisor."""
+    supervisor = auth.find_user_by_login(session, login="supervisor")
+    if supervisor is None:
+        return
+    scorer = auth.principal_for(session, user=supervisor, origin="demo")
+    chosen = quality.sample(session, actor=system_principal("demo"), now=now, start=start, end=end)
+    items = quality.active_checklist(session).items
+    for call_id in chosen[: max(1, len(chosen) * 2 // 3)]:
+        call = session.scalar(select(CallRecord).where(CallRecord.id == call_id))
+        if call is None or call.answered_at is None or not call.org_path.startswith(scorer.org_path):
+            continue
+        given = {i["key"]: int(i["weight"]) - int(rng.integers(0, max(1, int(i["weight"]) // 3) + 1)) for i in items}
+        quality.score_call(session, actor=scorer, now=now, call_id=call_id, scores=given, comment="")

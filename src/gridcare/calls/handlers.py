@@ -1,0 +1,29 @@
+"""Outbox handlers and periodic jobs of this domain, imported at start-up (main.load_plugins).
+
+Screen pops ride the shared "push" topic (worker.py), so only the QA sampling job is here."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from gridcare.calls import quality
+from gridcare.core.clock import SHANGHAI
+from gridcare.core.principal import system_principal
+from gridcare.jobs import periodic
+
+
+def yesterday(now: datetime) -> tuple[datetime, datetime]:
+    """Yesterday in local time: the day whose calls have all ended by now."""
+    today = datetime.combine(now.astimezone(SHANGHAI).date(), time(0), tzinfo=SHANGHAI)
+    return today - timedelta(days=1), today
+
+
+@periodic("calls.qa_sample", every=timedelta(hours=1))
+def sample_yesterday(ctx: Any) -> None:
+    """Pick yesterday's calls for review. Hourly, not daily: a worker that was down at
+    midnight catches up, and a repeated run adds nothing (the sample is a hash of the ids)."""
+    now = ctx.clock.now()
+    start, end = yesterday(now)
+    with ctx.db.write() as session:
+        quality.sample(session, actor=system_principal("worker"), now=now, start=start, end=end)

@@ -1,0 +1,138 @@
+"""Tables of the calls domain: call records and their raw CTI events, agent extensions,
+local repair lines (属地抢修电话), QA checklists and scores (质检)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridcare.db import Base, JSONData, UTCDateTime
+
+
+class LocalLine(Base):
+    """A service station's own repair number. Its calls arrive as CTI events like the
+    hotline's; the callee number tells them apart."""
+
+    __tablename__ = "local_repair_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))  # as the station publishes it
+    e164: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(400), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CallRecord(Base):
+    """One call, whatever order its events arrived in. ``started_at`` (the first known
+    instant) and its local day and hour are stored so statistics group by plain columns on
+    both databases."""
+
+    __tablename__ = "call_records"
+    __table_args__ = (UniqueConstraint("source", "call_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))  # which PBX: call ids are unique per PBX only
+    call_id: Mapped[str] = mapped_column(String(120))
+    direction: Mapped[str] = mapped_column(String(10), default="inbound")
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    caller_e164: Mapped[str | None] = mapped_column(String(20))
+    callee: Mapped[str] = mapped_column(String(64), default="")
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("local_repair_lines.id"), index=True)
+    # The hotline's calls belong to the PBX account's organisation, a local line's to its
+    # station: scoping keeps the water company's calls from the electric one's agents.
+    org_path: Mapped[str] = mapped_column(String(400), index=True)
+    queue: Mapped[str] = mapped_column(String(40), default="")
+    agent_extension: Mapped[str] = mapped_column(String(20), default="")
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    local_day: Mapped[str] = mapped_column(String(10))
+    local_hour: Mapped[int] = mapped_column(Integer)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    recording_url: Mapped[str] = mapped_column(String(500), default="")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    customers_matched: Mapped[int] = mapped_column(Integer, default=0)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    qa_sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+Index("ix_call_records_agent_started", CallRecord.agent_user_id, CallRecord.started_at)
+Index("ix_call_records_caller_started", CallRecord.caller_e164, CallRecord.started_at)
+Index("ix_call_records_customer_started", CallRecord.customer_id, CallRecord.started_at)
+
+
+class CallEvent(Base):
+    """Every CTI event as received. ``dedupe_key`` is the PBX's event id, or the call id,
+    kind and instant: a retried POST finds its row and changes nothing."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (UniqueConstraint("source", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_record_id: Mapped[int] = mapped_column(ForeignKey("call_records.id"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+
+
+class AgentExtension(Base):
+    """An extension (seat) and the person at it, with their status for routing."""
+
+    __tablename__ = "agent_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    extension: Mapped[str] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="away")
+    status_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QaChecklist(Base):
+    """What a call is scored against: items with weights, as data."""
+
+    __tablename__ = "qa_checklists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONData, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QaScore(Base):
+    """One supervisor's scoring of one call; scoring again replaces it (and is audited)."""
+
+    __tablename__ = "qa_scores"
+    __table_args__ = (UniqueConstraint("call_record_id", "scorer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_record_id: Mapped[int] = mapped_column(ForeignKey("call_records.id"), index=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("qa_checklists.id"))
+    scorer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scorer: Mapped[str] = mapped_column(String(64))
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+    total: Mapped[int] = mapped_column(Integer)
+    max_total: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

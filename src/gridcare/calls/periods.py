@@ -1,0 +1,38 @@
+"""Reporting periods from query strings. Pure: ``now`` comes in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from gridcare.core.clock import SHANGHAI, as_utc
+from gridcare.core.errors import InvalidInput
+
+
+def _parse(value: str, field: str, *, end: bool) -> datetime:
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            # A day is a local day; as an end it includes itself ("to=2026-11-24": all of the 24th).
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=SHANGHAI).astimezone(UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput.field(field, "must be a date (2026-11-24) or an ISO 8601 date and time") from None
+    return as_utc(parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed)
+
+
+def period(start: str | None, end: str | None, *, now: datetime, default_days: int = 7) -> tuple[datetime, datetime]:
+    """[from, to) in UTC. Without ``to``: the end of today. Without ``from``: ``default_days``
+    local days up to and including today."""
+    today = datetime.combine(now.astimezone(SHANGHAI).date(), time(0), tzinfo=SHANGHAI)
+    stop = _parse(end, "to", end=True) if end else as_utc(today + timedelta(days=1))
+    begin = _parse(start, "from", end=False) if start else as_utc(today - timedelta(days=default_days - 1))
+    if stop <= begin:
+        raise InvalidInput.field("to", "must be after from")
+    return begin, stop
+
+
+def local_dates(start: datetime, end: datetime) -> tuple[str, str]:
+    """The inclusive local dates of [start, end), for a form's date inputs."""
+    last = end - timedelta(microseconds=1)
+    return start.astimezone(SHANGHAI).date().isoformat(), last.astimezone(SHANGHAI).date().isoformat()

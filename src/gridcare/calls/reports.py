@@ -1,0 +1,72 @@
+"""Call statistics: volumes by hour, day, queue, agent and line (the hotline and every
+local repair line alike), answer and abandon rates, ASA, AHT. One grouped query; the
+figures are computed by ``stats``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require, scoped
+from gridcare.calls import stats
+from gridcare.calls.lines import line_names
+from gridcare.calls.models import CallRecord
+from gridcare.core.errors import InvalidInput
+from gridcare.core.principal import Principal
+
+GROUPS = ("hour", "day", "queue", "agent", "line")
+MAX_DAYS = 366
+
+
+def buckets(session: Session, *, actor: Principal, start: datetime, end: datetime) -> list[stats.Bucket]:
+    require(actor, Action.CALLS_READ)
+    if end <= start:
+        raise InvalidInput.field("to", "must be after from")
+    if (end - start).days > MAX_DAYS:
+        raise InvalidInput.field("to", f"the period may span at most {MAX_DAYS} days")
+    within = case((CallRecord.outcome == "answered", case((CallRecord.wait_seconds <= stats.SERVICE_LEVEL_SECONDS, 1), else_=0)), else_=0)
+    cols = (CallRecord.local_day, CallRecord.local_hour, CallRecord.queue, CallRecord.agent_user_id, CallRecord.line_id, CallRecord.outcome)
+    stmt = scoped(
+        select(*cols, func.count(), func.coalesce(func.sum(CallRecord.wait_seconds), 0), func.coalesce(func.sum(CallRecord.duration_seconds), 0), func.sum(within)),
+        actor,
+        org_path=CallRecord.org_path,
+    )
+    stmt = stmt.where(CallRecord.direction == "inbound", CallRecord.started_at >= start, CallRecord.started_at < end).group_by(*cols)
+    return [stats.Bucket(r[0], int(r[1]), r[2] or "", r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0)) for r in session.execute(stmt)]
+
+
+def _rows(found: dict[Any, stats.Figures], label: dict[Any, str] | None = None, key_name: str = "key") -> list[dict[str, Any]]:
+    rows = []
+    for key, figures in found.items():
+        row = {key_name: key, **figures.as_dict()}
+        if label is not None:
+            row["name"] = label.get(key, "—")
+        rows.append(row)
+    return sorted(rows, key=lambda r: (-int(r["offered"]) - int(r["in_progress"]), str(r[key_name])))
+
+
+def figures(session: Session, *, actor: Principal, start: datetime, end: datetime) -> dict[str, Any]:
+    """Every breakdown of the period at once (the statistics page shows them all)."""
+    from gridcare.grids import queries as grid_queries
+
+    found = buckets(session, actor=actor, start=start, end=end)
+    agents = stats.group(found, lambda b: b.agent_id)
+    lines = stats.group(found, lambda b: b.line_id)
+    staff = grid_queries.staff_names(session, {a for a in agents if a is not None})
+    line_label = {k: v for k, v in line_names(session, ids=[k for k in lines if k is not None]).items()}
+    line_label[None] = "hotline"
+    by_day = stats.group(found, lambda b: b.day)
+    return {
+        "from": start,
+        "to": end,
+        "total": stats.total(found).as_dict(),
+        "hour": [{"hour": h, **f.as_dict()} for h, f in enumerate(stats.by_hour(found))],
+        "day": [{"day": d, **by_day[d].as_dict()} for d in sorted(by_day)],
+        "queue": _rows(stats.group(found, lambda b: b.queue or "—"), key_name="queue"),
+        "agent": _rows(agents, {k: v[0] for k, v in staff.items()} | {None: "—"}, key_name="agent_id"),
+        "line": _rows(lines, line_label, key_name="line_id"),
+    }

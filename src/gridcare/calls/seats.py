@@ -1,0 +1,129 @@
+"""Agent extensions (seats) and their status: who sits at which extension, and whether
+routing may send them a call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require
+from gridcare.calls.models import AgentExtension, CallRecord
+from gridcare.calls.routing import SeatStatus, effective_status
+from gridcare.core.errors import Conflict, InvalidInput
+from gridcare.core.principal import Principal, system_principal
+
+ACTIVE_STATES = ("ringing", "answered", "transferred")
+# A call a PBX never ended (a lost "ended" event) must not keep its agent busy for ever.
+STALE_CALL = timedelta(hours=4)
+
+
+def seat_for_extension(session: Session, *, extension: str, now: datetime) -> AgentExtension | None:
+    """The seat at an extension. An extension set on a user's account but never registered
+    here is registered on first use, so a new agent needs no second step."""
+    seat = session.scalar(select(AgentExtension).where(AgentExtension.extension == extension))
+    if seat is not None:
+        return seat
+    from gridcare.auth import service as auth
+
+    users = [u for u in auth.list_users(session, actor=system_principal("cti")) if u.extension == extension and u.is_active]
+    if len(users) != 1 or session.scalar(select(AgentExtension.id).where(AgentExtension.user_id == users[0].id)) is not None:
+        return None
+    seat = AgentExtension(extension=extension, user_id=users[0].id, status=SeatStatus.AVAILABLE.value, status_since=now, updated_at=now)
+    session.add(seat)
+    session.flush()
+    return seat
+
+
+def set_seat(session: Session, *, user_id: int, status: SeatStatus, now: datetime, only_if: SeatStatus | None = None) -> None:
+    seat = session.scalar(select(AgentExtension).where(AgentExtension.user_id == user_id))
+    if seat is None or (only_if is not None and seat.status != only_if.value) or seat.status == status.value:
+        return
+    seat.status, seat.status_since, seat.updated_at = status.value, now, now
+
+
+def set_extension(session: Session, *, actor: Principal, now: datetime, user_id: int, extension: str) -> AgentExtension:
+    from gridcare.auth import service as auth
+
+    if user_id != actor.user_id:
+        require(actor, Action.CALLS_MANAGE)
+    user = auth.get_user(session, actor=actor, user_id=user_id)
+    extension = extension.strip()
+    if not extension or len(extension) > 20 or not extension.replace("*", "").replace("#", "").isdigit():
+        raise InvalidInput.field("extension", "must be 1 to 20 digits")
+    taken = session.scalar(select(AgentExtension).where(AgentExtension.extension == extension))
+    if taken is not None and taken.user_id != user.id:
+        raise Conflict(f"extension: {extension} belongs to another user")
+    seat = session.scalar(select(AgentExtension).where(AgentExtension.user_id == user.id))
+    before = seat.extension if seat else None
+    if seat is None:
+        seat = AgentExtension(extension=extension, user_id=user.id, status=SeatStatus.AWAY.value, status_since=now, updated_at=now)
+        session.add(seat)
+    seat.extension, seat.updated_at = extension, now
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="call.extension", entity="user", entity_id=user.id, before={"extension": before}, after={"extension": extension}, org_path=user.org_path)
+    return seat
+
+
+def set_status(session: Session, *, actor: Principal, now: datetime, status: str) -> AgentExtension:
+    """An agent's own status: available, busy, away or after_call (wrap-up)."""
+    require(actor, Action.CALLS_READ)
+    if status not in {s.value for s in SeatStatus}:
+        raise InvalidInput.field("status", f"must be one of {', '.join(s.value for s in SeatStatus)}")
+    seat = session.scalar(select(AgentExtension).where(AgentExtension.user_id == actor.user_id))
+    if seat is None:
+        from gridcare.auth import service as auth
+
+        user = auth.find_user(session, user_id=actor.user_id) if actor.user_id else None
+        seat = seat_for_extension(session, extension=user.extension, now=now) if user is not None and user.extension else None
+    if seat is None:
+        raise InvalidInput.field("extension", "you have no extension; ask a supervisor to register one")
+    seat.status, seat.status_since, seat.updated_at = status, now, now
+    return seat
+
+
+def own_extension(session: Session, *, actor: Principal) -> str | None:
+    """The extension on the actor's account, registered here or not yet."""
+    from gridcare.auth import service as auth
+
+    user = auth.find_user(session, user_id=actor.user_id) if actor.user_id is not None else None
+    return user.extension if user is not None else None
+
+
+@dataclass(frozen=True)
+class SeatView:
+    user_id: int
+    name: str
+    login: str
+    role: str
+    extension: str
+    status: SeatStatus
+    since: datetime
+    call_id: int | None  # the call the seat is on now
+
+
+def seats(session: Session, *, actor: Principal, now: datetime) -> list[SeatView]:
+    """The agent status board: every registered seat the actor may see, with its call."""
+    from gridcare.auth import service as auth
+
+    require(actor, Action.CALLS_READ)
+    users = {u.id: u for u in auth.list_users(session, actor=system_principal("calls")) if u.org_path.startswith(actor.org_path)}
+    rows = [s for s in session.scalars(select(AgentExtension).order_by(AgentExtension.extension)) if s.user_id in users]
+    active = dict(
+        session.execute(
+            select(CallRecord.agent_user_id, CallRecord.id).where(
+                CallRecord.agent_user_id.in_([s.user_id for s in rows]), CallRecord.state.in_(ACTIVE_STATES), CallRecord.started_at >= now - STALE_CALL
+            )
+        ).all()
+    ) if rows else {}
+    out = []
+    for s in rows:
+        u = users[s.user_id]
+        out.append(SeatView(u.id, u.display_name, u.login, u.role, s.extension, effective_status(s.status, s.status_since, now), s.status_since, active.get(u.id)))
+    return out
+
+

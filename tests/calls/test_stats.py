@@ -1,0 +1,87 @@
+"""Call statistics on known calls, through the REST API on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.calls.conftest import make_pbx_token
+from tests.support import org as demo_org
+from tests.support.web import sign_in
+
+
+def call(pbx, call_id: str, *, at: float, wait: float | None, talk: float | None = None, ext: str = "8001", queue: str = "general", callee: str = "95598", direction: str = "") -> None:
+    """A call that rang at ``at`` seconds after 09:00; answered after ``wait`` and ended after
+    ``talk`` more seconds; ``talk`` None with a wait: abandoned after the wait; both None: ringing."""
+    pbx.post("ringing", call_id, after=at, caller="13812345678", callee=callee, queue=queue, agent_extension=ext if talk is not None else "", direction=direction)
+    if talk is not None:
+        pbx.post("answered", call_id, after=at + wait, agent_extension=ext)
+        pbx.post("ended", call_id, after=at + wait + talk)
+    elif wait is not None:
+        pbx.post("ended", call_id, after=at + wait)
+
+
+@pytest.fixture
+def known_calls(pbx, client, org, clock):
+    supervisor = make_pbx_token(org, clock, login="stats-sup", role="supervisor")
+    line = client.post("/api/v1/calls/lines", json={"number": "0731-8488 1234", "name": "五一供电所抢修", "org_unit_id": org.units["XC-E-FR-WY"]}, headers={"Authorization": f"Bearer {supervisor}"}).json()
+    call(pbx, "a1", at=0, wait=5, talk=60)
+    call(pbx, "a2", at=600, wait=15, talk=120)
+    call(pbx, "a3", at=1200, wait=30, talk=180, queue="expert")
+    call(pbx, "ab", at=1800, wait=40)  # abandoned in the queue
+    call(pbx, "l1", at=5 * 3600, wait=10, talk=300, ext="8002", queue="repair", callee="84881234")  # 14:00, local repair line
+    call(pbx, "rg", at=5 * 3600 + 60, wait=None)  # still ringing
+    call(pbx, "out", at=7200, wait=3, talk=50, direction="outbound")  # a callback: not offered
+    call(pbx, "old", at=-8 * 86400, wait=2, talk=30)  # the week before
+    return {"supervisor": supervisor, "line": line}
+
+
+def test_it_computes_the_figures_of_a_day(client, known_calls):
+    auth = {"Authorization": f"Bearer {known_calls['supervisor']}"}
+    out = client.get("/api/v1/calls/stats", params={"from": "2026-11-24", "to": "2026-11-24"}, headers=auth).json()
+    assert out["total"] == {
+        "offered": 5, "answered": 4, "abandoned": 1, "in_progress": 1, "answer_rate": 0.8, "abandon_rate": 0.2,
+        "asa_seconds": 15.0, "aht_seconds": 165.0, "service_level": 0.6,
+    }
+    hours = {r["hour"]: r for r in out["rows"] if r["offered"] or r["in_progress"]}
+    assert set(hours) == {9, 14} and len(out["rows"]) == 24
+    assert (hours[9]["offered"], hours[9]["answered"], hours[9]["abandoned"], hours[9]["asa_seconds"]) == (4, 3, 1, 16.7)
+    assert (hours[14]["answered"], hours[14]["in_progress"], hours[14]["aht_seconds"]) == (1, 1, 300.0)
+
+
+def test_it_breaks_the_figures_down_by_line_queue_and_agent(client, known_calls, org):
+    auth = {"Authorization": f"Bearer {known_calls['supervisor']}"}
+
+    def rows(group: str) -> list[dict]:
+        return client.get("/api/v1/calls/stats", params={"from": "2026-11-24", "to": "2026-11-24", "group": group}, headers=auth).json()["rows"]
+
+    lines = {r["name"]: (r["offered"], r["answered"], r["in_progress"]) for r in rows("line")}
+    assert lines == {"hotline": (4, 3, 1), "五一供电所抢修": (1, 1, 0)}
+    queues = {r["queue"]: r["offered"] for r in rows("queue")}
+    assert queues == {"general": 3, "expert": 1, "repair": 1}
+    agents = {r["name"]: (r["answered"], r["aht_seconds"]) for r in rows("agent")}
+    assert agents == {"李座席": (3, 120.0), "王座席": (1, 300.0), "—": (0, None)}
+    days = rows("day")
+    assert [d["day"] for d in days] == ["2026-11-24"]
+
+
+def test_it_refuses_a_bad_period_or_group_naming_the_field(client, known_calls):
+    auth = {"Authorization": f"Bearer {known_calls['supervisor']}"}
+    assert client.get("/api/v1/calls/stats", params={"from": "yesterday"}, headers=auth).json()["errors"][0]["field"] == "from"
+    assert client.get("/api/v1/calls/stats", params={"from": "2026-11-24", "to": "2026-11-20"}, headers=auth).json()["errors"][0]["field"] == "to"
+    assert client.get("/api/v1/calls/stats", params={"group": "weather"}, headers=auth).json()["errors"][0]["field"] == "group"
+
+
+def test_it_shows_the_figures_and_agent_status_on_the_statistics_page(client, known_calls):
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    page = client.get("/calls/stats", params={"from": "2026-11-24", "to": "2026-11-24"}).text
+    assert 'id="kpi-answer-rate">80.0%' in page and 'id="kpi-asa">15 s' in page and 'id="kpi-aht">165 s' in page
+    assert "五一供电所抢修" in page and "李座席" in page and 'id="stats-data"' in page
+    assert "/static/vendor/echarts/echarts.min.js" in page
+
+
+def test_it_keeps_the_water_companys_calls_from_the_electric_supervisor(client, known_calls, org, clock):
+    water_pbx = make_pbx_token(org, clock, login="water-pbx", unit="XC-W")
+    client.post("/api/v1/calls/events", json={"call_id": "w1", "event": "ringing", "caller": "13812345678"}, headers={"Authorization": f"Bearer {water_pbx}"})
+    client.post("/api/v1/calls/events", json={"call_id": "w1", "event": "ended", "timestamp": clock.now().isoformat()}, headers={"Authorization": f"Bearer {water_pbx}"})
+    electric = client.get("/api/v1/calls/stats", params={"from": "2026-11-24"}, headers={"Authorization": f"Bearer {known_calls['supervisor']}"}).json()
+    assert electric["total"]["abandoned"] == 1  # only its own
