@@ -33,6 +33,8 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from tests.support.live import free_port  # noqa: E402
+
 from gridcare.auth import service as auth  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402
 from gridcare.core.principal import system_principal  # noqa: E402
@@ -40,7 +42,6 @@ from gridcare.customers.models import Customer  # noqa: E402
 from gridcare.db import Database  # noqa: E402
 from gridcare.demo.loader import load_demo  # noqa: E402
 from gridcare.migrations_runner import upgrade  # noqa: E402
-from tests.support.live import free_port  # noqa: E402
 
 
 def start(cmd: list[str], env: dict[str, str], base: str) -> subprocess.Popen[bytes]:

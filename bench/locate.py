@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
-
 from assign import make_grids  # noqa: E402
+from tests.support.live import free_port  # noqa: E402
+
 from gridcare.auth import service as auth  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402
 from gridcare.core.principal import system_principal  # noqa: E402
@@ -37,7 +38,6 @@ from gridcare.db import Database  # noqa: E402
 from gridcare.demo.org import load_org  # noqa: E402
 from gridcare.grids import service as grids  # noqa: E402
 from gridcare.migrations_runner import upgrade  # noqa: E402
-from tests.support.live import free_port  # noqa: E402
 
 
 def wait_until_up(base: str, timeout: float = 30) -> None:

@@ -84,9 +84,11 @@ def _fresh_caches() -> Iterator[None]:
     """Process-wide caches (principals, grid locators) must not leak between tests."""
     from gridcare.auth.cache import principals
     from gridcare.grids.service import forget_locators
-    from gridcare.workorders import policies
+    from gridcare.workorders import duty, escalation, policies
 
     principals.clear()
+    duty.forget()
+    escalation.forget()
     forget_locators()
     policies.forget()
     yield

@@ -232,6 +232,7 @@ def tokens_create(
 
 def main() -> None:
     import gridcare.cli_area  # noqa: F401 - registers import/export/grids/assign
+    import gridcare.cli_notify  # noqa: F401 - registers notify
 
     try:
         app()

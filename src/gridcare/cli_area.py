@@ -53,9 +53,8 @@ def import_grids(
     from gridcare.core.clock import system_clock
     from gridcare.core.principal import system_principal
     from gridcare.grids import service
-    from gridcare.grids.geometry import GeometryImportError, parse_grid_features
-
     from gridcare.grids.files import read_grid_path
+    from gridcare.grids.geometry import GeometryImportError, parse_grid_features
 
     _read(file)
     with reported_errors():

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,36 @@ class Settings(BaseSettings):
     # Import paths of modules to load at start-up; they may register outbox handlers or jobs.
     plugins: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Notifications. A channel left unconfigured dead-letters its messages with the reason
+    # (visible in the notification log) instead of stopping start-up.
+    notify_quiet_hours: str = Field(default="21:00-08:00", description="Non-urgent customer messages wait out this local window; 'off' for none.")
+    notify_rate_limits: str = Field(default="sms=60/min;voice=10/min;email=120/min;wecom=20/min", description="Per-channel send rate, CHANNEL=COUNT/UNIT (s, min, h).")
+    notify_ladders: str = Field(default="default=5/15", description="Pop-up fallback per event, EVENT=SMS_MIN/VOICE_MIN; '-' skips a rung.")
+    notify_templates_dir: Path | None = Field(default=None, description="TOML message templates overriding the shipped ones, file by file.")
+    sms_transport: Literal["http", "smpp"] = "http"
+    sms_http_url: str | None = Field(default=None, description="SMS gateway endpoint (JSON POST).")
+    sms_http_token: str | None = None
+    sms_http_timeout_seconds: float = Field(default=10.0, gt=0)
+    sms_sender: str = Field(default="", description="Sender id or signature the gateway shows.")
+    smpp_host: str | None = None
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str | None = None
+    smpp_password: str | None = None
+    smpp_system_type: str = ""
+    smpp_source_addr: str = ""
+    smpp_timeout_seconds: float = Field(default=10.0, gt=0)
+    voice_http_url: str | None = Field(default=None, description="Voice-call (TTS) gateway endpoint (JSON POST).")
+    voice_http_token: str | None = None
+    voice_http_timeout_seconds: float = Field(default=10.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    wecom_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +96,24 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("notify_quiet_hours", "notify_rate_limits", "notify_ladders")
+    @classmethod
+    def _notify_rules(cls, value: str, info: ValidationInfo) -> str:
+        from gridcare.notify import rules
+
+        parse = {"notify_quiet_hours": rules.parse_quiet_hours, "notify_rate_limits": rules.parse_rate_limits, "notify_ladders": rules.parse_ladders}[info.field_name]
+        parse(value)
+        return value
+
+    @field_validator("sms_http_url", "voice_http_url")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
         return value
 
     @property

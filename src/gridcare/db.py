@@ -102,6 +102,10 @@ class Database:
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
 
     @property
+    def serialises_writers(self) -> bool:
+        return self._write_lock is not None
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -64,7 +65,7 @@ class SecurityHeaders:
 
 def load_plugins(settings: Settings) -> None:
     """Import every domain that registers handlers and jobs, then the operator's plugins."""
-    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels"):
+    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels", "gridcare.notify.handlers", "gridcare.calls.handlers"):
         importlib.import_module(module)
     for name in filter(None, (p.strip() for p in settings.plugins.split(","))):
         importlib.import_module(name)
@@ -97,9 +98,13 @@ def create_app(
         if embedded_worker:
             worker = Worker(WorkerContext(db=db, broadcaster=broadcaster, settings=settings, clock=clock))
             worker.start_thread()
+        # What start-up built (routes, templates, caches) lives as long as the process:
+        # out of the collector's sight, full collections stay short under load.
+        gc.freeze()
         try:
             yield
         finally:
+            state.writes.stop()
             if worker is not None:
                 worker.stop()
             await broadcaster.stop()
@@ -142,15 +147,19 @@ def create_app(
     from gridcare.audit import views as audit_views
     from gridcare.auth import api as auth_api
     from gridcare.auth import views as auth_views
+    from gridcare.calls import api as calls_api
+    from gridcare.calls import views as calls_views
     from gridcare.customers import api as customers_api
     from gridcare.customers import views as customers_views
     from gridcare.grids import api as grids_api
     from gridcare.grids import views as grids_views
     from gridcare.network import api as network_api
+    from gridcare.notify import api as notify_api
+    from gridcare.notify import views as notify_views
     from gridcare.open311 import api as open311_api
     from gridcare.web import views as web_views
     from gridcare.workorders import api as workorders_api
-    from gridcare.workorders import support_api
+    from gridcare.workorders import policy_api, support_api
     from gridcare.workorders import views as workorders_views
 
     for router in (
@@ -166,8 +175,13 @@ def create_app(
         network_api.router,
         workorders_api.router,
         support_api.router,
+        policy_api.router,
         workorders_views.router,
         open311_api.router,
+        notify_api.router,
+        notify_views.router,
+        calls_api.router,
+        calls_views.router,
     ):
         app.include_router(router)
     return app

@@ -3,10 +3,12 @@
 from gridcare import jobs, outbox  # noqa: F401
 from gridcare.audit import models as audit_models  # noqa: F401
 from gridcare.auth import models as auth_models  # noqa: F401
+from gridcare.calls import models as call_models  # noqa: F401
 from gridcare.customers import models as customer_models  # noqa: F401
 from gridcare.db import Base
 from gridcare.grids import models as grid_models  # noqa: F401
 from gridcare.network import models as network_models  # noqa: F401
+from gridcare.notify import models as notify_models  # noqa: F401
 from gridcare.open311 import models as open311_models  # noqa: F401
 from gridcare.workorders import models as workorder_models  # noqa: F401
 

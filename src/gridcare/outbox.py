@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Index, Integer, String, Text, and_, exists, or_, select, update
+from sqlalchemy import Index, Integer, String, Text, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from gridcare.db import Base, Database, JSONData, UTCDateTime
@@ -44,7 +44,9 @@ class OutboxRow(Base):
 
 
 Index("ix_outbox_due", OutboxRow.status, OutboxRow.available_at)
-Index("ix_outbox_key", OutboxRow.key, OutboxRow.id)
+# With the status in the key, "is an earlier row of this recipient still open?" skips the
+# delivered ones, which pile up for each recipient over the years.
+Index("ix_outbox_key_open", OutboxRow.key, OutboxRow.status, OutboxRow.id)
 
 
 def enqueue(
@@ -57,7 +59,7 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """Record a side effect in the caller's transaction; it happens only if that commits."""
-    session.execute(
+    session.connection().execute(
         OutboxRow.__table__.insert(),
         [{"topic": topic, "key": key, "payload": payload, "status": PENDING, "attempts": 0, "available_at": not_before or now, "created_at": now}],
     )
@@ -106,65 +108,88 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
+# Built once: the worker claims many times a second under load, and building these
+# expressions cost more than running them.
+_earlier = aliased(OutboxRow)
+_DUE = or_(
+    and_(OutboxRow.status == PENDING, OutboxRow.available_at <= bindparam("now")),
+    and_(OutboxRow.status == PROCESSING, OutboxRow.claimed_until < bindparam("now")),
+)
+_BLOCKED = exists().where(and_(_earlier.key == OutboxRow.key, _earlier.id < OutboxRow.id, _earlier.status.in_((PENDING, PROCESSING))))
+_CLAIMABLE = select(OutboxRow.id).where(_DUE, or_(OutboxRow.key.is_(None), ~_BLOCKED)).order_by(OutboxRow.id).limit(bindparam("limit"))
+_CLAIMABLE_PG = _CLAIMABLE.with_for_update(skip_locked=True, of=OutboxRow)
+_TAKE = (
+    update(OutboxRow)
+    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)), _DUE)
+    .values(status=PROCESSING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"), attempts=OutboxRow.attempts + 1)
+    .returning(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.payload, OutboxRow.attempts)
+)
+
+
 def claim(db: Database, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Message]:
     """Take up to ``limit`` due rows for this worker, in one short transaction."""
-    earlier = aliased(OutboxRow)
-    blocked = exists().where(
-        and_(earlier.key == OutboxRow.key, earlier.id < OutboxRow.id, earlier.status.in_((PENDING, PROCESSING)))
-    )
-    due = or_(
-        and_(OutboxRow.status == PENDING, OutboxRow.available_at <= now),
-        and_(OutboxRow.status == PROCESSING, OutboxRow.claimed_until < now),
-    )
-    query = select(OutboxRow.id).where(due, or_(OutboxRow.key.is_(None), ~blocked)).order_by(OutboxRow.id).limit(limit)
+    params = {"now": now, "limit": limit}
+    if db.dialect != "postgresql":
+        # Look first in a read transaction: an idle worker must not take SQLite's only
+        # write lock several times a second for nothing.
+        with db.read() as session:
+            if session.scalar(_CLAIMABLE, params) is None:
+                return []
     with db.write() as session:
-        if db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=OutboxRow)
-        ids = list(session.scalars(query))
+        ids = list(session.scalars(_CLAIMABLE_PG if db.dialect == "postgresql" else _CLAIMABLE, params))
         if not ids:
             return []
         # The WHERE repeats the due test: on SQLite this is the compare-and-set.
-        claimed = session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), due)
-            .values(status=PROCESSING, claimed_by=worker, claimed_until=now + lease, attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.payload, OutboxRow.attempts)
-        ).all()
+        claimed = session.execute(_TAKE, {"ids": ids, "now": now, "worker": worker, "until": now + lease}).all()
     return sorted((Message(id=r.id, topic=r.topic, key=r.key, payload=r.payload, attempts=r.attempts) for r in claimed), key=lambda m: m.id)
 
 
-def _finish(db: Database, message: Message, worker: str, **values: Any) -> bool:
+def _finish(db: Database, ids: list[int], worker: str, **values: Any) -> int:
+    """Only rows still leased to this worker: a row whose lease ran out may be another's now."""
     with db.write() as session:
         result = session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message.id, OutboxRow.claimed_by == worker, OutboxRow.status == PROCESSING)
+            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == worker, OutboxRow.status == PROCESSING)
             .values(**values)
         )
-        return result.rowcount == 1
+        return result.rowcount
 
 
 def deliver(db: Database, ctx: DeliveryContext, message: Message, *, worker: str, now: Callable[[], datetime], max_attempts: int) -> str:
     """Run the handler and record the outcome; returns the row's new status."""
-    fn = HANDLERS.get(message.topic)
-    try:
-        if fn is None:
-            raise DeliveryError(f"no handler for topic {message.topic!r}", permanent=True)
-        fn(message, ctx)
-    except Exception as exc:  # a handler's failure must never stop the worker
-        permanent = isinstance(exc, DeliveryError) and exc.permanent
-        dead = permanent or message.attempts >= max_attempts
-        status = DEAD if dead else PENDING
-        log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.topic, message.attempts, exc)
-        _finish(
-            db,
-            message,
-            worker,
-            status=status,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            available_at=now() + backoff(message.attempts),
-            claimed_by=None,
-            claimed_until=None,
-        )
-        return status
-    _finish(db, message, worker, status=DELIVERED, delivered_at=now(), claimed_until=None, last_error=None)
-    return DELIVERED
+    return deliver_batch(db, ctx, [message], worker=worker, now=now, max_attempts=max_attempts)[message.id]
+
+
+def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *, worker: str, now: Callable[[], datetime], max_attempts: int) -> dict[int, str]:
+    """Run each message's handler, then record the successes in one transaction: under
+    load a write per delivered row would compete with intake for SQLite's one writer.
+    Returns each row's new status."""
+    outcome: dict[int, str] = {}
+    delivered: list[int] = []
+    for message in messages:
+        fn = HANDLERS.get(message.topic)
+        try:
+            if fn is None:
+                raise DeliveryError(f"no handler for topic {message.topic!r}", permanent=True)
+            fn(message, ctx)
+        except Exception as exc:  # a handler's failure must never stop the worker
+            permanent = isinstance(exc, DeliveryError) and exc.permanent
+            status = DEAD if permanent or message.attempts >= max_attempts else PENDING
+            log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.topic, message.attempts, exc)
+            _finish(
+                db,
+                [message.id],
+                worker,
+                status=status,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                available_at=now() + backoff(message.attempts),
+                claimed_by=None,
+                claimed_until=None,
+            )
+            outcome[message.id] = status
+            continue
+        delivered.append(message.id)
+    if delivered:
+        _finish(db, delivered, worker, status=DELIVERED, delivered_at=now(), claimed_until=None, last_error=None)
+        outcome.update(dict.fromkeys(delivered, DELIVERED))
+    return outcome

@@ -21,6 +21,9 @@ from gridcare.pubsub import Broadcaster, PushEvent
 log = logging.getLogger(__name__)
 
 
+BATCH_GATHER_SECONDS = 0.05
+
+
 @dataclass
 class WorkerContext:
     db: Database
@@ -57,8 +60,8 @@ class Worker:
             lease=timedelta(seconds=s.outbox_lease_seconds),
             limit=s.outbox_batch_size,
         )
-        for message in messages:
-            outbox.deliver(self.ctx.db, self.ctx, message, worker=self.name, now=self.ctx.clock.now, max_attempts=s.outbox_max_attempts)
+        if messages:
+            outbox.deliver_batch(self.ctx.db, self.ctx, messages, worker=self.name, now=self.ctx.clock.now, max_attempts=s.outbox_max_attempts)
         return len(messages)
 
     def drain(self, max_rounds: int = 100) -> int:
@@ -81,6 +84,10 @@ class Worker:
                 handled = 0
             if handled == 0:
                 self._stop.wait(self.ctx.settings.worker_poll_seconds)
+            elif handled < self.ctx.settings.outbox_batch_size:
+                # A short pause under a steady trickle lets rows gather into one batch: a
+                # round per row would compete with intake for the database's writer.
+                self._stop.wait(min(BATCH_GATHER_SECONDS, self.ctx.settings.worker_poll_seconds))
         log.info("worker %s stopped", self.name)
 
     def stop(self) -> None:

@@ -4,11 +4,11 @@ import sys
 from datetime import timedelta
 
 from sqlalchemy import delete, select, text, update
+from tests.support import org as demo_org
 
 from gridcare.audit import service as audit
 from gridcare.audit.models import AuditEntry, AuditStreamHead
 from gridcare.auth import service as auth
-from tests.support import org as demo_org
 
 
 def verify_cli(db, tmp_path):

@@ -1,11 +1,11 @@
 import pytest
+from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
 
 from gridcare.auth import service as auth
 from gridcare.core.errors import Forbidden, NotFound
 from gridcare.core.principal import system_principal
 from gridcare.grids import service as grids
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
 
 
 @pytest.fixture

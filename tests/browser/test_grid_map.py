@@ -1,10 +1,10 @@
 import pytest
-
-from gridcare.config import load_settings
-from gridcare.main import create_app
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.live import live_server
+
+from gridcare.config import load_settings
+from gridcare.main import create_app
 
 pytestmark = pytest.mark.browser
 

@@ -1,11 +1,11 @@
 import pytest
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.live import live_server
 
 from gridcare.config import load_settings
 from gridcare.main import create_app
 from gridcare.workorders import service
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -31,6 +31,12 @@ def test_it_lets_a_rep_accept_arrive_and_resolve_on_a_phone(browser, site, scree
     page.fill("input[name=password]", demo_org.PASSWORD)
     page.click("button.primary")
     page.goto(url + "/m")
+    # The new order arrives as a forced pop-up: nothing else can be touched until it is acknowledged.
+    page.wait_for_selector("#popup-modal:not([hidden])")
+    assert "新工单" in page.locator("#popup-title").inner_text()
+    page.screenshot(path=str(screenshot_dir / "rep-mobile-popup.png"))
+    page.click("#popup-ack")
+    page.wait_for_selector("#popup-modal", state="hidden")
     card = page.locator(f"article[data-order='{order_id}']")
     assert "家里停电了" in card.inner_text()
     page.screenshot(path=str(screenshot_dir / "rep-mobile.png"))

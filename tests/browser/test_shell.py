@@ -1,9 +1,9 @@
 import pytest
+from tests.support import org as demo_org
+from tests.support.live import live_server
 
 from gridcare.config import load_settings
 from gridcare.main import create_app
-from tests.support import org as demo_org
-from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 

@@ -1,5 +1,4 @@
 import pytest
-
 from tests.support import org as demo_org
 from tests.support.web import client_for, sign_in
 

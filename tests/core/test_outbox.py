@@ -3,13 +3,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from tests.support import aio
 
 from gridcare import outbox
 from gridcare.config import load_settings
 from gridcare.outbox import DEAD, DELIVERED, PENDING, DeliveryError, OutboxRow
 from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
-from tests.support import aio
 
 DELIVERED_LOG: list[tuple[str, int]] = []
 LOCK = threading.Lock()

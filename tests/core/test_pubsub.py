@@ -1,10 +1,10 @@
 import asyncio
 
 import pytest
+from tests.support import aio
 
 from gridcare.outbox import DeliveryError
 from gridcare.pubsub import Broadcaster, PushEvent, RedisBroadcaster
-from tests.support import aio
 
 
 def test_it_fans_out_in_process_only_to_subscribed_channels():

@@ -9,7 +9,7 @@ from gridcare.audit.models import AuditEntry
 from gridcare.config import load_settings
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.main import load_plugins
-from gridcare.outbox import OutboxRow
+from gridcare.notify.models import Notification
 from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
 from gridcare.workorders import service
@@ -52,10 +52,11 @@ def test_it_dispatches_to_the_grid_rep_at_once_with_deadlines_and_a_reason(datab
     assert order.arrive_due == clock.now() + timedelta(minutes=45)
     with database.read() as session:
         kinds = session.scalars(select(OrderEvent.kind).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)).all()
-        pushes = session.scalars(select(OutboxRow.payload).where(OutboxRow.topic == "push")).all()
+        popups = session.scalars(select(Notification).where(Notification.source_kind == "order", Notification.source_id == order_id)).all()
         audited = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.stream == f"order:{order_id}"))
     assert kinds == ["order.created", "order.dispatched"]
-    assert any(p["channel"] == f"user:{org.user_id('rep')}" and p["data"]["order_id"] == order_id for p in pushes)
+    # A forced pop-up to the rep, with its SMS/voice fallback armed until the order is accepted.
+    assert [(n.channel, n.recipient_id, n.ladder_next_at is not None) for n in popups] == [("popup", org.user_id("rep"), True)]
     assert audited == 1
 
 

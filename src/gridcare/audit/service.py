@@ -75,7 +75,7 @@ def record(
     )
     digest = entry_hash(content, prev_hash)
     # Core inserts: the ORM's unit of work costs more than the rows on a hot path.
-    session.execute(
+    session.connection().execute(
         AuditEntry.__table__.insert(),
         [
             {
@@ -97,7 +97,7 @@ def record(
         ],
     )
     if head is None:
-        session.execute(AuditStreamHead.__table__.insert(), [{"stream": stream, "seq": content.seq, "hash": digest}])
+        session.connection().execute(AuditStreamHead.__table__.insert(), [{"stream": stream, "seq": content.seq, "hash": digest}])
     else:
         head.seq = content.seq
         head.hash = digest

@@ -5,7 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from gridcare.auth import service
-from gridcare.auth.schemas import Me, OrgUnitIn, OrgUnitOut, TokenCreated, TokenIn, TokenOut, UserIn, UserOut, UserPatch
+from gridcare.auth.schemas import (
+    Me,
+    OrgUnitIn,
+    OrgUnitOut,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from gridcare.core.principal import Role
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 

@@ -129,6 +129,16 @@ def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
     return user
 
 
+def find_org_unit(session: Session, *, org_unit_id: int) -> OrgUnit | None:
+    return session.get(OrgUnit, org_unit_id)
+
+
+def members(session: Session, *, org_unit_id: int, role: Role) -> list[User]:
+    """The active users of one unit with this role (for dispatch; no actor: system use)."""
+    stmt = select(User).where(User.org_unit_id == org_unit_id, User.role == role.value, User.is_active.is_(True))
+    return list(session.scalars(stmt.order_by(User.id)))
+
+
 def list_users(session: Session, *, actor: Principal, role: Role | None = None, query: str = "") -> list[User]:
     require(actor, Action.USERS_READ)
     stmt = scoped(select(User), actor, org_path=User.org_path)

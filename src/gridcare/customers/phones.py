@@ -28,6 +28,7 @@ _MAX_RAW = 80
 _EXTENSION = re.compile(
     r"\s*(?:转|轉|分机|分機|ext(?:ension|n)?\.?|x|#|,|，|~)\s*[0-9]{1,6}\s*$", re.IGNORECASE
 )
+_DASH_EXTENSION = re.compile(r"\s*-\s*[0-9]{1,5}\s*$")
 _DASHES = "‐‑‒–—―−﹣－ー"
 _BODY = re.compile(r"\+?[0-9 ().\-/]*[0-9][0-9 ().\-/]*")
 _TEL_SCHEME = re.compile(r"^tel:", re.IGNORECASE)
@@ -38,8 +39,10 @@ _TEL_SCHEME = re.compile(r"^tel:", re.IGNORECASE)
 _DIAL_PREFIXES = ("9", "0", "17951", "17911", "12593", "17909")
 
 
-def _clean(raw: object) -> tuple[bool, str] | None:
-    """(has a leading "+", the digits) of a number without its extension, or None."""
+def _clean(raw: object) -> tuple[bool, str, str | None] | None:
+    """(has a leading "+", the digits, the digits without a trailing "-123") of a number
+    without its extension, or None. The last is a guess: "0731-88881234-806" ends in an
+    extension, "138-1234-5678" does not, and only validity tells them apart."""
     if not isinstance(raw, str) or len(raw) > _MAX_RAW:
         return None
     text = unicodedata.normalize("NFKC", raw)  # full-width digits, "＋", "（", ...
@@ -50,7 +53,9 @@ def _clean(raw: object) -> tuple[bool, str] | None:
     if not text.isascii() or not _BODY.fullmatch(text):
         return None
     digits = re.sub(r"[^0-9]", "", text)
-    return text.startswith("+"), digits
+    tail = _DASH_EXTENSION.search(text)
+    without_tail = re.sub(r"[^0-9]", "", text[: tail.start()]) if tail else None
+    return text.startswith("+"), digits, without_tail or None
 
 
 def _local_area(area_code: str | None) -> str | None:
@@ -111,8 +116,12 @@ def normalize_phone(raw: str, *, region: str = "CN", area_code: str | None = "73
     cleaned = _clean(raw)
     if cleaned is None:
         return None
-    plus, digits = cleaned
-    return _from_digits(plus, digits, region, _local_area(area_code))
+    plus, digits, without_tail = cleaned
+    area = _local_area(area_code)
+    found = _from_digits(plus, digits, region, area)
+    if found is None and without_tail is not None:
+        found = _from_digits(plus, without_tail, region, area)
+    return found
 
 
 def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -> list[str]:
@@ -126,7 +135,7 @@ def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -
     cleaned = _clean(raw)
     if cleaned is None:
         return []
-    plus, digits = cleaned
+    plus, whole, without_tail = cleaned
     area = _local_area(area_code)
     keys: list[str] = []
 
@@ -134,8 +143,13 @@ def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -
         if key is not None and key not in keys:
             keys.append(key)
 
-    add(_from_digits(plus, digits, region, area))
-    if not plus:
+    bases = [whole]
+    if without_tail is not None and _from_digits(plus, whole, region, area) is None:
+        bases.append(without_tail)  # "0731-88881234-806": the tail was an extension
+    for digits in bases:
+        add(_from_digits(plus, digits, region, area))
+        if plus:
+            continue
         for prefix in _DIAL_PREFIXES:
             rest = digits[len(prefix) :]
             if digits.startswith(prefix) and len(rest) >= 7:

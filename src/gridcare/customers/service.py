@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
@@ -38,8 +38,11 @@ def get_customer(session: Session, *, actor: Principal, customer_id: int) -> Cus
     return customer
 
 
+_BY_ACCOUNT = select(Customer).where(Customer.account == bindparam("account"))  # built once: intake's hot path
+
+
 def find_by_account(session: Session, *, actor: Principal, account: str) -> Customer | None:
-    customer = session.scalar(select(Customer).where(Customer.account == account.strip()))
+    customer = session.scalar(_BY_ACCOUNT, {"account": account.strip()})
     return customer if customer is not None and can_see(actor, _scope(customer)) else None
 
 
@@ -101,6 +104,64 @@ def customers_on_supply_points(session: Session, *, actor: Principal, codes: Seq
     if limit:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
+
+
+def create_customer(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    account: str,
+    name: str,
+    phones: Sequence[str],
+    address: str = "",
+    utility: str = "electric",
+    lon: float | None = None,
+    lat: float | None = None,
+) -> Customer:
+    """One customer registered by hand (an unknown caller at the hotline); imports do the
+    bulk. The grid, and so the scope, follows from the location when one is given."""
+    from gridcare.customers.phones import normalize_phone
+    from gridcare.grids import service as grids
+
+    require(actor, Action.CUSTOMERS_CREATE)
+    account, name = account.strip(), name.strip()
+    problems: list[FieldProblem] = []
+    if not account or len(account) > 40:
+        problems.append(FieldProblem("account", "must be 1 to 40 characters"))
+    if not name or len(name) > 200:
+        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+    if len(address) > 400:
+        problems.append(FieldProblem("address", "must be at most 400 characters"))
+    if utility not in ("electric", "water", "gas"):
+        problems.append(FieldProblem("utility", "must be electric, water or gas"))
+    if (lon is None) != (lat is None):
+        problems.append(FieldProblem("lat" if lat is None else "lon", "give both lon and lat, or neither"))
+    e164s: list[str] = []
+    for i, raw in enumerate(phones):
+        number = normalize_phone(raw)
+        if number is None:
+            problems.append(FieldProblem(f"phones[{i}]", f"{raw!r} is not a phone number"))
+        elif number not in e164s:
+            e164s.append(number)
+    if not phones:
+        problems.append(FieldProblem("phones", "give at least one phone number"))
+    if problems:
+        raise InvalidInput.many(problems)
+    if session.scalar(select(Customer.id).where(Customer.account == account)) is not None:
+        from gridcare.core.errors import Conflict
+
+        raise Conflict(f"account: customer {account!r} already exists")
+    grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility) if lon is not None and lat is not None else None
+    customer = Customer(
+        account=account, name=name, address=address.strip(), lon=lon, lat=lat, utility=utility, grid_id=grid.id if grid else None,
+        org_path=grid.org_path if grid else actor.org_path, tags="", notes="", attributes={}, created_at=now, updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    session.execute(CustomerPhone.__table__.insert(), [{"customer_id": customer.id, "e164": p, "position": i} for i, p in enumerate(e164s)])
+    audit.record(session, actor=actor, at=now, action="customer.create", entity="customer", entity_id=customer.id, after={"account": account, "name": name, "phones": e164s, "grid_id": customer.grid_id}, org_path=customer.org_path, new_stream=True)
+    return customer
 
 
 # --- import -----------------------------------------------------------------------------

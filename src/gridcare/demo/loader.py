@@ -45,4 +45,7 @@ def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress |
         load_city(session, actor=actor, now=clock.now(), city=city, units=units, progress=report)
         load_history(session, actor=actor, now=clock.now(), city=city, seed=seed, progress=report)
         load_open_orders(session, actor=actor, now=clock.now(), city=city, seed=seed)
+    from gridcare.calls.demo import load_calls
+
+    load_calls(db, clock, seed=seed)
     return DemoSummary(created=True, users=users, password=DEMO_PASSWORD)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gridcare.auth import service as auth
 from gridcare.auth.passwords import hash_password
@@ -18,7 +19,6 @@ from gridcare.grids import service as grids
 from gridcare.grids.models import Grid
 from gridcare.network import service as network
 from gridcare.network.topology import AssetRecord, WaterNode, WaterPipe
-from sqlalchemy.orm import Session
 
 Progress = Callable[[str, int, int], None]
 

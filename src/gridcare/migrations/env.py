@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from gridcare.db import make_engine
 from gridcare.models import metadata
 

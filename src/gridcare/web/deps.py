@@ -5,9 +5,11 @@ session (one transaction, committed before the response is sent) and a Principal
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -20,6 +22,7 @@ from gridcare.core.clock import Clock
 from gridcare.core.errors import Forbidden, Unauthenticated
 from gridcare.core.principal import Principal
 from gridcare.db import Database
+from gridcare.group_commit import GroupCommit
 from gridcare.pubsub import Broadcaster
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,6 +39,7 @@ class AppState:
         self.clock = clock
         self.broadcaster = broadcaster
         self.templates = templates
+        self.writes = GroupCommit(db)
 
 
 async def app_state(request: Request) -> AppState:
@@ -43,7 +47,26 @@ async def app_state(request: Request) -> AppState:
     return request.app.state.gridcare
 
 
-def unit_of_work(request: Request) -> Iterator[Session]:
+_write_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite, requests that write wait for their turn here, in the event loop, before
+    they take a thread: waiting on the database's lock inside the thread pool let a burst
+    of writers fill the pool while the writer holding the lock needed a thread to commit."""
+    state: AppState = request.app.state.gridcare
+    if request.method in SAFE_METHODS or not state.db.serialises_writers:
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    gate = _write_gates.get(loop)
+    if gate is None:
+        gate = _write_gates[loop] = asyncio.Lock()
+    async with gate:
+        yield
+
+
+def unit_of_work(request: Request, _turn: Annotated[None, Depends(write_turn, scope="function")]) -> Iterator[Session]:
     """A write transaction for unsafe methods, a read one otherwise; committed before the
     response leaves, so a 2xx always means the change is durable. Who is asking is resolved
     here too, in the same thread-pool hop and transaction."""
@@ -85,6 +108,14 @@ async def csrf_guard(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(str(expected), sent):
         raise Forbidden("csrf_token: missing or wrong; reload the page and try again")
+
+
+def signed_in(request: Request, session: Session) -> Principal:
+    """Who is asking, for routes that open their own transaction (see GroupCommit)."""
+    principal = _resolve_principal(request, session, request.app.state.gridcare)
+    if principal is None:
+        raise Unauthenticated("authorization: sign in or send a bearer token")
+    return principal
 
 
 def _origin(request: Request, via: str) -> str:

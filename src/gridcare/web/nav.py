@@ -29,7 +29,10 @@ NAV: list[NavItem] = [
     NavItem("mine", N_("My work orders"), "/m", N_("Service"), frozenset({Role.REP, Role.DEPARTMENT, Role.CONTRACTOR, Role.EXPERT}), available=True),
     NavItem("experts", N_("Expert queue"), "/experts", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.EXPERT}), available=True),
     NavItem("board", N_("Supervision board"), "/orders/board", N_("Service"), MANAGERS, available=True),
-    NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT})),
+    NavItem("notifications", N_("Notifications"), "/notifications", N_("Service"), MANAGERS | {Role.AGENT}, available=True),
+    NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT}), available=True),
+    NavItem("call_stats", N_("Call statistics"), "/calls/stats", N_("Service"), MANAGERS | {Role.VIEWER}, available=True),
+    NavItem("call_qa", N_("Call QA"), "/calls/qa", N_("Service"), MANAGERS, available=True),
     NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF),
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),
     NavItem("customers", N_("Customers"), "/customers", N_("Service area"), STAFF, available=True),
@@ -41,6 +44,7 @@ NAV: list[NavItem] = [
     NavItem("duty", N_("Duty roster"), "/admin/duty", N_("Administration"), MANAGERS, available=True),
     NavItem("sla", N_("SLA policies"), "/admin/sla", N_("Administration"), MANAGERS, available=True),
     NavItem("audit", N_("Audit trail"), "/admin/audit", N_("Administration"), MANAGERS, available=True),
+    NavItem("call_lines", N_("Local repair lines"), "/calls/lines", N_("Administration"), MANAGERS, available=True),
 ]
 
 

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
+from sqlalchemy.orm import Session
 
-from gridcare.workorders import queries, service
-from gridcare.workorders.schemas import CommandIn, CountdownOut, EventOut, OrderDetail, OrderIn, OrderOut
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State, signed_in
+from gridcare.workorders import links, queries, service
+from gridcare.workorders.schemas import (
+    CommandIn,
+    CountdownOut,
+    EventOut,
+    LinkIn,
+    OrderDetail,
+    OrderIn,
+    OrderOut,
+)
 
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"], dependencies=[CsrfChecked])
 
 
 @router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED)
-def create(body: OrderIn, response: Response, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: str | None = Header(default=None)) -> Any:
+async def create(request: Request, body: OrderIn, state: State, idempotency_key: str | None = Header(default=None)) -> Response:
     """Create an order from any channel; it is dispatched at once. Send an Idempotency-Key
     header (or ``idempotency_key``) to make retries safe: a repeat returns 200 and the order."""
     data = body.model_dump()
     data["idempotency_key"] = body.idempotency_key or idempotency_key
-    created = service.create_order(session, actor=principal, now=state.clock.now(), intake=service.Intake(**data))
-    if created.replayed:
-        response.status_code = status.HTTP_200_OK
-    return created.order
+    intake = service.Intake(**data)
+
+    def take(session: Session) -> tuple[bool, str]:
+        created = service.create_order(session, actor=signed_in(request, session), now=state.clock.now(), intake=intake)
+        return created.replayed, OrderOut.model_validate(created.order).model_dump_json()
+
+    # The busiest write of all goes through group commit: many intakes share one commit.
+    replayed, payload = await state.writes.run(take)
+    return Response(payload, status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED, media_type="application/json")
 
 
 @router.get("", response_model=list[OrderOut])
@@ -46,3 +60,10 @@ def command(order_id: int, body: CommandIn, session: DbSession, principal: Curre
     """Move the order on: accept, arrive (args lon, lat), resolve (resolution, note),
     callback (satisfaction 1–5), close, request_transfer (reason), approve_transfer …"""
     return service.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=body.command, args=body.args)
+
+
+@router.post("/{order_id}/links", response_model=list[OrderOut])
+def link(order_id: int, body: LinkIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """Link a related order (both ways; linking again changes nothing). Returns the links."""
+    order = links.link(session, actor=principal, now=state.clock.now(), order_id=order_id, other=body.other, note=body.note)
+    return links.linked(session, actor=principal, order=order)

@@ -11,11 +11,26 @@ class DispatchChoice:
     reason: str  # recorded on the order: every dispatch says why
 
 
-def choose_handler(*, grid_code: str | None, rep_id: int | None, backup_id: int | None, off_duty: frozenset[int], first_contact_rep: int | None = None) -> DispatchChoice:
-    """首问负责: a rep who registers an order on site follows it. Otherwise the grid's rep,
-    or the backup when the rep is off duty; with neither, the command-center queue."""
+def choose_handler(
+    *,
+    grid_code: str | None,
+    rep_id: int | None,
+    backup_id: int | None,
+    off_duty: frozenset[int],
+    first_contact_rep: int | None = None,
+    department: tuple[str, int | None] | None = None,
+) -> DispatchChoice:
+    """首问负责: a rep who registers an order on site follows it. A category routed to a
+    department goes to its member on duty (``department``: its name and that member, None
+    when nobody is). Otherwise the grid's rep, or the backup when the rep is off duty; with
+    neither, the command-center queue."""
     if first_contact_rep is not None:
         return DispatchChoice(first_contact_rep, "first contact: the registering rep follows the order")
+    if department is not None:
+        name, member = department
+        if member is not None:
+            return DispatchChoice(member, f"category routed to department {name}")
+        return DispatchChoice(None, f"department {name} has nobody on duty: command-center queue")
     if grid_code is None:
         return DispatchChoice(None, "no grid found: command-center queue")
     if rep_id is not None and rep_id not in off_duty:

@@ -185,3 +185,29 @@ class SlaTarget(Base):
     warn_at: Mapped[float] = mapped_column(Float, default=0.8)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class EscalationRung(Base):
+    """One rung of a utility's escalation ladder: who is called in how long after a missed
+    deadline (data, not code; the shipped ladder applies until a utility saves its own)."""
+
+    __tablename__ = "escalation_rungs"
+
+    utility: Mapped[str] = mapped_column(String(10), primary_key=True)
+    rung: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based
+    after_minutes: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[str] = mapped_column(String(30))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CategoryRoute(Base):
+    """Orders of this category go to a department instead of the grid rep (e.g. billing)."""
+
+    __tablename__ = "category_routes"
+
+    utility: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -56,6 +56,25 @@ def detail(session: Session, *, actor: Principal, order_id: int, now: datetime) 
     }
 
 
+def of_customers(session: Session, *, actor: Principal, customer_ids: list[int], now: datetime, last: int = 5) -> dict[int, dict[str, list[Any]]]:
+    """Per customer: open orders with their next countdown, and the ``last`` few orders
+    (the screen pop's card)."""
+    if not customer_ids:
+        return {}
+    open_statuses = set(OPEN) | {states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value}
+    stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
+    stmt = stmt.where(WorkOrder.customer_id.in_(customer_ids)).order_by(WorkOrder.created_at.desc()).limit(20 * len(customer_ids))
+    out: dict[int, dict[str, list[Any]]] = {cid: {"open": [], "last": []} for cid in customer_ids}
+    for order in session.scalars(stmt):
+        slot = out[order.customer_id]
+        if order.status in open_statuses:
+            pending = [c for c in countdowns(session, order, now) if c["met_at"] is None]
+            slot["open"].append({"order": order, "next": pending[0] if pending else None})
+        if len(slot["last"]) < last:
+            slot["last"].append(order)
+    return out
+
+
 def open_counts_by_grid(session: Session) -> dict[int, int]:
     """Open work orders per grid, for the grid map and workload measures."""
     stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(OPEN + [states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value]))

@@ -27,6 +27,11 @@ class CommandIn(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
+class LinkIn(BaseModel):
+    other: str = Field(description="the related order's number (GD…) or id")
+    note: str = Field(default="", max_length=200)
+
+
 class CountdownOut(BaseModel):
     step: str
     due_at: datetime

@@ -8,26 +8,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from gridcare import outbox
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require
-from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.clock import to_local
+from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
-from gridcare.workorders import sla, states
+from gridcare.workorders import duty, escalation, sla, states
 from gridcare.workorders.dispatch import choose_handler
-from gridcare.workorders.models import OffDuty, OrderCounter, OrderEvent, OrderPause, WorkOrder
+from gridcare.workorders.models import OrderCounter, OrderEvent, OrderPause, WorkOrder
 
 CHANNELS = ("hotline", "letter", "visit", "web", "onsite", "patrol", "open311")
 CATEGORIES = tuple(c.value for c in states.Category)
-# rep → team lead → command center → manager: offsets after a missed deadline.
-ESCALATION_LADDER = (timedelta(0), timedelta(hours=2), timedelta(hours=8), timedelta(hours=24))
-ESCALATION_AUDIENCE = ("handler", "role:supervisor", "role:agent", "role:admin")
 _calendar: WorkCalendar | None = None
 
 
@@ -72,10 +70,14 @@ def get_order(session: Session, *, actor: Principal, order_id: int, lock: bool =
     if lock:
         stmt = stmt.with_for_update()
     order = session.scalar(stmt)
-    visible = order is not None and (can_see(actor, _scope(order)) or order.handler_id == actor.user_id or _assisting(session, actor, order))
-    if not visible:
+    if order is None or not visible_to(session, actor, order):
         raise NotFound(f"order_id: no work order {order_id} in your scope")
     return order
+
+
+def visible_to(session: Session, actor: Principal, order: WorkOrder) -> bool:
+    """Scope, or the order is theirs to handle, or their unit was pulled in to help."""
+    return can_see(actor, _scope(order)) or order.handler_id == actor.user_id or _assisting(session, actor, order)
 
 
 def _assisting(session: Session, actor: Principal, order: WorkOrder) -> bool:
@@ -106,23 +108,22 @@ def _validate(intake: Intake) -> list[FieldProblem]:
     return problems
 
 
-def _off_duty(session: Session, now: datetime, user_ids: list[int]) -> frozenset[int]:
-    ids = [u for u in user_ids if u is not None]
-    if not ids:
-        return frozenset()
-    rows = session.scalars(select(OffDuty.user_id).where(OffDuty.user_id.in_(ids), OffDuty.starts_at <= now, OffDuty.ends_at > now))
-    return frozenset(rows)
+def _counter_upsert(dialect: Any) -> Any:
+    stmt = dialect.insert(OrderCounter).values(day=bindparam("day"), last=1)
+    return stmt.on_conflict_do_update(index_elements=["day"], set_={"last": OrderCounter.last + 1}).returning(OrderCounter.last)
+
+
+# Built once: intake is the hot path, and building statements costs more than running them.
+_COUNTER_UPSERT = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
+_FIND_REPLAY = select(WorkOrder.id).where(WorkOrder.idempotency_key == bindparam("key"))
+_INSERT_ORDER = WorkOrder.__table__.insert().returning(WorkOrder.__table__.c.id)
 
 
 def _next_number(session: Session, now: datetime) -> str:
     """GD<local date>-<n>: a per-day counter row, incremented under the write lock."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     day = to_local(now).strftime("%Y%m%d")
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(OrderCounter).values(day=day, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": OrderCounter.last + 1}).returning(OrderCounter.last)
-    n = session.execute(stmt).scalar_one()
+    connection = session.connection()
+    n = connection.execute(_COUNTER_UPSERT[connection.dialect.name], {"day": day}).scalar_one()
     return f"GD{day}-{n:06d}"
 
 
@@ -150,13 +151,14 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
     replay = find_replay(session, key=intake.idempotency_key)
     if replay is not None:
         return Created(replay, replayed=True)
-    return commit_order(session, actor=actor, now=now, plan=plan_order(session, actor=actor, now=now, intake=intake))
+    return commit_order(session, actor=actor, now=now, plan=plan_order(session, actor=actor, now=now, intake=intake), replay_checked=True)
 
 
 def find_replay(session: Session, *, key: str | None) -> WorkOrder | None:
     if not key:
         return None
-    return session.scalar(select(WorkOrder).where(WorkOrder.idempotency_key == key))
+    found = session.connection().execute(_FIND_REPLAY, {"key": key}).scalar()
+    return session.get(WorkOrder, found) if found is not None else None
 
 
 def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> IntakePlan:
@@ -188,12 +190,15 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
     if grid is None and lon is not None and lat is not None:
         grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility)
     first_contact = actor.user_id if (intake.channel == "onsite" and actor.role is Role.REP) else None
+    route = escalation.routes(session).get((utility, intake.category))
+    department = (route.unit_name, escalation.department_handler(session, now=now, org_unit_id=route.org_unit_id)) if route is not None and first_contact is None else None
     choice = choose_handler(
         grid_code=grid.code if grid else None,
         rep_id=grid.rep_id if grid else None,
         backup_id=grid.backup_id if grid else None,
-        off_duty=_off_duty(session, now, [grid.rep_id, grid.backup_id] if grid else []),
+        off_duty=duty.away(session, now=now, user_ids=[grid.rep_id, grid.backup_id] if grid else []),
         first_contact_rep=first_contact,
+        department=department,
     )
     previous = _recent_same_demand(session, customer_id=customer.id if customer else None, category=intake.category, now=now)
     return IntakePlan(
@@ -208,22 +213,23 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
         grid=grid,
         handler_id=choice.handler_id,
         dispatch_reason=choice.reason,
-        previous=(previous.id, previous.number) if previous is not None else None,
+        previous=previous,
     )
 
 
-def commit_order(session: Session, *, actor: Principal, now: datetime, plan: IntakePlan) -> Created:
+def commit_order(session: Session, *, actor: Principal, now: datetime, plan: IntakePlan, replay_checked: bool = False) -> Created:
     """The writes of intake, in the caller's write transaction. The idempotency key is
-    checked again here: two retries may have planned at the same time."""
+    checked again unless the plan was made in this same transaction: two retries may have
+    planned at the same time."""
     intake, grid = plan.intake, plan.grid
-    replay = find_replay(session, key=intake.idempotency_key)
+    replay = None if replay_checked else find_replay(session, key=intake.idempotency_key)
     if replay is not None:
         return Created(replay, replayed=True)
     decision = states.on_create(plan.handler_id)
     attributes = dict(intake.attributes)
     if plan.previous is not None:
         attributes["repeat_of"] = plan.previous[1]
-    order = WorkOrder(
+    values = dict(
         number=_next_number(session, now),
         idempotency_key=intake.idempotency_key or None,
         channel=intake.channel,
@@ -249,15 +255,26 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         reopen_count=0,
         transfer_pending=False,
         escalation_level=0,
+        resolution_code="",
+        resolution_note="",
         attributes=attributes,
     )
+    # Every column gets a value, so the object joins the session fully loaded.
+    for column in WorkOrder.__table__.c:
+        if column.key != "id":
+            values.setdefault(column.key, None)
+    order = WorkOrder(**values)
     _refresh_deadlines(session, order, now)
+    values.update(accept_due=order.accept_due, arrive_due=order.arrive_due, resolve_due=order.resolve_due, callback_due=order.callback_due, next_check_at=order.next_check_at)
+    # A Core insert, then the row joins the session as if loaded: the ORM's unit of work
+    # cost more than everything else intake writes.
+    order.id = session.connection().execute(_INSERT_ORDER, [values]).scalar_one()
+    make_transient_to_detached(order)
     session.add(order)
-    session.flush()
     events = decision.events
     if plan.previous is not None:
         events = (*events, states.Event("order.repeat_call", {"repeat_of": plan.previous[1], "repeat_of_id": plan.previous[0]}))
-    _record(session, actor, now, order, events, status_from=None, note=plan.dispatch_reason)
+    record_events(session, actor, now, order, events, status_from=None, note=plan.dispatch_reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
     return Created(order, replayed=False)
 
@@ -265,17 +282,20 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
 REPEAT_WINDOW = timedelta(days=7)
 
 
-def _recent_same_demand(session: Session, *, customer_id: int | None, category: str, now: datetime) -> WorkOrder | None:
+_RECENT_SAME_DEMAND = (
+    select(WorkOrder.id, WorkOrder.number)
+    .where(WorkOrder.customer_id == bindparam("customer_id"), WorkOrder.category == bindparam("category"), WorkOrder.created_at >= bindparam("since"))
+    .order_by(WorkOrder.created_at.desc())
+    .limit(1)
+)
+
+
+def _recent_same_demand(session: Session, *, customer_id: int | None, category: str, now: datetime) -> tuple[int, str] | None:
     """The customer's latest order of this category within the repeat window (重复来电)."""
     if customer_id is None:
         return None
-    stmt = (
-        select(WorkOrder)
-        .where(WorkOrder.customer_id == customer_id, WorkOrder.category == category, WorkOrder.created_at >= now - REPEAT_WINDOW)
-        .order_by(WorkOrder.created_at.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
+    found = session.connection().execute(_RECENT_SAME_DEMAND, {"customer_id": customer_id, "category": category, "since": now - REPEAT_WINDOW}).first()
+    return (found.id, found.number) if found is not None else None
 
 
 def _view(order: WorkOrder) -> dict[str, Any]:
@@ -323,13 +343,14 @@ def _refresh_deadlines(session: Session, order: WorkOrder, now: datetime) -> Non
     if states.Status(order.status).group is not states.Group.OPEN and order.status != states.Status.CALLBACK_PENDING.value:
         order.next_check_at = None
         return
-    checks = [sla.next_check_at(d, now, ESCALATION_LADDER) for d in found.values() if d.met_at is None]
+    offsets = [r.after for r in escalation.ladder_for(session, order.utility)]
+    checks = [sla.next_check_at(d, now, offsets) for d in found.values() if d.met_at is None]
     pending = [c for c in checks if c is not None]
     order.next_check_at = min(pending) if pending else None
 
 
-def _record(session: Session, actor: Principal, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, status_from: str | None, note: str = "") -> None:
-    session.execute(
+def record_events(session: Session, actor: Principal, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, status_from: str | None, note: str = "") -> None:
+    session.connection().execute(
         OrderEvent.__table__.insert(),
         [
             {"order_id": order.id, "at": now, "actor_id": actor.user_id, "actor": actor.login, "origin": actor.origin, "kind": event.name, "status_from": status_from, "status_to": order.status, "note": note, "data": dict(event.data)}
@@ -340,15 +361,21 @@ def _record(session: Session, actor: Principal, now: datetime, order: WorkOrder,
 
 
 def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...]) -> None:
-    """Pushes to the people an event concerns; issue 5 adds SMS, voice and forced pop-ups."""
+    """The people an event concerns. The handler of a dispatched order gets a forced pop-up
+    that turns into an SMS, then a voice call, while the order is not accepted (notify's
+    ladder); the command center hears of orders with nobody to take them; the customer gets
+    an SMS when the order is accepted and when it is resolved."""
+    from gridcare.notify import service as notify
+
+    source = ("order", order.id)
     for event in events:
         if event.name in ("order.dispatched", "order.redispatched") and order.handler_id is not None:
-            outbox.enqueue(
-                session,
-                topic="push",
-                key=f"user:{order.handler_id}",
-                now=now,
-                payload={"channel": f"user:{order.handler_id}", "event": "notice", "data": {"kind": "order.dispatched", "order_id": order.id, "number": order.number, "text": f"新工单 {order.number}：{order.description[:40]}"}},
+            if event.name == "order.redispatched":
+                notify.stop_ladders(session, now=now, source=source, reason="redispatched")
+            notify.notify_user(
+                session, now=now, user_id=order.handler_id, event="order.dispatched", source=source, ladder=True,
+                context={"number": order.number, "address": order.address, "description": order.description, "customer": order.caller_name, "accept_due": order.accept_due},
+                dedupe=f"{event.name}:{now.isoformat()}" if event.name == "order.redispatched" else None,
             )
         elif event.name == "order.unassigned":
             outbox.enqueue(
@@ -358,6 +385,25 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
                 now=now,
                 payload={"channel": "role:agent", "event": "notice", "data": {"kind": "order.unassigned", "order_id": order.id, "number": order.number, "text": f"待派工单 {order.number}"}},
             )
+        elif event.name == "order.accepted":
+            notify.stop_ladders(session, now=now, source=source, reason="accepted")
+            if order.customer_id is not None:
+                notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.accepted", source=source, context={"number": order.number, "handler": _handler_name(session, order)})
+        elif event.name == "order.resolved" and order.customer_id is not None:
+            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": order.resolution_note})
+        elif event.name == "order.merged" and order.customer_id is not None:
+            parent = session.get(WorkOrder, order.parent_id) if order.parent_id else None
+            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent.number if parent else ""})
+        elif event.name == "order.closed" and event.data.get("with_parent") and order.customer_id is not None:
+            # A merged caller hears the outcome of the order that carried their demand.
+            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": f"{event.data['with_parent']}"})
+
+
+def _handler_name(session: Session, order: WorkOrder) -> str:
+    from gridcare.auth import service as auth
+
+    user = auth.find_user(session, user_id=order.handler_id) if order.handler_id else None
+    return user.display_name if user else ""
 
 
 def execute(session: Session, *, actor: Principal, now: datetime, order_id: int, command: str, args: dict[str, Any] | None = None) -> WorkOrder:
@@ -381,7 +427,7 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
         setattr(order, "parent_id" if key == "merged_into" else key, value.value if hasattr(value, "value") else value)
     _stamp(session, order, states.Command(command), now, args)
     _refresh_deadlines(session, order, now)
-    _record(session, actor, now, order, decision.events, status_from=status_from, note=str(args.get("note") or args.get("reason") or args.get("text") or ""))
+    record_events(session, actor, now, order, decision.events, status_from=status_from, note=str(args.get("note") or args.get("reason") or args.get("text") or ""))
     audit.record(session, actor=actor, at=now, action=f"order.{command}", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
     if order.status == states.Status.CLOSED.value:
         _close_merged_children(session, actor=actor, now=now, parent=order)
@@ -420,7 +466,7 @@ def _close_merged_children(session: Session, *, actor: Principal, now: datetime,
         child.status = states.Status.CLOSED.value
         child.closed_at = now
         child.next_check_at = None
-        _record(session, actor, now, child, (states.Event("order.closed", {"with_parent": parent.number}),), status_from=states.Status.MERGED.value, note=f"closed with {parent.number}")
+        record_events(session, actor, now, child, (states.Event("order.closed", {"with_parent": parent.number}),), status_from=states.Status.MERGED.value, note=f"closed with {parent.number}")
         audit.record(session, actor=actor, at=now, action="order.close_with_parent", entity="order", entity_id=child.id, before=before, after=_view(child), org_path=child.org_path)
 
 
@@ -469,13 +515,16 @@ def sweep(session: Session, *, now: datetime, limit: int = 500) -> int:
     escalated = 0
     for order in session.scalars(stmt):
         found = order_deadlines(session, order)
-        level = max((sla.escalation_level(d.due_at, now, ESCALATION_LADDER) for d in found.values() if d.met_at is None and d.paused_since is None), default=0)
+        ladder = escalation.ladder_for(session, order.utility)
+        offsets = [r.after for r in ladder]
+        level = max((sla.escalation_level(d.due_at, now, offsets) for d in found.values() if d.met_at is None and d.paused_since is None), default=0)
         if level > order.escalation_level:
             late = sorted(step for step, d in found.items() if d.met_at is None and d.due_at <= now)
             for rung in range(order.escalation_level + 1, level + 1):
-                event = states.Event("order.escalated", {"level": rung, "steps": late, "audience": ESCALATION_AUDIENCE[min(rung, len(ESCALATION_AUDIENCE)) - 1]})
-                _record(session, worker, now, order, (event,), status_from=order.status, note=f"level {rung}: {', '.join(late)} overdue")
-                _notify_escalation(session, now, order, rung)
+                audience = ladder[rung - 1].audience
+                event = states.Event("order.escalated", {"level": rung, "steps": late, "audience": audience})
+                record_events(session, worker, now, order, (event,), status_from=order.status, note=f"level {rung}: {', '.join(late)} overdue")
+                _notify_escalation(session, now, order, rung, audience)
             audit.record(session, actor=worker, at=now, action="order.escalate", entity="order", entity_id=order.id, before={"escalation_level": order.escalation_level}, after={"escalation_level": level}, org_path=order.org_path)
             order.escalation_level = level
             escalated += 1
@@ -485,9 +534,18 @@ def sweep(session: Session, *, now: datetime, limit: int = 500) -> int:
     return escalated
 
 
-def _notify_escalation(session: Session, now: datetime, order: WorkOrder, rung: int) -> None:
-    audience = ESCALATION_AUDIENCE[min(rung, len(ESCALATION_AUDIENCE)) - 1]
-    channel = f"user:{order.handler_id}" if audience == "handler" and order.handler_id else (audience if audience != "handler" else "role:agent")
+def _notify_escalation(session: Session, now: datetime, order: WorkOrder, rung: int, audience: str) -> None:
+    """The handler rung is a forced pop-up to the handler; higher rungs reach every signed-in
+    member of the role called in (the supervision board lists the order for them too)."""
+    if audience == "handler" and order.handler_id is not None:
+        from gridcare.notify import service as notify
+
+        notify.notify_user(
+            session, now=now, user_id=order.handler_id, event="order.escalated", source=("order", order.id), dedupe=f"rung:{rung}",
+            context={"number": order.number, "level": rung, "handler": _handler_name(session, order)},
+        )
+        return
+    channel = audience if audience != "handler" else "role:agent"
     outbox.enqueue(
         session,
         topic="push",

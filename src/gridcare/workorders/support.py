@@ -38,7 +38,7 @@ def sniff(data: bytes) -> str | None:
 
 
 def _event(session: Session, actor: Principal, now: datetime, order: WorkOrder, kind: str, note: str = "", **data: object) -> None:
-    service._record(session, actor, now, order, (states.Event(kind, data),), status_from=order.status, note=note)
+    service.record_events(session, actor, now, order, (states.Event(kind, data),), status_from=order.status, note=note)
 
 
 def _handler_or_supervisor(actor: Principal, order: WorkOrder) -> None:

@@ -4,7 +4,6 @@ phone list, the supervisor board."""
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +13,7 @@ from gridcare.core.errors import DomainError
 from gridcare.grids import queries as grid_queries
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.render import render
-from gridcare.workorders import queries, service, states
+from gridcare.workorders import escalation, queries, service, states
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -91,11 +90,16 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
     parts = [p for p in o.org_path.split("/") if p]
     company = "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else o.org_path
     reps = [u for u in auth.list_users(session, actor=system_principal()) if u.role in ("rep", "expert", "department") and u.org_path.startswith(company)]
+    from gridcare.auth.rules import Action, can
+    from gridcare.workorders import links
+
     return render(
         request,
         "orders/detail.html",
         principal=principal,
         o=o,
+        related=links.linked(session, actor=principal, order=o),
+        can_link=can(principal, Action.ORDERS_CREATE),
         handler=staff.get(o.handler_id, ("", "", ""))[0],
         countdowns=found["countdowns"],
         timeline=found["timeline"],
@@ -139,6 +143,18 @@ def order_command(
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/orders/{order_id}/link", response_model=None)
+def link_order(order_id: int, session: DbSession, principal: CurrentPrincipal, state: State, other: str = Form(""), note: str = Form("")) -> Response:
+    from gridcare.workorders import links
+
+    try:
+        with session.begin_nested():
+            links.link(session, actor=principal, now=state.clock.now(), order_id=order_id, other=other, note=note)
+    except DomainError as exc:
+        return RedirectResponse(f"/orders/{order_id}?error={quote(exc.detail)}", status_code=303)
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
 @router.get("/m", response_class=HTMLResponse)
 def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
     now = state.clock.now()
@@ -153,7 +169,43 @@ def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, 
     from gridcare.workorders import policies
 
     rows = [p for key, p in sorted(policies.effective(session).items()) if key[0] == utility]
-    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=service.ESCALATION_LADDER, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
+    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=escalation.ladder_for(session, utility), routes=[r for r in escalation.routes(session).values() if r.utility == utility], departments=_departments(session, principal, utility), audiences=escalation.AUDIENCES, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
+
+
+def _departments(session: Any, principal: Any, utility: str) -> list[Any]:
+    from gridcare.auth import service as auth
+
+    return [u for u in auth.list_org_units(session, actor=principal) if u.kind == "department" and u.utility == utility]
+
+
+@router.post("/admin/sla/ladder", response_model=None)
+async def ladder_save(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
+    """The ladder form: one row per rung (minutes after the deadline, audience); empty rows end it."""
+    form = await request.form()
+    utility = str(form.get("utility", "electric"))
+    minutes, audiences = form.getlist("after_minutes"), form.getlist("audience")
+    try:
+        rungs = [(int(str(m)), str(a)) for m, a in zip(minutes, audiences, strict=False) if str(m).strip()]
+        with session.begin_nested():
+            escalation.set_ladder(session, actor=principal, now=state.clock.now(), utility=utility, rungs=rungs)
+    except DomainError as exc:
+        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote(exc.detail)}#ladder", status_code=303)
+    except ValueError:
+        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote('after_minutes: must be a whole number')}#ladder", status_code=303)
+    return RedirectResponse(f"/admin/sla?utility={utility}#ladder", status_code=303)
+
+
+@router.post("/admin/sla/routes", response_model=None)
+def route_save(session: DbSession, principal: CurrentPrincipal, state: State, utility: str = Form(...), category: str = Form(...), org_unit_id: str = Form("")) -> Response:
+    try:
+        with session.begin_nested():
+            unit = int(org_unit_id) if org_unit_id.strip() else None
+            escalation.set_route(session, actor=principal, now=state.clock.now(), utility=utility, category=category, org_unit_id=unit)
+    except DomainError as exc:
+        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote(exc.detail)}#routes", status_code=303)
+    except ValueError:
+        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote('org_unit_id: must be a number')}#routes", status_code=303)
+    return RedirectResponse(f"/admin/sla?utility={utility}#routes", status_code=303)
 
 
 @router.post("/admin/sla", response_model=None)

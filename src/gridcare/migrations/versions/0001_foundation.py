@@ -6,10 +6,11 @@ Create Date: 2026-11-24
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import gridcare.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import gridcare.db
 
 revision = '0001'
 down_revision = None

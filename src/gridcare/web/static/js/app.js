@@ -29,6 +29,12 @@
       toast(data.text || "");
       document.dispatchEvent(new CustomEvent("gridcare:notice", { detail: data }));
     });
+    source.addEventListener("popup", function (e) {
+      document.dispatchEvent(new CustomEvent("gridcare:popup", { detail: JSON.parse(e.data) }));
+    });
+    source.addEventListener("popup.closed", function (e) {
+      document.dispatchEvent(new CustomEvent("gridcare:popup-closed", { detail: JSON.parse(e.data) }));
+    });
   }
   window.gridcareToast = toast;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect); else connect();
@@ -96,4 +102,88 @@
         .then(function (rows) { render(box, input.form, rows); });
     }, 250);
   });
+})();
+
+// The forced pop-up (强制弹窗): a modal only "Acknowledge" closes. Pop-ups pushed while the page
+// is open queue up; those that arrived while it was closed are fetched on load. Until it is
+// acknowledged, the server falls back to SMS, then to a voice call.
+(function () {
+  "use strict";
+  var queue = [], seen = {}, busy = false;
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  function el(id) { return document.getElementById(id); }
+
+  function urlOf(p) {
+    if (p.url) return p.url;
+    if (p.source_kind === "order" && p.source_id) return "/orders/" + p.source_id;
+    if (p.source && p.source.indexOf("order:") === 0) return "/orders/" + p.source.slice(6);
+    return "";
+  }
+
+  function show() {
+    var modal = el("popup-modal");
+    if (!modal) return;
+    if (!queue.length) { modal.hidden = true; document.body.classList.remove("popup-open"); return; }
+    var p = queue[0];
+    el("popup-title").textContent = p.subject || "";
+    el("popup-body").textContent = p.body || ""; // never innerHTML: texts carry customers' words
+    el("popup-time").textContent = p.created_at ? new Date(p.created_at).toLocaleString(document.documentElement.lang || undefined, { timeZone: "Asia/Shanghai", hour12: false }) : "";
+    el("popup-more").textContent = queue.length > 1 ? modal.dataset.more.replace("%(n)s", String(queue.length - 1)) : "";
+    el("popup-error").hidden = true;
+    el("popup-open").hidden = !urlOf(p);
+    modal.hidden = false;
+    document.body.classList.add("popup-open");
+    el("popup-ack").focus();
+  }
+
+  function add(p) {
+    if (!p || !p.id || seen[p.id]) return;
+    seen[p.id] = true;
+    queue.push(p);
+    show();
+  }
+
+  function drop(id) {
+    queue = queue.filter(function (p) { return p.id !== id; });
+    show();
+  }
+
+  function acknowledge(thenOpen) {
+    var p = queue[0];
+    if (!p || busy) return;
+    busy = true;
+    fetch("/api/v1/notifications/" + p.id + "/ack", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf ? csrf.content : "", "Accept": "application/json" }
+    }).then(function (r) {
+      busy = false;
+      if (!r.ok) throw new Error(String(r.status));
+      drop(p.id);
+      var target = urlOf(p);
+      if (thenOpen && target) window.location.assign(target);
+    }).catch(function () {
+      busy = false;
+      var err = el("popup-error");
+      err.textContent = el("popup-modal").dataset.failed;
+      err.hidden = false;
+    });
+  }
+
+  function start() {
+    if (!document.body.dataset.user || !el("popup-modal")) return;
+    el("popup-ack").addEventListener("click", function () { acknowledge(false); });
+    el("popup-open").addEventListener("click", function () { acknowledge(true); });
+    // Escape and clicks outside do nothing: this modal is acknowledged, not dismissed.
+    el("popup-modal").addEventListener("keydown", function (e) {
+      if (e.key === "Escape") e.preventDefault();
+      if (e.key === "Tab") { e.preventDefault(); var open = el("popup-open"); (document.activeElement === el("popup-ack") && !open.hidden ? open : el("popup-ack")).focus(); }
+    });
+    document.addEventListener("gridcare:popup", function (e) { add(e.detail); });
+    document.addEventListener("gridcare:popup-closed", function (e) { if (e.detail) drop(e.detail.id); });
+    fetch("/api/v1/notifications?unacknowledged=true&limit=50", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (rows) { rows.reverse().forEach(add); })
+      .catch(function () {});
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

@@ -1,0 +1,112 @@
+"""Group commit: write units from many requests share one transaction and one commit.
+
+SQLite has one writer. Each request holding it for its own BEGIN, thread-pool hops and
+COMMIT made the write lock, not the work, the limit of intake. Here one thread takes every
+unit waiting, runs each inside a SAVEPOINT (a failing unit rolls back alone and its caller
+gets its error) and commits them together; callers hear back only after that commit, so a
+2xx still means durable. On PostgreSQL writers run side by side, so a unit simply gets its
+own transaction in the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from gridcare.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Unit = Callable[[Session], Any]
+_STOP = object()
+
+
+class GroupCommit:
+    def __init__(self, db: Database, *, max_batch: int = 64) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    async def run(self, unit: Callable[[Session], T]) -> T:
+        """Run ``unit`` in a write transaction and return its result once committed."""
+        if not self.db.serialises_writers:
+            return await run_in_threadpool(self._alone, unit)
+        self._ensure_thread()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put((unit, future, loop))
+        return await future
+
+    def _alone(self, unit: Callable[[Session], T]) -> T:
+        with self.db.write() as session:
+            return unit(session)
+
+    def _ensure_thread(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="gridcare-group-commit", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        with self._start_lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._queue.put(_STOP)
+                self._thread.join(timeout=10)
+            self._thread = None
+
+    def _serve(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    self._queue.put(_STOP)
+                    break
+                batch.append(item)
+            for (_unit, future, loop), (value, error) in zip(batch, self._commit(batch), strict=True):
+                try:
+                    loop.call_soon_threadsafe(_settle, future, value, error)
+                except RuntimeError:  # the caller's event loop has closed: nobody is waiting
+                    pass
+
+    def _commit(self, batch: list[tuple[Unit, asyncio.Future[Any], asyncio.AbstractEventLoop]]) -> list[tuple[Any, BaseException | None]]:
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        try:
+            with self.db.write() as session:
+                for unit, _future, _loop in batch:
+                    savepoint = session.begin_nested()
+                    try:
+                        value = unit(session)
+                        savepoint.commit()
+                        outcomes.append((value, None))
+                    except Exception as exc:  # this unit's caller gets it; the others go on
+                        savepoint.rollback()
+                        outcomes.append((None, exc))
+        except Exception as exc:  # the commit itself failed: nothing of the batch is durable
+            log.exception("group commit of %s units failed", len(batch))
+            return [(None, exc)] * len(batch)
+        return outcomes
+
+
+def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)

@@ -1,0 +1,83 @@
+"""Group commit: units share a transaction, fail alone, and answer only once committed."""
+
+import asyncio
+
+from sqlalchemy import text
+from tests.support import aio
+
+from gridcare.core.errors import InvalidInput
+from gridcare.db import Database
+from gridcare.group_commit import GroupCommit
+
+
+def _table(db: Database) -> None:
+    with db.write() as session:
+        session.execute(text("CREATE TABLE IF NOT EXISTS probe (n INTEGER PRIMARY KEY)"))
+        session.execute(text("DELETE FROM probe"))
+
+
+def _insert(n: int):  # noqa: ANN202
+    def unit(session):  # noqa: ANN001, ANN202
+        session.execute(text("INSERT INTO probe (n) VALUES (:n)"), {"n": n})
+        if n % 5 == 0:
+            raise InvalidInput.field("n", f"{n} is a multiple of five")
+        return n * 10
+
+    return unit
+
+
+def test_failing_units_roll_back_alone_and_the_rest_land(database: Database) -> None:
+    _table(database)
+    writes = GroupCommit(database, max_batch=8)
+
+    async def submit_all() -> list[object]:
+        return await asyncio.gather(*(writes.run(_insert(n)) for n in range(1, 41)), return_exceptions=True)
+
+    try:
+        results = aio.run(submit_all())
+    finally:
+        writes.stop()
+    for n, result in zip(range(1, 41), results, strict=True):
+        if n % 5 == 0:
+            assert isinstance(result, InvalidInput) and result.problems[0].field == "n"
+        else:
+            assert result == n * 10
+    with database.read() as session:
+        stored = [row[0] for row in session.execute(text("SELECT n FROM probe ORDER BY n"))]
+    assert stored == [n for n in range(1, 41) if n % 5]
+
+
+def test_a_caller_hears_back_only_after_the_commit(sqlite_database: Database) -> None:
+    _table(sqlite_database)
+    writes = GroupCommit(sqlite_database)
+    seen: list[int] = []
+
+    async def write_then_read_elsewhere() -> None:
+        await writes.run(_insert(7))
+        # A fresh connection (another transaction) must already see the row.
+        with sqlite_database.read() as session:
+            seen.append(session.execute(text("SELECT count(*) FROM probe WHERE n = 7")).scalar_one())
+
+    try:
+        aio.run(write_then_read_elsewhere())
+    finally:
+        writes.stop()
+    assert seen == [1]
+
+
+def test_a_failed_commit_fails_every_unit_of_the_batch(sqlite_database: Database) -> None:
+    _table(sqlite_database)
+    with sqlite_database.write() as session:
+        session.execute(text("CREATE TABLE child (id INTEGER PRIMARY KEY, probe_n INTEGER REFERENCES probe(n) DEFERRABLE INITIALLY DEFERRED)"))
+
+    def orphan(session):  # noqa: ANN001, ANN202
+        # A deferred foreign key is checked at COMMIT: the unit itself succeeds.
+        session.execute(text("INSERT INTO child (probe_n) VALUES (999)"))
+        return "orphan"
+
+    writes = GroupCommit(sqlite_database)
+    outcomes = writes._commit([(_insert(1), None, None), (orphan, None, None)])  # one batch, as the thread would run it
+    assert [value for value, _error in outcomes] == [None, None]
+    assert all(error is not None for _value, error in outcomes)
+    with sqlite_database.read() as session:
+        assert session.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0
