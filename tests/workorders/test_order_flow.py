@@ -174,3 +174,15 @@ def test_it_closes_merged_duplicates_with_their_parent(database, clock, org):
     assert do(database, clock, agent, parent, "callback", satisfaction=5) == "closed"
     closed_child = load(database, child)
     assert closed_child.status == "closed" and closed_child.closed_at == clock.now() and closed_child.parent_id == parent
+
+
+def test_an_open_order_keeps_the_commitment_it_was_taken_with(database, clock, org):
+    from gridcare.workorders import policies
+
+    first, _ = create(database, clock, org.principal("agent"), account="E001")
+    with database.write() as session:
+        policies.set_target(session, actor=org.principal("supervisor"), now=clock.now(), utility="electric", category="repair", area_class="urban", step="arrive", minutes=30)
+    second, _ = create(database, clock, org.principal("agent"), account="E001", idempotency_key="second")
+    do(database, clock, org.principal("rep"), first, "accept")  # a transition recomputes the deadlines
+    assert load(database, first).arrive_due == clock.now() + timedelta(minutes=45)
+    assert load(database, second).arrive_due == clock.now() + timedelta(minutes=30)

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.workdays import WorkCalendar
@@ -20,6 +22,7 @@ from gridcare.workorders.sla import (
     policy_for,
     with_target,
 )
+from gridcare.workorders import sla
 from gridcare.workorders.states import Category
 
 CAL = WorkCalendar.china()
@@ -202,3 +205,9 @@ def test_it_refuses_naive_instants_and_nonsense_targets():
         Target(0)
     with pytest.raises(ValueError):
         Target(10, warn_at=1.5)
+
+
+@given(st.sampled_from(sorted(sla.DEFAULT_POLICIES)), st.integers(1, 60 * 24 * 30), st.sampled_from(["calendar", "business"]), st.sampled_from(sla.STEPS))
+def test_a_kept_policy_comes_back_as_it_was(key, minutes, clock, step):
+    policy = sla.with_target(sla.DEFAULT_POLICIES[key], step, sla.Target(minutes, clock, warn_at=0.7))  # type: ignore[arg-type]
+    assert sla.from_snapshot(*key, sla.snapshot(policy)) == policy

@@ -226,7 +226,11 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     if replay is not None:
         return Created(replay, replayed=True)
     decision = states.on_create(plan.handler_id)
+    from gridcare.workorders import policies
+
     attributes = dict(intake.attributes)
+    area_class = grid.area_class if grid else "urban"
+    attributes["sla"] = sla.snapshot(sla.policy_for(plan.utility, intake.category, area_class, policies.effective(session)))
     if plan.previous is not None:
         attributes["repeat_of"] = plan.previous[1]
     values = dict(
@@ -244,7 +248,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         lon=plan.lon,
         lat=plan.lat,
         grid_id=grid.id if grid else None,
-        area_class=grid.area_class if grid else "urban",
+        area_class=area_class,
         org_path=plan.org_path,
         handler_id=plan.handler_id,
         originator_id=actor.user_id,
@@ -321,7 +325,11 @@ def _pauses(session: Session, order: WorkOrder) -> list[tuple[datetime, datetime
 def order_deadlines(session: Session, order: WorkOrder) -> dict[str, sla.Deadline]:
     from gridcare.workorders import policies
 
-    policy = sla.policy_for(order.utility, order.category, order.area_class, policies.effective(session))
+    kept = (order.attributes or {}).get("sla")
+    if kept is not None:
+        policy = sla.from_snapshot(order.utility, order.category, order.area_class, kept)
+    else:  # orders taken before policies were kept on the order
+        policy = sla.policy_for(order.utility, order.category, order.area_class, policies.effective(session))
     return sla.deadlines(
         policy,
         created_at=order.created_at,

@@ -204,6 +204,21 @@ def policy_for(
         raise LookupError(f"no SLA policy for {utility}/{category}/{area_class}") from None
 
 
+def snapshot(policy: SlaPolicy) -> dict[str, list[object]]:
+    """The policy's targets as plain data, kept on an order: the commitment made when the
+    order was taken holds even if the policy changes while it is open."""
+    return {step: [t.minutes, t.clock, t.from_step, t.warn_at] for step, t in policy.targets().items()}
+
+
+def from_snapshot(utility: str, category: str, area_class: str, kept: Mapping[str, Sequence[object]]) -> SlaPolicy:
+    targets = {
+        step: Target(int(v[0]), str(v[1]), warn_at=float(v[3]), from_step=str(v[2]))  # type: ignore[arg-type]
+        for step, v in kept.items()
+        if step in STEPS
+    }
+    return SlaPolicy(utility, category, area_class, **targets)  # type: ignore[arg-type]
+
+
 def with_target(policy: SlaPolicy, step: Step, target: Target | None) -> SlaPolicy:
     """A copy with one step's target changed, e.g. reconnection within 12 h instead of 24 h."""
     return replace(policy, **{step: target})
