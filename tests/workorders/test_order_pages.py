@@ -103,3 +103,20 @@ def test_it_applies_a_utilitys_own_sla_target_saved_as_data(client):
     made = client.post("/api/v1/work-orders", json={"category": "reconnection", "account": "E001", "paid_at": paid}, headers={"X-CSRF-Token": token}).json()
     resolve = next(c for c in client.get(f"/api/v1/work-orders/{made['id']}").json()["countdowns"] if c["step"] == "resolve")
     assert resolve["due_at"].startswith("2026-11-24T12:30:00")
+
+
+def test_it_shows_the_dispatch_reason_in_the_readers_language(client):
+    from gridcare.core.i18n import translations
+    from gridcare.workorders.labels import reason_text
+
+    zh = translations("zh_CN").gettext
+
+    def _(message, **values):
+        return zh(message) % values if values else zh(message)
+
+    assert reason_text("rep of grid E-WEST", _) == "网格 E-WEST 的网格经理"
+    assert reason_text("level 2: accept, arrive overdue", _) == "2 级督办：接单、到场超时"
+    assert reason_text("换人处理：原经理病假", _) == "换人处理：原经理病假"  # typed by a supervisor
+    _, token = sign_in(client, "agent", demo_org.PASSWORD)
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
+    assert "网格 E-WEST 的网格经理" in client.get(f"/orders/{made['id']}").text

@@ -23,6 +23,9 @@ TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
     templates.env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""
+    from gridcare.workorders.labels import reason_text
+
+    templates.env.globals["reason_text"] = reason_text
     return templates
 
 

@@ -1,6 +1,9 @@
 """Label keys shown through a prefix in pages, e.g. _("status." ~ order.status);
 listed so the catalog extraction finds them."""
 
+import re
+from collections.abc import Callable
+
 from gridcare.core.i18n import N_
 
 LABELS = [
@@ -105,3 +108,36 @@ LABELS = [
     N_("event.transfer.denied"),
     N_("event.transfer.requested"),
 ]
+
+
+# Dispatch reasons and escalation notes are stored in English (they are data and appear in
+# the audit trail); pages show them in the reader's language. Free text typed by a
+# supervisor matches no pattern and is shown as typed.
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^first contact: the registering rep follows the order$"), N_("first contact: the registering rep follows the order")),
+    (re.compile(r"^category routed to department (?P<name>.+)$"), N_("category routed to department %(name)s")),
+    (re.compile(r"^department (?P<name>.+) has nobody on duty: command-center queue$"), N_("department %(name)s has nobody on duty: command-center queue")),
+    (re.compile(r"^no grid found: command-center queue$"), N_("no grid found: command-center queue")),
+    (re.compile(r"^rep of grid (?P<code>\S+)$"), N_("rep of grid %(code)s")),
+    (re.compile(r"^backup of grid (?P<code>\S+) \(rep off duty\)$"), N_("backup of grid %(code)s (rep off duty)")),
+    (re.compile(r"^backup of grid (?P<code>\S+) \(grid has no rep\)$"), N_("backup of grid %(code)s (grid has no rep)")),
+    (re.compile(r"^grid (?P<code>\S+) has no rep: command-center queue$"), N_("grid %(code)s has no rep: command-center queue")),
+    (re.compile(r"^grid (?P<code>\S+): rep and backup off duty: command-center queue$"), N_("grid %(code)s: rep and backup off duty: command-center queue")),
+    (re.compile(r"^level (?P<level>\d+): (?P<steps>[a-z, ]+) overdue$"), N_("level %(level)s: %(steps)s overdue")),
+)
+
+
+def reason_text(text: str | None, gettext: Callable[..., str]) -> str:
+    """A stored reason in the reader's language (``gettext`` is the page's ``_``)."""
+    if not text:
+        return ""
+    for pattern, message in REASONS:
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            if "steps" in values:
+                names = [gettext(f"step.{s.strip()}") for s in values["steps"].split(",")]
+                chinese = any("\u4e00" <= ch <= "\u9fff" for name in names for ch in name)
+                values["steps"] = ("、" if chinese else ", ").join(names)
+            return gettext(message, **values)
+    return text
