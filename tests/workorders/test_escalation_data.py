@@ -15,7 +15,6 @@ from gridcare.worker import Worker, WorkerContext
 from gridcare.workorders import duty, escalation, service
 from gridcare.workorders.dispatch import choose_handler
 from gridcare.workorders.models import OrderEvent, WorkOrder
-from tests.support import area
 from tests.support import org as demo_org
 from tests.support.web import client_for, sign_in
 
@@ -48,13 +47,6 @@ def test_a_routed_category_goes_to_the_department_unless_a_rep_registered_it_on_
     nobody = choose_handler(grid_code="G1", rep_id=1, backup_id=2, off_duty=frozenset(), department=("营销部", None))
     assert nobody.handler_id is None and "营销部" in nobody.reason
     assert choose_handler(grid_code="G1", rep_id=1, backup_id=2, off_duty=frozenset(), first_contact_rep=5, department=("营销部", 9)).handler_id == 5
-
-
-@pytest.fixture
-def org(database, clock):
-    o = demo_org.load(database, clock)
-    area.load(o, clock)
-    return o
 
 
 def _create(db, clock, actor, **kw):

@@ -7,16 +7,8 @@ from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.notify.models import Notification
 from gridcare.workorders import links, service
 from gridcare.workorders.models import OrderEvent, WorkOrder
-from tests.support import area
 from tests.support import org as demo_org
 from tests.support.web import client_for, sign_in
-
-
-@pytest.fixture
-def org(database, clock):
-    o = demo_org.load(database, clock)
-    area.load(o, clock)
-    return o
 
 
 def _create(db, clock, actor, **kw):

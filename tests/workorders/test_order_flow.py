@@ -14,15 +14,6 @@ from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
 from gridcare.workorders import service
 from gridcare.workorders.models import OffDuty, OrderEvent, WorkOrder
-from tests.support import area
-from tests.support import org as demo_org
-
-
-@pytest.fixture
-def org(database, clock):
-    o = demo_org.load(database, clock)
-    area.load(o, clock)
-    return o
 
 
 def create(db, clock, actor, **kw):

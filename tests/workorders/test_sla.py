@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.workdays import WorkCalendar
+from gridcare.workorders import sla
 from gridcare.workorders.sla import (
     AREA_CLASSES,
     DEFAULT_POLICIES,
@@ -22,7 +23,6 @@ from gridcare.workorders.sla import (
     policy_for,
     with_target,
 )
-from gridcare.workorders import sla
 from gridcare.workorders.states import Category
 
 CAL = WorkCalendar.china()
