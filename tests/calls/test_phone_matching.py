@@ -99,3 +99,8 @@ def test_it_finds_the_customer_in_the_database_whatever_the_formatting(database,
     with database.read() as session:
         found = customers.find_by_phone(session, actor=system_principal(), phone=raw)
     assert [c.account for c in found] == [account], raw
+
+
+def test_a_local_number_with_a_dashed_extension_is_not_read_as_another_citys_number():
+    assert normalize_phone("51000000-123") == "+8673151000000"
+    assert match_keys("51000000-123")[0] == "+8673151000000"

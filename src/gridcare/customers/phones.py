@@ -118,10 +118,18 @@ def normalize_phone(raw: str, *, region: str = "CN", area_code: str | None = "73
         return None
     plus, digits, without_tail = cleaned
     area = _local_area(area_code)
+    if _local_with_extension(plus, digits, without_tail):
+        return _from_digits(plus, without_tail, region, area) or _from_digits(plus, digits, region, area)  # type: ignore[arg-type]
     found = _from_digits(plus, digits, region, area)
     if found is None and without_tail is not None:
         found = _from_digits(plus, without_tail, region, area)
     return found
+
+
+def _local_with_extension(plus: bool, digits: str, without_tail: str | None) -> bool:
+    """"51000000-123": a local number and an extension, though the eleven digits together
+    would also read as another city's number."""
+    return without_tail is not None and not plus and not digits.startswith("0") and _is_local(without_tail)
 
 
 def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -> list[str]:
@@ -144,7 +152,9 @@ def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -
             keys.append(key)
 
     bases = [whole]
-    if without_tail is not None and _from_digits(plus, whole, region, area) is None:
+    if _local_with_extension(plus, whole, without_tail):
+        bases.insert(0, without_tail)  # type: ignore[arg-type]
+    elif without_tail is not None and _from_digits(plus, whole, region, area) is None:
         bases.append(without_tail)  # "0731-88881234-806": the tail was an extension
     for digits in bases:
         add(_from_digits(plus, digits, region, area))
