@@ -2,12 +2,24 @@
 
 import asyncio
 
+import pytest
 from sqlalchemy import text
 from tests.support import aio
 
 from gridcare.core.errors import InvalidInput
 from gridcare.db import Database
 from gridcare.group_commit import GroupCommit
+
+
+@pytest.fixture(autouse=True)
+def _drop_probe_tables(request: pytest.FixtureRequest):  # noqa: ANN202
+    """The databases outlive the test (per worker): leave no table behind."""
+    used = [request.getfixturevalue(n) for n in ("database", "sqlite_database") if n in request.fixturenames]
+    yield
+    for db in used:
+        with db.write() as session:
+            session.execute(text("DROP TABLE IF EXISTS child"))
+            session.execute(text("DROP TABLE IF EXISTS probe"))
 
 
 def _table(db: Database) -> None:
