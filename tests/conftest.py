@@ -89,6 +89,9 @@ def _fresh_caches() -> Iterator[None]:
     principals.clear()
     duty.forget()
     escalation.forget()
+    from gridcare.outages import storm
+
+    storm.forget()
     forget_locators()
     policies.forget()
     yield

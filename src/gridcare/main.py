@@ -65,7 +65,7 @@ class SecurityHeaders:
 
 def load_plugins(settings: Settings) -> None:
     """Import every domain that registers handlers and jobs, then the operator's plugins."""
-    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels", "gridcare.notify.handlers", "gridcare.calls.handlers"):
+    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels", "gridcare.notify.handlers", "gridcare.calls.handlers", "gridcare.outages.jobs"):
         importlib.import_module(module)
     for name in filter(None, (p.strip() for p in settings.plugins.split(","))):
         importlib.import_module(name)
@@ -157,6 +157,8 @@ def create_app(
     from gridcare.notify import api as notify_api
     from gridcare.notify import views as notify_views
     from gridcare.open311 import api as open311_api
+    from gridcare.outages import api as outages_api
+    from gridcare.outages import views as outages_views
     from gridcare.web import views as web_views
     from gridcare.workorders import api as workorders_api
     from gridcare.workorders import policy_api, support_api
@@ -182,6 +184,8 @@ def create_app(
         notify_views.router,
         calls_api.router,
         calls_views.router,
+        outages_api.router,
+        outages_views.router,
     ):
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ from gridcare.grids import models as grid_models  # noqa: F401
 from gridcare.network import models as network_models  # noqa: F401
 from gridcare.notify import models as notify_models  # noqa: F401
 from gridcare.open311 import models as open311_models  # noqa: F401
+from gridcare.outages import models as outage_models  # noqa: F401
 from gridcare.workorders import models as workorder_models  # noqa: F401
 
 metadata = Base.metadata

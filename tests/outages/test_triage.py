@@ -12,7 +12,7 @@ NOW = datetime(2026, 11, 24, 9, 0)
 # SUB → F1 (SW1: T1–T4, SW2: T5–T8), F2 (SW3: T9–T12); ten customers per transformer.
 SWITCH_OF = {f"T{i}": "SW1" if i <= 4 else "SW2" if i <= 8 else "SW3" for i in range(1, 13)}
 FEEDER_OF = {"SW1": "F1", "SW2": "F1", "SW3": "F2"}
-CHILDREN = {"SW1": 4, "SW2": 4, "SW3": 4, "F1": 2, "F2": 1, "SUB": 2}
+FEEDS = {"SW1": 4, "SW2": 4, "SW3": 4, "F1": 8, "F2": 4, "SUB": 12}  # supply points fed
 _ids = count(1)
 
 
@@ -31,29 +31,29 @@ def devices(result) -> list[str]:
 
 
 def test_customers_of_one_transformer_point_at_the_transformer():
-    result = analyse(calls_under("T1", range(3)), now=NOW, children=CHILDREN)
+    result = analyse(calls_under("T1", range(3)), now=NOW, feeds=FEEDS)
     assert devices(result) == ["T1"] and result.predictions[0].customers == 3 and result.single == ()
 
 
 def test_one_caller_is_a_single_call_not_an_outage():
-    result = analyse(calls_under("T1", range(1)), now=NOW, children=CHILDREN)
+    result = analyse(calls_under("T1", range(1)), now=NOW, feeds=FEEDS)
     assert devices(result) == [] and len(result.single) == 1
 
 
 def test_calls_under_most_transformers_of_a_switch_point_at_the_switch():
     calls = calls_under("T1", range(1)) + calls_under("T2", range(2)) + calls_under("T3", range(1))
-    result = analyse(calls, now=NOW, children=CHILDREN)
+    result = analyse(calls, now=NOW, feeds=FEEDS)
     assert devices(result) == ["SW1"] and len(result.predictions[0].order_ids) == 4
 
 
 def test_a_feeder_is_blamed_when_its_switches_are():
     calls = [c for t in ("T1", "T2", "T3", "T5", "T6", "T8") for c in calls_under(t, range(2))]
-    assert devices(analyse(calls, now=NOW, children=CHILDREN)) == ["F1"]
+    assert devices(analyse(calls, now=NOW, feeds=FEEDS)) == ["F1"]
 
 
 def test_two_faults_under_one_feeder_stay_two_faults():
     calls = calls_under("T1", range(3)) + calls_under("T6", range(4))
-    result = analyse(calls, now=NOW, children=CHILDREN)
+    result = analyse(calls, now=NOW, feeds=FEEDS)
     assert devices(result) == ["T1", "T6"]
     assert [p.customers for p in result.predictions] == [3, 4]
 
@@ -61,33 +61,33 @@ def test_two_faults_under_one_feeder_stay_two_faults():
 def test_a_fault_plus_unrelated_calls():
     fault = calls_under("T2", range(5))
     noise = calls_under("T7", range(1)) + calls_under("T10", range(1)) + calls_under("T12", range(1))
-    result = analyse(fault + noise, now=NOW, children=CHILDREN)
+    result = analyse(fault + noise, now=NOW, feeds=FEEDS)
     assert devices(result) == ["T2"]
     assert set(result.single) == {c.order_id for c in noise}
 
 
 def test_calls_with_wrong_addresses_are_left_for_normal_dispatch():
     lost = [TroubleCall(next(_ids), None, NOW, ()), TroubleCall(next(_ids), 999_999, NOW, ())]
-    result = analyse(calls_under("T4", range(3)) + lost, now=NOW, children=CHILDREN)
+    result = analyse(calls_under("T4", range(3)) + lost, now=NOW, feeds=FEEDS)
     assert devices(result) == ["T4"] and set(result.unplaced) == {c.order_id for c in lost}
 
 
 def test_a_known_outage_takes_the_calls_under_its_devices():
     calls = calls_under("T5", range(4)) + calls_under("T9", range(3))
-    result = analyse(calls, now=NOW, children=CHILDREN, known=[KnownOutage("TD-1", frozenset({"SW2"}))])
+    result = analyse(calls, now=NOW, feeds=FEEDS, known=[KnownOutage("TD-1", frozenset({"SW2"}))])
     assert result.known == {"TD-1": tuple(sorted(c.order_id for c in calls[:4]))}
     assert devices(result) == ["T9"]
 
 
 def test_old_calls_fall_outside_the_window():
     old = calls_under("T3", range(3), minutes_ago=45)
-    result = analyse(old, now=NOW, children=CHILDREN, rules=TriageRules(window=timedelta(minutes=30)))
+    result = analyse(old, now=NOW, feeds=FEEDS, rules=TriageRules(window=timedelta(minutes=30)))
     assert devices(result) == [] and set(result.outside_window) == {c.order_id for c in old}
 
 
 def test_a_repeat_caller_counts_once():
     again = [TroubleCall(next(_ids), 101, NOW, chain("T1")) for _ in range(3)]
-    result = analyse(again, now=NOW, children=CHILDREN)
+    result = analyse(again, now=NOW, feeds=FEEDS)
     assert devices(result) == [] and len(result.single) == 3
 
 
@@ -98,7 +98,7 @@ storms = st.lists(st.tuples(transformers, st.integers(0, 9), st.integers(0, 40),
 @given(storms)
 def test_every_call_lands_in_exactly_one_place_and_predictions_never_nest(storm):
     calls = [TroubleCall(i, None if lost else int(t[1:]) * 100 + k, NOW - timedelta(minutes=m), () if lost else chain(t)) for i, (t, k, m, lost) in enumerate(storm)]
-    result = analyse(calls, now=NOW, children=CHILDREN)
+    result = analyse(calls, now=NOW, feeds=FEEDS)
     places = [o for p in result.predictions for o in p.order_ids] + list(result.single) + list(result.unplaced) + list(result.outside_window)
     places += [o for ids in result.known.values() for o in ids]
     assert sorted(places) == sorted(c.order_id for c in calls)
@@ -111,8 +111,14 @@ def test_every_call_lands_in_exactly_one_place_and_predictions_never_nest(storm)
 def test_more_callers_under_a_faulted_transformer_keep_it_explained(storm, faulted):
     calls = [TroubleCall(i, int(t[1:]) * 100 + k, NOW, chain(t)) for i, (t, k, _m, _l) in enumerate(storm)]
     calls += [TroubleCall(1000 + k, int(faulted[1:]) * 100 + 50 + k, NOW, chain(faulted)) for k in range(3)]
-    result = analyse(calls, now=NOW, children=CHILDREN)
+    result = analyse(calls, now=NOW, feeds=FEEDS)
     # The faulted transformer's callers are always explained by it or by a device above it.
     for k in range(3):
         device = result.device_of(1000 + k)
         assert device is not None and device in chain(faulted)
+
+
+def test_two_unrelated_callers_under_a_big_transformer_are_not_a_fault():
+    calls = calls_under("T1", range(2))
+    assert devices(analyse(calls, now=NOW, feeds={**FEEDS, "T1": 80})) == []
+    assert devices(analyse(calls + calls_under("T1", range(10, 18)), now=NOW, feeds={**FEEDS, "T1": 80})) == ["T1"]

@@ -25,11 +25,12 @@ LAST_CALLS = 5
 
 
 def outages_for_customer(session: Session, *, customer_ids: list[int], now: datetime) -> list[dict[str, Any]]:
-    """Outages covering these customers, each {"id", "title", "kind", "eta", "customer_ids"}.
+    """Open outages covering these customers, each {"id", "number", "title", "kind",
+    "status", "eta", "customer_ids"}: predicted, active, or planned to start today."""
+    from gridcare.outages import service as outages
 
-    A placeholder until the outages domain (issue 6) exists: it should answer from its own
-    service (outages whose devices feed the customers' supply points). Always empty now."""
-    return []
+    keys = ("id", "number", "title", "kind", "status", "eta", "customer_ids")
+    return [{k: o[k] for k in keys} for o in outages.outages_covering(session, customer_ids=customer_ids, now=now)]
 
 
 def _grid_staff(session: Session, grid_ids: set[tuple[int, str]]) -> dict[int, dict[str, Any]]:

@@ -99,6 +99,12 @@ def counts_by_supply_point(session: Session, *, codes: Sequence[str]) -> dict[st
     return dict(session.execute(select(Customer.supply_point, func.count()).where(Customer.supply_point.in_(list(codes))).group_by(Customer.supply_point)).all())
 
 
+def counts_per_supply_point(session: Session, *, utility: str) -> dict[str, int]:
+    """Customers fed by each supply point of a utility."""
+    stmt = select(Customer.supply_point, func.count()).where(Customer.utility == utility, Customer.supply_point.is_not(None)).group_by(Customer.supply_point)
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
 def customers_on_supply_points(session: Session, *, actor: Principal, codes: Sequence[str], limit: int | None = None) -> list[Customer]:
     stmt = scoped(select(Customer), actor, org_path=Customer.org_path, grid_id=Customer.grid_id).where(Customer.supply_point.in_(list(codes))).order_by(Customer.account)
     if limit:
@@ -328,3 +334,60 @@ def suggest_by_address(session: Session, *, actor: Principal, text: str, limit: 
         if len(out) == limit:
             break
     return out
+
+
+# --- who an outage cuts off (read by the outages domain) ----------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerBrief:
+    id: int
+    account: str
+    name: str
+    address: str
+    grid_id: int | None
+    supply_point: str | None
+    tags: tuple[str, ...]
+    org_path: str
+    lon: float | None
+    lat: float | None
+
+
+_BRIEF_COLUMNS = (Customer.id, Customer.account, Customer.name, Customer.address, Customer.grid_id, Customer.supply_point, Customer.tags, Customer.org_path, Customer.lon, Customer.lat)
+
+
+def _briefs(rows: Any) -> list[CustomerBrief]:
+    return [CustomerBrief(r.id, r.account, r.name, r.address, r.grid_id, r.supply_point, tuple(t for t in (r.tags or "").split(";") if t), r.org_path, r.lon, r.lat) for r in rows]
+
+
+def briefs_on_supply_points(session: Session, *, utility: str, codes: Sequence[str]) -> list[CustomerBrief]:
+    """Every customer of ``utility`` fed by these supply points, unscoped: an outage is
+    about the network, not about who is asking."""
+    found: list[CustomerBrief] = []
+    codes = sorted(set(codes))
+    for i in range(0, len(codes), 500):  # stay under SQLite's bound-parameter limit
+        stmt = select(*_BRIEF_COLUMNS).where(Customer.utility == utility, Customer.supply_point.in_(codes[i : i + 500]))
+        found += _briefs(session.execute(stmt))
+    return sorted(found, key=lambda c: c.id)
+
+
+def briefs_in_polygon(session: Session, *, utility: str, polygon: Any) -> list[CustomerBrief]:
+    """Customers of ``utility`` located inside ``polygon`` (a shapely geometry, WGS84)."""
+    import shapely
+
+    minx, miny, maxx, maxy = polygon.bounds
+    stmt = select(*_BRIEF_COLUMNS).where(Customer.utility == utility, Customer.lon.between(minx, maxx), Customer.lat.between(miny, maxy))
+    rows = _briefs(session.execute(stmt))
+    if not rows:
+        return []
+    inside = shapely.contains_xy(polygon, np.array([r.lon for r in rows], dtype=float), np.array([r.lat for r in rows], dtype=float))
+    return sorted((r for r, ok in zip(rows, inside, strict=True) if ok), key=lambda c: c.id)
+
+
+def briefs(session: Session, *, customer_ids: Sequence[int]) -> dict[int, CustomerBrief]:
+    ids = sorted(set(customer_ids))
+    out: dict[int, CustomerBrief] = {}
+    for i in range(0, len(ids), 500):
+        out.update({b.id: b for b in _briefs(session.execute(select(*_BRIEF_COLUMNS).where(Customer.id.in_(ids[i : i + 500]))))})
+    return out
+

@@ -48,4 +48,7 @@ def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress |
     from gridcare.calls.demo import load_calls
 
     load_calls(db, clock, seed=seed)
+    from gridcare.outages.demo import load_outages
+
+    load_outages(db, clock, seed)
     return DemoSummary(created=True, users=users, password=DEMO_PASSWORD)

@@ -72,7 +72,7 @@ async def post_request(fmt: str, request: Request, state: State) -> Response:
             actor = service.principal_for_key(session, key=form.get("api_key"))
             order = service.post_request(session, actor=actor, now=state.clock.now(), form=form)
             view = service.public_view(session, order, _locale(request))
-            return {"service_request_id": view["service_request_id"], "service_notice": view["agency_responsible"], "account_id": None}
+            return {"service_request_id": view["service_request_id"], "service_notice": view["service_notice"] or view["agency_responsible"], "account_id": None}
 
     try:
         row = await run_in_threadpool(work)

@@ -133,6 +133,23 @@ def search(session: Session, *, ids: list[str], service_code: str | None, status
     return list(session.scalars(stmt.order_by(WorkOrder.id.desc()).limit(limit)))
 
 
+def outage_notice(session: Session, order: WorkOrder, locale: str = "zh_CN") -> str:
+    """A known or predicted outage the requester is inside: they learn it at once."""
+    from gridcare.core.clock import to_local
+    from gridcare.outages import service as outages
+
+    if order.customer_id is None or order.closed_at is not None:
+        return ""
+    found = outages.outages_covering(session, customer_ids=[order.customer_id], now=order.created_at)
+    if not found:
+        return ""
+    o = found[0]
+    text = gettext(locale, "Known outage in your area: %(area)s.") % {"area": o["title"]}
+    if o["eta"]:
+        text += " " + gettext(locale, "Expected back by %(eta)s.") % {"eta": to_local(o["eta"]).strftime("%Y-%m-%d %H:%M")}
+    return text
+
+
 def public_view(session: Session, order: WorkOrder, locale: str = "zh_CN") -> dict[str, Any]:
     """What anyone may read about a request: no names, no phone numbers."""
     from gridcare.grids import queries as grid_queries
@@ -155,7 +172,7 @@ def public_view(session: Session, order: WorkOrder, locale: str = "zh_CN") -> di
         "service_code": order.category,
         "description": order.description,
         "agency_responsible": agency,
-        "service_notice": "",
+        "service_notice": outage_notice(session, order, locale),
         "requested_datetime": order.created_at.isoformat(),
         "updated_datetime": (order.closed_at or order.resolved_at or order.accepted_at or order.created_at).isoformat(),
         "expected_datetime": (order.resolve_due.isoformat() if order.resolve_due else None),

@@ -7,17 +7,21 @@ valve area → DMA), and for each device how many children carry customers. No d
 clock: the calls, the known outages and the rules are arguments.
 
 A device is *explained* (predicted faulted) when:
-- it is a supply point (the first device of a chain) and at least ``min_customers_leaf``
-  distinct customers under it called; or
-- it is further up, at least ``min_children`` of its children show evidence, those are at
-  least ``min_child_share`` of its children that carry customers, and at least
-  ``min_customers_upstream`` distinct customers called under it. A supply point shows
-  evidence when anyone under it called; a device further up only when it is explained
-  itself — so a feeder is blamed when its switches are, not when two of its twenty
-  transformers each have their own fault.
+- it is a supply point (the first device of a chain), at least ``min_customers_leaf``
+  distinct customers under it called, and they are at least ``min_leaf_share`` of the
+  customers it feeds — two unrelated calls under a transformer feeding eighty customers
+  are not a fault; or
+- it is further up, callers sit under at least ``min_children`` of its direct children (so
+  one faulted branch does not incriminate the device above it), the supply points with
+  callers are at least ``min_point_share`` of the supply points it feeds, and at least
+  ``min_customers_upstream`` distinct customers called.
 The prediction for a call is the top-most explained device of its chain: the lowest device
 that explains the whole cluster. Two faults under one feeder stay two faults, because a
-feeder with two troubled transformers out of twenty is not explained by itself.
+feeder with two troubled transformers out of twenty is not explained by itself; a device
+with a single branch is never blamed for it (the branch explains the same customers).
+
+``feeds[d]`` tells how many customers a supply point feeds, and how many supply points
+(with customers) a device further up feeds.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from datetime import datetime, timedelta
 class TriageRules:
     window: timedelta = timedelta(minutes=30)
     min_customers_leaf: int = 2
+    min_leaf_share: float = 0.1
     min_children: int = 2
-    min_child_share: float = 0.5
+    min_point_share: float = 0.4
     min_customers_upstream: int = 3
 
     def __post_init__(self) -> None:
@@ -41,8 +46,8 @@ class TriageRules:
             raise ValueError("window must be positive")
         if self.min_customers_leaf < 1 or self.min_children < 1 or self.min_customers_upstream < 1:
             raise ValueError("minimum counts must be at least 1")
-        if not 0 < self.min_child_share <= 1:
-            raise ValueError("min_child_share is a share: 0 < share ≤ 1")
+        if not 0 < self.min_point_share <= 1 or not 0 <= self.min_leaf_share <= 1:
+            raise ValueError("shares are between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -85,13 +90,12 @@ def analyse(
     calls: Sequence[TroubleCall],
     *,
     now: datetime,
-    children: Mapping[str, int],
+    feeds: Mapping[str, int],
     rules: TriageRules = TriageRules(),
     known: Sequence[KnownOutage] = (),
 ) -> TriageResult:
     """Sort the calls of the window into known outages, new predictions, single calls and
-    calls that cannot be placed. ``children[d]`` is how many children of device ``d`` carry
-    customers (supply points need no entry)."""
+    calls that cannot be placed (``feeds``: see the module's docstring)."""
     recent = [c for c in calls if now - rules.window <= c.at <= now]
     late = tuple(c.order_id for c in calls if not (now - rules.window <= c.at <= now))
     unplaced = tuple(c.order_id for c in recent if not c.chain)
@@ -106,7 +110,7 @@ def analyse(
         else:
             open_calls.append(call)
 
-    explained = _explained(open_calls, children, rules)
+    explained = _explained(open_calls, feeds, rules)
     grouped: dict[str, list[TroubleCall]] = defaultdict(list)
     single: list[int] = []
     for call in open_calls:
@@ -127,30 +131,28 @@ def _who(call: TroubleCall) -> object:
     return call.customer_id if call.customer_id is not None else ("call", call.order_id)
 
 
-def _explained(calls: Sequence[TroubleCall], children: Mapping[str, int], rules: TriageRules) -> set[str]:
+def _explained(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageRules) -> set[str]:
     customers: dict[str, set[object]] = defaultdict(set)
-    child_of: dict[str, set[str]] = defaultdict(set)  # device → its children that had calls
+    children_called: dict[str, set[str]] = defaultdict(set)  # device → direct children with callers
+    points_called: dict[str, set[str]] = defaultdict(set)  # device → supply points with callers
     depth: dict[str, int] = {}
     for call in calls:
         who = _who(call)
         for i, device in enumerate(call.chain):
             customers[device].add(who)
+            points_called[device].add(call.chain[0])
             depth[device] = max(depth.get(device, 0), i)
             if i > 0:
-                child_of[device].add(call.chain[i - 1])
+                children_called[device].add(call.chain[i - 1])
     explained: set[str] = set()
-    # Bottom-up: a device's children are decided before the device itself.
-    for device in sorted(customers, key=lambda d: depth[d]):
-        if depth[device] == 0 and device not in child_of:
-            if len(customers[device]) >= rules.min_customers_leaf:
+    for device, who in customers.items():
+        if depth[device] == 0 and device not in children_called:
+            fed = feeds.get(device)
+            if len(who) >= rules.min_customers_leaf and (not fed or len(who) / fed >= rules.min_leaf_share):
                 explained.add(device)
             continue
-        with_evidence = {c for c in child_of[device] if c in explained or (depth[c] == 0 and c not in child_of)}
-        total = max(children.get(device, len(with_evidence)), len(with_evidence), 1)
-        if (
-            len(with_evidence) >= rules.min_children
-            and len(with_evidence) / total >= rules.min_child_share
-            and len(customers[device]) >= rules.min_customers_upstream
-        ):
+        points = len(points_called[device])
+        total = max(feeds.get(device, points), points, 1)
+        if len(children_called[device]) >= rules.min_children and points / total >= rules.min_point_share and len(who) >= rules.min_customers_upstream:
             explained.add(device)
     return explained

@@ -33,7 +33,7 @@ NAV: list[NavItem] = [
     NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT}), available=True),
     NavItem("call_stats", N_("Call statistics"), "/calls/stats", N_("Service"), MANAGERS | {Role.VIEWER}, available=True),
     NavItem("call_qa", N_("Call QA"), "/calls/qa", N_("Service"), MANAGERS, available=True),
-    NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF),
+    NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF, available=True),
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),
     NavItem("customers", N_("Customers"), "/customers", N_("Service area"), STAFF, available=True),
     NavItem("network", N_("Network"), "/network", N_("Service area"), STAFF),

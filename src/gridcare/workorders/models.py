@@ -62,6 +62,9 @@ class WorkOrder(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+    # Where the order sits on the network (the customer's transformer or service node), so
+    # fault triage finds a feeder's recent calls without asking the customers domain.
+    supply_point: Mapped[str | None] = mapped_column(String(60))
 
 
 class OrderEvent(Base):
@@ -116,6 +119,7 @@ class OffDuty(Base):
 
 Index("ix_work_orders_open_grid", WorkOrder.grid_id, WorkOrder.status)
 Index("ix_work_orders_handler_status", WorkOrder.handler_id, WorkOrder.status)
+Index("ix_work_orders_supply_point_created", WorkOrder.supply_point, WorkOrder.created_at)
 
 
 class SupportTask(Base):

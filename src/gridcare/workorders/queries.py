@@ -79,3 +79,30 @@ def open_counts_by_grid(session: Session) -> dict[int, int]:
     """Open work orders per grid, for the grid map and workload measures."""
     stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(OPEN + [states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value]))
     return dict(session.execute(stmt.group_by(WorkOrder.grid_id)).all())
+
+
+def recent_complainers(session: Session, *, customer_ids: list[int], since: datetime) -> set[int]:
+    """Which of these customers filed a complaint since ``since`` (outages call them first)."""
+    found: set[int] = set()
+    ids = sorted(set(customer_ids))
+    for i in range(0, len(ids), 500):
+        stmt = select(WorkOrder.customer_id).where(WorkOrder.customer_id.in_(ids[i : i + 500]), WorkOrder.category == states.Category.COMPLAINT.value, WorkOrder.created_at >= since)
+        found.update(session.scalars(stmt.distinct()))
+    return found
+
+
+def recent_repairs(session: Session, *, utility: str, since: datetime, supply_points: list[str]) -> list[tuple[int, int | None, datetime, str, str]]:
+    """(id, customer, created, supply point, status) of the repair orders under these supply points
+    taken since ``since`` that are still open or merged into one that is: the calls fault
+    triage groups (a call merged into a small outage is still evidence for a wider one)."""
+    if not supply_points:
+        return []
+    live = [s.value for s in states.Status if s.group is states.Group.OPEN] + [states.Status.MERGED.value]
+    stmt = select(WorkOrder.id, WorkOrder.customer_id, WorkOrder.created_at, WorkOrder.supply_point, WorkOrder.status).where(
+        WorkOrder.supply_point.in_(sorted(set(supply_points))),
+        WorkOrder.created_at >= since,
+        WorkOrder.utility == utility,
+        WorkOrder.category == states.Category.REPAIR.value,
+        WorkOrder.status.in_(live),
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt.order_by(WorkOrder.created_at, WorkOrder.id))]

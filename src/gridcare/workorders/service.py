@@ -143,6 +143,8 @@ class IntakePlan:
     handler_id: int | None
     dispatch_reason: str
     previous: tuple[int, str] | None  # (id, number) of the order this one repeats
+    absorbed: Any = None  # outages.storm.Absorbed: a known outage's master order takes the call
+    supply_point: str | None = None
 
 
 def create_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> Created:
@@ -201,6 +203,11 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
         department=department,
     )
     previous = _recent_same_demand(session, customer_id=customer.id if customer else None, category=intake.category, now=now)
+    absorbed = None
+    if intake.category == states.Category.REPAIR.value and customer is not None and first_contact is None:
+        from gridcare.outages import storm
+
+        absorbed = storm.absorbing(session, customer_id=customer.id, utility=utility, now=now)
     return IntakePlan(
         intake=intake,
         utility=utility,
@@ -214,6 +221,8 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
         handler_id=choice.handler_id,
         dispatch_reason=choice.reason,
         previous=previous,
+        absorbed=absorbed,
+        supply_point=customer.supply_point if customer is not None and customer.utility == utility else None,
     )
 
 
@@ -225,7 +234,8 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     replay = None if replay_checked else find_replay(session, key=intake.idempotency_key)
     if replay is not None:
         return Created(replay, replayed=True)
-    decision = states.on_create(plan.handler_id)
+    absorbed = plan.absorbed
+    decision = states.on_create_merged(absorbed.master_order_id, absorbed.outage_number) if absorbed else states.on_create(plan.handler_id)
     from gridcare.workorders import policies
 
     attributes = dict(intake.attributes)
@@ -250,10 +260,11 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         grid_id=grid.id if grid else None,
         area_class=area_class,
         org_path=plan.org_path,
-        handler_id=plan.handler_id,
+        handler_id=None if absorbed else plan.handler_id,
+        parent_id=absorbed.master_order_id if absorbed else None,
         originator_id=actor.user_id,
         originator=actor.login,
-        dispatch_reason=plan.dispatch_reason,
+        dispatch_reason=f"inside outage {absorbed.outage_number}: merged into its master order" if absorbed else plan.dispatch_reason,
         created_at=now,
         paid_at=intake.paid_at,
         reopen_count=0,
@@ -262,6 +273,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         resolution_code="",
         resolution_note="",
         attributes=attributes,
+        supply_point=plan.supply_point,
     )
     # Every column gets a value, so the object joins the session fully loaded.
     for column in WorkOrder.__table__.c:
@@ -278,8 +290,14 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     events = decision.events
     if plan.previous is not None:
         events = (*events, states.Event("order.repeat_call", {"repeat_of": plan.previous[1], "repeat_of_id": plan.previous[0]}))
-    record_events(session, actor, now, order, events, status_from=None, note=plan.dispatch_reason)
+    record_events(session, actor, now, order, events, status_from=None, note=order.dispatch_reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
+    # Absorbed calls are triaged too: calls under several small outages may show that one
+    # device above them is out, which then takes them all over.
+    if order.category == states.Category.REPAIR.value and order.supply_point is not None:
+        from gridcare.outages import storm
+
+        storm.after_intake(session, now=now, order_id=order.id, supply_point=order.supply_point, utility=order.utility)
     return Created(order, replayed=False)
 
 
@@ -399,7 +417,10 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
                 notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.accepted", source=source, context={"number": order.number, "handler": _handler_name(session, order)})
         elif event.name == "order.resolved" and order.customer_id is not None:
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": order.resolution_note})
-        elif event.name == "order.merged" and order.customer_id is not None:
+        elif event.name == "order.merged":
+            notify.stop_ladders(session, now=now, source=source, reason="merged")
+            if order.customer_id is None:
+                continue
             parent = session.get(WorkOrder, order.parent_id) if order.parent_id else None
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent.number if parent else ""})
         elif event.name == "order.closed" and event.data.get("with_parent") and order.customer_id is not None:
@@ -465,6 +486,19 @@ def _parent_id(args: dict[str, Any]) -> int:
         return int(args.get("parent_id"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidInput.field("parent_id", "must be the id of the order to merge into") from None
+
+
+def rehome_merged(session: Session, *, actor: Principal, now: datetime, from_parent: int, to_parent: int) -> int:
+    """Orders merged into ``from_parent`` now wait on ``to_parent`` (a wider outage took the
+    smaller one over). Returns how many moved."""
+    target = get_order(session, actor=actor, order_id=to_parent)
+    moved = 0
+    for child in session.scalars(select(WorkOrder).where(WorkOrder.parent_id == from_parent, WorkOrder.status == states.Status.MERGED.value)):
+        child.parent_id = target.id
+        record_events(session, actor, now, child, (states.Event("order.rehomed", {"parent_id": target.id, "parent": target.number}),), status_from=child.status, note=target.number)
+        audit.record(session, actor=actor, at=now, action="order.rehome", entity="order", entity_id=child.id, before={"parent_id": from_parent}, after={"parent_id": target.id}, org_path=child.org_path)
+        moved += 1
+    return moved
 
 
 def _close_merged_children(session: Session, *, actor: Principal, now: datetime, parent: WorkOrder) -> None:

@@ -494,6 +494,12 @@ def apply(order: OrderFacts, decision: Decision) -> OrderFacts:
     return replace(order, status=decision.status, **decision.changes)
 
 
+def on_create_merged(parent_id: int, outage: str) -> Decision:
+    """A repair call inside a known outage joins the outage's master order at once (合并):
+    nobody is dispatched for it, and it closes with the master."""
+    return Decision(Status.MERGED, (Event("order.created"), Event("order.merged", {"parent_id": parent_id, "outage": outage})), {"merged_into": parent_id})
+
+
 def on_create(handler_id: int | None) -> Decision:
     """A new order goes straight to its grid's rep, or to the command center without one."""
     if handler_id is None:

@@ -1,0 +1,120 @@
+"""REST: outages — list (``?status=predicted`` for those inferred from calls), create,
+change, confirm, restore (whole or per device), cancel, affected customers, call list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
+
+from gridcare.core.principal import Principal
+from gridcare.outages import call_list, queries, service, states
+from gridcare.outages.models import Outage
+from gridcare.outages.schemas import (
+    CallOutcomeIn,
+    CancelIn,
+    ConfirmIn,
+    DeviceOut,
+    OutageDetail,
+    OutageIn,
+    OutageOut,
+    OutagePatch,
+    RestoreIn,
+)
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+
+router = APIRouter(prefix="/api/v1/outages", tags=["outages"], dependencies=[CsrfChecked])
+
+
+def rows(session: Session, outages: list[Outage]) -> list[OutageOut]:
+    ids = [o.id for o in outages]
+    devices, counts = queries.device_codes(session, ids), queries.counts(session, ids)
+    return [OutageOut.model_validate(o).model_copy(update={"devices": [DeviceOut(**d) for d in devices[o.id]], **counts[o.id]}) for o in outages]
+
+
+def detail(session: Session, actor: Principal, outage: Outage) -> OutageDetail:
+    base = rows(session, [outage])[0]
+    return OutageDetail(
+        **base.model_dump(),
+        polygon=json.loads(outage.polygon) if outage.polygon else None,
+        by_grid=queries.by_grid(session, outage_id=outage.id),
+        notices=queries.notice_progress(session, outage_id=outage.id),
+        commands=[c.value for c in states.available(outage.status)],
+    )
+
+
+@router.get("", response_model=list[OutageOut])
+def list_outages(session: DbSession, principal: CurrentPrincipal, status: str | None = None, utility: str | None = None, kind: str | None = None, limit: int = 200) -> Any:
+    """Outages in your scope, open ones first. ``status``: predicted, scheduled, active,
+    restored, cancelled, or open (the first three); several comma-separated."""
+    return rows(session, queries.list_outages(session, actor=principal, status=status, utility=utility, kind=kind, limit=max(1, min(limit, 1000))))
+
+
+@router.post("", response_model=OutageDetail, status_code=status.HTTP_201_CREATED)
+def create(body: OutageIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    outage = service.create_outage(session, actor=principal, now=state.clock.now(), **body.model_dump())
+    return detail(session, principal, outage)
+
+
+@router.get("/map")
+def live_map(session: DbSession, principal: CurrentPrincipal, state: State, utility: str | None = None) -> dict[str, Any]:
+    """GeoJSON of open outages: affected areas, devices off, customers off, call clusters."""
+    outages = queries.list_outages(session, actor=principal, status="open", utility=utility)
+    return queries.map_layers(session, actor=principal, now=state.clock.now(), outages=outages)
+
+
+@router.get("/calendar")
+def calendar(session: DbSession, principal: CurrentPrincipal, month: str) -> dict[str, list[OutageOut]]:
+    """Planned outages by local start day over ``month`` (YYYY-MM)."""
+    return {day: rows(session, found) for day, found in queries.calendar(session, actor=principal, month=month).items()}
+
+
+@router.get("/{outage_id}", response_model=OutageDetail)
+def get(outage_id: int, session: DbSession, principal: CurrentPrincipal) -> Any:
+    return detail(session, principal, service.get_outage(session, actor=principal, outage_id=outage_id))
+
+
+@router.patch("/{outage_id}", response_model=OutageDetail)
+def update(outage_id: int, body: OutagePatch, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """Change the ETA, cause, devices or times; customers hear only what changed for them."""
+    outage = service.update_outage(session, actor=principal, now=state.clock.now(), outage_id=outage_id, **body.model_dump(exclude_unset=True))
+    return detail(session, principal, outage)
+
+
+@router.post("/{outage_id}/restore", response_model=OutageDetail)
+def restore(outage_id: int, body: RestoreIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    outage = service.restore(session, actor=principal, now=state.clock.now(), outage_id=outage_id, devices=body.devices)
+    return detail(session, principal, outage)
+
+
+@router.post("/{outage_id}/confirm", response_model=OutageDetail)
+def confirm(outage_id: int, body: ConfirmIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    outage = service.confirm(session, actor=principal, now=state.clock.now(), outage_id=outage_id, cause=body.cause, eta=body.eta)
+    return detail(session, principal, outage)
+
+
+@router.post("/{outage_id}/cancel", response_model=OutageDetail)
+def cancel(outage_id: int, body: CancelIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    outage = service.cancel(session, actor=principal, now=state.clock.now(), outage_id=outage_id, reason=body.reason)
+    return detail(session, principal, outage)
+
+
+@router.get("/{outage_id}/customers")
+def customers(outage_id: int, session: DbSession, principal: CurrentPrincipal, limit: int = 100, offset: int = 0, priority: bool = False) -> dict[str, Any]:
+    """Affected customers, priority ones first, with the version they were last told of."""
+    found, total = queries.affected(session, actor=principal, outage_id=outage_id, limit=max(1, min(limit, 1000)), offset=max(0, offset), priority_only=priority)
+    return {"total": total, "customers": found}
+
+
+@router.get("/{outage_id}/calls")
+def calls(outage_id: int, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """The call list of priority customers, with who was reached."""
+    return queries.call_tasks(session, actor=principal, outage_id=outage_id)
+
+
+@router.post("/{outage_id}/calls")
+def record_call(outage_id: int, body: CallOutcomeIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    task = call_list.record_call(session, actor=principal, now=state.clock.now(), outage_id=outage_id, task_id=body.task_id, state=body.state, note=body.note)
+    return {"id": task.id, "state": task.state, "note": task.note, "done_by": task.done_by, "done_at": task.done_at}

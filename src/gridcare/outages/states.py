@@ -1,0 +1,83 @@
+"""The outage state machine as data: statuses with label and colour, commands, and which
+command moves which status where. Pure: no database, no clock."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from gridcare.core.i18n import N_
+
+
+class Status(StrEnum):
+    label: str  # English msgid, translated where shown
+    colour: str
+    open: bool  # customers are (or will be) without supply
+
+    def __new__(cls, value: str, label: str, colour: str, open_: bool) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label, member.colour, member.open = label, colour, open_
+        return member
+
+    PREDICTED = "predicted", "Predicted", "orange", True  # inferred from repair calls (研判)
+    SCHEDULED = "scheduled", "Scheduled", "blue", True  # planned, not begun
+    ACTIVE = "active", "Supply off", "red", True  # confirmed: supply is off
+    RESTORED = "restored", "Restored", "green", False
+    CANCELLED = "cancelled", "Cancelled", "gray", False
+
+
+class Command(StrEnum):
+    CONFIRM = "confirm"  # a predicted outage is real
+    BEGIN = "begin"  # a planned outage starts
+    RESTORE = "restore"  # supply is back everywhere
+    CANCEL = "cancel"
+    UPDATE = "update"  # ETA, cause, devices, times: the status stays
+
+
+class Refused(ValueError):
+    """The command does not apply in this status; the message says why."""
+
+
+TRANSITIONS: dict[tuple[Status, Command], Status] = {
+    (Status.PREDICTED, Command.CONFIRM): Status.ACTIVE,
+    (Status.PREDICTED, Command.RESTORE): Status.RESTORED,  # fixed before anyone confirmed it
+    (Status.PREDICTED, Command.CANCEL): Status.CANCELLED,  # the inference was wrong
+    (Status.PREDICTED, Command.UPDATE): Status.PREDICTED,
+    (Status.SCHEDULED, Command.BEGIN): Status.ACTIVE,
+    (Status.SCHEDULED, Command.CONFIRM): Status.ACTIVE,
+    (Status.SCHEDULED, Command.CANCEL): Status.CANCELLED,
+    (Status.SCHEDULED, Command.UPDATE): Status.SCHEDULED,
+    (Status.ACTIVE, Command.RESTORE): Status.RESTORED,
+    (Status.ACTIVE, Command.UPDATE): Status.ACTIVE,
+}
+
+
+def initial(kind: str, *, predicted: bool = False) -> Status:
+    if predicted:
+        return Status.PREDICTED
+    return Status.SCHEDULED if kind == "planned" else Status.ACTIVE
+
+
+def next_status(status: Status | str, command: Command | str) -> Status:
+    current, cmd = Status(status), Command(command)
+    found = TRANSITIONS.get((current, cmd))
+    if found is None:
+        raise Refused(f"cannot {cmd.value} an outage that is {current.value}")
+    return found
+
+
+def available(status: Status | str) -> list[Command]:
+    current = Status(status)
+    return [cmd for (s, cmd) in TRANSITIONS if s is current]
+
+
+def restores_partly(status: Status | str) -> bool:
+    """Devices may come back one at a time only while supply is actually off."""
+    return Status(status) in (Status.ACTIVE, Status.PREDICTED)
+
+
+OPEN = tuple(s.value for s in Status if s.open)
+
+# Status labels are shown as _(label); listed here so extraction finds them.
+LABELS = [N_("Predicted"), N_("Scheduled"), N_("Supply off"), N_("Restored"), N_("Cancelled")]

@@ -1,0 +1,148 @@
+"""Merging the storm (故障研判 at intake): the repair calls one fault causes become one order.
+
+Two moments of a repair intake:
+- before the order is made, ``absorbing`` answers whether an open outage with a master
+  order already covers the caller — then the call joins that order at once and nobody is
+  dispatched for it;
+- after it is made, ``after_intake`` runs the trouble-call analysis (``triage.analyse``,
+  pure) over the recent repair calls under the same feeder; when the evidence passes the
+  rules, a predicted outage is created at the device that explains them, the earliest call
+  becomes its master order (it stays with the grid rep it went to) and the others merge
+  into it.
+Electric networks only for now: water calls are dispatched one by one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gridcare.core.errors import DomainError
+from gridcare.core.principal import system_principal
+from gridcare.outages.triage import TriageRules, TroubleCall, analyse
+
+RULES = TriageRules()
+
+
+@dataclass(frozen=True)
+class Absorbed:
+    outage_id: int
+    outage_number: str
+    master_order_id: int
+
+
+def absorbing(session: Session, *, customer_id: int | None, utility: str, now: datetime) -> Absorbed | None:
+    """The open outage (predicted or confirmed) covering this customer that already has a
+    master order, if any."""
+    from gridcare.outages import service as outages
+
+    if customer_id is None:
+        return None
+    for entry in outages.outages_covering(session, customer_ids=[customer_id], now=now):
+        if entry["utility"] == utility and entry.get("master_order_id") and entry["status"] in ("predicted", "active"):
+            return Absorbed(entry["id"], entry["number"], entry["master_order_id"])
+    return None
+
+
+def after_intake(session: Session, *, now: datetime, order_id: int, supply_point: str, utility: str) -> str | None:
+    """Triage the new call with its neighbours under the same feeder; returns the predicted
+    device, if any."""
+    from gridcare.network import service as network
+    from gridcare.outages import service as outages
+    from gridcare.workorders import queries as orders
+    from gridcare.workorders import service as order_service
+
+    if utility != "electric":
+        return None
+    tree = network.electric_tree(session)
+    if not tree.has(supply_point):
+        return None
+    chain = tree.upstream_chain(supply_point)
+    scope = chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
+    recent = orders.recent_repairs(session, utility=utility, since=now - RULES.window, supply_points=tree.transformers_under(scope))
+    calls = [TroubleCall(oid, cid, created, tuple(tree.upstream_chain(point))) for oid, cid, created, point, _status in recent if tree.has(point)]
+    standing = {oid for oid, _c, _t, _p, status in recent if status != "merged"}
+    devices = {d for call in calls for d in call.chain}
+    feeds = _feeds(session, tree)
+    result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in devices}, rules=RULES)
+    device = result.device_of(order_id)
+    if device is None:
+        return None
+    triage = system_principal("triage")
+    under = tree.downstream(device)
+    predicted = _predicted(session, utility=utility, codes=under)
+    if any(device in codes for _outage, codes in predicted):
+        return device  # already known: the call was (or will be) merged at intake
+    cluster = next(p for p in result.predictions if p.device == device)
+    created_at = {c.order_id: c.at for c in calls}
+    members = sorted(cluster.order_ids, key=lambda oid: (created_at[oid], oid))
+    outage = outages.predict(session, now=now, utility=utility, device=device, order_ids=[m for m in members if m in standing] or members)
+    master = outage.master_order_id or members[0]
+    if outage.master_order_id is None:
+        outage.master_order_id = master
+    to_merge = [m for m in members if m in standing] + _supersede(session, now=now, device=device, outage=outage, master=master, older=[(o, c) for o, c in predicted if c and c <= under])
+    for oid in to_merge:
+        if oid == master:
+            continue
+        try:
+            with session.begin_nested():
+                order_service.execute(session, actor=triage, now=now, order_id=oid, command="merge_into", args={"parent_id": master, "note": f"predicted outage {outage.number} at {device}"})
+        except DomainError:  # an order that moved on (on site, resolved …) stays its own
+            continue
+    return device
+
+
+
+_FED_TTL_SECONDS = 60.0
+_fed: dict[str, tuple[float, dict[str, int]]] = {}
+
+
+def _feeds(session: Session, tree: object) -> dict[str, int]:
+    """Customers per supply point, and supply points with customers per device above them
+    (what triage.analyse calls ``feeds``); rebuilt each minute."""
+    from gridcare.customers import service as customers
+
+    key = str(session.get_bind().url)
+    hit = _fed.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _FED_TTL_SECONDS:
+        return hit[1]
+    feeds = dict(customers.counts_per_supply_point(session, utility="electric"))
+    for point in [p for p, n in feeds.items() if n and tree.has(p)]:  # type: ignore[attr-defined]
+        for device in tree.upstream_chain(point)[1:]:  # type: ignore[attr-defined]
+            feeds[device] = feeds.get(device, 0) + 1
+    _fed[key] = (time.monotonic(), feeds)
+    return feeds
+
+
+def forget() -> None:
+    _fed.clear()
+
+
+def _predicted(session: Session, *, utility: str, codes: set[str]) -> list[tuple[object, set[str]]]:
+    """Open predicted outages of a utility on any of these devices, with their device codes."""
+    from gridcare.outages import queries as outage_queries
+
+    found = outage_queries.predicted_on(session, utility=utility, codes=codes)
+    devices = outage_queries.device_codes(session, [o.id for o in found])
+    return [(o, {d["code"] for d in devices.get(o.id, [])}) for o in found]
+
+
+def _supersede(session: Session, *, now: datetime, device: str, outage: object, master: int, older: list[tuple[object, set[str]]]) -> list[int]:
+    """Predicted outages below ``device`` were the first glimpse of this wider one: their
+    calls move to its master and they are cancelled. Returns their master orders, to merge."""
+    from gridcare.outages import service as outages
+    from gridcare.workorders import service as order_service
+
+    triage = system_principal("triage")
+    masters = []
+    for old, _codes in older:
+        if old.id == outage.id:  # type: ignore[attr-defined]
+            continue
+        if old.master_order_id is not None and old.master_order_id != master:  # type: ignore[attr-defined]
+            order_service.rehome_merged(session, actor=triage, now=now, from_parent=old.master_order_id, to_parent=master)  # type: ignore[attr-defined]
+            masters.append(old.master_order_id)  # type: ignore[attr-defined]
+        outages.cancel(session, actor=triage, now=now, outage_id=old.id, reason=f"superseded by {outage.number} at {device}")  # type: ignore[attr-defined]
+    return masters
