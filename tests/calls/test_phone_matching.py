@@ -104,3 +104,4 @@ def test_it_finds_the_customer_in_the_database_whatever_the_formatting(database,
 def test_a_local_number_with_a_dashed_extension_is_not_read_as_another_citys_number():
     assert normalize_phone("51000000-123") == "+8673151000000"
     assert match_keys("51000000-123")[0] == "+8673151000000"
+    assert normalize_phone("86-130000-00000") == "+8613000000000"  # a country code and a mobile, not a local number

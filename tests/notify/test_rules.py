@@ -138,3 +138,24 @@ def test_it_reads_ladder_policies_per_event():
     assert rules.ladder_for("order.escalated", ladders) == rules.LadderPolicy(timedelta(minutes=10), None)
     with pytest.raises(ValueError, match="voice call must come after the SMS"):
         rules.parse_ladders("default=10/5")
+
+
+@settings(max_examples=100)
+@given(
+    count=st.integers(1, 8),
+    per_s=st.sampled_from([1, 10, 60, 3600]),
+    planned=st.lists(st.integers(-7200, 7200), max_size=40),
+    asks=st.lists(st.integers(-600, 7200), min_size=1, max_size=20),
+)
+def test_a_planner_from_window_counts_plans_like_one_from_send_times(count, per_s, planned, asks):
+    limit = rules.RateLimit(count, timedelta(seconds=per_s))
+    base = datetime(2026, 11, 24, tzinfo=UTC)
+    seed = rules.RatePlanner(limit, [])
+    existing = [seed.take(base + timedelta(seconds=s)) for s in sorted(planned)]
+    counts: dict[datetime, int] = {}
+    for at in existing:
+        counts[seed.window_start(at)] = counts.get(seed.window_start(at), 0) + 1
+    from_times, from_counts = rules.RatePlanner(limit, existing), rules.RatePlanner.from_counts(limit, counts)
+    for offset in asks:
+        now = base + timedelta(seconds=offset)
+        assert from_times.take(now) == from_counts.take(now)

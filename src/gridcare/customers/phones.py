@@ -129,7 +129,9 @@ def normalize_phone(raw: str, *, region: str = "CN", area_code: str | None = "73
 def _local_with_extension(plus: bool, digits: str, without_tail: str | None) -> bool:
     """"51000000-123": a local number and an extension, though the eleven digits together
     would also read as another city's number."""
-    return without_tail is not None and not plus and not digits.startswith("0") and _is_local(without_tail)
+    # Whole, the digits would need a trunk "0" to be a number at all; with one ("0…"), a
+    # country code ("86…") or a mobile prefix ("1…") they are a number as written.
+    return without_tail is not None and not plus and not digits.startswith(("0", "1", "86")) and _is_local(without_tail)
 
 
 def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -> list[str]:

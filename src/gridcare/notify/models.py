@@ -52,6 +52,9 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When it may first go (quiet hours, rate limit); the rate planner reads these back.
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The start of the rate-limit window the message was planned into: planning the next
+    # message counts rows per window instead of reading every send time of a backlog.
+    rate_window: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The pop-up ladder: acknowledged pop-ups stop; ``ladder_next_at`` is the indexed
@@ -72,6 +75,7 @@ Index("ix_notifications_state", Notification.state, Notification.channel)
 Index("ix_notifications_recipient", Notification.recipient_kind, Notification.recipient_id, Notification.created_at)
 Index("ix_notifications_source", Notification.source_kind, Notification.source_id)
 Index("ix_notifications_schedule", Notification.channel, Notification.scheduled_at)
+Index("ix_notifications_rate_window", Notification.channel, Notification.rate_window)
 Index("ix_notifications_ladder", Notification.ladder_next_at)
 Index("ix_notifications_created", Notification.created_at)
 

@@ -113,6 +113,17 @@ class RatePlanner:
         for at in planned:
             self.taken.setdefault(self._window(at), []).append(at)
 
+    @classmethod
+    def from_counts(cls, limit: RateLimit, counts: Mapping[datetime, int]) -> RatePlanner:
+        """Built from how many messages each window (by its start) already holds."""
+        planner = cls(limit, [])
+        for start, n in counts.items():
+            planner.taken.setdefault(planner._window(start), []).extend([start] * n)
+        return planner
+
+    def window_start(self, at: datetime) -> datetime:
+        return self._start(self._window(at))
+
     def _window(self, at: datetime) -> int:
         return int((at - self._EPOCH) / self.limit.per)
 

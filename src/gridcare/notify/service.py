@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -97,10 +97,16 @@ class Planner:
             return earliest
         planner = self._planners.get(channel)
         if planner is None:
-            since = earliest - limit.per
-            planned = self.session.scalars(select(Notification.scheduled_at).where(Notification.channel == channel, Notification.scheduled_at >= since))
-            planner = self._planners[channel] = rules.RatePlanner(limit, planned)
+            since = rules.RatePlanner(limit, []).window_start(earliest)
+            counted = self.session.execute(
+                select(Notification.rate_window, func.count()).where(Notification.channel == channel, Notification.rate_window >= since).group_by(Notification.rate_window)
+            )
+            planner = self._planners[channel] = rules.RatePlanner.from_counts(limit, {row[0]: row[1] for row in counted})
         return planner.take(earliest)
+
+    def window(self, channel: str, slot: datetime) -> datetime | None:
+        limit = self.config.rate_limits.get(channel)
+        return rules.RatePlanner(limit, []).window_start(slot) if limit is not None else None
 
 
 def _source_text(source: tuple[str, int] | None) -> str:
@@ -185,6 +191,7 @@ def record(
         "grid_id": recipient.grid_id,
         "created_at": now,
         "scheduled_at": scheduled,
+        "rate_window": planner.window(channel, scheduled),
         "ladder_step": 0,
         "ladder_next_at": next_rung,
         "ladder_sms_after_s": int(ladder.sms_after.total_seconds()) if ladder and ladder.sms_after else None,

@@ -72,10 +72,10 @@ def after_intake(session: Session, *, now: datetime, order_id: int, supply_point
     if device is None:
         return None
     triage = system_principal("triage")
+    if _predicted(session, utility=utility, codes={device}):
+        return device  # already known: the call was (or will be) merged at intake
     under = tree.downstream(device)
     predicted = _predicted(session, utility=utility, codes=under)
-    if any(device in codes for _outage, codes in predicted):
-        return device  # already known: the call was (or will be) merged at intake
     cluster = next(p for p in result.predictions if p.device == device)
     created_at = {c.order_id: c.at for c in calls}
     members = sorted(cluster.order_ids, key=lambda oid: (created_at[oid], oid))
