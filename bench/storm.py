@@ -79,7 +79,8 @@ def plan_calls(faults: dict[str, list[str]], quiet: list[str], calls: int, rng: 
     devices = list(faults)
     planned: list[tuple[str | None, str | None]] = []
     for device, n in zip(devices, np.random.default_rng(rng.randrange(1 << 30)).multinomial(storm, np.array(weights) / sum(weights)), strict=True):
-        callers = faults[device]
+        callers = list(faults[device])
+        rng.shuffle(callers)  # who calls first is random, not in network order
         for k in range(int(n)):
             # Most calls are from different customers; some call again (repeat callers).
             account = callers[k % len(callers)] if rng.random() < 0.85 else rng.choice(callers)

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     notify_quiet_hours: str = Field(default="21:00-08:00", description="Non-urgent customer messages wait out this local window; 'off' for none.")
     notify_rate_limits: str = Field(default="sms=60/min;voice=10/min;email=120/min;wecom=20/min", description="Per-channel send rate, CHANNEL=COUNT/UNIT (s, min, h).")
     notify_ladders: str = Field(default="default=5/15", description="Pop-up fallback per event, EVENT=SMS_MIN/VOICE_MIN; '-' skips a rung.")
+    triage_rules: str = Field(default="", description="Fault-triage rules, e.g. 'window=30;leaf=3;point_share=0.4' (see outages/triage.py).")
     notify_templates_dir: Path | None = Field(default=None, description="TOML message templates overriding the shipped ones, file by file.")
     sms_transport: Literal["http", "smpp"] = "http"
     sms_http_url: str | None = Field(default=None, description="SMS gateway endpoint (JSON POST).")
@@ -105,6 +106,14 @@ class Settings(BaseSettings):
 
         parse = {"notify_quiet_hours": rules.parse_quiet_hours, "notify_rate_limits": rules.parse_rate_limits, "notify_ladders": rules.parse_ladders}[info.field_name]
         parse(value)
+        return value
+
+    @field_validator("triage_rules")
+    @classmethod
+    def _triage_rules(cls, value: str) -> str:
+        from gridcare.outages.triage import parse_rules
+
+        parse_rules(value)
         return value
 
     @field_validator("sms_http_url", "voice_http_url")

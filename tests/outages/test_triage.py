@@ -122,3 +122,31 @@ def test_two_unrelated_callers_under_a_big_transformer_are_not_a_fault():
     calls = calls_under("T1", range(2))
     assert devices(analyse(calls, now=NOW, feeds={**FEEDS, "T1": 80})) == []
     assert devices(analyse(calls + calls_under("T1", range(10, 18)), now=NOW, feeds={**FEEDS, "T1": 80})) == ["T1"]
+
+
+POINTS_UNDER = {"SW1": ["T1", "T2", "T3", "T4"], "SW2": ["T5", "T6", "T7", "T8"], "SW3": ["T9", "T10", "T11", "T12"], "F1": [f"T{i}" for i in range(1, 9)], "F2": ["T9", "T10", "T11", "T12"]}
+
+
+def test_a_switch_whose_big_branches_stay_quiet_is_not_blamed():
+    # T1 and T2 (of SW1's four) called hard, T3 and T4 feed 200 customers each and are silent.
+    feeds = {**FEEDS, "T1": 10, "T2": 10, "T3": 200, "T4": 200}
+    calls = calls_under("T1", range(8)) + calls_under("T2", range(8))
+    assert devices(analyse(calls, now=NOW, feeds=feeds)) == ["SW1"]  # without knowing who stays quiet
+    assert devices(analyse(calls, now=NOW, feeds=feeds, points_under=POINTS_UNDER)) == ["T1", "T2"]
+    # The same calls with small silent branches still point at the switch.
+    small = {**FEEDS, "T1": 10, "T2": 10, "T3": 3, "T4": 3}
+    assert devices(analyse(calls, now=NOW, feeds=small, points_under=POINTS_UNDER)) == ["SW1"]
+
+
+def test_rules_are_data_and_bad_ones_are_named():
+    from gridcare.outages.triage import parse_rules
+
+    assert parse_rules("window=45; leaf=3") == TriageRules(window=timedelta(minutes=45), min_customers_leaf=3)
+    assert parse_rules("") == TriageRules()
+    for bad in ("leaf", "colour=red", "leaf=three", "point_share=2"):
+        try:
+            parse_rules(bad)
+        except ValueError as exc:
+            assert bad.split("=")[0] in str(exc) or "share" in str(exc)
+        else:
+            raise AssertionError(f"{bad!r} was accepted")

@@ -14,17 +14,28 @@ Electric networks only for now: water calls are dispatched one by one.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from gridcare.core.errors import DomainError
 from gridcare.core.principal import system_principal
-from gridcare.outages.triage import TriageRules, TroubleCall, analyse
+from gridcare.outages.triage import TriageRules, TroubleCall, analyse, parse_rules
 
-RULES = TriageRules()
+
+def rules() -> TriageRules:
+    """GRIDCARE_TRIAGE_RULES (checked at start-up by config.Settings), read without building
+    the settings on every repair call."""
+    return _rules(os.environ.get("GRIDCARE_TRIAGE_RULES", ""))
+
+
+@lru_cache(maxsize=8)
+def _rules(text: str) -> TriageRules:
+    return parse_rules(text)
 
 
 @dataclass(frozen=True)
@@ -62,12 +73,14 @@ def after_intake(session: Session, *, now: datetime, order_id: int, supply_point
         return None
     chain = tree.upstream_chain(supply_point)
     scope = chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
-    recent = orders.recent_repairs(session, utility=utility, since=now - RULES.window, supply_points=tree.transformers_under(scope))
+    chosen = rules()
+    recent = orders.recent_repairs(session, utility=utility, since=now - chosen.window, supply_points=tree.transformers_under(scope))
     calls = [TroubleCall(oid, cid, created, tuple(tree.upstream_chain(point))) for oid, cid, created, point, _status in recent if tree.has(point)]
     standing = {oid for oid, _c, _t, _p, status in recent if status != "merged"}
     devices = {d for call in calls for d in call.chain}
-    feeds = _feeds(session, tree)
-    result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in devices}, rules=RULES)
+    feeds, below = _feeds(session, tree)
+    points = {p for d in devices for p in below.get(d, ())} | devices
+    result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in points}, rules=chosen, points_under={d: below[d] for d in devices if d in below})
     device = result.device_of(order_id)
     if device is None:
         return None
@@ -97,12 +110,13 @@ def after_intake(session: Session, *, now: datetime, order_id: int, supply_point
 
 
 _FED_TTL_SECONDS = 60.0
-_fed: dict[str, tuple[float, dict[str, int]]] = {}
+_fed: dict[str, tuple[float, tuple[dict[str, int], dict[str, tuple[str, ...]]]]] = {}
 
 
-def _feeds(session: Session, tree: object) -> dict[str, int]:
-    """Customers per supply point, and supply points with customers per device above them
-    (what triage.analyse calls ``feeds``); rebuilt each minute."""
+def _feeds(session: Session, tree: object) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+    """Customers per supply point and supply points with customers per device above them
+    (what triage.analyse calls ``feeds``), and the supply points below each device;
+    rebuilt each minute."""
     from gridcare.customers import service as customers
 
     key = str(session.get_bind().url)
@@ -110,11 +124,14 @@ def _feeds(session: Session, tree: object) -> dict[str, int]:
     if hit is not None and time.monotonic() - hit[0] < _FED_TTL_SECONDS:
         return hit[1]
     feeds = dict(customers.counts_per_supply_point(session, utility="electric"))
+    below: dict[str, list[str]] = {}
     for point in [p for p, n in feeds.items() if n and tree.has(p)]:  # type: ignore[attr-defined]
         for device in tree.upstream_chain(point)[1:]:  # type: ignore[attr-defined]
             feeds[device] = feeds.get(device, 0) + 1
-    _fed[key] = (time.monotonic(), feeds)
-    return feeds
+            below.setdefault(device, []).append(point)
+    built = (feeds, {d: tuple(p) for d, p in below.items()})
+    _fed[key] = (time.monotonic(), built)
+    return built
 
 
 def forget() -> None:

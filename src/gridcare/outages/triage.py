@@ -15,6 +15,11 @@ A device is *explained* (predicted faulted) when:
   one faulted branch does not incriminate the device above it), the supply points with
   callers are at least ``min_point_share`` of the supply points it feeds, and at least
   ``min_customers_upstream`` distinct customers called.
+  When ``points_under`` lists the supply points below each device, a device is also
+  refused when the silence of its supply points nobody called from is too unlikely for an
+  outage of the whole device: with the call rate r seen under it, ``(1 - r) ** silent
+  customers < silence_alpha`` (one branch calling hard while big ones stay quiet is that
+  branch's fault, not the device's).
 The prediction for a call is the top-most explained device of its chain: the lowest device
 that explains the whole cluster. Two faults under one feeder stay two faults, because a
 feeder with two troubled transformers out of twenty is not explained by itself; a device
@@ -35,11 +40,12 @@ from datetime import datetime, timedelta
 @dataclass(frozen=True)
 class TriageRules:
     window: timedelta = timedelta(minutes=30)
-    min_customers_leaf: int = 2
+    min_customers_leaf: int = 3
     min_leaf_share: float = 0.1
     min_children: int = 2
     min_point_share: float = 0.4
     min_customers_upstream: int = 3
+    silence_alpha: float = 1e-4
 
     def __post_init__(self) -> None:
         if self.window <= timedelta(0):
@@ -48,6 +54,33 @@ class TriageRules:
             raise ValueError("minimum counts must be at least 1")
         if not 0 < self.min_point_share <= 1 or not 0 <= self.min_leaf_share <= 1:
             raise ValueError("shares are between 0 and 1")
+
+
+_RULE_FIELDS = {
+    "window": ("window", lambda v: timedelta(minutes=float(v))),
+    "leaf": ("min_customers_leaf", int),
+    "leaf_share": ("min_leaf_share", float),
+    "children": ("min_children", int),
+    "point_share": ("min_point_share", float),
+    "upstream": ("min_customers_upstream", int),
+    "alpha": ("silence_alpha", float),
+}
+
+
+def parse_rules(text: str) -> TriageRules:
+    """Rules written as data, e.g. "window=30;leaf=3;point_share=0.4" (unnamed ones keep
+    their defaults). Raises ValueError naming the bad part."""
+    values: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _, raw = part.partition("=")
+        if name.strip() not in _RULE_FIELDS or not raw.strip():
+            raise ValueError(f"{part!r}: expected NAME=VALUE with NAME one of {', '.join(_RULE_FIELDS)}")
+        field_name, convert = _RULE_FIELDS[name.strip()]
+        try:
+            values[field_name] = convert(raw.strip())
+        except ValueError:
+            raise ValueError(f"{part!r}: {raw.strip()!r} is not a number") from None
+    return TriageRules(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -93,6 +126,7 @@ def analyse(
     feeds: Mapping[str, int],
     rules: TriageRules = TriageRules(),
     known: Sequence[KnownOutage] = (),
+    points_under: Mapping[str, Sequence[str]] | None = None,
 ) -> TriageResult:
     """Sort the calls of the window into known outages, new predictions, single calls and
     calls that cannot be placed (``feeds``: see the module's docstring)."""
@@ -110,7 +144,7 @@ def analyse(
         else:
             open_calls.append(call)
 
-    explained = _explained(open_calls, feeds, rules)
+    explained = _explained(open_calls, feeds, rules, points_under or {})
     grouped: dict[str, list[TroubleCall]] = defaultdict(list)
     single: list[int] = []
     for call in open_calls:
@@ -131,7 +165,7 @@ def _who(call: TroubleCall) -> object:
     return call.customer_id if call.customer_id is not None else ("call", call.order_id)
 
 
-def _explained(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageRules) -> set[str]:
+def _explained(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageRules, points_under: Mapping[str, Sequence[str]]) -> set[str]:
     customers: dict[str, set[object]] = defaultdict(set)
     children_called: dict[str, set[str]] = defaultdict(set)  # device → direct children with callers
     points_called: dict[str, set[str]] = defaultdict(set)  # device → supply points with callers
@@ -154,5 +188,18 @@ def _explained(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: Tr
         points = len(points_called[device])
         total = max(feeds.get(device, points), points, 1)
         if len(children_called[device]) >= rules.min_children and points / total >= rules.min_point_share and len(who) >= rules.min_customers_upstream:
-            explained.add(device)
+            if not _too_quiet(device, who, points_called[device], feeds, points_under, rules):
+                explained.add(device)
     return explained
+
+
+def _too_quiet(device: str, who: set[object], called: set[str], feeds: Mapping[str, int], points_under: Mapping[str, Sequence[str]], rules: TriageRules) -> bool:
+    below = points_under.get(device)
+    if not below:
+        return False
+    customers = sum(feeds.get(p, 0) for p in below)
+    silent = sum(feeds.get(p, 0) for p in below if p not in called)
+    if customers <= 0 or silent <= 0:
+        return False
+    rate = min(len(who) / customers, 1.0)
+    return (1.0 - rate) ** silent < rules.silence_alpha

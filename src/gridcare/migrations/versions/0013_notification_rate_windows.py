@@ -6,10 +6,10 @@ Create Date: 2026-12-02
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import gridcare.db
+from alembic import op
 
+import gridcare.db
 
 revision = '0013'
 down_revision = '0012'
