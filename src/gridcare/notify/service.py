@@ -350,6 +350,7 @@ def stop_ladders(session: Session, *, now: datetime, source: tuple[str, int], re
         update(Notification)
         .where(Notification.source_kind == source[0], Notification.source_id == source[1], Notification.channel == "popup", Notification.ladder_next_at.is_not(None))
         .values(ladder_next_at=None, ladder_stopped=reason[:60])
+        .execution_options(synchronize_session=False)  # no need to look through the session: nothing here holds these rows
     )
     return result.rowcount or 0
 

@@ -105,4 +105,10 @@ def recent_repairs(session: Session, *, utility: str, since: datetime, supply_po
         WorkOrder.category == states.Category.REPAIR.value,
         WorkOrder.status.in_(live),
     )
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt.order_by(WorkOrder.created_at, WorkOrder.id))]
+    # The latest RECENT_LIMIT are evidence enough; a feeder with more calls than that in one
+    # window is out already, and reading them all would slow every call of the storm.
+    latest = session.execute(stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(RECENT_LIMIT))
+    return sorted(((r[0], r[1], r[2], r[3], r[4]) for r in latest), key=lambda r: (r[2], r[0]))
+
+
+RECENT_LIMIT = 300
