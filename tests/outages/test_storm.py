@@ -3,8 +3,12 @@
 import pytest
 from sqlalchemy import select
 
+from gridcare.config import load_settings
+from gridcare.main import load_plugins
 from gridcare.notify.models import Notification
 from gridcare.outages import service as outages
+from gridcare.pubsub import Broadcaster
+from gridcare.worker import Worker, WorkerContext
 from gridcare.workorders import service
 from gridcare.workorders.models import WorkOrder
 from tests.support import area
@@ -19,8 +23,13 @@ def org(database, clock):
 
 
 def call(db, clock, org, account, key):
+    """Take a repair call, then let the worker triage it (as it does right after the commit)."""
     with db.write() as session:
-        return service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account=account, description="停电了", idempotency_key=key)).order.id
+        order_id = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account=account, description="停电了", idempotency_key=key)).order.id
+    settings = load_settings()
+    load_plugins(settings)
+    Worker(WorkerContext(db=db, broadcaster=Broadcaster(), settings=settings, clock=clock), name="triage").drain()
+    return order_id
 
 
 def orders(db):

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gridcare import outbox
 from gridcare.jobs import periodic
 from gridcare.outages import rules, service, states
 from gridcare.outages.models import Outage
@@ -28,3 +29,19 @@ def notices(ctx: Any) -> None:
     fell due meanwhile on its first round."""
     with ctx.db.write() as session:
         send_due_notices(session, now=ctx.clock.now())
+
+
+@outbox.handler("outages.triage")
+def triage(message: outbox.Message, ctx: Any) -> None:
+    """Triage a repair call with its feeder's recent calls (outages.storm). A storm brings
+    many calls per second under one feeder: one analysis made after a call was taken
+    covers it, so the calls it covers are skipped."""
+    from datetime import datetime
+
+    from gridcare.outages import storm
+
+    data = message.payload
+    if storm.covered(data["utility"], data["supply_point"], datetime.fromisoformat(data["at"])):
+        return
+    with ctx.db.write() as session:
+        storm.after_intake(session, now=ctx.clock.now(), order_id=int(data["order_id"]), supply_point=data["supply_point"], utility=data["utility"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
@@ -58,6 +58,23 @@ def absorbing(session: Session, *, customer_id: int | None, utility: str, now: d
     return None
 
 
+# Per process: when each feeder was last analysed (by the clock of the calls), so a burst of
+# triage messages for one feeder costs one analysis. Another process may analyse again:
+# predicting is idempotent.
+_analysed: dict[tuple[str, str], datetime] = {}
+
+
+def covered(utility: str, supply_point: str, at: datetime) -> bool:
+    """Whether an analysis of this call's feeder ran after the call was taken."""
+    feeder = _feeder_of.get((utility, supply_point))
+    done = _analysed.get((utility, feeder)) if feeder else None
+    return done is not None and at <= done
+
+
+_feeder_of: dict[tuple[str, str], str] = {}
+COMMIT_MARGIN = timedelta(seconds=2)
+
+
 def after_intake(session: Session, *, now: datetime, order_id: int, supply_point: str, utility: str) -> str | None:
     """Triage the new call with its neighbours under the same feeder; returns the predicted
     device, if any."""
@@ -73,6 +90,9 @@ def after_intake(session: Session, *, now: datetime, order_id: int, supply_point
         return None
     chain = tree.upstream_chain(supply_point)
     scope = chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
+    _feeder_of[(utility, supply_point)] = scope
+    # A call taken just before may not have committed yet when the calls are read below.
+    _analysed[(utility, scope)] = now - COMMIT_MARGIN
     chosen = rules()
     recent = orders.recent_repairs(session, utility=utility, since=now - chosen.window, supply_points=tree.transformers_under(scope))
     calls = [TroubleCall(oid, cid, created, tuple(tree.upstream_chain(point))) for oid, cid, created, point, _status in recent if tree.has(point)]
@@ -136,6 +156,8 @@ def _feeds(session: Session, tree: object) -> tuple[dict[str, int], dict[str, tu
 
 def forget() -> None:
     _fed.clear()
+    _analysed.clear()
+    _feeder_of.clear()
 
 
 def _predicted(session: Session, *, utility: str, codes: set[str]) -> list[tuple[object, set[str]]]:

@@ -292,12 +292,11 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         events = (*events, states.Event("order.repeat_call", {"repeat_of": plan.previous[1], "repeat_of_id": plan.previous[0]}))
     record_events(session, actor, now, order, events, status_from=None, note=order.dispatch_reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
-    # Absorbed calls are triaged too: calls under several small outages may show that one
-    # device above them is out, which then takes them all over.
+    # Fault triage runs in the worker, right after the commit: the cluster analysis of a
+    # storm must not slow every call of it. Absorbed calls are triaged too: calls under
+    # several small outages may show that one device above them is out.
     if order.category == states.Category.REPAIR.value and order.supply_point is not None:
-        from gridcare.outages import storm
-
-        storm.after_intake(session, now=now, order_id=order.id, supply_point=order.supply_point, utility=order.utility)
+        outbox.enqueue(session, topic="outages.triage", now=now, payload={"order_id": order.id, "supply_point": order.supply_point, "utility": order.utility, "at": now.isoformat()})
     return Created(order, replayed=False)
 
 
