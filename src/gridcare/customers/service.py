@@ -93,16 +93,16 @@ def counts_by_grid(session: Session) -> dict[int, int]:
     return dict(session.execute(select(Customer.grid_id, func.count()).where(Customer.grid_id.is_not(None)).group_by(Customer.grid_id)).all())
 
 
-def counts_by_supply_point(session: Session, *, codes: Sequence[str]) -> dict[str, int]:
-    if not codes:
-        return {}
-    return dict(session.execute(select(Customer.supply_point, func.count()).where(Customer.supply_point.in_(list(codes))).group_by(Customer.supply_point)).all())
-
-
-def counts_per_supply_point(session: Session, *, utility: str) -> dict[str, int]:
-    """Customers fed by each supply point of a utility."""
-    stmt = select(Customer.supply_point, func.count()).where(Customer.utility == utility, Customer.supply_point.is_not(None)).group_by(Customer.supply_point)
-    return {row[0]: row[1] for row in session.execute(stmt)}
+def counts_by_supply_point(session: Session, *, codes: Sequence[str] | None = None, utility: str | None = None) -> dict[str, int]:
+    """Customers fed by each of these supply points (all of a utility's when ``codes`` is None)."""
+    stmt = select(Customer.supply_point, func.count()).where(Customer.supply_point.is_not(None))
+    if codes is not None:
+        if not codes:
+            return {}
+        stmt = stmt.where(Customer.supply_point.in_(list(codes)))
+    if utility is not None:
+        stmt = stmt.where(Customer.utility == utility)
+    return {row[0]: row[1] for row in session.execute(stmt.group_by(Customer.supply_point))}
 
 
 def customers_on_supply_points(session: Session, *, actor: Principal, codes: Sequence[str], limit: int | None = None) -> list[Customer]:

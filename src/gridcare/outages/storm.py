@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session
 
 from gridcare.core.errors import DomainError
 from gridcare.core.principal import system_principal
+from gridcare.network.electric import ElectricTree
+from gridcare.outages import states
+from gridcare.outages.models import Outage
 from gridcare.outages.triage import TriageRules, TroubleCall, analyse, parse_rules
 
 
@@ -53,7 +56,7 @@ def absorbing(session: Session, *, customer_id: int | None, utility: str, now: d
     if customer_id is None:
         return None
     for entry in outages.outages_covering(session, customer_ids=[customer_id], now=now):
-        if entry["utility"] == utility and entry.get("master_order_id") and entry["status"] in ("predicted", "active"):
+        if entry["utility"] == utility and entry.get("master_order_id") and entry["status"] in (states.Status.PREDICTED.value, states.Status.ACTIVE.value):
             return Absorbed(entry["id"], entry["number"], entry["master_order_id"])
     return None
 
@@ -133,7 +136,7 @@ _FED_TTL_SECONDS = 60.0
 _fed: dict[str, tuple[float, tuple[dict[str, int], dict[str, tuple[str, ...]]]]] = {}
 
 
-def _feeds(session: Session, tree: object) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+def _feeds(session: Session, tree: ElectricTree) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
     """Customers per supply point and supply points with customers per device above them
     (what triage.analyse calls ``feeds``), and the supply points below each device;
     rebuilt each minute."""
@@ -143,10 +146,10 @@ def _feeds(session: Session, tree: object) -> tuple[dict[str, int], dict[str, tu
     hit = _fed.get(key)
     if hit is not None and time.monotonic() - hit[0] < _FED_TTL_SECONDS:
         return hit[1]
-    feeds = dict(customers.counts_per_supply_point(session, utility="electric"))
+    feeds = dict(customers.counts_by_supply_point(session, utility="electric"))
     below: dict[str, list[str]] = {}
-    for point in [p for p, n in feeds.items() if n and tree.has(p)]:  # type: ignore[attr-defined]
-        for device in tree.upstream_chain(point)[1:]:  # type: ignore[attr-defined]
+    for point in [p for p, n in feeds.items() if n and tree.has(p)]:
+        for device in tree.upstream_chain(point)[1:]:
             feeds[device] = feeds.get(device, 0) + 1
             below.setdefault(device, []).append(point)
     built = (feeds, {d: tuple(p) for d, p in below.items()})
@@ -160,7 +163,7 @@ def forget() -> None:
     _feeder_of.clear()
 
 
-def _predicted(session: Session, *, utility: str, codes: set[str]) -> list[tuple[object, set[str]]]:
+def _predicted(session: Session, *, utility: str, codes: set[str]) -> list[tuple[Outage, set[str]]]:
     """Open predicted outages of a utility on any of these devices, with their device codes."""
     from gridcare.outages import queries as outage_queries
 
@@ -169,7 +172,7 @@ def _predicted(session: Session, *, utility: str, codes: set[str]) -> list[tuple
     return [(o, {d["code"] for d in devices.get(o.id, [])}) for o in found]
 
 
-def _supersede(session: Session, *, now: datetime, device: str, outage: object, master: int, older: list[tuple[object, set[str]]]) -> list[int]:
+def _supersede(session: Session, *, now: datetime, device: str, outage: Outage, master: int, older: list[tuple[Outage, set[str]]]) -> list[int]:
     """Predicted outages below ``device`` were the first glimpse of this wider one: their
     calls move to its master and they are cancelled. Returns their master orders, to merge."""
     from gridcare.outages import service as outages
@@ -178,10 +181,10 @@ def _supersede(session: Session, *, now: datetime, device: str, outage: object, 
     triage = system_principal("triage")
     masters = []
     for old, _codes in older:
-        if old.id == outage.id:  # type: ignore[attr-defined]
+        if old.id == outage.id:
             continue
-        if old.master_order_id is not None and old.master_order_id != master:  # type: ignore[attr-defined]
-            order_service.rehome_merged(session, actor=triage, now=now, from_parent=old.master_order_id, to_parent=master)  # type: ignore[attr-defined]
-            masters.append(old.master_order_id)  # type: ignore[attr-defined]
-        outages.cancel(session, actor=triage, now=now, outage_id=old.id, reason=f"superseded by {outage.number} at {device}")  # type: ignore[attr-defined]
+        if old.master_order_id is not None and old.master_order_id != master:
+            order_service.rehome_merged(session, actor=triage, now=now, from_parent=old.master_order_id, to_parent=master)
+            masters.append(old.master_order_id)
+        outages.cancel(session, actor=triage, now=now, outage_id=old.id, reason=f"superseded by {outage.number} at {device}")
     return masters

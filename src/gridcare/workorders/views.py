@@ -172,6 +172,20 @@ def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, 
     return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=escalation.ladder_for(session, utility), routes=[r for r in escalation.routes(session).values() if r.utility == utility], departments=_departments(session, principal, utility), audiences=escalation.AUDIENCES, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
 
 
+def _save_rule(session: Any, utility: str, anchor: str, not_a_number: str, save: Any) -> Response:
+    """Run one rule change in a savepoint and go back to the SLA page, with the error
+    (a domain error, or ``not_a_number`` when a form field did not parse) if any."""
+    back = f"/admin/sla?utility={utility}"
+    try:
+        with session.begin_nested():
+            save()
+    except DomainError as exc:
+        return RedirectResponse(f"{back}&error={quote(exc.detail)}{anchor}", status_code=303)
+    except ValueError:
+        return RedirectResponse(f"{back}&error={quote(not_a_number)}{anchor}", status_code=303)
+    return RedirectResponse(f"{back}{anchor}", status_code=303)
+
+
 def _departments(session: Any, principal: Any, utility: str) -> list[Any]:
     from gridcare.auth import service as auth
 
@@ -184,28 +198,21 @@ async def ladder_save(request: Request, session: DbSession, principal: CurrentPr
     form = await request.form()
     utility = str(form.get("utility", "electric"))
     minutes, audiences = form.getlist("after_minutes"), form.getlist("audience")
-    try:
+
+    def save() -> None:
         rungs = [(int(str(m)), str(a)) for m, a in zip(minutes, audiences, strict=False) if str(m).strip()]
-        with session.begin_nested():
-            escalation.set_ladder(session, actor=principal, now=state.clock.now(), utility=utility, rungs=rungs)
-    except DomainError as exc:
-        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote(exc.detail)}#ladder", status_code=303)
-    except ValueError:
-        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote('after_minutes: must be a whole number')}#ladder", status_code=303)
-    return RedirectResponse(f"/admin/sla?utility={utility}#ladder", status_code=303)
+        escalation.set_ladder(session, actor=principal, now=state.clock.now(), utility=utility, rungs=rungs)
+
+    return _save_rule(session, utility, "#ladder", "after_minutes: must be a whole number", save)
 
 
 @router.post("/admin/sla/routes", response_model=None)
 def route_save(session: DbSession, principal: CurrentPrincipal, state: State, utility: str = Form(...), category: str = Form(...), org_unit_id: str = Form("")) -> Response:
-    try:
-        with session.begin_nested():
-            unit = int(org_unit_id) if org_unit_id.strip() else None
-            escalation.set_route(session, actor=principal, now=state.clock.now(), utility=utility, category=category, org_unit_id=unit)
-    except DomainError as exc:
-        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote(exc.detail)}#routes", status_code=303)
-    except ValueError:
-        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote('org_unit_id: must be a number')}#routes", status_code=303)
-    return RedirectResponse(f"/admin/sla?utility={utility}#routes", status_code=303)
+    def save() -> None:
+        unit = int(org_unit_id) if org_unit_id.strip() else None
+        escalation.set_route(session, actor=principal, now=state.clock.now(), utility=utility, category=category, org_unit_id=unit)
+
+    return _save_rule(session, utility, "#routes", "org_unit_id: must be a number", save)
 
 
 @router.post("/admin/sla", response_model=None)
@@ -223,15 +230,11 @@ def sla_save(
 ) -> Response:
     from gridcare.workorders import policies
 
-    try:
-        with session.begin_nested():
-            value = int(minutes) if minutes.strip() else None
-            policies.set_target(session, actor=principal, now=state.clock.now(), utility=utility, category=category, area_class=area_class, step=step, minutes=value, clock=clock, from_step=from_step)
-    except DomainError as exc:
-        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote(exc.detail)}", status_code=303)
-    except ValueError:
-        return RedirectResponse(f"/admin/sla?utility={utility}&error={quote('minutes: must be a whole number')}", status_code=303)
-    return RedirectResponse(f"/admin/sla?utility={utility}", status_code=303)
+    def save() -> None:
+        value = int(minutes) if minutes.strip() else None
+        policies.set_target(session, actor=principal, now=state.clock.now(), utility=utility, category=category, area_class=area_class, step=step, minutes=value, clock=clock, from_step=from_step)
+
+    return _save_rule(session, utility, "", "minutes: must be a whole number", save)
 
 
 
