@@ -3,6 +3,7 @@ bad input, 2 for bad configuration."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
@@ -233,6 +234,10 @@ def tokens_create(
 def main() -> None:
     import gridcare.cli_area  # noqa: F401 - registers import/export/grids/assign
     import gridcare.cli_notify  # noqa: F401 - registers notify
+    from gridcare.domains import FIELD_AND_MANAGEMENT
+
+    for domain in FIELD_AND_MANAGEMENT:
+        importlib.import_module(f"gridcare.{domain}.cli")
 
     try:
         app()

@@ -20,6 +20,7 @@ from gridcare.core.clock import Clock, system_clock
 from gridcare.core.errors import DomainError, Unauthenticated
 from gridcare.core.http import install_problem_handlers
 from gridcare.db import Database
+from gridcare.domains import FIELD_AND_MANAGEMENT
 from gridcare.pubsub import Broadcaster, make_broadcaster
 from gridcare.web.deps import AppState
 from gridcare.web.render import make_templates, render
@@ -65,7 +66,7 @@ class SecurityHeaders:
 
 def load_plugins(settings: Settings) -> None:
     """Import every domain that registers handlers and jobs, then the operator's plugins."""
-    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels", "gridcare.notify.handlers", "gridcare.calls.handlers", "gridcare.outages.jobs"):
+    for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels", "gridcare.notify.handlers", "gridcare.calls.handlers", "gridcare.outages.jobs", *(f"gridcare.{d}.jobs" for d in FIELD_AND_MANAGEMENT)):
         importlib.import_module(module)
     for name in filter(None, (p.strip() for p in settings.plugins.split(","))):
         importlib.import_module(name)
@@ -188,4 +189,7 @@ def create_app(
         outages_views.router,
     ):
         app.include_router(router)
+    for domain in FIELD_AND_MANAGEMENT:
+        for part in ("api", "views"):
+            app.include_router(importlib.import_module(f"gridcare.{domain}.{part}").router)
     return app

@@ -51,4 +51,12 @@ def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress |
     from gridcare.outages.demo import load_outages
 
     load_outages(db, clock, seed)
+    import importlib
+    from importlib.util import find_spec
+
+    from gridcare.domains import FIELD_AND_MANAGEMENT
+
+    for domain in FIELD_AND_MANAGEMENT:
+        if find_spec(f"gridcare.{domain}.demo") is not None:
+            importlib.import_module(f"gridcare.{domain}.demo").load_demo(db, clock, seed=seed, progress=report)
     return DemoSummary(created=True, users=users, password=DEMO_PASSWORD)

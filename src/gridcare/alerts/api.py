@@ -1,0 +1,9 @@
+"""REST: alerts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gridcare.web.deps import CsrfChecked
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[CsrfChecked])

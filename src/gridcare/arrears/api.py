@@ -1,0 +1,9 @@
+"""REST: arrears."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gridcare.web.deps import CsrfChecked
+
+router = APIRouter(prefix="/api/v1/arrears", tags=["arrears"], dependencies=[CsrfChecked])

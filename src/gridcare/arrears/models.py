@@ -1,0 +1,3 @@
+"""Tables of the arrears domain."""
+
+from __future__ import annotations

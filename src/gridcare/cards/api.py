@@ -1,0 +1,9 @@
+"""REST: cards."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gridcare.web.deps import CsrfChecked
+
+router = APIRouter(prefix="/api/v1/cards", tags=["cards"], dependencies=[CsrfChecked])

@@ -1,0 +1,3 @@
+"""Tables of the cards domain."""
+
+from __future__ import annotations

@@ -1,0 +1,9 @@
+"""REST: contractors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gridcare.web.deps import CsrfChecked
+
+router = APIRouter(prefix="/api/v1/contractors", tags=["contractors"], dependencies=[CsrfChecked])

@@ -1,0 +1,3 @@
+"""Tables of the contractors domain."""
+
+from __future__ import annotations

@@ -1,0 +1,9 @@
+"""REST: field."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gridcare.web.deps import CsrfChecked
+
+router = APIRouter(prefix="/api/v1/field", tags=["field"], dependencies=[CsrfChecked])

@@ -1,0 +1,3 @@
+"""Tables of the field domain."""
+
+from __future__ import annotations

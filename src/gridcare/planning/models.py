@@ -1,0 +1,3 @@
+"""Tables of the planning domain."""
+
+from __future__ import annotations
