@@ -7,6 +7,7 @@ from gridcare.config import load_settings
 from gridcare.main import load_plugins
 from gridcare.notify.models import Notification
 from gridcare.outages import service as outages
+from gridcare.outages.storm import TRIAGE_DELAY
 from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
 from gridcare.workorders import service
@@ -28,6 +29,7 @@ def call(db, clock, org, account, key):
         order_id = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account=account, description="停电了", idempotency_key=key)).order.id
     settings = load_settings()
     load_plugins(settings)
+    clock.advance(TRIAGE_DELAY)
     Worker(WorkerContext(db=db, broadcaster=Broadcaster(), settings=settings, clock=clock), name="triage").drain()
     return order_id
 

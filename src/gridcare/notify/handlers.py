@@ -34,6 +34,9 @@ def send(message: outbox.Message, ctx: Any) -> None:
         delivery.record_delivery(session, notification_id=notification_id, now=ctx.clock.now(), provider_message_id=provider_id)
 
 
+LADDER_CHUNK = 40
+
+
 @periodic("notify.ladder", every=timedelta(seconds=15))
 def ladder(ctx: Any) -> None:
     """Unacknowledged pop-ups fall back to SMS, then to a voice call. The deadline is a
@@ -41,6 +44,7 @@ def ladder(ctx: Any) -> None:
     the first run after the restart."""
     config = service.config_from(ctx.settings)
     while True:
+        # Small transactions: a storm's pop-ups fall due together, and intake waits for the writer.
         with ctx.db.write() as session:
-            if service.advance_ladders(session, now=ctx.clock.now(), config=config, limit=200) < 200:
+            if service.advance_ladders(session, now=ctx.clock.now(), config=config, limit=LADDER_CHUNK) < LADDER_CHUNK:
                 return

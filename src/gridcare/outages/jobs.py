@@ -34,14 +34,11 @@ def notices(ctx: Any) -> None:
 @outbox.handler("outages.triage")
 def triage(message: outbox.Message, ctx: Any) -> None:
     """Triage a repair call with its feeder's recent calls (outages.storm). A storm brings
-    many calls per second under one feeder: one analysis made after a call was taken
-    covers it, so the calls it covers are skipped."""
-    from datetime import datetime
-
+    many calls per second under one feeder: a call the feeder's last analysis already
+    weighed is skipped."""
     from gridcare.outages import storm
 
     data = message.payload
-    if storm.covered(data["utility"], data["supply_point"], datetime.fromisoformat(data["at"])):
+    if storm.covered(data["utility"], data["supply_point"], int(data["order_id"])):
         return
-    with ctx.db.write() as session:
-        storm.after_intake(session, now=ctx.clock.now(), order_id=int(data["order_id"]), supply_point=data["supply_point"], utility=data["utility"])
+    storm.triage_call(ctx.db, now=ctx.clock.now(), supply_point=data["supply_point"], utility=data["utility"])

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import bindparam, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action, can
@@ -154,6 +154,28 @@ def call_tasks(session: Session, *, actor: Principal, outage_id: int) -> list[di
             "queue": t.queue, "state": t.state, "note": t.note, "done_by": t.done_by, "done_at": t.done_at,
         })
     return out
+
+
+# Built once: asked on every repair call of a storm.
+_ABSORBING = (
+    select(Outage.id, Outage.number, Outage.master_order_id)
+    .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
+    .where(
+        OutageCustomer.customer_id == bindparam("customer_id"),
+        OutageCustomer.restored_at.is_(None),
+        Outage.utility == bindparam("utility"),
+        Outage.status.in_((states.Status.PREDICTED.value, states.Status.ACTIVE.value)),
+        Outage.master_order_id.is_not(None),
+    )
+    .order_by(Outage.starts_at.desc(), Outage.id)
+    .limit(1)
+)
+
+
+def absorbing(session: Session, *, customer_id: int, utility: str) -> tuple[int, str, int] | None:
+    """The predicted or active outage cutting this customer off that has a master order."""
+    row = session.execute(_ABSORBING, {"customer_id": customer_id, "utility": utility}).first()
+    return (row.id, row.number, row.master_order_id) if row is not None else None
 
 
 def covering(session: Session, *, customer_ids: Sequence[int], now: datetime) -> list[dict[str, Any]]:

@@ -4,11 +4,10 @@ Two moments of a repair intake:
 - before the order is made, ``absorbing`` answers whether an open outage with a master
   order already covers the caller — then the call joins that order at once and nobody is
   dispatched for it;
-- after it is made, ``after_intake`` runs the trouble-call analysis (``triage.analyse``,
-  pure) over the recent repair calls under the same feeder; when the evidence passes the
-  rules, a predicted outage is created at the device that explains them, the earliest call
-  becomes its master order (it stays with the grid rep it went to) and the others merge
-  into it.
+- shortly after it is made, the worker's ``triage_call`` runs the trouble-call analysis
+  (``triage.analyse``, pure) over the recent repair calls under the same feeder; for each
+  device the evidence points at, a predicted outage is created, the earliest call becomes
+  its master order (it stays with the grid rep it went to) and the others merge into it.
 Electric networks only for now: water calls are dispatched one by one.
 """
 
@@ -24,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from gridcare.core.errors import DomainError
 from gridcare.core.principal import system_principal
+from gridcare.db import Database
 from gridcare.network.electric import ElectricTree
-from gridcare.outages import states
 from gridcare.outages.models import Outage
 from gridcare.outages.triage import TriageRules, TroubleCall, analyse, parse_rules
 
@@ -51,85 +50,134 @@ class Absorbed:
 def absorbing(session: Session, *, customer_id: int | None, utility: str, now: datetime) -> Absorbed | None:
     """The open outage (predicted or confirmed) covering this customer that already has a
     master order, if any."""
-    from gridcare.outages import service as outages
+    from gridcare.outages import queries
 
     if customer_id is None:
         return None
-    for entry in outages.outages_covering(session, customer_ids=[customer_id], now=now):
-        if entry["utility"] == utility and entry.get("master_order_id") and entry["status"] in (states.Status.PREDICTED.value, states.Status.ACTIVE.value):
-            return Absorbed(entry["id"], entry["number"], entry["master_order_id"])
-    return None
+    found = queries.absorbing(session, customer_id=customer_id, utility=utility)
+    return Absorbed(*found) if found is not None else None
 
 
-# Per process: when each feeder was last analysed (by the clock of the calls), so a burst of
-# triage messages for one feeder costs one analysis. Another process may analyse again:
-# predicting is idempotent.
-_analysed: dict[tuple[str, str], datetime] = {}
-
-
-def covered(utility: str, supply_point: str, at: datetime) -> bool:
-    """Whether an analysis of this call's feeder ran after the call was taken."""
-    feeder = _feeder_of.get((utility, supply_point))
-    done = _analysed.get((utility, feeder)) if feeder else None
-    return done is not None and at <= done
-
-
+# A repair call is triaged by the worker TRIAGE_DELAY after it was taken, so that one
+# analysis of its feeder covers every call the feeder had meanwhile: in a storm a feeder
+# gets a call every few milliseconds, and one analysis per call would cost as much as the
+# intake itself. Per process, the calls each feeder's last analysis read; another process
+# may analyse again, which is harmless: predicting is idempotent.
+TRIAGE_DELAY = timedelta(seconds=1)
+_seen: dict[tuple[str, str], frozenset[int]] = {}
 _feeder_of: dict[tuple[str, str], str] = {}
-COMMIT_MARGIN = timedelta(seconds=2)
 
 
-def after_intake(session: Session, *, now: datetime, order_id: int, supply_point: str, utility: str) -> str | None:
-    """Triage the new call with its neighbours under the same feeder; returns the predicted
-    device, if any."""
+def covered(utility: str, supply_point: str, order_id: int) -> bool:
+    """Whether the last analysis of this call's feeder already weighed the call."""
+    feeder = _feeder_of.get((utility, supply_point))
+    return feeder is not None and order_id in _seen.get((utility, feeder), ())
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One device the evidence points at that no predicted outage names yet."""
+
+    utility: str
+    device: str
+    members: tuple[int, ...]  # the calls it explains, earliest first
+    standing: frozenset[int]  # those not merged into anything yet
+
+
+def findings(session: Session, *, now: datetime, supply_point: str, utility: str) -> list[Finding]:
+    """Triage the recent calls under this call's feeder (reads only: most analyses of a
+    storm find nothing new, and must not hold the writers up)."""
     from gridcare.network import service as network
-    from gridcare.outages import service as outages
     from gridcare.workorders import queries as orders
-    from gridcare.workorders import service as order_service
 
     if utility != "electric":
-        return None
+        return []
     tree = network.electric_tree(session)
     if not tree.has(supply_point):
-        return None
+        return []
     chain = tree.upstream_chain(supply_point)
     scope = chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
-    _feeder_of[(utility, supply_point)] = scope
-    # A call taken just before may not have committed yet when the calls are read below.
-    _analysed[(utility, scope)] = now - COMMIT_MARGIN
+    if _predicted(session, utility=utility, codes={scope}):
+        return []  # the whole feeder is out: its calls join the outage at intake
+    transformers = tree.transformers_under(scope)
+    _feeder_of.update(((utility, point), scope) for point in transformers)
     chosen = rules()
-    recent = orders.recent_repairs(session, utility=utility, since=now - chosen.window, supply_points=tree.transformers_under(scope))
+    recent = orders.recent_repairs(session, utility=utility, since=now - chosen.window, supply_points=transformers)
+    _seen[(utility, scope)] = frozenset(oid for oid, *_rest in recent)
     calls = [TroubleCall(oid, cid, created, tuple(tree.upstream_chain(point))) for oid, cid, created, point, _status in recent if tree.has(point)]
-    standing = {oid for oid, _c, _t, _p, status in recent if status != "merged"}
+    standing = frozenset(oid for oid, _c, _t, _p, status in recent if status != "merged")
     devices = {d for call in calls for d in call.chain}
     feeds, below = _feeds(session, tree)
     points = {p for d in devices for p in below.get(d, ())} | devices
     result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in points}, rules=chosen, points_under={d: below[d] for d in devices if d in below})
-    device = result.device_of(order_id)
-    if device is None:
-        return None
-    triage = system_principal("triage")
-    if _predicted(session, utility=utility, codes={device}):
-        return device  # already known: the call was (or will be) merged at intake
-    under = tree.downstream(device)
-    predicted = _predicted(session, utility=utility, codes=under)
-    cluster = next(p for p in result.predictions if p.device == device)
+    known = {code for _o, codes in _predicted(session, utility=utility, codes={p.device for p in result.predictions}) for code in codes}
     created_at = {c.order_id: c.at for c in calls}
-    members = sorted(cluster.order_ids, key=lambda oid: (created_at[oid], oid))
-    outage = outages.predict(session, now=now, utility=utility, device=device, order_ids=[m for m in members if m in standing] or members)
+    found = [
+        Finding(utility, p.device, tuple(sorted(p.order_ids, key=lambda oid: (created_at[oid], oid))), standing & set(p.order_ids))
+        for p in result.predictions
+        if p.device not in known
+    ]
+    return sorted(found, key=lambda f: -len(f.members))
+
+
+def predict(session: Session, *, now: datetime, finding: Finding) -> tuple[int, str, list[int]]:
+    """Record the predicted outage (superseding narrower ones below it); returns its master
+    order, its number and the orders to merge into the master. Nothing when another
+    worker predicted it meanwhile."""
+    from gridcare.network import service as network
+    from gridcare.outages import service as outages
+
+    utility, device, members = finding.utility, finding.device, finding.members
+    if _predicted(session, utility=utility, codes={device}):
+        return 0, "", []
+    under = network.electric_tree(session).downstream(device)
+    predicted = _predicted(session, utility=utility, codes=under)
+    standing = [m for m in members if m in finding.standing]
+    outage = outages.predict(session, now=now, utility=utility, device=device, order_ids=standing or list(members))
     master = outage.master_order_id or members[0]
     if outage.master_order_id is None:
         outage.master_order_id = master
-    to_merge = [m for m in members if m in standing] + _supersede(session, now=now, device=device, outage=outage, master=master, older=[(o, c) for o, c in predicted if c and c <= under])
-    for oid in to_merge:
-        if oid == master:
-            continue
+    to_merge = standing + _supersede(session, now=now, device=device, outage=outage, master=master, older=[(o, c) for o, c in predicted if c and c <= under])
+    return master, outage.number, [oid for oid in to_merge if oid != master]
+
+
+def merge(session: Session, *, now: datetime, master: int, order_ids: list[int], note: str) -> int:
+    """Merge calls into the master order; an order that moved on (on site, resolved …)
+    stays its own. Returns how many merged."""
+    from gridcare.workorders import service as order_service
+
+    triage = system_principal("triage")
+    merged = 0
+    for oid in order_ids:
         try:
             with session.begin_nested():
-                order_service.execute(session, actor=triage, now=now, order_id=oid, command="merge_into", args={"parent_id": master, "note": f"predicted outage {outage.number} at {device}"})
-        except DomainError:  # an order that moved on (on site, resolved …) stays its own
+                order_service.execute(session, actor=triage, now=now, order_id=oid, command="merge_into", args={"parent_id": master, "note": note})
+            merged += 1
+        except DomainError:
             continue
-    return device
+    return merged
 
+
+MERGES_PER_TRANSACTION = 5
+
+
+def triage_call(db: Database, *, now: datetime, supply_point: str, utility: str) -> list[str]:
+    """The worker's triage of one call: analyse in a read transaction, then predict and
+    merge in short write transactions, so intake never waits long for the writer's lock.
+    Returns the devices newly predicted."""
+    with db.read() as session:
+        found = findings(session, now=now, supply_point=supply_point, utility=utility)
+    predicted = []
+    for finding in found:
+        with db.write() as session:
+            master, number, to_merge = predict(session, now=now, finding=finding)
+        if not master:
+            continue
+        predicted.append(finding.device)
+        for start in range(0, len(to_merge), MERGES_PER_TRANSACTION):
+            with db.write() as session:
+                merge(session, now=now, master=master, order_ids=to_merge[start : start + MERGES_PER_TRANSACTION], note=f"predicted outage {number} at {finding.device}")
+    return predicted
 
 
 _FED_TTL_SECONDS = 60.0
@@ -159,7 +207,7 @@ def _feeds(session: Session, tree: ElectricTree) -> tuple[dict[str, int], dict[s
 
 def forget() -> None:
     _fed.clear()
-    _analysed.clear()
+    _seen.clear()
     _feeder_of.clear()
 
 

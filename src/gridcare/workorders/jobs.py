@@ -7,11 +7,15 @@ from gridcare.jobs import periodic
 from gridcare.workorders import service
 
 
+SWEEP_CHUNK = 100
+
+
 @periodic("workorders.sweep", every=timedelta(seconds=30))
 def sweep(ctx: Any) -> None:
     """Escalate late orders. Deadlines are stored columns, so orders that fell due while the
     platform was down escalate on the first sweep after the restart, once per rung."""
     while True:
+        # Small transactions: after downtime thousands fall due at once, and intake waits for the writer.
         with ctx.db.write() as session:
-            if service.sweep(session, now=ctx.clock.now()) < 500:
+            if service.sweep(session, now=ctx.clock.now(), limit=SWEEP_CHUNK) < SWEEP_CHUNK:
                 return

@@ -292,11 +292,13 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         events = (*events, states.Event("order.repeat_call", {"repeat_of": plan.previous[1], "repeat_of_id": plan.previous[0]}))
     record_events(session, actor, now, order, events, status_from=None, note=order.dispatch_reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
-    # Fault triage runs in the worker, right after the commit: the cluster analysis of a
-    # storm must not slow every call of it. Absorbed calls are triaged too: calls under
-    # several small outages may show that one device above them is out.
+    # Fault triage runs in the worker, shortly after the commit (outages.storm.TRIAGE_DELAY):
+    # the cluster analysis of a storm must not slow every call of it. Absorbed calls are
+    # triaged too: calls under several small outages may show that one device above them is out.
     if order.category == states.Category.REPAIR.value and order.supply_point is not None:
-        outbox.enqueue(session, topic="outages.triage", now=now, payload={"order_id": order.id, "supply_point": order.supply_point, "utility": order.utility, "at": now.isoformat()})
+        from gridcare.outages.storm import TRIAGE_DELAY
+
+        outbox.enqueue(session, topic="outages.triage", now=now, not_before=now + TRIAGE_DELAY, payload={"order_id": order.id, "supply_point": order.supply_point, "utility": order.utility})
     return Created(order, replayed=False)
 
 
@@ -382,10 +384,13 @@ def record_events(session: Session, actor: Principal, now: datetime, order: Work
             for event in events
         ],
     )
-    _notify(session, now, order, events)
+    _notify(session, now, order, events, created=status_from is None)
 
 
-def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...]) -> None:
+_NUMBER_OF = select(WorkOrder.number).where(WorkOrder.id == bindparam("id"))
+
+
+def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, created: bool) -> None:
     """The people an event concerns. The handler of a dispatched order gets a forced pop-up
     that turns into an SMS, then a voice call, while the order is not accepted (notify's
     ladder); the command center hears of orders with nobody to take them; the customer gets
@@ -417,11 +422,12 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
         elif event.name == "order.resolved" and order.customer_id is not None:
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": order.resolution_note})
         elif event.name == "order.merged":
-            notify.stop_ladders(session, now=now, source=source, reason="merged")
+            if not created:  # a call merged at intake was never dispatched: no pop-up to stop
+                notify.stop_ladders(session, now=now, source=source, reason="merged")
             if order.customer_id is None:
                 continue
-            parent = session.get(WorkOrder, order.parent_id) if order.parent_id else None
-            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent.number if parent else ""})
+            parent = session.execute(_NUMBER_OF, {"id": order.parent_id}).scalar() if order.parent_id else None
+            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent or ""})
         elif event.name == "order.closed" and event.data.get("with_parent") and order.customer_id is not None:
             # A merged caller hears the outcome of the order that carried their demand.
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": f"{event.data['with_parent']}"})
