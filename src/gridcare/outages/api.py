@@ -10,7 +10,7 @@ from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
 from gridcare.core.principal import Principal
-from gridcare.outages import call_list, queries, service, states
+from gridcare.outages import call_list, control, queries, service, states
 from gridcare.outages.models import Outage
 from gridcare.outages.schemas import (
     CallOutcomeIn,
@@ -21,7 +21,11 @@ from gridcare.outages.schemas import (
     OutageIn,
     OutageOut,
     OutagePatch,
+    RehomeIn,
+    ReleasedOut,
+    ReleaseIn,
     RestoreIn,
+    SplitIn,
 )
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
@@ -87,6 +91,27 @@ def update(outage_id: int, body: OutagePatch, session: DbSession, principal: Cur
 def restore(outage_id: int, body: RestoreIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
     outage = service.restore(session, actor=principal, now=state.clock.now(), outage_id=outage_id, devices=body.devices)
     return detail(session, principal, outage)
+
+
+@router.post("/{outage_id}/split", response_model=list[OutageDetail])
+def split(outage_id: int, body: SplitIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """A predicted outage was two or more faults: one predicted outage per device named;
+    calls under none of them go back to normal dispatch; this one is cancelled."""
+    made = control.split(session, actor=principal, now=state.clock.now(), outage_id=outage_id, devices=body.devices, reason=body.reason)
+    return [detail(session, principal, o) for o in made]
+
+
+@router.post("/{outage_id}/rehome", response_model=OutageDetail)
+def rehome(outage_id: int, body: RehomeIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """The fault is at another device: a predicted outage there replaces this one and keeps
+    the calls it feeds; the others go back to normal dispatch."""
+    return detail(session, principal, control.rehome(session, actor=principal, now=state.clock.now(), outage_id=outage_id, device=body.device, reason=body.reason))
+
+
+@router.post("/{outage_id}/release", response_model=ReleasedOut)
+def release(outage_id: int, body: ReleaseIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """Calls wrongly merged into a predicted outage go back to normal dispatch."""
+    return ReleasedOut(released=control.release_calls(session, actor=principal, now=state.clock.now(), outage_id=outage_id, order_ids=body.order_ids, reason=body.reason))
 
 
 @router.post("/{outage_id}/confirm", response_model=OutageDetail)

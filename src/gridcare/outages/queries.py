@@ -156,6 +156,13 @@ def call_tasks(session: Session, *, actor: Principal, outage_id: int) -> list[di
     return out
 
 
+def merged_calls(session: Session, *, outage: Outage) -> list[Any]:
+    """The master order and the calls waiting on it (what a supervisor reviews)."""
+    from gridcare.workorders import merging
+
+    return merging.children(session, parent_id=outage.master_order_id) if outage.master_order_id else []
+
+
 # Built once: asked on every repair call of a storm.
 _ABSORBING = (
     select(Outage.id, Outage.number, Outage.master_order_id)

@@ -37,6 +37,25 @@ class RestoreIn(BaseModel):
     devices: list[str] | None = Field(default=None, description="the devices back on supply; none: everything")
 
 
+class SplitIn(BaseModel):
+    devices: list[str] = Field(description="two or more devices below the predicted one; each becomes a predicted outage")
+    reason: str = Field(max_length=200, description="why, for the audit trail")
+
+
+class RehomeIn(BaseModel):
+    device: str = Field(max_length=60, description="the device the fault is really at")
+    reason: str = Field(max_length=200)
+
+
+class ReleaseIn(BaseModel):
+    order_ids: list[int] = Field(description="calls wrongly merged into this outage; they go back to normal dispatch")
+    reason: str = Field(max_length=200)
+
+
+class ReleasedOut(BaseModel):
+    released: int
+
+
 class ConfirmIn(BaseModel):
     cause: str | None = Field(default=None, max_length=200)
     eta: datetime | None = None

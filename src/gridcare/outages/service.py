@@ -353,7 +353,20 @@ def restore(session: Session, *, actor: Principal, now: datetime, outage_id: int
     told = [r for r in back if r.last_notified_version is not None or outage.kind == "unplanned"]
     notices.tell_customers(session, now=now, outage=outage, rows=told, event="outage.restored", phase="restored", restored_at=now)
     notices.tell_grids(session, now=now, outage=outage, grid_ids=sorted({r.grid_id for r in back if r.grid_id is not None}), event="outage.restored", phase=f"restored:{outage.version}")
+    if not still_out and outage.master_order_id is not None:
+        _close_merged_calls(session, now=now, outage=outage)
     return outage
+
+
+def _close_merged_calls(session: Session, *, now: datetime, outage: Outage) -> None:
+    """Supply is back everywhere: the calls merged into the master order are answered (the
+    restoration notice told their callers); the master stays with its rep for the repair
+    report and the callback."""
+    from gridcare.workorders import merging
+    from gridcare.workorders import service as orders
+
+    master = orders.get_order(session, actor=system_principal("outages"), order_id=outage.master_order_id)
+    merging.close_with_parent(session, actor=system_principal("outages"), now=now, parent=master, restored=outage.number)
 
 
 def cancel(session: Session, *, actor: Principal, now: datetime, outage_id: int, reason: str = "") -> Outage:

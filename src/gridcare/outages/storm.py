@@ -74,6 +74,9 @@ def covered(utility: str, supply_point: str, order_id: int) -> bool:
     return feeder is not None and order_id in _seen.get((utility, feeder), ())
 
 
+TRIAGE_LOGIN = system_principal("triage").login
+
+
 @dataclass(frozen=True)
 class Finding:
     """One device the evidence points at that no predicted outage names yet."""
@@ -110,12 +113,17 @@ def findings(session: Session, *, now: datetime, supply_point: str, utility: str
     feeds, below = _feeds(session, tree)
     points = {p for d in devices for p in below.get(d, ())} | devices
     result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in points}, rules=chosen, points_under={d: below[d] for d in devices if d in below})
-    known = {code for _o, codes in _predicted(session, utility=utility, codes={p.device for p in result.predictions}) for code in codes}
+    if not result.predictions:
+        return []
+    standing_outages = _predicted(session, utility=utility, codes=tree.downstream(scope) | set(chain))
+    known = {code for _o, codes in standing_outages for code in codes}
+    # Outages a supervisor drew (split, moved) stand: triage does not draw a wider one over them.
+    drawn = {code for o, codes in standing_outages if o.created_by != TRIAGE_LOGIN for code in codes}
     created_at = {c.order_id: c.at for c in calls}
     found = [
         Finding(utility, p.device, tuple(sorted(p.order_ids, key=lambda oid: (created_at[oid], oid))), standing & set(p.order_ids))
         for p in result.predictions
-        if p.device not in known
+        if not any(tree.is_downstream(p.device, k) for k in known) and not any(tree.is_downstream(d, p.device) for d in drawn)
     ]
     return sorted(found, key=lambda f: -len(f.members))
 
@@ -224,7 +232,7 @@ def _supersede(session: Session, *, now: datetime, device: str, outage: Outage, 
     """Predicted outages below ``device`` were the first glimpse of this wider one: their
     calls move to its master and they are cancelled. Returns their master orders, to merge."""
     from gridcare.outages import service as outages
-    from gridcare.workorders import service as order_service
+    from gridcare.workorders import merging
 
     triage = system_principal("triage")
     masters = []
@@ -232,7 +240,7 @@ def _supersede(session: Session, *, now: datetime, device: str, outage: Outage, 
         if old.id == outage.id:
             continue
         if old.master_order_id is not None and old.master_order_id != master:
-            order_service.rehome_merged(session, actor=triage, now=now, from_parent=old.master_order_id, to_parent=master)
+            merging.rehome(session, actor=triage, now=now, from_parent=old.master_order_id, to_parent=master)
             masters.append(old.master_order_id)
         outages.cancel(session, actor=triage, now=now, outage_id=old.id, reason=f"superseded by {outage.number} at {device}")
     return masters

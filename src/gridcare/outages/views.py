@@ -14,7 +14,7 @@ from gridcare.auth.rules import Action, can
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.notify.labels import STATE_LABELS
-from gridcare.outages import call_list, queries, service, states
+from gridcare.outages import call_list, control, queries, service, states
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.render import render
 
@@ -89,14 +89,17 @@ def detail_page(outage_id: int, request: Request, session: DbSession, principal:
         n=queries.counts(session, [outage_id])[outage_id], by_grid=queries.by_grid(session, outage_id=outage_id), customers=customers, total=total,
         notices=queries.notice_progress(session, outage_id=outage_id), tasks=queries.call_tasks(session, actor=principal, outage_id=outage_id),
         labels=LABELS, state_labels=STATE_LABELS, commands=[c.value for c in states.available(outage.status)], can_manage=can(principal, Action.OUTAGES_MANAGE), can_call=can(principal, Action.OUTAGES_CALL),
+        merged=queries.merged_calls(session, outage=outage),
     )
 
 
 @router.post("/outages/{outage_id}/do", response_model=None)
 async def outage_action(outage_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
-    """The detail page's forms: confirm, restore (all or some devices), cancel, new ETA, a call's outcome."""
+    """The detail page's forms: confirm, restore (all or some devices), cancel, new ETA, a
+    call's outcome; for a predicted outage, split, move to another device, release calls."""
     form = await request.form()
     action, now = str(form.get("action", "")), state.clock.now()
+    target = outage_id  # a split or move continues on the outage that replaced this one
     try:
         with session.begin_nested():
             if action == "confirm":
@@ -107,6 +110,13 @@ async def outage_action(outage_id: int, request: Request, session: DbSession, pr
                 service.cancel(session, actor=principal, now=now, outage_id=outage_id)
             elif action == "eta":
                 service.update_outage(session, actor=principal, now=now, outage_id=outage_id, eta=_local(str(form.get("eta", "")), "eta"), cause=str(form.get("cause", "")) or None)
+            elif action == "split":
+                made = control.split(session, actor=principal, now=now, outage_id=outage_id, devices=_codes(str(form.get("devices", ""))), reason=str(form.get("reason", "")))
+                target = made[0].id
+            elif action == "rehome":
+                target = control.rehome(session, actor=principal, now=now, outage_id=outage_id, device=str(form.get("device", "")), reason=str(form.get("reason", ""))).id
+            elif action == "release":
+                control.release_calls(session, actor=principal, now=now, outage_id=outage_id, order_ids=[int(str(v)) for v in form.getlist("order_ids")], reason=str(form.get("reason", "")))
             elif action == "call":
                 call_list.record_call(session, actor=principal, now=now, outage_id=outage_id, task_id=int(str(form.get("task_id", "0")) or 0), state=str(form.get("state", "")), note=str(form.get("note", "")))
             else:
@@ -114,5 +124,9 @@ async def outage_action(outage_id: int, request: Request, session: DbSession, pr
     except DomainError as exc:
         return RedirectResponse(f"/outages/{outage_id}?error={quote(exc.detail)}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"/outages/{outage_id}?error={quote('task_id: must be a number')}", status_code=303)
-    return RedirectResponse(f"/outages/{outage_id}", status_code=303)
+        return RedirectResponse(f"/outages/{outage_id}?error={quote('task_id, order_ids: must be numbers')}", status_code=303)
+    return RedirectResponse(f"/outages/{target}", status_code=303)
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in text.replace("，", ",").replace("\n", ",").replace(" ", ",").split(",") if c.strip()]

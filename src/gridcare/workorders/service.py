@@ -192,16 +192,7 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
     if grid is None and lon is not None and lat is not None:
         grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility)
     first_contact = actor.user_id if (intake.channel == "onsite" and actor.role is Role.REP) else None
-    route = escalation.routes(session).get((utility, intake.category))
-    department = (route.unit_name, escalation.department_handler(session, now=now, org_unit_id=route.org_unit_id)) if route is not None and first_contact is None else None
-    choice = choose_handler(
-        grid_code=grid.code if grid else None,
-        rep_id=grid.rep_id if grid else None,
-        backup_id=grid.backup_id if grid else None,
-        off_duty=duty.away(session, now=now, user_ids=[grid.rep_id, grid.backup_id] if grid else []),
-        first_contact_rep=first_contact,
-        department=department,
-    )
+    choice = _choose(session, now=now, grid=grid, utility=utility, category=intake.category, first_contact=first_contact)
     previous = _recent_same_demand(session, customer_id=customer.id if customer else None, category=intake.category, now=now)
     absorbed = None
     if intake.category == states.Category.REPAIR.value and customer is not None and first_contact is None:
@@ -224,6 +215,27 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
         absorbed=absorbed,
         supply_point=customer.supply_point if customer is not None and customer.utility == utility else None,
     )
+
+
+def _choose(session: Session, *, now: datetime, grid: Any, utility: str, category: str, first_contact: int | None) -> Any:
+    route = escalation.routes(session).get((utility, category))
+    department = (route.unit_name, escalation.department_handler(session, now=now, org_unit_id=route.org_unit_id)) if route is not None and first_contact is None else None
+    return choose_handler(
+        grid_code=grid.code if grid else None,
+        rep_id=grid.rep_id if grid else None,
+        backup_id=grid.backup_id if grid else None,
+        off_duty=duty.away(session, now=now, user_ids=[grid.rep_id, grid.backup_id] if grid else []),
+        first_contact_rep=first_contact,
+        department=department,
+    )
+
+
+def dispatch_choice(session: Session, *, now: datetime, order: WorkOrder) -> Any:
+    """Who a stored order would go to if it came in now (an order released from a merge)."""
+    from gridcare.grids import service as grids
+
+    grid = grids.summary(session, grid_id=order.grid_id, utility=order.utility) if order.grid_id is not None else None
+    return _choose(session, now=now, grid=grid, utility=order.utility, category=order.category, first_contact=None)
 
 
 def commit_order(session: Session, *, actor: Principal, now: datetime, plan: IntakePlan, replay_checked: bool = False) -> Created:
@@ -453,18 +465,28 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
         if states.Status(parent.status).group is states.Group.CLOSED:
             raise InvalidInput.field("parent_id", f"order {parent.number} is already closed")
         args["parent_id"] = parent.id
+    released_to = None
+    if command == states.Command.RELEASE.value and not args.get("handler_id"):
+        # Back to dispatch goes where the order would go if it came in now.
+        released_to = dispatch_choice(session, now=now, order=order)
+        if released_to.handler_id is not None:
+            args["handler_id"] = released_to.handler_id
     decision = states.decide(facts_of(order), command, actor_role=actor.role.value, actor_is_handler=is_handler(actor, order), args=args)
     before = _view(order)
     status_from = order.status
     order.status = decision.status.value
     for key, value in decision.changes.items():
         setattr(order, "parent_id" if key == "merged_into" else key, value.value if hasattr(value, "value") else value)
+    if released_to is not None:
+        order.dispatch_reason = released_to.reason
     _stamp(session, order, states.Command(command), now, args)
     _refresh_deadlines(session, order, now)
     record_events(session, actor, now, order, decision.events, status_from=status_from, note=str(args.get("note") or args.get("reason") or args.get("text") or ""))
     audit.record(session, actor=actor, at=now, action=f"order.{command}", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
     if order.status == states.Status.CLOSED.value:
-        _close_merged_children(session, actor=actor, now=now, parent=order)
+        from gridcare.workorders import merging
+
+        merging.close_with_parent(session, actor=actor, now=now, parent=order)
     return order
 
 
@@ -491,30 +513,6 @@ def _parent_id(args: dict[str, Any]) -> int:
         return int(args.get("parent_id"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidInput.field("parent_id", "must be the id of the order to merge into") from None
-
-
-def rehome_merged(session: Session, *, actor: Principal, now: datetime, from_parent: int, to_parent: int) -> int:
-    """Orders merged into ``from_parent`` now wait on ``to_parent`` (a wider outage took the
-    smaller one over). Returns how many moved."""
-    target = get_order(session, actor=actor, order_id=to_parent)
-    moved = 0
-    for child in session.scalars(select(WorkOrder).where(WorkOrder.parent_id == from_parent, WorkOrder.status == states.Status.MERGED.value)):
-        child.parent_id = target.id
-        record_events(session, actor, now, child, (states.Event("order.rehomed", {"parent_id": target.id, "parent": target.number}),), status_from=child.status, note=target.number)
-        audit.record(session, actor=actor, at=now, action="order.rehome", entity="order", entity_id=child.id, before={"parent_id": from_parent}, after={"parent_id": target.id}, org_path=child.org_path)
-        moved += 1
-    return moved
-
-
-def _close_merged_children(session: Session, *, actor: Principal, now: datetime, parent: WorkOrder) -> None:
-    """Duplicates merged into an order close with it; their callers hear the outcome."""
-    for child in session.scalars(select(WorkOrder).where(WorkOrder.parent_id == parent.id, WorkOrder.status == states.Status.MERGED.value)):
-        before = _view(child)
-        child.status = states.Status.CLOSED.value
-        child.closed_at = now
-        child.next_check_at = None
-        record_events(session, actor, now, child, (states.Event("order.closed", {"with_parent": parent.number}),), status_from=states.Status.MERGED.value, note=f"closed with {parent.number}")
-        audit.record(session, actor=actor, at=now, action="order.close_with_parent", entity="order", entity_id=child.id, before=before, after=_view(child), org_path=child.org_path)
 
 
 def _stamp(session: Session, order: WorkOrder, command: states.Command, now: datetime, args: dict[str, Any]) -> None:

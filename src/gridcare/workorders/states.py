@@ -75,6 +75,7 @@ class Command(StrEnum):
     REOPEN = "reopen", "Reopen", "order.reopened"
     CLOSE = "close", "Close", "order.closed"
     MERGE_INTO = "merge_into", "Merge into…", "order.merged"
+    RELEASE = "release", "Back to dispatch", "order.released"  # a wrongly merged call is its own again
     CANCEL = "cancel", "Cancel", "order.cancelled"
     ESCALATE = "escalate", "Escalate", "order.escalated"
     ADD_NOTE = "add_note", "Add note", "order.note_added"
@@ -220,6 +221,7 @@ LOW_SATISFACTION_REOPENS = "callback satisfaction ≤ 2 reopens"
 REOPEN_TO_HANDLER = "reopen goes back to the handler, or to the command center without one"
 RESUME_WHERE_PAUSED = "resume returns where the order paused"
 TRANSFER_TO_QUEUE = "approved transfer without a new handler goes to the command center"
+RELEASE_TO_DISPATCH = "a released order goes to the handler named, or to the command center"
 
 Refusal = tuple[str, str | None] | None
 
@@ -324,6 +326,9 @@ ROUTES: dict[str, Callable[[Context], Status]] = {
     TRANSFER_TO_QUEUE: lambda c: (
         Status.DISPATCHED if _int(c.args, "handler_id") else Status.UNASSIGNED
     ),
+    RELEASE_TO_DISPATCH: lambda c: (
+        Status.DISPATCHED if _int(c.args, "handler_id") else Status.UNASSIGNED
+    ),
 }
 
 
@@ -366,6 +371,7 @@ def _build() -> dict[tuple[Status, Command], Rule]:
         # A callback that never reaches the customer is closed, with the reason, after the attempts.
         ([S.CALLBACK_PENDING],          C.CLOSE,            [S.CLOSED],            DESK,        NOBODY,  (REASON,),                           None),
         ([S.MERGED],                    C.CLOSE,            [S.CLOSED],            SUPERVISORS, NOBODY,  (),                                  None),
+        ([S.MERGED],                    C.RELEASE,          reopened,              SUPERVISORS, NOBODY,  (REASON,),                           RELEASE_TO_DISPATCH),
         ((S.UNASSIGNED, *transferable), C.MERGE_INTO,       [S.MERGED],            DESK,        NOBODY,  (OTHER_ORDER,),                      None),
         ((S.UNASSIGNED, *working),      C.CANCEL,           [S.CANCELLED],         SUPERVISORS, NOBODY,  (REASON,),                           None),
         (live,                          C.ESCALATE,         None,                  DESK,        H,       (REASON,),                           None),
@@ -433,7 +439,7 @@ def decide(
 
 # Arguments copied into events, so the audit trail shows what was given.
 _PAYLOAD_KEYS = ("reason", "handler_id", "lat", "lon", "resolution", "satisfaction", "parent_id", "level", "text")  # fmt: skip
-_HANDLER_CHANGING = (Command.DISPATCH, Command.REDISPATCH, Command.APPROVE_TRANSFER)
+_HANDLER_CHANGING = (Command.DISPATCH, Command.REDISPATCH, Command.APPROVE_TRANSFER, Command.RELEASE)
 
 
 def _effects(c: Context, command: Command, target: Status) -> tuple[list[Event], dict[str, Any]]:
@@ -453,6 +459,9 @@ def _effects(c: Context, command: Command, target: Status) -> tuple[list[Event],
         if command is Command.APPROVE_TRANSFER:
             follow = "order.unassigned" if target is S.UNASSIGNED else "order.redispatched"
             events.append(Event(follow, {**payload, "from_handler_id": o.handler_id}))
+        elif command is Command.RELEASE:
+            changes["merged_into"] = None
+            events.append(Event("order.unassigned" if target is S.UNASSIGNED else "order.dispatched", payload))
     elif command is Command.REQUEST_TRANSFER:
         changes["transfer_pending"] = True
     elif command is Command.DENY_TRANSFER:

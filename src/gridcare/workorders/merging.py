@@ -1,0 +1,87 @@
+"""Merged orders (合并): calls that wait on another order — a duplicate, or a repair call
+inside an outage waiting on the outage's master order. They close with their parent or
+when supply is restored, move to another parent when outages are re-drawn, and go back to
+normal dispatch when a supervisor finds them wrongly merged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.core.principal import Principal
+from gridcare.workorders import states
+from gridcare.workorders.models import WorkOrder
+
+
+@dataclass(frozen=True)
+class Child:
+    id: int
+    number: str
+    customer_id: int | None
+    supply_point: str | None
+    created_at: datetime
+
+
+def children(session: Session, *, parent_id: int) -> list[Child]:
+    """The orders merged into ``parent_id`` and still waiting on it, earliest first."""
+    stmt = (
+        select(WorkOrder.id, WorkOrder.number, WorkOrder.customer_id, WorkOrder.supply_point, WorkOrder.created_at)
+        .where(WorkOrder.parent_id == parent_id, WorkOrder.status == states.Status.MERGED.value)
+        .order_by(WorkOrder.created_at, WorkOrder.id)
+    )
+    return [Child(*row) for row in session.execute(stmt)]
+
+
+def _waiting(session: Session, parent_id: int, only: set[int] | None = None) -> list[WorkOrder]:
+    stmt = select(WorkOrder).where(WorkOrder.parent_id == parent_id, WorkOrder.status == states.Status.MERGED.value).order_by(WorkOrder.id)
+    if only is not None:
+        stmt = stmt.where(WorkOrder.id.in_(sorted(only)))
+    return list(session.scalars(stmt))
+
+
+def rehome(session: Session, *, actor: Principal, now: datetime, from_parent: int, to_parent: int, only: set[int] | None = None) -> int:
+    """Orders merged into ``from_parent`` (all, or ``only`` these) now wait on ``to_parent``:
+    a wider outage took a smaller one over, or a supervisor split one. Returns how many moved."""
+    from gridcare.workorders.service import get_order, record_events
+
+    target = get_order(session, actor=actor, order_id=to_parent)
+    moved = 0
+    for child in _waiting(session, from_parent, only):
+        if child.id == target.id:
+            continue
+        child.parent_id = target.id
+        record_events(session, actor, now, child, (states.Event("order.rehomed", {"parent_id": target.id, "parent": target.number}),), status_from=child.status, note=target.number)
+        audit.record(session, actor=actor, at=now, action="order.rehome", entity="order", entity_id=child.id, before={"parent_id": from_parent}, after={"parent_id": target.id}, org_path=child.org_path)
+        moved += 1
+    return moved
+
+
+def close_with_parent(session: Session, *, actor: Principal, now: datetime, parent: WorkOrder, restored: str | None = None) -> int:
+    """Orders merged into ``parent`` close with it — or, with ``restored`` (the outage's
+    number), when supply is back: their callers heard that from the restoration notice."""
+    from gridcare.workorders.service import _view, record_events
+
+    closed = 0
+    for child in _waiting(session, parent.id):
+        before = _view(child)
+        child.status = states.Status.CLOSED.value
+        child.closed_at = now
+        child.next_check_at = None
+        data = {"with_outage": restored} if restored else {"with_parent": parent.number}
+        note = f"supply restored ({restored})" if restored else f"closed with {parent.number}"
+        record_events(session, actor, now, child, (states.Event("order.closed", data),), status_from=states.Status.MERGED.value, note=note)
+        audit.record(session, actor=actor, at=now, action="order.close_with_parent", entity="order", entity_id=child.id, before=before, after=_view(child), org_path=child.org_path)
+        closed += 1
+    return closed
+
+
+def release(session: Session, *, actor: Principal, now: datetime, order_id: int, reason: str) -> WorkOrder:
+    """A wrongly merged order goes back to normal dispatch: to its grid's rep (or the
+    backup, by the duty roster), else to the command-center queue."""
+    from gridcare.workorders import service
+
+    return service.execute(session, actor=actor, now=now, order_id=order_id, command=states.Command.RELEASE.value, args={"reason": reason})
