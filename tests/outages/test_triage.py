@@ -150,3 +150,52 @@ def test_rules_are_data_and_bad_ones_are_named():
             assert bad.split("=")[0] in str(exc) or "share" in str(exc)
         else:
             raise AssertionError(f"{bad!r} was accepted")
+
+
+# With the network's customer counts (points_under), triage is a likelihood scan over the tree.
+TEN_EACH = {**FEEDS, **{f"T{i}": 10 for i in range(1, 13)}, "SUB": 120}
+ALL_UNDER = {**POINTS_UNDER, "SUB": [f"T{i}" for i in range(1, 13)]}
+
+
+def scan(calls):
+    return devices(analyse(calls, now=NOW, feeds=TEN_EACH, points_under=ALL_UNDER))
+
+
+def test_scan_two_faulted_branches_beside_quiet_ones_stay_two_faults():
+    assert scan(calls_under("T1", range(6)) + calls_under("T3", range(6))) == ["T1", "T3"]
+
+
+def test_scan_blames_the_switch_when_all_its_branches_call():
+    calls = [c for t in ("T1", "T2", "T3", "T4") for c in calls_under(t, range(5))]
+    assert scan(calls) == ["SW1"]
+
+
+def test_scan_leaves_scattered_background_calls_alone():
+    # One caller under each of nine transformers, and three (of ten) under T9 among them.
+    calls = [c for i in (1, 2, 4, 5, 6, 7, 8, 10, 11) for c in calls_under(f"T{i}", range(1))] + calls_under("T9", range(3))
+    assert scan(calls) == []
+    # The same three callers as the only calls of a quiet feeder are a fault: the background is low there.
+    assert scan(calls_under("T9", range(3))) == ["T9"]
+
+
+def test_scan_a_fault_plus_noise_elsewhere_is_one_fault():
+    noise = [c for i in (5, 9, 12) for c in calls_under(f"T{i}", range(1))]
+    assert scan(calls_under("T2", range(7)) + noise) == ["T2"]
+
+
+def test_evidence_grows_with_callers_and_is_nothing_at_the_background_rate():
+    from gridcare.outages.triage import evidence
+
+    assert evidence(1, 1000, 0.001) == 0.0 and evidence(0, 10, 0.001) == 0.0
+    assert 0 < evidence(3, 10, 0.01) < evidence(6, 10, 0.01) < evidence(6, 6, 0.01)
+
+
+@given(storms)
+def test_scan_predictions_never_nest_and_every_call_lands_once(storm):
+    calls = [TroubleCall(i, None if lost else int(t[1:]) * 100 + k, NOW - timedelta(minutes=m), () if lost else chain(t)) for i, (t, k, m, lost) in enumerate(storm)]
+    result = analyse(calls, now=NOW, feeds=TEN_EACH, points_under=ALL_UNDER)
+    places = [o for p in result.predictions for o in p.order_ids] + list(result.single) + list(result.unplaced) + list(result.outside_window)
+    assert sorted(places) == sorted(c.order_id for c in calls)
+    predicted = set(devices(result))
+    for call in calls:
+        assert len(predicted.intersection(call.chain)) <= 1

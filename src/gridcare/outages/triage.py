@@ -27,10 +27,19 @@ with a single branch is never blamed for it (the branch explains the same custom
 
 ``feeds[d]`` tells how many customers a supply point feeds, and how many supply points
 (with customers) a device further up feeds.
+
+With the network's customer counts (``points_under``, as the platform always passes), the
+rules above only say which devices may be blamed; which ones are is a likelihood scan over
+the tree (``_scan``): each device's evidence is the log-likelihood ratio of its callers
+calling at their own rate rather than at the background rate (estimated from the quiet
+supply points, at least ``background``), and the non-nested set of devices with the most
+evidence, less ``min_evidence`` per fault, wins. Scattered calls in a busy hour are not a
+fault; two faulted branches beside quiet ones are two faults, not their parent's.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,14 +55,20 @@ class TriageRules:
     min_point_share: float = 0.4
     min_customers_upstream: int = 3
     silence_alpha: float = 1e-4
+    # The likelihood scan (with the network's customer counts): the calls per customer in
+    # a window without a fault, at least; and the evidence one more fault must add.
+    background: float = 0.001
+    min_evidence: float = 8.0
 
     def __post_init__(self) -> None:
         if self.window <= timedelta(0):
             raise ValueError("window must be positive")
         if self.min_customers_leaf < 1 or self.min_children < 1 or self.min_customers_upstream < 1:
             raise ValueError("minimum counts must be at least 1")
-        if not 0 < self.min_point_share <= 1 or not 0 <= self.min_leaf_share <= 1:
+        if not 0 < self.min_point_share <= 1 or not 0 <= self.min_leaf_share <= 1 or not 0 < self.background < 1:
             raise ValueError("shares are between 0 and 1")
+        if self.min_evidence < 0:
+            raise ValueError("evidence must not be negative")
 
 
 _RULE_FIELDS = {
@@ -64,6 +79,8 @@ _RULE_FIELDS = {
     "point_share": ("min_point_share", float),
     "upstream": ("min_customers_upstream", int),
     "alpha": ("silence_alpha", float),
+    "background": ("background", float),
+    "evidence": ("min_evidence", float),
 }
 
 
@@ -144,7 +161,7 @@ def analyse(
         else:
             open_calls.append(call)
 
-    explained = _explained(open_calls, feeds, rules, points_under or {})
+    explained = _scan(open_calls, feeds, rules, points_under) if points_under else _explained(open_calls, feeds, rules, {})
     grouped: dict[str, list[TroubleCall]] = defaultdict(list)
     single: list[int] = []
     for call in open_calls:
@@ -203,3 +220,92 @@ def _too_quiet(device: str, who: set[object], called: set[str], feeds: Mapping[s
         return False
     rate = min(len(who) / customers, 1.0)
     return (1.0 - rate) ** silent < rules.silence_alpha
+
+
+def _scan(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageRules, points_under: Mapping[str, Sequence[str]]) -> set[str]:
+    """The faults that best explain the calls, knowing how many customers each device
+    feeds: the set of non-nested devices maximising the evidence (log-likelihood ratio of
+    "customers below call at their own rate" against "they call at the background rate"),
+    less ``min_evidence`` per fault. A tree dynamic programme, so a parent is blamed only
+    when one fault there explains the calls better than faults in its branches — two
+    faulted branches beside quiet ones stay two faults; scattered calls stay single."""
+    who_at: dict[str, set[object]] = defaultdict(set)  # device → distinct callers below it
+    children: dict[str, set[str]] = defaultdict(set)
+    parent: dict[str, str] = {}
+    for call in calls:
+        who = _who(call)
+        for i, device in enumerate(call.chain):
+            who_at[device].add(who)
+            if i > 0:
+                children[device].add(call.chain[i - 1])
+                parent[call.chain[i - 1]] = device
+
+    def customers(device: str) -> int:
+        below = points_under.get(device)
+        n = sum(feeds.get(p, 0) for p in below) if below else feeds.get(device, 0)
+        return max(n, len(who_at[device]), 1)
+
+    roots = [d for d in who_at if d not in parent]
+    background = max(rules.background, max((_background_rate(_lowest_common(root, children), who_at, feeds, points_under) for root in roots), default=0.0))
+
+    def candidate(device: str) -> bool:
+        k = len(who_at[device])
+        if device not in children:  # a supply point
+            return k >= rules.min_customers_leaf and k / customers(device) >= rules.min_leaf_share
+        return len(children[device]) >= rules.min_children and k >= rules.min_customers_upstream
+
+    best: dict[str, tuple[float, bool]] = {}  # device → (score, blamed itself)
+
+    def solve(device: str) -> float:
+        if device in best:
+            return best[device][0]
+        split = sum(solve(c) for c in children.get(device, ()))
+        own = evidence(len(who_at[device]), customers(device), background) - rules.min_evidence if candidate(device) else float("-inf")
+        best[device] = (own, True) if own > split and own > 0 else (split, False)
+        return best[device][0]
+
+    chosen: set[str] = set()
+
+    def pick(device: str) -> None:
+        if best[device][1]:
+            chosen.add(device)
+            return
+        for c in children.get(device, ()):
+            pick(c)
+
+    for root in roots:
+        solve(root)
+        pick(root)
+    return chosen
+
+
+def evidence(k: int, n: int, background: float) -> float:
+    """Log-likelihood ratio of k callers among n customers calling at rate k/n rather than
+    at the background rate (0 when they call no more than the background)."""
+    if n <= 0 or k <= 0 or k / n <= background:
+        return 0.0
+    rate = min(k / n, 1.0)
+    own = k * math.log(rate / background)
+    if k < n:
+        own += (n - k) * math.log((1 - rate) / (1 - background))
+    return own
+
+
+def _lowest_common(root: str, children: Mapping[str, set[str]]) -> str:
+    """The lowest device above every call (the calls of one feeder: the feeder)."""
+    device = root
+    while len(children.get(device, ())) == 1:
+        device = next(iter(children[device]))
+    return device
+
+
+def _background_rate(scope: str, who_at: Mapping[str, set[object]], feeds: Mapping[str, int], points_under: Mapping[str, Sequence[str]]) -> float:
+    """Calls per customer at the supply points under ``scope`` that look quiet (at most one
+    caller): a fault's supply points, with their many callers, do not inflate it."""
+    calls = customers = 0
+    for point in points_under.get(scope, ()):
+        k = len(who_at.get(point, ()))
+        if k <= 1:
+            calls += k
+            customers += feeds.get(point, 0)
+    return calls / customers if customers else 0.0
