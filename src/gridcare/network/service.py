@@ -166,6 +166,23 @@ def supply_points_cut_off_by_valves(session: Session, *, valves: set[str]) -> se
     return net.service_nodes_cut_off_by(valves)
 
 
+def dma_of_supply_points(session: Session) -> dict[str, str]:
+    """The DMA of every water service node inside one (fault triage groups calls by DMA)."""
+    import shapely
+    from shapely.geometry import shape
+
+    rows = session.execute(select(Asset.code, Asset.lon, Asset.lat).where(Asset.utility == "water", Asset.kind == "service", Asset.lon.is_not(None))).all()
+    found: dict[str, str] = {}
+    if not rows:
+        return found
+    lons = np.array([r.lon for r in rows], dtype=float)
+    lats = np.array([r.lat for r in rows], dtype=float)
+    for dma in session.execute(select(Dma.code, Dma.geometry).order_by(Dma.code)):
+        for i in np.flatnonzero(shapely.contains_xy(shape(json.loads(dma.geometry)), lons, lats)):
+            found.setdefault(rows[i].code, dma.code)
+    return found
+
+
 def supply_points_in_dma(session: Session, *, dma_code: str) -> set[str]:
     import shapely
     from shapely.geometry import shape

@@ -301,6 +301,15 @@ class WaterNetwork:
         this network object only): the key for grouping burst reports."""
         return self._segments.of_pipe[self._pipe_index[pipe_code]]
 
+    def node_segment(self, code: str) -> tuple[int, str] | None:
+        """The segment a non-valve node lies in, as (segment id, one of its pipes); None for
+        a valve or a node without pipes. Groups burst and low-pressure calls (故障研判)."""
+        i = self._index[code]
+        if self._is_valve[i] or not self._via[i]:
+            return None
+        pipe = self._via[i][0]
+        return self._segments.of_pipe[pipe], self._pipes[pipe].code
+
     def segment_of(self, pipe_code: str) -> set[str]:
         """The pipes that go dry together with ``pipe_code`` when its segment is isolated:
         every pipe reachable from it without passing through a valve."""

@@ -8,7 +8,7 @@ Two moments of a repair intake:
   (``triage.analyse``, pure) over the recent repair calls under the same feeder; for each
   device the evidence points at, a predicted outage is created, the earliest call becomes
   its master order (it stays with the grid rep it went to) and the others merge into it.
-Electric networks only for now: water calls are dispatched one by one.
+Water calls are grouped by valve-bounded segment and DMA (``water_triage``).
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ class Finding:
     device: str
     members: tuple[int, ...]  # the calls it explains, earliest first
     standing: frozenset[int]  # those not merged into anything yet
+    valves: tuple[str, ...] = ()  # water: the valves that isolate the faulted segment
+    dma: str | None = None  # water: the whole DMA is out
 
 
 def findings(session: Session, *, now: datetime, supply_point: str, utility: str) -> list[Finding]:
@@ -93,6 +95,10 @@ def findings(session: Session, *, now: datetime, supply_point: str, utility: str
     from gridcare.network import service as network
     from gridcare.workorders import queries as orders
 
+    if utility == "water":
+        from gridcare.outages import water_triage
+
+        return water_triage.findings(session, now=now, supply_point=supply_point, rules=rules(), seen=_seen, feeder_of=_feeder_of)
     if utility != "electric":
         return []
     tree = network.electric_tree(session)
@@ -136,6 +142,8 @@ def predict(session: Session, *, now: datetime, finding: Finding) -> tuple[int, 
     from gridcare.outages import service as outages
 
     utility, device, members = finding.utility, finding.device, finding.members
+    if utility == "water":
+        return _predict_water(session, now=now, finding=finding)
     if _predicted(session, utility=utility, codes={device}):
         return 0, "", []
     under = network.electric_tree(session).downstream(device)
@@ -147,6 +155,26 @@ def predict(session: Session, *, now: datetime, finding: Finding) -> tuple[int, 
         outage.master_order_id = master
     to_merge = standing + _supersede(session, now=now, device=device, outage=outage, master=master, older=[(o, c) for o, c in predicted if c and c <= under])
     return master, outage.number, [oid for oid in to_merge if oid != master]
+
+
+def _predict_water(session: Session, *, now: datetime, finding: Finding) -> tuple[int, str, list[int]]:
+    """A predicted water outage over the valves that isolate the segment, or the DMA;
+    nothing when an open outage already covers the first caller."""
+    from gridcare.outages import queries
+    from gridcare.outages import service as outages
+    from gridcare.workorders import service as order_service
+
+    standing = [m for m in finding.members if m in finding.standing]
+    if not standing:
+        return 0, "", []
+    first = order_service.get_order(session, actor=system_principal("triage"), order_id=standing[0]).customer_id
+    if first is not None and queries.absorbing(session, customer_id=first, utility="water") is not None:
+        return 0, "", []
+    outage = outages.create_outage(
+        session, actor=system_principal("triage"), now=now, utility="water", kind="unplanned", devices=list(finding.valves) or None,
+        dma=finding.dma if not finding.valves else None, predicted=True, master_order_id=standing[0], cause="predicted from burst / low-pressure calls",
+    )
+    return standing[0], outage.number, standing[1:]
 
 
 def merge(session: Session, *, now: datetime, master: int, order_ids: list[int], note: str) -> int:
@@ -214,6 +242,9 @@ def _feeds(session: Session, tree: ElectricTree) -> tuple[dict[str, int], dict[s
 
 
 def forget() -> None:
+    from gridcare.outages import water_triage
+
+    water_triage.forget()
     _fed.clear()
     _seen.clear()
     _feeder_of.clear()

@@ -230,12 +230,14 @@ def _scan(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageR
     when one fault there explains the calls better than faults in its branches — two
     faulted branches beside quiet ones stay two faults; scattered calls stay single."""
     who_at: dict[str, set[object]] = defaultdict(set)  # device → distinct callers below it
+    points_called: dict[str, set[str]] = defaultdict(set)
     children: dict[str, set[str]] = defaultdict(set)
     parent: dict[str, str] = {}
     for call in calls:
         who = _who(call)
         for i, device in enumerate(call.chain):
             who_at[device].add(who)
+            points_called[device].add(call.chain[0])
             if i > 0:
                 children[device].add(call.chain[i - 1])
                 parent[call.chain[i - 1]] = device
@@ -252,7 +254,9 @@ def _scan(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageR
         k = len(who_at[device])
         if device not in children:  # a supply point
             return k >= rules.min_customers_leaf and k / customers(device) >= rules.min_leaf_share
-        return len(children[device]) >= rules.min_children and k >= rules.min_customers_upstream
+        # A device whose quiet branches are too big to be out with it is not a candidate:
+        # faults in the branches that called explain the calls better.
+        return len(children[device]) >= rules.min_children and k >= rules.min_customers_upstream and not _too_quiet(device, who_at[device], points_called[device], feeds, points_under, rules)
 
     best: dict[str, tuple[float, bool]] = {}  # device → (score, blamed itself)
 
