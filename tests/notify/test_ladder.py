@@ -1,6 +1,7 @@
 """The pop-up fallback ladder end to end: pop-up on the user's channel, SMS after N
 minutes to a real HTTP gateway, a voice call after M minutes; acknowledging stops it."""
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,6 +13,16 @@ from tests.notify.conftest import config, make_worker, notify_settings
 from tests.notify.stubs import GatewayStub, http_stub, listening
 
 ORDER = {"number": "GD20261124-000001", "address": "芙蓉区五一大道1号", "description": "整栋楼停电", "customer": "王芳"}
+
+
+def eventually(check, seconds: float = 5.0) -> bool:
+    """The listener collects pushes on its own thread: give it a moment on a busy machine."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def popups(db):
@@ -35,6 +46,7 @@ def test_it_falls_back_from_popup_to_sms_to_voice_until_acknowledged(database, c
             for order_id in (1, 2, 3):
                 service.notify_user(session, now=clock.now(), user_id=rep, event="order.dispatched", context={**ORDER, "number": f"GD-{order_id}"}, source=("order", order_id), ladder=True, config=config(settings))
         worker.drain()
+        assert eventually(lambda: sum(e.event == "popup" for e in pushed) >= 3)
         shown = [e for e in pushed if e.event == "popup"]
         assert [e.data["subject"] for e in shown] == ["新工单 GD-1", "新工单 GD-2", "新工单 GD-3"]
         assert shown[0].data["url"] == "/orders/1" and "整栋楼停电" in shown[0].data["body"]
@@ -44,7 +56,8 @@ def test_it_falls_back_from_popup_to_sms_to_voice_until_acknowledged(database, c
             service.acknowledge(session, actor=world.principal("rep"), now=clock.now(), notification_id=popups(database)[2].id)
             service.stop_ladders(session, now=clock.now(), source=("order", 3), reason="accepted")  # order 3 accepted on the app
         worker.drain()
-        assert any(e.event == "popup.closed" and e.data["id"] == popups(database)[2].id for e in pushed)
+        closed_id = popups(database)[2].id
+        assert eventually(lambda: any(e.event == "popup.closed" and e.data["id"] == closed_id for e in pushed))
 
         clock.advance(timedelta(minutes=1, seconds=59))  # 4:59 after the pop-up: still nothing
         worker.drain()

@@ -148,3 +148,21 @@ def test_it_scopes_outages_to_the_org_and_the_reps_grids(world, database, clock)
         assert service.list_outages(session, actor=world.principal("w_agent")) == []
         with pytest.raises(NotFound):
             service.get_outage(session, actor=world.principal("rep"), outage_id=east)
+
+
+def test_customers_told_of_an_outage_hear_when_it_is_cancelled_and_a_silent_prediction_stays_silent(world, database, clock):
+    actor = world.principal("supervisor")
+    with database.write() as session:
+        told = service.create_outage(
+            session, actor=actor, now=clock.now(), utility="electric", kind="planned", devices=["SW1"], area="五一大道", reason="线路检修",
+            starts_at=clock.now() + timedelta(hours=20), ends_at=clock.now() + timedelta(hours=24), notice_days=1,
+        )
+        quiet = service.predict(session, now=clock.now(), utility="electric", device="T1")
+        told_id, quiet_id = told.id, quiet.id
+    with database.write() as session:
+        service.cancel(session, actor=actor, now=clock.now(), outage_id=told_id, reason="误报")
+        service.cancel(session, actor=actor, now=clock.now(), outage_id=quiet_id, reason="误判")
+    cancelled = messages(database, told_id, event="outage.cancelled", channel="sms")
+    assert sorted(m.recipient_id for m in cancelled) == sorted(customer_id(database, a) for a in ("E002", "E003"))
+    assert all("取消" in m.body and "五一大道" in m.body for m in cancelled)
+    assert messages(database, quiet_id, event="outage.cancelled") == []

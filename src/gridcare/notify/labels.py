@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "order.callback": N_("Satisfaction callback"),
     "outage.notice": N_("Outage notice"),
     "outage.eta": N_("Restoration estimate"),
+    "outage.cancelled": N_("Outage cancelled"),
     "outage.restored": N_("Supply restored"),
     "campaign": N_("Campaign"),
     "notify.test": N_("Test message"),

@@ -19,7 +19,7 @@ from gridcare.outages.models import Outage, OutageCallTask, OutageCustomer
 
 
 def context(outage: Outage, event: str) -> dict[str, Any]:
-    """The template context of ``outage.notice``, ``outage.eta`` or ``outage.restored``."""
+    """The template context of ``outage.notice``, ``outage.eta``, ``outage.restored`` or ``outage.cancelled``."""
     ctx: dict[str, Any] = {"area": outage.area or outage.number, "utility": outage.utility}
     if event == "outage.notice":
         ctx.update(starts_at=outage.starts_at, planned=outage.kind == "planned", ends_at=outage.ends_at if outage.kind == "planned" else outage.eta)
@@ -30,6 +30,8 @@ def context(outage: Outage, event: str) -> dict[str, Any]:
         ctx["eta"] = outage.eta
     elif event == "outage.restored":
         ctx["restored_at"] = outage.restored_at
+    elif event == "outage.cancelled":
+        ctx["starts_at"] = outage.starts_at
     return ctx
 
 

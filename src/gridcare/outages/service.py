@@ -377,6 +377,11 @@ def cancel(session: Session, *, actor: Principal, now: datetime, outage_id: int,
     outage.version += 1
     outage.updated_at = now
     _audit(session, actor=actor, now=now, outage=outage, action="outage.cancel", before=before, extra={"why": reason.strip()[:200]})
+    # Those told it would happen hear that it will not; a prediction nobody was told of stays quiet.
+    told = [r for r in _customers(session, outage.id) if r.last_notified_version is not None and r.restored_at is None]
+    if told:
+        notices.tell_customers(session, now=now, outage=outage, rows=told, event="outage.cancelled", phase="cancelled")
+        notices.tell_grids(session, now=now, outage=outage, grid_ids=sorted({r.grid_id for r in told if r.grid_id is not None}), event="outage.cancelled", phase="cancelled")
     return outage
 
 
