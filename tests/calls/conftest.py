@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from gridcare.auth import service as auth
 from gridcare.core.principal import system_principal
-from tests.browser.conftest import browser, screenshot_dir  # noqa: F401 - the browser tests here use them
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.web import client_for
