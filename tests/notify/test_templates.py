@@ -19,6 +19,7 @@ SAMPLES = {
     "outage.notice": {"area": "五一大道1-99号", "starts_at": AT, "ends_at": AT, "planned": True, "reason": "线路检修", "utility": "electric"},
     "outage.eta": {"area": "五一大道1-99号", "eta": AT},
     "outage.restored": {"area": "五一大道1-99号", "restored_at": AT},
+    "outage.cancelled": {"area": "五一大道1-99号", "starts_at": AT, "utility": "water"},
     "campaign": {"text": "请关注供电服务公众号，在线缴费更便捷。"},
     "notify.test": {"target": "西网格"},
 }
@@ -32,6 +33,7 @@ MINIMAL = {  # only the values each template calls required
     "outage.notice": {"area": "A", "starts_at": AT},
     "outage.eta": {"area": "A", "eta": AT},
     "outage.restored": {"area": "A"},
+    "outage.cancelled": {"area": "A", "starts_at": AT},
     "campaign": {"text": "t"},
     "notify.test": {"target": "t"},
 }

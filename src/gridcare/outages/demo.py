@@ -54,4 +54,35 @@ def load_outages(db: Database, clock: Clock, seed: int = 7) -> list[int]:
             service.create_outage(session, actor=actor, now=now - timedelta(minutes=40), utility="electric", kind="unplanned", devices=[devices[2]], cause="熔断器熔断",
                                   eta=now + timedelta(hours=2)),
         ]
-        return [o.id for o in made]
+        ids = [o.id for o in made]
+        storm_under = _transformer_with_callers(session, rng, exclude=set(devices))
+    if storm_under is not None:
+        _demo_storm(db, clock, *storm_under)
+    return ids
+
+
+def _transformer_with_callers(session, rng: np.random.Generator, exclude: set[str]) -> tuple[str, list[str]] | None:  # noqa: ANN001
+    """A transformer with a handful of customers, for the demo's storm of repair calls."""
+    codes = list(session.scalars(select(Asset.code).where(Asset.utility == "electric", Asset.kind == "transformer").order_by(Asset.code)))
+    for i in rng.permutation(len(codes)):
+        if codes[i] in exclude:
+            continue
+        accounts = [c.account for c in customers.customers_on_supply_points(session, actor=system_principal("demo"), codes=[codes[i]], limit=41)]
+        if 6 <= len(accounts) <= 40:
+            return codes[i], accounts
+    return None
+
+
+def _demo_storm(db: Database, clock: Clock, transformer: str, accounts: list[str]) -> None:
+    """Five customers of one transformer call about a power cut a few minutes apart; triage
+    predicts the outage and merges their calls, for the supervisor to confirm or correct."""
+    from gridcare.outages import storm
+    from gridcare.workorders import service as orders
+
+    agent = system_principal("demo")
+    start = clock.now() - timedelta(minutes=12)
+    for k, account in enumerate(accounts[:5]):
+        with db.write() as session:
+            intake = orders.Intake(category="repair", channel="hotline", account=account, description="家里突然停电了，邻居家也没电", idempotency_key=f"demo-storm-{k}")
+            orders.create_order(session, actor=agent, now=start + timedelta(minutes=2 * k), intake=intake)
+    storm.triage_call(db, now=clock.now(), supply_point=transformer, utility="electric")
