@@ -1,3 +1,37 @@
-"""Periodic jobs and outbox handlers of the field domain (imported at start-up)."""
+"""Periodic jobs of the field domain (imported at start-up): patrol tasks generated ahead,
+late and missed patrols flagged to the supervisors, visit plans kept in step with the tags
+and overdue visits flagged to the reps. Each job is idempotent, so a worker that was down
+catches up on its first round."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from gridcare.jobs import periodic
+
+
+@periodic("field.generate", every=timedelta(hours=1))
+def generate_tasks(ctx: Any) -> None:
+    from gridcare.field import patrols
+
+    with ctx.db.write() as session:
+        patrols.generate(session, now=ctx.clock.now())
+
+
+@periodic("field.overdue", every=timedelta(minutes=15))
+def flag_overdue(ctx: Any) -> None:
+    from gridcare.field import patrols, visits
+
+    with ctx.db.write() as session:
+        now = ctx.clock.now()
+        patrols.flag_overdue(session, now=now)
+        visits.flag_overdue(session, now=now)
+
+
+@periodic("field.visit_plans", every=timedelta(hours=6))
+def sync_visit_plans(ctx: Any) -> None:
+    from gridcare.field import visits
+
+    with ctx.db.write() as session:
+        visits.sync_plans(session, now=ctx.clock.now())

@@ -1,0 +1,207 @@
+"""At a patrol stop: the check-in (GPS measured against the asset, the checklist of its kind,
+photos) and findings, which become work orders for the right department with the evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.core import i18n
+from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gridcare.core.principal import Principal, Role, system_principal
+from gridcare.field import patrols, photos, rules
+from gridcare.field.models import Checklist, Finding, FindingRoute, PatrolStop, PatrolTask
+from gridcare.field.permissions import require_manage, require_work
+
+MAX_PHOTOS = 6
+DEPARTMENT_TASK_MINUTES = 3 * 24 * 60
+
+
+def checklist_for(session: Session, kind: str) -> list[str]:
+    row = session.get(Checklist, kind)
+    return list(row.items) if row is not None else list(rules.DEFAULT_CHECKLISTS.get(kind, ()))
+
+
+def set_checklist(session: Session, *, actor: Principal, now: datetime, kind: str, items: Sequence[str]) -> Checklist:
+    require_manage(actor)
+    if kind not in (*rules.PATROL_KINDS, "place"):
+        raise InvalidInput.field("kind", f"must be one of {', '.join((*rules.PATROL_KINDS, 'place'))}")
+    cleaned = [i.strip()[:200] for i in items if i.strip()]
+    if not cleaned or len(cleaned) > 30:
+        raise InvalidInput.field("items", "give 1 to 30 items")
+    row = session.get(Checklist, kind)
+    before = list(row.items) if row else list(rules.DEFAULT_CHECKLISTS.get(kind, ()))
+    if row is None:
+        row = Checklist(asset_kind=kind, items=cleaned, updated_by=actor.login, updated_at=now)
+        session.add(row)
+    else:
+        row.items, row.updated_by, row.updated_at = cleaned, actor.login, now
+    audit.record(session, actor=actor, at=now, action="checklist.set", entity="checklist", entity_id=kind, before=before, after=cleaned)
+    return row
+
+
+def _stop_for_work(session: Session, *, actor: Principal, stop_id: int) -> tuple[PatrolStop, PatrolTask]:
+    require_work(actor)
+    stop = session.get(PatrolStop, stop_id)
+    if stop is None:
+        raise NotFound(f"stop_id: no patrol stop {stop_id}")
+    task = patrols.get_task(session, actor=actor, task_id=stop.task_id)
+    if task.assignee_id not in (None, actor.user_id) and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only the assigned rep or a supervisor records this patrol")
+    return stop, task
+
+
+def _position(lon: float | None, lat: float | None) -> tuple[float, float] | None:
+    if lon is None and lat is None:
+        return None
+    if lon is None or lat is None:
+        raise InvalidInput.field("lat" if lat is None else "lon", "give both lon and lat, or neither")
+    if not (-180 <= lon <= 180):
+        raise InvalidInput.field("lon", "must be between -180 and 180")
+    if not (-90 <= lat <= 90):
+        raise InvalidInput.field("lat", "must be between -90 and 90")
+    return (lon, lat)
+
+
+def check_in(
+    session: Session, *, actor: Principal, now: datetime, stop_id: int, lon: float | None, lat: float | None, checklist: dict[str, bool] | None = None,
+    note: str = "", photo_files: Sequence[tuple[str, bytes]] = (), data_dir: Path,
+) -> PatrolStop:
+    """Record the rep at a stop. Too far from the asset is rejected or flagged, as the plan
+    says; every checklist item of the asset's kind must be answered."""
+    stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
+    if task.status == "missed" and actor.role is Role.REP:
+        raise Conflict("task_id: this patrol was missed; the supervisor has it")
+    verdict, distance = rules.check_in_verdict(
+        asset=(stop.lon, stop.lat) if stop.lon is not None and stop.lat is not None else None, position=_position(lon, lat),
+        max_distance_m=stop.max_distance_m, far_policy=stop.far_policy,
+    )
+    if verdict is rules.CheckIn.REJECTED:
+        reason = "no position received: allow location on the phone" if distance is None else f"{distance:.0f} m from {stop.asset_code or stop.name}; check in within {stop.max_distance_m} m"
+        raise InvalidInput.field("lon", reason)
+    items = checklist_for(session, stop.asset_kind)
+    answers = {k: bool(v) for k, v in (checklist or {}).items()}
+    unknown = sorted(set(answers) - set(items))
+    if unknown:
+        raise InvalidInput.field("checklist", f"not on the {stop.asset_kind} checklist: {', '.join(unknown)}")
+    if len(photo_files) > MAX_PHOTOS:
+        raise InvalidInput.field("photos", f"at most {MAX_PHOTOS} photos per stop")
+    stored = [photos.store(data=data, filename=name, data_dir=data_dir, field=f"photos[{i}]") for i, (name, data) in enumerate(photo_files)]
+    if len(note) > 2000:
+        raise InvalidInput.field("note", "must be at most 2000 characters")
+    stop.status, stop.checked_at, stop.checked_by = "checked", now, actor.login
+    stop.checked_lon, stop.checked_lat = lon, lat
+    stop.distance_m = round(distance, 1) if distance is not None else None
+    stop.far = verdict in (rules.CheckIn.FLAGGED, rules.CheckIn.NO_POSITION)
+    stop.checklist = {item: answers.get(item, False) for item in items}
+    stop.note = note.strip()
+    stop.photos = [*stop.photos, *stored]
+    patrols.finish_if_complete(session, now=now, task=task)
+    audit.record(
+        session, actor=actor, at=now, action="patrol_stop.check_in", entity="patrol_task", entity_id=task.id, org_path=task.org_path,
+        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored]},
+    )
+    return stop
+
+
+# --- findings -----------------------------------------------------------------------------
+
+
+def department_for(session: Session, kind: rules.FindingKind) -> int | None:
+    """The department set for this kind of finding, or the utility's department whose code
+    ends with the kind's hint, or its first department."""
+    from gridcare.auth import service as auth
+
+    route = session.get(FindingRoute, kind.code)
+    if route is not None:
+        return route.org_unit_id
+    units = [u for u in auth.list_org_units(session, actor=system_principal("field")) if u.kind == "department" and u.utility == kind.utility]
+    hinted = [u for u in units if u.code.endswith(kind.department_hint)]
+    chosen = hinted or units
+    return chosen[0].id if chosen else None
+
+
+def set_finding_route(session: Session, *, actor: Principal, now: datetime, kind: str, org_unit_id: int) -> FindingRoute:
+    from gridcare.auth import service as auth
+
+    require_manage(actor)
+    if kind not in rules.FINDINGS:
+        raise InvalidInput.field("kind", f"must be one of {', '.join(rules.FINDINGS)}")
+    unit = auth.get_org_unit(session, actor=actor, org_unit_id=org_unit_id)
+    if unit.kind not in ("department", "contractor"):
+        raise InvalidInput.field("org_unit_id", f"{unit.name} is not a department or contractor")
+    if unit.kind == "department" and unit.utility not in (rules.FINDINGS[kind].utility, "multi"):
+        raise InvalidInput.field("org_unit_id", f"{unit.name} is a {unit.utility} department; this is a {rules.FINDINGS[kind].utility} finding")
+    row = session.get(FindingRoute, kind)
+    if row is None:
+        row = FindingRoute(kind=kind, org_unit_id=unit.id, updated_by=actor.login, updated_at=now)
+        session.add(row)
+    else:
+        row.org_unit_id, row.updated_by, row.updated_at = unit.id, actor.login, now
+    audit.record(session, actor=actor, at=now, action="finding_route.set", entity="finding_route", entity_id=kind, after={"org_unit_id": unit.id})
+    return row
+
+
+def report_finding(
+    session: Session, *, actor: Principal, now: datetime, stop_id: int, kind: str, note: str = "", lon: float | None = None, lat: float | None = None,
+    photo: tuple[str, bytes] | None = None, data_dir: Path,
+) -> Finding:
+    """A finding becomes a work order (channel "patrol") at the stop, handed to the grid's rep
+    by dispatch, with a task for the department and the photo attached. The same kind at the
+    same stop reported again lands on the same order."""
+    from gridcare.workorders import service as orders
+    from gridcare.workorders import support
+
+    stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
+    found = rules.FINDINGS.get(kind)
+    if found is None:
+        raise InvalidInput.field("kind", f"must be one of {', '.join(rules.FINDINGS)}")
+    if found.utility != task.utility:
+        raise InvalidInput.field("kind", f"{kind} is a {found.utility} finding; this is a {task.utility} patrol")
+    if len(note) > 2000:
+        raise InvalidInput.field("note", "must be at most 2000 characters")
+    position = _position(lon, lat)
+    where = (stop.lon, stop.lat) if stop.lon is not None else position or (stop.checked_lon, stop.checked_lat)
+    if photo is not None:
+        photos.store(data=photo[1], filename=photo[0], data_dir=data_dir, field="photo")  # checked before anything is written
+    # The order's text is for everyone who handles it: written in the service's language.
+    label = i18n.gettext(i18n.DEFAULT, found.label)
+    intake = orders.Intake(
+        category=found.category, channel="patrol", utility=task.utility, description=f"[巡视发现] {label}：{note.strip()}（{stop.name or stop.asset_code}）".strip(),
+        address=stop.name or "", lon=where[0] if where else None, lat=where[1] if where else None, idempotency_key=f"field-finding:{stop.id}:{kind}",
+        attributes={"patrol_task_id": task.id, "patrol_stop": stop.asset_code, "finding": kind},
+    )
+    created = orders.create_order(session, actor=actor, now=now, intake=intake)
+    order = created.order
+    # The rep handles the order (首问负责制) and pulls the department in; when the finder is
+    # not the order's handler, the platform files the department task on their behalf.
+    helper = actor if actor.user_id == order.handler_id or actor.role in (Role.SUPERVISOR, Role.ADMIN) else system_principal("field")
+    department = department_for(session, found)
+    if department is not None and not created.replayed:
+        support.add_task(session, actor=helper, now=now, order_id=order.id, unit_id=department, title=f"{label}：{stop.name or stop.asset_code}", due_minutes=DEPARTMENT_TASK_MINUTES)
+    if photo is not None:
+        support.add_attachment(session, actor=actor if orders.visible_to(session, actor, order) else helper, now=now, order_id=order.id, filename=photo[0], data=photo[1], data_dir=data_dir, lon=lon, lat=lat)
+    row = session.scalar(select(Finding).where(Finding.stop_id == stop.id, Finding.kind == kind)) if created.replayed else None
+    if row is None:
+        row = Finding(stop_id=stop.id, kind=kind, note=note.strip(), order_id=order.id, order_number=order.number, department_id=department, lon=where[0] if where else None, lat=where[1] if where else None, created_by=actor.login, created_at=now)
+        session.add(row)
+        session.flush()
+        audit.record(session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code}, org_path=task.org_path)
+    return row
+
+
+def findings(session: Session, *, task_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Findings per stop of these tasks, with their order numbers."""
+    if not task_ids:
+        return {}
+    rows = session.scalars(select(Finding).join(PatrolStop, PatrolStop.id == Finding.stop_id).where(PatrolStop.task_id.in_(list(task_ids))).order_by(Finding.id))
+    out: dict[int, list[dict[str, Any]]] = {}
+    for f in rows:
+        out.setdefault(f.stop_id, []).append({"id": f.id, "kind": f.kind, "note": f.note, "order_id": f.order_id, "number": f.order_number})
+    return out

@@ -1,0 +1,314 @@
+"""Patrol use cases: plans over a grid's assets, tasks generated per period (idempotent),
+and late or missed patrols flagged to the supervisors. Check-ins and findings are in
+``checkins``. Services never commit: the caller's transaction holds each use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.auth.rules import RecordScope, can_see
+from gridcare.auth.scoping import scoped
+from gridcare.core.clock import to_local
+from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.principal import Principal, system_principal
+from gridcare.core.workdays import WorkCalendar
+from gridcare.field import rules, sites
+from gridcare.field.models import PatrolPlan, PatrolStop, PatrolTask, Watch
+from gridcare.field.permissions import require_manage, require_read
+
+Progress = Callable[[str, int, int], None]
+DEFAULT_HORIZON_DAYS = 7
+_calendar: WorkCalendar | None = None
+
+
+def calendar() -> WorkCalendar:
+    global _calendar
+    if _calendar is None:
+        _calendar = WorkCalendar.china()
+    return _calendar
+
+
+def _scope(row: PatrolPlan | PatrolTask) -> RecordScope:
+    return RecordScope(org_path=row.org_path, grid_id=row.grid_id, gridded=True)
+
+
+def _view(plan: PatrolPlan) -> dict[str, Any]:
+    return {
+        "name": plan.name, "grid_id": plan.grid_id, "assignee_id": plan.assignee_id, "rrule": plan.rrule, "starts_on": plan.starts_on.isoformat(), "holidays": plan.holidays,
+        "stops": [s["code"] for s in plan.stops], "max_distance_m": plan.max_distance_m, "distances": plan.distances, "far_policy": plan.far_policy, "active": plan.active,
+    }
+
+
+# --- plans --------------------------------------------------------------------------------
+
+
+def get_plan(session: Session, *, actor: Principal, plan_id: int) -> PatrolPlan:
+    require_read(actor)
+    plan = session.get(PatrolPlan, plan_id)
+    if plan is None or not can_see(actor, _scope(plan)):
+        raise NotFound(f"plan_id: no patrol plan {plan_id} in your scope")
+    return plan
+
+
+def list_plans(session: Session, *, actor: Principal, grid_id: int | None = None) -> list[PatrolPlan]:
+    require_read(actor)
+    stmt = scoped(select(PatrolPlan), actor, org_path=PatrolPlan.org_path, grid_id=PatrolPlan.grid_id)
+    if grid_id is not None:
+        stmt = stmt.where(PatrolPlan.grid_id == grid_id)
+    return list(session.scalars(stmt.order_by(PatrolPlan.grid_id, PatrolPlan.name)))
+
+
+def _checked(*, name: str, rrule: str, starts_on: date, holidays: str, far_policy: str, max_distance_m: int, distances: dict[str, int], grace_days: int) -> list[FieldProblem]:
+    problems = []
+    if not name.strip() or len(name) > 200:
+        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+    try:
+        rules.parse_rrule(rrule, starts_on)
+    except rules.RuleProblem as exc:
+        problems.append(FieldProblem("rrule", str(exc)))
+    if holidays not in rules.HOLIDAY_RULES:
+        problems.append(FieldProblem("holidays", f"must be one of {', '.join(rules.HOLIDAY_RULES)}"))
+    if far_policy not in rules.FAR_POLICIES:
+        problems.append(FieldProblem("far_policy", f"must be one of {', '.join(rules.FAR_POLICIES)}"))
+    if not 5 <= max_distance_m <= 5000:
+        problems.append(FieldProblem("max_distance_m", "must be between 5 and 5000 metres"))
+    for kind, metres in distances.items():
+        if kind not in rules.PATROL_KINDS:
+            problems.append(FieldProblem(f"distances.{kind}", f"not an asset kind; use {', '.join(rules.PATROL_KINDS)}"))
+        elif not 5 <= int(metres) <= 5000:
+            problems.append(FieldProblem(f"distances.{kind}", "must be between 5 and 5000 metres"))
+    if not 0 <= grace_days <= 30:
+        problems.append(FieldProblem("grace_days", "must be between 0 and 30"))
+    return problems
+
+
+def create_plan(
+    session: Session, *, actor: Principal, now: datetime, name: str, grid_id: int, rrule: str, starts_on: date | None = None, holidays: str = "next_workday",
+    kinds: Sequence[str] = (), codes: Sequence[str] = (), max_distance_m: int = 100, distances: dict[str, int] | None = None, far_policy: str = "flag",
+    grace_days: int = 2, assignee_id: int | None = None,
+) -> PatrolPlan:
+    """A plan over the grid's assets of ``kinds`` or over the listed ``codes`` (a route,
+    in order). The grid's rep patrols unless another assignee is named."""
+    from gridcare.grids import service as grids
+
+    require_manage(actor)
+    grid = grids.get_grid(session, actor=actor, grid_id=grid_id)
+    starts_on = starts_on or to_local(now).date()
+    distances = {k: int(v) for k, v in (distances or {}).items()}
+    problems = _checked(name=name, rrule=rrule, starts_on=starts_on, holidays=holidays, far_policy=far_policy, max_distance_m=max_distance_m, distances=distances, grace_days=grace_days)
+    stops, stop_problems = sites.route(session, utility=grid.utility, grid_id=grid.id, kinds=kinds, codes=codes)
+    problems += stop_problems
+    if problems:
+        raise InvalidInput.many(problems)
+    plan = PatrolPlan(
+        name=name.strip(), utility=grid.utility, grid_id=grid.id, org_path=grid.org_path, assignee_id=assignee_id or grid.rep_id, rrule=rrule.strip().removeprefix("RRULE:"),
+        starts_on=starts_on, holidays=holidays, stops=stops, max_distance_m=max_distance_m, distances=distances, far_policy=far_policy, grace_days=grace_days, active=True,
+        created_by=actor.login, created_at=now, updated_at=now,
+    )
+    session.add(plan)
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="patrol_plan.create", entity="patrol_plan", entity_id=plan.id, after=_view(plan), org_path=plan.org_path, new_stream=True)
+    return plan
+
+
+def update_plan(session: Session, *, actor: Principal, now: datetime, plan_id: int, **changes: Any) -> PatrolPlan:
+    """Change a plan; tasks already generated keep their stops, later ones use the new plan."""
+    require_manage(actor)
+    plan = get_plan(session, actor=actor, plan_id=plan_id)
+    before = _view(plan)
+    allowed = {"name", "rrule", "starts_on", "holidays", "max_distance_m", "distances", "far_policy", "grace_days", "assignee_id", "active", "kinds", "codes"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InvalidInput.many([FieldProblem(k, "cannot be changed") for k in unknown])
+    merged = {k: changes.get(k, getattr(plan, k)) for k in ("name", "rrule", "starts_on", "holidays", "far_policy", "max_distance_m", "distances", "grace_days")}
+    merged["distances"] = {k: int(v) for k, v in (merged["distances"] or {}).items()}
+    problems = _checked(**merged)
+    new_stops = None
+    if changes.get("kinds") or changes.get("codes"):
+        new_stops, stop_problems = sites.route(session, utility=plan.utility, grid_id=plan.grid_id, kinds=changes.get("kinds") or (), codes=changes.get("codes") or ())
+        problems += stop_problems
+    if problems:
+        raise InvalidInput.many(problems)
+    for key, value in merged.items():
+        setattr(plan, key, value.strip().removeprefix("RRULE:") if key == "rrule" else value)
+    if "assignee_id" in changes and changes["assignee_id"] is not None:
+        plan.assignee_id = int(changes["assignee_id"])
+    if "active" in changes and changes["active"] is not None:
+        plan.active = bool(changes["active"])
+    if new_stops is not None:
+        plan.stops = new_stops
+    plan.updated_at = now
+    audit.record(session, actor=actor, at=now, action="patrol_plan.update", entity="patrol_plan", entity_id=plan.id, before=before, after=_view(plan), org_path=plan.org_path)
+    return plan
+
+
+# --- generation ---------------------------------------------------------------------------
+
+
+class _Batch:
+    """New tasks of one generation run, written together: one read of the keys already
+    there, one insert of the tasks, one of their stops."""
+
+    def __init__(self, session: Session, window: tuple[date, date]) -> None:
+        self.session = session
+        self.have = set(session.scalars(select(PatrolTask.key).where(PatrolTask.due_on.between(window[0], window[1]))))
+        self.pending: list[tuple[PatrolTask, list[dict[str, Any]]]] = []
+
+    def add(self, *, now: datetime, key: str, values: dict[str, Any], stops: list[dict[str, Any]]) -> None:
+        if key in self.have:
+            return
+        self.have.add(key)
+        self.pending.append((PatrolTask(key=key, status="open", late=False, created_at=now, **values), stops))
+
+    def write(self) -> int:
+        if not self.pending:
+            return 0
+        self.session.add_all(task for task, _ in self.pending)
+        self.session.flush()
+        rows = [
+            {"task_id": task.id, "seq": i, "status": "pending", "far": False, "checklist": {}, "note": "", "photos": [], **stop}
+            for task, stops in self.pending for i, stop in enumerate(stops, start=1)
+        ]
+        if rows:
+            self.session.execute(PatrolStop.__table__.insert(), rows)
+        return len(self.pending)
+
+
+def _plan_stops(plan: PatrolPlan) -> list[dict[str, Any]]:
+    return [
+        {"asset_kind": s["kind"], "asset_code": s["code"], "name": s.get("name", ""), "lon": s.get("lon"), "lat": s.get("lat"), "far_policy": plan.far_policy,
+         "max_distance_m": rules.distance_for(s["kind"], plan_default=plan.max_distance_m, overrides=plan.distances or {})}
+        for s in plan.stops
+    ]
+
+
+def generate(session: Session, *, now: datetime, days: int = DEFAULT_HORIZON_DAYS, progress: Progress | None = None, plan_ids: Sequence[int] | None = None, watch_ids: Sequence[int] | None = None) -> int:
+    """Tasks of every active plan and open road-works watch (or of those listed) due from
+    today over ``days`` days. Each (plan, day) has one key, so running again creates
+    nothing new. Returns how many tasks were created."""
+    if not 0 <= days <= 366:
+        raise InvalidInput.field("days", "must be between 0 and 366")
+    today = to_local(now).date()
+    window = (today, today + timedelta(days=days))
+    stmt = select(PatrolPlan).where(PatrolPlan.active.is_(True)).order_by(PatrolPlan.id)
+    if plan_ids is not None:
+        stmt = stmt.where(PatrolPlan.id.in_(list(plan_ids)))
+    plans = list(session.scalars(stmt))
+    watch_stmt = select(Watch).where(Watch.status == "open").order_by(Watch.id)
+    if watch_ids is not None:
+        watch_stmt = watch_stmt.where(Watch.id.in_(list(watch_ids)))
+    watches = list(session.scalars(watch_stmt))
+    total = len(plans) + len(watches)
+    cal = calendar()
+    batch = _Batch(session, window)
+    for n, plan in enumerate(plans, start=1):
+        for occ in rules.occurrences(plan.rrule, starts_on=plan.starts_on, window=window, holidays=plan.holidays, is_workday=cal.is_workday):
+            values = dict(plan_id=plan.id, title=plan.name, utility=plan.utility, grid_id=plan.grid_id, org_path=plan.org_path, assignee_id=plan.assignee_id, due_on=occ.due_on, planned_on=occ.planned_on, grace_days=plan.grace_days)
+            batch.add(now=now, key=f"plan:{plan.id}:{occ.due_on.isoformat()}", values=values, stops=_plan_stops(plan))
+        if progress:
+            progress("patrol plans", n, total)
+    for n, watch in enumerate(watches, start=len(plans) + 1):
+        rule = f"FREQ=DAILY;INTERVAL={watch.every_days}"
+        for occ in rules.occurrences(rule, starts_on=watch.starts_on, window=window, holidays="next_workday", is_workday=cal.is_workday):
+            values = dict(watch_id=watch.id, title=watch.title, utility=watch.utility, grid_id=watch.grid_id, org_path=watch.org_path, assignee_id=watch.assignee_id, due_on=occ.due_on, planned_on=occ.planned_on, grace_days=1)
+            stop = {"asset_kind": "place", "asset_code": None, "name": watch.title, "lon": watch.lon, "lat": watch.lat, "far_policy": "flag", "max_distance_m": rules.DEFAULT_DISTANCE_M["place"]}
+            batch.add(now=now, key=f"watch:{watch.id}:{occ.due_on.isoformat()}", values=values, stops=[stop])
+        if progress:
+            progress("patrol plans", n, total)
+    if progress and total == 0:
+        progress("patrol plans", 0, 0)
+    return batch.write()
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+
+def get_task(session: Session, *, actor: Principal, task_id: int) -> PatrolTask:
+    require_read(actor)
+    task = session.get(PatrolTask, task_id)
+    if task is None or not (can_see(actor, _scope(task)) or task.assignee_id == actor.user_id):
+        raise NotFound(f"task_id: no patrol task {task_id} in your scope")
+    return task
+
+
+def stops_of(session: Session, *, task_ids: Sequence[int]) -> dict[int, list[PatrolStop]]:
+    out: dict[int, list[PatrolStop]] = {t: [] for t in task_ids}
+    if task_ids:
+        for stop in session.scalars(select(PatrolStop).where(PatrolStop.task_id.in_(list(task_ids))).order_by(PatrolStop.task_id, PatrolStop.seq)):
+            out[stop.task_id].append(stop)
+    return out
+
+
+def tasks(session: Session, *, actor: Principal, day: date | None = None, mine: bool = False, status: str | None = None, flagged: bool = False, limit: int = 500) -> list[PatrolTask]:
+    """Patrol tasks in scope: of one day, or (``mine``) what the actor still has to do up
+    to that day; ``flagged``: the late and missed ones."""
+    require_read(actor)
+    stmt = scoped(select(PatrolTask), actor, org_path=PatrolTask.org_path, grid_id=PatrolTask.grid_id)
+    if mine:
+        stmt = select(PatrolTask).where(PatrolTask.assignee_id == actor.user_id)
+        if day is not None:
+            stmt = stmt.where(PatrolTask.due_on <= day, (PatrolTask.status == "open") | (PatrolTask.due_on == day))
+    elif day is not None:
+        stmt = stmt.where(PatrolTask.due_on == day)
+    if status:
+        stmt = stmt.where(PatrolTask.status == status)
+    if flagged:
+        stmt = stmt.where((PatrolTask.status == "missed") | (PatrolTask.late.is_(True)))
+    order = (PatrolTask.due_on.desc(), PatrolTask.id) if flagged else (PatrolTask.due_on, PatrolTask.id)
+    return list(session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+def finish_if_complete(session: Session, *, now: datetime, task: PatrolTask) -> None:
+    """The last stop checked finishes the task; done after its day, it stays marked late."""
+    pending = session.scalar(select(PatrolStop.id).where(PatrolStop.task_id == task.id, PatrolStop.status == "pending").limit(1))
+    if pending is None and task.status != "done":
+        task.status = "done"
+        task.done_at = now
+        if to_local(now).date() > task.due_on:
+            task.late = True
+
+
+# --- late and missed ----------------------------------------------------------------------
+
+
+def _supervisors(session: Session, org_path: str) -> list[int]:
+    """Active supervisors whose scope holds the task (read-only over auth's users)."""
+    from gridcare.auth.models import User
+
+    rows = session.execute(select(User.id, User.org_path).where(User.role == "supervisor", User.is_active.is_(True)))
+    return [uid for uid, path in rows if org_path.startswith(path)]
+
+
+def flag_overdue(session: Session, *, now: datetime, limit: int = 1000) -> tuple[int, int]:
+    """Mark open patrols past their day late, and past their grace days missed; each mark
+    tells the supervisors once. Returns (late, missed) newly flagged."""
+    from gridcare.field import notifying
+
+    today = to_local(now).date()
+    stmt = select(PatrolTask).where(PatrolTask.status == "open", PatrolTask.due_on < today).order_by(PatrolTask.due_on, PatrolTask.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    late = missed = 0
+    worker = system_principal("worker")
+    for task in session.scalars(stmt):
+        state = rules.task_state(task.due_on, today, task.grace_days)
+        if state is rules.TaskState.MISSED:
+            task.status, task.late = "missed", True
+            task.missed_flagged_at = now
+            missed += 1
+        elif state is rules.TaskState.LATE and task.late_flagged_at is None:
+            task.late = True
+            task.late_flagged_at = now
+            late += 1
+        else:
+            continue
+        audit.record(session, actor=worker, at=now, action=f"patrol_task.{state.value}", entity="patrol_task", entity_id=task.id, after={"due_on": task.due_on.isoformat(), "status": task.status}, org_path=task.org_path)
+        for user_id in _supervisors(session, task.org_path):
+            notifying.patrol_overdue(session, now=now, user_id=user_id, task=task, state=state.value)
+    return late, missed

@@ -1,0 +1,35 @@
+"""Who may do what in field work. The shared Action list belongs to auth; these checks sit
+here so the field domain adds no role to it: reps (and their supervisors) work in the
+field, supervisors and admins plan patrols, review data changes and set the rhythms."""
+
+from __future__ import annotations
+
+from gridcare.core.errors import Forbidden
+from gridcare.core.principal import Principal, Role
+
+FIELD_WORKERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.REP, Role.EXPERT})
+FIELD_MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+FIELD_READERS = FIELD_WORKERS | {Role.AGENT, Role.VIEWER, Role.DEPARTMENT}
+
+
+def can_work(actor: Principal) -> bool:
+    return actor.role in FIELD_WORKERS
+
+
+def can_manage(actor: Principal) -> bool:
+    return actor.role in FIELD_MANAGERS
+
+
+def require_read(actor: Principal) -> None:
+    if actor.role not in FIELD_READERS:
+        raise Forbidden(f"role {actor.role.value} may not read field work")
+
+
+def require_work(actor: Principal) -> None:
+    if not can_work(actor):
+        raise Forbidden(f"role {actor.role.value} may not record field work")
+
+
+def require_manage(actor: Principal) -> None:
+    if not can_manage(actor):
+        raise Forbidden(f"role {actor.role.value} may not manage field work (plans, reviews, rhythms)")

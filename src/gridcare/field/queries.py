@@ -1,0 +1,60 @@
+"""Read models for the field pages and API: tasks with their stops, checklists and findings;
+the supervisor's overview of one day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridcare.core.principal import Principal
+from gridcare.field import changes, checkins, patrols, rules, visits
+from gridcare.field.models import PatrolTask, VisitPlan
+
+
+def task_details(session: Session, tasks: Sequence[PatrolTask]) -> list[dict[str, Any]]:
+    """Each task with its stops; each stop with its checklist items and findings."""
+    ids = [t.id for t in tasks]
+    stops = patrols.stops_of(session, task_ids=ids)
+    found = checkins.findings(session, task_ids=ids)
+    lists: dict[str, list[str]] = {}
+    out = []
+    for task in tasks:
+        rows = []
+        for stop in stops[task.id]:
+            if stop.asset_kind not in lists:
+                lists[stop.asset_kind] = checkins.checklist_for(session, stop.asset_kind)
+            rows.append({"stop": stop, "items": lists[stop.asset_kind], "findings": found.get(stop.id, [])})
+        done = sum(1 for r in rows if r["stop"].status == "checked")
+        out.append({"task": task, "stops": rows, "done": done, "total": len(rows), "far": sum(1 for r in rows if r["stop"].far)})
+    return out
+
+
+def map_points(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stops as plain points for the phone page's map (field.js)."""
+    return [
+        {"id": r["stop"].id, "seq": r["stop"].seq, "name": r["stop"].name or r["stop"].asset_code, "kind": r["stop"].asset_kind, "lon": r["stop"].lon, "lat": r["stop"].lat, "done": r["stop"].status == "checked"}
+        for d in details for r in d["stops"] if r["stop"].lon is not None and r["stop"].lat is not None
+    ]
+
+
+def visit_rows(plans: Sequence[VisitPlan], today: date) -> list[dict[str, Any]]:
+    return [{"plan": p, "state": rules.visit_state(p.next_due, today).value, "days_overdue": rules.days_overdue(p.next_due, today)} for p in plans]
+
+
+def overview(session: Session, *, actor: Principal, today: date) -> dict[str, Any]:
+    """What the supervisor's page shows: plans, today's patrols, late and missed ones,
+    overdue visits, pending data changes and open watches."""
+    todays = patrols.tasks(session, actor=actor, day=today)
+    flagged = patrols.tasks(session, actor=actor, flagged=True, limit=100)
+    overdue = visits.plans(session, actor=actor, overdue_on=today, limit=100)
+    return {
+        "plans": patrols.list_plans(session, actor=actor),
+        "todays": task_details(session, todays),
+        "flagged": task_details(session, flagged),
+        "overdue_visits": visit_rows(overdue, today),
+        "pending_changes": changes.changes(session, actor=actor, status="pending"),
+        "watches": changes.watches(session, actor=actor),
+    }

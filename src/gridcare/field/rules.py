@@ -1,0 +1,272 @@
+"""Pure rules of field work: when patrols fall due (RRULE with Chinese holidays), whether a
+check-in is near enough to its asset, when visits are due and overdue, and the shipped
+defaults (checklists, distances, findings, visit rhythms). No database, no clock: dates,
+calendars and positions come in as arguments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrulestr
+
+from gridcare.core.i18n import N_
+
+EARTH_RADIUS_M = 6_371_008.8
+HOLIDAY_RULES = ("keep", "skip", "next_workday")
+FAR_POLICIES = ("flag", "reject")
+MAX_OCCURRENCES = 1000  # one plan never floods a window, whatever its rule says
+
+
+class RuleProblem(ValueError):
+    """A plan's rule that cannot be used; the message names what is wrong."""
+
+
+# --- when patrols fall due ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    due_on: date  # the day the patrol is to be done
+    planned_on: date  # the rule's own date (differs when a holiday moved it)
+
+
+def parse_rrule(text: str, starts_on: date) -> object:
+    """The dateutil rule for ``text`` (``FREQ=WEEKLY;BYDAY=MO``; a leading ``RRULE:`` is fine)."""
+    body = text.strip().removeprefix("RRULE:")
+    if not body:
+        raise RuleProblem("must not be empty, e.g. FREQ=WEEKLY;BYDAY=MO")
+    try:
+        return rrulestr(f"RRULE:{body}", dtstart=datetime.combine(starts_on, datetime.min.time()))
+    except (ValueError, TypeError) as exc:
+        raise RuleProblem(f"not an RFC 5545 recurrence rule ({exc})") from None
+
+
+def occurrences(rule: str, *, starts_on: date, window: tuple[date, date], holidays: str, is_workday: Callable[[date], bool]) -> list[Occurrence]:
+    """The patrols due in ``window`` (both ends included). A date on a day off is kept,
+    skipped, or moved to the next working day; two dates moved onto one day make one patrol."""
+    if holidays not in HOLIDAY_RULES:
+        raise RuleProblem(f"holidays must be one of {', '.join(HOLIDAY_RULES)}")
+    first, last = window
+    parsed = parse_rrule(rule, starts_on)
+    # A date moved forward by a holiday may come from before the window: look back a little.
+    look_back = first - timedelta(days=15) if holidays == "next_workday" else first
+    found: dict[date, Occurrence] = {}
+    for n, instant in enumerate(parsed.between(datetime.combine(look_back, datetime.min.time()), datetime.combine(last, datetime.max.time()), inc=True)):  # type: ignore[attr-defined]
+        if n >= MAX_OCCURRENCES:
+            break
+        planned = instant.date()
+        due = planned
+        if not is_workday(planned):
+            if holidays == "skip":
+                continue
+            if holidays == "next_workday":
+                due = next_workday(planned, is_workday)
+        if first <= due <= last and due not in found:
+            found[due] = Occurrence(due_on=due, planned_on=planned)
+    return [found[d] for d in sorted(found)]
+
+
+def next_workday(day: date, is_workday: Callable[[date], bool]) -> date:
+    for _ in range(60):  # the longest Chinese holiday is eight days
+        day += timedelta(days=1)
+        if is_workday(day):
+            return day
+    raise RuleProblem("no working day within 60 days: the holiday calendar is wrong")
+
+
+class TaskState(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"  # the due day passed without the patrol done
+    MISSED = "missed"  # the grace days passed too
+
+
+def task_state(due_on: date, today: date, grace_days: int) -> TaskState:
+    """Where an unfinished patrol stands on ``today`` (local dates)."""
+    if today <= due_on:
+        return TaskState.ON_TIME
+    if today <= due_on + timedelta(days=grace_days):
+        return TaskState.LATE
+    return TaskState.MISSED
+
+
+# --- check-in distance --------------------------------------------------------------------
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS84 points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+class CheckIn(StrEnum):
+    NEAR = "near"
+    FLAGGED = "flagged"  # accepted, but the supervisor sees it was far from the asset
+    REJECTED = "rejected"
+    NO_POSITION = "no_position"
+
+
+def check_in_verdict(*, asset: tuple[float, float] | None, position: tuple[float, float] | None, max_distance_m: float, far_policy: str) -> tuple[CheckIn, float | None]:
+    """Whether a check-in at ``position`` counts for an asset at ``asset`` (lon, lat)."""
+    if far_policy not in FAR_POLICIES:
+        raise RuleProblem(f"far_policy must be one of {', '.join(FAR_POLICIES)}")
+    if position is None:
+        return (CheckIn.REJECTED if far_policy == "reject" else CheckIn.NO_POSITION), None
+    if asset is None:
+        return CheckIn.NEAR, None  # nothing to measure against: a place-less stop
+    distance = haversine_m(asset[0], asset[1], position[0], position[1])
+    if distance <= max_distance_m:
+        return CheckIn.NEAR, distance
+    return (CheckIn.REJECTED if far_policy == "reject" else CheckIn.FLAGGED), distance
+
+
+# Shipped distances per asset kind: a hydrant is a point on a pavement; a line is long and
+# its recorded point is a pole or the feeder's head.
+DEFAULT_DISTANCE_M: dict[str, int] = {"hydrant": 50, "valve": 50, "pipe": 150, "line": 300, "transformer": 80, "place": 150}
+
+
+def distance_for(kind: str, *, plan_default: int, overrides: dict[str, int]) -> int:
+    if kind in overrides:
+        return int(overrides[kind])
+    return int(plan_default or DEFAULT_DISTANCE_M.get(kind, 100))
+
+
+# --- what is checked, and what is found ---------------------------------------------------
+
+ASSET_KIND_ALIASES = {"feeder": "line"}  # the network calls a line a feeder
+PATROL_KINDS = ("hydrant", "valve", "pipe", "line", "transformer")
+
+
+def patrol_kind(asset_kind: str) -> str:
+    return ASSET_KIND_ALIASES.get(asset_kind, asset_kind)
+
+
+DEFAULT_CHECKLISTS: dict[str, tuple[str, ...]] = {
+    "hydrant": (N_("Hydrant visible and not buried"), N_("Nothing parked or built around it"), N_("Cap and outlet intact"), N_("No leak")),
+    "valve": (N_("Valve cover visible, not paved over"), N_("Cover intact and flush"), N_("No water in the chamber")),
+    "pipe": (N_("No leak or wet ground along the route"), N_("No construction near the pipe"), N_("Markers and signs in place")),
+    "line": (N_("Clearance to trees and buildings"), N_("Poles upright, stays tight"), N_("No foreign objects on conductors")),
+    "transformer": (N_("No unusual noise or smell"), N_("No oil leak"), N_("Enclosure locked, signs in place"), N_("Ground clear of vegetation")),
+    "place": (N_("Works fenced and signed"), N_("No excavation near pipes or lines"), N_("Contractor informed of buried assets")),
+}
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    code: str
+    label: str
+    utility: str
+    category: str  # the work-order category it becomes
+    department_hint: str  # what the default department's code ends with
+
+
+FINDINGS: dict[str, FindingKind] = {
+    f.code: f
+    for f in (
+        FindingKind("hydrant_blocked", N_("Hydrant buried or blocked"), "water", "repair", "NET"),
+        FindingKind("valve_covered", N_("Valve covered"), "water", "repair", "NET"),
+        FindingKind("illegal_connection", N_("Illegal connection"), "water", "service_request", "NET"),
+        FindingKind("construction_near_pipe", N_("Construction near a pipe"), "water", "repair", "NET"),
+        FindingKind("leak", N_("Leak"), "water", "repair", "NET"),
+        FindingKind("line_clearance", N_("Line clearance"), "electric", "repair", "OPS"),
+        FindingKind("transformer_defect", N_("Transformer defect"), "electric", "repair", "OPS"),
+        FindingKind("illegal_tapping", N_("Illegal tapping of power"), "electric", "service_request", "MKT"),
+    )
+}
+
+
+def findings_for(utility: str) -> list[FindingKind]:
+    return [f for f in FINDINGS.values() if f.utility == utility]
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    every_months: int
+    unannounced: bool = False
+
+
+DEFAULT_VISIT_RULES: dict[str, Rhythm] = {
+    "major": Rhythm(1),
+    "protected": Rhythm(3),
+    "supervised": Rhythm(1, unannounced=True),
+    "stakeholder:property_management": Rhythm(3),
+    "stakeholder:residents_committee": Rhythm(3),
+    "stakeholder:village_head": Rhythm(3),
+}
+STAKEHOLDER_KINDS = ("property_management", "residents_committee", "village_head")
+STAKEHOLDER_LABELS = {"property_management": N_("Property-management company"), "residents_committee": N_("Residents' committee"), "village_head": N_("Village head")}
+
+
+def rhythm_for_tags(tags: set[str], rules: dict[str, Rhythm]) -> tuple[str, Rhythm] | None:
+    """The most frequent rhythm among a customer's tags (unannounced wins a tie), or None."""
+    found = [(subject, r) for subject, r in rules.items() if subject in tags]
+    if not found:
+        return None
+    return min(found, key=lambda pair: (pair[1].every_months, not pair[1].unannounced, pair[0]))
+
+
+def next_due(after: date, every_months: int) -> date:
+    if every_months < 1:
+        raise RuleProblem("every_months must be at least 1")
+    return after + relativedelta(months=every_months)
+
+
+class VisitState(StrEnum):
+    UPCOMING = "upcoming"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+def visit_state(due: date, today: date, *, soon_days: int = 7) -> VisitState:
+    if today > due:
+        return VisitState.OVERDUE
+    if (due - today).days <= soon_days:
+        return VisitState.DUE_SOON
+    return VisitState.UPCOMING
+
+
+def days_overdue(due: date, today: date) -> int:
+    return max(0, (today - due).days)
+
+
+# --- data collection ----------------------------------------------------------------------
+
+CHANGE_KINDS = ("new_resident", "shop_transfer", "new_building", "road_works")
+CHANGE_LABELS = {"new_resident": N_("New resident"), "shop_transfer": N_("Shop transfer"), "new_building": N_("New building"), "road_works": N_("Road works")}
+# Fields each kind must carry (besides a location or a customer/asset).
+CHANGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "new_resident": ("account", "name", "phone", "address"),
+    "shop_transfer": ("name",),
+    "new_building": ("name",),
+    "road_works": ("description",),
+}
+ROAD_WORKS_REACH_M = 100.0  # road works this close to a pipe node or a line asset get a watch
+
+
+def change_problems(kind: str, payload: dict[str, str], *, has_customer: bool, has_asset: bool, has_position: bool) -> list[tuple[str, str]]:
+    """What is missing from a submitted change, as (field, reason) pairs."""
+    if kind not in CHANGE_KINDS:
+        return [("kind", f"must be one of {', '.join(CHANGE_KINDS)}")]
+    problems = [(f"payload.{name}", "is required") for name in CHANGE_FIELDS[kind] if not str(payload.get(name, "")).strip()]
+    if kind == "shop_transfer" and not has_customer:
+        problems.append(("customer_id", "say which customer's shop changed hands"))
+    if kind == "new_building" and not has_asset:
+        problems.append(("asset_code", "say which supply point (transformer or service node) feeds the building"))
+    if kind in ("road_works", "new_resident") and not has_position:
+        problems.append(("lon", "give the place (lon and lat)"))
+    return problems
+
+
+def near(position: tuple[float, float], points: list[tuple[str, float, float]], reach_m: float) -> list[str]:
+    """Codes of the points within ``reach_m`` of ``position``, nearest first."""
+    measured = sorted((haversine_m(position[0], position[1], lon, lat), code) for code, lon, lat in points)
+    return [code for d, code in measured if d <= reach_m]

@@ -1,0 +1,230 @@
+"""Key-customer and stakeholder visits (重点客户联络): the rhythm per customer tag or
+stakeholder kind (data), one standing visit plan per key customer and stakeholder with its
+next due date, visit records, and overdue visits flagged to the rep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.auth.rules import RecordScope, can_see
+from gridcare.auth.scoping import scoped
+from gridcare.core.clock import to_local
+from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from gridcare.core.principal import Principal, Role
+from gridcare.field import rules
+from gridcare.field.models import Stakeholder, Visit, VisitPlan, VisitRule
+from gridcare.field.permissions import require_manage, require_read, require_work
+
+Progress = Callable[[str, int, int], None]
+
+
+# --- rhythms (data) -----------------------------------------------------------------------
+
+
+def visit_rules(session: Session) -> dict[str, rules.Rhythm]:
+    """The shipped rhythms, replaced subject by subject by the utility's own rows."""
+    found = dict(rules.DEFAULT_VISIT_RULES)
+    for row in session.scalars(select(VisitRule)):
+        found[row.subject] = rules.Rhythm(row.every_months, row.unannounced)
+    return found
+
+
+def set_visit_rule(session: Session, *, actor: Principal, now: datetime, subject: str, every_months: int, unannounced: bool = False) -> VisitRule:
+    from gridcare.customers.service import TAGS
+
+    require_manage(actor)
+    subjects = (*TAGS, *(f"stakeholder:{k}" for k in rules.STAKEHOLDER_KINDS))
+    if subject not in subjects:
+        raise InvalidInput.field("subject", f"must be one of {', '.join(subjects)}")
+    if not 1 <= every_months <= 24:
+        raise InvalidInput.field("every_months", "must be between 1 and 24")
+    row = session.get(VisitRule, subject)
+    before = visit_rules(session).get(subject)
+    if row is None:
+        row = VisitRule(subject=subject, every_months=every_months, unannounced=unannounced, updated_by=actor.login, updated_at=now)
+        session.add(row)
+    else:
+        row.every_months, row.unannounced, row.updated_by, row.updated_at = every_months, unannounced, actor.login, now
+    audit.record(session, actor=actor, at=now, action="visit_rule.set", entity="visit_rule", entity_id=subject, before=before.__dict__ if before else None, after={"every_months": every_months, "unannounced": unannounced})
+    return row
+
+
+# --- stakeholders -------------------------------------------------------------------------
+
+
+def add_stakeholder(session: Session, *, actor: Principal, now: datetime, grid_id: int, kind: str, name: str, contact: str = "", phone: str = "", address: str = "") -> Stakeholder:
+    from gridcare.grids import service as grids
+
+    require_work(actor)
+    grid = grids.get_grid(session, actor=actor, grid_id=grid_id)
+    problems = []
+    if kind not in rules.STAKEHOLDER_KINDS:
+        problems.append(FieldProblem("kind", f"must be one of {', '.join(rules.STAKEHOLDER_KINDS)}"))
+    if not name.strip() or len(name) > 200:
+        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+    if len(contact) > 100:
+        problems.append(FieldProblem("contact", "must be at most 100 characters"))
+    if len(phone) > 32:
+        problems.append(FieldProblem("phone", "must be at most 32 characters"))
+    if problems:
+        raise InvalidInput.many(problems)
+    row = Stakeholder(grid_id=grid.id, org_path=grid.org_path, kind=kind, name=name.strip(), contact=contact.strip(), phone=phone.strip(), address=address.strip()[:400], active=True, created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="stakeholder.create", entity="stakeholder", entity_id=row.id, after={"grid_id": grid.id, "kind": kind, "name": row.name}, org_path=row.org_path, new_stream=True)
+    _ensure_plan(session, now=now, key=f"stakeholder:{row.id}", values=_stakeholder_values(row, grid.rep_id, visit_rules(session)))
+    return row
+
+
+def stakeholders(session: Session, *, actor: Principal, grid_id: int | None = None) -> list[Stakeholder]:
+    require_read(actor)
+    stmt = scoped(select(Stakeholder), actor, org_path=Stakeholder.org_path, grid_id=Stakeholder.grid_id).where(Stakeholder.active.is_(True))
+    if grid_id is not None:
+        stmt = stmt.where(Stakeholder.grid_id == grid_id)
+    return list(session.scalars(stmt.order_by(Stakeholder.grid_id, Stakeholder.kind, Stakeholder.name)))
+
+
+# --- visit plans --------------------------------------------------------------------------
+
+
+def _stakeholder_values(row: Stakeholder, rep_id: int | None, rhythms: dict[str, rules.Rhythm]) -> dict[str, Any]:
+    basis = f"stakeholder:{row.kind}"
+    rhythm = rhythms.get(basis, rules.Rhythm(3))
+    return dict(stakeholder_id=row.id, customer_id=None, title=row.name, basis=basis, rep_id=rep_id, grid_id=row.grid_id, org_path=row.org_path, every_months=rhythm.every_months, unannounced=rhythm.unannounced)
+
+
+def _ensure_plan(session: Session, *, now: datetime, key: str, values: dict[str, Any], known: dict[str, VisitPlan] | None = None) -> bool:
+    """Create the plan (first visit due one period from today), or follow a changed rhythm,
+    rep or grid. Returns whether anything was written."""
+    plan = known.get(key) if known is not None else session.scalar(select(VisitPlan).where(VisitPlan.key == key))
+    today = to_local(now).date()
+    if plan is None:
+        session.add(VisitPlan(key=key, next_due=rules.next_due(today, values["every_months"]), active=True, created_at=now, **values))
+        return True
+    changed = False
+    for k, v in values.items():
+        if getattr(plan, k) != v:
+            setattr(plan, k, v)
+            changed = True
+    if changed and "every_months" in values:
+        anchor = to_local(plan.last_visit_at).date() if plan.last_visit_at else to_local(plan.created_at).date()
+        plan.next_due = rules.next_due(anchor, plan.every_months)
+    if not plan.active:
+        plan.active, changed = True, True
+    return changed
+
+
+def sync_plans(session: Session, *, now: datetime, progress: Progress | None = None) -> int:
+    """One visit plan per tagged key customer and per stakeholder, following the current
+    rhythms, the grids' reps and the tags (a customer no longer tagged drops out). Read-only
+    over the customers domain's tag index; returns plans created or changed."""
+    from gridcare.customers.models import Customer, CustomerTag
+    from gridcare.grids.models import Grid
+
+    rhythms = visit_rules(session)
+    tag_subjects = [s for s in rhythms if not s.startswith("stakeholder:")]
+    reps = dict(session.execute(select(Grid.id, Grid.rep_id)).all())
+    tags: dict[int, set[str]] = {}
+    for cid, tag in session.execute(select(CustomerTag.customer_id, CustomerTag.tag).where(CustomerTag.tag.in_(tag_subjects))):
+        tags.setdefault(cid, set()).add(tag)
+    tagged = select(CustomerTag.customer_id).where(CustomerTag.tag.in_(tag_subjects))
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(tagged)))} if tags else {}
+    known = {p.key: p for p in session.scalars(select(VisitPlan))}
+    total, changed, seen = len(customers), 0, set()
+    for n, (cid, customer) in enumerate(sorted(customers.items()), start=1):
+        chosen = rules.rhythm_for_tags(tags[cid], rhythms)
+        if chosen is None:
+            continue
+        basis, rhythm = chosen
+        key = f"customer:{cid}"
+        seen.add(key)
+        values = dict(customer_id=cid, stakeholder_id=None, title=customer.name, basis=basis, rep_id=reps.get(customer.grid_id), grid_id=customer.grid_id, org_path=customer.org_path, every_months=rhythm.every_months, unannounced=rhythm.unannounced)
+        changed += _ensure_plan(session, now=now, key=key, values=values, known=known)
+        if progress and n % 200 == 0:
+            progress("visit plans", n, total)
+    for row in session.scalars(select(Stakeholder).where(Stakeholder.active.is_(True))):
+        key = f"stakeholder:{row.id}"
+        seen.add(key)
+        changed += _ensure_plan(session, now=now, key=key, values=_stakeholder_values(row, reps.get(row.grid_id), rhythms), known=known)
+    for plan in known.values():
+        if plan.active and plan.key not in seen:
+            plan.active = False
+            changed += 1
+    if progress:
+        progress("visit plans", total, total)
+    return changed
+
+
+def _scope(plan: VisitPlan) -> RecordScope:
+    return RecordScope(org_path=plan.org_path, grid_id=plan.grid_id, gridded=True)
+
+
+def get_plan(session: Session, *, actor: Principal, plan_id: int) -> VisitPlan:
+    require_read(actor)
+    plan = session.get(VisitPlan, plan_id)
+    if plan is None or not (can_see(actor, _scope(plan)) or plan.rep_id == actor.user_id):
+        raise NotFound(f"plan_id: no visit plan {plan_id} in your scope")
+    return plan
+
+
+def plans(session: Session, *, actor: Principal, mine: bool = False, overdue_on: date | None = None, due_by: date | None = None, limit: int = 500) -> list[VisitPlan]:
+    require_read(actor)
+    stmt = select(VisitPlan).where(VisitPlan.rep_id == actor.user_id) if mine else scoped(select(VisitPlan), actor, org_path=VisitPlan.org_path, grid_id=VisitPlan.grid_id)
+    stmt = stmt.where(VisitPlan.active.is_(True))
+    if overdue_on is not None:
+        stmt = stmt.where(VisitPlan.next_due < overdue_on)
+    if due_by is not None:
+        stmt = stmt.where(VisitPlan.next_due <= due_by)
+    return list(session.scalars(stmt.order_by(VisitPlan.next_due, VisitPlan.id).limit(limit)))
+
+
+def record_visit(session: Session, *, actor: Principal, now: datetime, plan_id: int, contact_met: str, satisfaction: int, notes: str = "", issues: str = "") -> Visit:
+    """A visit done: the next one falls due one period after it."""
+    require_work(actor)
+    plan = get_plan(session, actor=actor, plan_id=plan_id)
+    if plan.rep_id not in (None, actor.user_id) and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only the plan's rep or a supervisor records its visits")
+    problems = []
+    if not contact_met.strip() or len(contact_met) > 100:
+        problems.append(FieldProblem("contact_met", "say whom you met (1 to 100 characters)"))
+    if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        problems.append(FieldProblem("satisfaction", "must be a whole number from 1 to 5"))
+    if len(notes) > 4000:
+        problems.append(FieldProblem("notes", "must be at most 4000 characters"))
+    if len(issues) > 4000:
+        problems.append(FieldProblem("issues", "must be at most 4000 characters"))
+    if problems:
+        raise InvalidInput.many(problems)
+    today = to_local(now).date()
+    visit = Visit(plan_id=plan.id, visited_at=now, visitor=actor.login, contact_met=contact_met.strip(), notes=notes.strip(), issues=issues.strip(), satisfaction=satisfaction, due_on=plan.next_due, late=today > plan.next_due)
+    session.add(visit)
+    plan.last_visit_at = now
+    plan.next_due = rules.next_due(today, plan.every_months)
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="visit.record", entity="visit_plan", entity_id=plan.id, after={"visit_id": visit.id, "satisfaction": satisfaction, "late": visit.late, "next_due": plan.next_due.isoformat()}, org_path=plan.org_path)
+    return visit
+
+
+def visits_of(session: Session, *, actor: Principal, plan_id: int, limit: int = 50) -> list[Visit]:
+    get_plan(session, actor=actor, plan_id=plan_id)
+    return list(session.scalars(select(Visit).where(Visit.plan_id == plan_id).order_by(Visit.visited_at.desc()).limit(limit)))
+
+
+def flag_overdue(session: Session, *, now: datetime) -> int:
+    """Tell the rep, once per due date, of every visit now overdue."""
+    from gridcare.field import notifying
+
+    today = to_local(now).date()
+    told = 0
+    untold = VisitPlan.overdue_told_for.is_(None) | (VisitPlan.overdue_told_for != VisitPlan.next_due)
+    for plan in session.scalars(select(VisitPlan).where(VisitPlan.active.is_(True), VisitPlan.next_due < today, VisitPlan.rep_id.is_not(None), untold).order_by(VisitPlan.id)):
+        plan.overdue_told_for = plan.next_due
+        notifying.visit_overdue(session, now=now, user_id=plan.rep_id, plan=plan)  # type: ignore[arg-type]
+        told += 1
+    return told

@@ -1,0 +1,177 @@
+"""The pure rules: patrol dates across months and holidays, the GPS distance check, task and
+visit states, rhythms and data-change validation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridcare.core.geo import distance_m
+from gridcare.core.workdays import WorkCalendar
+from gridcare.field import rules
+
+CHINA = WorkCalendar.china()
+lon = st.floats(min_value=73, max_value=135, allow_nan=False)
+lat = st.floats(min_value=18, max_value=53, allow_nan=False)
+
+
+def dates(rule: str, start: date, end: date, holidays: str, starts_on: date | None = None) -> list[tuple[date, date]]:
+    found = rules.occurrences(rule, starts_on=starts_on or start, window=(start, end), holidays=holidays, is_workday=CHINA.is_workday)
+    return [(o.due_on, o.planned_on) for o in found]
+
+
+def test_it_generates_monthly_dates_across_months_and_the_new_year():
+    got = dates("FREQ=MONTHLY;BYMONTHDAY=15", date(2026, 11, 1), date(2027, 2, 28), "keep")
+    assert [d for d, _ in got] == [date(2026, 11, 15), date(2026, 12, 15), date(2027, 1, 15), date(2027, 2, 15)]
+
+
+def test_it_skips_national_day_holidays_when_told_to():
+    # Weekdays in the first week of October 2026 are the National Day holiday.
+    got = dates("FREQ=DAILY", date(2026, 9, 30), date(2026, 10, 9), "skip")
+    assert date(2026, 10, 1) not in [d for d, _ in got]
+    assert all(CHINA.is_workday(d) for d, _ in got)
+    assert date(2026, 9, 30) in [d for d, _ in got] and date(2026, 10, 9) in [d for d, _ in got]
+
+
+def test_it_moves_a_holiday_date_to_the_next_working_day():
+    got = dates("FREQ=MONTHLY;BYMONTHDAY=1", date(2026, 10, 1), date(2026, 10, 31), "next_workday")
+    assert len(got) == 1
+    due, planned = got[0]
+    assert planned == date(2026, 10, 1)
+    assert due > planned and CHINA.is_workday(due)
+    assert all(not CHINA.is_workday(planned + timedelta(days=i)) for i in range((due - planned).days))
+
+
+def test_it_counts_a_makeup_saturday_as_a_working_day():
+    makeup = sorted(d for d in CHINA.makeup_workdays if d.year == 2026)[0]
+    assert makeup.weekday() >= 5
+    got = dates("FREQ=DAILY", makeup, makeup, "skip")
+    assert [d for d, _ in got] == [makeup]
+
+
+def test_it_keeps_a_moved_date_that_came_from_before_the_window():
+    # 1 October moves past the 1st week; a window starting on the 5th still gets it.
+    got = dates("FREQ=MONTHLY;BYMONTHDAY=1", date(2026, 10, 5), date(2026, 10, 31), "next_workday", starts_on=date(2026, 1, 1))
+    assert [p for _, p in got] == [date(2026, 10, 1)]
+
+
+def test_it_makes_one_patrol_when_two_dates_move_onto_one_day():
+    got = dates("FREQ=DAILY", date(2026, 10, 1), date(2026, 10, 9), "next_workday")
+    dues = [d for d, _ in got]
+    assert len(dues) == len(set(dues))
+
+
+def test_it_refuses_a_rule_that_is_not_an_rrule():
+    with pytest.raises(rules.RuleProblem, match="recurrence rule"):
+        dates("every tuesday", date(2026, 1, 1), date(2026, 1, 31), "keep")
+    with pytest.raises(rules.RuleProblem, match="holidays"):
+        dates("FREQ=DAILY", date(2026, 1, 1), date(2026, 1, 31), "sometimes")
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 12, 1)), span=st.integers(0, 60), holidays=st.sampled_from(rules.HOLIDAY_RULES))
+def test_it_only_gives_dates_in_the_window_in_order_and_never_on_a_day_off_unless_kept(start, span, holidays):
+    end = start + timedelta(days=span)
+    got = dates("FREQ=WEEKLY;BYDAY=MO,TH,SA", start, end, holidays, starts_on=date(2025, 1, 1))
+    dues = [d for d, _ in got]
+    assert dues == sorted(set(dues))
+    assert all(start <= d <= end for d in dues)
+    if holidays != "keep":
+        assert all(CHINA.is_workday(d) for d in dues)
+
+
+def test_a_task_is_on_time_then_late_then_missed():
+    due = date(2026, 11, 24)
+    assert rules.task_state(due, due, 2) is rules.TaskState.ON_TIME
+    assert rules.task_state(due, due + timedelta(days=1), 2) is rules.TaskState.LATE
+    assert rules.task_state(due, due + timedelta(days=2), 2) is rules.TaskState.LATE
+    assert rules.task_state(due, due + timedelta(days=3), 2) is rules.TaskState.MISSED
+    assert rules.task_state(due, due + timedelta(days=1), 0) is rules.TaskState.MISSED
+
+
+# --- GPS --------------------------------------------------------------------------------
+
+
+@settings(max_examples=200)
+@given(a=st.tuples(lon, lat), b=st.tuples(lon, lat))
+def test_haversine_is_symmetric_non_negative_and_agrees_with_the_geo_module(a, b):
+    d = rules.haversine_m(*a, *b)
+    assert d >= 0
+    assert d == pytest.approx(rules.haversine_m(*b, *a), abs=1e-6)
+    assert d == pytest.approx(float(distance_m(a[0], a[1], b[0], b[1])), rel=1e-6, abs=1e-3)
+
+
+@settings(max_examples=200)
+@given(a=st.tuples(lon, lat), b=st.tuples(lon, lat), c=st.tuples(lon, lat))
+def test_haversine_obeys_the_triangle_inequality(a, b, c):
+    assert rules.haversine_m(*a, *c) <= rules.haversine_m(*a, *b) + rules.haversine_m(*b, *c) + 1e-6
+
+
+def test_a_thousandth_of_a_degree_of_latitude_is_about_111_metres():
+    assert rules.haversine_m(112.93, 28.12, 112.93, 28.121) == pytest.approx(111.2, abs=0.5)
+
+
+@settings(max_examples=200)
+@given(asset=st.tuples(lon, lat), dlon=st.floats(-0.01, 0.01), dlat=st.floats(-0.01, 0.01), limit=st.integers(5, 2000), policy=st.sampled_from(rules.FAR_POLICIES))
+def test_a_check_in_is_near_exactly_when_within_the_limit(asset, dlon, dlat, limit, policy):
+    position = (asset[0] + dlon, asset[1] + dlat)
+    verdict, distance = rules.check_in_verdict(asset=asset, position=position, max_distance_m=limit, far_policy=policy)
+    assert distance == pytest.approx(rules.haversine_m(*asset, *position))
+    if distance <= limit:
+        assert verdict is rules.CheckIn.NEAR
+    else:
+        assert verdict is (rules.CheckIn.REJECTED if policy == "reject" else rules.CheckIn.FLAGGED)
+
+
+def test_a_check_in_without_a_position_is_rejected_or_flagged_by_policy():
+    assert rules.check_in_verdict(asset=(112.9, 28.1), position=None, max_distance_m=50, far_policy="reject")[0] is rules.CheckIn.REJECTED
+    assert rules.check_in_verdict(asset=(112.9, 28.1), position=None, max_distance_m=50, far_policy="flag")[0] is rules.CheckIn.NO_POSITION
+
+
+def test_distance_per_asset_kind_overrides_the_plan():
+    assert rules.distance_for("hydrant", plan_default=100, overrides={"hydrant": 30}) == 30
+    assert rules.distance_for("valve", plan_default=100, overrides={"hydrant": 30}) == 100
+
+
+# --- visits -----------------------------------------------------------------------------
+
+
+def test_the_most_frequent_rhythm_among_tags_wins_and_unannounced_wins_a_tie():
+    rhythms = rules.DEFAULT_VISIT_RULES
+    assert rules.rhythm_for_tags({"protected"}, rhythms) == ("protected", rules.Rhythm(3))
+    assert rules.rhythm_for_tags({"protected", "major"}, rhythms) == ("major", rules.Rhythm(1))
+    assert rules.rhythm_for_tags({"major", "supervised"}, rhythms) == ("supervised", rules.Rhythm(1, unannounced=True))
+    assert rules.rhythm_for_tags({"sensitive"}, rhythms) is None
+
+
+def test_next_due_adds_calendar_months_and_clamps_month_ends():
+    assert rules.next_due(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert rules.next_due(date(2026, 11, 24), 3) == date(2027, 2, 24)
+
+
+def test_a_visit_is_upcoming_then_due_soon_then_overdue():
+    due = date(2026, 12, 1)
+    assert rules.visit_state(due, date(2026, 11, 1)) is rules.VisitState.UPCOMING
+    assert rules.visit_state(due, date(2026, 11, 25)) is rules.VisitState.DUE_SOON
+    assert rules.visit_state(due, due) is rules.VisitState.DUE_SOON
+    assert rules.visit_state(due, date(2026, 12, 2)) is rules.VisitState.OVERDUE
+    assert rules.days_overdue(due, date(2026, 12, 11)) == 10
+    assert rules.days_overdue(due, date(2026, 11, 11)) == 0
+
+
+# --- data changes -----------------------------------------------------------------------
+
+
+def test_a_change_names_every_missing_field():
+    problems = rules.change_problems("new_resident", {"name": "王五"}, has_customer=False, has_asset=False, has_position=False)
+    assert {f for f, _ in problems} == {"payload.account", "payload.phone", "payload.address", "lon"}
+    assert rules.change_problems("shop_transfer", {"name": "新店主"}, has_customer=False, has_asset=False, has_position=False) == [("customer_id", "say which customer's shop changed hands")]
+    assert rules.change_problems("moving", {}, has_customer=False, has_asset=False, has_position=False)[0][0] == "kind"
+
+
+def test_near_lists_points_within_reach_nearest_first():
+    points = [("far", 112.95, 28.12), ("close", 112.9301, 28.12), ("closest", 112.93, 28.12)]
+    assert rules.near((112.93, 28.12), points, 50) == ["closest", "close"]
