@@ -1,3 +1,26 @@
-"""Periodic jobs and outbox handlers of the alerts domain (imported at start-up)."""
+"""Periodic jobs of the alerts domain: the hourly repair cells every hour, the daily cells
+and the rule alerts once a day (shortly after local midnight, when yesterday is complete)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from gridcare.alerts import service
+from gridcare.jobs import periodic
+
+
+@periodic("alerts.hourly", every=timedelta(hours=1))
+def hourly(ctx: Any) -> None:
+    """The repair cells of the last two complete hours: a round that ran late still sees the
+    hour before, and the dedupe key makes a second look at the same hour harmless."""
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        service.scan(session, now=now, since=now - timedelta(hours=2), daily=False, with_rules=False)
+
+
+@periodic("alerts.daily", every=timedelta(days=1))
+def daily(ctx: Any) -> None:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        service.scan(session, now=now, hourly=False, with_rules=True)

@@ -1,0 +1,286 @@
+"""Alert use cases: scan the orders (detector and rules), raise alerts once per open cell or
+rule, tell the supervisors of the grid's company, acknowledge with a note, close, and
+apply a suggested ``sensitive`` tag. Services never commit: the job, request or CLI does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gridcare.alerts import counts, detector, rules
+from gridcare.alerts.models import Alert
+from gridcare.audit import service as audit
+from gridcare.auth.rules import Action, RecordScope, can_see, in_subtree
+from gridcare.auth.scoping import require
+from gridcare.core.clock import SHANGHAI, to_local
+from gridcare.core.errors import Conflict, InvalidInput, NotFound
+from gridcare.core.principal import Principal, Role, system_principal
+
+if TYPE_CHECKING:
+    from gridcare.grids.models import Grid
+
+Progress = Callable[[str, int, int], None]
+OPEN_STATUSES = ("open", "acknowledged")
+KINDS = ("spike", "sensitive", "repeat_repairs", "repeat_calls")
+CATEGORY_ZH = {"consultation": "咨询", "repair": "故障报修", "complaint": "投诉", "reconnection": "欠费复电", "service_request": "业务办理", "suggestion": "意见建议", "praise": "表扬"}
+MAX_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    raised: int  # new alerts
+    refreshed: int  # open alerts whose evidence grew
+    cells: int  # cells judged
+
+
+def _grids(session: Session) -> dict[str, Grid]:
+    from gridcare.grids import service as grids
+
+    return {g.code: g for g in grids.list_grids(session, actor=system_principal("alerts"))}
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _supervisors(session: Session, org_path: str) -> list[int]:
+    """Active supervisors whose unit holds the grid: the grid's company and any level above."""
+    from gridcare.auth import service as auth
+
+    found = auth.list_users(session, actor=system_principal("alerts"), role=Role.SUPERVISOR)
+    return sorted(u.id for u in found if u.is_active and in_subtree(u.org_path, org_path))
+
+
+def _raise(session: Session, *, now: datetime, key: str, values: dict[str, Any]) -> tuple[Alert, bool]:
+    """The open alert of ``key``, new or existing (then its evidence is refreshed when the
+    new one is stronger). Returns (alert, created)."""
+    existing = session.scalar(select(Alert).where(Alert.open_key == key))
+    if existing is None:
+        # A closed alert is not raised again for the same cell, nor for a rule with no
+        # new order behind it (a dismissed suggestion stays dismissed).
+        last = session.scalar(select(Alert).where(Alert.key == key, Alert.status == "closed").order_by(Alert.id.desc()).limit(1))
+        if last is not None and (values["kind"] == "spike" or set(values["order_ids"]) <= set(last.order_ids or ())):
+            return last, False
+        alert = Alert(key=key, open_key=key, status="open", raised_at=now, updated_at=now, note="", notified=0, **values)
+        try:
+            with session.begin_nested():
+                session.add(alert)
+                session.flush()
+        except IntegrityError:  # a concurrent scan raised it first
+            existing = session.scalar(select(Alert).where(Alert.open_key == key))
+            if existing is None:
+                raise
+        else:
+            actor = system_principal("alerts")
+            audit.record(session, actor=actor, at=now, action="alert.raise", entity="alert", entity_id=alert.id, after={"kind": alert.kind, "key": key, "title": alert.title}, org_path=alert.org_path, new_stream=True)
+            alert.notified = _tell_supervisors(session, now=now, alert=alert)
+            return alert, True
+    stronger = (values.get("score") or 0) > (existing.score or 0) or len(values.get("order_ids") or ()) > len(existing.order_ids or ())
+    if stronger:
+        for name in ("observed", "expected", "score", "evidence", "order_ids", "title", "severity", "window_start", "window_end"):
+            if name in values:
+                setattr(existing, name, values[name])
+        existing.updated_at = now
+    return existing, False
+
+
+def _tell_supervisors(session: Session, *, now: datetime, alert: Alert) -> int:
+    from gridcare.alerts import notifying
+
+    told = 0
+    for user_id in _supervisors(session, alert.org_path):
+        notifying.alert_raised(session, now=now, user_id=user_id, alert=alert)
+        told += 1
+    return told
+
+
+# --- scans -------------------------------------------------------------------------------
+
+
+def _complete_days(since: datetime, now: datetime) -> list[date]:
+    first, today = to_local(since).date(), to_local(now).date()
+    return [first + timedelta(days=i) for i in range((today - first).days)]
+
+
+def _complete_hours(since: datetime, now: datetime) -> list[datetime]:
+    """Local hour starts h with since ≤ h and h + 1 h ≤ now."""
+    start = to_local(since).replace(minute=0, second=0, microsecond=0)
+    if start < to_local(since):
+        start += timedelta(hours=1)
+    out = []
+    while start + timedelta(hours=1) <= to_local(now):
+        out.append(start)
+        start += timedelta(hours=1)
+    return out
+
+
+def scan_spikes(session: Session, *, now: datetime, since: datetime, hourly: bool = True, daily: bool = True, settings: detector.Settings = detector.DEFAULTS, progress: Progress | None = None) -> ScanResult:
+    """Judge every complete local day (all categories) and hour (repairs) from ``since`` to
+    ``now`` against its seasonal baseline; raise an alert per flagged cell. The orders of
+    the whole range and its history are read once."""
+    days = _complete_days(since, now) if daily else []
+    hours = _complete_hours(since, now) if hourly else []
+    if not days and not hours:
+        return ScanResult(0, 0, 0)
+    first_day = min([*days, *(h.date() for h in hours)])
+    read_from = _local_midnight(first_day - timedelta(weeks=settings.window_weeks))
+    grids = _grids(session)
+    codes = {g.id: g.code for g in grids.values()}
+    cells = counts.cell_counts(counts.order_rows(session, since=read_from, until=now), codes)
+    categories = sorted(CATEGORY_ZH)
+    steps: list[tuple[date, int | None]] = [(d, None) for d in days] + [(h.date(), h.hour) for h in hours]
+    raised = refreshed = judged = 0
+    for i, (day, hour) in enumerate(steps):
+        cats = categories if hour is None else list(counts.HOURLY_CATEGORIES)
+        series = detector.build_series(cells, day=day, hour=hour, settings=settings, categories=cats, grids=list(grids))
+        series = [s for s in series if s.category in cats]
+        judged += len(series)
+        for flag in detector.detect(series, settings):
+            _, created = _raise_spike(session, now=now, flag=flag, grid=grids[flag.series.grid], settings=settings)
+            raised += created
+            refreshed += not created
+        if progress:
+            progress("cells", i + 1, len(steps))
+    return ScanResult(raised, refreshed, judged)
+
+
+def _raise_spike(session: Session, *, now: datetime, flag: detector.Flag, grid: Grid, settings: detector.Settings) -> tuple[Alert, bool]:
+    s, j = flag.series, flag.judgement
+    start = _local_midnight(s.day) + (timedelta(hours=s.hour) if s.hour is not None else timedelta(0))
+    end = start + (timedelta(hours=1) if s.hour is not None else timedelta(days=1))
+    when = f"{s.day:%m-%d}" + (f" {s.hour:02d}:00" if s.hour is not None else "")
+    # One alert per grid × category × local day: the later hours of one storm refresh it.
+    key = f"spike:{grid.code}:{s.category}:{s.day.isoformat()}:{'h' if s.hour is not None else 'd'}"
+    return _raise(session, now=now, key=key, values={
+        "kind": "spike", "severity": "critical" if j.score >= 2 * settings.threshold and s.observed >= 2 * settings.min_count else "warning", "utility": grid.utility, "grid_id": grid.id, "grid_code": grid.code,
+        "category": s.category, "subject": grid.code, "title": f"{grid.name} {when} {CATEGORY_ZH.get(s.category, s.category)}工单异常增多：{s.observed} 单（预期 {j.expected:.1f}）",
+        "observed": float(s.observed), "expected": j.expected, "score": j.score, "window_start": start, "window_end": end,
+        "evidence": {**flag.evidence, "hour": s.hour, "title_args": {"grid": grid.name, "when": when, "category": s.category, "observed": s.observed, "expected": f"{j.expected:.1f}"}},
+        "order_ids": [], "org_path": grid.org_path,
+    })
+
+
+def scan_rules(session: Session, *, now: datetime, settings: rules.RuleSettings = rules.RULE_DEFAULTS) -> ScanResult:
+    """The rule alerts as of ``now``."""
+    from gridcare.customers import service as customers
+
+    days = max(settings.complaint_days, settings.repair_days, settings.repeat_days + settings.repeat_baseline_days) + 8
+    grids = _grids(session)
+    codes = {g.id: g.code for g in grids.values()}
+    rows = counts.order_rows(session, since=now - timedelta(days=days), until=now + timedelta(seconds=1))
+    orders = counts.rule_orders(session, rows, codes)
+    complainers = sorted({o.customer_id for o in orders if o.category == "complaint" and o.customer_id is not None})
+    briefs = customers.briefs(session, customer_ids=complainers)
+    tagged = {cid for cid, b in briefs.items() if "sensitive" in b.tags}
+    hits = rules.sensitive_customers(orders, now=now, tagged=tagged, settings=settings) + rules.repeated_repairs(orders, now=now, settings=settings) + rules.repeat_call_jumps(orders, now=now, settings=settings)
+    raised = refreshed = 0
+    for hit in hits:
+        grid = grids.get(hit.grid or "")
+        _, created = _raise(session, now=now, key=f"{hit.kind}:{hit.subject}", values=_rule_values(hit, grid, briefs))
+        raised += created
+        refreshed += not created
+    return ScanResult(raised, refreshed, len(hits))
+
+
+def _rule_values(hit: rules.RuleHit, grid: Grid | None, briefs: dict[int, Any]) -> dict[str, Any]:
+    f = hit.facts
+    if hit.kind == "sensitive":
+        b = briefs.get(int(hit.subject))
+        who = f"{b.name}（{b.account}）" if b else f"#{hit.subject}"
+        title, severity, category = f"客户 {who} {f['days']} 天内投诉 {f['complaints']} 次，建议标记为敏感客户", "warning", "complaint"
+        args: dict[str, Any] = {"who": who}
+    elif hit.kind == "repeat_repairs":
+        device = hit.subject.split(":", 1)[1]
+        title, severity, category = f"设备 {device} {f['days']} 天内重复报修 {f['repairs']} 次（{f['customers']} 户）", "critical" if int(f["repairs"]) >= 6 else "warning", "repair"  # type: ignore[call-overload]
+        args = {"device": device}
+    else:
+        args = {"grid": grid.name if grid else hit.subject, "rate": f"{float(f['rate']):.0%}", "past": f"{float(f['past_rate']):.0%}"}  # type: ignore[arg-type]
+        title = f"{args['grid']} 近 {f['days']} 天重复来电率 {args['rate']}（此前 {args['past']}）"
+        severity, category = "warning", ""
+    return {
+        "kind": hit.kind, "severity": severity, "utility": grid.utility if grid else "", "grid_id": grid.id if grid else None, "grid_code": grid.code if grid else "",
+        "category": category, "subject": hit.subject, "title": title[:300], "observed": float(len(hit.orders)), "expected": None, "score": None,
+        "window_start": None, "window_end": None, "evidence": {**f, "title_args": args}, "order_ids": list(hit.orders), "org_path": grid.org_path if grid else "/",
+    }
+
+
+def scan(session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, progress: Progress | None = None) -> ScanResult:
+    """Spikes since ``since`` (default: the last complete day and hour) and, with
+    ``with_rules``, the rule alerts as of now."""
+    since = since or (_local_midnight(to_local(now).date() - timedelta(days=1)) if daily else now - timedelta(hours=1))
+    if since.tzinfo is None:
+        raise InvalidInput.field("since", "give a time zone (e.g. +08:00)")
+    if since > now:
+        raise InvalidInput.field("since", "must not be in the future")
+    spikes = scan_spikes(session, now=now, since=since, hourly=hourly, daily=daily, progress=progress)
+    ruled = scan_rules(session, now=now) if with_rules else ScanResult(0, 0, 0)
+    return ScanResult(spikes.raised + ruled.raised, spikes.refreshed + ruled.refreshed, spikes.cells + ruled.cells)
+
+
+# --- one alert ---------------------------------------------------------------------------
+
+
+def get_alert(session: Session, *, actor: Principal, alert_id: int, lock: bool = False) -> Alert:
+    require(actor, Action.ORDERS_READ)
+    stmt = select(Alert).where(Alert.id == alert_id)
+    alert = session.scalar(stmt.with_for_update() if lock else stmt)
+    if alert is None or not can_see(actor, RecordScope(org_path=alert.org_path, grid_id=alert.grid_id, gridded=alert.grid_id is not None)):
+        raise NotFound(f"alert_id: no alert {alert_id} in your scope")
+    return alert
+
+
+def _note(note: str, *, required: bool) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise InvalidInput.field("note", "say what was found or done (a few words)")
+    if len(note) > MAX_NOTE:
+        raise InvalidInput.field("note", f"must be at most {MAX_NOTE} characters")
+    return note
+
+
+def acknowledge(session: Session, *, actor: Principal, now: datetime, alert_id: int, note: str) -> Alert:
+    """The supervisor has seen it and says what is being done (要求备注)."""
+    require(actor, Action.ORDERS_SUPERVISE)
+    text = _note(note, required=True)
+    alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
+    if alert.status != "open":
+        raise Conflict(f"status: alert {alert_id} is {alert.status}, only an open alert can be acknowledged")
+    alert.status, alert.acknowledged_by, alert.acknowledged_at, alert.note, alert.updated_at = "acknowledged", actor.login, now, text, now
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="alert.acknowledge", entity="alert", entity_id=alert.id, before={"status": "open"}, after={"status": alert.status, "note": text}, org_path=alert.org_path)
+    return alert
+
+
+def close(session: Session, *, actor: Principal, now: datetime, alert_id: int, note: str = "") -> Alert:
+    """Resolve the alert; the same cell or rule may alert again afterwards."""
+    require(actor, Action.ORDERS_SUPERVISE)
+    text = _note(note, required=False)
+    alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
+    if alert.status == "closed":
+        raise Conflict(f"status: alert {alert_id} is closed already")
+    before = alert.status
+    alert.status, alert.open_key, alert.closed_by, alert.closed_at, alert.updated_at = "closed", None, actor.login, now, now
+    if text:
+        alert.note = f"{alert.note}\n{text}".strip()
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="alert.close", entity="alert", entity_id=alert.id, before={"status": before}, after={"status": "closed", "note": text}, org_path=alert.org_path)
+    return alert
+
+
+def apply_sensitive_tag(session: Session, *, actor: Principal, now: datetime, alert_id: int) -> Alert:
+    """Take the suggestion of a ``sensitive`` alert: tag the customer and close the alert."""
+    from gridcare.customers import service as customers
+
+    alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
+    if alert.kind != "sensitive":
+        raise InvalidInput.field("alert_id", f"alert {alert_id} suggests no tag (it is a {alert.kind} alert)")
+    if alert.status == "closed":
+        raise Conflict(f"status: alert {alert_id} is closed already")
+    customers.add_tag(session, actor=actor, now=now, customer_id=int(alert.subject), tag="sensitive")
+    return close(session, actor=actor, now=now, alert_id=alert_id, note="已标记为敏感客户")
