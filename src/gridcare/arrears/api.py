@@ -1,9 +1,96 @@
-"""REST: arrears."""
+"""REST: hard arrears cases — open, list (``?overdue=true``), follow up, close with an outcome."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from gridcare.web.deps import CsrfChecked
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from gridcare.arrears import rules, service
+from gridcare.arrears.models import ArrearsCase
+from gridcare.core.errors import InvalidInput
+from gridcare.core.principal import Principal
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/arrears", tags=["arrears"], dependencies=[CsrfChecked])
+
+
+def fen(value: str | float | int, field: str) -> int:
+    """Yuan as given (text or number) to whole fen, refusing fractions of a fen."""
+    try:
+        amount = Decimal(str(value).strip() or "0")
+    except InvalidOperation:
+        raise InvalidInput.field(field, "must be an amount in yuan, e.g. 1234.50") from None
+    if amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
+        raise InvalidInput.field(field, "at most two decimals (fen)")
+    return int(amount * 100)
+
+
+class CaseIn(BaseModel):
+    customer_id: int
+    amount: str = Field(description="owed, in yuan (e.g. \"1234.50\")")
+    months: int = 0
+    reason: str = Field(default="", max_length=400)
+    next_follow_up_at: datetime | None = None
+
+
+class FollowUpIn(BaseModel):
+    method: str = Field(description="visit, call, sms, notice or meeting")
+    note: str = Field(max_length=2000)
+    paid: str = Field(default="0", description="paid at this follow-up, in yuan")
+    next_follow_up_at: datetime | None = Field(default=None, description="default: in 7 days")
+
+
+class CloseIn(BaseModel):
+    outcome: str = Field(description="paid, instalment, disconnected, written_off or legal")
+    note: str = Field(default="", max_length=400)
+
+
+def detail(session: Session, actor: Principal, case: ArrearsCase, now: datetime) -> dict[str, Any]:
+    row = next(r for r in service.list_cases(session, actor=actor, now=now, status=None, limit=10_000) if r["id"] == case.id)
+    return row | {
+        "outcome_note": case.outcome_note, "closed_at": case.closed_at,
+        "follow_ups": [{"id": f.id, "method": f.method, "note": f.note, "paid": f.paid_fen / 100, "next_follow_up_at": f.next_follow_up_at, "author": f.author, "at": f.at}
+                       for f in service.follow_ups_of(session, case_id=case.id)],
+    }
+
+
+@router.get("")
+def list_cases(session: DbSession, principal: CurrentPrincipal, state: State, status: str | None = "open", overdue: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+    """Cases in your scope (a rep: theirs), earliest follow-up first; ``overdue`` flags those past due."""
+    return service.list_cases(session, actor=principal, now=state.clock.now(), status=status or None, overdue=overdue, limit=max(1, min(limit, 1000)))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def open_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    now = state.clock.now()
+    case = service.open_case(session, actor=principal, now=now, customer_id=body.customer_id, amount_fen=fen(body.amount, "amount"), months=body.months, reason=body.reason,
+                             next_follow_up_at=body.next_follow_up_at)
+    return detail(session, principal, case, now)
+
+
+@router.get("/outcomes")
+def outcomes() -> dict[str, dict[str, str]]:
+    return {"outcomes": dict(rules.OUTCOMES), "methods": dict(rules.METHODS)}
+
+
+@router.get("/{case_id}")
+def get(case_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    return detail(session, principal, service.get_case(session, actor=principal, case_id=case_id), state.clock.now())
+
+
+@router.post("/{case_id}/follow-ups", status_code=status.HTTP_201_CREATED)
+def follow_up(case_id: int, body: FollowUpIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    now = state.clock.now()
+    service.follow_up(session, actor=principal, now=now, case_id=case_id, method=body.method, note=body.note, paid_fen=fen(body.paid, "paid"), next_follow_up_at=body.next_follow_up_at)
+    return detail(session, principal, service.get_case(session, actor=principal, case_id=case_id), now)
+
+
+@router.post("/{case_id}/close")
+def close(case_id: int, body: CloseIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    now = state.clock.now()
+    return detail(session, principal, service.close(session, actor=principal, now=now, case_id=case_id, outcome=body.outcome, note=body.note), now)

@@ -1,3 +1,71 @@
-"""CLI commands of the arrears domain, registered on the main ``gridcare`` app."""
+"""CLI of the arrears domain: ``gridcare arrears import FILE.csv`` (progress bar) and
+``gridcare arrears overdue`` (flag overdue follow-ups to their reps now, and list them)."""
 
 from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+
+arrears_app = typer.Typer(help="Hard arrears cases (疑难欠费).", no_args_is_help=True)
+app.add_typer(arrears_app, name="arrears")
+
+
+@arrears_app.command("import")
+def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): account, amount (yuan), months, reason.")]) -> None:
+    """Open a case per row, assigned to the customer's grid rep. All rows or none."""
+    from gridcare.arrears import service
+    from gridcare.arrears.api import fen
+    from gridcare.core.clock import system_clock
+    from gridcare.core.errors import InvalidInput
+    from gridcare.core.principal import system_principal
+    from gridcare.customers import service as customers
+    from gridcare.db import Database
+
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gbk", errors="replace")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or "account" not in rows[0] or "amount" not in rows[0]:
+        fail(f"error: {file}: needs the columns account and amount")
+    actor, now = system_principal("cli"), system_clock.now()
+    db = Database(settings().sqlalchemy_url)
+    with reported_errors(), progress_bar() as report, db.write() as session:
+        for n, row in enumerate(rows, start=1):
+            try:
+                customer = customers.find_by_account(session, actor=actor, account=row["account"].strip())
+                if customer is None:
+                    raise InvalidInput.field("account", f"no customer with account {row['account'].strip()!r}")
+                service.open_case(session, actor=actor, now=now, customer_id=customer.id, amount_fen=fen(row["amount"], "amount"), months=int(row.get("months") or 0), reason=(row.get("reason") or "").strip())
+            except (InvalidInput, ValueError) as exc:
+                detail = exc.detail if isinstance(exc, InvalidInput) else f"months: {exc}"
+                raise InvalidInput(f"line {n + 1}: {detail}") from None
+            report("cases", n, len(rows))
+    out.print(f"{len(rows)} cases opened", markup=False, highlight=False)
+
+
+@arrears_app.command("overdue")
+def overdue() -> None:
+    """Tell reps of their overdue follow-ups now (the worker does it every 15 minutes) and list them."""
+    from gridcare.arrears import service
+    from gridcare.contractors import notifying
+    from gridcare.core.clock import system_clock, to_local
+    from gridcare.core.principal import system_principal
+    from gridcare.db import Database
+
+    s = settings()
+    db = Database(s.sqlalchemy_url)
+    now = system_clock.now()
+    with reported_errors(), db.write() as session:
+        flagged = service.flag_overdue(session, now=now, config=notifying.config(s))
+        rows = service.list_cases(session, actor=system_principal("cli"), now=now, overdue=True)
+        for r in rows:
+            out.print(f"{r['number']}  {to_local(r['next_follow_up_at']):%Y-%m-%d}  {r['assignee'] or '-':<10} {r['amount']:>10.2f}  {r['customer']}", markup=False, highlight=False)
+    out.print(f"{len(rows)} overdue, {flagged} newly flagged", markup=False, highlight=False)

@@ -1,0 +1,54 @@
+"""Shared fixtures of the contractors, campaigns, cards and arrears tests: the demo
+organisation over the small test area (grids E-WEST with rep "rep", E-EAST without a rep,
+W-ALL with rep "w_rep"; customers E001 … E003, W001), and a signed-in client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gridcare.config import load_settings
+from gridcare.customers.models import Customer
+from gridcare.main import load_plugins
+from gridcare.notify.models import Notification
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
+
+
+@pytest.fixture
+def world(database, clock):
+    org = demo_org.load(database, clock)
+    org.grids = area.load(org, clock)  # type: ignore[attr-defined]
+    load_plugins(load_settings())
+    return org
+
+
+@pytest.fixture
+def client(settings, database, clock, world):
+    with client_for(settings, database, clock) as c:
+        yield c
+
+
+def as_user(client: Any, login: str) -> dict[str, str]:
+    client.cookies.clear()
+    status, token = sign_in(client, login, demo_org.PASSWORD)
+    assert status == 303, f"{login} could not sign in"
+    return {"X-CSRF-Token": token}
+
+
+def customer_id(db: Any, account: str) -> int:
+    with db.read() as session:
+        return session.scalars(select(Customer.id).where(Customer.account == account)).one()
+
+
+def messages(db: Any, source_kind: str, source_id: int | None = None) -> list[Notification]:
+    with db.read() as session:
+        stmt = select(Notification).where(Notification.source_kind == source_kind)
+        if source_id is not None:
+            stmt = stmt.where(Notification.source_id == source_id)
+        rows = list(session.scalars(stmt.order_by(Notification.id)))
+        session.expunge_all()
+        return rows
