@@ -1,0 +1,28 @@
+"""Who may see and change analytics. Kept here rather than in auth/rules.py: these are
+role sets over the existing roles, not new grants."""
+
+from __future__ import annotations
+
+from gridcare.core.errors import Forbidden
+from gridcare.core.principal import Principal, Role
+
+READ = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})  # dashboards, KPIs, scorecards, reports
+WALL = READ | {Role.AGENT}  # the command-center wall
+MANAGE = frozenset({Role.ADMIN, Role.SUPERVISOR})  # imports, ratings, weights, snapshots
+
+
+def _require(actor: Principal, roles: frozenset[Role], what: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden(f"role {actor.role.value} may not {what}")
+
+
+def require_read(actor: Principal) -> None:
+    _require(actor, READ, "read analytics")
+
+
+def require_wall(actor: Principal) -> None:
+    _require(actor, WALL, "see the command-center wall")
+
+
+def require_manage(actor: Principal) -> None:
+    _require(actor, MANAGE, "change scorecard data")
