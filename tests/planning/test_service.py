@@ -88,12 +88,26 @@ def test_adoption_moves_no_customer_out_of_every_grid_or_into_two(lattice, datab
     assert all("西网格" in n.body and "planning" not in n.body for n in told)
 
 
-def test_adoption_is_refused_when_a_grid_of_today_has_no_successor(lattice, database, clock):
+def test_fewer_grids_than_today_retire_the_rest_and_lose_no_customer(lattice, database, clock, world):
+    from gridcare.grids import service as grid_service
+
     with database.write() as session:
         p = proposals.design_proposal(session, actor=ACTOR, now=clock.now(), utility="electric", k=1)
-        with pytest.raises(InvalidInput) as err:
-            adoption.adopt(session, actor=ACTOR, now=clock.now(), proposal_id=p.id)
-    assert err.value.problems[0].field == "proposal_id" and "no successor" in str(err.value)
+        adopted = adoption.adopt(session, actor=ACTOR, now=clock.now(), proposal_id=p.id)
+        retired = list(adopted.adoption["grids_retired"])
+    assert len(retired) == 1  # two grids today (west, east), one in the proposal
+    with database.read() as session:
+        electric = list(session.scalars(select(Customer).where(Customer.utility == "electric")))
+        gone = session.scalars(select(Grid).where(Grid.code == retired[0])).one()
+        listed = {g.code for g in grid_service.list_grids(session, actor=ACTOR) if g.utility == "electric"}
+        open_versions = session.scalar(select(func.count(GridVersion.id)).where(GridVersion.grid_id == gone.id, GridVersion.effective_to.is_(None)))
+        located = grid_service.locate(session, lon=112.97, lat=28.12, utility="electric")["electric"]
+    assert len(electric) == 3 and {c.grid_id for c in electric} == {located.id} and gone.id != located.id
+    assert gone.retired_at is not None and gone.geometry is None and open_versions == 0
+    assert retired[0] not in listed
+    with database.write() as session, pytest.raises(InvalidInput) as err:
+        grid_service.retire_grid(session, actor=ACTOR, now=clock.now(), grid=session.get(Grid, gone.id))
+    assert err.value.problems[0].field == "grid_id"
 
 
 def test_a_dated_adoption_waits_for_its_day(lattice, database, clock):

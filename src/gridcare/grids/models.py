@@ -37,6 +37,7 @@ class Grid(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     effective_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # merged into others by a new grid design
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

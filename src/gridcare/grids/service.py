@@ -37,9 +37,12 @@ def grid_ids_for_rep(session: Session, *, user_id: int) -> frozenset[int]:
     return frozenset(rows)
 
 
-def list_grids(session: Session, *, actor: Principal) -> list[Grid]:
+def list_grids(session: Session, *, actor: Principal, retired: bool = False) -> list[Grid]:
+    """The grids in the actor's scope; retired ones only when asked for."""
     require(actor, Action.GRIDS_READ)
     stmt = scoped(select(Grid), actor, org_path=Grid.org_path, grid_id=Grid.id).order_by(Grid.code)
+    if not retired:
+        stmt = stmt.where(Grid.retired_at.is_(None))
     return list(session.scalars(stmt))
 
 
@@ -236,6 +239,25 @@ def change_grid(
     session.add(GridVersion(grid_id=grid.id, version=grid.version, name=grid.name, geometry=grid.geometry, rep_id=grid.rep_id, backup_id=grid.backup_id, effective_from=effective, reason=reason, created_at=now))
     after = {"name": grid.name, "rep_id": grid.rep_id, "backup_id": grid.backup_id, "version": grid.version, "area_m2": grid.area_m2}
     audit.record(session, actor=actor, at=now, action="grid.change", entity="grid", entity_id=grid.id, before=before, after=after, org_path=grid.org_path)
+    return grid
+
+
+def retire_grid(session: Session, *, actor: Principal, now: datetime, grid: Grid, effective_from: datetime | None = None, reason: str = "") -> Grid:
+    """A grid a new design merges into its neighbours: its last version ends, it no longer
+    holds any place (customers re-assigned afterwards go to the grids that now cover them),
+    and its history and past orders stay."""
+    require(actor, Action.GRIDS_MANAGE)
+    if grid.retired_at is not None:
+        raise InvalidInput.field("grid_id", f"grid {grid.code} is already retired")
+    effective = effective_from or now
+    before = {"version": grid.version, "area_m2": grid.area_m2, "rep_id": grid.rep_id}
+    session.execute(update(GridVersion).where(GridVersion.grid_id == grid.id, GridVersion.effective_to.is_(None)).values(effective_to=effective))
+    for key in ("geometry", "min_lon", "min_lat", "max_lon", "max_lat", "area_m2"):
+        setattr(grid, key, None)
+    grid.retired_at = effective
+    grid.updated_at = now
+    forget_locators()
+    audit.record(session, actor=actor, at=now, action="grid.retire", entity="grid", entity_id=grid.id, before=before, after={"retired_at": effective.isoformat(), "reason": reason[:200]}, org_path=grid.org_path)
     return grid
 
 

@@ -38,7 +38,6 @@ def adopt(session: Session, *, actor: Principal, now: datetime, proposal_id: int
     proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
     if proposal.status != "draft":
         raise InvalidInput.field("proposal_id", f"proposal {proposal_id} is {proposal.status}; only a draft can be adopted")
-    _check_fits(session, actor=actor, proposal=proposal)
     effective = effective_from or now
     proposal.effective_from = effective
     proposal.adoption = {"rehome": rehome}
@@ -55,28 +54,26 @@ def _today(session: Session, *, actor: Principal, utility: str) -> list[Any]:
     return [g for g in grids.list_grids(session, actor=actor) if g.utility == utility and g.geometry]
 
 
-def _check_fits(session: Session, *, actor: Principal, proposal: PlanningProposal) -> None:
+def _surplus(session: Session, *, actor: Principal, proposal: PlanningProposal) -> list[Any]:
+    """Today's grids the proposal has no successor for: they are merged into the new ones
+    and retired on adoption (Changsha's 89 districts into 61)."""
     kept = {g["grid_id"] for g in proposal.grids if g.get("grid_id")}
-    surplus = [g.code for g in _today(session, actor=actor, utility=proposal.utility) if g.id not in kept]
-    if surplus:
-        # The grids service cannot retire a grid yet; a grid left out would overlap the new ones.
-        raise InvalidInput.field(
-            "proposal_id",
-            f"{len(surplus)} of today's grids have no successor in this proposal ({', '.join(surplus[:5])}{' …' if len(surplus) > 5 else ''}); "
-            "design with at least as many grids as today until grids can be retired",
-        )
+    return [g for g in _today(session, actor=actor, utility=proposal.utility) if g.id not in kept]
 
 
 def apply(session: Session, *, actor: Principal, now: datetime, proposal: PlanningProposal) -> PlanningProposal:
     from gridcare.grids import service as grids
 
-    _check_fits(session, actor=actor, proposal=proposal)
     effective = proposal.effective_from or now
     rehome = str(proposal.adoption.get("rehome", "follow"))
     reason = f"planning proposal {proposal.id}"
     people_before = sources.customers(session, utility=proposal.utility)
     before_grid = dict(zip(people_before.ids.tolist(), people_before.grid_ids.tolist(), strict=True))
     changed: list[tuple[int, dict[str, Any]]] = []
+    retired = []
+    for old in _surplus(session, actor=actor, proposal=proposal):
+        retired.append(old.code)
+        grids.retire_grid(session, actor=actor, now=now, grid=old, effective_from=effective, reason=reason)
     for g in proposal.grids:
         geom = shape(g["geometry"])
         if g.get("grid_id"):
@@ -102,11 +99,12 @@ def apply(session: Session, *, actor: Principal, now: datetime, proposal: Planni
     lost_by = Counter(before_grid[c] for c in before_grid if after_grid.get(c) != before_grid[c])
     rehomed, skipped = _rehome_orders(session, actor=actor, now=now, utility=proposal.utility) if rehome == "follow" else (0, 0)
     told = _tell_reps(session, now=now, proposal=proposal, grid_ids=[gid for gid, _ in changed], counts=Counter(people_after.grid_ids.tolist()), gained=gained, lost=lost_by)
+    told += _tell_retired(session, now=now, proposal=proposal, codes=retired, lost=lost_by)
     _refresh_units(session, proposal=proposal, changed=changed)
     proposal.status = "adopted"
     proposal.adopted_at = now
     proposal.adopted_by = actor.login
-    proposal.adoption = {"rehome": rehome, "reassigned": moved, "customers_moved": sum(gained.values()), "orders_rehomed": rehomed, "orders_kept": skipped, "reps_told": told}
+    proposal.adoption = {"rehome": rehome, "reassigned": moved, "customers_moved": sum(gained.values()), "orders_rehomed": rehomed, "orders_kept": skipped, "reps_told": told, "grids_retired": retired}
     audit.record(session, actor=actor, at=now, action="planning.adopt", entity="planning_proposal", entity_id=proposal.id, after={"effective_from": effective.isoformat(), **proposal.adoption})
     return proposal
 
@@ -168,6 +166,23 @@ def _tell_reps(session: Session, *, now: datetime, proposal: PlanningProposal, g
             continue
         context = {"grid": summary.name, "proposal": proposal.name, "effective_from": proposal.effective_from or now, "customers": counts.get(grid_id, 0), "change": f"+{gained.get(grid_id, 0)} / -{lost.get(grid_id, 0)}"}
         notify.notify_user(session, now=now, user_id=summary.rep_id, event="planning.adopted", context=context, urgent=False, source=("planning_proposal", proposal.id), dedupe=f"grid:{grid_id}", config=settings)
+        told += 1
+    return told
+
+
+def _tell_retired(session: Session, *, now: datetime, proposal: PlanningProposal, codes: list[str], lost: Counter[int]) -> int:
+    """The rep of a retired grid hears where their customers went (all of them, elsewhere)."""
+    from gridcare.grids import service as grids
+    from gridcare.notify import service as notify
+    from gridcare.planning.notifying import config
+
+    told = 0
+    for code in codes:
+        grid = grids.find_grid_by_code(session, code=code)
+        if grid is None or grid.rep_id is None:
+            continue
+        context = {"grid": grid.name, "proposal": proposal.name, "effective_from": proposal.effective_from or now, "customers": 0, "change": f"-{lost.get(grid.id, 0)}"}
+        notify.notify_user(session, now=now, user_id=grid.rep_id, event="planning.adopted", context=context, urgent=False, source=("planning_proposal", proposal.id), dedupe=f"grid:{grid.id}", config=config())
         told += 1
     return told
 
