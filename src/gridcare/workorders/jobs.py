@@ -7,7 +7,7 @@ from gridcare.jobs import periodic
 from gridcare.workorders import service
 
 
-SWEEP_CHUNK = 100
+SWEEP_CHUNK = 25
 
 
 @periodic("workorders.sweep", every=timedelta(seconds=30))
