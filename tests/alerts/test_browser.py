@@ -13,6 +13,7 @@ from gridcare.main import create_app
 from tests.alerts.conftest import take
 from tests.support import area
 from tests.support import org as demo_org
+from tests.support.browser import sign_in
 from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
@@ -33,14 +34,6 @@ def site(sqlite_database, clock, tmp_path):
     settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
     with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
         yield url
-
-
-def sign_in(page, url, login):
-    page.goto(url + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(url + "/")
 
 
 def acknowledge_popups(page, shot=None) -> int:

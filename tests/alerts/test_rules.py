@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gridcare.alerts.rules import Order, RuleSettings, repeat_call_jumps, repeat_flags, repeated_repairs, sensitive_customers
+from gridcare.alerts.rules import (
+    Order,
+    RuleSettings,
+    repeat_call_jumps,
+    repeat_flags,
+    repeated_repairs,
+    sensitive_customers,
+)
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

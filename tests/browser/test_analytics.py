@@ -2,14 +2,15 @@
 figure drills down to the orders behind it and on to one order; the wall and a phone view."""
 
 import pytest
+from tests.analytics.conftest import load_history, local, past
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.browser import sign_in
+from tests.support.live import live_server
 
 from gridcare.analytics import rollup
 from gridcare.config import load_settings
 from gridcare.main import create_app
-from tests.analytics.conftest import load_history, local, past
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +30,6 @@ def site(sqlite_database, clock, tmp_path):
     settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
     with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
         yield url, ids
-
-
-def sign_in(page, url, login):
-    page.goto(url + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(url + "/")
 
 
 def test_it_drills_down_from_the_dashboard_to_an_order(browser, site, screenshot_dir):

@@ -8,6 +8,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.contractors.world import customer_id
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.browser import sign_in
+from tests.support.live import live_server
 
 from gridcare.arrears import service as arrears
 from gridcare.campaigns import service as campaigns
@@ -19,10 +24,6 @@ from gridcare.contractors.models import ProjectItem
 from gridcare.main import create_app
 from gridcare.notify.models import Notification
 from gridcare.workorders.models import WorkOrder
-from tests.contractors.world import customer_id
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -86,14 +87,6 @@ def test_a_caller_reports_from_a_phone_and_the_order_lands_with_the_grids_rep(br
     with db.read() as session:
         order = session.scalars(select(WorkOrder).where(WorkOrder.number == number)).one()
         assert (order.channel, order.category) == ("web", "repair") and order.handler_id is not None
-
-
-def sign_in(page, url, login):
-    page.goto(url + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(url + "/")
 
 
 def test_the_staff_pages_show_projects_campaigns_cards_and_arrears(browser, site, screenshot_dir):

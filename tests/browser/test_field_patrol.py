@@ -3,6 +3,10 @@ position, a finding with a photo that becomes a work order."""
 
 import pytest
 from sqlalchemy import select
+from tests.field.conftest import PNG, add_hydrant
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.live import live_server
 
 from gridcare.config import load_settings
 from gridcare.field import patrols
@@ -10,10 +14,6 @@ from gridcare.field.models import PatrolStop
 from gridcare.main import create_app
 from gridcare.workorders import support
 from gridcare.workorders.models import WorkOrder
-from tests.field.conftest import PNG, add_hydrant
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

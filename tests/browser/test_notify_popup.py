@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.notify.conftest import customer_id
 from tests.notify.stubs import GatewayStub, http_stub
 from tests.support import org as demo_org
+from tests.support.browser import sign_in
 from tests.support.live import live_server
 
 from gridcare.config import load_settings
@@ -38,14 +39,6 @@ def world_on(sqlite_database, clock):
     org = demo_org.load(sqlite_database, clock)
     org.grids = area.load(org, clock)
     return org
-
-
-def sign_in(page, site, login):
-    page.goto(site + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(site + "/")
 
 
 def popup(db, clock, org, settings, order_id):

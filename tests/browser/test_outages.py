@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from tests.support import area
 from tests.support import org as demo_org
+from tests.support.browser import sign_in
 from tests.support.live import live_server
 
 from gridcare.config import load_settings
@@ -35,14 +36,6 @@ def site(sqlite_database, clock, tmp_path):
     settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
     with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
         yield url, oid
-
-
-def sign_in(page, url, login):
-    page.goto(url + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(url + "/")
 
 
 def test_it_draws_the_live_outage_map_and_works_the_call_list(browser, site, screenshot_dir):

@@ -16,6 +16,7 @@ from gridcare.main import create_app
 from tests.calls.conftest import make_pbx_token
 from tests.support import area
 from tests.support import org as demo_org
+from tests.support.browser import sign_in
 from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
@@ -32,14 +33,6 @@ def site(sqlite_database, clock, tmp_path) -> Iterator[tuple[str, str, object]]:
     settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
     with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=True)) as url:
         yield url, token, org
-
-
-def sign_in(page, site: str, login: str) -> None:
-    page.goto(site + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(site + "/")
 
 
 def post_event(client: httpx.Client, token: str, **body) -> httpx.Response:
