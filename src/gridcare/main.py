@@ -68,6 +68,11 @@ def load_plugins(settings: Settings) -> None:
     """Import every domain that registers handlers and jobs, then the operator's plugins."""
     for module in ("gridcare.audit.jobs", "gridcare.workorders.jobs", "gridcare.workorders.labels", "gridcare.notify.handlers", "gridcare.calls.handlers", "gridcare.outages.jobs", *(f"gridcare.{d}.jobs" for d in FIELD_AND_MANAGEMENT)):
         importlib.import_module(module)
+    from importlib.util import find_spec
+
+    for domain in FIELD_AND_MANAGEMENT:  # their message templates, for the worker's ladders and retries too
+        if find_spec(f"gridcare.{domain}.notifying") is not None:
+            importlib.import_module(f"gridcare.{domain}.notifying")
     for name in filter(None, (p.strip() for p in settings.plugins.split(","))):
         importlib.import_module(name)
 

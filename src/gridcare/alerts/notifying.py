@@ -4,7 +4,6 @@ the operator's overrides, so an operator can still reword it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,11 @@ from gridcare.notify import service as notify
 from gridcare.notify import templates
 from gridcare.notify.service import NotifyConfig
 
-OURS = str(Path(__file__).resolve().parent / "messages")
-
-
-@dataclass(frozen=True)
-class _WithAlertTemplates(NotifyConfig):
-    @property
-    def catalog(self) -> Any:
-        return templates.load_catalog(tuple(d for d in (OURS, self.templates_dir) if d))
+templates.register_directory(Path(__file__).resolve().parent / "messages")
 
 
 def config() -> NotifyConfig:
-    base = notify.current_config()
-    return _WithAlertTemplates(base.quiet, base.rate_limits, base.ladders, base.templates_dir)
+    return notify.current_config()
 
 
 def alert_raised(session: Session, *, now: datetime, user_id: int, alert: Any) -> None:

@@ -4,7 +4,6 @@ overrides, so an operator can still reword every message)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,11 @@ from gridcare.notify import service as notify
 from gridcare.notify import templates
 from gridcare.notify.service import NotifyConfig
 
-OURS = str(Path(__file__).resolve().parent / "messages")
-
-
-@dataclass(frozen=True)
-class _WithFieldTemplates(NotifyConfig):
-    @property
-    def catalog(self) -> Any:
-        return templates.load_catalog(tuple(d for d in (OURS, self.templates_dir) if d))
+templates.register_directory(Path(__file__).resolve().parent / "messages")
 
 
 def config() -> NotifyConfig:
-    base = notify.current_config()
-    return _WithFieldTemplates(base.quiet, base.rate_limits, base.ladders, base.templates_dir)
+    return notify.current_config()
 
 
 def patrol_overdue(session: Session, *, now: datetime, user_id: int, task: Any, state: str) -> None:

@@ -51,7 +51,8 @@ class NotifyConfig:
 
     @property
     def catalog(self) -> Mapping[tuple[str, str, str], templates.MessageTemplate]:
-        return templates.load_catalog((self.templates_dir,) if self.templates_dir else ())
+        operator = (self.templates_dir,) if self.templates_dir else ()
+        return templates.load_catalog((*templates.domain_directories(), *operator))
 
 
 @lru_cache(maxsize=16)

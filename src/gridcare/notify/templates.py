@@ -81,6 +81,23 @@ def parse_template_file(event: str, text: str) -> dict[tuple[str, str, str], Mes
     return found
 
 
+# Templates other domains ship (field, contractors, alerts, planning …), loaded after notify's
+# own and before the operator's overrides, so an operator can still reword every message.
+_DOMAIN_DIRS: tuple[str, ...] = ()
+
+
+def register_directory(directory: str | Path) -> None:
+    """Add a domain's template directory (idempotent; called when the domain is imported)."""
+    global _DOMAIN_DIRS
+    path = str(directory)
+    if path not in _DOMAIN_DIRS:
+        _DOMAIN_DIRS = (*_DOMAIN_DIRS, path)
+
+
+def domain_directories() -> tuple[str, ...]:
+    return _DOMAIN_DIRS
+
+
 @lru_cache(maxsize=8)
 def load_catalog(extra_dirs: tuple[str, ...] = ()) -> dict[tuple[str, str, str], MessageTemplate]:
     """Shipped templates, overridden per (event, locale, channel) by files in ``extra_dirs``."""
