@@ -144,10 +144,10 @@ def predict(session: Session, *, now: datetime, finding: Finding) -> tuple[int, 
     utility, device, members = finding.utility, finding.device, finding.members
     if utility == "water":
         return _predict_water(session, now=now, finding=finding)
-    if _predicted(session, utility=utility, codes={device}):
-        return 0, "", []
     under = network.electric_tree(session).downstream(device)
-    predicted = _predicted(session, utility=utility, codes=under)
+    predicted = _predicted(session, utility=utility, codes=under)  # ``under`` holds the device itself
+    if any(device in codes for _o, codes in predicted):
+        return 0, "", []
     standing = [m for m in members if m in finding.standing]
     outage = outages.predict(session, now=now, utility=utility, device=device, order_ids=standing or list(members))
     master = outage.master_order_id or members[0]

@@ -56,19 +56,14 @@ def findings(session: Session, *, now: datetime, supply_point: str, rules: Triag
     feeder_of.update((("water", p), scope) for p in points)
     recent = orders.recent_repairs(session, utility="water", since=now - rules.window, supply_points=points)
     seen[("water", scope)] = frozenset(oid for oid, *_rest in recent)
-    segment_of = {}
-    for point in {p for _o, _c, _t, p, _s in recent}:
-        found = net.node_segment(point) if net.has(point) else None
-        if found is not None:
-            segment_of[point] = found
+    # Each service node's segment, once: the calls' chains and the segments' customers both need it.
+    segment_of = {p: found for p in points if net.has(p) and (found := net.node_segment(p)) is not None}
     calls = [TroubleCall(oid, cid, at, (point, f"segment:{segment_of[point][0]}", scope, ROOT)) for oid, cid, at, point, status in recent if point in segment_of and status != "merged"]
     if not calls:
         return []
     under: dict[str, list[str]] = {scope: points, ROOT: points}
-    for point in points:
-        found = net.node_segment(point) if net.has(point) else None
-        if found is not None:
-            under.setdefault(f"segment:{found[0]}", []).append(point)
+    for point, (sid, _pipe) in segment_of.items():
+        under.setdefault(f"segment:{sid}", []).append(point)
     result = analyse(calls, now=now, feeds=feeds, rules=rules, points_under=under)
     pipe_of = {f"segment:{sid}": pipe for sid, pipe in segment_of.values()}
     created_at = {c.order_id: c.at for c in calls}
