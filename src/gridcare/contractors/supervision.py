@@ -3,7 +3,6 @@ of completed items, customer feedback and the rep's rating — and the scorecard
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -18,28 +17,15 @@ from gridcare.contractors import rules
 from gridcare.contractors.models import Feedback, Project, ProjectItem, SpotCheck, SupervisionLog
 from gridcare.contractors.permissions import Capability, require
 from gridcare.contractors.service import get_project, visible
+from gridcare.core import uploads
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.principal import Principal
 
 
 def _store_photo(data: bytes, data_dir: Path) -> tuple[str, str]:
     """Stored like work-order attachments: by content hash, outside the database."""
-    from gridcare.workorders.support import MAX_ATTACHMENT_BYTES, sniff
-
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput.field("photo", f"larger than {MAX_ATTACHMENT_BYTES // 1024 // 1024} MiB")
-    media_type = sniff(data)
-    if media_type is None or not media_type.startswith("image/"):
-        raise InvalidInput.field("photo", "must be a JPEG, PNG, WebP or HEIC photo")
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path("uploads") / digest[:2] / digest
-    target = data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    return str(relative), media_type
+    stored = uploads.store(data, data_dir, field="photo", allowed=uploads.PHOTO_TYPES, allowed_text="a JPEG, PNG, WebP or HEIC photo")
+    return stored.path, stored.media_type
 
 
 def add_log(session: Session, *, actor: Principal, now: datetime, project_id: int, note: str, photo: bytes | None = None, data_dir: Path | None = None) -> SupervisionLog:

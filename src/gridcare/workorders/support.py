@@ -3,7 +3,6 @@ expert seats, and attachments (photos, documents) stored outside the database.""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,29 +11,15 @@ from sqlalchemy.orm import Session
 
 from gridcare import outbox
 from gridcare.audit import service as audit
+from gridcare.core import uploads
 from gridcare.core.errors import Forbidden, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
 from gridcare.workorders import service, states
 from gridcare.workorders.models import Attachment, ExpertQuestion, SupportTask, WorkOrder
 
 SUPPORT_UNIT_KINDS = ("department", "contractor")
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# Magic numbers of what a rep's phone sends: the name and the declared type are not trusted.
-SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"%PDF-", 0, "application/pdf"),
-    (b"WEBP", 8, "image/webp"),
-    (b"ftypheic", 4, "image/heic"),
-    (b"ftypmif1", 4, "image/heic"),
-)
-
-
-def sniff(data: bytes) -> str | None:
-    for magic, offset, media_type in SIGNATURES:
-        if data[offset : offset + len(magic)] == magic:
-            return media_type
-    return None
+MAX_ATTACHMENT_BYTES = uploads.MAX_BYTES
+ATTACHMENT_TYPES = (*uploads.PHOTO_TYPES, "application/pdf")
 
 
 def _event(session: Session, actor: Principal, now: datetime, order: WorkOrder, kind: str, note: str = "", **data: object) -> None:
@@ -148,26 +133,12 @@ def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQu
 
 def add_attachment(session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None) -> Attachment:
     order = service.get_order(session, actor=actor, order_id=order_id)
-    if not data:
-        raise InvalidInput.field("file", "is empty")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput.field("file", f"larger than {MAX_ATTACHMENT_BYTES // 1024 // 1024} MiB")
-    media_type = sniff(data)
-    if media_type is None:
-        raise InvalidInput.field("file", "must be a JPEG, PNG, WebP or HEIC photo, or a PDF")
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path("uploads") / digest[:2] / digest
-    target = data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)  # atomic: a crash never leaves half a file under the final name
+    stored = uploads.store(data, data_dir, field="file", allowed=ATTACHMENT_TYPES, allowed_text="a JPEG, PNG, WebP or HEIC photo, or a PDF")
     safe_name = Path(filename or "upload").name[:200]
-    row = Attachment(order_id=order.id, filename=safe_name, media_type=media_type, size=len(data), sha256=digest, path=str(relative), lon=lon, lat=lat, uploaded_by=actor.login, uploaded_at=now)
+    row = Attachment(order_id=order.id, filename=safe_name, media_type=stored.media_type, size=stored.size, sha256=stored.sha256, path=stored.path, lon=lon, lat=lat, uploaded_by=actor.login, uploaded_at=now)
     session.add(row)
     session.flush()
-    _event(session, actor, now, order, "attachment.added", note=safe_name, attachment_id=row.id, media_type=media_type)
+    _event(session, actor, now, order, "attachment.added", note=safe_name, attachment_id=row.id, media_type=stored.media_type)
     return row
 
 

@@ -1,0 +1,58 @@
+"""Uploaded files (order attachments, patrol and supervision photos): the type sniffed from
+the bytes (a phone's declared name and type are not trusted), the size limited, the file
+stored by content hash in the data directory, outside the database."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridcare.core.errors import InvalidInput
+
+MAX_BYTES = 10 * 1024 * 1024
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
+SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"%PDF-", 0, "application/pdf"),
+    (b"WEBP", 8, "image/webp"),
+    (b"ftypheic", 4, "image/heic"),
+    (b"ftypmif1", 4, "image/heic"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, offset, media_type in SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            return media_type
+    return None
+
+
+@dataclass(frozen=True)
+class Stored:
+    path: str  # relative to the data directory
+    sha256: str
+    media_type: str
+    size: int
+
+
+def store(data: bytes, data_dir: Path, *, field: str, allowed: Collection[str], allowed_text: str) -> Stored:
+    """Check one upload and store it; ``field`` and ``allowed_text`` name it in the error."""
+    if not data:
+        raise InvalidInput.field(field, "is empty")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput.field(field, f"larger than {MAX_BYTES // 1024 // 1024} MiB")
+    media_type = sniff(data)
+    if media_type not in allowed:
+        raise InvalidInput.field(field, f"must be {allowed_text}")
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path("uploads") / digest[:2] / digest
+    target = data_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(target)  # atomic: a crash never leaves half a file under the final name
+    return Stored(str(relative), digest, media_type, len(data))
