@@ -8,7 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from gridcare.analytics import kpis, periods, queries, rollup
+from sqlalchemy import select
+
+from gridcare.analytics import histogram, kpis, periods, queries, rollup
+from gridcare.analytics.models import DailyDurations
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.principal import system_principal
 from tests.analytics.conftest import create, do, load_history, local, past
@@ -129,3 +132,43 @@ def test_it_gives_the_same_durations_in_sql_as_in_python(database, clock, world)
         assert found[step].keys() == by_cat.keys()
         for cat, s in by_cat.items():
             assert found[step][cat] == pytest.approx(s, rel=1e-6), (step, cat)
+
+
+def test_large_periods_read_medians_from_the_histograms_within_one_percent(database, clock, world):
+    load_history(database, clock, history_orders(80, seed=11))
+    with database.write() as session:
+        rollup.rebuild_all(session, now=clock.now())
+    month = periods.parse("month", "2026-10")
+    week = periods.Period("range", local(2026, 10, 5).date(), local(2026, 10, 12).date())
+    for period in (month, week):
+        with database.read() as session:
+            exact = queries.duration_stats(session, actor=ADMIN, scope=queries.Scope(), period=period)
+            approx = queries.duration_stats(session, actor=ADMIN, scope=queries.Scope(), period=period, histogram_from=0)
+            # One grid is never read from the histograms (they are not kept per grid).
+            west = queries.Scope(grid_id=world.grids["west"])
+            assert queries.duration_stats(session, actor=ADMIN, scope=west, period=period, histogram_from=0) == queries.duration_stats(
+                session, actor=ADMIN, scope=west, period=period
+            )
+        assert approx.keys() == exact.keys() and exact["resolve"]
+        for step, by_cat in exact.items():
+            assert approx[step].keys() == by_cat.keys(), step
+            unit = kpis.STEP_UNIT_SECONDS[step]
+            for cat, s in by_cat.items():
+                a = approx[step][cat]
+                assert a["n"] == s["n"] and a["mean"] == pytest.approx(s["mean"], rel=1e-6)
+                for q in ("median", "p90"):
+                    assert abs(a[q] - s[q]) <= histogram.RELATIVE_ERROR * s[q] + histogram.ABSOLUTE_ERROR / unit + 1e-9, (step, cat, q)
+    # Incremental refreshes keep the histograms equal to a full rebuild.
+    rep, agent = world.principal("rep"), world.principal("agent")
+    order = create(database, clock, agent, account="E001")
+    clock.advance(timedelta(minutes=7))
+    do(database, clock, rep, order, "accept")
+    with database.write() as session:
+        rollup.refresh(session, now=clock.now())
+    with database.read() as session:
+        before = session.execute(select(DailyDurations.day, DailyDurations.category, DailyDurations.step, DailyDurations.bucket, DailyDurations.orders)).all()
+    with database.write() as session:
+        rollup.rebuild_all(session, now=clock.now())
+    with database.read() as session:
+        after = session.execute(select(DailyDurations.day, DailyDurations.category, DailyDurations.step, DailyDurations.bucket, DailyDurations.orders)).all()
+    assert sorted(before) == sorted(after) and ("accept", histogram.bucket(420)) in {(r[2], r[3]) for r in after}

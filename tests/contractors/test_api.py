@@ -90,6 +90,17 @@ def test_it_supervises_the_work_and_scores_the_contractor(client, world, clock, 
     assert [(c["contractor"], c["score"]) for c in cards] == [("湘楚管网工程有限公司", 75.0)]
     assert client.get("/api/v1/contractors/scorecards", params={"weights": "speed=1"}).json()["errors"][0]["field"] == "weights"
 
+    # Completed, its score is the month's "contractor score" on the analytics board.
+    from gridcare.analytics import periods, queries
+
+    month = periods.current("month", clock.now())
+    with database.read() as session:
+        assert queries.field_figures(session, actor=world.principal("supervisor"), period=month)["contractor_score"] is None  # not completed yet
+    assert client.post(f"/api/v1/contractors/projects/{pid}/commands", json={"command": "complete"}, headers=as_user(client, "supervisor")).json()["status"] == "completed"
+    with database.read() as session:
+        assert queries.field_figures(session, actor=world.principal("supervisor"), period=month)["contractor_score"] == pytest.approx(card["score"], abs=0.05)
+        assert queries.field_figures(session, actor=world.principal("w_supervisor"), period=month)["contractor_score"] is None  # another company's
+
 
 def test_it_tells_customers_from_the_job_a_day_before_the_work(client, world, clock, database):
     from gridcare.contractors import service

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from gridcare.analytics import kpis, periods, queries, reports, rollup, scorecards, wall
 from gridcare.analytics.permissions import require_manage
 from gridcare.core.clock import to_local
+from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], dependencies=[CsrfChecked])
@@ -98,7 +99,7 @@ def scorecard_list(session: DbSession, principal: CurrentPrincipal, state: State
 @router.post("/aggregates", status_code=status.HTTP_201_CREATED)
 def import_aggregates(session: DbSession, principal: CurrentPrincipal, state: State, file: UploadFile = File(..., description="CSV (UTF-8 or GBK) or XLSX: month, grid, supplied_m3, billed_m3, meters_due, meters_read, billed_amount, collected_amount")) -> Any:
     """All rows or none: a bad row gets a 422 listing every problem with line, field and reason."""
-    rows = scorecards.import_aggregates(session, actor=principal, now=state.clock.now(), data=file.file.read(), filename=file.filename or "aggregates.csv")
+    rows = scorecards.import_aggregates(session, actor=principal, now=state.clock.now(), data=read_limited(file.file, MAX_IMPORT_BYTES), filename=file.filename or "aggregates.csv")
     return {"imported": rows}
 
 

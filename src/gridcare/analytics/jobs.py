@@ -13,8 +13,11 @@ from gridcare.jobs import periodic
 def refresh_rollup(ctx: Any) -> None:
     from gridcare.analytics import rollup
 
-    with ctx.db.write() as session:
-        rollup.refresh(session, now=ctx.clock.now())
+    with ctx.db.read() as session:
+        found = rollup.pending(session)
+    if found is not None:
+        with ctx.db.write() as session:
+            rollup.store(session, found, now=ctx.clock.now())
 
 
 @periodic("analytics.snapshot", every=timedelta(hours=6))

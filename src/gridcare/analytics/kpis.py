@@ -48,7 +48,7 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("qa_average", N_("QA score"), N_("Mean QA (质检) score of calls scored in the period, as a share of the checklist's maximum."), "pct", "higher", "qa"),
     KpiDef("patrol_completion", N_("Patrol completion"), N_("Patrol tasks due in the period and done ÷ patrol tasks due in the period (from field work)."), "pct", "higher", "field"),
     KpiDef("visit_completion", N_("Key-customer visit completion"), N_("Visits made for a due date in the period ÷ those plus active visit plans due in the period and not yet visited (from field work)."), "pct", "higher", "field"),
-    KpiDef("contractor_score", N_("Contractor score"), N_("Mean score of contractor projects rated in the period (from contractor projects)."), "score", "higher", "contractors"),
+    KpiDef("contractor_score", N_("Contractor score"), N_("Mean scorecard score (spot checks, customer feedback, timeliness, the rep's rating) of the contractor projects completed in the period."), "score", "higher", "contractors"),
 )
 BY_KEY = {k.key: k for k in KPIS}
 # Measures a choropleth can show per grid: the ones the rollup holds per grid.

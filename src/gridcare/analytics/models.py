@@ -65,6 +65,35 @@ class MonthlyOrders(_OrderSums, Base):
 Index("ix_analytics_daily_orders_grid_day", DailyOrders.grid_id, DailyOrders.day)
 
 
+class _DurationCounts:
+    """How many orders took a step (accept, arrive, resolve) in each duration bucket
+    (``histogram.bucket``), per utility × org path × category: medians and p90s of a large
+    period come from these counts, to within ``histogram.RELATIVE_ERROR``."""
+
+    utility: Mapped[str] = mapped_column(String(10), primary_key=True)
+    org_path: Mapped[str] = mapped_column(String(400), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    step: Mapped[str] = mapped_column(String(8), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyDurations(_DurationCounts, Base):
+    """Rebuilt with the day's order rollup."""
+
+    __tablename__ = "analytics_daily_durations"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class MonthlyDurations(_DurationCounts, Base):
+    """The daily duration counts summed per month."""
+
+    __tablename__ = "analytics_monthly_durations"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+
+
 class RollupWatermark(Base):
     """The last order event folded into the rollup: the job resumes after it."""
 

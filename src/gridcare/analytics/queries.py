@@ -16,17 +16,20 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from gridcare.analytics import kpis, periods
-from gridcare.analytics.models import DailyOrders, MonthlyOrders
+from gridcare.analytics import histogram, kpis, periods
+from gridcare.analytics.models import DailyDurations, DailyOrders, MonthlyDurations, MonthlyOrders
 from gridcare.analytics.permissions import require_read
 from gridcare.auth.scoping import scoped
 from gridcare.core.errors import InvalidInput
-from gridcare.core.principal import Principal
+from gridcare.core.principal import Principal, Role
 from gridcare.workorders.models import ExpertQuestion, WorkOrder
 
 GROUPS = ("category", "channel", "grid_id", "handler_id", "utility", "day")
 FLAGS = ("escalated", "open", "overdue", "reopened", "merged", "resolved", "late", "rated", "unsatisfied", "repeat")
 MAX_DRILL = 500
+# Above this many orders in a period, medians and p90s are read from the duration
+# histograms (a month of a large utility) instead of sorting the raw orders.
+HISTOGRAM_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -172,9 +175,15 @@ def order_rows(session: Session, *, actor: Principal, scope: Scope, start: datet
     return out
 
 
-def duration_stats(session: Session, *, actor: Principal, scope: Scope, period: periods.Period) -> dict[str, dict[str, dict[str, float | None]]]:
-    """Per step (accept, arrive, resolve) and category: n, mean, median, p90."""
+def duration_stats(
+    session: Session, *, actor: Principal, scope: Scope, period: periods.Period, histogram_from: int = HISTOGRAM_FROM
+) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Per step (accept, arrive, resolve) and category: n, mean, median, p90. Exact from the
+    raw orders up to ``histogram_from`` orders; beyond, n and mean stay exact (rollup sums)
+    and median and p90 come from the duration histograms, within 1 %."""
     require_read(actor)
+    if _histogram_answers(actor, scope) and totals(session, actor=actor, scope=scope, period=period).orders > histogram_from:
+        return _duration_stats_histogram(session, actor=actor, scope=scope, period=period)
     start, end = period.utc_bounds()
     if session.get_bind().dialect.name == "postgresql":
         return _duration_stats_sql(session, actor=actor, scope=scope, start=start, end=end)
@@ -197,6 +206,44 @@ def _duration_stats_sql(session: Session, *, actor: Principal, scope: Scope, sta
             n, mean, median, p90 = r[1 + 4 * i : 5 + 4 * i]
             if n:
                 out[step][r[0]] = {"n": int(n), "mean": float(mean), "median": float(median), "p90": float(p90)}
+    return out
+
+
+def _histogram_answers(actor: Principal, scope: Scope) -> bool:
+    """The histograms are kept per utility, org path and category only; a narrower question
+    (one grid, rep or channel, or a rep's own grids) is small enough for the raw orders."""
+    narrower = scope.grid_id is not None or scope.handler_id is not None or scope.channel is not None
+    return not narrower and actor.role not in (Role.REP, Role.CONTRACTOR)
+
+
+def _duration_stats_histogram(session: Session, *, actor: Principal, scope: Scope, period: periods.Period) -> dict[str, dict[str, dict[str, float | None]]]:
+    whole_months = period.start.day == 1 and period.end.day == 1
+    table = MonthlyDurations if whole_months else DailyDurations
+    stmt = scoped(select(table.step, table.category, table.bucket, func.sum(table.orders)), actor, org_path=table.org_path)
+    if table is MonthlyDurations:
+        stmt = stmt.where(table.month >= f"{period.start:%Y-%m}", table.month < f"{period.end:%Y-%m}")
+    else:
+        stmt = stmt.where(table.day >= period.start.isoformat(), table.day < period.end.isoformat())
+    if scope.utility:
+        stmt = stmt.where(table.utility == scope.utility)
+    if scope.org_path:
+        stmt = stmt.where(table.org_path.startswith(scope.org_path, autoescape=True))
+    if scope.category:
+        stmt = stmt.where(table.category == scope.category)
+    counts: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for step, category, b, n in session.execute(stmt.group_by(table.step, table.category, table.bucket)):
+        counts.setdefault((step, category), []).append((int(b), int(n)))
+    sums = totals_by(session, actor=actor, scope=scope, period=period, by="category")
+    out: dict[str, dict[str, dict[str, float | None]]] = {step: {} for step in kpis.DURATION_STEPS}
+    for (step, category), found in sorted(counts.items()):
+        t = sums.get(category)
+        done = {"accept": "accepted", "arrive": "arrived", "resolve": "resolved"}[step]
+        n, seconds = (getattr(t, done), getattr(t, f"{step}_seconds")) if t else (0, 0.0)
+        if not n:
+            continue
+        unit = kpis.STEP_UNIT_SECONDS[step]
+        median, p90 = histogram.percentile(found, 50), histogram.percentile(found, 90)
+        out[step][category] = {"n": n, "mean": seconds / n / unit, "median": (median or 0) / unit, "p90": (p90 or 0) / unit}
     return out
 
 
@@ -240,9 +287,9 @@ def _in_scope(stmt: Any, actor: Principal, scope: Scope, model: Any) -> Any:
 
 
 def field_figures(session: Session, *, actor: Principal, period: periods.Period, scope: Scope | None = None) -> dict[str, float | None]:
-    """Patrol and key-customer visit completion, and contractor scores. Field work offers
-    no period figures, so patrols and visits are counted here over its tables, read-only;
-    the contractor score stays empty until that domain offers ``queries.mean_score``."""
+    """Patrol and key-customer visit completion, and contractor scores (from the contractors
+    domain). Field work offers no period figures, so patrols and visits are counted here
+    over its tables, read-only."""
     from gridcare.field.models import PatrolTask, Visit, VisitPlan
 
     scope = scope or Scope()
@@ -256,19 +303,14 @@ def field_figures(session: Session, *, actor: Principal, period: periods.Period,
     visited = session.scalar(visits.where(Visit.due_on >= period.start, Visit.due_on < period.end)) or 0
     waiting = _in_scope(select(func.count()).select_from(VisitPlan), actor, scope, VisitPlan)
     outstanding = session.scalar(waiting.where(VisitPlan.active.is_(True), VisitPlan.next_due >= period.start, VisitPlan.next_due < period.end)) or 0
-    out: dict[str, float | None] = {
+    from gridcare.contractors import queries as contractors
+
+    start, end = period.utc_bounds()
+    return {
         "patrol_completion": kpis.ratio(int(done or 0), int(planned or 0)),
         "visit_completion": kpis.ratio(visited, visited + outstanding),
-        "contractor_score": None,
+        "contractor_score": contractors.mean_score(session, actor=actor, start=start, end=end),
     }
-    try:
-        from gridcare.contractors import queries as contractors
-
-        start, end = period.utc_bounds()
-        out["contractor_score"] = contractors.mean_score(session, actor=actor, start=start, end=end)  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    return out
 
 
 def kpi_board(session: Session, *, actor: Principal, scope: Scope, period: periods.Period) -> dict[str, Any]:

@@ -13,14 +13,15 @@ the watermark after the job has passed it; each round therefore looks again at t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, delete, func, insert, literal, literal_column, null, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, delete, func, insert, literal, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from gridcare.analytics import kpis, periods
-from gridcare.analytics.models import DailyOrders, MonthlyOrders, RollupWatermark
+from gridcare.analytics import histogram, kpis, periods
+from gridcare.analytics.models import DailyDurations, DailyOrders, MonthlyDurations, MonthlyOrders, RollupWatermark
 from gridcare.workorders.models import OrderEvent, WorkOrder
 
 WATERMARK = "orders"
@@ -125,6 +126,39 @@ def _grouped(session: Session, *, start: datetime | None = None, end: datetime |
 
 KEYS = ["utility", "grid_id", "handler_id", "category", "channel", "org_path"]
 COLUMNS = ["day", *KEYS, *kpis.TOTAL_FIELDS]
+DURATION_KEYS = ["utility", "org_path", "category", "step", "bucket"]
+STEPS = (("accept", WorkOrder.accepted_at), ("arrive", WorkOrder.arrived_at), ("resolve", WorkOrder.resolved_at))
+
+
+def _bucket(seconds: Any) -> Any:
+    """``histogram.bucket`` in SQL (ln and ceil exist in PostgreSQL and SQLite ≥ 3.35)."""
+    scaled = func.ln(seconds) / histogram.LN_GAMMA - 1e-9
+    return cast(case((seconds < 1, 0), (seconds <= histogram.GAMMA, 1), else_=func.ceil(scaled)), Integer)
+
+
+def _durations(session: Session, *, start: datetime | None = None, end: datetime | None = None, day: str | None = None) -> Any:
+    """Orders per duration bucket of each step, grouped like the histogram tables."""
+    day_column = literal(day, String(10)) if day else local_day(session, WorkOrder.created_at)
+    parts = []
+    for step, done in STEPS:
+        b = _bucket(_seconds(session, WorkOrder.created_at, done))
+        stmt = select(day_column.label("day"), WorkOrder.utility, WorkOrder.org_path, WorkOrder.category, literal(step, String(8)), b.label("bucket"), func.count())
+        stmt = stmt.where(done.is_not(None))
+        if start is not None and end is not None:
+            stmt = stmt.where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
+        keys = (WorkOrder.utility, WorkOrder.org_path, WorkOrder.category, b)
+        parts.append(stmt.group_by(*keys) if day else stmt.group_by(day_column, *keys))
+    return union_all(*parts)
+
+
+def _rebuild_duration_months(session: Session, months: list[str]) -> None:
+    keys = [getattr(DailyDurations, k) for k in DURATION_KEYS]
+    for month in months:
+        p = periods.month(month)
+        session.execute(delete(MonthlyDurations).where(MonthlyDurations.month == month))
+        stmt = select(literal(month, String(7)), *keys, func.sum(DailyDurations.orders))
+        stmt = stmt.where(DailyDurations.day >= p.start.isoformat(), DailyDurations.day < p.end.isoformat()).group_by(*keys)
+        session.execute(insert(MonthlyDurations).from_select(["month", *DURATION_KEYS, "orders"], stmt))
 
 
 def rebuild_months(session: Session, months: Iterable[str]) -> int:
@@ -137,6 +171,7 @@ def rebuild_months(session: Session, months: Iterable[str]) -> int:
         session.execute(delete(MonthlyOrders).where(MonthlyOrders.month == month))
         stmt = select(literal(month, String(7)), *keys, *sums).where(DailyOrders.day >= p.start.isoformat(), DailyOrders.day < p.end.isoformat()).group_by(*keys)
         session.execute(insert(MonthlyOrders).from_select(["month", *KEYS, *kpis.TOTAL_FIELDS], stmt))
+    _rebuild_duration_months(session, todo)
     return len(todo)
 
 
@@ -145,7 +180,10 @@ def rebuild_days(session: Session, days: Iterable[str], progress: Progress | Non
     for i, day in enumerate(todo, start=1):
         start, end = periods.containing("day", date.fromisoformat(day)).utc_bounds()
         session.execute(delete(DailyOrders).where(DailyOrders.day == day))
-        session.execute(insert(DailyOrders).from_select(COLUMNS, _grouped(session, start=start, end=end, day=date.fromisoformat(day).isoformat())))
+        day = date.fromisoformat(day).isoformat()
+        session.execute(insert(DailyOrders).from_select(COLUMNS, _grouped(session, start=start, end=end, day=day)))
+        session.execute(delete(DailyDurations).where(DailyDurations.day == day))
+        session.execute(insert(DailyDurations).from_select(["day", *DURATION_KEYS, "orders"], _durations(session, start=start, end=end, day=day)))
         if progress:
             progress("rollup", i, len(todo))
     rebuild_months(session, {d[:7] for d in todo})
@@ -168,7 +206,10 @@ def rebuild_all(session: Session, *, now: datetime, progress: Progress | None = 
     if progress:
         progress("rollup", 0, 1)
     session.execute(insert(DailyOrders).from_select(COLUMNS, _grouped(session)))
+    session.execute(delete(DailyDurations))
+    session.execute(insert(DailyDurations).from_select(["day", *DURATION_KEYS, "orders"], _durations(session)))
     session.execute(delete(MonthlyOrders))
+    session.execute(delete(MonthlyDurations))
     rebuild_months(session, session.scalars(select(func.substr(DailyOrders.day, 1, 7)).distinct()).all())
     mark = _watermark(session, now)
     mark.last_event_id, mark.updated_at = last, now
@@ -177,15 +218,58 @@ def rebuild_all(session: Session, *, now: datetime, progress: Progress | None = 
     return session.scalar(select(func.count()).select_from(DailyOrders)) or 0
 
 
+@dataclass(frozen=True)
+class Pending:
+    """What a refresh will write: the days to rebuild, computed in a read transaction."""
+
+    last_event_id: int
+    days: list[str]
+    orders: list[dict[str, Any]]
+    durations: list[dict[str, Any]]
+
+
+def pending(session: Session, *, rescan: int = RESCAN) -> Pending | None:
+    """Compute the rebuilt rows of the days touched since the watermark (reads only: the
+    worker looks in a read transaction and takes SQLite's one writer only to store them)."""
+    mark = session.get(RollupWatermark, WATERMARK)
+    done = mark.last_event_id if mark is not None else 0
+    last = session.scalar(select(func.max(OrderEvent.id))) or 0
+    if last == done:
+        return None
+    touched = select(OrderEvent.order_id).where(OrderEvent.id > max(0, done - rescan), OrderEvent.id <= last)
+    days = sorted({date.fromisoformat(d).isoformat() for d in session.scalars(select(local_day(session, WorkOrder.created_at)).where(WorkOrder.id.in_(touched)).distinct())})
+    orders: list[dict[str, Any]] = []
+    durations: list[dict[str, Any]] = []
+    for day in days:
+        start, end = periods.containing("day", date.fromisoformat(day)).utc_bounds()
+        orders += [dict(zip(COLUMNS, r, strict=True)) for r in session.execute(_grouped(session, start=start, end=end, day=day))]
+        durations += [dict(zip(["day", *DURATION_KEYS, "orders"], r, strict=True)) for r in session.execute(_durations(session, start=start, end=end, day=day))]
+    return Pending(last, days, orders, durations)
+
+
+def store(session: Session, found: Pending | None, *, now: datetime) -> int:
+    """Write what ``pending`` computed; returns days rebuilt."""
+    if found is None:
+        return 0
+    for day in found.days:
+        session.execute(delete(DailyOrders).where(DailyOrders.day == day))
+        session.execute(delete(DailyDurations).where(DailyDurations.day == day))
+    if found.orders:
+        session.execute(insert(DailyOrders), found.orders)
+    if found.durations:
+        session.execute(insert(DailyDurations), found.durations)
+    rebuild_months(session, {d[:7] for d in found.days})
+    mark = _watermark(session, now)
+    mark.last_event_id, mark.updated_at = max(mark.last_event_id, found.last_event_id), now
+    return len(found.days)
+
+
 def refresh(session: Session, *, now: datetime, progress: Progress | None = None, rescan: int = RESCAN) -> int:
     """Fold the order events after the watermark into the rollup; returns days rebuilt."""
-    mark = _watermark(session, now)
-    last = session.scalar(select(func.max(OrderEvent.id))) or 0
-    if last == mark.last_event_id:
-        return 0
-    since = max(0, mark.last_event_id - rescan)
-    touched = select(OrderEvent.order_id).where(OrderEvent.id > since, OrderEvent.id <= last)
-    days = set(session.scalars(select(local_day(session, WorkOrder.created_at)).where(WorkOrder.id.in_(touched)).distinct()))
-    rebuilt = rebuild_days(session, days, progress)
-    mark.last_event_id, mark.updated_at = last, now
+    found = pending(session, rescan=rescan)
+    if progress:
+        progress("rollup", 0, 1)
+    rebuilt = store(session, found, now=now)
+    if progress:
+        progress("rollup", 1, 1)
     return rebuilt

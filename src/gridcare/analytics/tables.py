@@ -13,6 +13,7 @@ from gridcare.core.errors import InvalidInput
 
 FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = "".join(map(chr, range(32)))
 
 
 @dataclass
@@ -24,7 +25,8 @@ class Table:
 
 def _safe(value: Any) -> Any:
     """A spreadsheet runs text starting with = + - @ as a formula: quote it (numbers stay)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    # Control characters in front are looked through: some spreadsheets drop them on import.
+    if isinstance(value, str) and (value.startswith(_FORMULA_START) or value.lstrip(_CONTROL).startswith(_FORMULA_START)):
         return "'" + value
     return value
 
@@ -38,6 +40,15 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
+def _xlsx_safe(value: Any) -> Any:
+    """As ``_safe``, without the control characters a worksheet cannot hold (openpyxl
+    refuses the whole file for one NUL in an imported name)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Stripped before quoting: "\x00=cmd" must not become a formula once the NUL is gone.
+    return _safe(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+
+
 def to_xlsx(tables: list[Table]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -46,11 +57,11 @@ def to_xlsx(tables: list[Table]) -> bytes:
     wb.remove(wb.active)
     for t in tables:
         ws = wb.create_sheet(_sheet_name(t.title, wb.sheetnames))
-        ws.append([_safe(h) for h in t.headers])
+        ws.append([_xlsx_safe(h) for h in t.headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in t.rows:
-            ws.append([_safe(v) for v in row])
+            ws.append([_xlsx_safe(v) for v in row])
         for i, h in enumerate(t.headers, start=1):
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(str(h)) * 2 + 2))
     buf = io.BytesIO()
@@ -59,7 +70,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
 
 
 def _sheet_name(title: str, taken: list[str]) -> str:
-    name = "".join(c for c in title if c not in "[]:*?/\\")[:28] or "Sheet"
+    name = "".join(c for c in title if c not in "[]:*?/\\" and c.isprintable())[:28] or "Sheet"
     base, n = name, 2
     while name in taken:
         name, n = f"{base[:25]} {n}", n + 1

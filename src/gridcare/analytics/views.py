@@ -16,6 +16,7 @@ from gridcare.analytics.importing import COLUMNS, REQUIRED
 from gridcare.analytics.permissions import MANAGE, require_read
 from gridcare.analytics.reports import _label
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
 from gridcare.web.render import locale_for, render, translator
@@ -74,6 +75,7 @@ def _dashboard(session: DbSession, principal: Any, f: Filters) -> dict[str, Any]
         "by_grid": queries.breakdown(session, actor=principal, scope=f.scope, period=f.period, by="grid_id"),
         "by_rep": queries.breakdown(session, actor=principal, scope=f.scope, period=f.period, by="handler_id"),
         "durations": queries.duration_stats(session, actor=principal, scope=f.scope, period=f.period),
+        "histogram_from": queries.HISTOGRAM_FROM,
         "trend": queries.trend(session, actor=principal, scope=f.scope, last=last_month, months=12),
     }
 
@@ -166,7 +168,7 @@ def _back(month: str, kind: str, **extra: str) -> RedirectResponse:
 @router.post("/analytics/scorecards/aggregates", response_model=None)
 def import_form(session: DbSession, principal: CurrentPrincipal, state: State, file: UploadFile = File(...), month: str = Form(""), kind: str = Form("grid")) -> Response:
     try:
-        rows = scorecards.import_aggregates(session, actor=principal, now=state.clock.now(), data=file.file.read(), filename=file.filename or "aggregates.csv")
+        rows = scorecards.import_aggregates(session, actor=principal, now=state.clock.now(), data=read_limited(file.file, MAX_IMPORT_BYTES), filename=file.filename or "aggregates.csv")
     except DomainError as exc:
         session.rollback()
         return _back(month, kind, error=exc.detail[:1500])

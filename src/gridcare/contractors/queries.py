@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -75,3 +76,11 @@ def detail(session: Session, *, project: Project, weights: Any = rules.DEFAULT_W
         "scorecard": {"score": card.score, "grade": card.grade, "components": card.components, "counts": card.counts, "weights": card.weights},
         "commands": rules.available(project.status),
     }
+
+
+def mean_score(session: Session, *, actor: Principal, start: datetime, end: datetime, weights: Any = rules.DEFAULT_WEIGHTS) -> float | None:
+    """The mean scorecard score of the projects in the actor's scope completed in [start,
+    end) (the analytics KPI "contractor score"); None when none has a score yet."""
+    ids = list(session.scalars(visible(select(Project.id).where(Project.status == "completed", Project.completed_at >= start, Project.completed_at < end), actor)))
+    scores = [card.score for card in (rules.scorecard(r, weights) for r in supervision.records(session, ids).values()) if card.score is not None]
+    return round(sum(scores) / len(scores), 1) if scores else None
