@@ -138,3 +138,45 @@ def test_the_detail_page_offers_the_supervisor_control_forms(settings, database,
         done = client.post(f"/outages/{outage_id}/do", data={"action": "split", "devices": "T1\nT2", "reason": "两处", "csrf_token": token})
         assert done.status_code == 303 and done.headers["location"] != f"/outages/{outage_id}"
     assert set(open_outages(database)) == {"T1", "T2"}
+
+
+def test_triage_narrows_its_own_prediction_when_the_calls_point_lower(database, clock, world, storm_at_f1):
+    outage_id, (o1, o2, o3) = storm_at_f1
+    with database.write() as session:
+        made = control.narrow(session, now=clock.now(), outage_id=outage_id, device="F1", devices=["T2"])
+        assert [service.devices_of(session, o.id)[0].code for o in made] == ["T2"]
+        assert made[0].created_by == storm.TRIAGE_LOGIN  # triage may narrow or widen it again
+    assert open_outages(database) == {"T2": o2}
+    found = state(database, [o1, o2, o3])
+    assert found[o1] == ("dispatched", None) and found[o3] == ("merged", o2)
+    with database.read() as session:
+        actions = set(session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "outage", AuditEntry.entity_id == str(outage_id))))
+    assert "outage.narrow" in actions
+    # Asked again (another worker's stale analysis), nothing happens.
+    with database.write() as session:
+        assert control.narrow(session, now=clock.now(), outage_id=outage_id, device="F1", devices=["T2"]) == []
+
+
+def test_triage_leaves_confirmed_and_supervisor_drawn_outages_alone(database, clock, world, storm_at_f1):
+    outage_id, ids = storm_at_f1
+    with database.write() as session:
+        service.confirm(session, actor=world.principal("supervisor"), now=clock.now(), outage_id=outage_id)
+    with database.write() as session:
+        assert control.narrow(session, now=clock.now(), outage_id=outage_id, device="F1", devices=["T2"]) == []
+    more = [call(database, clock, world, a) for a in ("E002", "E003")]
+    with database.write() as session:
+        drawn = service.predict(session, now=clock.now(), utility="electric", device="SW1", order_ids=more, actor=world.principal("supervisor"))
+    with database.write() as session:
+        assert control.narrow(session, now=clock.now(), outage_id=drawn.id, device="SW1", devices=["T2"]) == []
+
+
+def test_only_fresh_triage_predictions_that_the_analysis_no_longer_names_are_narrowed(database, clock, world, storm_at_f1):
+    from gridcare.network import service as network
+
+    outage_id, ids = storm_at_f1
+    with database.read() as session:
+        tree = network.electric_tree(session)
+        standing = storm._predicted(session, utility="electric", codes={"F1"})
+    assert storm._narrowings(tree, standing, {"T1", "T2"}, analysed=frozenset(ids)) == [storm.Narrowing(outage_id, "F1", ("T1", "T2"))]
+    assert storm._narrowings(tree, standing, {"F1", "T2"}, analysed=frozenset(ids)) == []  # still named
+    assert storm._narrowings(tree, standing, {"T2"}, analysed=frozenset(ids[1:])) == []  # its calls aged out of the window

@@ -105,6 +105,21 @@ def split(session: Session, *, actor: Principal, now: datetime, outage_id: int, 
     return _redraw(session, actor=actor, now=now, outage=outage, codes=codes, why=why, action="outage.split")
 
 
+def narrow(session: Session, *, now: datetime, outage_id: int, device: str, devices: Sequence[str]) -> list[Outage]:
+    """Fault triage re-draws its own prediction at ``device`` lower down, as the calls since
+    point there (``storm.analysis``). Nothing when the outage changed meanwhile: confirmed,
+    re-drawn by a supervisor or by another worker."""
+    from gridcare.outages.storm import TRIAGE_LOGIN
+
+    triage = system_principal("triage")
+    outage = service.get_outage(session, actor=triage, outage_id=outage_id, lock=True)
+    current = {d.code for d in service.devices_of(session, outage.id)}
+    if outage.status != states.Status.PREDICTED.value or outage.created_by != TRIAGE_LOGIN or current != {device} or outage.master_order_id is None:
+        return []
+    why = "the calls since point below " + device
+    return _redraw(session, actor=triage, now=now, outage=outage, codes=list(devices), why=why, action="outage.narrow")
+
+
 def _redraw(session: Session, *, actor: Principal, now: datetime, outage: Outage, codes: list[str], why: str, action: str) -> list[Outage]:
     """Replace a predicted outage by predicted outages at ``codes`` (made by the supervisor,
     so fault triage will not draw over them again)."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, require_utility
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, system_principal
@@ -168,6 +168,7 @@ def create_outage(
     unless told), over devices, a polygon or a DMA. Affected customers are snapshotted and
     told as the status allows."""
     require(actor, Action.OUTAGES_MANAGE)
+    require_utility(session, actor, utility)  # another company's network is not theirs to switch off
     codes = _clean_devices(devices)
     problems: list[FieldProblem] = []
     if utility not in rules.UTILITIES:

@@ -25,6 +25,7 @@ from gridcare.core.errors import DomainError
 from gridcare.core.principal import system_principal
 from gridcare.db import Database
 from gridcare.network.electric import ElectricTree
+from gridcare.outages import control
 from gridcare.outages.models import Outage
 from gridcare.outages.triage import TriageRules, TroubleCall, analyse, parse_rules
 
@@ -89,7 +90,21 @@ class Finding:
     dma: str | None = None  # water: the whole DMA is out
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """A predicted outage of fault triage that the calls since point below: one fault lower
+    down, or several faults taken for one above them."""
+
+    outage_id: int
+    device: str
+    devices: tuple[str, ...]
+
+
 def findings(session: Session, *, now: datetime, supply_point: str, utility: str) -> list[Finding]:
+    return analysis(session, now=now, supply_point=supply_point, utility=utility)[0]
+
+
+def analysis(session: Session, *, now: datetime, supply_point: str, utility: str) -> tuple[list[Finding], list[Narrowing]]:
     """Triage the recent calls under this call's feeder (reads only: most analyses of a
     storm find nothing new, and must not hold the writers up)."""
     from gridcare.network import service as network
@@ -98,16 +113,16 @@ def findings(session: Session, *, now: datetime, supply_point: str, utility: str
     if utility == "water":
         from gridcare.outages import water_triage
 
-        return water_triage.findings(session, now=now, supply_point=supply_point, rules=rules(), seen=_seen, feeder_of=_feeder_of)
+        return water_triage.findings(session, now=now, supply_point=supply_point, rules=rules(), seen=_seen, feeder_of=_feeder_of), []
     if utility != "electric":
-        return []
+        return [], []
     tree = network.electric_tree(session)
     if not tree.has(supply_point):
-        return []
+        return [], []
     chain = tree.upstream_chain(supply_point)
     scope = chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
     if _predicted(session, utility=utility, codes={scope}):
-        return []  # the whole feeder is out: its calls join the outage at intake
+        return [], []  # the whole feeder is out: its calls join the outage at intake
     transformers = tree.transformers_under(scope)
     _feeder_of.update(((utility, point), scope) for point in transformers)
     chosen = rules()
@@ -120,18 +135,38 @@ def findings(session: Session, *, now: datetime, supply_point: str, utility: str
     points = {p for d in devices for p in below.get(d, ())} | devices
     result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in points}, rules=chosen, points_under={d: below[d] for d in devices if d in below})
     if not result.predictions:
-        return []
+        return [], []
     standing_outages = _predicted(session, utility=utility, codes=tree.downstream(scope) | set(chain))
-    known = {code for _o, codes in standing_outages for code in codes}
+    narrowed = _narrowings(tree, standing_outages, {p.device for p in result.predictions}, analysed=_seen[(utility, scope)])
+    gone = {n.device for n in narrowed}
+    known = {code for o, codes in standing_outages if o.id not in {n.outage_id for n in narrowed} for code in codes}
     # Outages a supervisor drew (split, moved) stand: triage does not draw a wider one over them.
     drawn = {code for o, codes in standing_outages if o.created_by != TRIAGE_LOGIN for code in codes}
     created_at = {c.order_id: c.at for c in calls}
     found = [
         Finding(utility, p.device, tuple(sorted(p.order_ids, key=lambda oid: (created_at[oid], oid))), standing & set(p.order_ids))
         for p in result.predictions
-        if not any(tree.is_downstream(p.device, k) for k in known) and not any(tree.is_downstream(d, p.device) for d in drawn)
+        if not any(tree.is_downstream(p.device, k) for k in known)
+        and not any(tree.is_downstream(d, p.device) for d in drawn)
+        and not any(tree.is_downstream(p.device, g) for g in gone)  # the narrowing draws these
     ]
-    return sorted(found, key=lambda f: -len(f.members))
+    return sorted(found, key=lambda f: -len(f.members)), narrowed
+
+
+def _narrowings(tree: ElectricTree, standing: list[tuple[Outage, set[str]]], predicted: set[str], *, analysed: frozenset[int]) -> list[Narrowing]:
+    """Triage's own predictions that the evidence now places lower: the analysis (which
+    weighs the merged calls too) no longer names the device but names devices below it.
+    Only while the outage's master call is inside the analysed window: older evidence has
+    aged out of the analysis, and an old outage is the supervisor's to re-draw."""
+    out = []
+    for outage, codes in standing:
+        if outage.created_by != TRIAGE_LOGIN or len(codes) != 1 or codes & predicted or outage.master_order_id not in analysed:
+            continue
+        (device,) = codes
+        below = tuple(sorted(d for d in predicted if d != device and tree.is_downstream(d, device)))
+        if below:
+            out.append(Narrowing(outage.id, device, below))
+    return out
 
 
 def predict(session: Session, *, now: datetime, finding: Finding) -> tuple[int, str, list[int]]:
@@ -202,8 +237,12 @@ def triage_call(db: Database, *, now: datetime, supply_point: str, utility: str)
     merge in short write transactions, so intake never waits long for the writer's lock.
     Returns the devices newly predicted."""
     with db.read() as session:
-        found = findings(session, now=now, supply_point=supply_point, utility=utility)
+        found, narrowed = analysis(session, now=now, supply_point=supply_point, utility=utility)
     predicted = []
+    for n in narrowed:
+        with db.write() as session:
+            if control.narrow(session, now=now, outage_id=n.outage_id, device=n.device, devices=list(n.devices)):
+                predicted += n.devices
     for finding in found:
         with db.write() as session:
             master, number, to_merge = predict(session, now=now, finding=finding)
