@@ -5,10 +5,10 @@ compare-and-set, so two workers never run the same round twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import String, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,6 +42,23 @@ def periodic(name: str, *, every: timedelta) -> Callable[[Callable[[Any], None]]
         return fn
 
     return register
+
+
+# Writes per transaction in a job's round. In embedded mode a job shares SQLite's one writer
+# with intake: a round that writes a thousand rows at once makes every caller wait behind it.
+CHUNK = 25
+
+T = TypeVar("T")
+
+
+def in_chunks(db: Database, found: Sequence[T], act: Callable[[Any, Sequence[T]], object], *, size: int = CHUNK) -> int:
+    """Act on what a job found (in a read transaction, where looking costs no one anything)
+    a chunk per write transaction. ``act`` must re-check each item under the writer, since
+    another worker or a user may have changed it since it was found."""
+    for i in range(0, len(found), size):
+        with db.write() as session:
+            act(session, found[i : i + size])
+    return len(found)
 
 
 def claim_due(db: Database, *, now: datetime, worker: str) -> list[Job]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from gridcare.alerts import service
-from gridcare.jobs import periodic
+from gridcare.jobs import in_chunks, periodic
 
 
 @periodic("alerts.hourly", every=timedelta(hours=1))
@@ -15,12 +15,14 @@ def hourly(ctx: Any) -> None:
     """The repair cells of the last two complete hours: a round that ran late still sees the
     hour before, and the dedupe key makes a second look at the same hour harmless."""
     now = ctx.clock.now()
-    with ctx.db.write() as session:
-        service.scan(session, now=now, since=now - timedelta(hours=2), daily=False, with_rules=False)
+    with ctx.db.read() as session:
+        found, _ = service.find(session, now=now, since=now - timedelta(hours=2), daily=False, with_rules=False)
+    in_chunks(ctx.db, found, lambda session, chunk: service.raise_found(session, now=now, found=list(chunk)))
 
 
 @periodic("alerts.daily", every=timedelta(days=1))
 def daily(ctx: Any) -> None:
     now = ctx.clock.now()
-    with ctx.db.write() as session:
-        service.scan(session, now=now, hourly=False, with_rules=True)
+    with ctx.db.read() as session:
+        found, _ = service.find(session, now=now, hourly=False, with_rules=True)
+    in_chunks(ctx.db, found, lambda session, chunk: service.raise_found(session, now=now, found=list(chunk)))

@@ -120,14 +120,18 @@ def _complete_hours(since: datetime, now: datetime) -> list[datetime]:
     return out
 
 
-def scan_spikes(session: Session, *, now: datetime, since: datetime, hourly: bool = True, daily: bool = True, settings: detector.Settings = detector.DEFAULTS, progress: Progress | None = None) -> ScanResult:
+Found = list[tuple[str, dict[str, Any]]]  # (alert key, its values): what a scan would raise
+
+
+def find_spikes(session: Session, *, now: datetime, since: datetime, hourly: bool = True, daily: bool = True, settings: detector.Settings = detector.DEFAULTS, progress: Progress | None = None) -> tuple[Found, int]:
     """Judge every complete local day (all categories) and hour (repairs) from ``since`` to
-    ``now`` against its seasonal baseline; raise an alert per flagged cell. The orders of
-    the whole range and its history are read once."""
+    ``now`` against its seasonal baseline: the alerts to raise and the cells judged. Reads
+    only (the orders of the whole range and its history once), so the worker can look in a
+    read transaction and take the writer only for what it found."""
     days = _complete_days(since, now) if daily else []
     hours = _complete_hours(since, now) if hourly else []
     if not days and not hours:
-        return ScanResult(0, 0, 0)
+        return [], 0
     first_day = min([*days, *(h.date() for h in hours)])
     read_from = _local_midnight(first_day - timedelta(weeks=settings.window_weeks))
     grids = _grids(session)
@@ -135,39 +139,51 @@ def scan_spikes(session: Session, *, now: datetime, since: datetime, hourly: boo
     cells = counts.cell_counts(counts.order_rows(session, since=read_from, until=now), codes)
     categories = sorted(CATEGORY_ZH)
     steps: list[tuple[date, int | None]] = [(d, None) for d in days] + [(h.date(), h.hour) for h in hours]
-    raised = refreshed = judged = 0
+    found: Found = []
+    judged = 0
     for i, (day, hour) in enumerate(steps):
         cats = categories if hour is None else list(counts.HOURLY_CATEGORIES)
         series = detector.build_series(cells, day=day, hour=hour, settings=settings, categories=cats, grids=list(grids))
         series = [s for s in series if s.category in cats]
         judged += len(series)
-        for flag in detector.detect(series, settings):
-            _, created = _raise_spike(session, now=now, flag=flag, grid=grids[flag.series.grid], settings=settings)
-            raised += created
-            refreshed += not created
+        found += [_spike(flag, grids[flag.series.grid], settings) for flag in detector.detect(series, settings)]
         if progress:
             progress("cells", i + 1, len(steps))
-    return ScanResult(raised, refreshed, judged)
+    return found, judged
 
 
-def _raise_spike(session: Session, *, now: datetime, flag: detector.Flag, grid: Grid, settings: detector.Settings) -> tuple[Alert, bool]:
+def raise_found(session: Session, *, now: datetime, found: Found) -> tuple[int, int]:
+    """Raise (or refresh) the alerts a scan found: (raised, refreshed)."""
+    raised = 0
+    for key, values in found:
+        raised += _raise(session, now=now, key=key, values=values)[1]
+    return raised, len(found) - raised
+
+
+def scan_spikes(session: Session, *, now: datetime, since: datetime, hourly: bool = True, daily: bool = True, settings: detector.Settings = detector.DEFAULTS, progress: Progress | None = None) -> ScanResult:
+    """``find_spikes`` and raise them in the same transaction."""
+    found, judged = find_spikes(session, now=now, since=since, hourly=hourly, daily=daily, settings=settings, progress=progress)
+    return ScanResult(*raise_found(session, now=now, found=found), judged)
+
+
+def _spike(flag: detector.Flag, grid: Grid, settings: detector.Settings) -> tuple[str, dict[str, Any]]:
     s, j = flag.series, flag.judgement
     start = _local_midnight(s.day) + (timedelta(hours=s.hour) if s.hour is not None else timedelta(0))
     end = start + (timedelta(hours=1) if s.hour is not None else timedelta(days=1))
     when = f"{s.day:%m-%d}" + (f" {s.hour:02d}:00" if s.hour is not None else "")
     # One alert per grid × category × local day: the later hours of one storm refresh it.
     key = f"spike:{grid.code}:{s.category}:{s.day.isoformat()}:{'h' if s.hour is not None else 'd'}"
-    return _raise(session, now=now, key=key, values={
+    return key, {
         "kind": "spike", "severity": "critical" if j.score >= 2 * settings.threshold and s.observed >= 2 * settings.min_count else "warning", "utility": grid.utility, "grid_id": grid.id, "grid_code": grid.code,
         "category": s.category, "subject": grid.code, "title": f"{grid.name} {when} {CATEGORY_ZH.get(s.category, s.category)}工单异常增多：{s.observed} 单（预期 {j.expected:.1f}）",
         "observed": float(s.observed), "expected": j.expected, "score": j.score, "window_start": start, "window_end": end,
         "evidence": {**flag.evidence, "hour": s.hour, "title_args": {"grid": grid.name, "when": when, "category": s.category, "observed": s.observed, "expected": f"{j.expected:.1f}"}},
         "order_ids": [], "org_path": grid.org_path,
-    })
+    }  # fmt: skip
 
 
-def scan_rules(session: Session, *, now: datetime, settings: rules.RuleSettings = rules.RULE_DEFAULTS) -> ScanResult:
-    """The rule alerts as of ``now``."""
+def find_rule_alerts(session: Session, *, now: datetime, settings: rules.RuleSettings = rules.RULE_DEFAULTS) -> Found:
+    """The rule alerts as of ``now`` (reads only)."""
     from gridcare.customers import service as customers
 
     days = max(settings.complaint_days, settings.repair_days, settings.repeat_days + settings.repeat_baseline_days) + 8
@@ -179,13 +195,12 @@ def scan_rules(session: Session, *, now: datetime, settings: rules.RuleSettings 
     briefs = customers.briefs(session, customer_ids=complainers)
     tagged = {cid for cid, b in briefs.items() if "sensitive" in b.tags}
     hits = rules.sensitive_customers(orders, now=now, tagged=tagged, settings=settings) + rules.repeated_repairs(orders, now=now, settings=settings) + rules.repeat_call_jumps(orders, now=now, settings=settings)
-    raised = refreshed = 0
-    for hit in hits:
-        grid = grids.get(hit.grid or "")
-        _, created = _raise(session, now=now, key=f"{hit.kind}:{hit.subject}", values=_rule_values(hit, grid, briefs))
-        raised += created
-        refreshed += not created
-    return ScanResult(raised, refreshed, len(hits))
+    return [(f"{hit.kind}:{hit.subject}", _rule_values(hit, grids.get(hit.grid or ""), briefs)) for hit in hits]
+
+
+def scan_rules(session: Session, *, now: datetime, settings: rules.RuleSettings = rules.RULE_DEFAULTS) -> ScanResult:
+    found = find_rule_alerts(session, now=now, settings=settings)
+    return ScanResult(*raise_found(session, now=now, found=found), len(found))
 
 
 def _rule_values(hit: rules.RuleHit, grid: Grid | None, briefs: dict[int, Any]) -> dict[str, Any]:
@@ -210,17 +225,27 @@ def _rule_values(hit: rules.RuleHit, grid: Grid | None, briefs: dict[int, Any]) 
     }
 
 
-def scan(session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, progress: Progress | None = None) -> ScanResult:
-    """Spikes since ``since`` (default: the last complete day and hour) and, with
-    ``with_rules``, the rule alerts as of now."""
+def _since(now: datetime, since: datetime | None, daily: bool) -> datetime:
     since = since or (_local_midnight(to_local(now).date() - timedelta(days=1)) if daily else now - timedelta(hours=1))
     if since.tzinfo is None:
         raise InvalidInput.field("since", "give a time zone (e.g. +08:00)")
     if since > now:
         raise InvalidInput.field("since", "must not be in the future")
-    spikes = scan_spikes(session, now=now, since=since, hourly=hourly, daily=daily, progress=progress)
-    ruled = scan_rules(session, now=now) if with_rules else ScanResult(0, 0, 0)
-    return ScanResult(spikes.raised + ruled.raised, spikes.refreshed + ruled.refreshed, spikes.cells + ruled.cells)
+    return since
+
+
+def find(session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, progress: Progress | None = None) -> tuple[Found, int]:
+    """What ``scan`` would raise, read only: (found, cells judged)."""
+    found, judged = find_spikes(session, now=now, since=_since(now, since, daily), hourly=hourly, daily=daily, progress=progress)
+    ruled = find_rule_alerts(session, now=now) if with_rules else []
+    return found + ruled, judged + len(ruled)
+
+
+def scan(session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, progress: Progress | None = None) -> ScanResult:
+    """Spikes since ``since`` (default: the last complete day and hour) and, with
+    ``with_rules``, the rule alerts as of now."""
+    found, judged = find(session, now=now, since=since, hourly=hourly, daily=daily, with_rules=with_rules, progress=progress)
+    return ScanResult(*raise_found(session, now=now, found=found), judged)
 
 
 # --- one alert ---------------------------------------------------------------------------
@@ -277,6 +302,7 @@ def apply_sensitive_tag(session: Session, *, actor: Principal, now: datetime, al
     """Take the suggestion of a ``sensitive`` alert: tag the customer and close the alert."""
     from gridcare.customers import service as customers
 
+    require(actor, Action.ORDERS_SUPERVISE)  # before anything about the alert is told
     alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
     if alert.kind != "sensitive":
         raise InvalidInput.field("alert_id", f"alert {alert_id} suggests no tag (it is a {alert.kind} alert)")

@@ -4,7 +4,7 @@ quiet hours, rate limits and delivery retries apply as to every other message.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -148,11 +148,16 @@ def cancel(session: Session, *, actor: Principal, now: datetime, campaign_id: in
     return campaign
 
 
-def release_due(session: Session, *, now: datetime, config: Any = None) -> list[int]:
-    """The job's round: send every scheduled campaign whose time has come. One that cannot
-    go (its network node was removed since) is marked failed with the reason, so it never
-    blocks the others round after round. Returns the ids sent."""
-    due = session.scalars(select(Campaign.id).where(Campaign.status == "scheduled", Campaign.send_at <= now).order_by(Campaign.send_at, Campaign.id)).all()
+def find_due(session: Session, *, now: datetime) -> list[int]:
+    """The scheduled campaigns whose time has come (reads only)."""
+    return list(session.scalars(select(Campaign.id).where(Campaign.status == "scheduled", Campaign.send_at <= now).order_by(Campaign.send_at, Campaign.id)))
+
+
+def release_due(session: Session, *, now: datetime, config: Any = None, ids: Sequence[int] | None = None) -> list[int]:
+    """The job's round: send every scheduled campaign whose time has come (``ids``: only
+    these, if still due). One that cannot go (its network node was removed since) is marked
+    failed with the reason, so it never blocks the others round after round. Returns the ids sent."""
+    due = [cid for cid in find_due(session, now=now) if ids is None or cid in ids]
     actor = system_principal("worker")
     sent = []
     for cid in due:
@@ -211,7 +216,9 @@ def reply(session: Session, *, actor: Principal, now: datetime, phone: str, text
         raise InvalidInput.field("phone", "is required")
     if not rules.is_opt_out_reply(text):
         return []
-    found = customers.find_by_phone(session, actor=system_principal("campaigns"), phone=phone)
+    # Only the customers the actor may see: a shared phone (one household, two utilities) must
+    # neither opt out the other company's customer nor fail on it.
+    found = customers.find_by_phone(session, actor=actor, phone=phone)
     for c in found:
         opt_out(session, actor=actor, now=now, customer_id=c.id, channel="sms", topic=rules.ANY_TOPIC, via="reply", note=text.strip()[:40])
     return [c.id for c in found]

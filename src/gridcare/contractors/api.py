@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from gridcare.contractors import queries, rules, service, supervision
 from gridcare.contractors.schemas import CheckIn, CommandIn, FeedbackIn, ItemsDoneIn, ProjectIn, RatingIn
 from gridcare.core.errors import NotFound
+from gridcare.core.uploads import MAX_BYTES
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/contractors", tags=["contractors"], dependencies=[CsrfChecked])
@@ -55,7 +56,7 @@ def items_done(project_id: int, body: ItemsDoneIn, session: DbSession, principal
 @router.post("/projects/{project_id}/logs", status_code=status.HTTP_201_CREATED)
 async def add_log(project_id: int, session: DbSession, principal: CurrentPrincipal, state: State, note: str = Form(...), photo: UploadFile | None = File(None)) -> dict[str, Any]:
     """A supervision log (multipart: ``note``, optional ``photo``)."""
-    data = await photo.read() if photo is not None else None
+    data = await photo.read(MAX_BYTES + 1) if photo is not None else None  # past the limit: refused unread
     log = supervision.add_log(session, actor=principal, now=state.clock.now(), project_id=project_id, note=note, photo=data or None, data_dir=state.settings.data_dir)
     return {"id": log.id, "note": log.note, "photo": log.photo_path is not None, "created_at": log.created_at}
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, false, func, select
+from sqlalchemy import and_, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
@@ -227,14 +227,24 @@ def _tell(session: Session, *, actor: Principal, now: datetime, project: Project
     return sent
 
 
-def tell_due(session: Session, *, now: datetime, config: Any = None) -> int:
-    """The job's round: projects starting within the lead time whose customers were not told."""
+def _untold(now: datetime) -> Any:
     from datetime import timedelta
 
+    return and_(Project.notified_at.is_(None), Project.status.in_(sorted(rules.OPEN)), Project.starts_at <= now + timedelta(days=NOTICE_LEAD_DAYS))
+
+
+def find_due(session: Session, *, now: datetime) -> list[int]:
+    """The projects ``tell_due`` would tell the customers of now (reads only)."""
+    return list(session.scalars(select(Project.id).where(_untold(now)).order_by(Project.id)))
+
+
+def tell_due(session: Session, *, now: datetime, config: Any = None, ids: Sequence[int] | None = None) -> int:
+    """The job's round: projects starting within the lead time whose customers were not told
+    (``ids``: only these, re-checked)."""
     from gridcare.core.principal import system_principal
 
     actor = system_principal("worker")
-    due = session.scalars(
-        select(Project).where(Project.notified_at.is_(None), Project.status.in_(sorted(rules.OPEN)), Project.starts_at <= now + timedelta(days=NOTICE_LEAD_DAYS)).order_by(Project.id)
-    ).all()
-    return sum(_tell(session, actor=actor, now=now, project=p, config=config) for p in due)
+    stmt = select(Project).where(_untold(now)).order_by(Project.id)
+    if ids is not None:
+        stmt = stmt.where(Project.id.in_(list(ids)))
+    return sum(_tell(session, actor=actor, now=now, project=p, config=config) for p in session.scalars(stmt).all())

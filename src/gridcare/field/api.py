@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from gridcare.core.clock import to_local
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.uploads import MAX_BYTES
 from gridcare.field import changes, checkins, patrols, queries, rules, visits
 from gridcare.field.permissions import require_read
 from gridcare.field.schemas import (
@@ -116,7 +117,8 @@ async def check_in(
             raise ValueError
     except ValueError:
         raise InvalidInput.field("checklist", 'must be a JSON object {"item": true|false}') from None
-    files = [(f.filename or "photo", await f.read()) for f in (photos or []) if f.filename]
+    # One byte past the limit is enough for the store to refuse it; the rest stays unread.
+    files = [(f.filename or "photo", await f.read(MAX_BYTES + 1)) for f in (photos or []) if f.filename]
     stop = checkins.check_in(
         session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=_float(lon, "lon"), lat=_float(lat, "lat"), checklist=answers, note=note,
         photo_files=files, data_dir=Path(state.settings.data_dir),
@@ -130,7 +132,7 @@ async def report_finding(
     note: Annotated[str, Form()] = "", lon: Annotated[str | None, Form()] = None, lat: Annotated[str | None, Form()] = None, photo: Annotated[UploadFile | None, File()] = None,
 ) -> Any:
     """A finding becomes a work order (channel patrol) with the photo attached."""
-    upload = (photo.filename or "photo", await photo.read()) if photo is not None and photo.filename else None
+    upload = (photo.filename or "photo", await photo.read(MAX_BYTES + 1)) if photo is not None and photo.filename else None
     return checkins.report_finding(
         session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=kind, note=note, lon=_float(lon, "lon"), lat=_float(lat, "lat"), photo=upload, data_dir=Path(state.settings.data_dir)
     )

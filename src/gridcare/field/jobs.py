@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gridcare.jobs import periodic
+from gridcare.jobs import in_chunks, periodic
 
 
 @periodic("field.generate", every=timedelta(hours=1))
@@ -23,10 +23,12 @@ def generate_tasks(ctx: Any) -> None:
 def flag_overdue(ctx: Any) -> None:
     from gridcare.field import patrols, visits
 
-    with ctx.db.write() as session:
-        now = ctx.clock.now()
-        patrols.flag_overdue(session, now=now)
-        visits.flag_overdue(session, now=now)
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        late_patrols = patrols.find_overdue(session, now=now)
+        late_visits = visits.find_overdue(session, now=now)
+    in_chunks(ctx.db, late_patrols, lambda session, ids: patrols.flag_overdue(session, now=now, ids=ids))
+    in_chunks(ctx.db, late_visits, lambda session, ids: visits.flag_overdue(session, now=now, ids=ids))
 
 
 @periodic("field.visit_plans", every=timedelta(hours=6))

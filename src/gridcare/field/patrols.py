@@ -285,24 +285,42 @@ def _supervisors(session: Session, org_path: str) -> list[int]:
     return [uid for uid, path in rows if org_path.startswith(path)]
 
 
-def flag_overdue(session: Session, *, now: datetime, limit: int = 1000) -> tuple[int, int]:
+def _needs_flag(task: Any, today: Any) -> rules.TaskState | None:
+    state = rules.task_state(task.due_on, today, task.grace_days)
+    if state is rules.TaskState.MISSED or (state is rules.TaskState.LATE and task.late_flagged_at is None):
+        return state
+    return None
+
+
+def find_overdue(session: Session, *, now: datetime) -> list[int]:
+    """The open patrols that ``flag_overdue`` would mark now (reads only)."""
+    today = to_local(now).date()
+    cols = (PatrolTask.id, PatrolTask.due_on, PatrolTask.grace_days, PatrolTask.late_flagged_at)
+    rows = session.execute(select(*cols).where(PatrolTask.status == "open", PatrolTask.due_on < today).order_by(PatrolTask.due_on, PatrolTask.id))
+    return [r.id for r in rows if _needs_flag(r, today) is not None]
+
+
+def flag_overdue(session: Session, *, now: datetime, limit: int = 1000, ids: Sequence[int] | None = None) -> tuple[int, int]:
     """Mark open patrols past their day late, and past their grace days missed; each mark
-    tells the supervisors once. Returns (late, missed) newly flagged."""
+    tells the supervisors once. ``ids`` narrows the round to what ``find_overdue`` found.
+    Returns (late, missed) newly flagged."""
     from gridcare.field import notifying
 
     today = to_local(now).date()
     stmt = select(PatrolTask).where(PatrolTask.status == "open", PatrolTask.due_on < today).order_by(PatrolTask.due_on, PatrolTask.id).limit(limit)
+    if ids is not None:
+        stmt = stmt.where(PatrolTask.id.in_(list(ids)))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     late = missed = 0
     worker = system_principal("worker")
     for task in session.scalars(stmt):
-        state = rules.task_state(task.due_on, today, task.grace_days)
+        state = _needs_flag(task, today)
         if state is rules.TaskState.MISSED:
             task.status, task.late = "missed", True
             task.missed_flagged_at = now
             missed += 1
-        elif state is rules.TaskState.LATE and task.late_flagged_at is None:
+        elif state is rules.TaskState.LATE:
             task.late = True
             task.late_flagged_at = now
             late += 1

@@ -4,11 +4,11 @@ next due date, visit records, and overdue visits flagged to the rep."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
@@ -216,14 +216,25 @@ def visits_of(session: Session, *, actor: Principal, plan_id: int, limit: int = 
     return list(session.scalars(select(Visit).where(Visit.plan_id == plan_id).order_by(Visit.visited_at.desc()).limit(limit)))
 
 
-def flag_overdue(session: Session, *, now: datetime) -> int:
-    """Tell the rep, once per due date, of every visit now overdue."""
+def _overdue_untold(now: datetime) -> Any:
+    untold = VisitPlan.overdue_told_for.is_(None) | (VisitPlan.overdue_told_for != VisitPlan.next_due)
+    return and_(VisitPlan.active.is_(True), VisitPlan.next_due < to_local(now).date(), VisitPlan.rep_id.is_not(None), untold)
+
+
+def find_overdue(session: Session, *, now: datetime) -> list[int]:
+    """The plans ``flag_overdue`` would tell their rep of now (reads only)."""
+    return list(session.scalars(select(VisitPlan.id).where(_overdue_untold(now)).order_by(VisitPlan.id)))
+
+
+def flag_overdue(session: Session, *, now: datetime, ids: Sequence[int] | None = None) -> int:
+    """Tell the rep, once per due date, of every visit now overdue (``ids``: only these)."""
     from gridcare.field import notifying
 
-    today = to_local(now).date()
     told = 0
-    untold = VisitPlan.overdue_told_for.is_(None) | (VisitPlan.overdue_told_for != VisitPlan.next_due)
-    for plan in session.scalars(select(VisitPlan).where(VisitPlan.active.is_(True), VisitPlan.next_due < today, VisitPlan.rep_id.is_not(None), untold).order_by(VisitPlan.id)):
+    stmt = select(VisitPlan).where(_overdue_untold(now)).order_by(VisitPlan.id)
+    if ids is not None:
+        stmt = stmt.where(VisitPlan.id.in_(list(ids)))
+    for plan in session.scalars(stmt):
         plan.overdue_told_for = plan.next_due
         notifying.visit_overdue(session, now=now, user_id=plan.rep_id, plan=plan)  # type: ignore[arg-type]
         told += 1

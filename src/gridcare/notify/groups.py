@@ -189,7 +189,8 @@ def send_campaign(
             if progress is not None:
                 progress("customers", done, total)
     campaign.recipients = sent
-    audit.record(session, actor=actor, at=now, action="campaign.send", entity="campaign", entity_id=campaign.id, after={"grid_id": grid.id, "recipients": sent, "tag": tag, "text": campaign.text}, org_path=grid.org_path, new_stream=True)
+    # Its own stream: "campaign" is the campaigns domain's (their ids collide).
+    audit.record(session, actor=actor, at=now, action="campaign.send", entity="notify_campaign", entity_id=campaign.id, after={"grid_id": grid.id, "recipients": sent, "tag": tag, "text": campaign.text}, org_path=grid.org_path, new_stream=True)
     return campaign
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -363,13 +363,22 @@ def _policy_of(note: Notification) -> rules.LadderPolicy:
     )
 
 
+def _rung_due(now: datetime) -> Any:
+    return and_(Notification.ladder_next_at.is_not(None), Notification.ladder_next_at <= now, Notification.acknowledged_at.is_(None))
+
+
+def ladders_due(session: Session, *, now: datetime) -> bool:
+    """Whether ``advance_ladders`` has a rung to fire."""
+    return session.scalar(select(Notification.id).where(_rung_due(now)).limit(1)) is not None
+
+
 def advance_ladders(session: Session, *, now: datetime, config: NotifyConfig | None = None, limit: int = 200) -> int:
     """Fire the due rungs of unacknowledged pop-ups: an SMS, then a voice call, to the same
     person. Rows are locked so two workers never fire the same rung. Returns rungs fired."""
     config = config or current_config()
     stmt = (
         select(Notification)
-        .where(Notification.ladder_next_at.is_not(None), Notification.ladder_next_at <= now, Notification.acknowledged_at.is_(None))
+        .where(_rung_due(now))
         .order_by(Notification.ladder_next_at)
         .limit(limit)
     )

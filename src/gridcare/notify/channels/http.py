@@ -3,6 +3,7 @@ timeouts, connection failures, 408, 429 and 5xx are; any other 4xx is not."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -10,6 +11,19 @@ import httpx
 from gridcare.outbox import DeliveryError
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+
+class _HideQuery(logging.Filter):
+    """httpx logs each request's full URL at INFO; a WeCom robot's webhook carries its key in
+    the query, which must not land in the platform's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(str(a).split("?", 1)[0] + "?…" if isinstance(a, httpx.URL) and a.query else a for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_HideQuery())
 
 
 def post_json(url: str, payload: dict[str, Any], *, timeout: float, token: str | None = None, idempotency_key: str | None = None, what: str) -> dict[str, Any]:
