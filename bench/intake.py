@@ -33,7 +33,7 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from tests.support.live import free_port  # noqa: E402
+from _common import free_port, start  # noqa: E402  (storm.py imports start from here)
 
 from gridcare.auth import service as auth  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402
@@ -42,19 +42,6 @@ from gridcare.customers.models import Customer  # noqa: E402
 from gridcare.db import Database  # noqa: E402
 from gridcare.demo.loader import load_demo  # noqa: E402
 from gridcare.migrations_runner import upgrade  # noqa: E402
-
-
-def start(cmd: list[str], env: dict[str, str], base: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(base + "/openapi.json", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{cmd} did not start")
 
 
 async def drive(base: str, path: str, bodies: list[dict], headers: dict[str, str], clients: int, seconds: float) -> tuple[int, list[float], int]:

@@ -54,29 +54,14 @@ from gridcare.grids import service as grids  # noqa: E402
 from gridcare.migrations_runner import upgrade  # noqa: E402
 from gridcare.workorders.models import WorkOrder  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import phone_of, written  # noqa: E402
+
 AREA = (112.80, 28.05, 113.20, 28.35)  # around Changsha
 GRIDS = 200
 BATCH = 50_000
 OPEN = ("dispatched", "accepted", "arrived")
 CLOSED = ("closed",)
-
-
-MOBILE = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "158", "159", "186", "188", "189")
-
-
-def phone_of(i: int) -> str:
-    """A distinct valid number per index: mobiles, and every tenth a 0731 landline."""
-    if i % 10 == 0:
-        return f"+86731{2 + (i // 10) % 7}{(i // 10):07d}"
-    return f"+86{MOBILE[i % len(MOBILE)]}{i:08d}"
-
-
-def written(e164: str, rng: np.random.Generator) -> str:
-    """The number as a PBX might present it."""
-    national = e164.removeprefix("+86")
-    if national.startswith("1"):
-        return (national, "+86 " + national[:3] + " " + national[3:7] + " " + national[7:], "9" + national, "0086" + national)[rng.integers(4)]
-    return ("0" + national[:3] + "-" + national[3:], "9" + "0" + national, "+86 " + national[:3] + " " + national[3:])[rng.integers(3)]
 
 
 def build(db: Database, n: int, rng: np.random.Generator, say) -> dict:  # noqa: ANN001

@@ -119,7 +119,7 @@ def serve(
 @app.command()
 def worker() -> None:
     """Deliver notifications and run timers (deadline sweeps, checkpoints) alone; run several for scaled mode."""
-    from gridcare.core.clock import system_clock
+    from gridcare.core.clock import clock_for
     from gridcare.main import load_plugins
     from gridcare.pubsub import make_broadcaster
     from gridcare.worker import Worker, WorkerContext
@@ -127,7 +127,7 @@ def worker() -> None:
     s = settings()
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_plugins(s)
-    w = Worker(WorkerContext(db=_database(s), broadcaster=make_broadcaster(s.redis_url), settings=s, clock=system_clock))
+    w = Worker(WorkerContext(db=_database(s), broadcaster=make_broadcaster(s.redis_url), settings=s, clock=clock_for(s.clock_offset_seconds)))
     signal.signal(signal.SIGTERM, lambda *_: w.stop())
     signal.signal(signal.SIGINT, lambda *_: w.stop())
     out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
@@ -231,14 +231,19 @@ def tokens_create(
     print(plain)
 
 
-def main() -> None:
+def register_commands() -> None:
+    """Import the modules that add their commands to ``app`` (tests use it to see them all)."""
     import gridcare.cli_area  # noqa: F401 - registers import/export/grids/assign
+    import gridcare.cli_backup  # noqa: F401 - registers backup/restore
     import gridcare.cli_notify  # noqa: F401 - registers notify
     from gridcare.domains import FIELD_AND_MANAGEMENT
 
     for domain in FIELD_AND_MANAGEMENT:
         importlib.import_module(f"gridcare.{domain}.cli")
 
+
+def main() -> None:
+    register_commands()
     try:
         app()
     except ConfigError as exc:

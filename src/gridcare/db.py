@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -76,6 +76,10 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(mode)
 
 
+PG_CONNECT_TIMEOUT_SECONDS = 5
+PG_POOL_TIMEOUT_SECONDS = 10
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, one_shot: bool = False) -> Engine:
     """``one_shot`` engines keep no pooled connection (migrations, CLI commands)."""
     extra: dict[str, Any] = {"poolclass": NullPool} if one_shot else {}
@@ -84,10 +88,16 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, one_shot: 
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # pre_ping lets a web process recover after PostgreSQL restarts without being restarted.
+    # A server that does not answer must fail a request in seconds (a 503 the client retries),
+    # not hold it and a pooled connection until TCP gives up.
+    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
     if one_shot:
-        return create_engine(url, echo=echo, **extra)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        return create_engine(url, echo=echo, connect_args=connect_args, **extra)
+    # pre_ping lets a web process recover after PostgreSQL restarts without being restarted.
+    # Every connection stays pooled (no overflow): an overflow connection is closed when it
+    # comes back to a full pool, so under load each burst forked new server processes, which
+    # also lost their prepared statements and warm caches.
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=2 * pool_size, max_overflow=0, pool_timeout=PG_POOL_TIMEOUT_SECONDS, connect_args=connect_args)
 
 
 WRITE_LOCK_TIMEOUT_SECONDS = 30.0
@@ -97,9 +107,11 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
-        self._writer = sessionmaker(bind=self.engine.execution_options(gridcare_write=True), expire_on_commit=False)
+        self._writer = sessionmaker(bind=self.engine.execution_options(gridcare_write=True), expire_on_commit=False, info={"database": self})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
+        self._detached: Engine | None = None
+        self._detached_lock = threading.Lock()
 
     @property
     def serialises_writers(self) -> bool:
@@ -134,5 +146,25 @@ class Database:
         with self._reader() as session, session.begin():
             yield session
 
+    @contextmanager
+    def detached(self) -> Iterator[Connection]:
+        """PostgreSQL only: statements that commit at once, apart from any open transaction,
+        on a small pool of their own (a caller holding a pooled connection can never starve
+        it), without waiting for the disk flush. What they wrote becomes durable with the next
+        synchronous commit, since WAL is flushed in order: a caller that commits after using
+        them makes them durable too, and if it never commits nothing relied on them."""
+        if self._write_lock is not None:
+            raise RuntimeError("detached statements are for PostgreSQL")
+        with self._detached_lock:
+            if self._detached is None:
+                self._detached = create_engine(
+                    self.url, pool_pre_ping=True, pool_size=4, max_overflow=0, pool_timeout=PG_POOL_TIMEOUT_SECONDS, isolation_level="AUTOCOMMIT",
+                    connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS, "options": "-c synchronous_commit=off"},
+                )
+        with self._detached.connect() as connection:
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._detached is not None:
+            self._detached.dispose()

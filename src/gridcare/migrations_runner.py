@@ -20,10 +20,33 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Any constant will do, as long as every gridcare process uses the same one.
+MIGRATION_LOCK = 0x67726964
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    if not url.startswith("postgresql"):
+        command.upgrade(alembic_config(url), revision)
+        return
+    # Hosts started together each migrate (`gridcare serve` without --no-migrate, one migrate
+    # unit per host): the first takes this lock and migrates, the others wait, then find the
+    # schema at head and do nothing. Alembic alone would run the same DDL twice at once.
+    from gridcare.db import make_engine
+
+    engine = make_engine(url, one_shot=True)
+    try:
+        with engine.connect() as lock:
+            lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            lock.commit()
+            try:
+                command.upgrade(alembic_config(url), revision)
+            finally:
+                lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                lock.commit()
+    finally:
+        engine.dispose()
 
 
 def head_revision() -> str | None:

@@ -65,8 +65,9 @@ def enqueue(
     )
 
 
-def backoff(attempts: int, *, base_seconds: float = 5.0, cap_seconds: float = 3600.0) -> timedelta:
-    """Wait before the next try: 5 s, 10 s, 20 s … capped at an hour."""
+def backoff(attempts: int, *, base_seconds: float = 5.0, cap_seconds: float = 600.0) -> timedelta:
+    """Wait before the next try: 5 s, 10 s, 20 s … then every 10 minutes, so a gateway that
+    comes back after a long outage is noticed within 10 minutes, not an hour."""
     return timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1)))
 
 

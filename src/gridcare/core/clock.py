@@ -38,6 +38,21 @@ class FixedClock:
         self._now = instant.astimezone(UTC)
 
 
+class OffsetClock:
+    """The system clock moved by a fixed amount. Only for tests: a server restarted "an hour
+    later" must find the deadlines that passed while it was down (GRIDCARE_CLOCK_OFFSET_SECONDS)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def clock_for(offset_seconds: float) -> Clock:
+    return OffsetClock(timedelta(seconds=offset_seconds)) if offset_seconds else system_clock
+
+
 def as_utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored datetime is UTC, so say so."""
     if value.tzinfo is None:
