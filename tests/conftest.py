@@ -16,6 +16,13 @@ from sqlalchemy import text
 
 os.environ.setdefault("GRIDCARE_PASSWORD_HASH_PROFILE", "cheapest")
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# Two xdist workers share two cores with browsers and servers: an example's wall time says
+# nothing about the code, so no per-example deadline.
+hypothesis_settings.register_profile("gridcare", deadline=None)
+hypothesis_settings.load_profile("gridcare")
+
 from gridcare.config import Settings, load_settings
 from gridcare.core.clock import SHANGHAI, FixedClock
 from gridcare.db import Database
@@ -79,21 +86,24 @@ def _truncate_postgres(db: Database) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
+def forget_caches() -> None:
     """Process-wide caches (principals, grid locators) must not leak between tests."""
     from gridcare.auth.cache import principals
     from gridcare.grids.service import forget_locators
+    from gridcare.outages import storm
     from gridcare.workorders import duty, escalation, policies
 
     principals.clear()
     duty.forget()
     escalation.forget()
-    from gridcare.outages import storm
-
     storm.forget()
     forget_locators()
     policies.forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    forget_caches()
     yield
 
 

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=50, ge=1, le=1000)
-    outbox_max_attempts: int = Field(default=12, ge=1)
+    # With the outbox's backoff (5 s doubling, then every 10 min) 150 tries span about 24 h: a
+    # gateway down for a night loses nothing; it is dead-lettered only after a day of refusals.
+    outbox_max_attempts: int = Field(default=150, ge=1)
     outbox_lease_seconds: int = Field(default=60, ge=5)
     audit_checkpoint_minutes: int = Field(default=10, ge=1)
     # Import paths of modules to load at start-up; they may register outbox handlers or jobs.
@@ -52,6 +54,7 @@ class Settings(BaseSettings):
     notify_rate_limits: str = Field(default="sms=60/min;voice=10/min;email=120/min;wecom=20/min", description="Per-channel send rate, CHANNEL=COUNT/UNIT (s, min, h).")
     notify_ladders: str = Field(default="default=5/15", description="Pop-up fallback per event, EVENT=SMS_MIN/VOICE_MIN; '-' skips a rung.")
     triage_rules: str = Field(default="", description="Fault-triage rules, e.g. 'window=30;leaf=3;point_share=0.4' (see outages/triage.py).")
+    rate_limits: str = Field(default="login=10/min;login_ip=100/min;intake=100000/min", description="Sign-in and intake limits, NAME=COUNT/UNIT (s, min, h); a name left out is not limited (see core/ratelimit.py).")
     notify_templates_dir: Path | None = Field(default=None, description="TOML message templates overriding the shipped ones, file by file.")
     sms_transport: Literal["http", "smpp"] = "http"
     sms_http_url: str | None = Field(default=None, description="SMS gateway endpoint (JSON POST).")
@@ -77,6 +80,9 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     wecom_timeout_seconds: float = Field(default=10.0, gt=0)
+    # For tests only: `serve` and `worker` run this many seconds ahead of the wall clock, so a
+    # crash test can restart the server "after" deadlines passed. Never set it in production.
+    clock_offset_seconds: float = Field(default=0.0, description="Tests only: run the clock this far ahead of the wall clock.")
 
     @field_validator("database_url")
     @classmethod
@@ -106,6 +112,14 @@ class Settings(BaseSettings):
 
         parse = {"notify_quiet_hours": rules.parse_quiet_hours, "notify_rate_limits": rules.parse_rate_limits, "notify_ladders": rules.parse_ladders}[info.field_name]
         parse(value)
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        from gridcare.core.ratelimit import parse_limits
+
+        parse_limits(value)
         return value
 
     @field_validator("triage_rules")

@@ -9,15 +9,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from gridcare import __version__
 from gridcare.config import Settings, get_settings
-from gridcare.core.clock import Clock, system_clock
-from gridcare.core.errors import DomainError, Unauthenticated
+from gridcare.core.bounds import values_fit_sql
+from gridcare.core.clock import Clock, clock_for
+from gridcare.core.errors import DomainError, TooManyRequests, Unauthenticated
 from gridcare.core.http import install_problem_handlers
 from gridcare.db import Database
 from gridcare.domains import FIELD_AND_MANAGEMENT
@@ -91,7 +92,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     db = db or Database(settings.sqlalchemy_url)
-    clock = clock or system_clock
+    clock = clock or clock_for(settings.clock_offset_seconds)
     broadcaster = broadcaster or make_broadcaster(settings.redis_url)
     load_plugins(settings)
     state = AppState(settings=settings, db=db, clock=clock, broadcaster=broadcaster, templates=make_templates())
@@ -123,6 +124,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(values_fit_sql)],
     )
     app.state.gridcare = state
     app.add_middleware(
@@ -147,6 +149,13 @@ def create_app(
         return render(request, "error.html", principal=None, status_code=exc.status, error=exc)
 
     app.add_exception_handler(DomainError, page_or_problem)
+
+    async def rate_limited(request: Request, exc: TooManyRequests) -> Response:
+        response = await page_or_problem(request, exc)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    app.add_exception_handler(TooManyRequests, rate_limited)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     from gridcare.audit import api as audit_api

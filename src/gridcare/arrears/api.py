@@ -25,7 +25,12 @@ def fen(value: str | float | int, field: str) -> int:
         amount = Decimal(str(value).strip() or "0")
     except InvalidOperation:
         raise InvalidInput.field(field, "must be an amount in yuan, e.g. 1234.50") from None
-    if amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
+    # Checked before quantize, which raises on NaN, infinity and amounts past its precision.
+    if not amount.is_finite():
+        raise InvalidInput.field(field, "must be an amount in yuan, e.g. 1234.50")
+    if abs(amount) >= 10**15:
+        raise InvalidInput.field(field, "is too large")
+    if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput.field(field, "at most two decimals (fen)")
     return int(amount * 100)
 
@@ -74,7 +79,7 @@ def open_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal, sta
 
 
 @router.get("/outcomes")
-def outcomes() -> dict[str, dict[str, str]]:
+def outcomes(principal: CurrentPrincipal) -> dict[str, dict[str, str]]:
     return {"outcomes": dict(rules.OUTCOMES), "methods": dict(rules.METHODS)}
 
 

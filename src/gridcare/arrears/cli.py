@@ -32,7 +32,12 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("gbk", errors="replace")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    # newline="" keeps a line break inside a quoted cell, as spreadsheets write it.
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval="")
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        fail(f"error: {file}: line {reader.line_num}: unreadable CSV: {exc}")
     if not rows or "account" not in rows[0] or "amount" not in rows[0]:
         fail(f"error: {file}: needs the columns account and amount")
     actor, now = system_principal("cli"), system_clock.now()
@@ -43,10 +48,12 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
                 customer = customers.find_by_account(session, actor=actor, account=row["account"].strip())
                 if customer is None:
                     raise InvalidInput.field("account", f"no customer with account {row['account'].strip()!r}")
-                service.open_case(session, actor=actor, now=now, customer_id=customer.id, amount_fen=fen(row["amount"], "amount"), months=int(row.get("months") or 0), reason=(row.get("reason") or "").strip())
-            except (InvalidInput, ValueError) as exc:
-                detail = exc.detail if isinstance(exc, InvalidInput) else f"months: {exc}"
-                raise InvalidInput(f"line {n + 1}: {detail}") from None
+                months = (row.get("months") or "0").strip() or "0"
+                if not months.isascii() or not months.isdigit() or len(months) > 4:
+                    raise InvalidInput.field("months", "must be a whole number of months")
+                service.open_case(session, actor=actor, now=now, customer_id=customer.id, amount_fen=fen(row["amount"], "amount"), months=int(months), reason=(row.get("reason") or "").strip())
+            except InvalidInput as exc:
+                raise InvalidInput(f"line {n + 1}: {exc.detail}") from None
             report("cases", n, len(rows))
     out.print(f"{len(rows)} cases opened", markup=False, highlight=False)
 

@@ -3,6 +3,7 @@ login is locked. No database, no clock: instants come in as arguments."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -94,6 +95,17 @@ def can_see(principal: Principal, record: RecordScope) -> bool:
     if principal.role is Role.REP and record.gridded:
         return record.grid_id is not None and record.grid_id in principal.grid_ids
     return True
+
+
+def holds_utility(principal: Principal, company_paths: Collection[str]) -> bool:
+    """Whether utility-wide records (its network, its rules, its grid designs) are the
+    principal's to see: they work in or above one of the utility's companies, whose org paths
+    are given. A utility with no company in the organisation belongs to nobody in particular."""
+    if principal.role is Role.CONTRACTOR:
+        return False
+    if not company_paths:
+        return True
+    return any(in_subtree(principal.org_path, path) or in_subtree(path, principal.org_path) for path in company_paths)
 
 
 @dataclass(frozen=True)

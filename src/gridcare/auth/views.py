@@ -13,7 +13,14 @@ from gridcare.auth.scoping import require
 from gridcare.core.errors import DomainError
 from gridcare.core.i18n import N_
 from gridcare.core.principal import Role
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, MaybePrincipal, State
+from gridcare.web.deps import (
+    CsrfChecked,
+    CurrentPrincipal,
+    DbSession,
+    MaybePrincipal,
+    State,
+    client_address,
+)
 from gridcare.web.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
@@ -34,7 +41,14 @@ def login_page(request: Request, principal: MaybePrincipal, next: str = "/") -> 
 def login_submit(request: Request, session: DbSession, state: State, login: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
     s = state.settings
     policy = rules.LockoutPolicy(max_failures=s.login_max_failures, lockout=timedelta(minutes=s.login_lockout_minutes))
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
+    # Before the password is checked: a guesser gets no answer, and no hashing work, past the limit.
+    now = state.clock.now()
+    for decision in (state.limiter.hit("login", f"{login.strip().lower()}|{client}", now), state.limiter.hit("login_ip", client, now)):
+        if not decision.allowed:
+            response = render(request, "login.html", principal=None, next=_safe_next(next), error=N_("Too many sign-in attempts from here. Wait a minute and try again."), login=login, status_code=429)
+            response.headers["Retry-After"] = str(decision.retry_after)
+            return response
     outcome = service.authenticate(session, login=login, password=password, now=state.clock.now(), policy=policy, origin=f"web {client}")
     if outcome.user is None:
         messages = {

@@ -259,6 +259,8 @@ def link_customer(session: Session, *, actor: Principal, now: datetime, call_id:
     """The agent says who is calling: a number shared by a family, or a caller found by search."""
     from gridcare.customers import service as customers
 
+    # Reading calls (a viewer may) is not taking them: saying who called is intake work.
+    require(actor, Action.ORDERS_CREATE)
     call = get_call(session, actor=actor, call_id=call_id, lock=True)
     customer = customers.get_customer(session, actor=actor, customer_id=customer_id)
     before = call.customer_id

@@ -70,3 +70,13 @@ class Locked(DomainError):
     status = 423
     slug = "locked"
     title = N_("Locked")
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    slug = "rate-limited"
+    title = N_("Too many requests")
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

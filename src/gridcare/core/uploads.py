@@ -8,10 +8,12 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from gridcare.core.errors import InvalidInput
 
 MAX_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_BYTES = 50 * 1024 * 1024  # a layer or a year of monthly aggregates is far smaller
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
 SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\xff\xd8\xff", 0, "image/jpeg"),
@@ -21,6 +23,22 @@ SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"ftypheic", 4, "image/heic"),
     (b"ftypmif1", 4, "image/heic"),
 )
+
+
+def safe_filename(name: str | None, default: str) -> str:
+    """The name to show for an upload: its last part (a client may send a whole path, with
+    either slash), without control characters (PostgreSQL refuses NUL), at most 200 long."""
+    name = "".join(ch for ch in name or "" if ch >= " " and ch != "\x7f")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:200] if name not in ("", ".", "..") else default
+
+
+def read_limited(file: BinaryIO, limit: int, *, field: str = "file") -> bytes:
+    """An uploaded file's bytes, refused past ``limit`` without reading the rest into memory."""
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput.field(field, f"larger than {limit // 1024 // 1024} MiB")
+    return data
 
 
 def sniff(data: bytes) -> str | None:

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel
 
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require
 from gridcare.core.errors import InvalidInput
 from gridcare.customers import queries, service
 from gridcare.customers.importing import parse_customers
@@ -80,6 +82,7 @@ async def import_file(
 ) -> dict[str, Any]:
     from gridcare.auth import service as auth
 
+    require(principal, Action.GRIDS_MANAGE)  # before reading and parsing a file of up to 200 MiB
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput.field("file", "larger than 200 MiB")

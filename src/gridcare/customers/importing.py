@@ -525,7 +525,9 @@ def problems_to_text(problems: Iterable[RowProblem]) -> str:
 
 def _csv_safe(cell: str) -> str:
     # A leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell as a formula.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    # Control characters in front are looked through: some spreadsheets drop them on import.
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    return "'" + cell if cell[:1] in starts or cell.lstrip("".join(map(chr, range(32))))[:1] in starts else cell
 
 
 def problems_to_csv(problems: Iterable[RowProblem]) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from pydantic import BaseModel
 
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require, utilities_held
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.grids import queries, service
 from gridcare.grids.files import read_grid_file
@@ -70,7 +72,10 @@ def grids_geojson(session: DbSession, principal: CurrentPrincipal, utility: str 
 @router.get("/locate", response_model=LocateOut)
 def locate(session: DbSession, principal: CurrentPrincipal, lon: float = Query(..., description="WGS84 longitude"), lat: float = Query(..., description="WGS84 latitude"), utility: str | None = None) -> LocateOut:
     """The grid holding a point (per utility); ``found`` is false, with a message, when none does."""
-    found = service.locate(session, lon=lon, lat=lat, utility=utility)
+    require(principal, Action.GRIDS_READ)
+    # Another company's grid at the same point (water under electric) is not the caller's.
+    held = utilities_held(session, principal)
+    found = {u: g for u, g in service.locate(session, lon=lon, lat=lat, utility=utility).items() if u in held}
     by = {u: LocatedGrid(id=g.id, code=g.code, name=g.name, utility=g.utility, rep_id=g.rep_id, backup_id=g.backup_id) for u, g in found.items()}
     first = by.get(utility) if utility else (by.get("electric") or next(iter(by.values()), None))
     message = "" if first else f"no grid holds ({lon}, {lat})" + (f" for {utility}" if utility else "")
@@ -94,6 +99,7 @@ async def import_grids(
     crs: str = Form("WGS84"),
     repair: bool = Form(False),
 ) -> dict[str, Any]:
+    require(principal, Action.GRIDS_MANAGE)  # before reading and parsing a file of up to MAX_UPLOAD
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput.field("file", f"larger than {MAX_UPLOAD // 1024 // 1024} MiB")

@@ -224,7 +224,20 @@ def _text(props: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
     value = value.strip()
     if not value:
         return None, "must not be empty"
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        return None, "must not contain control characters"
     return value, None
+
+
+def _nul_keys(value: Any, path: str) -> list[str]:
+    """Where a NUL hides in a property (key or text, at any depth): PostgreSQL stores none."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in ([f"{path}.{k!r}"] if "\x00" in str(k) else _nul_keys(v, f"{path}.{k}"))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_keys(v, f"{path}[{i}]")]
+    return []
 
 
 def _normalise_crs(crs: str) -> bool:
@@ -333,6 +346,9 @@ def parse_grid_features(
         except _Reject as rej:
             problems.append(Problem(index, code, rej.field, rej.reason))
             geom = None
+
+        for where in _nul_keys({k: v for k, v in props.items() if k not in ("code", "name")}, "properties"):
+            problems.append(Problem(index, code, where.replace("\x00", "\\0"), "must not contain NUL characters"))
 
         if len(problems) == before and geom is not None and code and name:
             other = {k: v for k, v in props.items() if k not in _RESERVED_KEYS}

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require, require_utility
 from gridcare.customers import service as customers
 from gridcare.network import service
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession
@@ -30,6 +32,11 @@ def downstream(utility: str, device: str, session: DbSession, principal: Current
     return {"device": device, "supply_points": points, "customers": sum(per_point.values())}
 
 
+def _water_network(session: DbSession, principal: CurrentPrincipal) -> None:
+    require(principal, Action.GRIDS_READ)
+    require_utility(session, principal, "water")
+
+
 class IsolationIn(BaseModel):
     valves: list[str] = Field(min_length=1, max_length=500)
 
@@ -37,6 +44,7 @@ class IsolationIn(BaseModel):
 @router.post("/water/isolate")
 def isolate(body: IsolationIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Service nodes and customers cut off when these valves are closed."""
+    _water_network(session, principal)
     points = sorted(service.supply_points_cut_off_by_valves(session, valves=set(body.valves)))
     per_point = customers.counts_by_supply_point(session, codes=points)
     return {"valves": sorted(body.valves), "supply_points": points, "customers": sum(per_point.values())}
@@ -44,6 +52,7 @@ def isolate(body: IsolationIn, session: DbSession, principal: CurrentPrincipal) 
 
 @router.get("/water/dmas/{code}")
 def dma(code: str, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    _water_network(session, principal)
     points = sorted(service.supply_points_in_dma(session, dma_code=code))
     per_point = customers.counts_by_supply_point(session, codes=points)
     return {"dma": code, "supply_points": len(points), "customers": sum(per_point.values())}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, require_utility
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.geo import distance_m
 from gridcare.core.principal import Principal
@@ -126,6 +126,7 @@ def water_network(session: Session) -> WaterNetwork:
 
 def get_asset(session: Session, *, actor: Principal, utility: str, code: str) -> Asset:
     require(actor, Action.GRIDS_READ)
+    require_utility(session, actor, utility)
     asset = session.scalar(select(Asset).where(Asset.utility == utility, Asset.code == code))
     if asset is None:
         raise NotFound(f"code: no {utility} asset {code!r}")

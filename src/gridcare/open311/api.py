@@ -9,9 +9,10 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from gridcare.core.errors import DomainError
+from gridcare.core.errors import DomainError, TooManyRequests
+from gridcare.core.ratelimit import digest
 from gridcare.open311 import service
-from gridcare.web.deps import DbSession, State
+from gridcare.web.deps import DbSession, State, check_intake, client_address
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -61,10 +62,17 @@ def service_definition(code: str, fmt: str) -> Response:
     return _respond(fmt, "service_definition", "attributes", [{"service_code": code, "attributes": ""}]) if fmt == "xml" else JSONResponse({"service_code": code, "attributes": []})
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", responses={429: {"description": "Too many requests from this key (GRIDCARE_RATE_LIMITS); see Retry-After"}})
 async def post_request(fmt: str, request: Request, state: State) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     form.setdefault("idempotency_key", request.headers.get("idempotency-key", ""))
+    key = form.get("api_key")
+    try:
+        await check_intake(request, "key:" + digest(key) if key else "ip:" + client_address(request))
+    except TooManyRequests as exc:
+        response = _error(fmt, 429, exc.detail)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     from starlette.concurrency import run_in_threadpool
 
     def work() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.planning import adoption, proposals, service
 from gridcare.planning.files import parse_barriers, parse_units
 from gridcare.planning.models import PlanningProposal
@@ -40,7 +41,7 @@ def units_geojson(session: DbSession, principal: CurrentPrincipal, utility: str 
 def import_units(session: DbSession, principal: CurrentPrincipal, state: State, file: UploadFile = File(...), utility: str = Form("electric")) -> Any:
     """Replace the utility's units with a GeoJSON FeatureCollection of polygons (``code``,
     optional ``name``, ``kind``, ``customers``, ``meters``, ``line_km``, ``orders_<category>``)."""
-    rows = parse_units(file.file.read())
+    rows = parse_units(read_limited(file.file, MAX_IMPORT_BYTES))
     count = service.import_units(session, actor=principal, now=state.clock.now(), utility=utility, rows=rows)
     return UnitCount(utility=utility, units=count)
 
@@ -66,7 +67,7 @@ def barriers(session: DbSession, principal: CurrentPrincipal, utility: str = "el
 @router.post("/barriers", status_code=status.HTTP_201_CREATED, response_model=list[BarrierOut])
 def add_barriers(session: DbSession, principal: CurrentPrincipal, state: State, file: UploadFile = File(...), utility: str = Form("electric"), kind: str = Form("other")) -> Any:
     """Lines (rivers, major roads) or polygons (DMAs, feeder areas) as GeoJSON."""
-    return service.add_barriers(session, actor=principal, now=state.clock.now(), utility=utility, rows=parse_barriers(file.file.read(), default_kind=kind))
+    return service.add_barriers(session, actor=principal, now=state.clock.now(), utility=utility, rows=parse_barriers(read_limited(file.file, MAX_IMPORT_BYTES), default_kind=kind))
 
 
 @router.delete("/barriers/{barrier_id}", status_code=status.HTTP_204_NO_CONTENT)

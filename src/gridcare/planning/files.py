@@ -4,6 +4,7 @@ validated rows out, every problem naming its feature and field."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,23 @@ def _features(text: str | bytes) -> list[dict[str, Any]]:
     return data["features"]
 
 
+def _properties(feature: Any, where: str, problems: list[FieldProblem]) -> dict[str, Any] | None:
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(feature, dict) or not isinstance(props or {}, dict):
+        problems.append(FieldProblem(where, "must be a GeoJSON Feature with an object of properties"))
+        return None
+    return props or {}
+
+
+def _text(props: dict[str, Any], key: str, where: str, problems: list[FieldProblem]) -> str | None:
+    """The property as text; None, with the problem noted, when it holds control characters."""
+    value = str(props.get(key) or "").strip()
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        problems.append(FieldProblem(f"{where}.{key}", "must not contain control characters"))
+        return None
+    return value
+
+
 def _geometry(where: str, feature: dict[str, Any], kinds: tuple[str, ...]) -> Any:
     try:
         geom = shape(feature.get("geometry") or {})
@@ -68,8 +86,14 @@ def _number(problems: list[FieldProblem], where: str, value: Any) -> float | Non
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems.append(FieldProblem(where, "must be a number"))
+        return None
+    if not math.isfinite(number):
+        problems.append(FieldProblem(where, "must be a number"))
+        return None
+    if number > 1e12:  # stored as integers: no unit holds more customers or meters than that
+        problems.append(FieldProblem(where, "is too large"))
         return None
     if number < 0:
         problems.append(FieldProblem(where, "must not be negative"))
@@ -84,9 +108,13 @@ def parse_units(text: str | bytes) -> list[UnitRow]:
     problems: list[FieldProblem] = []
     seen: set[str] = set()
     for i, feature in enumerate(_features(text)):
-        props = feature.get("properties") or {}
-        code = str(props.get("code") or "").strip()
         where = f"features[{i}]"
+        props = _properties(feature, where, problems)
+        if props is None:
+            continue
+        code = _text(props, "code", where, problems)
+        if code is None:
+            continue
         if not code:
             problems.append(FieldProblem(f"{where}.code", "must not be empty"))
             continue
@@ -110,7 +138,7 @@ def parse_units(text: str | bytes) -> list[UnitRow]:
         customers = _number(problems, f"{where}.customers", props.get("customers"))
         meters = _number(problems, f"{where}.meters", props.get("meters"))
         rows.append(UnitRow(
-            code=code, name=str(props.get("name") or code), kind=kind, geometry=geom,
+            code=code, name=_text(props, "name", where, problems) or code, kind=kind, geometry=geom,
             customers=None if customers is None else int(customers), meters=None if meters is None else int(meters),
             line_km=_number(problems, f"{where}.line_km", props.get("line_km")), orders=given or None,
         ))
@@ -124,8 +152,10 @@ def parse_barriers(text: str | bytes, *, default_kind: str = "other") -> list[Ba
     rows: list[BarrierRow] = []
     problems: list[FieldProblem] = []
     for i, feature in enumerate(_features(text)):
-        props = feature.get("properties") or {}
         where = f"features[{i}]"
+        props = _properties(feature, where, problems)
+        if props is None:
+            continue
         kind = str(props.get("kind") or default_kind)
         if kind not in BARRIER_KINDS:
             problems.append(FieldProblem(f"{where}.kind", f"must be one of {', '.join(BARRIER_KINDS)}"))
@@ -135,7 +165,7 @@ def parse_barriers(text: str | bytes, *, default_kind: str = "other") -> list[Ba
         except InvalidInput as exc:
             problems.extend(exc.problems)
             continue
-        rows.append(BarrierRow(name=str(props.get("name") or props.get("code") or f"{kind} {i + 1}"), kind=kind, geometry=geom))
+        rows.append(BarrierRow(name=_text(props, "name", where, problems) or _text(props, "code", where, problems) or f"{kind} {i + 1}", kind=kind, geometry=geom))
     if problems:
         raise InvalidInput.many(problems)
     return rows

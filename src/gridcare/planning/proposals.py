@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, utilities_held
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.geo import local_projection
 from gridcare.core.principal import Principal
@@ -213,14 +213,14 @@ def _current_scores(layer: Layer) -> dict[str, Any]:
 def get_proposal(session: Session, *, actor: Principal, proposal_id: int) -> PlanningProposal:
     require(actor, Action.GRIDS_READ)
     proposal = session.get(PlanningProposal, proposal_id)
-    if proposal is None:
+    if proposal is None or proposal.utility not in utilities_held(session, actor):
         raise NotFound(f"proposal_id: no proposal {proposal_id}")
     return proposal
 
 
 def list_proposals(session: Session, *, actor: Principal, utility: str | None = None, limit: int = 50) -> list[PlanningProposal]:
     require(actor, Action.GRIDS_READ)
-    stmt = select(PlanningProposal).order_by(PlanningProposal.created_at.desc(), PlanningProposal.id.desc()).limit(limit)
+    stmt = select(PlanningProposal).where(PlanningProposal.utility.in_(utilities_held(session, actor))).order_by(PlanningProposal.created_at.desc(), PlanningProposal.id.desc()).limit(limit)
     if utility:
         stmt = stmt.where(PlanningProposal.utility == check_utility(utility))
     return list(session.scalars(stmt))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, require_utility, utilities_held
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.geo import local_projection
 from gridcare.core.principal import Principal
@@ -50,12 +50,14 @@ def _geojson(geom: Any) -> str:
 
 def list_units(session: Session, *, actor: Principal, utility: str) -> list[PlanningUnit]:
     require(actor, Action.GRIDS_READ)
+    require_utility(session, actor, check_utility(utility))
     return list(session.scalars(select(PlanningUnit).where(PlanningUnit.utility == check_utility(utility)).order_by(PlanningUnit.code)))
 
 
 def unit_counts(session: Session, *, actor: Principal) -> dict[str, int]:
     require(actor, Action.GRIDS_READ)
-    return dict(session.execute(select(PlanningUnit.utility, func.count(PlanningUnit.id)).group_by(PlanningUnit.utility)).all())
+    held = utilities_held(session, actor, UTILITIES)
+    return dict(session.execute(select(PlanningUnit.utility, func.count(PlanningUnit.id)).where(PlanningUnit.utility.in_(held)).group_by(PlanningUnit.utility)).all())
 
 
 def import_units(session: Session, *, actor: Principal, now: datetime, utility: str, rows: Sequence[UnitRow], progress: Progress = _quiet) -> int:
@@ -238,6 +240,7 @@ def unit_features(rows: Sequence[PlanningUnit], *, workload: dict[int, float] | 
 
 def list_barriers(session: Session, *, actor: Principal, utility: str) -> list[PlanningBarrier]:
     require(actor, Action.GRIDS_READ)
+    require_utility(session, actor, check_utility(utility))
     return list(session.scalars(select(PlanningBarrier).where(PlanningBarrier.utility == check_utility(utility)).order_by(PlanningBarrier.id)))
 
 
@@ -261,6 +264,7 @@ def delete_barrier(session: Session, *, actor: Principal, now: datetime, barrier
     barrier = session.get(PlanningBarrier, barrier_id)
     if barrier is None:
         raise NotFound(f"barrier_id: no barrier {barrier_id}")
+    require_utility(session, actor, barrier.utility)
     audit.record(session, actor=actor, at=now, action="planning.barriers.delete", entity="planning_barriers", entity_id=barrier.utility, before={"id": barrier.id, "name": barrier.name})
     session.delete(barrier)
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.auth.rules import Action, can
+from gridcare.auth.scoping import utilities_held
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.planning import adoption, proposals, service
@@ -44,8 +45,9 @@ def _number(form: dict[str, str], name: str, kind: type = float) -> Any:
 
 
 @router.get("/planning", response_class=HTMLResponse)
-def planning_page(request: Request, session: DbSession, principal: CurrentPrincipal, utility: str = "electric", message: str = "", error: str = "") -> HTMLResponse:
-    utility = service.check_utility(utility)
+def planning_page(request: Request, session: DbSession, principal: CurrentPrincipal, utility: str = "", message: str = "", error: str = "") -> HTMLResponse:
+    # A water company's staff open on their own utility's units, not the electric ones.
+    utility = service.check_utility(utility or next(iter(utilities_held(session, principal, service.UTILITIES)), "electric"))
     rows = service.list_units(session, actor=principal, utility=utility)
     hours, fc = proposals.workloads(rows, proposals.weights_from(None), use_forecast=True) if rows else ([], {})
     totals = {"units": len(rows), "customers": sum(u.customers for u in rows), "hours": round(float(sum(hours)), 1) if rows else 0.0, "line_km": round(sum(u.line_km for u in rows), 1)}

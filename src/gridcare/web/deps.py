@@ -19,8 +19,9 @@ from gridcare.auth import service as auth
 from gridcare.auth.cache import principals
 from gridcare.config import Settings
 from gridcare.core.clock import Clock
-from gridcare.core.errors import Forbidden, Unauthenticated
+from gridcare.core.errors import Forbidden, TooManyRequests, Unauthenticated
 from gridcare.core.principal import Principal
+from gridcare.core.ratelimit import digest, make_limiter
 from gridcare.db import Database
 from gridcare.group_commit import GroupCommit
 from gridcare.pubsub import Broadcaster
@@ -40,6 +41,8 @@ class AppState:
         self.broadcaster = broadcaster
         self.templates = templates
         self.writes = GroupCommit(db)
+        # Namespaced by database: two deployments (or two test runs) sharing a Redis count apart.
+        self.limiter = make_limiter(settings.rate_limits, settings.redis_url, namespace=digest(db.url))
 
 
 async def app_state(request: Request) -> AppState:
@@ -168,3 +171,32 @@ async def require_principal(principal: MaybePrincipal) -> Principal:
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 CsrfChecked = Depends(csrf_guard)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def intake_client(request: Request) -> str:
+    """Who is posting orders, for the intake limit: the bearer token's digest, else the
+    signed-in user, else the address."""
+    token = _bearer(request)
+    if token is not None:
+        return "token:" + digest(token)
+    uid = request.session.get("uid") if "session" in request.scope else None
+    return f"user:{uid}" if uid is not None else "ip:" + client_address(request)
+
+
+async def check_intake(request: Request, client: str) -> None:
+    """Count one intake for this client; refuse it past GRIDCARE_RATE_LIMITS' intake."""
+    state: AppState = request.app.state.gridcare
+    decision = await state.limiter.ahit("intake", client, state.clock.now())
+    if not decision.allowed:
+        raise TooManyRequests(f"intake: too many orders from this client; retry in {decision.retry_after} s", retry_after=decision.retry_after)
+
+
+async def limit_intake(request: Request) -> None:
+    await check_intake(request, intake_client(request))
+
+
+IntakeLimited = Depends(limit_intake)

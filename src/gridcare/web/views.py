@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Stre
 from sqlalchemy import text
 
 from gridcare.auth import service as auth
+from gridcare.auth.rules import in_subtree
 from gridcare.core import i18n
 from gridcare.core.errors import InvalidInput
+from gridcare.core.principal import Principal
 from gridcare.migrations_runner import current_revision, head_revision
 from gridcare.pubsub import PushEvent
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, MaybePrincipal, State
@@ -64,10 +66,18 @@ def readyz(state: State) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
 
+def delivered_to(principal: Principal, event: PushEvent) -> bool:
+    """A role-wide push about a record (it names the record's ``org_path``) reaches only those
+    of that role above or below the record: the water company's agents are not told of the
+    electric company's unassigned orders."""
+    org_path = event.data.get("org_path")
+    return not isinstance(org_path, str) or in_subtree(principal.org_path, org_path) or in_subtree(org_path, principal.org_path)
+
+
 @router.get("/events")
 async def events(request: Request, principal: CurrentPrincipal, state: State) -> StreamingResponse:
-    """Server-sent events for this user: their own channel, their role's and their org's."""
-    channels = [f"user:{principal.user_id}", f"role:{principal.role.value}", "all"]
+    """Server-sent events for this user: their own channel, their unit's, their role's and everyone's."""
+    channels = [f"user:{principal.user_id}", f"unit:{principal.org_unit_id}", f"role:{principal.role.value}", "all"]
 
     async def stream() -> AsyncIterator[str]:
         async with state.broadcaster.subscribe(channels) as queue:
@@ -77,6 +87,8 @@ async def events(request: Request, principal: CurrentPrincipal, state: State) ->
                     event: PushEvent = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
                 except TimeoutError:
                     yield ": heartbeat\n\n"
+                    continue
+                if not delivered_to(principal, event):
                     continue
                 yield f"event: {event.event}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
 

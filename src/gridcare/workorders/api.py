@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State, signed_in
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State, signed_in
 from gridcare.workorders import links, queries, service
 from gridcare.workorders.schemas import (
     CommandIn,
@@ -22,7 +22,7 @@ from gridcare.workorders.schemas import (
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"], dependencies=[CsrfChecked])
 
 
-@router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED, dependencies=[IntakeLimited], responses={429: {"description": "Too many orders from this client (GRIDCARE_RATE_LIMITS); see Retry-After"}})
 async def create(request: Request, body: OrderIn, state: State, idempotency_key: str | None = Header(default=None)) -> Response:
     """Create an order from any channel; it is dispatched at once. Send an Idempotency-Key
     header (or ``idempotency_key``) to make retries safe: a repeat returns 200 and the order."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, require_utility
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.principal import Principal, Role
 from gridcare.workorders.models import CategoryRoute, EscalationRung
@@ -104,6 +104,7 @@ def ladder_for(session: Session, utility: str) -> tuple[Rung, ...]:
 
 def set_ladder(session: Session, *, actor: Principal, now: datetime, utility: str, rungs: list[tuple[int, str]]) -> tuple[Rung, ...]:
     require(actor, Action.ORDERS_SUPERVISE)
+    require_utility(session, actor, utility)
     problems = [] if utility in UTILITIES else [FieldProblem("utility", f"must be one of {', '.join(UTILITIES)}")]
     problems += ladder_problems(rungs)
     if problems:
@@ -152,6 +153,7 @@ def set_route(session: Session, *, actor: Principal, now: datetime, utility: str
     from gridcare.workorders.states import Category
 
     require(actor, Action.ORDERS_SUPERVISE)
+    require_utility(session, actor, utility)
     problems = []
     if utility not in UTILITIES:
         problems.append(FieldProblem("utility", f"must be one of {', '.join(UTILITIES)}"))

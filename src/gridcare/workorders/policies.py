@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, require_utility
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.principal import Principal
 from gridcare.workorders import sla
@@ -57,6 +57,7 @@ def forget() -> None:
 
 def set_target(session: Session, *, actor: Principal, now: datetime, utility: str, category: str, area_class: str, step: str, minutes: int | None, clock: str = "calendar", from_step: str = "created", warn_at: float = 0.8) -> SlaTarget:
     require(actor, Action.ORDERS_SUPERVISE)
+    require_utility(session, actor, utility)
     problems = []
     if (utility, category, area_class) not in sla.DEFAULT_POLICIES:
         problems.append(FieldProblem("category", f"no policy for {utility}/{category}/{area_class}"))

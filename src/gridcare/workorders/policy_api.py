@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require
+from gridcare.auth.scoping import require, require_utility, utilities_held
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.workorders import duty, escalation, policies
 
@@ -79,10 +79,11 @@ def _target(t: Any) -> TargetOut | None:
 @router.get("/sla-policies", response_model=list[PolicyOut])
 def list_policies(session: DbSession, principal: CurrentPrincipal, utility: str | None = None) -> Any:
     require(principal, Action.ORDERS_READ)
+    held = utilities_held(session, principal)
     return [
         PolicyOut(utility=p.utility, category=p.category, area_class=p.area_class, accept=_target(p.accept), arrive=_target(p.arrive), resolve=_target(p.resolve), callback=_target(p.callback))
         for key, p in sorted(policies.effective(session).items())
-        if utility is None or key[0] == utility
+        if key[0] in held and (utility is None or key[0] == utility)
     ]
 
 
@@ -95,6 +96,7 @@ def set_target(utility: str, category: str, area_class: str, step: str, body: Ta
 @router.get("/escalation-ladders/{utility}", response_model=list[RungIO])
 def get_ladder(utility: str, session: DbSession, principal: CurrentPrincipal) -> Any:
     require(principal, Action.ORDERS_READ)
+    require_utility(session, principal, utility)
     return [RungIO(after_minutes=int(r.after.total_seconds() // 60), audience=r.audience) for r in escalation.ladder_for(session, utility)]
 
 
@@ -107,7 +109,8 @@ def set_ladder(utility: str, body: list[RungIO], session: DbSession, principal: 
 @router.get("/category-routes", response_model=list[RouteOut])
 def list_routes(session: DbSession, principal: CurrentPrincipal) -> Any:
     require(principal, Action.ORDERS_READ)
-    return [RouteOut(**vars(r)) for _key, r in sorted(escalation.routes(session).items())]
+    held = utilities_held(session, principal)
+    return [RouteOut(**vars(r)) for key, r in sorted(escalation.routes(session).items()) if key[0] in held]
 
 
 @router.put("/category-routes/{utility}/{category}", response_model=RouteOut | None)

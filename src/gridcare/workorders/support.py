@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridcare import outbox
 from gridcare.audit import service as audit
+from gridcare.auth.rules import Action, can
 from gridcare.core import uploads
 from gridcare.core.errors import Forbidden, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
@@ -48,7 +49,7 @@ def add_task(session: Session, *, actor: Principal, now: datetime, order_id: int
     session.add(task)
     session.flush()
     _event(session, actor, now, order, "task.created", note=f"{unit.name}: {task.title}", task_id=task.id, unit_id=unit.id)
-    outbox.enqueue(session, topic="push", key=f"unit:{unit.id}", now=now, payload={"channel": "role:department" if unit.kind == "department" else "role:contractor", "event": "notice", "data": {"kind": "task.created", "order_id": order.id, "text": f"协办任务：{task.title}（工单 {order.number}）"}})
+    outbox.enqueue(session, topic="push", key=f"unit:{unit.id}", now=now, payload={"channel": f"unit:{unit.id}", "event": "notice", "data": {"kind": "task.created", "order_id": order.id, "text": f"协办任务：{task.title}（工单 {order.number}）"}})
     audit.record(session, actor=actor, at=now, action="order.task_add", entity="order", entity_id=order.id, after={"task_id": task.id, "unit_id": unit.id, "title": task.title}, org_path=order.org_path)
     return task
 
@@ -61,13 +62,17 @@ def complete_task(session: Session, *, actor: Principal, now: datetime, task_id:
     task = session.get(SupportTask, task_id)
     if task is None:
         raise NotFound(f"task_id: no task {task_id}")
-    if actor.org_unit_id != task.unit_id and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if actor.org_unit_id == task.unit_id:
+        order = session.get(WorkOrder, task.order_id)
+    elif actor.role in (Role.SUPERVISOR, Role.ADMIN):
+        # A supervisor stands in for the unit only on orders in their own scope.
+        order = service.get_order(session, actor=actor, order_id=task.order_id)
+    else:
         raise Forbidden("only the assigned department or contractor completes its task")
     if task.status != "open":
         raise InvalidInput.field("task_id", f"task is {task.status}, not open")
     if not result.strip():
         raise InvalidInput.field("result", "say what was done")
-    order = session.get(WorkOrder, task.order_id)
     task.status, task.result, task.done_at = "done", result.strip(), now
     _event(session, actor, now, order, "task.done", note=f"{task.title}: {task.result}", task_id=task.id)
     if order.handler_id:
@@ -92,7 +97,14 @@ def confirm_task(session: Session, *, actor: Principal, now: datetime, task_id: 
     return task
 
 
+def _works_orders(actor: Principal) -> None:
+    # Seeing an order is not enough to add to it: a viewer reads, it does not write.
+    if not (can(actor, Action.ORDERS_HANDLE) or can(actor, Action.ORDERS_CREATE)):
+        raise Forbidden(f"role {actor.role.value} may not work on orders")
+
+
 def ask_expert(session: Session, *, actor: Principal, now: datetime, order_id: int, question: str) -> ExpertQuestion:
+    _works_orders(actor)
     order = service.get_order(session, actor=actor, order_id=order_id)
     if not question.strip():
         raise InvalidInput.field("question", "must not be empty")
@@ -100,7 +112,7 @@ def ask_expert(session: Session, *, actor: Principal, now: datetime, order_id: i
     session.add(q)
     session.flush()
     _event(session, actor, now, order, "expert.asked", note=q.question, question_id=q.id)
-    outbox.enqueue(session, topic="push", key="role:expert", now=now, payload={"channel": "role:expert", "event": "notice", "data": {"kind": "expert.asked", "order_id": order.id, "text": f"专家求助：{q.question[:40]}"}})
+    outbox.enqueue(session, topic="push", key="role:expert", now=now, payload={"channel": "role:expert", "event": "notice", "data": {"kind": "expert.asked", "org_path": order.org_path, "order_id": order.id, "text": f"专家求助：{q.question[:40]}"}})
     return q
 
 
@@ -110,9 +122,9 @@ def answer_expert(session: Session, *, actor: Principal, now: datetime, question
     q = session.get(ExpertQuestion, question_id)
     if q is None:
         raise NotFound(f"question_id: no question {question_id}")
+    order = service.get_order(session, actor=actor, order_id=q.order_id)
     if not answer.strip():
         raise InvalidInput.field("answer", "must not be empty")
-    order = session.get(WorkOrder, q.order_id)
     q.answer, q.answered_by, q.answered_at = answer.strip(), actor.login, now
     _event(session, actor, now, order, "expert.answered", note=q.answer, question_id=q.id)
     if order.handler_id:
@@ -132,9 +144,10 @@ def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQu
 
 
 def add_attachment(session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None) -> Attachment:
+    _works_orders(actor)
     order = service.get_order(session, actor=actor, order_id=order_id)
     stored = uploads.store(data, data_dir, field="file", allowed=ATTACHMENT_TYPES, allowed_text="a JPEG, PNG, WebP or HEIC photo, or a PDF")
-    safe_name = Path(filename or "upload").name[:200]
+    safe_name = uploads.safe_filename(filename, "upload")
     row = Attachment(order_id=order.id, filename=safe_name, media_type=stored.media_type, size=stored.size, sha256=stored.sha256, path=stored.path, lon=lon, lat=lat, uploaded_by=actor.login, uploaded_at=now)
     session.add(row)
     session.flush()

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.core.errors import DomainError
 from gridcare.grids import queries as grid_queries
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State
 from gridcare.web.render import render
 from gridcare.workorders import escalation, queries, service, states
 
@@ -37,7 +37,7 @@ def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal
     return render(request, "orders/queue.html", principal=principal, rows=_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS)
 
 
-@router.post("/orders", response_model=None)
+@router.post("/orders", response_model=None, dependencies=[IntakeLimited])
 def create_from_form(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -163,13 +163,18 @@ def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal
 
 
 @router.get("/admin/sla", response_class=HTMLResponse)
-def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, utility: str = "electric", error: str = "") -> HTMLResponse:
+def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, utility: str = "", error: str = "") -> HTMLResponse:
     """The SLA policies in force: per utility, category and area class, each step's target."""
     from gridcare.auth.rules import Action, can
+    from gridcare.auth.scoping import require_utility, utilities_held
     from gridcare.workorders import policies
 
+    held = utilities_held(session, principal)
+    utility = utility or next(iter(held), "electric")
+    require_utility(session, principal, utility)
+
     rows = [p for key, p in sorted(policies.effective(session).items()) if key[0] == utility]
-    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, ladder=escalation.ladder_for(session, utility), routes=[r for r in escalation.routes(session).values() if r.utility == utility], departments=_departments(session, principal, utility), audiences=escalation.AUDIENCES, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
+    return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, utilities=[u for u in held if u != "gas"], ladder=escalation.ladder_for(session, utility), routes=[r for r in escalation.routes(session).values() if r.utility == utility], departments=_departments(session, principal, utility), audiences=escalation.AUDIENCES, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
 
 
 def _save_rule(session: Any, utility: str, anchor: str, not_a_number: str, save: Any) -> Response:

@@ -5,6 +5,12 @@
   document.addEventListener("htmx:configRequest", function (evt) {
     if (csrf) evt.detail.headers["X-CSRF-Token"] = csrf.content;
   });
+  // Filters that apply as soon as they change: the Content-Security-Policy forbids inline
+  // handlers (onchange="…"), so one listener serves every such control.
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el && el.form && el.hasAttribute && el.hasAttribute("data-autosubmit")) el.form.submit();
+  });
 
   function toast(text) {
     var box = document.getElementById("toasts");

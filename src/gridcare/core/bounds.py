@@ -1,0 +1,137 @@
+"""Values in a request must fit the SQL columns they end up in.
+
+Python and Pydantic take integers of any size and text with NUL characters, but SQLite
+refuses to bind an integer beyond 64 bits, PostgreSQL one beyond its column's 32 bits (every
+``Integer`` column is int4 there) and NUL in text and JSON: all fail deep in the driver, a
+500. Such a value can only be bad input, so every route checks its parameters, form fields
+and JSON body up front and answers 422 naming the field, whatever the route forgot to bound."""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+import typing
+from typing import Any
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+
+from gridcare.core.errors import FieldProblem, InvalidInput
+
+SQL_MAX = 2**31 - 1  # PostgreSQL's int4, the narrowest integer column
+SQL_MIN = -(2**31)
+NUL = "\x00"
+NUL_REASON = "must not contain NUL characters"
+# Any integer beyond the range has at least 10 digits; JSON writes NUL as \u0000. A body
+# with neither (nearly all of them) is not parsed again.
+_SUSPECT_JSON = re.compile(rb"\d{10}|\\u0000")
+_int_params: dict[int, list[tuple[str, str]]] = {}
+
+
+def _takes_int(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _takes_int(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, typing.Sequence):
+        return any(_takes_int(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _int_params_of(route: APIRoute) -> list[tuple[str, str]]:
+    """(where, name) of the route's integer parameters: path, query and form fields."""
+    found = _int_params.get(id(route))
+    if found is None:
+        found, pending = [], [route.dependant]
+        while pending:
+            dependant = pending.pop()
+            pending.extend(dependant.dependencies)
+            for where, fields in (
+                ("path", dependant.path_params),
+                ("query", dependant.query_params),
+                ("form", dependant.body_params),
+            ):
+                found += [(where, f.alias) for f in fields if _takes_int(f.field_info.annotation)]
+        _int_params[id(route)] = found
+    return found
+
+
+def _out_of_range(value: int) -> str | None:
+    if value > SQL_MAX:
+        return f"must be at most {SQL_MAX}"
+    if value < SQL_MIN:
+        return f"must be at least {SQL_MIN}"
+    return None
+
+
+def _integer_problem(name: str, text: str) -> FieldProblem | None:
+    if len(text) < 10:
+        return None
+    try:
+        reason = _out_of_range(int(text.strip()))
+    except ValueError:
+        return None  # not an integer at all: the route's own validation says so
+    return FieldProblem(name, reason) if reason else None
+
+
+def _json_problems(value: Any, path: str, out: list[FieldProblem]) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        reason = _out_of_range(value)
+        if reason:
+            out.append(FieldProblem(path or "body", reason))
+    elif isinstance(value, str):
+        if NUL in value:
+            out.append(FieldProblem(path or "body", NUL_REASON))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if NUL in key:
+                out.append(FieldProblem(_shown(where), "names a field with a NUL character"))
+            else:
+                _json_problems(item, where, out)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _json_problems(item, f"{path}[{index}]", out)
+
+
+def _shown(name: str) -> str:
+    return name.replace(NUL, "\\0")  # the answer itself must be printable and storable
+
+
+async def values_fit_sql(request: Request) -> None:
+    """An app-wide dependency; FastAPI has read the body (and form) before it runs."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    content_type = request.headers.get("content-type", "")
+    form: list[tuple[str, str]] = []
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        # Only text fields: an uploaded file's bytes are its importer's to judge.
+        form = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+    sources = {
+        "path": list(request.path_params.items()),
+        "query": request.query_params.multi_items(),
+        "form": form,
+    }
+    wanted = set(_int_params_of(route))
+    problems: list[FieldProblem] = []
+    for where, items in sources.items():
+        for name, text in items:
+            if NUL in name or NUL in text:
+                problems.append(FieldProblem(_shown(name), NUL_REASON))
+            elif (where, name) in wanted and (problem := _integer_problem(name, text)):
+                problems.append(problem)
+    if "json" in content_type:
+        body = await request.body()
+        if _SUSPECT_JSON.search(body):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                document = None  # FastAPI has already answered a body it cannot parse
+            _json_problems(document, "", problems)
+    if problems:
+        raise InvalidInput.many(problems)

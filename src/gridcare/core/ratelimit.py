@@ -1,0 +1,211 @@
+"""Rate limits on sign-in and intake: a fixed-window counter per client.
+
+With Redis configured the counters live there, so every web process counts the same hits;
+otherwise they live in this process. Redis being down never stops sign-in or intake: the
+limiter lets requests through and logs a warning (at most once a minute) until Redis is back.
+
+Keys never hold a secret: callers pass a token's or key's digest, not the token."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+NAMES = {
+    "login": "sign-in attempts per account and address",
+    "login_ip": "sign-in attempts per address, whatever the account",
+    "intake": "orders posted per client (bearer token, Open311 key or signed-in user)",
+}
+DEFAULT = "login=10/min;login_ip=100/min;intake=100000/min"
+_UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}
+# After Redis fails, the next this-many seconds do not try it again: a dead server must not
+# add a timeout to every intake.
+REDIS_RETRY_SECONDS = 5.0
+REDIS_TIMEOUT_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int = 0  # seconds until the window that refused this hit ends
+
+
+def parse_limits(text: str) -> dict[str, Limit]:
+    """ "login=10/min; intake=600/min" → {"login": Limit(10, 60), …}. A name left out has no limit."""
+    limits: dict[str, Limit] = {}
+    for part in filter(None, (p.strip() for p in text.replace(",", ";").split(";"))):
+        try:
+            name, rate = (s.strip() for s in part.split("="))
+            count, unit = (s.strip() for s in rate.split("/"))
+            limit = Limit(int(count), _UNITS[unit])
+        except (ValueError, KeyError):
+            raise ValueError(f"expected NAME=COUNT/UNIT (unit s, min or h), got {part!r}") from None
+        if name not in NAMES:
+            raise ValueError(f"unknown limit {name!r}; one of {', '.join(NAMES)}")
+        if limit.count < 1:
+            raise ValueError(f"{name}: the count must be at least 1")
+        limits[name] = limit
+    return limits
+
+
+def window(limit: Limit, at: float) -> tuple[int, int]:
+    """The window holding instant ``at`` (Unix seconds): its index, and seconds until it ends."""
+    index = int(at // limit.seconds)
+    return index, max(1, int((index + 1) * limit.seconds - at + 0.999))
+
+
+def digest(secret: str) -> str:
+    """What identifies a token or key in a counter's name: never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:24]
+
+
+class Limiter:
+    """Counts hits per (limit name, client key) in fixed windows."""
+
+    def __init__(self, limits: dict[str, Limit], *, namespace: str = "") -> None:
+        self.limits = limits
+        self.namespace = namespace
+
+    def hit(self, name: str, key: str, now: datetime) -> Decision:
+        limit = self.limits.get(name)
+        if limit is None:
+            return Decision(True)
+        return self._hit(name, key, limit, now.timestamp())
+
+    async def ahit(self, name: str, key: str, now: datetime) -> Decision:
+        limit = self.limits.get(name)
+        if limit is None:
+            return Decision(True)
+        return await self._ahit(name, key, limit, now.timestamp())
+
+    def _hit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
+        raise NotImplementedError
+
+    async def _ahit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
+        return self._hit(name, key, limit, at)
+
+
+class MemoryLimiter(Limiter):
+    """One process's counters (embedded mode, or tests)."""
+
+    def __init__(self, limits: dict[str, Limit], *, namespace: str = "") -> None:
+        super().__init__(limits, namespace=namespace)
+        self._counts: dict[tuple[str, str], tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def _hit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
+        index, remaining = window(limit, at)
+        with self._lock:
+            seen, count = self._counts.get((name, key), (index, 0))
+            count = count + 1 if seen == index else 1
+            self._counts[(name, key)] = (index, count)
+            if len(self._counts) > 100_000:
+                self._forget_old(at)
+        return Decision(count <= limit.count, 0 if count <= limit.count else remaining)
+
+    def _forget_old(self, at: float) -> None:
+        # Windows of every limit are at most an hour or so: drop what no window still holds.
+        for k, (index, _count) in list(self._counts.items()):
+            limit = self.limits.get(k[0])
+            if limit is None or index < window(limit, at)[0]:
+                del self._counts[k]
+
+
+class RedisLimiter(Limiter):
+    """Counters in Redis, shared by every web process: INCR and EXPIRE in one round trip."""
+
+    def __init__(self, limits: dict[str, Limit], url: str, *, namespace: str = "") -> None:
+        super().__init__(limits, namespace=namespace)
+        self.url = url
+        self._sync: Any = None
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._down_until = 0.0
+        self._warned_at = 0.0
+        self._lock = threading.Lock()
+
+    def _key(self, name: str, key: str, index: int) -> str:
+        return f"gridcare:rl:{self.namespace}:{name}:{key}:{index}"
+
+    def _hit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
+        if time.monotonic() < self._down_until:
+            return Decision(True)
+        import redis
+
+        index, remaining = window(limit, at)
+        try:
+            if self._sync is None:
+                with self._lock:
+                    if self._sync is None:
+                        self._sync = redis.Redis.from_url(
+                            self.url,
+                            socket_timeout=REDIS_TIMEOUT_SECONDS,
+                            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                        )
+            pipe = self._sync.pipeline()
+            pipe.incr(self._key(name, key, index))
+            pipe.expire(self._key(name, key, index), limit.seconds + 1)
+            count = int(pipe.execute()[0])
+        except redis.RedisError as exc:
+            return self._degraded(exc)
+        return Decision(count <= limit.count, 0 if count <= limit.count else remaining)
+
+    async def _ahit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
+        if time.monotonic() < self._down_until:
+            return Decision(True)
+        import redis
+        import redis.asyncio as aredis
+
+        index, remaining = window(limit, at)
+        try:
+            loop = asyncio.get_running_loop()
+            client = self._async.get(loop)
+            if client is None:
+                client = self._async[loop] = aredis.Redis.from_url(
+                    self.url,
+                    socket_timeout=REDIS_TIMEOUT_SECONDS,
+                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                )
+            async with client.pipeline() as pipe:
+                pipe.incr(self._key(name, key, index))
+                pipe.expire(self._key(name, key, index), limit.seconds + 1)
+                count = int((await pipe.execute())[0])
+        except (redis.RedisError, OSError) as exc:
+            return self._degraded(exc)
+        return Decision(count <= limit.count, 0 if count <= limit.count else remaining)
+
+    def _degraded(self, exc: BaseException) -> Decision:
+        now = time.monotonic()
+        self._down_until = now + REDIS_RETRY_SECONDS
+        if now - self._warned_at > 60 or self._warned_at == 0:
+            self._warned_at = now
+            log.warning(
+                "rate limits not enforced: Redis unavailable (%s); requests are let through",
+                type(exc).__name__,
+            )
+        return Decision(True)
+
+
+def make_limiter(text: str, redis_url: str | None, *, namespace: str = "") -> Limiter:
+    limits = parse_limits(text)
+    return (
+        RedisLimiter(limits, redis_url, namespace=namespace)
+        if redis_url
+        else MemoryLimiter(limits, namespace=namespace)
+    )

@@ -1,0 +1,318 @@
+"""Every role × every route × rows of their own grid, another grid and the other company.
+
+Reads must never answer a row outside the caller's scope, nor show another scope's markers
+(see world.py); writes by a role without the right, or on a row outside the caller's scope,
+must be refused and leave the database as it was. The routes come from the app itself: a
+route missing from expectations.EXPECT (expect_*.py) fails ``test_it_has_an_expectation_for_every_route``."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gridcare.main import create_app
+from tests.conftest import forget_caches
+from tests.security.expectations import EXPECT, Spec
+from tests.security.routes import Route, app_routes, build_call, send
+from tests.security.world import LOGINS, PERSONAL, Sample, World, build, grid_marker
+
+# agent2 is agent's twin (same role, same unit): one of them is enough per route.
+MATRIX_LOGINS: list[str | None] = [None, *(login for login in LOGINS if login != "agent2")]
+# Who makes the positive control of a write: the narrowest role that may.
+CONTROL_ORDER = [
+    "rep",
+    "agent",
+    "expert",
+    "department",
+    "contractor",
+    "supervisor",
+    "w_supervisor",
+    "admin",
+]
+API_PREFIXES = ("/api/", "/open311/")
+
+
+@dataclass
+class Matrix:
+    world: World
+    client: TestClient
+    routes: dict[str, Route]
+    path: Path
+    pristine: Path
+    watch: sqlite3.Connection
+
+    def version(self) -> int:
+        """SQLite's data_version moves whenever another connection commits a change."""
+        return self.watch.execute("PRAGMA data_version").fetchone()[0]
+
+    def restore(self) -> None:
+        """Back to the world as built, through SQLite's backup API: the app's connections stay
+        open and see the restored pages on their next transaction."""
+        with sqlite3.connect(self.pristine) as source:
+            source.backup(self.watch)
+        forget_caches()
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Matrix]:
+    directory = tmp_path_factory.mktemp("matrix")
+    world = build(directory, sqlite_template)
+    world.db.engine.dispose()
+    path = directory / "world.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pristine = directory / "pristine.sqlite3"
+    shutil.copy(path, pristine)
+    app = create_app(world.settings, db=world.db, clock=world.clock, run_worker=False)
+    with TestClient(app, follow_redirects=False) as client:
+        m = Matrix(
+            world,
+            client,
+            {r.key: r for r in app_routes(app)},
+            path,
+            pristine,
+            sqlite3.connect(path),
+        )
+        yield m
+        m.watch.close()
+    world.db.dispose()
+
+
+def test_it_has_an_expectation_for_every_route(matrix: Matrix) -> None:
+    missing = sorted(set(matrix.routes) - set(EXPECT))
+    stale = sorted(set(EXPECT) - set(matrix.routes))
+    assert not missing, (
+        f"routes with no entry in tests/security/expect_*.py (say who may call them): {missing}"
+    )
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+def _samples(world: World, spec: Spec) -> list[Sample | None]:
+    if spec.kind is None:
+        return [None]
+    found = world.samples.get(spec.kind, [])
+    assert found, f"the world has no rows of kind {spec.kind!r}"
+    return list(found)
+
+
+def _value(value: Any, params: dict[str, Any], world: World) -> Any:
+    return value(params, world) if callable(value) else value
+
+
+def _call(
+    route: Route,
+    spec: Spec,
+    sample: Sample | None,
+    login: str | None,
+    world: World,
+    body: Any = None,
+) -> Any:
+    params = {**spec.params, **(sample.params if sample else {}), "login": login}
+    if body is None:
+        body = _value(spec.body, params, world)
+    query = _value(spec.query, params, world)
+    call = build_call(route, None, body=_plain(body), query=query, values=params)
+    if isinstance(body, dict) and body.get("__files__"):
+        call.files = body["__files__"]
+    return call
+
+
+def _plain(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: v for k, v in body.items() if k != "__files__"}
+    return body
+
+
+def _forbidden(world: World, spec: Spec, login: str | None) -> set[str]:
+    if spec.public:
+        return {PERSONAL}
+    found = world.forbidden_markers(login)
+    if "grids" in spec.relax and login is not None and (company := world.company_of(login)):
+        path = world.company_paths[company]
+        found -= {
+            grid_marker(g) for g, scope in world.grids.items() if scope.org_path.startswith(path)
+        }
+    return found
+
+
+def _leaks(text: str, markers: set[str]) -> list[str]:
+    return sorted(m for m in markers if m in text)
+
+
+def _is_api(route: Route) -> bool:
+    return route.path.startswith(API_PREFIXES)
+
+
+def _refused(route: Route, response: Any, *, in_body: bool = False) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    if in_body and response.status_code == 422:
+        return True  # a row named in the body is a field: "grid_ids: no grid 5 in your scope"
+    # A page answers a refused form with a redirect that carries the reason, or to the login.
+    location = response.headers.get("location", "")
+    return (
+        not _is_api(route)
+        and response.status_code == 303
+        and ("error=" in location or location.startswith("/login"))
+    )
+
+
+READS = sorted(k for k, s in EXPECT.items() if not s.write)
+WRITES = sorted(k for k, s in EXPECT.items() if s.write)
+
+
+@pytest.mark.parametrize("key", READS)
+def test_reads_show_nothing_outside_the_callers_scope(matrix: Matrix, key: str) -> None:
+    route, spec, world = _route(matrix, key), EXPECT[key], matrix.world
+    problems: list[str] = []
+    for login in MATRIX_LOGINS:
+        if spec.stream and login is not None:
+            continue  # an endless stream; who may open it is what matters
+        token = world.tokens[login] if login else None
+        for sample in _samples(world, spec):
+            before = matrix.version()
+            response = send(matrix.client, _call(route, spec, sample, login, world), token)
+            who = f"{login or 'anonymous'} on {sample.label if sample else '-'}: {response.status_code}"
+            if response.status_code >= 500:
+                problems.append(f"{who} server error")
+            if matrix.version() != before and not spec.lazy_writes:
+                problems.append(f"{who} a read wrote to the database")
+            if (
+                login is None
+                and not spec.public
+                and not (
+                    response.status_code in (401, 403)
+                    or response.headers.get("location", "").startswith("/login")
+                )
+            ):
+                problems.append(f"{who} answered without a sign-in")
+            outside = (
+                sample is not None
+                and login is not None
+                and not world.sees(login, sample.scope, utility_wide=sample.utility_wide)
+            )
+            if (
+                outside
+                and not spec.public
+                and not spec.filtered
+                and response.status_code not in (403, 404)
+            ):
+                problems.append(f"{who} answered a row outside the caller's scope")
+            if leaks := _leaks(response.text, _forbidden(world, spec, login)):
+                problems.append(f"{who} shows {leaks}")
+    assert not problems, f"{key}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("key", WRITES)
+def test_writes_outside_the_callers_right_or_scope_are_refused(matrix: Matrix, key: str) -> None:
+    route, spec, world = _route(matrix, key), EXPECT[key], matrix.world
+    problems: list[str] = []
+
+    def refused(login: str | None, sample: Sample | None, body: Any = None, what: str = "") -> None:
+        before = matrix.version()
+        response = send(
+            matrix.client,
+            _call(route, spec, sample, login, world, body),
+            world.tokens[login] if login else None,
+        )
+        who = f"{login or 'anonymous'} on {sample.label if sample else '-'}{what}: {response.status_code}"
+        if response.status_code >= 500:
+            problems.append(f"{who} server error {response.text[:200]}")
+        elif (
+            not spec.public
+            and not _refused(route, response, in_body=in_body or bool(what))
+            and not (spec.filtered and response.status_code < 300)
+        ):
+            problems.append(
+                f"{who} was not refused {response.headers.get('location', '')} {response.text[:200]}"
+            )
+        if matrix.version() != before:
+            if not spec.public:  # a public form may keep what it was sent (a failed login's count)
+                problems.append(f"{who} changed the database")
+            matrix.restore()
+        if leaks := _leaks(response.text, _forbidden(world, spec, login)):
+            problems.append(f"{who} shows {leaks}")
+
+    samples = _samples(world, spec)
+    in_body = spec.kind is not None and not any(
+        name in route.params for name in (samples[0].params if samples[0] else {})
+    )
+    for login in MATRIX_LOGINS:
+        for sample in samples:
+            allowed = (
+                login is not None
+                and login in spec.allow
+                and (
+                    sample is None
+                    or world.sees(login, sample.scope, utility_wide=sample.utility_wide)
+                )
+            )
+            if not allowed:
+                refused(login, sample)
+        if spec.foreign is not None and login in spec.allow and world.company_of(login):
+            own = next(
+                (
+                    s
+                    for s in samples
+                    if s is None or world.sees(login, s.scope, utility_wide=s.utility_wide)
+                ),
+                None,
+            )
+            refused(
+                login,
+                own,
+                body=spec.foreign(login, world),
+                what=" (a body aimed at the other company)",
+            )
+    if spec.control and not spec.public:
+        problems.extend(_control(matrix, route, spec, samples))
+    assert not problems, f"{key}:\n  " + "\n  ".join(problems)
+
+
+def _control(matrix: Matrix, route: Route, spec: Spec, samples: list[Sample | None]) -> list[str]:
+    """One allowed caller's request on their own row must go through: else the bodies above
+    prove nothing (they might fail validation for everyone)."""
+    world = matrix.world
+    for login in CONTROL_ORDER:
+        if login not in spec.allow:
+            continue
+        sample = next(
+            (
+                s
+                for s in samples
+                if s is None
+                or (
+                    s.label in ("own", "company")
+                    and world.sees(login, s.scope, utility_wide=s.utility_wide)
+                )
+            ),
+            None,
+        )
+        if sample is None and spec.kind is not None:
+            continue
+        before = matrix.version()
+        response = send(
+            matrix.client, _call(route, spec, sample, login, world), world.tokens[login]
+        )
+        changed = matrix.version() != before
+        matrix.restore()
+        ok = response.status_code < 400 and "error=" not in response.headers.get("location", "")
+        if ok and changed:
+            return []
+        return [
+            f"control: {login} on {sample.label if sample else '-'} got {response.status_code} {response.headers.get('location', '')} {response.text[:300]}; database {'changed' if changed else 'unchanged'}"
+        ]
+    return [f"control: nobody in {sorted(spec.allow)} sees a row to try"]
+
+
+def _route(matrix: Matrix, key: str) -> Route:
+    if key not in matrix.routes:
+        pytest.fail(f"{key} is in expectations.py but not in the app")
+    return matrix.routes[key]
