@@ -33,7 +33,7 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from _common import free_port, start  # noqa: E402  (storm.py imports start from here)
+from _common import free_port, spawn, start  # noqa: E402  (storm.py imports start from here)
 
 from gridcare.auth import service as auth  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402
@@ -103,6 +103,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--warm-up", type=float, default=5, help="seconds of load before measuring")
+    parser.add_argument("--worker-process", action="store_true", help="run the worker as its own process beside `serve` instead of its thread")
+    parser.add_argument("--server-log", type=Path, help="keep gridcare's output (slow writers are logged there)")
     parser.add_argument("--python-client", action="store_true", help="use the asyncio httpx client even when wrk is installed")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -127,7 +129,11 @@ def main() -> int:
         ):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start([c.replace("{port}", str(port)) for c in cmd], env, base)
+            side = None
+            if name == "gridcare" and args.worker_process:
+                env = {**env, "GRIDCARE_EMBEDDED_WORKER": "false"}
+                side = spawn([sys.executable, "-m", "gridcare", "worker"], env, Path(os.devnull))
+            proc = start([c.replace("{port}", str(port)) for c in cmd], env, base, log=args.server_log if name == "gridcare" else None)
             try:
                 offset = 0 if name == "baseline" else 100_000
                 # Warm up, and let the worker's first round after start-up pass: it catches up
@@ -141,8 +147,10 @@ def main() -> int:
                     ms = np.array(lat) * 1000
                     results[name] = {"per_s": done / args.seconds, "p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99)), "errors": errors}
             finally:
-                proc.terminate()
-                proc.wait(10)
+                for p in (proc, side):
+                    if p is not None:
+                        p.terminate()
+                        p.wait(10)
     g, b = results["gridcare"], results["baseline"]
     print(f"{args.clients} clients, {args.seconds:.0f} s each, embedded SQLite, {args.customers} customers")
     for name, r in results.items():

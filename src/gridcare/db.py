@@ -7,7 +7,11 @@ here with ``Database.write()`` or ``Database.read()``.
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -101,6 +105,17 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, one_shot: 
 
 
 WRITE_LOCK_TIMEOUT_SECONDS = 30.0
+# SQLite has one writer: a transaction that holds it long is every other request's latency.
+# Logged with the code that held it, so an operator (or a benchmark) can see who it was.
+SLOW_WRITE_SECONDS = float(os.environ.get("GRIDCARE_SLOW_WRITE_MS", "250")) / 1000
+log = logging.getLogger(__name__)
+
+
+def _holder() -> str:
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.endswith(("contextlib.py", "gridcare/db.py")):
+        frame = frame.f_back
+    return "?" if frame is None else f"{frame.f_code.co_filename.rsplit('/gridcare/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
 
 
 class Database:
@@ -135,11 +150,15 @@ class Database:
         # of its pool than its entry, and only a Lock may be released by another thread.
         if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT_SECONDS):
             raise TimeoutError("the database stayed busy; try again")
+        taken = time.perf_counter()
         try:
             with self._writer() as session, session.begin():
                 yield session
         finally:
             self._write_lock.release()
+            held = time.perf_counter() - taken
+            if held > SLOW_WRITE_SECONDS:
+                log.warning("the SQLite writer was held %.0f ms by %s", held * 1000, _holder())
 
     @contextmanager
     def read(self) -> Iterator[Session]:

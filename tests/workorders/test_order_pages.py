@@ -120,3 +120,19 @@ def test_it_shows_the_dispatch_reason_in_the_readers_language(client):
     _, token = sign_in(client, "agent", demo_org.PASSWORD)
     made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
     assert "网格 E-WEST 的网格经理" in client.get(f"/orders/{made['id']}").text
+
+
+def test_it_adds_a_note_from_the_order_page(client):
+    import re
+
+    _, token = sign_in(client, "agent", demo_org.PASSWORD)
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
+    page = client.get(f"/orders/{made['id']}").text
+    assert 'data-form="add_note"' in page and '<textarea name="text" required' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    empty = client.post(f"/orders/{made['id']}/do", data={"command": "add_note", "text": "", "csrf_token": token})
+    assert "error" in empty.headers["location"]
+    done = client.post(f"/orders/{made['id']}/do", data={"command": "add_note", "text": "已电话联系客户", "csrf_token": token})
+    assert done.status_code == 303 and "error" not in done.headers["location"]
+    timeline = client.get(f"/api/v1/work-orders/{made['id']}").json()["timeline"]
+    assert timeline[-1]["kind"] == "order.note_added" and timeline[-1]["note"] == "已电话联系客户"

@@ -129,9 +129,10 @@ def order_command(
     lat: float | None = Form(None),
     handler_id: int | None = Form(None),
     parent_id: int | None = Form(None),
+    text: str = Form(""),
     back: str = Form(""),
 ) -> Response:
-    given = {"note": note, "reason": reason, "resolution": resolution, "satisfaction": satisfaction, "lon": lon, "lat": lat, "handler_id": handler_id, "parent_id": parent_id}
+    given = {"text": text, "note": note, "reason": reason, "resolution": resolution, "satisfaction": satisfaction, "lon": lon, "lat": lat, "handler_id": handler_id, "parent_id": parent_id}
     args = {k: v for k, v in given.items() if v not in ("", None)}
     try:
         # A savepoint: a refused command leaves nothing behind and the page says why.
