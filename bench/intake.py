@@ -130,6 +130,8 @@ def main() -> int:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             side = None
+            if args.server_log:
+                env = {**env, "GRIDCARE_LOG_LEVEL": "INFO"}
             if name == "gridcare" and args.worker_process:
                 env = {**env, "GRIDCARE_EMBEDDED_WORKER": "false"}
                 side = spawn([sys.executable, "-m", "gridcare", "worker"], env, Path(os.devnull))

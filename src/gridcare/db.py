@@ -158,7 +158,7 @@ class Database:
             self._write_lock.release()
             held = time.perf_counter() - taken
             if held > SLOW_WRITE_SECONDS:
-                log.warning("the SQLite writer was held %.0f ms by %s", held * 1000, _holder())
+                log.info("the SQLite writer was held %.0f ms by %s", held * 1000, _holder())
 
     @contextmanager
     def read(self) -> Iterator[Session]:
