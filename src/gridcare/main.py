@@ -169,6 +169,7 @@ def create_app(
     from gridcare.grids import api as grids_api
     from gridcare.grids import views as grids_views
     from gridcare.network import api as network_api
+    from gridcare.network import views as network_views
     from gridcare.notify import api as notify_api
     from gridcare.notify import views as notify_views
     from gridcare.open311 import api as open311_api
@@ -190,6 +191,7 @@ def create_app(
         customers_api.router,
         customers_views.router,
         network_api.router,
+        network_views.router,
         workorders_api.router,
         support_api.router,
         policy_api.router,

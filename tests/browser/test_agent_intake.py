@@ -1,10 +1,7 @@
 import pytest
 from tests.support import area
 from tests.support import org as demo_org
-from tests.support.live import live_server
-
-from gridcare.config import load_settings
-from gridcare.main import create_app
+from tests.support.live import live_site
 
 pytestmark = pytest.mark.browser
 
@@ -13,8 +10,7 @@ pytestmark = pytest.mark.browser
 def site(sqlite_database, clock, tmp_path):
     org = demo_org.load(sqlite_database, clock)
     area.load(org, clock)
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+    with live_site(sqlite_database, clock, tmp_path) as url:
         yield url
 
 

@@ -6,11 +6,9 @@ from tests.analytics.conftest import load_history, local, past
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.browser import sign_in
-from tests.support.live import live_server
+from tests.support.live import live_site
 
 from gridcare.analytics import rollup
-from gridcare.config import load_settings
-from gridcare.main import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +25,7 @@ def site(sqlite_database, clock, tmp_path):
     ])  # fmt: skip
     with sqlite_database.write() as session:
         rollup.rebuild_all(session, now=clock.now())
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+    with live_site(sqlite_database, clock, tmp_path) as url:
         yield url, ids
 
 

@@ -6,12 +6,10 @@ from sqlalchemy import select
 from tests.field.conftest import PNG, add_hydrant
 from tests.support import area
 from tests.support import org as demo_org
-from tests.support.live import live_server
+from tests.support.live import live_site
 
-from gridcare.config import load_settings
 from gridcare.field import patrols
 from gridcare.field.models import PatrolStop
-from gridcare.main import create_app
 from gridcare.workorders import support
 from gridcare.workorders.models import WorkOrder
 
@@ -27,8 +25,7 @@ def site(sqlite_database, clock, tmp_path):
     with sqlite_database.write() as session:
         patrols.create_plan(session, actor=org.principal("w_supervisor"), now=clock.now(), name="消火栓日巡", grid_id=org.grids["water"], rrule="FREQ=DAILY", kinds=["hydrant", "valve"], far_policy="reject")
         patrols.generate(session, now=clock.now(), days=0)
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+    with live_site(sqlite_database, clock, tmp_path) as url:
         yield url, sqlite_database, tmp_path
 
 

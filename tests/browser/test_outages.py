@@ -10,10 +10,8 @@ import pytest
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.browser import sign_in
-from tests.support.live import live_server
+from tests.support.live import live_site
 
-from gridcare.config import load_settings
-from gridcare.main import create_app
 from gridcare.outages import service
 from gridcare.workorders import service as orders
 
@@ -33,8 +31,7 @@ def site(sqlite_database, clock, tmp_path):
         for account in ("E002", "E003"):
             orders.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=orders.Intake(category="repair", channel="hotline", account=account, description="停电"))
         oid = active.id
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+    with live_site(sqlite_database, clock, tmp_path) as url:
         yield url, oid
 
 

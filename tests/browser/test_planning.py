@@ -9,10 +9,8 @@ from shapely.geometry import LineString
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.browser import sign_in
-from tests.support.live import live_server
+from tests.support.live import live_site
 
-from gridcare.config import load_settings
-from gridcare.main import create_app
 from gridcare.planning import proposals, service
 from gridcare.planning.files import BarrierRow
 
@@ -28,8 +26,7 @@ def site(sqlite_database, clock, tmp_path):
         service.generate_units(session, actor=admin, now=clock.now(), utility="electric", cell_m=600, lattice="hex")
         service.add_barriers(session, actor=admin, now=clock.now(), utility="electric", rows=[BarrierRow("浏阳河", "river", LineString([(112.95, 28.09), (112.95, 28.16)]))])
         first = proposals.design_proposal(session, actor=admin, now=clock.now(), utility="electric", k=2, name="两网格均衡").id
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+    with live_site(sqlite_database, clock, tmp_path) as url:
         yield url, first
 
 

@@ -1,10 +1,8 @@
 import pytest
 from tests.support import area
 from tests.support import org as demo_org
-from tests.support.live import live_server
+from tests.support.live import live_site
 
-from gridcare.config import load_settings
-from gridcare.main import create_app
 from gridcare.workorders import service
 
 pytestmark = pytest.mark.browser
@@ -17,8 +15,7 @@ def site(sqlite_database, clock, tmp_path):
     area.load(org, clock)
     with sqlite_database.write() as session:
         order = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account="E001", description="家里停电了")).order
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock, run_worker=False)) as url:
+    with live_site(sqlite_database, clock, tmp_path) as url:
         yield url, order.id
 
 

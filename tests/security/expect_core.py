@@ -125,6 +125,7 @@ CORE: dict[str, Spec] = {
     "GET /api/v1/grids/{grid_id}": G("grid"),
     "GET /grids": G(),
     "GET /grids/{grid_id}": G("grid"),
+    "GET /network": G("asset", query=lambda p, w: {"utility": p["utility"], "code": p["code"]}),
     "GET /api/v1/customers": G(),
     "GET /api/v1/customers/lookup": G(query=lambda p, w: {"phone": w.refs["phone_w"]}),
     "GET /api/v1/customers/suggest": G(query={"address": "路"}),

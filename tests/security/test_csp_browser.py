@@ -25,7 +25,7 @@ document.addEventListener("securitypolicyviolation", function (e) { window.__csp
 """
 PAGES = {
     "admin": ["/", "/orders", "/orders/board", "/grids", "/customers", "/calls/stats", "/calls/lines", "/outages", "/outages/new", "/notifications", "/admin/users", "/admin/sla", "/admin/audit",
-              "/analytics", "/analytics/scorecards", "/analytics/wall", "/field", "/field/changes", "/contractors", "/campaigns", "/arrears", "/alerts", "/planning", "/cards"],
+              "/analytics", "/analytics/scorecards", "/analytics/wall", "/field", "/field/changes", "/contractors", "/campaigns", "/arrears", "/alerts", "/planning", "/cards", "/network?utility=electric&code=SW1"],
     "agent": ["/calls", "/experts"],
     "rep": ["/m", "/field/today"],
 }  # fmt: skip

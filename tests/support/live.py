@@ -34,3 +34,15 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def live_site(database, clock, data_dir, **overrides) -> Iterator[str]:  # noqa: ANN001
+    """The whole app on ``database`` with the test clock, no worker unless asked for."""
+    from gridcare.config import load_settings
+    from gridcare.main import create_app
+
+    run_worker = overrides.pop("run_worker", False)
+    settings = load_settings(data_dir=data_dir, database_url=database.url, secret_key="browser-test-secret-0123456789", **overrides)
+    with live_server(create_app(settings, db=database, clock=clock, run_worker=run_worker)) as url:
+        yield url

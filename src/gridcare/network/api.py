@@ -7,10 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require, require_utility
-from gridcare.customers import service as customers
-from gridcare.network import service
+from gridcare.network import queries
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/api/v1/network", tags=["network"], dependencies=[CsrfChecked])
@@ -18,23 +15,15 @@ router = APIRouter(prefix="/api/v1/network", tags=["network"], dependencies=[Csr
 
 @router.get("/{utility}/assets/{code}")
 def asset(utility: str, code: str, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
-    a = service.get_asset(session, actor=principal, utility=utility, code=code)
-    chain = service.upstream_chain(session, actor=principal, utility=utility, supply_point=code) if utility == "electric" else []
+    a, chain = queries.asset_with_upstream(session, actor=principal, utility=utility, code=code)
     return {"code": a.code, "kind": a.kind, "name": a.name, "parent": a.parent, "lon": a.lon, "lat": a.lat, "grid_id": a.grid_id, "upstream": [c.code for c in chain]}
 
 
 @router.get("/{utility}/downstream")
 def downstream(utility: str, device: str, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Supply points and customers downstream of a device (electric) or behind a valve (water)."""
-    service.get_asset(session, actor=principal, utility=utility, code=device)
-    points = sorted(service.downstream_supply_points(session, utility=utility, device=device))
-    per_point = customers.counts_by_supply_point(session, codes=points)
-    return {"device": device, "supply_points": points, "customers": sum(per_point.values())}
-
-
-def _water_network(session: DbSession, principal: CurrentPrincipal) -> None:
-    require(principal, Action.GRIDS_READ)
-    require_utility(session, principal, "water")
+    reach = queries.downstream(session, actor=principal, utility=utility, device=device)
+    return {"device": device, "supply_points": reach.supply_points, "customers": reach.customers}
 
 
 class IsolationIn(BaseModel):
@@ -44,15 +33,11 @@ class IsolationIn(BaseModel):
 @router.post("/water/isolate")
 def isolate(body: IsolationIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Service nodes and customers cut off when these valves are closed."""
-    _water_network(session, principal)
-    points = sorted(service.supply_points_cut_off_by_valves(session, valves=set(body.valves)))
-    per_point = customers.counts_by_supply_point(session, codes=points)
-    return {"valves": sorted(body.valves), "supply_points": points, "customers": sum(per_point.values())}
+    reach = queries.cut_off_by_valves(session, actor=principal, valves=body.valves)
+    return {"valves": sorted(body.valves), "supply_points": reach.supply_points, "customers": reach.customers}
 
 
 @router.get("/water/dmas/{code}")
 def dma(code: str, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
-    _water_network(session, principal)
-    points = sorted(service.supply_points_in_dma(session, dma_code=code))
-    per_point = customers.counts_by_supply_point(session, codes=points)
-    return {"dma": code, "supply_points": len(points), "customers": sum(per_point.values())}
+    reach = queries.in_dma(session, actor=principal, code=code)
+    return {"dma": code, "supply_points": len(reach.supply_points), "customers": reach.customers}
