@@ -4,12 +4,30 @@ main ``gridcare`` app by ``cli.py``; the work is in ``backup.py``."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gridcare.cli import app, fail, out, progress_bar, settings
+
+
+def _with_progress(what: str, work: Callable[[Callable[[str, int, int], None]], Any]) -> Any:
+    """Run ``work`` under a progress bar; a failure ends the command with one line."""
+    from gridcare import backup
+
+    error = None
+    with progress_bar() as report:
+        try:
+            return work(report)
+        except (backup.BackupError, sqlite3.Error, OSError) as exc:
+            error = str(exc)
+    fail(f"{what}: {error}")
+
+
+def _say(text: str) -> None:
+    out.print(text, markup=False, highlight=False)
 
 
 @app.command("backup")
@@ -21,20 +39,9 @@ def backup_command(
     from gridcare.core.clock import system_clock
 
     s = settings()
-    error = None
-    with progress_bar() as report:
-        try:
-            manifest = backup.backup(s, file, now=system_clock.now(), progress=report)
-        except (backup.BackupError, sqlite3.Error, OSError) as exc:
-            error = str(exc)
-    if error is not None:
-        fail(f"backup: {error}")
+    manifest = _with_progress("backup", lambda report: backup.backup(s, file, now=system_clock.now(), progress=report))
     rows = sum(manifest.tables.values())
-    out.print(
-        f"backed up {rows} rows in {len(manifest.tables)} tables and {manifest.uploads} uploaded files to {file} (schema {manifest.schema_revision})",
-        markup=False,
-        highlight=False,
-    )
+    _say(f"backed up {rows} rows in {len(manifest.tables)} tables and {manifest.uploads} uploaded files to {file} (schema {manifest.schema_revision})")
 
 
 @app.command("restore")
@@ -47,23 +54,8 @@ def restore_command(
     from gridcare.migrations_runner import head_revision
 
     s = settings()
-    error = None
-    with progress_bar() as report:
-        try:
-            manifest = backup.restore(s, file, force=force, progress=report)
-        except (backup.BackupError, sqlite3.Error, OSError) as exc:
-            error = str(exc)
-    if error is not None:
-        fail(f"restore: {error}")
+    manifest = _with_progress("restore", lambda report: backup.restore(s, file, force=force, progress=report))
     rows = sum(manifest.tables.values())
-    out.print(
-        f"restored {rows} rows in {len(manifest.tables)} tables and {manifest.uploads} uploaded files from the backup of {manifest.created_at}",
-        markup=False,
-        highlight=False,
-    )
+    _say(f"restored {rows} rows in {len(manifest.tables)} tables and {manifest.uploads} uploaded files from the backup of {manifest.created_at}")
     if manifest.schema_revision != head_revision():
-        out.print(
-            f"the backup's schema is {manifest.schema_revision}, this gridcare's {head_revision()}: run gridcare db upgrade before starting",
-            markup=False,
-            highlight=False,
-        )
+        _say(f"the backup's schema is {manifest.schema_revision}, this gridcare's {head_revision()}: run gridcare db upgrade before starting")

@@ -18,6 +18,11 @@ from tests.security.spec import (
 )
 from tests.security.world import NOW
 
+
+def _empty_geojson_upload(name: str):  # noqa: ANN202
+    """A form posting the utility and an empty GeoJSON file: scope is judged before content."""
+    return lambda p, w: {"__form__": True, "utility": p["utility"], "__files__": {"file": (name, b'{"type":"FeatureCollection","features":[]}', "application/geo+json")}}
+
 FIELD: dict[str, Spec] = {
     # --- field work ------------------------------------------------------------------------
     "GET /api/v1/field/plans": G(),
@@ -497,17 +502,7 @@ FIELD: dict[str, Spec] = {
     "POST /api/v1/planning/units": W(
         "utility",
         roles("admin"),
-        body=lambda p, w: {
-            "__form__": True,
-            "utility": p["utility"],
-            "__files__": {
-                "file": (
-                    "u.geojson",
-                    b'{"type":"FeatureCollection","features":[]}',
-                    "application/geo+json",
-                )
-            },
-        },
+        body=_empty_geojson_upload("u.geojson"),
         control=False,
         note="tests/planning",
     ),
@@ -519,17 +514,7 @@ FIELD: dict[str, Spec] = {
     "POST /api/v1/planning/barriers": W(
         "utility",
         roles("admin"),
-        body=lambda p, w: {
-            "__form__": True,
-            "utility": p["utility"],
-            "__files__": {
-                "file": (
-                    "b.geojson",
-                    b'{"type":"FeatureCollection","features":[]}',
-                    "application/geo+json",
-                )
-            },
-        },
+        body=_empty_geojson_upload("b.geojson"),
         control=False,
         note="tests/planning",
     ),

@@ -435,54 +435,22 @@ def samples(world: World) -> dict[str, list[Sample]]:
             ("project_id", "check_id"),
             contractor=True,
         )
-        out["utility"] = [
-            Sample(
-                "own", {"utility": "electric"}, RecordScope(org_path=world.company_paths["E"]), True
-            ),
-            Sample(
-                "company",
-                {"utility": "water"},
-                RecordScope(org_path=world.company_paths["W"]),
-                True,
-            ),
-        ]
-        proposals = []
-        for label, utility, key in (("own", "electric", "E"), ("company", "water", "W")):
-            row = _first(session, "SELECT id FROM planning_proposals WHERE utility=:u", u=utility)
-            if row is not None:
-                proposals.append(
-                    Sample(
-                        label,
-                        {"proposal_id": row[0]},
-                        RecordScope(org_path=world.company_paths[key]),
-                        True,
-                    )
-                )
-        out["proposal"] = proposals
-        barriers = []
-        for label, utility, key in (("own", "electric", "E"), ("company", "water", "W")):
-            row = _first(session, "SELECT id FROM planning_barriers WHERE utility=:u", u=utility)
-            barriers.append(
-                Sample(
-                    label,
-                    {"barrier_id": row[0]},
-                    RecordScope(org_path=world.company_paths[key]),
-                    True,
-                )
-            )
-        out["barrier"] = barriers
-        dmas = []
-        row = _first(session, "SELECT code FROM dmas ORDER BY id")
-        if row is not None:
-            dmas.append(
-                Sample(
-                    "company",
-                    {"code": row[0]},
-                    RecordScope(org_path=world.company_paths["W"]),
-                    True,
-                )
-            )
-        out["dma"] = dmas
+
+        def per_utility(param: str, sql: str | None) -> list[Sample]:
+            """One utility-wide sample per company: the electric one is "own", the water one
+            "company"; ``sql`` finds the row (none: the utility itself is the parameter)."""
+            found = []
+            for label, utility, key in (("own", "electric", "E"), ("company", "water", "W")):
+                row = (utility,) if sql is None else _first(session, sql, u=utility)
+                if row is not None:
+                    found.append(Sample(label, {param: row[0]}, RecordScope(org_path=world.company_paths[key]), True))
+            return found
+
+        out["utility"] = per_utility("utility", None)
+        out["proposal"] = per_utility("proposal_id", "SELECT id FROM planning_proposals WHERE utility=:u")
+        out["barrier"] = per_utility("barrier_id", "SELECT id FROM planning_barriers WHERE utility=:u")
+        # DMAs are water's only.
+        out["dma"] = per_utility("code", "SELECT code FROM dmas WHERE :u = 'water' ORDER BY id")
     return out
 
 

@@ -64,14 +64,10 @@ def _visible_grids(session: Any, principal: Any, ids: list[int | None]) -> dict[
     the others are counted without their names (as the grids pages would refuse them)."""
     from gridcare.grids import service as grids
 
-    out: dict[int, tuple[str, str]] = {}
-    for grid_id in sorted({i for i in ids if i}):
-        try:
-            grid = grids.get_grid(session, actor=principal, grid_id=grid_id)
-        except NotFound:
-            continue
-        out[grid_id] = (grid.code, grid.name)
-    return out
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {g.id: (g.code, g.name) for g in grids.list_grids(session, actor=principal, retired=True) if g.id in wanted}
 
 
 def _grids(session: Any, principal: Any, shares: list[queries.GridShare]) -> list[dict[str, Any]]:
