@@ -209,3 +209,21 @@ def test_it_records_the_same_event_for_the_same_recipient_once(database, clock, 
         other = service.notify_user(session, now=clock.now(), user_id=world.user_id("rep"), event="order.dispatched", context=ctx, source=("order", 1), dedupe="redispatch-2", config=config(settings))
     assert first == again and first != other
     assert len(rows(database)) == 2 and outbox_states(database) == {"pending": 2}
+
+
+def test_one_transaction_shares_its_rate_plan_and_still_counts_earlier_windows(database, clock, world, tmp_path):
+    # 22:30, quiet hours, 1 SMS a minute: the 22:30 window is already full.
+    clock.set(clock.now().astimezone(SHANGHAI).replace(hour=22, minute=30, second=0))
+    settings = notify_settings(database, tmp_path, notify_quiet_hours="21:00-08:00", notify_rate_limits="sms=1/min")
+    urgent = {"event": "outage.notice", "context": {"area": "A", "starts_at": clock.now()}, "urgent": True, "config": config(settings)}
+    with database.write() as session:
+        service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E001"), source=("outage", 1), **urgent)
+    with database.write() as session:
+        # The first message of this transaction waits for the morning: the plan starts there,
+        # and the urgent one after it must still see that tonight's window is full.
+        service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E002"), event="order.resolved", context={"number": "GD-1"}, source=("order", 1), config=config(settings))
+        service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E003"), source=("outage", 2), **urgent)
+    full, morning, later = rows(database)
+    assert full.scheduled_at == clock.now()
+    assert morning.scheduled_at.astimezone(SHANGHAI).strftime("%d %H:%M") == "25 08:00"
+    assert later.scheduled_at - clock.now() == timedelta(minutes=1)

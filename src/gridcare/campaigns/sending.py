@@ -33,7 +33,7 @@ def to_customers(
 ) -> tuple[int, int]:
     """(messages recorded, customers skipped for having no address on the channel: no
     mobile for SMS, no email). The dedupe key makes a rerun after a crash record nothing twice."""
-    planner = notify.Planner(session, config)
+    planner = notify.Planner.of(session, config)
     signatures: dict[int | None, Any] = {}
     total, done, recorded = len(customer_ids), 0, 0
     for chunk in audience.rows(session, customer_ids=customer_ids):

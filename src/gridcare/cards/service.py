@@ -70,7 +70,7 @@ def request_code(session: Session, *, now: datetime, token: str, phone: str, cli
     row.code_hash = rules.code_hash(code=code, phone=mobile, grid_id=grid.id, nonce=str(row.id))
     config = config or notifying.config()
     recipient = Recipient(kind="address", id=None, name=mobile, locale="zh_CN", org_path=grid.org_path, grid_id=grid.id, addresses={"sms": mobile})
-    notify.record(session, now=now, config=config, planner=notify.Planner(session, config), recipient=recipient, channel="sms", event="cards.code",
+    notify.record(session, now=now, config=config, planner=notify.Planner.of(session, config), recipient=recipient, channel="sms", event="cards.code",
                   context={"code": code, "minutes": int(limits.code_ttl.total_seconds() // 60)}, urgent=True, source=("report_code", row.id))
     return row
 

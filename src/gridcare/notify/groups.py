@@ -128,7 +128,7 @@ def test_group(session: Session, *, actor: Principal, now: datetime, group_id: i
     grid = grids.get_grid(session, actor=actor, grid_id=group.grid_id)
     recipient = recipients.Recipient(kind="grid_group", id=group.id, name=group.name, locale=actor.locale, org_path=grid.org_path, grid_id=grid.id, addresses={"wecom": f"wecom:{group.id}"})
     config = config or service.current_config()
-    return service.record(session, now=now, config=config, planner=service.Planner(session, config), recipient=recipient, channel="wecom", event="notify.test",
+    return service.record(session, now=now, config=config, planner=service.Planner.of(session, config), recipient=recipient, channel="wecom", event="notify.test",
                           context={"target": f"{grid.name} · {group.name}"}, urgent=True, source=None, dedupe=f"test:{now.isoformat()}")
 
 
@@ -166,7 +166,7 @@ def send_campaign(
     session.add(campaign)
     session.flush()
     config = config or service.current_config()
-    planner = service.Planner(session, config)
+    planner = service.Planner.of(session, config)
     source = ("campaign", campaign.id)
     context = {"text": campaign.text}
     sent = 0

@@ -33,7 +33,20 @@ def _mobile(phones: Iterable[str]) -> str:
     return next((p for p in listed if p.startswith("+861") and len(p) == 14), "")
 
 
+def _cache(session: Session, name: str) -> dict[Any, Any]:
+    """Per transaction: a batch of intakes or a storm's merges tells the same reps again
+    and again, and nothing in such a transaction changes who they are."""
+    return session.info.setdefault(f"notify.{name}", {})
+
+
 def user_recipient(session: Session, *, user_id: int) -> Recipient:
+    known = _cache(session, "users")
+    if user_id not in known:
+        known[user_id] = _user_recipient(session, user_id=user_id)
+    return known[user_id]
+
+
+def _user_recipient(session: Session, *, user_id: int) -> Recipient:
     from gridcare.auth import service as auth
 
     user = auth.find_user(session, user_id=user_id)
@@ -74,7 +87,7 @@ def customer_recipients(session: Session, customers: Iterable[Any], *, signature
 
     rows = list(customers)
     phones = customer_service.phones_of(session, customer_ids=[c.id for c in rows])
-    signatures = {} if signatures is None else signatures
+    signatures = _cache(session, "signatures") if signatures is None else signatures
     found = []
     for c in rows:
         if c.grid_id not in signatures:

@@ -91,18 +91,31 @@ class Planner:
         self.session = session
         self.config = config
         self._planners: dict[str, rules.RatePlanner] = {}
+        self._since: dict[str, datetime] = {}
+
+    @classmethod
+    def of(cls, session: Session, config: NotifyConfig) -> Planner:
+        """The transaction's planner: messages recorded in one transaction (a batch of
+        intakes, a storm's merges) share one read of the rate windows."""
+        planner = session.info.get("notify.planner")
+        if planner is None or planner.config is not config:
+            planner = session.info["notify.planner"] = cls(session, config)
+        return planner
 
     def slot(self, channel: str, earliest: datetime) -> datetime:
         limit = self.config.rate_limits.get(channel)
         if limit is None:
             return earliest
+        since = rules.RatePlanner(limit, []).window_start(earliest)
         planner = self._planners.get(channel)
-        if planner is None:
-            since = rules.RatePlanner(limit, []).window_start(earliest)
+        if planner is None or since < self._since[channel]:
+            # Every slot taken is a row by the time the next is asked for: reading again
+            # from an earlier window loses nothing.
             counted = self.session.execute(
                 select(Notification.rate_window, func.count()).where(Notification.channel == channel, Notification.rate_window >= since).group_by(Notification.rate_window)
             )
             planner = self._planners[channel] = rules.RatePlanner.from_counts(limit, {row[0]: row[1] for row in counted})
+            self._since[channel] = since
         return planner.take(earliest)
 
     def window(self, channel: str, slot: datetime) -> datetime | None:
@@ -239,7 +252,7 @@ def notify_user(
     ``dedupe`` distinguishes repeats of one event for one source (a second dispatch)."""
     config = config or current_config()
     recipient = user_recipient(session, user_id=user_id)
-    planner = Planner(session, config)
+    planner = Planner.of(session, config)
     ids = []
     for channel in _check_channels(channels, USER_CHANNELS):
         policy = rules.ladder_for(event, config.ladders) if (ladder and channel == "popup") else None
@@ -267,7 +280,7 @@ def notify_customer(
     config = config or current_config()
     customer = customer_service.get_customer(session, actor=system_principal("notify"), customer_id=customer_id)
     recipient = customer_recipients(session, [customer])[0]
-    planner = Planner(session, config)
+    planner = Planner.of(session, config)
     return [
         record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe)
         for channel in _check_channels(channels, CUSTOMER_CHANNELS)
@@ -288,7 +301,7 @@ def notify_grid_group(
 ) -> list[int]:
     """Post to the WeCom robot of each enabled service group of the grid (none: nothing)."""
     config = config or current_config()
-    planner = Planner(session, config)
+    planner = Planner.of(session, config)
     return [
         record(session, now=now, config=config, planner=planner, recipient=r, channel="wecom", event=event, context=context, urgent=urgent, source=source, dedupe=dedupe)
         for r in group_recipients(session, grid_id=grid_id)
@@ -312,7 +325,7 @@ def notify_address(
         address = normalized
     recipient = Recipient(kind="address", id=None, name=address, locale=locale if locale in templates.LOCALES else templates.DEFAULT_LOCALE, org_path=actor.org_path, addresses={channel: address})
     config = config or current_config()
-    return record(session, now=now, config=config, planner=Planner(session, config), recipient=recipient, channel=channel, event=event, context=context, urgent=True, source=None, dedupe=uuid.uuid4().hex)
+    return record(session, now=now, config=config, planner=Planner.of(session, config), recipient=recipient, channel=channel, event=event, context=context, urgent=True, source=None, dedupe=uuid.uuid4().hex)
 
 
 # --- pop-ups and their ladder --------------------------------------------------------------
@@ -347,9 +360,16 @@ def acknowledge(session: Session, *, actor: Principal, now: datetime, notificati
 def stop_ladders(session: Session, *, now: datetime, source: tuple[str, int], reason: str = "accepted") -> int:
     """Stop the fallback of every pop-up about ``source`` (the order was accepted in time
     another way, e.g. from the mobile app). Returns how many stopped."""
+    return stop_ladders_of(session, now=now, kind=source[0], ids=[source[1]], reason=reason)
+
+
+def stop_ladders_of(session: Session, *, now: datetime, kind: str, ids: list[int], reason: str) -> int:
+    """``stop_ladders`` for many sources of one kind in one statement."""
+    if not ids:
+        return 0
     result = session.execute(
         update(Notification)
-        .where(Notification.source_kind == source[0], Notification.source_id == source[1], Notification.channel == "popup", Notification.ladder_next_at.is_not(None))
+        .where(Notification.source_kind == kind, Notification.source_id.in_(ids), Notification.channel == "popup", Notification.ladder_next_at.is_not(None))
         .values(ladder_next_at=None, ladder_stopped=reason[:60])
         .execution_options(synchronize_session=False)  # no need to look through the session: nothing here holds these rows
     )
@@ -385,7 +405,7 @@ def advance_ladders(session: Session, *, now: datetime, config: NotifyConfig | N
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     fired = 0
-    planner = Planner(session, config)
+    planner = Planner.of(session, config)
     for popup in session.scalars(stmt).all():
         policy = _policy_of(popup)
         steps = rules.ladder_steps_due(policy, popped_at=popup.created_at, step=popup.ladder_step, now=now, acknowledged=False)

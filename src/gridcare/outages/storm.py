@@ -215,21 +215,15 @@ def _predict_water(session: Session, *, now: datetime, finding: Finding) -> tupl
 def merge(session: Session, *, now: datetime, master: int, order_ids: list[int], note: str) -> int:
     """Merge calls into the master order; an order that moved on (on site, resolved …)
     stays its own. Returns how many merged."""
-    from gridcare.workorders import service as order_service
+    from gridcare.workorders import merging
 
-    triage = system_principal("triage")
-    merged = 0
-    for oid in order_ids:
-        try:
-            with session.begin_nested():
-                order_service.execute(session, actor=triage, now=now, order_id=oid, command="merge_into", args={"parent_id": master, "note": note})
-            merged += 1
-        except DomainError:
-            continue
-    return merged
+    try:
+        return len(merging.merge_many(session, actor=system_principal("triage"), now=now, parent_id=master, order_ids=order_ids, note=note))
+    except DomainError:  # the master closed meanwhile: the calls stay with their reps
+        return 0
 
 
-MERGES_PER_TRANSACTION = 5
+MERGES_PER_TRANSACTION = 10
 
 
 def triage_call(db: Database, *, now: datetime, supply_point: str, utility: str) -> list[str]:

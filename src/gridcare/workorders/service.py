@@ -355,13 +355,26 @@ def _view(order: WorkOrder) -> dict[str, Any]:
     }
 
 
-def _pauses(session: Session, order: WorkOrder) -> list[tuple[datetime, datetime | None]]:
+Pauses = list[tuple[datetime, datetime | None]]
+
+
+def _pauses(session: Session, order: WorkOrder) -> Pauses:
     if order.id is None:
         return []
-    return [(p.started_at, p.ended_at) for p in session.scalars(select(OrderPause).where(OrderPause.order_id == order.id).order_by(OrderPause.started_at))]
+    return pauses_of(session, [order.id]).get(order.id, [])
 
 
-def order_deadlines(session: Session, order: WorkOrder) -> dict[str, sla.Deadline]:
+def pauses_of(session: Session, order_ids: list[int]) -> dict[int, Pauses]:
+    """The waiting-on-customer spans of these orders, in order, read at once."""
+    found: dict[int, Pauses] = {}
+    if order_ids:
+        stmt = select(OrderPause.order_id, OrderPause.started_at, OrderPause.ended_at).where(OrderPause.order_id.in_(order_ids)).order_by(OrderPause.started_at)
+        for order_id, started, ended in session.execute(stmt):
+            found.setdefault(order_id, []).append((started, ended))
+    return found
+
+
+def order_deadlines(session: Session, order: WorkOrder, *, pauses: Pauses | None = None) -> dict[str, sla.Deadline]:
     from gridcare.workorders import policies
 
     kept = (order.attributes or {}).get("sla")
@@ -376,13 +389,13 @@ def order_deadlines(session: Session, order: WorkOrder) -> dict[str, sla.Deadlin
         arrived_at=order.arrived_at,
         resolved_at=order.resolved_at,
         paid_at=order.paid_at,
-        paused=_pauses(session, order),
+        paused=_pauses(session, order) if pauses is None else pauses,
         calendar=calendar(),
     )
 
 
-def _refresh_deadlines(session: Session, order: WorkOrder, now: datetime) -> None:
-    found = order_deadlines(session, order)
+def _refresh_deadlines(session: Session, order: WorkOrder, now: datetime, *, pauses: Pauses | None = None) -> None:
+    found = order_deadlines(session, order, pauses=pauses)
     order.accept_due = found["accept"].due_at if "accept" in found else None
     order.arrive_due = found["arrive"].due_at if "arrive" in found else None
     order.resolve_due = found["resolve"].due_at if "resolve" in found else None
@@ -396,21 +409,42 @@ def _refresh_deadlines(session: Session, order: WorkOrder, now: datetime) -> Non
     order.next_check_at = min(pending) if pending else None
 
 
+@dataclass(frozen=True)
+class Step:
+    """What one command did to one order, for its timeline."""
+
+    order: WorkOrder
+    events: tuple[states.Event, ...]
+    status_from: str | None
+    note: str = ""
+
+
 def record_events(session: Session, actor: Principal, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, status_from: str | None, note: str = "") -> None:
-    session.connection().execute(
-        OrderEvent.__table__.insert(),
-        [
-            {"order_id": order.id, "at": now, "actor_id": actor.user_id, "actor": actor.login, "origin": actor.origin, "kind": event.name, "status_from": status_from, "status_to": order.status, "note": note, "data": dict(event.data)}
-            for event in events
-        ],
-    )
-    _notify(session, now, order, events, created=status_from is None)
+    record_steps(session, actor, now, [Step(order, events, status_from, note)])
+
+
+def record_steps(session: Session, actor: Principal, now: datetime, steps: list[Step]) -> None:
+    """The timeline rows of these steps in one insert, then whom each concerns."""
+    rows = [
+        {"order_id": s.order.id, "at": now, "actor_id": actor.user_id, "actor": actor.login, "origin": actor.origin, "kind": event.name, "status_from": s.status_from, "status_to": s.order.status, "note": s.note, "data": dict(event.data)}
+        for s in steps
+        for event in s.events
+    ]
+    if rows:
+        session.connection().execute(OrderEvent.__table__.insert(), rows)
+    merged_later = [s.order.id for s in steps if s.status_from is not None and any(e.name == "order.merged" for e in s.events)]
+    if len(merged_later) > 1:  # calls merged after dispatch: their pop-ups stop in one statement
+        from gridcare.notify import service as notify
+
+        notify.stop_ladders_of(session, now=now, kind="order", ids=merged_later, reason="merged")
+    for s in steps:
+        _notify(session, now, s.order, s.events, created=s.status_from is None, ladders_stopped=len(merged_later) > 1)
 
 
 _NUMBER_OF = select(WorkOrder.number).where(WorkOrder.id == bindparam("id"))
 
 
-def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, created: bool) -> None:
+def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, created: bool, ladders_stopped: bool = False) -> None:
     """The people an event concerns. The handler of a dispatched order gets a forced pop-up
     that turns into an SMS, then a voice call, while the order is not accepted (notify's
     ladder); the command center hears of orders with nobody to take them; the customer gets
@@ -442,7 +476,7 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
         elif event.name == "order.resolved" and order.customer_id is not None:
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": order.resolution_note})
         elif event.name == "order.merged":
-            if not created:  # a call merged at intake was never dispatched: no pop-up to stop
+            if not created and not ladders_stopped:  # a call merged at intake was never dispatched: no pop-up to stop
                 notify.stop_ladders(session, now=now, source=source, reason="merged")
             if order.customer_id is None:
                 continue
@@ -479,6 +513,30 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
         released_to = dispatch_choice(session, now=now, order=order)
         if released_to.handler_id is not None:
             args["handler_id"] = released_to.handler_id
+    step, entry = apply(session, actor=actor, now=now, order=order, command=command, args=args, released_to=released_to)
+    record_steps(session, actor, now, [step])
+    audit.record_many(session, actor=actor, at=now, entries=[entry])
+    if order.status == states.Status.CLOSED.value:
+        from gridcare.workorders import merging
+
+        merging.close_with_parent(session, actor=actor, now=now, parent=order)
+    return order
+
+
+def apply(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    order: WorkOrder,
+    command: str,
+    args: dict[str, Any],
+    released_to: Any = None,
+    pauses: Pauses | None = None,
+) -> tuple[Step, audit.Append]:
+    """Decide a command on a loaded (locked) order and change the order; the caller
+    records the step and its audit entry, alone or with others'. Raises what the state
+    machine refuses, before anything changed."""
     decision = states.decide(facts_of(order), command, actor_role=actor.role.value, actor_is_handler=is_handler(actor, order), args=args)
     before = _view(order)
     status_from = order.status
@@ -488,14 +546,9 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
     if released_to is not None:
         order.dispatch_reason = released_to.reason
     _stamp(session, order, states.Command(command), now, args)
-    _refresh_deadlines(session, order, now)
-    record_events(session, actor, now, order, decision.events, status_from=status_from, note=str(args.get("note") or args.get("reason") or args.get("text") or ""))
-    audit.record(session, actor=actor, at=now, action=f"order.{command}", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
-    if order.status == states.Status.CLOSED.value:
-        from gridcare.workorders import merging
-
-        merging.close_with_parent(session, actor=actor, now=now, parent=order)
-    return order
+    _refresh_deadlines(session, order, now, pauses=pauses)
+    note = str(args.get("note") or args.get("reason") or args.get("text") or "")
+    return Step(order, decision.events, status_from, note), audit.Append(f"order.{command}", "order", order.id, before, _view(order), order.org_path)
 
 
 def facts_of(order: WorkOrder) -> states.OrderFacts:
