@@ -49,7 +49,7 @@ def user_recipient(session: Session, *, user_id: int) -> Recipient:
 def _user_recipient(session: Session, *, user_id: int) -> Recipient:
     from gridcare.auth import service as auth
 
-    user = auth.find_user(session, user_id=user_id)
+    user = auth.contact(session, user_id=user_id)
     if user is None:
         raise InvalidInput.field("user_id", f"no user {user_id}")
     phone = user.phone or ""
@@ -75,7 +75,7 @@ def rep_signature(session: Session, *, grid_id: int | None) -> templates.RepSign
         grid = grids.get_grid(session, actor=system_principal("notify"), grid_id=grid_id)
     except NotFound:
         return None
-    rep = auth.find_user(session, user_id=grid.rep_id) if grid.rep_id else None
+    rep = auth.contact(session, user_id=grid.rep_id) if grid.rep_id else None
     if rep is None:
         return None
     return templates.RepSignature(rep.display_name, display_phone(rep.phone) if rep.phone else "")
