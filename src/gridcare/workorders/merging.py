@@ -75,37 +75,39 @@ def merge_many(session: Session, *, actor: Principal, now: datetime, parent_id: 
 def rehome(session: Session, *, actor: Principal, now: datetime, from_parent: int, to_parent: int, only: set[int] | None = None) -> int:
     """Orders merged into ``from_parent`` (all, or ``only`` these) now wait on ``to_parent``:
     a wider outage took a smaller one over, or a supervisor split one. Returns how many moved."""
-    from gridcare.workorders.service import get_order, record_events
+    from gridcare.workorders.service import Step, get_order, record_steps
 
     target = get_order(session, actor=actor, order_id=to_parent)
-    moved = 0
+    steps, entries = [], []
     for child in _waiting(session, from_parent, only):
         if child.id == target.id:
             continue
         child.parent_id = target.id
-        record_events(session, actor, now, child, (states.Event("order.rehomed", {"parent_id": target.id, "parent": target.number}),), status_from=child.status, note=target.number)
-        audit.record(session, actor=actor, at=now, action="order.rehome", entity="order", entity_id=child.id, before={"parent_id": from_parent}, after={"parent_id": target.id}, org_path=child.org_path)
-        moved += 1
-    return moved
+        steps.append(Step(child, (states.Event("order.rehomed", {"parent_id": target.id, "parent": target.number}),), child.status, target.number))
+        entries.append(audit.Append("order.rehome", "order", child.id, {"parent_id": from_parent}, {"parent_id": target.id}, child.org_path))
+    record_steps(session, actor, now, steps)
+    audit.record_many(session, actor=actor, at=now, entries=entries)
+    return len(steps)
 
 
 def close_with_parent(session: Session, *, actor: Principal, now: datetime, parent: WorkOrder, restored: str | None = None) -> int:
     """Orders merged into ``parent`` close with it — or, with ``restored`` (the outage's
     number), when supply is back: their callers heard that from the restoration notice."""
-    from gridcare.workorders.service import _view, record_events
+    from gridcare.workorders.service import Step, _view, record_steps
 
-    closed = 0
+    data = {"with_outage": restored} if restored else {"with_parent": parent.number}
+    note = f"supply restored ({restored})" if restored else f"closed with {parent.number}"
+    steps, entries = [], []
     for child in _waiting(session, parent.id):
         before = _view(child)
         child.status = states.Status.CLOSED.value
         child.closed_at = now
         child.next_check_at = None
-        data = {"with_outage": restored} if restored else {"with_parent": parent.number}
-        note = f"supply restored ({restored})" if restored else f"closed with {parent.number}"
-        record_events(session, actor, now, child, (states.Event("order.closed", data),), status_from=states.Status.MERGED.value, note=note)
-        audit.record(session, actor=actor, at=now, action="order.close_with_parent", entity="order", entity_id=child.id, before=before, after=_view(child), org_path=child.org_path)
-        closed += 1
-    return closed
+        steps.append(Step(child, (states.Event("order.closed", data),), states.Status.MERGED.value, note))
+        entries.append(audit.Append("order.close_with_parent", "order", child.id, before, _view(child), child.org_path))
+    record_steps(session, actor, now, steps)
+    audit.record_many(session, actor=actor, at=now, entries=entries)
+    return len(steps)
 
 
 def release(session: Session, *, actor: Principal, now: datetime, order_id: int, reason: str) -> WorkOrder:
