@@ -71,29 +71,46 @@ async def drive(base: str, path: str, bodies: list[dict], headers: dict[str, str
     return done, latencies, errors
 
 
+# Each wrk thread numbers its own requests and puts its number in the key: keys never repeat
+# (an unseeded math.random gave both threads one prefix, so half the posts were replays).
+# Created (201) and replayed (200) answers are counted apart, so a replay can't pass for intake.
 WRK_SCRIPT = """
 local accounts = {%s}
-local counter = 0
-local prefix = tostring(math.random(1, 1e9))
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = 0
+  created, replayed = 0, 0
+end
 request = function()
   counter = counter + 1
-  local body = string.format('{"category":"repair","channel":"web","account":"%%s","description":"家里停电了","idempotency_key":"%%s-%%d"}', accounts[(counter %% #accounts) + 1], prefix, counter)
+  local body = string.format('{"category":"repair","channel":"web","account":"%%s","description":"家里停电了","idempotency_key":"%s-%%d-%%d"}', accounts[((counter * 7919 + tid * 104729) %% #accounts) + 1], tid, counter)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}, body)
 end
+function response(status, headers, body)
+  if status == 201 then created = created + 1 elseif status == 200 then replayed = replayed + 1 end
+end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%f %%f %%d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.timeout + summary.errors.connect))
+  local c, r = 0, 0
+  for _, t in ipairs(threads) do c = c + t:get("created"); r = r + t:get("replayed") end
+  io.write(string.format("RESULT %%d %%d %%f %%f %%d %%d %%d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.timeout + summary.errors.connect, c, r))
 end
 """
 
 
-def drive_wrk(base: str, path: str, accounts: list[str], token: str, clients: int, seconds: float, tmp: str) -> tuple[float, float, float, int]:
-    """wrk is a C load generator: it leaves the CPU to the server, unlike a Python client."""
+def drive_wrk(base: str, path: str, accounts: list[str], token: str, clients: int, seconds: float, tmp: str) -> tuple[float, float, float, int, int]:
+    """wrk is a C load generator: it leaves the CPU to the server, unlike a Python client.
+    Returns requests/s, p50 and p99 (s), errors, and answers that were replays."""
     script = Path(tmp) / "intake.lua"
-    script.write_text(WRK_SCRIPT % (",".join(f'"{a}"' for a in accounts[:5000]), token), encoding="utf-8")
+    prefix = f"wrk{random.randrange(10**9)}"
+    script.write_text(WRK_SCRIPT % (",".join(f'"{a}"' for a in accounts[:5000]), prefix, token), encoding="utf-8")
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "-s", str(script), base + path], capture_output=True, text=True, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
-    _tag, requests, micros, p50, p99, errors = line.split()
-    return int(requests) / (int(micros) / 1e6), float(p50) / 1000, float(p99) / 1000, int(errors)
+    _tag, requests, micros, p50, p99, errors, _created, replayed = line.split()
+    return int(requests) / (int(micros) / 1e6), float(p50) / 1000, float(p99) / 1000, int(errors), int(replayed)
 
 
 def main() -> int:
@@ -143,8 +160,8 @@ def main() -> int:
                 # every periodic job over the demo data at once (measured apart: see docs).
                 asyncio.run(drive(base, path, bodies[offset : offset + 500], {"Authorization": f"Bearer {token}"}, args.clients, args.warm_up))
                 if shutil.which("wrk") and not args.python_client:
-                    per_s, p50, p99, errors = drive_wrk(base, path, accounts, token, args.clients, args.seconds, tmp)
-                    results[name] = {"per_s": per_s, "p50": p50, "p99": p99, "errors": errors}
+                    per_s, p50, p99, errors, replayed = drive_wrk(base, path, accounts, token, args.clients, args.seconds, tmp)
+                    results[name] = {"per_s": per_s, "p50": p50, "p99": p99, "errors": errors, "replayed": replayed}
                 else:
                     done, lat, errors = asyncio.run(drive(base, path, bodies[offset + 500 :], {"Authorization": f"Bearer {token}"}, args.clients, args.seconds))
                     ms = np.array(lat) * 1000
@@ -163,8 +180,10 @@ def main() -> int:
         print(f"{name:<10} {r['per_s']:8.1f} req/s   p50 {r['p50']:7.1f} ms   p99 {r['p99']:7.1f} ms   errors {r['errors']}")
     print(f"ratio gridcare/baseline: {g['per_s'] / b['per_s']:.2f}")
     print(f"outbox rows due but not delivered when the load stopped: {g['backlog'] or 'none'}")
+    if g.get("replayed"):
+        print(f"warning: {g['replayed']} answers were replays of an earlier key, not intakes")
     if args.json:
-        print(json.dumps({"orders_per_s": round(g["per_s"], 1), "p50_ms": round(g["p50"], 2), "p99_ms": round(g["p99"], 2), "baseline_inserts_per_s": round(b["per_s"], 1), "ratio": round(g["per_s"] / b["per_s"], 3), "outbox_backlog": g["backlog"]}))
+        print(json.dumps({"orders_per_s": round(g["per_s"], 1), "p50_ms": round(g["p50"], 2), "p99_ms": round(g["p99"], 2), "baseline_inserts_per_s": round(b["per_s"], 1), "ratio": round(g["per_s"] / b["per_s"], 3), "outbox_backlog": g["backlog"], "replayed": g.get("replayed", 0)}))
     return 0
 
 
