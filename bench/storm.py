@@ -208,6 +208,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--explain", action="store_true", help="classify the wrong predictions against the faults")
+    parser.add_argument("--keep", type=Path, help="copy the storm's SQLite database here, to look into afterwards")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     from sqlalchemy import select
@@ -253,6 +254,11 @@ def main() -> int:
             master_of_device = {d["code"]: o.master_order_id for o in outages for d in codes[o.id]}
             orders = {o.id: (o.status, o.parent_id) for o in session.execute(select(WorkOrder.id, WorkOrder.status, WorkOrder.parent_id).where(WorkOrder.id.in_([i for i in ids if i])))}
         db.dispose()
+        if args.keep:
+            import sqlite3
+
+            with sqlite3.connect(f"{tmp}/storm.sqlite3") as source, sqlite3.connect(args.keep) as copy:
+                source.backup(copy)
     scored = score(tree, customers_at, faults, set(master_of_device))
     predicted, hits = set(master_of_device), set(scored.right)
     precision, recall = scored.precision, scored.recall

@@ -7,6 +7,7 @@ import importlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -102,7 +103,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Web processes. More than one needs PostgreSQL and Redis (scaled mode).")] = 1,
     migrate: Annotated[bool, typer.Option(help="Run database migrations before starting.")] = True,
 ) -> None:
-    """Start the web application. In embedded mode (the default) the background worker runs inside it."""
+    """Start the web application. In embedded mode (the default) it runs the background worker as its child process."""
     import uvicorn
 
     s = settings()
@@ -113,24 +114,46 @@ def serve(
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bind_host, bind_port = host or s.host, port or s.port
     out.print(f"gridcare listening on http://{bind_host}:{bind_port} ({'embedded' if s.is_sqlite else 'scaled'} mode)")
-    uvicorn.run("gridcare.main:create_app", factory=True, host=bind_host, port=bind_port, workers=workers, log_level=s.log_level.lower(), proxy_headers=True)
+    uvicorn.run("gridcare.main:served_app", factory=True, host=bind_host, port=bind_port, workers=workers, log_level=s.log_level.lower(), proxy_headers=True)
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    parent_pid: Annotated[int | None, typer.Option(hidden=True, help="Run as the worker child of this `serve` process; stop when it is gone.")] = None,
+    relay_fd: Annotated[int | None, typer.Option(hidden=True, help="The parent web process's pipe: this child says there when it is ready, and writes its pushes there when there is no Redis.")] = None,
+) -> None:
     """Deliver notifications and run timers (deadline sweeps, checkpoints) alone; run several for scaled mode."""
+    import threading
+
     from gridcare.core.clock import clock_for
     from gridcare.main import load_plugins
     from gridcare.pubsub import make_broadcaster
     from gridcare.worker import Worker, WorkerContext
+    from gridcare.worker_child import PipeBroadcaster, die_with_parent, parent_alive
 
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     s = settings()
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_plugins(s)
-    w = Worker(WorkerContext(db=_database(s), broadcaster=make_broadcaster(s.redis_url), settings=s, clock=clock_for(s.clock_offset_seconds)))
+    relay = PipeBroadcaster(relay_fd) if relay_fd is not None else None
+    broadcaster = relay if relay is not None and not s.redis_url else make_broadcaster(s.redis_url)
+    w = Worker(WorkerContext(db=_database(s), broadcaster=broadcaster, settings=s, clock=clock_for(s.clock_offset_seconds)))
     signal.signal(signal.SIGTERM, lambda *_: w.stop())
-    signal.signal(signal.SIGINT, lambda *_: w.stop())
-    out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
+    # A child leaves Ctrl-C to its parent, which stops it in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN if parent_pid is not None else lambda *_: w.stop())
+    if parent_pid is not None:
+
+        def watch_parent() -> None:
+            while parent_alive(parent_pid):
+                time.sleep(1)
+            w.stop()
+
+        threading.Thread(target=watch_parent, name="gridcare-parent-watch", daemon=True).start()
+    else:
+        out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
+    if relay is not None:
+        relay.ready()
     w.run_forever()
 
 

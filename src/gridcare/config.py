@@ -29,9 +29,12 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Signs session cookies; generated into data_dir when unset.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    # Embedded mode runs the outbox worker as a thread inside `serve`; scaled mode sets this off
-    # and runs `gridcare worker` processes instead.
+    # Embedded mode: `serve` runs the outbox worker itself; scaled mode sets this off and runs
+    # `gridcare worker` processes instead.
     embedded_worker: bool = True
+    # ... as a child process of `serve` (a core of its own; pushes come back over a pipe)
+    # rather than a thread sharing the web process's GIL.
+    embedded_worker_process: bool = True
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     display_timezone: str = "Asia/Shanghai"
     secure_cookies: bool = False

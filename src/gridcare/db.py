@@ -17,7 +17,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
+
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -111,6 +116,49 @@ SLOW_WRITE_SECONDS = float(os.environ.get("GRIDCARE_SLOW_WRITE_MS", "250")) / 10
 log = logging.getLogger(__name__)
 
 
+class _WriterTurn:
+    """Whose turn it is to write one SQLite file. Within a process, a Lock shared by every
+    ``Database`` on the file. Between processes (``serve`` and its worker child), an flock on a
+    file beside the database: the kernel wakes the next writer as soon as the lock is free,
+    where SQLite's busy handler sleeps 1–100 ms between tries and lets a writer that writes
+    again at once starve the other process."""
+
+    def __init__(self, path: str | None) -> None:
+        self.lock = threading.Lock()
+        self._fd = os.open(path + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600) if path and fcntl is not None else None
+
+    def acquire(self, timeout: float) -> bool:
+        if not self.lock.acquire(timeout=timeout):
+            return False
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self.lock.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self.lock.release()
+
+
+_turns: dict[str, _WriterTurn] = {}
+_turns_lock = threading.Lock()
+
+
+def _writer_turn(url: str) -> _WriterTurn:
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return _WriterTurn(None)
+    with _turns_lock:
+        key = os.path.realpath(path)
+        if key not in _turns:
+            _turns[key] = _WriterTurn(key)
+        return _turns[key]
+
+
 def _holder() -> str:
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.endswith(("contextlib.py", "gridcare/db.py")):
@@ -124,7 +172,7 @@ class Database:
         self.engine = make_engine(url, echo=echo)
         self._writer = sessionmaker(bind=self.engine.execution_options(gridcare_write=True), expire_on_commit=False, info={"database": self})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
+        self._write_lock = _writer_turn(url) if url.startswith("sqlite") else None
         self._detached: Engine | None = None
         self._detached_lock = threading.Lock()
 
@@ -140,14 +188,16 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One transaction that may write; committed on success, rolled back on any error.
 
-        On SQLite, writers of this process queue on a lock first: SQLite's own busy handler
-        sleeps in growing steps, which under load turns a 5 ms write into a 500 ms one."""
+        On SQLite, writers queue for their turn first (``_WriterTurn``: this process's, then
+        the file's): SQLite's own busy handler sleeps in growing steps, which under load turns
+        a 5 ms write into a 500 ms one."""
         if self._write_lock is None:
             with self._writer() as session, session.begin():
                 yield session
             return
         # A plain Lock, not an RLock: FastAPI may run a dependency's exit in another thread
-        # of its pool than its entry, and only a Lock may be released by another thread.
+        # of its pool than its entry, and only a Lock may be released by another thread
+        # (flock belongs to the open file, not the thread, so it may be too).
         if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT_SECONDS):
             raise TimeoutError("the database stayed busy; try again")
         taken = time.perf_counter()

@@ -26,6 +26,7 @@ from gridcare.pubsub import Broadcaster, make_broadcaster
 from gridcare.web.deps import AppState
 from gridcare.web.render import make_templates, render
 from gridcare.worker import Worker, WorkerContext
+from gridcare.worker_child import WorkerChild
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -82,6 +83,13 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/open311/")) or "application/json" in request.headers.get("accept", "")
 
 
+def served_app() -> FastAPI:
+    """What ``gridcare serve`` runs: settings from the environment, and the embedded worker
+    as a child process unless GRIDCARE_EMBEDDED_WORKER_PROCESS=false."""
+    settings = get_settings()
+    return create_app(settings, worker_process=settings.embedded_worker_process)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -89,6 +97,7 @@ def create_app(
     clock: Clock | None = None,
     broadcaster: Broadcaster | None = None,
     run_worker: bool | None = None,
+    worker_process: bool = False,
 ) -> FastAPI:
     settings = settings or get_settings()
     db = db or Database(settings.sqlalchemy_url)
@@ -101,8 +110,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broadcaster.start()
-        worker = None
-        if embedded_worker:
+        worker: Worker | WorkerChild | None = None
+        if embedded_worker and worker_process:
+            worker = state.worker_child = WorkerChild(broadcaster)
+            worker.start()
+        elif embedded_worker:
             worker = Worker(WorkerContext(db=db, broadcaster=broadcaster, settings=settings, clock=clock))
             worker.start_thread()
         # What start-up built (routes, templates, caches) lives as long as the process:

@@ -2,7 +2,8 @@
 subscribing is asynchronous (an SSE response in the web process).
 
 Without Redis, an in-process hub fans messages out to this process's subscribers (embedded
-mode: the worker runs inside ``serve``). With ``GRIDCARE_REDIS_URL`` every publish goes to
+mode: the worker is a thread of ``serve``, or its child process relaying pushes over a pipe,
+see worker_child.py). With ``GRIDCARE_REDIS_URL`` every publish goes to
 Redis, and each web process keeps one Redis subscription that feeds its local hub, so any
 number of web processes serve the same users. If Redis goes away, publishing fails (the
 outbox retries) and the listener reconnects with backoff.

@@ -1,5 +1,6 @@
-"""The worker: delivers outbox rows and runs periodic jobs. ``gridcare serve`` runs one in a
-thread (embedded mode); ``gridcare worker`` runs it alone (scaled mode, any number)."""
+"""The worker: delivers outbox rows and runs periodic jobs. ``gridcare serve`` runs one as
+its child process (embedded mode; see worker_child.py) or in a thread; ``gridcare worker``
+runs it alone (scaled mode, any number)."""
 
 from __future__ import annotations
 

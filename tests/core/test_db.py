@@ -42,3 +42,49 @@ def test_it_queues_sqlite_writers_instead_of_failing_them(sqlite_database):
         t.join()
     with sqlite_database.read() as s:
         assert s.execute(text("SELECT n FROM counter")).scalar() == 200
+
+
+def test_sqlite_writers_of_every_database_on_one_file_share_one_turn(sqlite_database):
+    from gridcare.db import Database
+
+    other = Database(sqlite_database.url)
+    try:
+        assert other._write_lock is sqlite_database._write_lock
+        with sqlite_database.write():
+            # The turn is taken: a second writer on the same file, through another Database, waits.
+            assert not other._write_lock.acquire(timeout=0.05)
+        assert other._write_lock.acquire(timeout=1)
+        other._write_lock.release()
+    finally:
+        other.dispose()
+
+
+def test_a_sqlite_writer_waits_for_another_process_holding_the_file_s_turn(sqlite_database, tmp_path):
+    """``serve`` and its worker child take turns through a lock file beside the database."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    lock_file = sqlite_database.url.removeprefix("sqlite:///") + "-writer.lock"
+    released = tmp_path / "released"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({lock_file!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(0.5)\n"
+            f"open({str(released)!r}, 'w').close()\n"
+            "fcntl.flock(fd, fcntl.LOCK_UN)\n"
+        )],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        with sqlite_database.write() as session:
+            # Only once the other process let go: it wrote its mark before releasing.
+            assert released.exists()
+            session.execute(text("SELECT 1"))
+    finally:
+        holder.wait(10)

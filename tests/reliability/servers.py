@@ -54,7 +54,9 @@ def wait_ready(base: str, process: Process, timeout: float = 90.0) -> None:
     while time.monotonic() < deadline:
         assert process.proc is not None and process.proc.poll() is None, f"the server exited:\n{process.output()}"
         try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+            r = httpx.get(base + "/readyz", timeout=2)
+            # Ready, and so is the embedded worker child when serve runs one.
+            if r.status_code == 200 and r.json()["checks"].get("worker", "ok") == "ok":
                 return
         except httpx.HTTPError:
             pass

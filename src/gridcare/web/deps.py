@@ -41,6 +41,7 @@ class AppState:
         self.broadcaster = broadcaster
         self.templates = templates
         self.writes = GroupCommit(db)
+        self.worker_child: Any = None  # gridcare.worker_child.WorkerChild, when serve runs one
         # Namespaced by database: two deployments (or two test runs) sharing a Redis count apart.
         self.limiter = make_limiter(settings.rate_limits, settings.redis_url, namespace=digest(db.url))
 

@@ -50,7 +50,8 @@ def healthz() -> JSONResponse:
 
 @router.get("/readyz")
 def readyz(state: State) -> JSONResponse:
-    """Readiness: the database answers and is migrated; Redis answers when configured."""
+    """Readiness: the database answers and is migrated; Redis answers when configured; the
+    embedded worker child runs (both reported, neither fails readiness: orders are still taken)."""
     checks: dict[str, str] = {}
     try:
         with state.db.engine.connect() as conn:
@@ -61,6 +62,8 @@ def readyz(state: State) -> JSONResponse:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     if state.settings.redis_url:
         checks["redis"] = "ok" if state.broadcaster.healthy() else "unavailable (push degraded)"
+    if state.worker_child is not None:
+        checks["worker"] = "ok" if state.worker_child.running() else "starting (notifications and timers wait)"
     ready = checks["database"] == "ok"
     # Redis down degrades push but orders are still taken: report it without failing readiness.
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
