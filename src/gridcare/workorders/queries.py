@@ -105,10 +105,13 @@ def recent_repairs(session: Session, *, utility: str, since: datetime, supply_po
         WorkOrder.category == states.Category.REPAIR.value,
         WorkOrder.status.in_(live),
     )
-    # The latest RECENT_LIMIT are evidence enough; a feeder with more calls than that in one
-    # window is out already, and reading them all would slow every call of the storm.
+    # The latest RECENT_LIMIT are evidence enough: a feeder with more calls than that in one
+    # window is out as a whole, and reading them all would slow every call of the storm. It
+    # must stay well above what several faults under one feeder bring: at 300, a storm's
+    # busiest feeders (up to ~360 calls for two or three faults) lost their earliest calls,
+    # with the master orders of their first predictions, which then could not be narrowed.
     latest = session.execute(stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(RECENT_LIMIT))
     return sorted(((r[0], r[1], r[2], r[3], r[4]) for r in latest), key=lambda r: (r[2], r[0]))
 
 
-RECENT_LIMIT = 300
+RECENT_LIMIT = 2000
