@@ -88,3 +88,44 @@ def test_a_sqlite_writer_waits_for_another_process_holding_the_file_s_turn(sqlit
             session.execute(text("SELECT 1"))
     finally:
         holder.wait(10)
+
+
+def test_sqlite_writers_of_two_processes_alternate_when_both_want_to_write(sqlite_database, tmp_path):
+    """A writer that wants the turn back the moment it let go queues behind the other
+    process's waiting writer (the worker child is not starved by intake's group commit)."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    base = sqlite_database.url.removeprefix("sqlite:///")
+    mark = tmp_path / "other-wrote"
+    other = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, time\n"
+        f"queue = os.open({base + '-writer.queue'!r}, os.O_RDWR | os.O_CREAT)\n"
+        f"writer = os.open({base + '-writer.lock'!r}, os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(queue, fcntl.LOCK_EX)\n"
+        "fcntl.flock(writer, fcntl.LOCK_EX)\n"
+        "fcntl.flock(queue, fcntl.LOCK_UN)\n"
+        f"open({str(mark)!r}, 'w').close()\n"
+        "time.sleep(0.2)\n"
+        "fcntl.flock(writer, fcntl.LOCK_UN)\n"
+    )])
+    probe = os.open(base + "-writer.queue", os.O_RDWR | os.O_CREAT)
+    try:
+        with sqlite_database.write():
+            deadline = time.monotonic() + 10
+            while True:  # until the other process waits in the queue for our turn to end
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(probe, fcntl.LOCK_UN)
+                except BlockingIOError:
+                    break
+                assert time.monotonic() < deadline, "the other process never queued"
+                time.sleep(0.01)
+        with sqlite_database.write():
+            assert mark.exists()  # it had its turn before ours came back
+    finally:
+        os.close(probe)
+        other.wait(10)
