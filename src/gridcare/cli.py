@@ -7,7 +7,6 @@ import importlib
 import logging
 import signal
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -123,13 +122,11 @@ def worker(
     relay_fd: Annotated[int | None, typer.Option(hidden=True, help="The parent web process's pipe: this child says there when it is ready, and writes its pushes there when there is no Redis.")] = None,
 ) -> None:
     """Deliver notifications and run timers (deadline sweeps, checkpoints) alone; run several for scaled mode."""
-    import threading
-
     from gridcare.core.clock import clock_for
     from gridcare.main import load_plugins
     from gridcare.pubsub import make_broadcaster
     from gridcare.worker import Worker, WorkerContext
-    from gridcare.worker_child import PipeBroadcaster, die_with_parent, parent_alive
+    from gridcare.worker_child import PipeBroadcaster, die_with_parent, stop_when_parent_is_gone
 
     if parent_pid is not None:
         die_with_parent(parent_pid)
@@ -143,13 +140,7 @@ def worker(
     # A child leaves Ctrl-C to its parent, which stops it in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN if parent_pid is not None else lambda *_: w.stop())
     if parent_pid is not None:
-
-        def watch_parent() -> None:
-            while parent_alive(parent_pid):
-                time.sleep(1)
-            w.stop()
-
-        threading.Thread(target=watch_parent, name="gridcare-parent-watch", daemon=True).start()
+        stop_when_parent_is_gone(parent_pid, w.stop)
     else:
         out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
     if relay is not None:

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from gridcare.outbox import DeliveryError
 from gridcare.pubsub import Broadcaster, PushEvent
@@ -73,22 +74,26 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def parent_alive(parent_pid: int) -> bool:
-    return os.getppid() == parent_pid
+def stop_when_parent_is_gone(parent_pid: int, stop: Callable[[], None]) -> None:
+    """Where the kernel cannot kill the child with its parent: notice it within a second."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        stop()
+
+    threading.Thread(target=watch, name="gridcare-parent-watch", daemon=True).start()
 
 
 class WorkerChild:
     """The web process's side: starts the child, relays its pushes, restarts it, stops it."""
 
-    def __init__(self, broadcaster: Broadcaster, *, command: list[str] | None = None) -> None:
+    def __init__(self, broadcaster: Broadcaster) -> None:
         self.broadcaster = broadcaster
-        self.command = command or [sys.executable, "-m", "gridcare", "worker"]
-        self.restarts = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._ready: int | None = None  # the pid of the child that said it is ready
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._watcher: threading.Thread | None = None
 
     @property
     def pid(self) -> int | None:
@@ -102,8 +107,7 @@ class WorkerChild:
 
     def start(self) -> None:
         self._spawn()
-        self._watcher = threading.Thread(target=self._watch, name="gridcare-worker-child", daemon=True)
-        self._watcher.start()
+        threading.Thread(target=self._watch, name="gridcare-worker-child", daemon=True).start()
 
     def stop(self) -> None:
         with self._lock:
@@ -121,7 +125,7 @@ class WorkerChild:
 
     def _spawn(self) -> None:
         read_end, write_end = os.pipe()
-        args = [*self.command, "--parent-pid", str(os.getpid()), "--relay-fd", str(write_end)]
+        args = [sys.executable, "-m", "gridcare", "worker", "--parent-pid", str(os.getpid()), "--relay-fd", str(write_end)]
         with self._lock:
             try:
                 if self._stopping.is_set():
@@ -163,5 +167,4 @@ class WorkerChild:
             if self._stopping.wait(pause):
                 return
             pause = min(pause * 2, RESTART_PAUSE_SECONDS[1])
-            self.restarts += 1
             self._spawn()

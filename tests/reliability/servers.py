@@ -3,19 +3,26 @@ a Redis or PostgreSQL server of the test's own that it may stop and start."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from gridcare.auth import service as auth
+from gridcare.core.principal import system_principal
+from gridcare.db import Database
+from tests.support import org as demo_org
 from tests.support.live import free_port
 
 
@@ -67,6 +74,56 @@ def wait_ready(base: str, process: Process, timeout: float = 90.0) -> None:
 def base_env(**settings: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
     return {**keep, "GRIDCARE_PASSWORD_HASH_PROFILE": "cheapest", "GRIDCARE_LOG_LEVEL": "WARNING", **settings}
+
+
+def token_for(db: Database, org: demo_org.Org, login: str, clock: Any) -> str:
+    with db.write() as session:
+        return auth.create_token(session, actor=system_principal("test"), now=clock.now(), user_id=org.user_id(login), name="reliability test")[1]
+
+
+def eventually(what: str, condition: Any, timeout: float = 20.0, process: Process | None = None) -> Any:
+    """Wait until ``condition()`` is true and return its value; fail naming ``what`` (with
+    the process's log, when there is one) after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting until {what}" + (f"\n{process.output()}" if process else "")
+        time.sleep(0.05)
+
+
+class EventStream(threading.Thread):
+    """A browser's /events connection: collects (event, data) as they arrive."""
+
+    def __init__(self, base: str, token: str) -> None:
+        super().__init__(daemon=True)
+        self.client = httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(5, read=None)
+        )
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.connected = threading.Event()
+
+    def run(self) -> None:
+        try:
+            with self.client.stream("GET", "/events") as response:
+                name = None
+                for line in response.iter_lines():
+                    if line.startswith(": connected"):
+                        self.connected.set()
+                    elif line.startswith("event: "):
+                        name = line.removeprefix("event: ")
+                    elif line.startswith("data: ") and name is not None:
+                        self.events.append((name, json.loads(line.removeprefix("data: "))))
+                        name = None
+        except httpx.HTTPError:
+            pass  # closed by the test
+
+    def popups(self) -> list[str]:
+        return [data.get("url", "") for name, data in self.events if name == "popup"]
+
+    def close(self) -> None:
+        self.client.close()
 
 
 @contextmanager

@@ -26,14 +26,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from gridcare.auth import service as auth
-from gridcare.core.principal import system_principal
 from gridcare.db import Database
 from gridcare.notify.models import Notification
 from gridcare.outbox import OutboxRow
 from gridcare.workorders.models import OrderEvent, WorkOrder
 from tests.notify.stubs import GatewayStub, http_stub
-from tests.reliability.servers import Process, base_env, wait_ready
+from tests.reliability.servers import Process, base_env, eventually, token_for, wait_ready
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.live import free_port
@@ -109,20 +107,6 @@ class Storm:
                             self.accepted.add(order_id)
 
 
-def token_for(db: Database, org: demo_org.Org, login: str, clock) -> str:
-    with db.write() as session:
-        return auth.create_token(
-            session, actor=system_principal("test"), now=clock.now(), user_id=org.user_id(login), name="crash test"
-        )[1]
-
-
-def wait_until(what: str, condition, timeout: float, process: Process) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}\n{process.output()}"
-        time.sleep(0.2)
-
-
 def run_crash_scenario(db: Database, clock, tmp_path: Path, extra_env: dict[str, str], with_worker: bool) -> None:
     started = time.monotonic()
     org = demo_org.load(db, clock)
@@ -157,7 +141,7 @@ def run_crash_scenario(db: Database, clock, tmp_path: Path, extra_env: dict[str,
             storm = Storm(base, agent_token, rep_token)
             pool = ThreadPoolExecutor(CLIENTS)
             futures = [pool.submit(storm.client, n) for n in range(CLIENTS)]
-            wait_until(
+            eventually(
                 "the storm is under way",
                 lambda: len(storm.acked) >= ACKED_BEFORE_KILL and len(gateway.sent) >= 3,
                 40,
@@ -214,7 +198,7 @@ def run_crash_scenario(db: Database, clock, tmp_path: Path, extra_env: dict[str,
                         session.scalars(select(OrderEvent.order_id).where(OrderEvent.kind == "order.escalated"))
                     )
 
-            wait_until("the late orders escalated", lambda: set(escalations()) >= late, 40, web)
+            eventually("the late orders escalated", lambda: set(escalations()) >= late, 40, web)
 
             # Every SMS: the customer's for each acceptance, the rep's for each pop-up left
             # unacknowledged for five minutes (the ladder rung that fell due during the downtime).
@@ -235,7 +219,7 @@ def run_crash_scenario(db: Database, clock, tmp_path: Path, extra_env: dict[str,
                     to_rep >= late and all(n.state == "delivered" for n in notes) and outbox_states() == {"delivered"}
                 )
 
-            wait_until("every SMS is delivered", settled, 45, web)
+            eventually("every SMS is delivered", settled, 45, web)
             counted = escalations()
             assert {order_id: counted[order_id] for order_id in late} == dict.fromkeys(late, 1)
             assert set(counted) == late  # none for the accepted ones, nor for the orders taken after the restart

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,10 +19,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gridcare.auth import service as auth
 from gridcare.config import load_settings
 from gridcare.core.clock import FixedClock
-from gridcare.core.principal import system_principal
 from gridcare.customers.models import Customer
 from gridcare.db import Database
 from gridcare.main import create_app, load_plugins
@@ -35,60 +31,10 @@ from gridcare.outbox import OutboxRow
 from gridcare.pubsub import Broadcaster, PushEvent
 from gridcare.worker import Worker, WorkerContext
 from tests.notify.stubs import GatewayStub, http_stub
-from tests.reliability.servers import PostgresServer, own_redis
+from tests.reliability.servers import EventStream, PostgresServer, eventually, own_redis, token_for
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.live import live_server
-
-
-def token_for(db: Database, org: demo_org.Org, login: str, clock: FixedClock) -> str:
-    with db.write() as session:
-        return auth.create_token(
-            session, actor=system_principal("test"), now=clock.now(), user_id=org.user_id(login), name="part failures"
-        )[1]
-
-
-def eventually(what: str, condition: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)
-
-
-class EventStream(threading.Thread):
-    """A browser's /events connection: collects (event, data) as they arrive."""
-
-    def __init__(self, base: str, token: str) -> None:
-        super().__init__(daemon=True)
-        self.client = httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(5, read=None)
-        )
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.connected = threading.Event()
-
-    def run(self) -> None:
-        try:
-            with self.client.stream("GET", "/events") as response:
-                name = None
-                for line in response.iter_lines():
-                    if line.startswith(": connected"):
-                        self.connected.set()
-                    elif line.startswith("event: "):
-                        name = line.removeprefix("event: ")
-                    elif line.startswith("data: ") and name is not None:
-                        self.events.append((name, json.loads(line.removeprefix("data: "))))
-                        name = None
-        except httpx.HTTPError:
-            pass  # closed by the test
-
-    def popups(self) -> list[str]:
-        return [data.get("url", "") for name, data in self.events if name == "popup"]
-
-    def close(self) -> None:
-        self.client.close()
 
 
 @pytest.mark.postgres

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.reliability.servers import Process, base_env, wait_ready
-from tests.reliability.test_crash import token_for
+from tests.reliability.servers import (
+    EventStream,
+    Process,
+    base_env,
+    eventually,
+    token_for,
+    wait_ready,
+)
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.live import free_port
@@ -32,34 +36,6 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def wait_until(what: str, condition, timeout: float, process: Process):  # noqa: ANN001, ANN201
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting until {what}\n{process.output()}"
-        time.sleep(0.1)
-
-
-class Listener:
-    """A browser's event stream, read in a thread: the names of the events that came."""
-
-    def __init__(self, base: str, token: str) -> None:
-        self.events: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(base, token), daemon=True)
-        self._thread.start()
-
-    def _read(self, base: str, token: str) -> None:
-        try:
-            with httpx.stream("GET", base + "/events", headers={"Authorization": f"Bearer {token}"}, timeout=None) as r:
-                for line in r.iter_lines():
-                    if line.startswith("event: "):
-                        self.events.append(line.removeprefix("event: "))
-        except httpx.HTTPError:
-            return
-
-
 def test_the_embedded_worker_child_relays_pushes_is_replaced_and_dies_with_serve(sqlite_database, clock, tmp_path):
     org = demo_org.load(sqlite_database, clock)
     area.load(org, clock)
@@ -73,31 +49,34 @@ def test_the_embedded_worker_child_relays_pushes_is_replaced_and_dies_with_serve
         GRIDCARE_NOTIFY_QUIET_HOURS="off",
         GRIDCARE_WORKER_POLL_SECONDS="0.1",
     )
+    stream = EventStream(base, rep)
     web = Process(["serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"], env, tmp_path / "serve.log").start()
     try:
         wait_ready(base, web)
-        first = wait_until("serve has started its worker child", lambda: children_of(web.proc.pid), 30, web)
-        listener = Listener(base, rep)
+        first = eventually("serve has started its worker child", lambda: children_of(web.proc.pid), 30, web)
+        stream.start()
+        assert stream.connected.wait(10)
 
         def dispatch_pops_up(n: int) -> None:
-            before = listener.events.count("popup")
+            before = len(stream.popups())
             r = httpx.post(
                 base + "/api/v1/work-orders",
                 json={"category": "repair", "account": "E001", "description": f"停电 {n}"},
                 headers={"Authorization": f"Bearer {agent}", "Idempotency-Key": f"child-{n}"},
             )
             assert r.status_code == 201, r.text
-            wait_until(f"the rep's pop-up for order {n} came through the web process", lambda: listener.events.count("popup") > before, 30, web)
+            eventually(f"the rep's pop-up for order {n} came through the web process", lambda: len(stream.popups()) > before, 30, web)
 
         dispatch_pops_up(1)
 
         os.kill(next(iter(first)), signal.SIGKILL)
-        second = wait_until("a new worker child replaced the killed one", lambda: children_of(web.proc.pid) - first, 30, web)
-        wait_until("the new child is ready", lambda: httpx.get(base + "/readyz").json()["checks"]["worker"] == "ok", 30, web)
+        second = eventually("a new worker child replaced the killed one", lambda: children_of(web.proc.pid) - first, 30, web)
+        eventually("the new child is ready", lambda: httpx.get(base + "/readyz").json()["checks"]["worker"] == "ok", 30, web)
         dispatch_pops_up(2)
 
         os.kill(web.proc.pid, signal.SIGKILL)  # serve alone, not its process group
         web.proc.wait(10)
-        wait_until("the worker child died with serve", lambda: not any(Path(f"/proc/{pid}").exists() for pid in second), 10, web)
+        eventually("the worker child died with serve", lambda: not any(Path(f"/proc/{pid}").exists() for pid in second), 10, web)
     finally:
         web.kill()
+        stream.close()
