@@ -11,6 +11,7 @@ from gridcare.campaigns import models as campaigns_models  # noqa: F401
 from gridcare.cards import models as cards_models  # noqa: F401
 from gridcare.contractors import models as contractors_models  # noqa: F401
 from gridcare.customers import models as customer_models  # noqa: F401
+from gridcare.db import Base
 from gridcare.field import models as field_models  # noqa: F401
 from gridcare.grids import models as grid_models  # noqa: F401
 from gridcare.network import models as network_models  # noqa: F401
@@ -19,6 +20,5 @@ from gridcare.open311 import models as open311_models  # noqa: F401
 from gridcare.outages import models as outage_models  # noqa: F401
 from gridcare.planning import models as planning_models  # noqa: F401
 from gridcare.workorders import models as workorder_models  # noqa: F401
-from gridcare.db import Base
 
 metadata = Base.metadata

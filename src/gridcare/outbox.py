@@ -20,6 +20,7 @@ from sqlalchemy import Index, Integer, String, Text, and_, bindparam, exists, or
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from gridcare.db import Base, Database, JSONData, UTCDateTime
+from gridcare.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ Index("ix_outbox_due", OutboxRow.status, OutboxRow.available_at)
 Index("ix_outbox_key_open", OutboxRow.key, OutboxRow.status, OutboxRow.id)
 
 
+_INSERT = Prepared(OutboxRow.__table__.insert(), keys=["topic", "key", "payload", "status", "attempts", "available_at", "created_at"])
+
+
 def enqueue(
     session: Session,
     *,
@@ -59,10 +63,7 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """Record a side effect in the caller's transaction; it happens only if that commits."""
-    session.connection().execute(
-        OutboxRow.__table__.insert(),
-        [{"topic": topic, "key": key, "payload": payload, "status": PENDING, "attempts": 0, "available_at": not_before or now, "created_at": now}],
-    )
+    _INSERT.execute_many(session.connection(), [{"topic": topic, "key": key, "payload": payload, "status": PENDING, "attempts": 0, "available_at": not_before or now, "created_at": now}])
 
 
 def backoff(attempts: int, *, base_seconds: float = 5.0, cap_seconds: float = 600.0) -> timedelta:

@@ -17,11 +17,32 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, delete, func, insert, literal, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from gridcare.analytics import histogram, kpis, periods
-from gridcare.analytics.models import DailyDurations, DailyOrders, MonthlyDurations, MonthlyOrders, RollupWatermark
+from gridcare.analytics.models import (
+    DailyDurations,
+    DailyOrders,
+    MonthlyDurations,
+    MonthlyOrders,
+    RollupWatermark,
+)
 from gridcare.workorders.models import OrderEvent, WorkOrder
 
 WATERMARK = "orders"

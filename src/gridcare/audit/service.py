@@ -26,6 +26,7 @@ from gridcare.audit.chain import (
 )
 from gridcare.audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
 from gridcare.core.principal import Principal
+from gridcare.prepared import Prepared
 
 
 def _lock_heads(session: Session, streams: list[str]) -> dict[str, AuditStreamHead]:
@@ -49,6 +50,13 @@ class Append:
     before: Any = None
     after: Any = None
     org_path: str = "/"
+
+
+_INSERT_ENTRIES = Prepared(
+    AuditEntry.__table__.insert(),
+    keys=["stream", "seq", "at", "actor_id", "actor", "origin", "action", "entity", "entity_id", "org_path", "before", "after", "prev_hash", "hash"],
+)
+_INSERT_HEADS = Prepared(AuditStreamHead.__table__.insert(), keys=["stream", "seq", "hash"])
 
 
 def record(
@@ -116,11 +124,9 @@ def record_many(session: Session, *, actor: Principal, at: datetime, entries: li
                 "hash": digest,
             }
         )
-    # Core inserts: the ORM's unit of work costs more than the rows on a hot path.
-    session.connection().execute(AuditEntry.__table__.insert(), rows)
-    fresh = [{"stream": s, "seq": last[s][0], "hash": last[s][1]} for s in streams if s not in heads]
-    if fresh:
-        session.connection().execute(AuditStreamHead.__table__.insert(), fresh)
+    # Prepared inserts: the ORM's unit of work, even Core's execute, cost more than the rows.
+    _INSERT_ENTRIES.execute_many(session.connection(), rows)
+    _INSERT_HEADS.execute_many(session.connection(), [{"stream": s, "seq": last[s][0], "hash": last[s][1]} for s in streams if s not in heads])
     for s, head in heads.items():
         head.seq, head.hash = last[s]
     return contents

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from gridcare.auth.rules import Action, LockoutPolicy, LoginState
 from gridcare.auth.scoping import require, scoped
 from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
+from gridcare.prepared import Prepared
 
 ORG_KINDS = ("group", "company", "branch", "station", "team", "department", "contractor")
 UTILITIES = ("electric", "water", "gas", "multi")
@@ -119,12 +120,21 @@ def find_user(session: Session, *, user_id: int) -> User | None:
 
 # Built once: every dispatched order tells its rep, and loading the whole user through the
 # ORM cost more than the rest of the message.
-_CONTACT = select(User.id, User.display_name, User.locale, User.org_path, User.phone, User.email).where(User.id == bindparam("id"))
+class Contact(NamedTuple):
+    id: int
+    display_name: str
+    locale: str
+    org_path: str
+    phone: str | None
+    email: str | None
 
 
-def contact(session: Session, *, user_id: int) -> Any | None:
-    """How to reach a user: a row of id, display_name, locale, org_path, phone, email."""
-    return session.connection().execute(_CONTACT, {"id": user_id}).first()
+_CONTACT = Prepared(select(User.id, User.display_name, User.locale, User.org_path, User.phone, User.email).where(User.id == bindparam("id")), row=Contact)
+
+
+def contact(session: Session, *, user_id: int) -> Contact | None:
+    """How to reach a user."""
+    return _CONTACT.first(session.connection(), {"id": user_id})  # type: ignore[no-any-return]
 
 
 def find_user_by_login(session: Session, *, login: str) -> User | None:

@@ -9,7 +9,14 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import FileResponse
 
 from gridcare.contractors import queries, rules, service, supervision
-from gridcare.contractors.schemas import CheckIn, CommandIn, FeedbackIn, ItemsDoneIn, ProjectIn, RatingIn
+from gridcare.contractors.schemas import (
+    CheckIn,
+    CommandIn,
+    FeedbackIn,
+    ItemsDoneIn,
+    ProjectIn,
+    RatingIn,
+)
 from gridcare.core.errors import NotFound
 from gridcare.core.uploads import MAX_BYTES
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import bindparam, delete, func, select, update
@@ -21,6 +21,7 @@ from gridcare.customers.importing import CustomerImport, CustomerRow
 from gridcare.customers.models import Customer, CustomerPhone, CustomerTag, Meter
 from gridcare.customers.phones import match_keys
 from gridcare.grids.models import Grid
+from gridcare.prepared import Prepared
 
 Progress = Callable[[str, int, int], None]
 TAGS = ("major", "protected", "sensitive", "supervised")
@@ -38,12 +39,40 @@ def get_customer(session: Session, *, actor: Principal, customer_id: int) -> Cus
     return customer
 
 
-_BY_ACCOUNT = select(Customer).where(Customer.account == bindparam("account"))  # built once: intake's hot path
+_BY_ACCOUNT = select(Customer).where(Customer.account == bindparam("account"))
 
 
 def find_by_account(session: Session, *, actor: Principal, account: str) -> Customer | None:
     customer = session.scalar(_BY_ACCOUNT, {"account": account.strip()})
     return customer if customer is not None and can_see(actor, _scope(customer)) else None
+
+
+class Caller(NamedTuple):
+    """What intake needs of the customer behind a demand (the same names as on Customer)."""
+
+    id: int
+    name: str
+    address: str
+    lon: float | None
+    lat: float | None
+    utility: str
+    supply_point: str | None
+    grid_id: int | None
+    org_path: str
+
+
+# Intake's hot path: a row, not an ORM object (loading one cost a tenth of intake).
+_CALLER_BY_ACCOUNT = Prepared(
+    select(Customer.id, Customer.name, Customer.address, Customer.lon, Customer.lat, Customer.utility, Customer.supply_point, Customer.grid_id, Customer.org_path).where(
+        Customer.account == bindparam("account")
+    ),
+    row=Caller,
+)
+
+
+def caller_by_account(session: Session, *, actor: Principal, account: str) -> Caller | None:
+    found: Caller | None = _CALLER_BY_ACCOUNT.first(session.connection(), {"account": account.strip()})
+    return found if found is not None and can_see(actor, RecordScope(org_path=found.org_path, grid_id=found.grid_id, gridded=True)) else None
 
 
 def find_by_phone(session: Session, *, actor: Principal, phone: str, limit: int = 20) -> list[Customer]:

@@ -35,6 +35,7 @@ from gridcare.notify.recipients import (
     group_recipients,
     user_recipient,
 )
+from gridcare.prepared import Prepared
 
 TOPIC = "notify.send"
 LADDER_CHANNELS = {1: "sms", 2: "voice"}
@@ -141,14 +142,19 @@ def _insert_statement(dialect: Any) -> Any:
 
 # Built once: a dispatched order records a message on intake's hot path, and building the
 # statement cost more than running it.
-_INSERT = {"postgresql": _insert_statement(postgresql), "sqlite": _insert_statement(sqlite)}
-_BY_DEDUPE_KEY = select(Notification.id).where(Notification.dedupe_key == bindparam("key"))
+_COLUMNS = [
+    "dedupe_key", "client_ref", "event", "channel", "recipient_kind", "recipient_id", "recipient_name", "address", "locale", "subject", "body", "context", "urgent",
+    "state", "attempts", "source_kind", "source_id", "org_path", "grid_id", "created_at", "scheduled_at", "rate_window", "ladder_step", "ladder_next_at",
+    "ladder_sms_after_s", "ladder_voice_after_s", "parent_id",
+]  # fmt: skip
+_INSERT = {name: Prepared(_insert_statement(dialect), keys=_COLUMNS) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_BY_DEDUPE_KEY = Prepared(select(Notification.id).where(Notification.dedupe_key == bindparam("key")))
 
 
 def _insert(session: Session, values: dict[str, Any]) -> int | None:
     """The new row's id, or None when its dedupe key is taken (also by a concurrent writer)."""
     connection = session.connection()
-    return connection.execute(_INSERT[connection.dialect.name], values).scalar_one_or_none()
+    return _INSERT[connection.dialect.name].scalar(connection, values)
 
 
 def record(
@@ -171,7 +177,7 @@ def record(
     one when the same message was recorded before)."""
     safe = jsonable(context)
     key = _dedupe_key(event, channel, recipient, source, safe, dedupe)
-    existing = session.connection().execute(_BY_DEDUPE_KEY, {"key": key}).scalar()
+    existing = _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})
     if existing is not None:
         return existing
     try:
@@ -214,7 +220,7 @@ def record(
     }
     new_id = _insert(session, values)
     if new_id is None:
-        return session.connection().execute(_BY_DEDUPE_KEY, {"key": key}).scalar()  # type: ignore[return-value]
+        return _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})  # type: ignore[no-any-return]
     # One queue per recipient and urgency: a message held back until morning never holds
     # up an urgent one to the same person.
     queue = f"notify:{channel}:{values['address'] or recipient.kind + ':' + str(recipient.id)}:{'u' if urgent else 'n'}"

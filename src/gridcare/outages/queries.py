@@ -18,6 +18,7 @@ from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.principal import Principal, Role, system_principal
 from gridcare.outages import service, states
 from gridcare.outages.models import Outage, OutageCallTask, OutageCustomer, OutageDevice
+from gridcare.prepared import Prepared
 
 CALL_STATES = ("pending", "reached", "unreachable")
 
@@ -164,14 +165,14 @@ def merged_calls(session: Session, *, outage: Outage) -> list[Any]:
 
 
 # Built once: asked on every repair call of a storm.
-_ABSORBING = (
+_ABSORBING = Prepared(
     select(Outage.id, Outage.number, Outage.master_order_id)
     .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
     .where(
         OutageCustomer.customer_id == bindparam("customer_id"),
         OutageCustomer.restored_at.is_(None),
         Outage.utility == bindparam("utility"),
-        Outage.status.in_((states.Status.PREDICTED.value, states.Status.ACTIVE.value)),
+        or_(Outage.status == states.Status.PREDICTED.value, Outage.status == states.Status.ACTIVE.value),
         Outage.master_order_id.is_not(None),
     )
     .order_by(Outage.starts_at.desc(), Outage.id)
@@ -181,8 +182,7 @@ _ABSORBING = (
 
 def absorbing(session: Session, *, customer_id: int, utility: str) -> tuple[int, str, int] | None:
     """The predicted or active outage cutting this customer off that has a master order."""
-    row = session.execute(_ABSORBING, {"customer_id": customer_id, "utility": utility}).first()
-    return (row.id, row.number, row.master_order_id) if row is not None else None
+    return _ABSORBING.first(session.connection(), {"customer_id": customer_id, "utility": utility})  # type: ignore[return-value]
 
 
 def covering(session: Session, *, customer_ids: Sequence[int], now: datetime) -> list[dict[str, Any]]:

@@ -12,7 +12,16 @@ from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.planning import adoption, proposals, service
 from gridcare.planning.files import parse_barriers, parse_units
 from gridcare.planning.models import PlanningProposal
-from gridcare.planning.schemas import AdoptIn, BarrierOut, GridOut, LatticeIn, ProposalDetail, ProposalIn, ProposalOut, UnitCount
+from gridcare.planning.schemas import (
+    AdoptIn,
+    BarrierOut,
+    GridOut,
+    LatticeIn,
+    ProposalDetail,
+    ProposalIn,
+    ProposalOut,
+    UnitCount,
+)
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"], dependencies=[CsrfChecked])

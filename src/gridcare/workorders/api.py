@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State, signed_in
+from gridcare.web.deps import (
+    CsrfChecked,
+    CurrentPrincipal,
+    DbSession,
+    IntakeLimited,
+    State,
+    signed_in,
+)
 from gridcare.workorders import links, queries, service
 from gridcare.workorders.schemas import (
     CommandIn,

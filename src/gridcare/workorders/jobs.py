@@ -6,7 +6,6 @@ from typing import Any
 from gridcare.jobs import periodic
 from gridcare.workorders import service
 
-
 SWEEP_CHUNK = 25
 
 

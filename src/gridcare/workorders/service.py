@@ -20,6 +20,7 @@ from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
+from gridcare.prepared import Prepared
 from gridcare.workorders import duty, escalation, sla, states
 from gridcare.workorders.dispatch import choose_handler
 from gridcare.workorders.models import OrderCounter, OrderEvent, OrderPause, WorkOrder
@@ -115,8 +116,12 @@ def _counter_upsert(dialect: Any) -> Any:
 
 # Built once: intake is the hot path, and building statements costs more than running them.
 _COUNTER_UPSERT = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
-_FIND_REPLAY = select(WorkOrder.id).where(WorkOrder.idempotency_key == bindparam("key"))
-_INSERT_ORDER = WorkOrder.__table__.insert().returning(WorkOrder.__table__.c.id)
+_NEXT_NUMBER = {name: Prepared(stmt, keys=["day"]) for name, stmt in _COUNTER_UPSERT.items()}
+_FIND_REPLAY = Prepared(select(WorkOrder.id).where(WorkOrder.idempotency_key == bindparam("key")))
+_ORDER_COLUMNS = [c.key for c in WorkOrder.__table__.c if c.key != "id"]
+_INSERT_ORDER = Prepared(WorkOrder.__table__.insert().returning(WorkOrder.__table__.c.id), keys=_ORDER_COLUMNS)
+_EVENT_COLUMNS = ["order_id", "at", "actor_id", "actor", "origin", "kind", "status_from", "status_to", "note", "data"]
+_INSERT_EVENTS = Prepared(OrderEvent.__table__.insert(), keys=_EVENT_COLUMNS)
 
 
 def _next_number(session: Session, now: datetime) -> str:
@@ -125,13 +130,13 @@ def _next_number(session: Session, now: datetime) -> str:
     connection = session.connection()
     database = session.info.get("database")
     if connection.dialect.name != "postgresql" or database is None:
-        n = connection.execute(_COUNTER_UPSERT[connection.dialect.name], {"day": day}).scalar_one()
+        n = _NEXT_NUMBER[connection.dialect.name].scalar(connection, {"day": day})
         return f"GD{day}-{n:06d}"
     # Every intake writes this one row. Inside the intake's transaction it stayed locked until
     # that commit's disk flush, so intakes ran one at a time (~1/fsync per second). Apart, it
     # is locked for one statement; an intake that then rolls back leaves a gap in the day's numbers.
     with database.detached() as apart:
-        n = apart.execute(_COUNTER_UPSERT["postgresql"], {"day": day}).scalar_one()
+        n = _NEXT_NUMBER["postgresql"].scalar(apart, {"day": day})
     return f"GD{day}-{n:06d}"
 
 
@@ -167,7 +172,7 @@ def create_order(session: Session, *, actor: Principal, now: datetime, intake: I
 def find_replay(session: Session, *, key: str | None) -> WorkOrder | None:
     if not key:
         return None
-    found = session.connection().execute(_FIND_REPLAY, {"key": key}).scalar()
+    found = _FIND_REPLAY.scalar(session.connection(), {"key": key})
     return session.get(WorkOrder, found) if found is not None else None
 
 
@@ -184,7 +189,7 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
     if intake.customer_id is not None:
         customer = customers.get_customer(session, actor=actor, customer_id=intake.customer_id)
     elif intake.account:
-        customer = customers.find_by_account(session, actor=actor, account=intake.account)
+        customer = customers.caller_by_account(session, actor=actor, account=intake.account)
         if customer is None:
             raise InvalidInput.field("account", f"no customer with account {intake.account!r}")
     elif intake.phone:
@@ -296,15 +301,14 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         supply_point=plan.supply_point,
     )
     # Every column gets a value, so the object joins the session fully loaded.
-    for column in WorkOrder.__table__.c:
-        if column.key != "id":
-            values.setdefault(column.key, None)
+    for key in _ORDER_COLUMNS:
+        values.setdefault(key, None)
     order = WorkOrder(**values)
     _refresh_deadlines(session, order, now)
     values.update(accept_due=order.accept_due, arrive_due=order.arrive_due, resolve_due=order.resolve_due, callback_due=order.callback_due, next_check_at=order.next_check_at)
     # A Core insert, then the row joins the session as if loaded: the ORM's unit of work
     # cost more than everything else intake writes.
-    order.id = session.connection().execute(_INSERT_ORDER, [values]).scalar_one()
+    order.id = _INSERT_ORDER.scalar(session.connection(), values)
     make_transient_to_detached(order)
     session.add(order)
     events = decision.events
@@ -325,7 +329,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
 REPEAT_WINDOW = timedelta(days=7)
 
 
-_RECENT_SAME_DEMAND = (
+_RECENT_SAME_DEMAND = Prepared(
     select(WorkOrder.id, WorkOrder.number)
     .where(WorkOrder.customer_id == bindparam("customer_id"), WorkOrder.category == bindparam("category"), WorkOrder.created_at >= bindparam("since"))
     .order_by(WorkOrder.created_at.desc())
@@ -337,8 +341,8 @@ def _recent_same_demand(session: Session, *, customer_id: int | None, category: 
     """The customer's latest order of this category within the repeat window (重复来电)."""
     if customer_id is None:
         return None
-    found = session.connection().execute(_RECENT_SAME_DEMAND, {"customer_id": customer_id, "category": category, "since": now - REPEAT_WINDOW}).first()
-    return (found.id, found.number) if found is not None else None
+    found = _RECENT_SAME_DEMAND.first(session.connection(), {"customer_id": customer_id, "category": category, "since": now - REPEAT_WINDOW})
+    return (found[0], found[1]) if found is not None else None
 
 
 def _view(order: WorkOrder) -> dict[str, Any]:
@@ -430,8 +434,7 @@ def record_steps(session: Session, actor: Principal, now: datetime, steps: list[
         for s in steps
         for event in s.events
     ]
-    if rows:
-        session.connection().execute(OrderEvent.__table__.insert(), rows)
+    _INSERT_EVENTS.execute_many(session.connection(), rows)
     merged_later = [s.order.id for s in steps if s.status_from is not None and any(e.name == "order.merged" for e in s.events)]
     if len(merged_later) > 1:  # calls merged after dispatch: their pop-ups stop in one statement
         from gridcare.notify import service as notify
@@ -441,7 +444,7 @@ def record_steps(session: Session, actor: Principal, now: datetime, steps: list[
         _notify(session, now, s.order, s.events, created=s.status_from is None, ladders_stopped=len(merged_later) > 1)
 
 
-_NUMBER_OF = select(WorkOrder.number).where(WorkOrder.id == bindparam("id"))
+_NUMBER_OF = Prepared(select(WorkOrder.number).where(WorkOrder.id == bindparam("id")))
 
 
 def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, created: bool, ladders_stopped: bool = False) -> None:
@@ -480,7 +483,7 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
                 notify.stop_ladders(session, now=now, source=source, reason="merged")
             if order.customer_id is None:
                 continue
-            parent = session.execute(_NUMBER_OF, {"id": order.parent_id}).scalar() if order.parent_id else None
+            parent = _NUMBER_OF.scalar(session.connection(), {"id": order.parent_id}) if order.parent_id else None
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent or ""})
         elif event.name == "order.closed" and event.data.get("with_parent") and order.customer_id is not None:
             # A merged caller hears the outcome of the order that carried their demand.

@@ -1,0 +1,60 @@
+"""Prepared statements store exactly what Core would, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import bindparam, select
+
+from gridcare.db import Database
+from gridcare.outbox import OutboxRow
+from gridcare.prepared import Prepared
+from gridcare.workorders.service import _COUNTER_UPSERT
+
+ROW_KEYS = ["topic", "key", "payload", "status", "attempts", "available_at", "created_at"]
+AT = datetime(2026, 12, 4, 6, 30, 15, 123456, tzinfo=UTC)
+
+
+def _row(topic: str, **overrides: object) -> dict[str, object]:
+    row = {"topic": topic, "key": "k", "payload": {"id": 7, "text": "停电", "nested": [1, None]}, "status": "pending", "attempts": 0, "available_at": AT, "created_at": AT - timedelta(hours=9)}
+    row.update(overrides)
+    return row
+
+
+def _stored(db: Database, topic: str) -> tuple[object, ...]:
+    with db.read() as session:
+        found = session.scalars(select(OutboxRow).where(OutboxRow.topic == topic)).one()
+        return (found.key, found.payload, found.status, found.attempts, found.available_at, found.created_at)
+
+
+def test_insert_stores_what_core_stores(database: Database) -> None:
+    insert = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS)
+    with database.write() as session:
+        session.connection().execute(OutboxRow.__table__.insert(), [_row("by-core")])
+        insert.execute_many(session.connection(), [_row("by-prepared")])
+        insert.execute_many(session.connection(), [])  # nothing to write is no statement
+    assert _stored(database, "by-prepared") == _stored(database, "by-core")
+    assert _stored(database, "by-prepared")[4] == AT  # an aware UTC datetime comes back
+
+
+def test_returning_and_fixed_values(database: Database) -> None:
+    counter = Prepared(_COUNTER_UPSERT[database.dialect], keys=["day"])
+    with database.write() as session:
+        numbers = [counter.scalar(session.connection(), {"day": "20261204"}) for _ in range(3)]
+        other = counter.scalar(session.connection(), {"day": "20261205"})
+    assert numbers == [1, 2, 3] and other == 1
+
+
+def test_select_and_rollback(database: Database) -> None:
+    insert = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS)
+    by_topic = Prepared(select(OutboxRow.id, OutboxRow.key).where(OutboxRow.topic == bindparam("topic")))
+    try:
+        with database.write() as session:
+            insert.execute_many(session.connection(), [_row("gone")])
+            assert by_topic.first(session.connection(), {"topic": "gone"})[1] == "k"
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    with database.read() as session:
+        # It ran in the caller's transaction: the rollback took the row with it.
+        assert by_topic.scalar(session.connection(), {"topic": "gone"}) is None
