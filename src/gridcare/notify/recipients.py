@@ -63,7 +63,7 @@ def _user_recipient(session: Session, *, user_id: int) -> Recipient:
     )
 
 
-def rep_signature(session: Session, *, grid_id: int | None) -> templates.RepSignature | None:
+def rep_signature(session: Session, *, grid_id: int | None, utility: str | None = None) -> templates.RepSignature | None:
     """The grid rep's name and phone for the end of a customer SMS."""
     from gridcare.auth import service as auth
     from gridcare.customers.phones import display_phone
@@ -71,10 +71,13 @@ def rep_signature(session: Session, *, grid_id: int | None) -> templates.RepSign
 
     if grid_id is None:
         return None
-    try:
-        grid = grids.get_grid(session, actor=system_principal("notify"), grid_id=grid_id)
-    except NotFound:
-        return None
+    # The cached summary when the utility is known (a storm's merged calls each sign one SMS).
+    grid: Any = grids.summary(session, grid_id=grid_id, utility=utility) if utility is not None else None
+    if grid is None:
+        try:
+            grid = grids.get_grid(session, actor=system_principal("notify"), grid_id=grid_id)
+        except NotFound:
+            return None
     rep = auth.contact(session, user_id=grid.rep_id) if grid.rep_id else None
     if rep is None:
         return None
@@ -91,7 +94,7 @@ def customer_recipients(session: Session, customers: Iterable[Any], *, signature
     found = []
     for c in rows:
         if c.grid_id not in signatures:
-            signatures[c.grid_id] = rep_signature(session, grid_id=c.grid_id)
+            signatures[c.grid_id] = rep_signature(session, grid_id=c.grid_id, utility=c.utility)
         listed = phones.get(c.id, [])
         attrs = c.attributes or {}
         locale = attrs.get("locale") if attrs.get("locale") in templates.LOCALES else templates.DEFAULT_LOCALE

@@ -26,7 +26,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
-from gridcare.core.principal import Principal, system_principal
+from gridcare.core.principal import Principal
 from gridcare.notify import rules, templates
 from gridcare.notify.models import Notification
 from gridcare.notify.recipients import (
@@ -284,8 +284,7 @@ def notify_customer(
     from gridcare.customers import service as customer_service
 
     config = config or current_config()
-    customer = customer_service.get_customer(session, actor=system_principal("notify"), customer_id=customer_id)
-    recipient = customer_recipients(session, [customer])[0]
+    recipient = customer_recipients(session, [customer_service.addressee(session, customer_id=customer_id)])[0]
     planner = Planner.of(session, config)
     return [
         record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe)
