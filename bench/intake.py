@@ -33,7 +33,7 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from _common import free_port, spawn, start  # noqa: E402  (storm.py imports start from here)
+from _common import children_of, cpu_seconds, free_port, spawn, start  # noqa: E402  (storm.py imports start from here)
 from _loadcheck import outbox_backlog  # noqa: E402
 
 from gridcare.auth import service as auth  # noqa: E402
@@ -160,8 +160,14 @@ def main() -> int:
                 # every periodic job over the demo data at once (measured apart: see docs).
                 asyncio.run(drive(base, path, bodies[offset : offset + 500], {"Authorization": f"Bearer {token}"}, args.clients, args.warm_up))
                 if shutil.which("wrk") and not args.python_client:
+                    # CPU per request of the server and of its worker child: unlike requests/s,
+                    # it hardly moves with what else the machine is doing, so it compares builds.
+                    pids = {"server": [proc.pid], "worker": children_of(proc.pid) + ([side.pid] if side is not None else [])}
+                    cpu_before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
                     per_s, p50, p99, errors, replayed = drive_wrk(base, path, accounts, token, args.clients, args.seconds, tmp)
-                    results[name] = {"per_s": per_s, "p50": p50, "p99": p99, "errors": errors, "replayed": replayed}
+                    served = max(1.0, per_s * int(args.seconds))
+                    cpu = {f"{k}_cpu_ms_per_request": round(1000 * (sum(cpu_seconds(p) for p in v) - cpu_before[k]) / served, 3) for k, v in pids.items()}
+                    results[name] = {"per_s": per_s, "p50": p50, "p99": p99, "errors": errors, "replayed": replayed, **cpu}
                 else:
                     done, lat, errors = asyncio.run(drive(base, path, bodies[offset + 500 :], {"Authorization": f"Bearer {token}"}, args.clients, args.seconds))
                     ms = np.array(lat) * 1000
@@ -177,13 +183,14 @@ def main() -> int:
     g, b = results["gridcare"], results["baseline"]
     print(f"{args.clients} clients, {args.seconds:.0f} s each, embedded SQLite, {args.customers} customers")
     for name, r in results.items():
-        print(f"{name:<10} {r['per_s']:8.1f} req/s   p50 {r['p50']:7.1f} ms   p99 {r['p99']:7.1f} ms   errors {r['errors']}")
+        cpu = f"   CPU ms/request: server {r['server_cpu_ms_per_request']}, worker {r['worker_cpu_ms_per_request']}" if "server_cpu_ms_per_request" in r else ""
+        print(f"{name:<10} {r['per_s']:8.1f} req/s   p50 {r['p50']:7.1f} ms   p99 {r['p99']:7.1f} ms   errors {r['errors']}{cpu}")
     print(f"ratio gridcare/baseline: {g['per_s'] / b['per_s']:.2f}")
     print(f"outbox rows due but not delivered when the load stopped: {g['backlog'] or 'none'}")
     if g.get("replayed"):
         print(f"warning: {g['replayed']} answers were replays of an earlier key, not intakes")
     if args.json:
-        print(json.dumps({"orders_per_s": round(g["per_s"], 1), "p50_ms": round(g["p50"], 2), "p99_ms": round(g["p99"], 2), "baseline_inserts_per_s": round(b["per_s"], 1), "ratio": round(g["per_s"] / b["per_s"], 3), "outbox_backlog": g["backlog"], "replayed": g.get("replayed", 0)}))
+        print(json.dumps({"orders_per_s": round(g["per_s"], 1), "p50_ms": round(g["p50"], 2), "p99_ms": round(g["p99"], 2), "baseline_inserts_per_s": round(b["per_s"], 1), "ratio": round(g["per_s"] / b["per_s"], 3), "outbox_backlog": g["backlog"], "replayed": g.get("replayed", 0), **{k: v for k, v in g.items() if k.endswith("_cpu_ms_per_request")}}))
     return 0
 
 

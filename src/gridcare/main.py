@@ -192,7 +192,9 @@ def create_app(
     from gridcare.workorders import policy_api, support_api
     from gridcare.workorders import views as workorders_views
 
+    # Intake first: every request walks the routers in this order, and a storm is all intake.
     for router in (
+        workorders_api.router,
         web_views.router,
         auth_views.router,
         auth_api.router,
@@ -204,7 +206,6 @@ def create_app(
         customers_views.router,
         network_api.router,
         network_views.router,
-        workorders_api.router,
         support_api.router,
         policy_api.router,
         workorders_views.router,
