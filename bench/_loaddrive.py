@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import percentiles
+from _common import cpu_seconds, percentiles
 
 BODY = '{"category":"repair","channel":"web","account":"%s","description":"家里停电了","idempotency_key":"%s"}'
 
@@ -246,14 +246,6 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _cpu_of(pid: int, tick: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / tick
-
-
 def backends(url: str | None) -> list[int]:
     """The PostgreSQL server processes serving this database (the pools' connections)."""
     if not url or not url.startswith("postgresql"):
@@ -273,13 +265,12 @@ def backends(url: str | None) -> list[int]:
 def tree_cpu(procs: list[subprocess.Popen[bytes]], url: str | None = None) -> dict[int, tuple[str, float]]:
     """CPU seconds (user + system) so far per process: of each server process tree ("web" for
     the first, "workers" for the others) and of the database's server processes."""
-    tick = os.sysconf("SC_CLK_TCK")
     found: dict[int, tuple[str, float]] = {}
     for k, proc in enumerate(procs):
         for pid in descendants(proc.pid):
-            found[pid] = ("web" if k == 0 else "workers", _cpu_of(pid, tick))
+            found[pid] = ("web" if k == 0 else "workers", cpu_seconds(pid))
     for pid in backends(url):
-        found[pid] = ("database", _cpu_of(pid, tick))
+        found[pid] = ("database", cpu_seconds(pid))
     return found
 
 

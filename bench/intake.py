@@ -33,7 +33,8 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from _common import children_of, cpu_seconds, free_port, spawn, start  # noqa: E402  (storm.py imports start from here)
+from _common import cpu_seconds, free_port, spawn, start  # noqa: E402
+from _loaddrive import descendants  # noqa: E402  (storm.py imports start from here)
 from _loadcheck import outbox_backlog  # noqa: E402
 
 from gridcare.auth import service as auth  # noqa: E402
@@ -162,7 +163,7 @@ def main() -> int:
                 if shutil.which("wrk") and not args.python_client:
                     # CPU per request of the server and of its worker child: unlike requests/s,
                     # it hardly moves with what else the machine is doing, so it compares builds.
-                    pids = {"server": [proc.pid], "worker": children_of(proc.pid) + ([side.pid] if side is not None else [])}
+                    pids = {"server": [proc.pid], "worker": descendants(proc.pid)[1:] + ([side.pid] if side is not None else [])}
                     cpu_before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
                     per_s, p50, p99, errors, replayed = drive_wrk(base, path, accounts, token, args.clients, args.seconds, tmp)
                     served = max(1.0, per_s * int(args.seconds))
