@@ -72,7 +72,10 @@ class Prepared:
             return
         compiled = self._compiled(connection)
         cursor = connection.connection.cursor()
-        cursor.executemany(compiled.sql, [self._params(compiled, row) for row in rows])
+        if len(rows) == 1:  # psycopg runs executemany in pipeline mode: costly for one row
+            cursor.execute(compiled.sql, self._params(compiled, rows[0]))
+        else:
+            cursor.executemany(compiled.sql, [self._params(compiled, row) for row in rows])
         cursor.close()
 
     def scalar(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
