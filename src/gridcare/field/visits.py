@@ -99,13 +99,20 @@ def _stakeholder_values(row: Stakeholder, rep_id: int | None, rhythms: dict[str,
     return dict(stakeholder_id=row.id, customer_id=None, title=row.name, basis=basis, rep_id=rep_id, grid_id=row.grid_id, org_path=row.org_path, every_months=rhythm.every_months, unannounced=rhythm.unannounced)
 
 
-def _ensure_plan(session: Session, *, now: datetime, key: str, values: dict[str, Any], known: dict[str, VisitPlan] | None = None) -> bool:
+def _ensure_plan(
+    session: Session, *, now: datetime, key: str, values: dict[str, Any], known: dict[str, VisitPlan] | None = None, new: list[dict[str, Any]] | None = None
+) -> bool:
     """Create the plan (first visit due one period from today), or follow a changed rhythm,
-    rep or grid. Returns whether anything was written."""
+    rep or grid. Returns whether anything was written. New plans go to ``new`` when given,
+    for the caller to insert together."""
     plan = known.get(key) if known is not None else session.scalar(select(VisitPlan).where(VisitPlan.key == key))
     today = to_local(now).date()
     if plan is None:
-        session.add(VisitPlan(key=key, next_due=rules.next_due(today, values["every_months"]), active=True, created_at=now, **values))
+        row = dict(key=key, next_due=rules.next_due(today, values["every_months"]), active=True, created_at=now, last_visit_at=None, overdue_told_for=None, **values)
+        if new is not None:
+            new.append(row)
+        else:
+            session.add(VisitPlan(**row))
         return True
     changed = False
     for k, v in values.items():
@@ -134,9 +141,13 @@ def sync_plans(session: Session, *, now: datetime, progress: Progress | None = N
     for cid, tag in session.execute(select(CustomerTag.customer_id, CustomerTag.tag).where(CustomerTag.tag.in_(tag_subjects))):
         tags.setdefault(cid, set()).add(tag)
     tagged = select(CustomerTag.customer_id).where(CustomerTag.tag.in_(tag_subjects))
-    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(tagged)))} if tags else {}
+    customers = {c.id: c for c in session.execute(select(Customer.id, Customer.name, Customer.grid_id, Customer.org_path).where(Customer.id.in_(tagged)))} if tags else {}
     known = {p.key: p for p in session.scalars(select(VisitPlan))}
     total, changed, seen = len(customers), 0, set()
+    # A first round after a big import creates a plan per key customer (a city of a million
+    # has tens of thousands): as one Core insert, not ORM objects, so it takes the worker
+    # (and on SQLite the writer) for a moment instead of most of a minute.
+    new: list[dict[str, Any]] = []
     for n, (cid, customer) in enumerate(sorted(customers.items()), start=1):
         chosen = rules.rhythm_for_tags(tags[cid], rhythms)
         if chosen is None:
@@ -145,13 +156,15 @@ def sync_plans(session: Session, *, now: datetime, progress: Progress | None = N
         key = f"customer:{cid}"
         seen.add(key)
         values = dict(customer_id=cid, stakeholder_id=None, title=customer.name, basis=basis, rep_id=reps.get(customer.grid_id), grid_id=customer.grid_id, org_path=customer.org_path, every_months=rhythm.every_months, unannounced=rhythm.unannounced)
-        changed += _ensure_plan(session, now=now, key=key, values=values, known=known)
+        changed += _ensure_plan(session, now=now, key=key, values=values, known=known, new=new)
         if progress and n % 200 == 0:
             progress("visit plans", n, total)
     for row in session.scalars(select(Stakeholder).where(Stakeholder.active.is_(True))):
         key = f"stakeholder:{row.id}"
         seen.add(key)
-        changed += _ensure_plan(session, now=now, key=key, values=_stakeholder_values(row, reps.get(row.grid_id), rhythms), known=known)
+        changed += _ensure_plan(session, now=now, key=key, values=_stakeholder_values(row, reps.get(row.grid_id), rhythms), known=known, new=new)
+    for start in range(0, len(new), 5000):
+        session.execute(VisitPlan.__table__.insert(), new[start : start + 5000])
     for plan in known.values():
         if plan.active and plan.key not in seen:
             plan.active = False
