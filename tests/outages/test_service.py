@@ -166,3 +166,20 @@ def test_customers_told_of_an_outage_hear_when_it_is_cancelled_and_a_silent_pred
     assert sorted(m.recipient_id for m in cancelled) == sorted(customer_id(database, a) for a in ("E002", "E003"))
     assert all("取消" in m.body and "五一大道" in m.body for m in cancelled)
     assert messages(database, quiet_id, event="outage.cancelled") == []
+
+
+def test_a_large_prediction_refreshes_the_planners_statistics_on_postgresql(world, database, clock, monkeypatch):
+    """A storm fills outage_customers within a minute, before autovacuum looks: without fresh
+    statistics, PostgreSQL keeps the plans it made for an empty table (a whole-table scan per
+    intake)."""
+    from sqlalchemy import text
+
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite plans each statement afresh")
+    postgres_database = database
+    monkeypatch.setattr(service, "ANALYZE_AFTER_ROWS", 2)  # the feeder cuts off three customers
+    with postgres_database.write() as session:
+        service.predict(session, now=clock.now(), utility="electric", device="F1")
+    with postgres_database.read() as session:
+        after = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'outage_customers'")).scalar()
+    assert after == 3  # the statistics count the rows just written (F1 feeds three customers)
