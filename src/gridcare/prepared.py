@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 
@@ -63,19 +64,27 @@ class Prepared:
     def execute(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
         """Run once; returns the DBAPI cursor (``fetchone``/``fetchall`` for RETURNING or SELECT)."""
         compiled = self._compiled(connection)
+        params = self._params(compiled, values or {})
         cursor = connection.connection.cursor()
-        cursor.execute(compiled.sql, self._params(compiled, values or {}))
+        try:
+            cursor.execute(compiled.sql, params)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(connection, cursor, compiled.sql, params, exc) from exc
         return cursor
 
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         compiled = self._compiled(connection)
+        params = [self._params(compiled, row) for row in rows]
         cursor = connection.connection.cursor()
-        if len(rows) == 1:  # psycopg runs executemany in pipeline mode: costly for one row
-            cursor.execute(compiled.sql, self._params(compiled, rows[0]))
-        else:
-            cursor.executemany(compiled.sql, [self._params(compiled, row) for row in rows])
+        try:
+            if len(params) == 1:  # psycopg runs executemany in pipeline mode: costly for one row
+                cursor.execute(compiled.sql, params[0])
+            else:
+                cursor.executemany(compiled.sql, params)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(connection, cursor, compiled.sql, params, exc) from exc
         cursor.close()
 
     def scalar(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
@@ -92,3 +101,13 @@ class Prepared:
         if row is None:
             return None
         return tuple(row) if self.row is None else self.row(*row)
+
+
+def _wrapped(connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception) -> DBAPIError:
+    """The driver's error as Core would raise it (IntegrityError, OperationalError …), and a
+    lost connection invalidated so the pool does not hand it out again: callers and the
+    problem handlers (503 when the database is unreachable) see no difference from Core."""
+    lost = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(exc)
+    return DBAPIError.instance(sql, params, exc, connection.dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=connection.dialect)

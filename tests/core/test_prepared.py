@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import bindparam, select
 
 from gridcare.db import Database
@@ -58,3 +59,14 @@ def test_select_and_rollback(database: Database) -> None:
     with database.read() as session:
         # It ran in the caller's transaction: the rollback took the row with it.
         assert by_topic.scalar(session.connection(), {"topic": "gone"}) is None
+
+
+def test_driver_errors_come_out_as_cores(database: Database) -> None:
+    """A broken constraint is SQLAlchemy's IntegrityError, as with Core: callers that catch
+    it, and the problem handlers, cannot tell the difference."""
+    from sqlalchemy.exc import IntegrityError
+
+    insert = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS)
+    with pytest.raises(IntegrityError):
+        with database.write() as session:
+            insert.execute_many(session.connection(), [_row("no status", status=None)])
