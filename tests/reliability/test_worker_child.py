@@ -68,6 +68,10 @@ def test_the_embedded_worker_child_relays_pushes_is_replaced_and_dies_with_serve
             eventually(f"the rep's pop-up for order {n} came through the web process", lambda: len(stream.popups()) > before, 30, web)
 
         dispatch_pops_up(1)
+        # The pop-up reaches the web process before the child marks its outbox row done; a
+        # child killed in between leaves the row leased for a minute (outbox_lease_seconds),
+        # and the rep's next message waits behind it. This test is about the restart.
+        eventually("the child has finished the pop-up's outbox row", lambda: _in_delivery(sqlite_database) == 0, 30, web)
 
         os.kill(next(iter(first)), signal.SIGKILL)
         second = eventually("a new worker child replaced the killed one", lambda: children_of(web.proc.pid) - first, 30, web)
@@ -80,3 +84,12 @@ def test_the_embedded_worker_child_relays_pushes_is_replaced_and_dies_with_serve
     finally:
         web.kill()
         stream.close()
+
+
+def _in_delivery(db) -> int:
+    from sqlalchemy import func, select
+
+    from gridcare.outbox import PROCESSING, OutboxRow
+
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.status == PROCESSING)) or 0
