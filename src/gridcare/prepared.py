@@ -87,17 +87,19 @@ class Prepared:
             raise _wrapped(connection, cursor, compiled.sql, params, exc) from exc
         cursor.close()
 
-    def scalar(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
-        """The first column of the first row, or None when there is no row."""
+    def _one(self, connection: Connection, values: Mapping[str, Any] | None) -> Any:
         cursor = self.execute(connection, values)
         row = cursor.fetchone()
         cursor.close()
+        return row
+
+    def scalar(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self._one(connection, values)
         return None if row is None else row[0]
 
     def first(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
-        cursor = self.execute(connection, values)
-        row = cursor.fetchone()
-        cursor.close()
+        row = self._one(connection, values)
         if row is None:
             return None
         return tuple(row) if self.row is None else self.row(*row)

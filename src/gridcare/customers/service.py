@@ -27,7 +27,7 @@ Progress = Callable[[str, int, int], None]
 TAGS = ("major", "protected", "sensitive", "supervised")
 
 
-def _scope(customer: Customer) -> RecordScope:
+def _scope(customer: Customer | Caller) -> RecordScope:
     return RecordScope(org_path=customer.org_path, grid_id=customer.grid_id, gridded=True)
 
 
@@ -84,7 +84,7 @@ _CALLER_BY_ACCOUNT = Prepared(
 
 def caller_by_account(session: Session, *, actor: Principal, account: str) -> Caller | None:
     found: Caller | None = _CALLER_BY_ACCOUNT.first(session.connection(), {"account": account.strip()})
-    return found if found is not None and can_see(actor, RecordScope(org_path=found.org_path, grid_id=found.grid_id, gridded=True)) else None
+    return found if found is not None and can_see(actor, _scope(found)) else None
 
 
 def find_by_phone(session: Session, *, actor: Principal, phone: str, limit: int = 20) -> list[Customer]:
