@@ -1,11 +1,12 @@
 """A storm of repair calls after many faults, through the HTTP API: does triage find the
 faults and merge their calls?
 
-    python bench/storm.py [--seed 7] [--faults 200] [--calls 10000] [--customers 50000] [--clients 32] [--json]
+    python bench/storm.py [--seed 7] [--faults 200] [--calls 10000] [--customers 50000] [--clients 32] [--any-faults] [--json]
 
 Builds the demo city in a scratch SQLite database, starts `gridcare serve` (embedded mode),
 injects F faults at random devices of the electric network (transformers, fuses and
-switches; no fault inside another) and posts C repair calls in a shuffled order, as a storm
+switches; no fault inside another, and none that calls cannot tell from another device:
+see ``mistakable``; `--any-faults` drops that condition) and posts C repair calls in a shuffled order, as a storm
 arriving over a few minutes: callers from the faulted areas (some of them twice), plus
 noise — calls from customers with supply, and calls with no account and a wrong address.
 Then reads back the predicted outages and where each call's order ended up, and prints:
@@ -48,8 +49,10 @@ from gridcare.migrations_runner import upgrade  # noqa: E402
 FAULT_KINDS = {"transformer": 0.6, "fuse": 0.2, "switch": 0.2}
 
 
-def pick_faults(tree, customers_at: dict[str, list[str]], faults: int, rng: random.Random) -> dict[str, list[str]]:  # noqa: ANN001
-    """Devices to fail, none inside another, each leaving at least three customers without supply."""
+def pick_faults(tree, customers_at: dict[str, list[str]], faults: int, rng: random.Random, *, identifiable: bool = True) -> dict[str, list[str]]:  # noqa: ANN001
+    """Devices to fail, none inside another, each leaving at least three customers without
+    supply. ``identifiable``: and none that calls could not tell from another device (see
+    ``mistakable``)."""
     by_kind: dict[str, list[str]] = defaultdict(list)
     for code in tree:
         by_kind[tree.kind(code)].append(code)
@@ -68,9 +71,43 @@ def pick_faults(tree, customers_at: dict[str, list[str]], faults: int, rng: rand
         accounts = [a for t in tree.transformers_under(device) for a in customers_at.get(t, [])]
         if len(accounts) < 3:
             continue
+        if identifiable and mistakable(tree, customers_at, set(chosen), device):
+            continue
         chosen[device] = accounts
         taken |= below
     return chosen
+
+
+def mistakable(tree, customers_at: dict[str, list[str]], chosen: set[str], device: str) -> bool:  # noqa: ANN001
+    """Would failing ``device`` beside the faults ``chosen`` cut off, give or take
+    EQUIVALENT_SLACK, the same customers as some other device — a fuse whose every
+    transformer is then out, or a transformer whose fuse feeds only one more customer? No
+    analysis of calls can tell those apart, so a score against them measures luck."""
+    area = _areas(tree, customers_at)
+    mine = area(device)
+    for inner in tree.downstream(device) - {device}:
+        if area(inner) != mine and _customers(customers_at, mine - area(inner)) <= EQUIVALENT_SLACK * _customers(customers_at, mine):
+            return True
+    for outer in tree.upstream_chain(device)[1:]:
+        wide = area(outer)
+        inside = [f for f in chosen if tree.is_downstream(f, outer)] + [device]
+        out = frozenset().union(*(area(f) for f in inside))
+        if len(inside) == 1 and out == wide:
+            continue  # a device with one branch: the same customers, scored as one
+        if _customers(customers_at, wide - out) <= EQUIVALENT_SLACK * _customers(customers_at, wide):
+            return True
+    return False
+
+
+def _areas(tree, customers_at: dict[str, list[str]]):  # noqa: ANN001, ANN202
+    def area(device: str) -> frozenset[str]:
+        return frozenset(t for t in tree.transformers_under(device) if customers_at.get(t))
+
+    return area
+
+
+def _customers(customers_at: dict[str, list[str]], points: frozenset[str]) -> int:
+    return sum(len(customers_at[t]) for t in points)
 
 
 def plan_calls(faults: dict[str, list[str]], quiet: list[str], calls: int, rng: random.Random) -> list[tuple[str | None, str | None]]:
@@ -129,11 +166,10 @@ class Score:
 def score(tree, customers_at: dict[str, list[str]], faults: dict[str, list[str]], predicted: set[str]) -> Score:  # noqa: ANN001
     """Predicted outage devices against the injected faults (see EQUIVALENT_SLACK)."""
 
-    def area(device: str) -> frozenset[str]:
-        return frozenset(t for t in tree.transformers_under(device) if customers_at.get(t))
+    area = _areas(tree, customers_at)
 
     def customers(points: frozenset[str]) -> int:
-        return sum(len(customers_at[t]) for t in points)
+        return _customers(customers_at, points)
 
     areas = {f: area(f) for f in faults}
     fault_of_area = {a: f for f, a in areas.items()}
@@ -217,6 +253,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--explain", action="store_true", help="classify the wrong predictions against the faults")
     parser.add_argument("--server-log", type=Path, help="keep gridcare's output, with its slow writers (GRIDCARE_SLOW_WRITE_MS)")
+    parser.add_argument("--any-faults", action="store_true", help="draw faults independently, mistakable ones too (they score as luck: see mistakable)")
     parser.add_argument("--keep", type=Path, help="copy the storm's SQLite database here, to look into afterwards")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -240,7 +277,7 @@ def main() -> int:
                 customers_at[point].append(account)
             agent = auth.find_user_by_login(session, login="agent")
             _row, token = auth.create_token(session, actor=system_principal("bench"), now=system_clock.now(), user_id=agent.id, name="storm")
-        faults = pick_faults(tree, customers_at, args.faults, rng)
+        faults = pick_faults(tree, customers_at, args.faults, rng, identifiable=not args.any_faults)
         faulted = {a for accounts in faults.values() for a in accounts}
         quiet = [a for accounts in customers_at.values() for a in accounts if a not in faulted]
         planned = plan_calls(faults, quiet, args.calls, rng)

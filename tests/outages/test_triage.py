@@ -178,6 +178,16 @@ def test_scan_leaves_scattered_background_calls_alone():
     assert scan(calls_under("T9", range(3))) == ["T9"]
 
 
+def test_scan_measures_the_background_outside_the_faults_it_finds():
+    # Thirty customers per transformer, one in twenty of those with supply calling anyway
+    # (a storm's noise), and T1 out. Counting only the points with one caller at most puts
+    # the background at a third of that, and SW2's 10 callers of 120 look like a fault.
+    feeds = {**FEEDS, **{f"T{i}": 30 for i in range(1, 13)}, "SUB": 360}
+    noise = {"T3": 2, "T5": 2, "T6": 4, "T7": 2, "T8": 2, "T9": 1, "T10": 4, "T11": 2, "T12": 1}
+    calls = [c for t, k in noise.items() for c in calls_under(t, range(k))] + calls_under("T1", range(25))
+    assert devices(analyse(calls, now=NOW, feeds=feeds, points_under=ALL_UNDER)) == ["T1"]
+
+
 def test_scan_a_fault_plus_noise_elsewhere_is_one_fault():
     noise = [c for i in (5, 9, 12) for c in calls_under(f"T{i}", range(1))]
     assert scan(calls_under("T2", range(7)) + noise) == ["T2"]

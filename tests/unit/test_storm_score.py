@@ -12,7 +12,7 @@ import pytest
 from gridcare.network.electric import AssetRecord, ElectricTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from storm import score  # noqa: E402
+from storm import mistakable, pick_faults, score  # noqa: E402
 
 # SUB → FDR → SW1 → FU1 → T1 (40), T2 (30); FU2 → T3 (50), T4 (1); FU3 → T5 (20)
 TREE = ElectricTree.build(
@@ -66,3 +66,38 @@ def test_a_transformer_for_its_fuse_with_one_quiet_customer_beside_it_is_equival
 def test_a_prediction_off_by_more_than_the_slack_is_wrong_on_both_scores(injected: tuple[str, ...], predicted: set[str]) -> None:
     s = score(TREE, CUSTOMERS, faults(*injected), predicted)
     assert s.precision == s.precision_equivalent == 0.0 and s.recall == s.recall_equivalent == 0.0
+
+
+@pytest.mark.parametrize(
+    ("chosen", "device"),
+    [
+        ({"T1"}, "T2"),  # with T1 out too, FU1's every customer is out: the fuse blew, say the calls
+        (set(), "FU2"),  # T4 feeds one customer: FU2 out looks like T3 out
+        (set(), "T3"),  # and the other way round
+    ],
+)
+def test_faults_that_calls_cannot_tell_from_another_device_are_mistakable(chosen: set[str], device: str) -> None:
+    assert mistakable(TREE, CUSTOMERS, chosen, device)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "device"),
+    [
+        (set(), "T1"),  # T2's thirty customers keep supply
+        ({"T1"}, "T5"),  # T5 is FU3's only transformer: the same customers, scored as one device
+        (set(), "FU1"),
+        ({"FU1"}, "T5"),  # SW1's other fuse keeps supply
+    ],
+)
+def test_faults_with_their_own_customers_are_not_mistakable(chosen: set[str], device: str) -> None:
+    assert not mistakable(TREE, CUSTOMERS, chosen, device)
+
+
+def test_an_identifiable_draw_holds_no_mistakable_fault_and_an_independent_one_may() -> None:
+    import random
+
+    for seed in range(20):
+        drawn = pick_faults(TREE, CUSTOMERS, 3, random.Random(seed))
+        assert not any(mistakable(TREE, CUSTOMERS, set(drawn) - {d}, d) for d in drawn)
+    independent = [pick_faults(TREE, CUSTOMERS, 3, random.Random(seed), identifiable=False) for seed in range(20)]
+    assert any(mistakable(TREE, CUSTOMERS, set(drawn) - {d}, d) for drawn in independent for d in drawn)

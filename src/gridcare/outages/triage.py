@@ -31,8 +31,8 @@ with a single branch is never blamed for it (the branch explains the same custom
 With the network's customer counts (``points_under``, as the platform always passes), the
 rules above only say which devices may be blamed; which ones are is a likelihood scan over
 the tree (``_scan``): each device's evidence is the log-likelihood ratio of its callers
-calling at their own rate rather than at the background rate (estimated from the quiet
-supply points, at least ``background``), and the non-nested set of devices with the most
+calling at their own rate rather than at the background rate (at least ``background``;
+measured at the quiet supply points, then outside the faults found), and the non-nested set of devices with the most
 evidence, less ``min_evidence`` per fault, wins. Scattered calls in a busy hour are not a
 fault; two faulted branches beside quiet ones are two faults, not their parent's.
 """
@@ -248,7 +248,8 @@ def _scan(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageR
         return max(n, len(who_at[device]), 1)
 
     roots = [d for d in who_at if d not in parent]
-    background = max(rules.background, max((_background_rate(_lowest_common(root, children), who_at, feeds, points_under) for root in roots), default=0.0))
+    scopes = [_lowest_common(root, children) for root in roots]
+    background = max(rules.background, max((_quiet_rate(scope, who_at, feeds, points_under, rules) for scope in scopes), default=0.0))
 
     def candidate(device: str) -> bool:
         k = len(who_at[device])
@@ -277,10 +278,30 @@ def _scan(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageR
         for c in children.get(device, ()):
             pick(c)
 
-    for root in roots:
-        solve(root)
-        pick(root)
-    return chosen
+    def scan() -> set[str]:
+        best.clear()
+        chosen.clear()
+        for root in roots:
+            solve(root)
+            pick(root)
+        return set(chosen)
+
+    # The background is first the rate at the supply points that look quiet, which
+    # undercounts it (noise that called three times under a small point is left out); then
+    # the rate outside the faults found, which does not, until the faults stop changing.
+    # Only upwards: a rate measured outside "faults" that are really noise would confirm them.
+    found = scan()
+    for _ in range(_BACKGROUND_ROUNDS):
+        outside = max((_rate_outside(scope, found, who_at, feeds, points_under) for scope in scopes), default=0.0)
+        refined = max(rules.background, outside)
+        if refined <= background:
+            break
+        background = refined
+        again = scan()
+        if again == found:
+            break
+        found = again
+    return found
 
 
 def evidence(k: int, n: int, background: float) -> float:
@@ -303,13 +324,28 @@ def _lowest_common(root: str, children: Mapping[str, set[str]]) -> str:
     return device
 
 
-def _background_rate(scope: str, who_at: Mapping[str, set[object]], feeds: Mapping[str, int], points_under: Mapping[str, Sequence[str]]) -> float:
-    """Calls per customer at the supply points under ``scope`` that look quiet (at most one
-    caller): a fault's supply points, with their many callers, do not inflate it."""
+_BACKGROUND_ROUNDS = 4
+
+
+def _rate_outside(scope: str, faults: set[str], who_at: Mapping[str, set[object]], feeds: Mapping[str, int], points_under: Mapping[str, Sequence[str]]) -> float:
+    """Calls per customer at the supply points under ``scope`` that no fault in ``faults``
+    cuts off."""
+    out = {p for f in faults for p in points_under.get(f, (f,))}
     calls = customers = 0
     for point in points_under.get(scope, ()):
-        k = len(who_at.get(point, ()))
-        if k <= 1:
-            calls += k
+        if point not in out:
+            calls += len(who_at.get(point, ()))
             customers += feeds.get(point, 0)
+    return calls / customers if customers else 0.0
+
+
+def _quiet_rate(scope: str, who_at: Mapping[str, set[object]], feeds: Mapping[str, int], points_under: Mapping[str, Sequence[str]], rules: TriageRules) -> float:
+    """Calls per customer at the supply points under ``scope`` that look quiet: one caller
+    at most, or fewer than the leaf rules' share of their customers."""
+    calls = customers = 0
+    for point in points_under.get(scope, ()):
+        k, n = len(who_at.get(point, ())), feeds.get(point, 0)
+        if k <= 1 or (n and k / n < rules.min_leaf_share):
+            calls += k
+            customers += n
     return calls / customers if customers else 0.0
