@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, case, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridcare.db import Base, JSONData, UTCDateTime
@@ -120,6 +120,27 @@ class OffDuty(Base):
 Index("ix_work_orders_open_grid", WorkOrder.grid_id, WorkOrder.status)
 Index("ix_work_orders_handler_status", WorkOrder.handler_id, WorkOrder.status)
 Index("ix_work_orders_supply_point_created", WorkOrder.supply_point, WorkOrder.created_at)
+
+# The statuses of the queue: open orders and those waiting for a callback or a review.
+QUEUE_STATUSES = ("unassigned", "dispatched", "accepted", "arrived", "waiting_customer", "callback_pending", "review_pending")
+
+
+def queue_due() -> Any:
+    """The next deadline that counts for an order, as the queue sorts it."""
+    return func.coalesce(
+        case((WorkOrder.accepted_at.is_(None), WorkOrder.accept_due), else_=None),
+        case((WorkOrder.arrived_at.is_(None), WorkOrder.arrive_due), else_=None),
+        case((WorkOrder.resolved_at.is_(None), WorkOrder.resolve_due), else_=None),
+        WorkOrder.callback_due,
+    )
+
+
+# The queue in its order, so a queue view reads its first rows instead of sorting every open
+# order. PostgreSQL only (migration 0021): SQLite cannot keep NULLS LAST order in an index.
+Index(
+    "ix_work_orders_queue", WorkOrder.escalation_level.desc(), queue_due(), WorkOrder.id,
+    postgresql_where=WorkOrder.status.in_(QUEUE_STATUSES),
+).ddl_if(dialect="postgresql")
 
 
 class SupportTask(Base):

@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.scoping import scoped
 from gridcare.core.principal import Principal
 from gridcare.workorders import service, sla, states
-from gridcare.workorders.models import WorkOrder
+from gridcare.workorders.models import QUEUE_STATUSES, WorkOrder, queue_due
 
 OPEN = [s.value for s in states.Status if s.group is states.Group.OPEN]
+QUEUE = list(QUEUE_STATUSES)
+# Written into the statement, not bound: PostgreSQL uses the queue's partial index
+# (ix_work_orders_queue) only when it can see the statuses are the index's.
+_IN_QUEUE = WorkOrder.status.in_(bindparam("queue_statuses", QUEUE, expanding=True, literal_execute=True))
 
 
 def queue(session: Session, *, actor: Principal, status: str | None = None, mine: bool = False, late_only: bool = False, unassigned: bool = False, now: datetime, limit: int = 200) -> list[WorkOrder]:
@@ -23,18 +27,12 @@ def queue(session: Session, *, actor: Principal, status: str | None = None, mine
     if status:
         stmt = stmt.where(WorkOrder.status == status)
     else:
-        stmt = stmt.where(WorkOrder.status.in_(OPEN + [states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value]))
+        stmt = stmt.where(_IN_QUEUE)
     if unassigned:
         stmt = stmt.where(WorkOrder.status == states.Status.UNASSIGNED.value)
-    due = func.coalesce(
-        case((WorkOrder.accepted_at.is_(None), WorkOrder.accept_due), else_=None),
-        case((WorkOrder.arrived_at.is_(None), WorkOrder.arrive_due), else_=None),
-        case((WorkOrder.resolved_at.is_(None), WorkOrder.resolve_due), else_=None),
-        WorkOrder.callback_due,
-    )
     if late_only:
         stmt = stmt.where(WorkOrder.escalation_level > 0)
-    return list(session.scalars(stmt.order_by(WorkOrder.escalation_level.desc(), due.asc().nulls_last(), WorkOrder.id).limit(limit)))
+    return list(session.scalars(stmt.order_by(WorkOrder.escalation_level.desc(), queue_due().asc().nulls_last(), WorkOrder.id).limit(limit)))
 
 
 def countdowns(session: Session, order: WorkOrder, now: datetime) -> list[dict[str, Any]]:
@@ -77,7 +75,7 @@ def of_customers(session: Session, *, actor: Principal, customer_ids: list[int],
 
 def open_counts_by_grid(session: Session) -> dict[int, int]:
     """Open work orders per grid, for the grid map and workload measures."""
-    stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(OPEN + [states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value]))
+    stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(QUEUE))
     return dict(session.execute(stmt.group_by(WorkOrder.grid_id)).all())
 
 
