@@ -15,9 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Insert, bindparam
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+
+# Rows per multi-row INSERT on PostgreSQL: far below its 65,535 parameters per statement for
+# any of our tables, and one compiled statement per chunk size.
+MAX_ROWS_PER_INSERT = 100
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,16 @@ class Prepared:
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        compiled = self._compiled(connection)
+        if len(rows) > 1 and connection.dialect.name == "postgresql" and self.keys is not None and isinstance(self.statement, Insert):
+            # psycopg runs executemany in pipeline mode, which costs more Python than the rows:
+            # one INSERT … VALUES (…), (…) per chunk instead.
+            for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+                chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+                self._run(connection, self._multi(connection, len(chunk)), [{f"{k}__{i}": v for i, row in enumerate(chunk) for k, v in row.items()}])
+            return
+        self._run(connection, self._compiled(connection), rows)
+
+    def _run(self, connection: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
         params = [self._params(compiled, row) for row in rows]
         cursor = connection.connection.cursor()
         try:
@@ -86,6 +99,23 @@ class Prepared:
         except connection.dialect.loaded_dbapi.Error as exc:
             raise _wrapped(connection, cursor, compiled.sql, params, exc) from exc
         cursor.close()
+
+    def _multi(self, connection: Connection, n: int) -> _Compiled:
+        """The INSERT of ``n`` rows in one statement, its parameters named ``<key>__<row>``."""
+        key = f"{connection.dialect.name}*{n}"
+        found = self._by_dialect.get(key)
+        if found is None:
+            assert isinstance(self.statement, Insert) and self.keys is not None
+            columns = self.statement.table.c
+            rows = [{k: bindparam(f"{k}__{i}", type_=columns[k].type) for k in self.keys} for i in range(n)]
+            compiled = self.statement.values(rows).compile(dialect=connection.dialect)
+            expected = {f"{k}__{i}" for k in self.keys for i in range(n)}
+            if compiled.positional or set(compiled.binds) != expected:
+                raise ValueError("a multi-row Prepared INSERT must set every column it binds")
+            processors = compiled._bind_processors  # noqa: SLF001 - as in _compiled
+            found = _Compiled(str(compiled), tuple((name, processors.get(name)) for name in compiled.binds), False, {})
+            self._by_dialect[key] = found
+        return found
 
     def _one(self, connection: Connection, values: Mapping[str, Any] | None) -> Any:
         cursor = self.execute(connection, values)

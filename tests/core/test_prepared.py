@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from gridcare.db import Database
 from gridcare.outbox import OutboxRow
-from gridcare.prepared import Prepared
+from gridcare.prepared import MAX_ROWS_PER_INSERT, Prepared
 from gridcare.workorders.service import _COUNTER_UPSERT
 
 ROW_KEYS = ["topic", "key", "payload", "status", "attempts", "available_at", "created_at"]
@@ -36,6 +36,23 @@ def test_insert_stores_what_core_stores(database: Database) -> None:
         insert.execute_many(session.connection(), [])  # nothing to write is no statement
     assert _stored(database, "by-prepared") == _stored(database, "by-core")
     assert _stored(database, "by-prepared")[4] == AT  # an aware UTC datetime comes back
+
+
+def test_many_rows_store_what_core_stores_in_order(database: Database) -> None:
+    # On PostgreSQL, one multi-row INSERT per hundred rows; elsewhere executemany.
+    insert = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS)
+    rows = [_row("many", key=f"k{i}", attempts=i, payload={"i": i, "text": "停电"}, available_at=AT + timedelta(seconds=i)) for i in range(MAX_ROWS_PER_INSERT + 3)]
+    with database.write() as session:
+        insert.execute_many(session.connection(), rows[:2])
+        insert.execute_many(session.connection(), rows[2:])
+        session.connection().execute(OutboxRow.__table__.insert(), [{**r, "topic": "many-core"} for r in rows])
+    with database.read() as session:
+        def stored(topic: str) -> list[tuple[object, ...]]:
+            found = session.scalars(select(OutboxRow).where(OutboxRow.topic == topic).order_by(OutboxRow.id))
+            return [(o.key, o.payload, o.status, o.attempts, o.available_at, o.created_at) for o in found]
+
+        assert stored("many") == stored("many-core")
+        assert [k for k, *_ in stored("many")] == [f"k{i}" for i in range(len(rows))]
 
 
 def test_returning_and_fixed_values(database: Database) -> None:
