@@ -14,7 +14,7 @@ from gridcare.workorders.schemas import OrderIn
 url = os.environ["GRIDCARE_DATABASE_URL"]
 # PostgreSQL: a pool that keeps every connection, as gridcare's does (with overflow, each
 # burst closed connections and forked new server processes, and the baseline measured that).
-engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}) if url.startswith("sqlite") else create_engine(url, pool_size=20, max_overflow=0, pool_pre_ping=True)
+engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}) if url.startswith("sqlite") else create_engine(url, pool_size=20, max_overflow=0)
 if url.startswith("sqlite"):
 
     @event.listens_for(engine, "connect")

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gridcare.db import Database
@@ -121,6 +122,8 @@ class GroupCommit:
                     savepoint.commit()
                     outcomes.append((value, None))
                 except Exception as exc:  # this unit's caller gets it; the others go on
+                    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                        raise  # the connection, and the transaction with it, is gone: every unit fails with this
                     savepoint.rollback()
                     outcomes.append((None, exc))
         return outcomes

@@ -6,29 +6,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, update
 from sqlalchemy.orm import Session
 
 from gridcare.notify.channels import Outgoing
 from gridcare.notify.models import Notification, WecomGroup
 
 
-def _target(session: Session, note: Notification) -> str:
-    if note.channel == "wecom" and note.address.startswith("wecom:"):
-        group = session.get(WecomGroup, int(note.address.removeprefix("wecom:")))
+def _target(session: Session, channel: str, address: str) -> str:
+    if channel == "wecom" and address.startswith("wecom:"):
+        group = session.get(WecomGroup, int(address.removeprefix("wecom:")))
         return group.webhook_url if group is not None and group.enabled else ""
-    return note.address
+    return address
+
+
+_SENT = (
+    Notification.id, Notification.client_ref, Notification.channel, Notification.event, Notification.recipient_kind, Notification.recipient_id,
+    Notification.address, Notification.subject, Notification.body, Notification.locale, Notification.urgent, Notification.source_kind,
+    Notification.source_id, Notification.created_at,
+)
 
 
 def start_attempt(session: Session, *, notification_id: int, now: datetime, attempt: int) -> Outgoing | None:
     """Mark the try as under way and return what to send; None when there is nothing to
-    do (already delivered, or the row is gone)."""
-    note = session.scalar(select(Notification).where(Notification.id == notification_id).with_for_update())
-    if note is None or note.state == "delivered":
+    do (already delivered, or the row is gone). One UPDATE … RETURNING: a storm's worker
+    does this for thousands of messages, and loading each row as an object cost more than
+    the database's work."""
+    tries = Notification.attempts + 1
+    note = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.state != "delivered")
+        .values(state="sending", attempts=case((tries >= attempt, tries), else_=attempt), last_attempt_at=now)
+        .returning(*_SENT)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if note is None:
         return None
-    note.state = "sending"
-    note.attempts = max(note.attempts + 1, attempt)
-    note.last_attempt_at = now
     data = {"source": f"{note.source_kind}:{note.source_id}" if note.source_kind else None, "created_at": note.created_at.isoformat()}
     if note.source_kind == "order" and note.source_id is not None:
         data["url"] = f"/orders/{note.source_id}"
@@ -39,7 +52,7 @@ def start_attempt(session: Session, *, notification_id: int, now: datetime, atte
         event=note.event,
         recipient_kind=note.recipient_kind,
         recipient_id=note.recipient_id,
-        target=_target(session, note),
+        target=_target(session, note.channel, note.address),
         subject=note.subject,
         body=note.body,
         locale=note.locale,
@@ -49,13 +62,12 @@ def start_attempt(session: Session, *, notification_id: int, now: datetime, atte
 
 
 def record_delivery(session: Session, *, notification_id: int, now: datetime, provider_message_id: str | None) -> None:
-    note = session.get(Notification, notification_id)
-    if note is None:
-        return
-    note.state = "delivered"
-    note.delivered_at = now
-    note.provider_message_id = provider_message_id[:120] if provider_message_id else None
-    note.last_error = None
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(state="delivered", delivered_at=now, provider_message_id=provider_message_id[:120] if provider_message_id else None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_failure(session: Session, *, notification_id: int, error: str, dead: bool) -> None:

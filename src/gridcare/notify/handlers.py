@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 @outbox.handler(service.TOPIC)
 def send(message: outbox.Message, ctx: Any) -> None:
     """Deliver one notification through its channel and mirror the outcome into its row.
-    The outbox decides on retries and dead letters; the row says the same thing."""
+    The outbox decides on retries and dead letters; the row says the same thing. The marks
+    are written apart (``write_apart``): the outbox's own commit makes them durable."""
     notification_id = int(message.payload["id"])
-    with ctx.db.write() as session:
+    with ctx.db.write_apart() as session:
         outgoing = delivery.start_attempt(session, notification_id=notification_id, now=ctx.clock.now(), attempt=message.attempts)
     if outgoing is None:
         return
@@ -27,10 +28,10 @@ def send(message: outbox.Message, ctx: Any) -> None:
     except Exception as exc:  # every failure is mirrored, then handed to the outbox
         error = exc if isinstance(exc, outbox.DeliveryError) else outbox.DeliveryError(f"{type(exc).__name__}: {exc}")
         dead = error.permanent or message.attempts >= ctx.settings.outbox_max_attempts
-        with ctx.db.write() as session:
+        with ctx.db.write_apart() as session:
             delivery.record_failure(session, notification_id=notification_id, error=str(error), dead=dead)
         raise error from exc
-    with ctx.db.write() as session:
+    with ctx.db.write_apart() as session:
         delivery.record_delivery(session, notification_id=notification_id, now=ctx.clock.now(), provider_message_id=provider_id)
 
 
