@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 from sqlalchemy.orm import Session
 
 from gridcare.notify.channels import Outgoing
@@ -20,26 +20,31 @@ def _target(session: Session, channel: str, address: str) -> str:
     return address
 
 
+_NOTES = Notification.__table__.c
 _SENT = (
-    Notification.id, Notification.client_ref, Notification.channel, Notification.event, Notification.recipient_kind, Notification.recipient_id,
-    Notification.address, Notification.subject, Notification.body, Notification.locale, Notification.urgent, Notification.source_kind,
-    Notification.source_id, Notification.created_at,
+    _NOTES.id, _NOTES.client_ref, _NOTES.channel, _NOTES.event, _NOTES.recipient_kind, _NOTES.recipient_id, _NOTES.address, _NOTES.subject,
+    _NOTES.body, _NOTES.locale, _NOTES.urgent, _NOTES.source_kind, _NOTES.source_id, _NOTES.created_at,
+)
+_TRIES = _NOTES.attempts + 1
+# Built once: a storm's worker runs these for thousands of messages, and building and
+# coercing the statement each time cost more than the database's work.
+_START = (
+    update(Notification.__table__)
+    .where(_NOTES.id == bindparam("p_id"), _NOTES.state != "delivered")
+    .values(state="sending", attempts=case((_TRIES >= bindparam("p_attempt"), _TRIES), else_=bindparam("p_attempt")), last_attempt_at=bindparam("p_now"))
+    .returning(*_SENT)
+)
+_DELIVERED = (
+    update(Notification.__table__)
+    .where(_NOTES.id == bindparam("p_id"))
+    .values(state="delivered", delivered_at=bindparam("p_now"), provider_message_id=bindparam("p_provider"), last_error=None)
 )
 
 
 def start_attempt(session: Session, *, notification_id: int, now: datetime, attempt: int) -> Outgoing | None:
     """Mark the try as under way and return what to send; None when there is nothing to
-    do (already delivered, or the row is gone). One UPDATE … RETURNING: a storm's worker
-    does this for thousands of messages, and loading each row as an object cost more than
-    the database's work."""
-    tries = Notification.attempts + 1
-    note = session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.state != "delivered")
-        .values(state="sending", attempts=case((tries >= attempt, tries), else_=attempt), last_attempt_at=now)
-        .returning(*_SENT)
-        .execution_options(synchronize_session=False)
-    ).first()
+    do (already delivered, or the row is gone). One UPDATE … RETURNING."""
+    note = session.connection().execute(_START, {"p_id": notification_id, "p_attempt": attempt, "p_now": now}).first()
     if note is None:
         return None
     data = {"source": f"{note.source_kind}:{note.source_id}" if note.source_kind else None, "created_at": note.created_at.isoformat()}
@@ -62,12 +67,7 @@ def start_attempt(session: Session, *, notification_id: int, now: datetime, atte
 
 
 def record_delivery(session: Session, *, notification_id: int, now: datetime, provider_message_id: str | None) -> None:
-    session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(state="delivered", delivered_at=now, provider_message_id=provider_message_id[:120] if provider_message_id else None, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
+    session.connection().execute(_DELIVERED, {"p_id": notification_id, "p_now": now, "p_provider": provider_message_id[:120] if provider_message_id else None})
 
 
 def record_failure(session: Session, *, notification_id: int, error: str, dead: bool) -> None:
