@@ -32,8 +32,8 @@ With the network's customer counts (``points_under``, as the platform always pas
 rules above only say which devices may be blamed; which ones are is a likelihood scan over
 the tree (``_scan``): each device's evidence is the log-likelihood ratio of its callers
 calling at their own rate rather than at the background rate (at least ``background``;
-measured at the quiet supply points, then outside the faults found), and the non-nested set of devices with the most
-evidence, less ``min_evidence`` per fault, wins. Scattered calls in a busy hour are not a
+measured at the quiet supply points, then outside the faults found), and the non-nested
+set of devices with the most evidence, less ``min_evidence`` per fault, wins. Scattered calls in a busy hour are not a
 fault; two faulted branches beside quiet ones are two faults, not their parent's.
 """
 
