@@ -4,7 +4,7 @@ SMPP, a WeCom robot; missing configuration; quiet hours and rate limits; dedupe.
 from datetime import timedelta
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
 
 from gridcare.core.clock import SHANGHAI
 from gridcare.notify import groups, service
@@ -198,6 +198,40 @@ def test_it_spreads_sms_over_the_rate_limit(database, clock, world, tmp_path):
     first, second, third = rows(database)
     assert first.state == second.state == "queued" and third.state == "deferred"
     assert third.scheduled_at - clock.now() == timedelta(minutes=1)  # the 09:00 window is full; 09:01 has room
+
+
+def test_windows_seen_full_are_not_counted_again_but_still_respected(database, clock, world, tmp_path):
+    settings = notify_settings(database, tmp_path, notify_rate_limits="sms=2/min")
+    counted_from = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if "GROUP BY notifications.rate_window" in statement:
+            counted_from.append(context.compiled_parameters[0]["since"])
+
+    def send(n: int) -> None:
+        with database.write() as session:
+            service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E001"), event="order.callback", context={"number": f"GD-{n}"}, urgent=True, source=("order", n), config=config(settings))
+
+    event.listen(database.engine, "before_cursor_execute", grab)
+    try:
+        for n in range(1, 8):  # 09:00, 09:00, 09:01, 09:01, 09:02, 09:02, 09:03
+            send(n)
+        assert [r.scheduled_at - clock.now() for r in rows(database)][-1] == timedelta(minutes=3)
+        # The windows 09:00–09:02 were seen full: the plan counts from 09:03 on, and still
+        # puts the message after them.
+        send(8)
+        assert counted_from[-1] - clock.now() == timedelta(minutes=3)
+        assert rows(database)[-1].scheduled_at - clock.now() == timedelta(minutes=3)
+        # A database emptied under the same address: the last window known full is not, so
+        # the plan counts from now again.
+        with database.write() as session:
+            session.execute(delete(OutboxRow))
+            session.execute(delete(Notification))
+        send(9)
+        assert counted_from[-1] == clock.now().replace(second=0, microsecond=0)
+        assert rows(database)[-1].scheduled_at == clock.now()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", grab)
 
 
 def test_it_records_the_same_event_for_the_same_recipient_once(database, clock, world, tmp_path):

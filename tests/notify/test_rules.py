@@ -159,3 +159,13 @@ def test_a_planner_from_window_counts_plans_like_one_from_send_times(count, per_
     for offset in asks:
         now = base + timedelta(seconds=offset)
         assert from_times.take(now) == from_counts.take(now)
+
+
+def test_windows_marked_full_are_passed_over_and_the_first_with_room_is_found():
+    limit = rules.RateLimit(2, timedelta(minutes=1))
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    planner = rules.RatePlanner(limit, [start + timedelta(minutes=3)])
+    planner.mark_full(start, start + timedelta(minutes=3))
+    assert planner.full_until(start) == start + timedelta(minutes=3)  # 09:03 holds one of two
+    assert planner.take(start) == start + timedelta(minutes=3)
+    assert planner.full_until(start) == start + timedelta(minutes=4)

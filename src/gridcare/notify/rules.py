@@ -110,6 +110,7 @@ class RatePlanner:
     def __init__(self, limit: RateLimit, planned: Iterable[datetime]) -> None:
         self.limit = limit
         self.taken: dict[int, list[datetime]] = {}
+        self._full = (0, 0)  # windows known full without their times (mark_full)
         for at in planned:
             self.taken.setdefault(self._window(at), []).append(at)
 
@@ -130,11 +131,30 @@ class RatePlanner:
     def _start(self, window: int) -> datetime:
         return self._EPOCH + self.limit.per * window
 
+    def mark_full(self, start: datetime, end: datetime) -> None:
+        """Treat the windows from ``start``'s up to (not including) ``end``'s as full: they
+        were full when last read, and a full window never gets room back."""
+        self._full = (self._window(start), self._window(end))
+
+    def _has_room(self, window: int) -> bool:
+        low, high = self._full
+        return not low <= window < high and len(self.taken.get(window, ())) < self.limit.count
+
+    def _first_with_room(self, window: int) -> int:
+        low, high = self._full
+        if low <= window < high:
+            window = high
+        while not self._has_room(window):
+            window += 1
+        return window
+
+    def full_until(self, at: datetime) -> datetime:
+        """The start of the first window at or after ``at``'s that still has room."""
+        return self._start(self._first_with_room(self._window(at)))
+
     def take(self, now: datetime) -> datetime:
         """The earliest slot at or after ``now`` in a window that still has room."""
-        window = self._window(now)
-        while len(self.taken.get(window, ())) >= self.limit.count:
-            window += 1
+        window = self._first_with_room(self._window(now))
         used = self.taken.setdefault(window, [])
         slot = max(now, self._start(window))
         used.append(slot)
