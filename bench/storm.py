@@ -6,8 +6,8 @@ faults and merge their calls?
 Builds the demo city in a scratch SQLite database, starts `gridcare serve` (embedded mode),
 injects F faults at random devices of the electric network (transformers, fuses and
 switches; no fault inside another, and none that calls cannot tell from another device:
-see ``mistakable``; `--any-faults` drops that condition) and posts C repair calls in a shuffled order, as a storm
-arriving over a few minutes: callers from the faulted areas (some of them twice), plus
+see ``mistakable``; `--any-faults` drops that condition) and posts C repair calls in a
+shuffled order, as a storm arriving over a few minutes: callers from the faulted areas (some of them twice), plus
 noise — calls from customers with supply, and calls with no account and a wrong address.
 Then reads back the predicted outages and where each call's order ended up, and prints:
 precision and recall of the predicted outage devices against the injected faults, the
@@ -167,10 +167,6 @@ def score(tree, customers_at: dict[str, list[str]], faults: dict[str, list[str]]
     """Predicted outage devices against the injected faults (see EQUIVALENT_SLACK)."""
 
     area = _areas(tree, customers_at)
-
-    def customers(points: frozenset[str]) -> int:
-        return _customers(customers_at, points)
-
     areas = {f: area(f) for f in faults}
     fault_of_area = {a: f for f, a in areas.items()}
     right: dict[str, str] = {}
@@ -183,7 +179,7 @@ def score(tree, customers_at: dict[str, list[str]], faults: dict[str, list[str]]
         inside = tuple(sorted(f for f, a in areas.items() if a <= mine))  # faults below p
         around = [f for f, a in areas.items() if mine < a]  # the fault p sits below
         out = frozenset().union(*(areas[f] for f in inside)) if inside else (areas[around[0]] if around else frozenset())
-        if out and customers(mine ^ out) <= EQUIVALENT_SLACK * customers(mine | out):
+        if out and _customers(customers_at, mine ^ out) <= EQUIVALENT_SLACK * _customers(customers_at, mine | out):
             equivalent[p] = inside or (around[0],)
     return Score(right, equivalent, len(predicted), len(faults))
 

@@ -137,8 +137,9 @@ class Prepared:
 
 def _wrapped(connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception) -> DBAPIError:
     """The driver's error as Core would raise it (IntegrityError, OperationalError …), and a
-    lost connection invalidated with the pool's older ones, so the pool hands none out again: callers and the
-    problem handlers (503 when the database is unreachable) see no difference from Core."""
+    lost connection invalidated with the pool's older ones, so the pool hands none out
+    again: callers and the problem handlers (503 when the database is unreachable) see no
+    difference from Core."""
     lost = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
     if lost:
         # As Core does: the pool's other connections to the same server are as dead as this

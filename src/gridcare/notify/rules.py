@@ -111,6 +111,7 @@ class RatePlanner:
         self.limit = limit
         self.taken: dict[int, list[datetime]] = {}
         self._full = (0, 0)  # windows known full without their times (mark_full)
+        self._room_from: dict[int, int] = {}  # window asked for → the first with room found last time
         for at in planned:
             self.taken.setdefault(self._window(at), []).append(at)
 
@@ -135,17 +136,20 @@ class RatePlanner:
         """Treat the windows from ``start``'s up to (not including) ``end``'s as full: they
         were full when last read, and a full window never gets room back."""
         self._full = (self._window(start), self._window(end))
+        self._room_from.clear()
 
     def _has_room(self, window: int) -> bool:
         low, high = self._full
         return not low <= window < high and len(self.taken.get(window, ())) < self.limit.count
 
-    def _first_with_room(self, window: int) -> int:
+    def _first_with_room(self, asked: int) -> int:
+        # Windows only fill up, so the search starts where it ended last time: planning a
+        # campaign does not walk the whole backlog once per message.
         low, high = self._full
-        if low <= window < high:
-            window = high
+        window = max(asked, self._room_from.get(asked, asked), high if low <= asked < high else asked)
         while not self._has_room(window):
             window += 1
+        self._room_from[asked] = window
         return window
 
     def full_until(self, at: datetime) -> datetime:

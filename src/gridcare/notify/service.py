@@ -114,15 +114,17 @@ class Planner:
             # from an earlier window loses nothing. Windows this process saw full are not
             # counted again: after a storm the backlog fills hours of windows ahead, and
             # counting them all in every transaction that sends an SMS cost 20+ ms.
-            key = (str(self.session.get_bind().url), channel, limit)
-            start = _full_from(self.session, key, channel, since)
+            start = _full_from(self.session, self._key(channel, limit), channel, since)
             counted = self.session.execute(_WINDOW_COUNTS, {"channel": channel, "since": start})
             planner = self._planners[channel] = rules.RatePlanner.from_counts(limit, {row[0]: row[1] for row in counted})
             planner.mark_full(since, start)
             self._since[channel] = since
         slot = planner.take(earliest)
-        _FULL_WINDOWS[(str(self.session.get_bind().url), channel, limit)] = (since, planner.full_until(since))
+        _FULL_WINDOWS[self._key(channel, limit)] = (since, planner.full_until(since))
         return slot
+
+    def _key(self, channel: str, limit: rules.RateLimit) -> tuple[str, str, rules.RateLimit]:
+        return (str(self.session.get_bind().url), channel, limit)
 
     def window(self, channel: str, slot: datetime) -> datetime | None:
         limit = self.config.rate_limits.get(channel)

@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridcare.db import Base, JSONData, UTCDateTime
+from gridcare.workorders.states import QUEUE_STATUSES
 
 
 class WorkOrder(Base):
@@ -120,10 +121,6 @@ class OffDuty(Base):
 Index("ix_work_orders_open_grid", WorkOrder.grid_id, WorkOrder.status)
 Index("ix_work_orders_handler_status", WorkOrder.handler_id, WorkOrder.status)
 Index("ix_work_orders_supply_point_created", WorkOrder.supply_point, WorkOrder.created_at)
-
-# The statuses of the queue: open orders and those waiting for a callback or a review.
-QUEUE_STATUSES = ("unassigned", "dispatched", "accepted", "arrived", "waiting_customer", "callback_pending", "review_pending")
-
 
 def queue_due() -> Any:
     """The next deadline that counts for an order, as the queue sorts it."""

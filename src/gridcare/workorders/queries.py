@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 from gridcare.auth.scoping import scoped
 from gridcare.core.principal import Principal
 from gridcare.workorders import service, sla, states
-from gridcare.workorders.models import QUEUE_STATUSES, WorkOrder, queue_due
+from gridcare.workorders.models import WorkOrder, queue_due
 
 OPEN = [s.value for s in states.Status if s.group is states.Group.OPEN]
-QUEUE = list(QUEUE_STATUSES)
 # Written into the statement, not bound: PostgreSQL uses the queue's partial index
 # (ix_work_orders_queue) only when it can see the statuses are the index's.
-_IN_QUEUE = WorkOrder.status.in_(bindparam("queue_statuses", QUEUE, expanding=True, literal_execute=True))
+_IN_QUEUE = WorkOrder.status.in_(bindparam("queue_statuses", list(states.QUEUE_STATUSES), expanding=True, literal_execute=True))
 
 
 def queue(session: Session, *, actor: Principal, status: str | None = None, mine: bool = False, late_only: bool = False, unassigned: bool = False, now: datetime, limit: int = 200) -> list[WorkOrder]:
@@ -59,7 +58,7 @@ def of_customers(session: Session, *, actor: Principal, customer_ids: list[int],
     (the screen pop's card)."""
     if not customer_ids:
         return {}
-    open_statuses = set(OPEN) | {states.Status.CALLBACK_PENDING.value, states.Status.REVIEW_PENDING.value}
+    open_statuses = set(states.QUEUE_STATUSES)
     stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
     stmt = stmt.where(WorkOrder.customer_id.in_(customer_ids)).order_by(WorkOrder.created_at.desc()).limit(20 * len(customer_ids))
     out: dict[int, dict[str, list[Any]]] = {cid: {"open": [], "last": []} for cid in customer_ids}
@@ -75,7 +74,7 @@ def of_customers(session: Session, *, actor: Principal, customer_ids: list[int],
 
 def open_counts_by_grid(session: Session) -> dict[int, int]:
     """Open work orders per grid, for the grid map and workload measures."""
-    stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(QUEUE))
+    stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(states.QUEUE_STATUSES))
     return dict(session.execute(stmt.group_by(WorkOrder.grid_id)).all())
 
 
@@ -95,7 +94,7 @@ def recent_repairs(session: Session, *, utility: str, since: datetime, supply_po
     triage groups (a call merged into a small outage is still evidence for a wider one)."""
     if not supply_points:
         return []
-    live = [s.value for s in states.Status if s.group is states.Group.OPEN] + [states.Status.MERGED.value]
+    live = OPEN + [states.Status.MERGED.value]
     stmt = select(WorkOrder.id, WorkOrder.customer_id, WorkOrder.created_at, WorkOrder.supply_point, WorkOrder.status).where(
         WorkOrder.supply_point.in_(sorted(set(supply_points))),
         WorkOrder.created_at >= since,

@@ -47,6 +47,10 @@ class Status(StrEnum):
     CANCELLED = "cancelled", "Cancelled", "red", Group.CLOSED  # 已撤销
 
 
+# The queue: orders someone still has to act on, and those waiting for a callback or a review.
+QUEUE_STATUSES = tuple(s.value for s in Status if s.group is Group.OPEN) + (Status.CALLBACK_PENDING.value, Status.REVIEW_PENDING.value)
+
+
 class Command(StrEnum):
     label: str  # English msgid for the button
     event: str  # the domain event an accepted command records (some add a second one)

@@ -15,7 +15,7 @@ down_revision = '0020'
 branch_labels = None
 depends_on = None
 
-# Frozen here as the queue wrote them on this day (workorders.queries.QUEUE, queue_due()):
+# Frozen here as the queue wrote them on this day (workorders.states.QUEUE_STATUSES, models.queue_due()):
 # the planner uses the index only for a query whose status list and expression are these.
 QUEUE = "'unassigned', 'dispatched', 'accepted', 'arrived', 'waiting_customer', 'callback_pending', 'review_pending'"
 DUE = (
