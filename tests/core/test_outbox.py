@@ -2,7 +2,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from tests.support import aio
 
 from gridcare import outbox
@@ -136,3 +136,47 @@ def test_it_pushes_outbox_events_to_subscribers(database, clock):
 
     event = aio.run(scenario())
     assert event == PushEvent("user:5", "notice", {"text": "新工单"})
+
+
+def test_it_claims_rows_in_the_order_they_fell_due_not_the_order_they_were_written(database, clock):
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now(), not_before=clock.now() + timedelta(minutes=10))
+        for n in (2, 3):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now())
+    first = outbox.claim(database, worker="w", now=clock.now(), lease=timedelta(seconds=30), limit=1)
+    assert [m.payload["n"] for m in first] == [2]
+    # A lease that ran out puts its row back, ahead of rows that fell due after it.
+    clock.advance(timedelta(minutes=1))
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 4}, now=clock.now())
+    again = outbox.claim(database, worker="v", now=clock.now(), lease=timedelta(hours=1), limit=2)
+    assert [(m.payload["n"], m.attempts) for m in again] == [(2, 2), (3, 1)]
+    clock.advance(timedelta(minutes=10))
+    rest = outbox.claim(database, worker="v", now=clock.now(), lease=timedelta(seconds=30), limit=10)
+    assert sorted(m.payload["n"] for m in rest) == [1, 4]
+
+
+@pytest.mark.postgres
+def test_postgresql_claims_from_the_open_rows_index_only(postgres_database, clock):
+    db = postgres_database
+    with db.write() as session:
+        for n in range(50):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now(), key=f"r{n % 5}")
+    make_worker(db, clock, "w").drain()
+    statements = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        outbox.claim(db, worker="w", now=clock.now(), lease=timedelta(seconds=30), limit=10)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    statement, parameters = next((s, p) for s, p in statements if "SKIP LOCKED" in s)
+    # The statuses are in the text, so that a generic plan can use the partial indexes too.
+    assert "'pending'" in statement and "'processing'" in statement
+    with db.read() as session:
+        session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_outbox_pending" in plan and "pk_outbox" not in plan, plan
