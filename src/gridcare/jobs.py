@@ -26,18 +26,25 @@ class ScheduledJob(Base):
     last_run_by: Mapped[str | None] = mapped_column(String(80))
 
 
+# What a job's round returns when it stopped with work left: the worker delivers a batch of
+# the outbox, then the job runs again at once instead of a period later. After a storm
+# thousands of orders fall late together; escalating them all in one round would hold back
+# fault triage and every notification until the last one.
+UNFINISHED = "unfinished"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     every: timedelta
-    run: Callable[[Any], None]  # receives the worker's context
+    run: Callable[[Any], object]  # receives the worker's context; may return UNFINISHED
 
 
 JOBS: dict[str, Job] = {}
 
 
-def periodic(name: str, *, every: timedelta) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
-    def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+def periodic(name: str, *, every: timedelta) -> Callable[[Callable[[Any], object]], Callable[[Any], object]]:
+    def register(fn: Callable[[Any], object]) -> Callable[[Any], object]:
         JOBS[name] = Job(name=name, every=every, run=fn)
         return fn
 
@@ -85,3 +92,9 @@ def claim_due(db: Database, *, now: datetime, worker: str) -> list[Job]:
             if result.rowcount == 1:
                 won.append(job)
     return won
+
+
+def again(db: Database, job: Job, *, now: datetime) -> None:
+    """Make an unfinished job due again now (for whichever worker comes first)."""
+    with db.write() as session:
+        session.execute(update(ScheduledJob).where(ScheduledJob.name == job.name, ScheduledJob.next_run_at > now).values(next_run_at=now))

@@ -16,7 +16,7 @@ from gridcare import outbox
 from gridcare.config import Settings
 from gridcare.core.clock import Clock
 from gridcare.db import Database
-from gridcare.jobs import claim_due
+from gridcare.jobs import UNFINISHED, again, claim_due
 from gridcare.pubsub import Broadcaster, PushEvent
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,15 @@ class Worker:
         self._stop = threading.Event()
 
     def run_once(self) -> int:
-        """One round: due jobs, then one batch of outbox rows. Returns how many rows were handled."""
+        """One round: due jobs, then one batch of outbox rows. Returns how many rows were
+        handled, plus one per job that stopped with work left (the next round goes on with it)."""
         s = self.ctx.settings
+        unfinished = 0
         for job in claim_due(self.ctx.db, now=self.ctx.clock.now(), worker=self.name):
             try:
-                job.run(self.ctx)
+                if job.run(self.ctx) == UNFINISHED:
+                    again(self.ctx.db, job, now=self.ctx.clock.now())
+                    unfinished += 1
             except Exception:  # one failing job must not stop deliveries
                 log.exception("job %s failed", job.name)
         messages = outbox.claim(
@@ -63,7 +67,7 @@ class Worker:
         )
         if messages:
             outbox.deliver_batch(self.ctx.db, self.ctx, messages, worker=self.name, now=self.ctx.clock.now, max_attempts=s.outbox_max_attempts)
-        return len(messages)
+        return len(messages) + unfinished
 
     def drain(self, max_rounds: int = 100) -> int:
         """Run rounds until nothing is due; for tests and the CLI."""

@@ -177,3 +177,27 @@ def test_an_open_order_keeps_the_commitment_it_was_taken_with(database, clock, o
     do(database, clock, org.principal("rep"), first, "accept")  # a transition recomputes the deadlines
     assert load(database, first).arrive_due == clock.now() + timedelta(minutes=45)
     assert load(database, second).arrive_due == clock.now() + timedelta(minutes=30)
+
+
+def test_a_wave_of_late_orders_does_not_hold_back_the_outbox(database, clock, org, monkeypatch):
+    from gridcare import outbox
+    from gridcare.workorders import jobs
+
+    monkeypatch.setattr(jobs, "SWEEP_CHUNK", 2)
+    monkeypatch.setattr(jobs, "SWEEP_CHUNKS_PER_ROUND", 1)
+    s = load_settings()
+    load_plugins(s)
+    ids = [create(database, clock, org.principal("agent"), account="E001", category="consultation", description=f"问题 {i}")[0] for i in range(5)]
+    worker = Worker(WorkerContext(db=database, broadcaster=Broadcaster(), settings=s, clock=clock), name="w")
+    worker.drain()
+    clock.advance(timedelta(hours=30))
+    with database.write() as session:
+        outbox.enqueue(session, topic="push", key="role:agent", payload={"channel": "role:agent", "event": "notice", "data": {}}, now=clock.now())
+    assert worker.run_once() > 0
+    # One chunk of the sweep, then the outbox: the notice did not wait for every late order.
+    assert sum(1 for i in ids if load(database, i).escalation_level > 0) == 2
+    with database.read() as session:
+        notice = session.scalars(select(outbox.OutboxRow).where(outbox.OutboxRow.key == "role:agent").order_by(outbox.OutboxRow.id)).first()
+        assert notice.status == outbox.DELIVERED
+    worker.drain()  # the sweep goes on at once, not a period later
+    assert all(load(database, i).escalation_level > 0 for i in ids)
