@@ -10,11 +10,21 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridcare.auth import service as auth
 from gridcare.config import ConfigError, load_settings
 from gridcare.core.principal import system_principal
-from gridcare.core.ratelimit import Limit, MemoryLimiter, parse_limits
+from gridcare.core.ratelimit import (
+    Limit,
+    MemoryLimiter,
+    RedisLimiter,
+    granted,
+    lease_size,
+    parse_limits,
+    window,
+)
 from gridcare.main import create_app
 from gridcare.pubsub import Broadcaster
 from tests.support import area
@@ -255,3 +265,31 @@ def test_the_default_intake_limit_leaves_room_for_the_intake_benchmark() -> None
     limits = parse_limits(load_settings().rate_limits)
     # bench/intake.py posts ~500 orders/s for 10 s from ONE token through 32 connections.
     assert limits["intake"].count / limits["intake"].seconds >= 2 * 500
+
+
+def test_big_limits_are_taken_from_redis_in_leases_and_never_overrun(redis_url, clock) -> None:
+    import redis
+
+    limits = {"intake": Limit(4000, 60), "login": Limit(10, 60)}
+    namespace = uuid.uuid4().hex
+    one, two = RedisLimiter(limits, redis_url, namespace=namespace), RedisLimiter(limits, redis_url, namespace=namespace)
+    at = clock.now().replace(second=0)
+    assert lease_size(limits["intake"]) == 4 and lease_size(limits["login"]) == 1
+    for _ in range(10):
+        assert one.hit("intake", "token", at).allowed
+    counter = redis.Redis.from_url(redis_url)
+    key = one._key("intake", "token", window(limits["intake"], at.timestamp())[0])
+    assert int(counter.get(key)) == 12, "three round trips of four hits, not ten of one"
+    allowed = 10 + sum(limiter.hit("intake", "token", at).allowed for _ in range(2100) for limiter in (one, two))
+    # Never more than the limit; at most a lease per process left unused.
+    assert 4000 - 2 * 3 <= allowed <= 4000
+    assert [one.hit("login", "a", at).allowed for _ in range(11)] == [True] * 10 + [False]
+    assert int(counter.get(one._key("login", "a", window(limits["login"], at.timestamp())[0]))) == 11
+
+
+@given(limit=st.integers(1, 10**6), taken=st.integers(0, 2 * 10**6))
+def test_a_lease_never_grants_past_the_limit(limit, taken) -> None:
+    lease = lease_size(Limit(limit, 60))
+    got = granted(lease, taken + lease, Limit(limit, 60))
+    assert 0 <= got <= lease and taken + got <= max(limit, taken)
+    assert got == min(lease, max(0, limit - taken))
