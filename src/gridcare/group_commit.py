@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gridcare.db import Database
+from gridcare.prepared import deferred_inserts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,11 +106,12 @@ class GroupCommit:
         refuse bad input before anything is written)."""
         with self.db.write() as session:
             values = []
-            for unit in units:
-                try:
-                    values.append(unit(session))
-                except Exception as exc:
-                    raise _UnitFailed from exc  # rolls the whole batch back
+            try:
+                with deferred_inserts(session.connection()):
+                    for unit in units:
+                        values.append(unit(session))
+            except Exception as exc:  # a unit, or the rows they all left to insert at the end
+                raise _UnitFailed from exc  # rolls the whole batch back
         return [(value, None) for value in values]
 
     def _apart(self, units: list[Unit]) -> list[tuple[Any, BaseException | None]]:

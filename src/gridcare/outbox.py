@@ -66,7 +66,7 @@ Index("ix_outbox_leased", OutboxRow.claimed_until, postgresql_where=OutboxRow.st
 Index("ix_outbox_key_open", OutboxRow.key, OutboxRow.id, postgresql_where=_OPEN, sqlite_where=_OPEN)
 
 
-_INSERT = Prepared(OutboxRow.__table__.insert(), keys=["topic", "key", "payload", "status", "attempts", "available_at", "created_at"])
+_INSERT = Prepared(OutboxRow.__table__.insert(), keys=["topic", "key", "payload", "status", "attempts", "available_at", "created_at"], deferrable=True)
 
 
 def enqueue(

@@ -11,7 +11,8 @@ here: ids, counts, text (see ``tests/core/test_prepared.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +39,14 @@ class Prepared:
     ``keys`` names the columns an INSERT or UPDATE sets (its VALUES); every row given to it
     must have exactly those keys."""
 
-    def __init__(self, statement: ClauseElement, *, keys: Sequence[str] | None = None, row: Callable[..., Any] | None = None) -> None:
+    def __init__(self, statement: ClauseElement, *, keys: Sequence[str] | None = None, row: Callable[..., Any] | None = None, deferrable: bool = False) -> None:
         self.statement = statement
         self.keys = list(keys) if keys is not None else None
         self.row = row  # what ``first`` makes of a row's values (a NamedTuple, say); else a tuple
+        # An INSERT whose rows nothing reads back in the transaction that writes them (a
+        # timeline, the outbox, the audit trail): inside ``deferred_inserts`` its rows wait
+        # and go out with every other unit's in one statement.
+        self.deferrable = deferrable
         self._by_dialect: dict[str, _Compiled] = {}
 
     def _compiled(self, connection: Connection) -> _Compiled:
@@ -79,6 +84,13 @@ class Prepared:
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
+        waiting = connection.info.get(_DEFERRED) if self.deferrable else None
+        if waiting is not None:
+            waiting.setdefault(self, []).extend(rows)
+            return
+        self._insert_now(connection, rows)
+
+    def _insert_now(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if len(rows) > 1 and connection.dialect.name == "postgresql" and self.keys is not None and isinstance(self.statement, Insert):
             # psycopg runs executemany in pipeline mode, which costs more Python than the rows:
             # one INSERT … VALUES (…), (…) per chunk instead.
@@ -133,6 +145,29 @@ class Prepared:
         if row is None:
             return None
         return tuple(row) if self.row is None else self.row(*row)
+
+
+_DEFERRED = "gridcare.deferred_inserts"
+
+
+@contextmanager
+def deferred_inserts(connection: Connection) -> Iterator[None]:
+    """Within it, deferrable statements collect their rows on this connection; they are
+    inserted, a statement per table for all of them, when the block ends without an error
+    (before its transaction commits). A group commit's batch of intakes writes five rows per
+    order this way: five statements per batch instead of five per order."""
+    if _DEFERRED in connection.info:
+        yield  # already collecting: the outer block inserts
+        return
+    waiting: dict[Prepared, list[Mapping[str, Any]]] = {}
+    connection.info[_DEFERRED] = waiting
+    try:
+        yield
+        del connection.info[_DEFERRED]
+        for prepared, rows in waiting.items():
+            prepared._insert_now(connection, rows)  # noqa: SLF001 - the deferred half of execute_many
+    finally:
+        connection.info.pop(_DEFERRED, None)
 
 
 def _wrapped(connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception) -> DBAPIError:

@@ -1,6 +1,7 @@
 """Group commit: units share a transaction, fail alone, and answer only once committed."""
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -93,3 +94,33 @@ def test_a_failed_commit_fails_every_unit_of_the_batch(sqlite_database: Database
     assert all(error is not None for _value, error in outcomes)
     with sqlite_database.read() as session:
         assert session.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0
+
+
+def test_a_batch_whose_deferred_rows_clash_runs_again_unit_by_unit(database: Database) -> None:
+    """Two intakes appending to one audit stream in one batch: the second would start the
+    stream over while the first one's head waits to be inserted. The clash surfaces at the
+    end of the batch; the units then run apart, and the chain comes out whole."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from gridcare.audit import service as audit
+    from gridcare.audit.models import AuditEntry
+    from gridcare.core.principal import system_principal
+
+    at, actor, stream = datetime(2026, 12, 4, tzinfo=UTC), system_principal("test"), uuid.uuid4().hex[:12]
+
+    def first(session):  # noqa: ANN001, ANN202
+        audit.record_many(session, actor=actor, at=at, entries=[audit.Append("order.create", stream, 1)], new_streams=True)
+        return "first"
+
+    def second(session):  # noqa: ANN001, ANN202
+        audit.record_many(session, actor=actor, at=at, entries=[audit.Append("order.update", stream, 1)])
+        return "second"
+
+    writes = GroupCommit(database)
+    outcomes = writes._commit([(first, None, None), (second, None, None)])  # one batch, as the thread would run it
+    assert outcomes == [("first", None), ("second", None)]
+    with database.read() as session:
+        entries = session.execute(select(AuditEntry.seq, AuditEntry.action).where(AuditEntry.entity == stream).order_by(AuditEntry.seq)).all()
+    assert [tuple(e) for e in entries] == [(1, "order.create"), (2, "order.update")]

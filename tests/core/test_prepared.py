@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from gridcare.db import Database
 from gridcare.outbox import OutboxRow
-from gridcare.prepared import MAX_ROWS_PER_INSERT, Prepared
+from gridcare.prepared import MAX_ROWS_PER_INSERT, Prepared, deferred_inserts
 from gridcare.workorders.service import _COUNTER_UPSERT
 
 ROW_KEYS = ["topic", "key", "payload", "status", "attempts", "available_at", "created_at"]
@@ -87,3 +87,38 @@ def test_driver_errors_come_out_as_cores(database: Database) -> None:
     with pytest.raises(IntegrityError):
         with database.write() as session:
             insert.execute_many(session.connection(), [_row("no status", status=None)])
+
+
+def _count(session, topic: str) -> int:
+    return len(session.scalars(select(OutboxRow.id).where(OutboxRow.topic == topic)).all())
+
+
+def test_deferred_rows_wait_for_the_end_of_the_block_and_keep_their_order(database: Database) -> None:
+    later = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS, deferrable=True)
+    now = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS)
+    with database.write() as session:
+        connection = session.connection()
+        with deferred_inserts(connection):
+            for i in range(3):
+                later.execute_many(connection, [_row("deferred", key=f"k{i}")])
+            now.execute_many(connection, [_row("at-once")])
+            with deferred_inserts(connection):  # nested: the outer block inserts
+                later.execute_many(connection, [_row("deferred", key="k3")])
+            assert (_count(session, "deferred"), _count(session, "at-once")) == (0, 1)
+        assert _count(session, "deferred") == 4
+        assert "gridcare.deferred_inserts" not in connection.info
+    with database.read() as session:
+        keys = session.scalars(select(OutboxRow.key).where(OutboxRow.topic == "deferred").order_by(OutboxRow.id)).all()
+    assert keys == ["k0", "k1", "k2", "k3"]
+
+
+def test_deferred_rows_are_dropped_when_the_block_fails(database: Database) -> None:
+    later = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS, deferrable=True)
+    with database.write() as session:
+        connection = session.connection()
+        with pytest.raises(RuntimeError), deferred_inserts(connection):
+            later.execute_many(connection, [_row("dropped")])
+            raise RuntimeError("a unit failed")
+        assert "gridcare.deferred_inserts" not in connection.info
+        later.execute_many(connection, [_row("kept")])  # outside a block: at once
+        assert (_count(session, "dropped"), _count(session, "kept")) == (0, 1)

@@ -55,8 +55,12 @@ class Append:
 _INSERT_ENTRIES = Prepared(
     AuditEntry.__table__.insert(),
     keys=["stream", "seq", "at", "actor_id", "actor", "origin", "action", "entity", "entity_id", "org_path", "before", "after", "prev_hash", "hash"],
+    deferrable=True,
 )
-_INSERT_HEADS = Prepared(AuditStreamHead.__table__.insert(), keys=["stream", "seq", "hash"])
+# Deferrable too: a unit appending to a stream whose head another unit of the same batch
+# created, still waiting, would start the stream over, and the unique (stream, seq) and the
+# head's key refuse that at the insert; the group commit then runs the units apart.
+_INSERT_HEADS = Prepared(AuditStreamHead.__table__.insert(), keys=["stream", "seq", "hash"], deferrable=True)
 
 
 def record(

@@ -121,7 +121,7 @@ _FIND_REPLAY = Prepared(select(WorkOrder.id).where(WorkOrder.idempotency_key == 
 _ORDER_COLUMNS = [c.key for c in WorkOrder.__table__.c if c.key != "id"]
 _INSERT_ORDER = Prepared(WorkOrder.__table__.insert().returning(WorkOrder.__table__.c.id), keys=_ORDER_COLUMNS)
 _EVENT_COLUMNS = ["order_id", "at", "actor_id", "actor", "origin", "kind", "status_from", "status_to", "note", "data"]
-_INSERT_EVENTS = Prepared(OrderEvent.__table__.insert(), keys=_EVENT_COLUMNS)
+_INSERT_EVENTS = Prepared(OrderEvent.__table__.insert(), keys=_EVENT_COLUMNS, deferrable=True)
 
 
 def _next_number(session: Session, now: datetime) -> str:
