@@ -119,3 +119,15 @@ def test_it_lets_only_the_recipient_acknowledge_a_popup(database, clock, world, 
     clock.advance(timedelta(minutes=1))
     with database.write() as session:
         assert service.acknowledge(session, actor=world.principal("rep"), now=clock.now(), notification_id=popup_id).acknowledged_at == first  # idempotent
+
+
+def test_a_message_about_a_new_source_is_still_recorded_once(database, clock, world, tmp_path):
+    # new_source skips the look-up before the insert; the insert itself refuses the repeat.
+    settings = notify_settings(database, tmp_path)
+    rep = world.user_id("rep")
+    with database.write() as session:
+        first = service.notify_user(session, now=clock.now(), user_id=rep, event="order.dispatched", context=ORDER, source=("order", 41), ladder=True, config=config(settings), new_source=True)
+        again = service.notify_user(session, now=clock.now(), user_id=rep, event="order.dispatched", context=ORDER, source=("order", 41), ladder=True, config=config(settings), new_source=True)
+    assert first == again
+    with database.read() as session:
+        assert len(session.scalars(select(Notification.id).where(Notification.source_id == 41)).all()) == 1

@@ -206,12 +206,15 @@ def record(
     dedupe: str | None = None,
     parent_id: int | None = None,
     ladder: rules.LadderPolicy | None = None,
+    new_source: bool = False,
 ) -> int:
     """One message: rendered, scheduled, stored and queued. Returns its id (the existing
-    one when the same message was recorded before)."""
+    one when the same message was recorded before). ``new_source``: the source was created
+    in this transaction, so nothing can have been recorded for it yet; the look-up is
+    skipped (intake's hot path), and the insert still refuses a duplicate."""
     safe = jsonable(context)
     key = _dedupe_key(event, channel, recipient, source, safe, dedupe)
-    existing = _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})
+    existing = None if new_source else _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})
     if existing is not None:
         return existing
     try:
@@ -286,17 +289,19 @@ def notify_user(
     channels: tuple[str, ...] = ("popup",),
     dedupe: str | None = None,
     config: NotifyConfig | None = None,
+    new_source: bool = False,
 ) -> list[int]:
     """Tell a staff user: a forced pop-up (and any other ``channels``). With ``ladder``, an
     unacknowledged pop-up becomes an SMS, then a voice call, per the event's policy.
-    ``dedupe`` distinguishes repeats of one event for one source (a second dispatch)."""
+    ``dedupe`` distinguishes repeats of one event for one source (a second dispatch);
+    ``new_source`` as in ``record``."""
     config = config or current_config()
     recipient = user_recipient(session, user_id=user_id)
     planner = Planner.of(session, config)
     ids = []
     for channel in _check_channels(channels, USER_CHANNELS):
         policy = rules.ladder_for(event, config.ladders) if (ladder and channel == "popup") else None
-        ids.append(record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe, ladder=policy))
+        ids.append(record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe, ladder=policy, new_source=new_source))
     return ids
 
 
@@ -312,16 +317,17 @@ def notify_customer(
     channels: tuple[str, ...] = ("sms",),
     dedupe: str | None = None,
     config: NotifyConfig | None = None,
+    new_source: bool = False,
 ) -> list[int]:
     """Tell a customer. SMS end with their grid rep's name and phone; non-urgent messages
-    wait out quiet hours."""
+    wait out quiet hours. ``new_source`` as in ``record``."""
     from gridcare.customers import service as customer_service
 
     config = config or current_config()
     recipient = customer_recipients(session, [customer_service.addressee(session, customer_id=customer_id)])[0]
     planner = Planner.of(session, config)
     return [
-        record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe)
+        record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe, new_source=new_source)
         for channel in _check_channels(channels, CUSTOMER_CHANNELS)
     ]
 

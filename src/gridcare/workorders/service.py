@@ -463,6 +463,7 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
                 session, now=now, user_id=order.handler_id, event="order.dispatched", source=source, ladder=True,
                 context={"number": order.number, "address": order.address, "description": order.description, "customer": order.caller_name, "accept_due": order.accept_due},
                 dedupe=f"{event.name}:{now.isoformat()}" if event.name == "order.redispatched" else None,
+                new_source=created,
             )
         elif event.name == "order.unassigned":
             outbox.enqueue(
@@ -484,7 +485,7 @@ def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[sta
             if order.customer_id is None:
                 continue
             parent = _NUMBER_OF.scalar(session.connection(), {"id": order.parent_id}) if order.parent_id else None
-            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent or ""})
+            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent or ""}, new_source=created)
         elif event.name == "order.closed" and event.data.get("with_parent") and order.customer_id is not None:
             # A merged caller hears the outcome of the order that carried their demand.
             notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": f"{event.data['with_parent']}"})
