@@ -11,7 +11,7 @@ earlier one of its key is still pending or in flight.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -126,6 +126,47 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
+# A handler that takes every message of its topic in a claimed batch at once, so that its
+# own bookkeeping is written once per batch; it returns each message's error, or None.
+BatchHandler = Callable[[list[Message], DeliveryContext], Mapping[int, BaseException | None]]
+BATCH_HANDLERS: dict[str, BatchHandler] = {}
+
+
+def batch_handler(topic: str) -> Callable[[BatchHandler], BatchHandler]:
+    def register(fn: BatchHandler) -> BatchHandler:
+        BATCH_HANDLERS[topic] = fn
+        return fn
+
+    return register
+
+
+def _run_batches(ctx: DeliveryContext, messages: list[Message]) -> dict[int, BaseException | None]:
+    """The errors of the messages whose topic has a batch handler (None: delivered)."""
+    groups: dict[str, list[Message]] = {}
+    for message in messages:
+        if message.topic in BATCH_HANDLERS:
+            groups.setdefault(message.topic, []).append(message)
+    errors: dict[int, BaseException | None] = {}
+    for topic, group in groups.items():
+        try:
+            found = BATCH_HANDLERS[topic](group, ctx)
+            errors.update({m.id: found.get(m.id) for m in group})
+        except Exception as exc:  # the handler as a whole failed: each of its messages did
+            errors.update(dict.fromkeys((m.id for m in group), exc))
+    return errors
+
+
+def _run_one(ctx: DeliveryContext, message: Message) -> BaseException | None:
+    fn = HANDLERS.get(message.topic)
+    try:
+        if fn is None:
+            raise DeliveryError(f"no handler for topic {message.topic!r}", permanent=True)
+        fn(message, ctx)
+    except Exception as exc:  # a handler's failure must never stop the worker
+        return exc
+    return None
+
+
 # Built once: the worker claims many times a second under load, and building these
 # expressions cost more than running them.
 # The statuses are written into the statements: a generic plan of a prepared statement,
@@ -198,13 +239,10 @@ def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *
     Returns each row's new status."""
     outcome: dict[int, str] = {}
     delivered: list[int] = []
+    batched = _run_batches(ctx, messages)
     for message in messages:
-        fn = HANDLERS.get(message.topic)
-        try:
-            if fn is None:
-                raise DeliveryError(f"no handler for topic {message.topic!r}", permanent=True)
-            fn(message, ctx)
-        except Exception as exc:  # a handler's failure must never stop the worker
+        exc = batched[message.id] if message.id in batched else _run_one(ctx, message)
+        if exc is not None:
             permanent = isinstance(exc, DeliveryError) and exc.permanent
             status = DEAD if permanent or message.attempts >= max_attempts else PENDING
             log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.topic, message.attempts, exc)

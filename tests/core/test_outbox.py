@@ -180,3 +180,35 @@ def test_postgresql_claims_from_the_open_rows_index_only(postgres_database, cloc
         session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
         plan = "\n".join(r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + statement, parameters))
     assert "ix_outbox_pending" in plan and "pk_outbox" not in plan, plan
+
+
+BATCHES: list[list[int]] = []
+
+
+@outbox.batch_handler("test.batch")
+def _batch(messages, ctx):
+    BATCHES.append([m.payload["n"] for m in messages])
+    if any(m.payload["n"] < 0 for m in messages):
+        raise RuntimeError("the gateway refused the whole batch")
+    return {m.id: (DeliveryError("no such recipient") if m.payload["n"] == 3 else None) for m in messages}
+
+
+def test_a_batch_handler_takes_its_topics_messages_at_once_and_fails_them_one_by_one(database, clock):
+    BATCHES.clear()
+    with database.write() as session:
+        for n in (1, 2, 3):
+            outbox.enqueue(session, topic="test.batch", payload={"n": n}, now=clock.now())
+        outbox.enqueue(session, topic="test.record", payload={"n": 4}, now=clock.now())
+    worker = make_worker(database, clock, "w")
+    worker.run_once()
+    assert BATCHES == [[1, 2, 3]] and DELIVERED_LOG == [("", 4)]
+    assert statuses(database) == {DELIVERED: 3, PENDING: 1}  # only the failed one goes round again
+    clock.advance(timedelta(minutes=5))
+    worker.run_once()
+    assert BATCHES == [[1, 2, 3], [3]]
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.batch", payload={"n": -1}, now=clock.now())
+    worker.run_once()
+    with database.read() as session:
+        failed = session.scalars(select(OutboxRow).where(OutboxRow.payload["n"].as_integer() == -1)).one()
+    assert failed.status == PENDING and "refused the whole batch" in failed.last_error

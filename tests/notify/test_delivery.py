@@ -10,8 +10,9 @@ from gridcare.core.clock import SHANGHAI
 from gridcare.notify import groups, service
 from gridcare.notify.models import Notification
 from gridcare.outbox import OutboxRow
+from gridcare.pubsub import Broadcaster
 from tests.notify.conftest import config, customer_id, make_worker, notify_settings
-from tests.notify.stubs import GatewayStub, SmppCentre, WecomStub, http_stub, smpp_centre
+from tests.notify.stubs import GatewayStub, SmppCentre, WecomStub, http_stub, listening, smpp_centre
 from tests.support.live import free_port
 
 
@@ -261,3 +262,22 @@ def test_one_transaction_shares_its_rate_plan_and_still_counts_earlier_windows(d
     assert full.scheduled_at == clock.now()
     assert morning.scheduled_at.astimezone(SHANGHAI).strftime("%d %H:%M") == "25 08:00"
     assert later.scheduled_at - clock.now() == timedelta(minutes=1)
+
+
+def test_a_batch_of_popups_is_marked_shown_together_and_an_sms_beside_them_at_once(database, clock, world, tmp_path):
+    stub = GatewayStub()
+    with http_stub(stub) as url:
+        settings = notify_settings(database, tmp_path, sms_http_url=url + "/sms", sms_http_token="tok-1")
+        with database.write() as session:
+            # Each to another user: pop-ups to one user go out one after the other.
+            users = [world.user_id(login) for login in ("rep", "agent", "agent2", "expert", "supervisor")]
+            popups = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context={"number": f"GD-{n}", "address": "五一大道", "description": "停电", "customer": "王芳"}, source=("order", n), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+            [sms] = service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E001"), event="order.accepted", context={"number": "GD-9"}, source=("order", 9), config=config(settings))
+        broadcaster = Broadcaster()
+        with listening(broadcaster, [f"user:{user}" for user in users]) as heard:
+            assert make_worker(database, clock, settings, broadcaster).run_once() == 6
+        assert len(heard) == 5
+    with database.read() as session:
+        notes = {n.id: n for n in session.scalars(select(Notification))}
+    assert all(notes[i].state == "delivered" and notes[i].delivered_at == clock.now() and notes[i].attempts == 1 for i in popups)
+    assert notes[sms].state == "delivered" and notes[sms].provider_message_id == "M1" and len(stub.sent) == 1

@@ -70,6 +70,18 @@ def record_delivery(session: Session, *, notification_id: int, now: datetime, pr
     session.connection().execute(_DELIVERED, {"p_id": notification_id, "p_now": now, "p_provider": provider_message_id[:120] if provider_message_id else None})
 
 
+_SHOWN = (
+    update(Notification.__table__)
+    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)))
+    .values(state="delivered", delivered_at=bindparam("p_now"), provider_message_id=None, last_error=None)
+)
+
+
+def record_shown(session: Session, *, notification_ids: list[int], now: datetime) -> None:
+    """Pop-ups pushed to their browsers, in one UPDATE."""
+    session.connection().execute(_SHOWN, {"p_ids": notification_ids, "p_now": now})
+
+
 def record_failure(session: Session, *, notification_id: int, error: str, dead: bool) -> None:
     note = session.get(Notification, notification_id)
     if note is None or note.state == "delivered":

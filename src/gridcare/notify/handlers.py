@@ -13,26 +13,43 @@ from gridcare.notify import channels, delivery, service
 log = logging.getLogger(__name__)
 
 
-@outbox.handler(service.TOPIC)
-def send(message: outbox.Message, ctx: Any) -> None:
-    """Deliver one notification through its channel and mirror the outcome into its row.
+@outbox.batch_handler(service.TOPIC)
+def send(messages: list[outbox.Message], ctx: Any) -> dict[int, BaseException | None]:
+    """Deliver each notification through its channel and mirror the outcome into its row.
     The outbox decides on retries and dead letters; the row says the same thing. The marks
-    are written apart (``write_apart``): the outbox's own commit makes them durable."""
-    notification_id = int(message.payload["id"])
+    are written apart (``write_apart``): the outbox's own commit makes them durable.
+
+    A batch's "sending" marks go in one transaction before anything is sent. A message
+    that reaches a person's phone or inbox is marked delivered as soon as its gateway took
+    it (a crash after that must not send it again); pop-ups, which a browser shows once
+    whatever it receives, are marked together after the batch: a storm's dispatch pop-ups
+    cost one statement per batch instead of one each."""
+    errors: dict[int, BaseException | None] = {}
     with ctx.db.write_apart() as session:
-        outgoing = delivery.start_attempt(session, notification_id=notification_id, now=ctx.clock.now(), attempt=message.attempts)
-    if outgoing is None:
-        return
-    try:
-        provider_id = channels.adapter(outgoing.channel, ctx.settings)(outgoing, ctx)
-    except Exception as exc:  # every failure is mirrored, then handed to the outbox
-        error = exc if isinstance(exc, outbox.DeliveryError) else outbox.DeliveryError(f"{type(exc).__name__}: {exc}")
-        dead = error.permanent or message.attempts >= ctx.settings.outbox_max_attempts
+        outgoing = [(m, delivery.start_attempt(session, notification_id=int(m.payload["id"]), now=ctx.clock.now(), attempt=m.attempts)) for m in messages]
+    shown: list[int] = []
+    for message, note in outgoing:
+        errors[message.id] = None
+        if note is None:
+            continue
+        try:
+            provider_id = channels.adapter(note.channel, ctx.settings)(note, ctx)
+        except Exception as exc:  # every failure is mirrored, then handed to the outbox
+            error = exc if isinstance(exc, outbox.DeliveryError) else outbox.DeliveryError(f"{type(exc).__name__}: {exc}")
+            dead = error.permanent or message.attempts >= ctx.settings.outbox_max_attempts
+            with ctx.db.write_apart() as session:
+                delivery.record_failure(session, notification_id=note.id, error=str(error), dead=dead)
+            errors[message.id] = error
+            continue
+        if note.channel == "popup" and provider_id is None:
+            shown.append(note.id)
+            continue
         with ctx.db.write_apart() as session:
-            delivery.record_failure(session, notification_id=notification_id, error=str(error), dead=dead)
-        raise error from exc
-    with ctx.db.write_apart() as session:
-        delivery.record_delivery(session, notification_id=notification_id, now=ctx.clock.now(), provider_message_id=provider_id)
+            delivery.record_delivery(session, notification_id=note.id, now=ctx.clock.now(), provider_message_id=provider_id)
+    if shown:
+        with ctx.db.write_apart() as session:
+            delivery.record_shown(session, notification_ids=shown, now=ctx.clock.now())
+    return errors
 
 
 LADDER_CHUNK = 40
