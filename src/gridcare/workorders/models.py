@@ -33,10 +33,10 @@ class WorkOrder(Base):
     address: Mapped[str] = mapped_column(String(400), default="")
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))  # indexed first in ix_work_orders_open_grid
     area_class: Mapped[str] = mapped_column(String(10), default="urban")
     org_path: Mapped[str] = mapped_column(String(400), index=True)
-    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # indexed first in ix_work_orders_handler_status
     originator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     originator: Mapped[str] = mapped_column(String(64), default="")
     dispatch_reason: Mapped[str] = mapped_column(String(200), default="")
