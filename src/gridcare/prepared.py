@@ -11,6 +11,7 @@ here: ids, counts, text (see ``tests/core/test_prepared.py``).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class Prepared:
         dialect = connection.dialect
         found = self._by_dialect.get(dialect.name)
         if found is None:
-            compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
+            compiled = self.statement.compile(dialect=_placeholders(dialect), column_keys=self.keys)
             if compiled.post_compile_params:  # IN (…) expands per call: Core's job
                 raise ValueError("a Prepared statement cannot hold an expanding IN; spell it with = and OR")
             names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
@@ -74,7 +75,7 @@ class Prepared:
         """Run once; returns the DBAPI cursor (``fetchone``/``fetchall`` for RETURNING or SELECT)."""
         compiled = self._compiled(connection)
         params = self._params(compiled, values or {})
-        cursor = connection.connection.cursor()
+        cursor = _cursor(connection)
         try:
             cursor.execute(compiled.sql, params)
         except connection.dialect.loaded_dbapi.Error as exc:
@@ -102,7 +103,7 @@ class Prepared:
 
     def _run(self, connection: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
         params = [self._params(compiled, row) for row in rows]
-        cursor = connection.connection.cursor()
+        cursor = _cursor(connection)
         try:
             if len(params) == 1:  # psycopg runs executemany in pipeline mode: costly for one row
                 cursor.execute(compiled.sql, params[0])
@@ -120,12 +121,13 @@ class Prepared:
             assert isinstance(self.statement, Insert) and self.keys is not None
             columns = self.statement.table.c
             rows = [{k: bindparam(f"{k}__{i}", type_=columns[k].type) for k in self.keys} for i in range(n)]
-            compiled = self.statement.values(rows).compile(dialect=connection.dialect)
+            compiled = self.statement.values(rows).compile(dialect=_placeholders(connection.dialect))
             expected = {f"{k}__{i}" for k in self.keys for i in range(n)}
-            if compiled.positional or set(compiled.binds) != expected:
+            if set(compiled.binds) != expected:
                 raise ValueError("a multi-row Prepared INSERT must set every column it binds")
             processors = compiled._bind_processors  # noqa: SLF001 - as in _compiled
-            found = _Compiled(str(compiled), tuple((name, processors.get(name)) for name in compiled.binds), False, {})
+            names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+            found = _Compiled(str(compiled), tuple((name, processors.get(name)) for name in names), bool(compiled.positional), {})
             self._by_dialect[key] = found
         return found
 
@@ -145,6 +147,27 @@ class Prepared:
         if row is None:
             return None
         return tuple(row) if self.row is None else self.row(*row)
+
+
+# On PostgreSQL the statements are compiled with PostgreSQL's own $n placeholders and run on
+# psycopg's RawCursor, which sends them as they are: psycopg otherwise parses every statement
+# for its %(name)s placeholders, and caches the result only for statements under 4 KB and
+# 50 parameters, which a group commit's multi-row inserts are not.
+def _placeholders(dialect: Any) -> Any:
+    if dialect.name != "postgresql":
+        return dialect
+    native = copy.copy(dialect)
+    native.paramstyle, native.positional = "numeric_dollar", True
+    native.identifier_preparer = native.preparer(native)  # its own: the driver's doubles every % in the text
+    return native
+
+
+def _cursor(connection: Connection) -> Any:
+    if connection.dialect.name == "postgresql":
+        import psycopg
+
+        return psycopg.RawCursor(connection.connection.dbapi_connection)
+    return connection.connection.cursor()
 
 
 _DEFERRED = "gridcare.deferred_inserts"

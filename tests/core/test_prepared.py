@@ -122,3 +122,16 @@ def test_deferred_rows_are_dropped_when_the_block_fails(database: Database) -> N
         assert "gridcare.deferred_inserts" not in connection.info
         later.execute_many(connection, [_row("kept")])  # outside a block: at once
         assert (_count(session, "dropped"), _count(session, "kept")) == (0, 1)
+
+
+def test_percent_signs_in_the_statement_reach_the_database_as_written(database: Database) -> None:
+    # On PostgreSQL statements go out with $n placeholders on a RawCursor: nothing may
+    # double or swallow a % (as a driver parsing %(name)s placeholders would).
+    from sqlalchemy import literal_column
+
+    insert = Prepared(OutboxRow.__table__.insert(), keys=ROW_KEYS)
+    exact = Prepared(select(OutboxRow.key).where(OutboxRow.topic == literal_column("'50%'"), OutboxRow.key == bindparam("key")))
+    with database.write() as session:
+        insert.execute_many(session.connection(), [_row("50%%", key="a"), _row("50", key="a"), _row("50%", key="b")])
+        assert exact.scalar(session.connection(), {"key": "a"}) is None
+        assert exact.scalar(session.connection(), {"key": "b"}) == "b"
