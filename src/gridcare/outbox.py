@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Index,
@@ -118,12 +118,19 @@ Handler = Callable[[Message, DeliveryContext], None]
 HANDLERS: dict[str, Handler] = {}
 
 
-def handler(topic: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[topic] = fn
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _registering(registry: dict[str, Any], topic: str) -> Callable[[F], F]:
+    def register(fn: F) -> F:
+        registry[topic] = fn
         return fn
 
     return register
+
+
+def handler(topic: str) -> Callable[[Handler], Handler]:
+    return _registering(HANDLERS, topic)
 
 
 # A handler that takes every message of its topic in a claimed batch at once, so that its
@@ -133,11 +140,7 @@ BATCH_HANDLERS: dict[str, BatchHandler] = {}
 
 
 def batch_handler(topic: str) -> Callable[[BatchHandler], BatchHandler]:
-    def register(fn: BatchHandler) -> BatchHandler:
-        BATCH_HANDLERS[topic] = fn
-        return fn
-
-    return register
+    return _registering(BATCH_HANDLERS, topic)
 
 
 def _run_batches(ctx: DeliveryContext, messages: list[Message]) -> dict[int, BaseException | None]:

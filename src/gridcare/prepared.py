@@ -47,6 +47,8 @@ class Prepared:
         # An INSERT whose rows nothing reads back in the transaction that writes them (a
         # timeline, the outbox, the audit trail): inside ``deferred_inserts`` its rows wait
         # and go out with every other unit's in one statement.
+        if deferrable and not isinstance(statement, Insert):
+            raise ValueError("only an INSERT can wait for the end of a deferred_inserts block")
         self.deferrable = deferrable
         self._by_dialect: dict[str, _Compiled] = {}
 

@@ -169,3 +169,9 @@ def test_windows_marked_full_are_passed_over_and_the_first_with_room_is_found():
     assert planner.full_until(start) == start + timedelta(minutes=3)  # 09:03 holds one of two
     assert planner.take(start) == start + timedelta(minutes=3)
     assert planner.full_until(start) == start + timedelta(minutes=4)
+
+
+def test_only_popups_are_marked_delivered_after_their_batch():
+    assert rules.marked_after_batch("popup", None)
+    assert not any(rules.marked_after_batch(channel, None) for channel in rules.CHANNELS if channel != "popup")
+    assert not rules.marked_after_batch("popup", "gw-17")  # a gateway that took it: at once

@@ -8,7 +8,7 @@ from typing import Any
 
 from gridcare import outbox
 from gridcare.jobs import periodic
-from gridcare.notify import channels, delivery, service
+from gridcare.notify import channels, delivery, rules, service
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def send(messages: list[outbox.Message], ctx: Any) -> dict[int, BaseException | 
                 delivery.record_failure(session, notification_id=note.id, error=str(error), dead=dead)
             errors[message.id] = error
             continue
-        if note.channel == "popup" and provider_id is None:
+        if rules.marked_after_batch(note.channel, provider_id):
             shown.append(note.id)
             continue
         with ctx.db.write_apart() as session:

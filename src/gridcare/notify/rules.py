@@ -20,6 +20,14 @@ OPEN_STATES = ("queued", "deferred", "sending", "failed")
 QUIET_RECIPIENTS = ("customer", "grid_group")
 
 
+def marked_after_batch(channel: str, provider_message_id: str | None) -> bool:
+    """Whether a sent message's "delivered" mark may wait for the end of its batch: a
+    pop-up, which a browser shows once whatever it receives. A message that reaches a phone
+    or an inbox is marked the moment its gateway took it: a crash before the mark would
+    send it again."""
+    return channel == "popup" and provider_message_id is None
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """A daily window in local time (may cross midnight); ``start == end`` means none."""
