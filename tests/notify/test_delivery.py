@@ -281,3 +281,30 @@ def test_a_batch_of_popups_is_marked_shown_together_and_an_sms_beside_them_at_on
         notes = {n.id: n for n in session.scalars(select(Notification))}
     assert all(notes[i].state == "delivered" and notes[i].delivered_at == clock.now() and notes[i].attempts == 1 for i in popups)
     assert notes[sms].state == "delivered" and notes[sms].provider_message_id == "M1" and len(stub.sent) == 1
+
+
+def test_a_batch_starts_its_tries_with_one_update_per_attempt_number(database, clock, world, tmp_path):
+    from gridcare.notify import delivery
+
+    settings = notify_settings(database, tmp_path)
+    with database.write() as session:
+        users = [world.user_id(login) for login in ("rep", "agent", "agent2", "expert")]
+        ids = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context={"number": f"GD-{n}", "address": "五一大道", "description": "停电", "customer": "王芳"}, source=("order", n), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+        session.execute(Notification.__table__.update().where(Notification.id == ids[3]).values(state="delivered"))
+    updates = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("UPDATE NOTIFICATIONS"):
+            updates.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", grab)
+    try:
+        with database.write() as session:
+            started = delivery.start_attempts(session, attempts={ids[0]: 1, ids[1]: 1, ids[2]: 3, ids[3]: 1}, now=clock.now())
+    finally:
+        event.remove(database.engine, "before_cursor_execute", grab)
+    assert len(updates) == 2  # attempt 1 for three rows, attempt 3 for one
+    assert sorted(started) == ids[:3]  # the delivered one is not sent again
+    assert started[ids[0]].recipient_id == users[0] and started[ids[0]].data["url"] == "/orders/1"
+    attempts = {n.id: (n.state, n.attempts) for n in rows(database)}
+    assert attempts == {ids[0]: ("sending", 1), ids[1]: ("sending", 1), ids[2]: ("sending", 3), ids[3]: ("delivered", 0)}

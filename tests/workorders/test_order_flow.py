@@ -201,3 +201,20 @@ def test_a_wave_of_late_orders_does_not_hold_back_the_outbox(database, clock, or
         assert notice.status == outbox.DELIVERED
     worker.drain()  # the sweep goes on at once, not a period later
     assert all(load(database, i).escalation_level > 0 for i in ids)
+
+
+def test_a_batch_of_intakes_reserves_its_numbers_with_one_counter_update(database, clock, org):
+    from gridcare.group_commit import UNITS
+    from gridcare.workorders.models import OrderCounter
+
+    create(database, clock, org.principal("agent"), account="E001")  # the day's first number, alone
+    numbers, counter_after_each = [], []
+    with database.write() as session:
+        session.info[UNITS] = 3  # what group commit tells a batch of three intakes
+        for i in range(4):
+            intake = service.Intake(category="repair", channel="hotline", account="E001", idempotency_key=f"batch-{i}")
+            numbers.append(service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=intake).order.number)
+            counter_after_each.append(session.scalar(select(OrderCounter.last)))
+    assert [int(n.rsplit("-", 1)[1]) for n in numbers] == [2, 3, 4, 5]
+    # The first intake reserved for the batch; the fourth, beyond it, reserved again.
+    assert counter_after_each == [4, 4, 4, 7]

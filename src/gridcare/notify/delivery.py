@@ -5,6 +5,7 @@ transaction, so no transaction stays open while a gateway is called."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, update
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ _TRIES = _NOTES.attempts + 1
 # coercing the statement each time cost more than the database's work.
 _START = (
     update(Notification.__table__)
-    .where(_NOTES.id == bindparam("p_id"), _NOTES.state != "delivered")
+    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered")
     .values(state="sending", attempts=case((_TRIES >= bindparam("p_attempt"), _TRIES), else_=bindparam("p_attempt")), last_attempt_at=bindparam("p_now"))
     .returning(*_SENT)
 )
@@ -41,12 +42,21 @@ _DELIVERED = (
 )
 
 
-def start_attempt(session: Session, *, notification_id: int, now: datetime, attempt: int) -> Outgoing | None:
-    """Mark the try as under way and return what to send; None when there is nothing to
-    do (already delivered, or the row is gone). One UPDATE … RETURNING."""
-    note = session.connection().execute(_START, {"p_id": notification_id, "p_attempt": attempt, "p_now": now}).first()
-    if note is None:
-        return None
+def start_attempts(session: Session, *, attempts: dict[int, int], now: datetime) -> dict[int, Outgoing]:
+    """Mark each try (notification id → the outbox's attempt number) as under way and
+    return what to send. Rows already delivered, or gone, are left out. One UPDATE …
+    RETURNING per distinct attempt number: a storm's batch is one statement."""
+    by_attempt: dict[int, list[int]] = {}
+    for notification_id, attempt in attempts.items():
+        by_attempt.setdefault(attempt, []).append(notification_id)
+    started: dict[int, Outgoing] = {}
+    for attempt, ids in by_attempt.items():
+        for note in session.connection().execute(_START, {"p_ids": ids, "p_attempt": attempt, "p_now": now}):
+            started[note.id] = _outgoing(session, note)
+    return started
+
+
+def _outgoing(session: Session, note: Any) -> Outgoing:
     data = {"source": f"{note.source_kind}:{note.source_id}" if note.source_kind else None, "created_at": note.created_at.isoformat()}
     if note.source_kind == "order" and note.source_id is not None:
         data["url"] = f"/orders/{note.source_id}"

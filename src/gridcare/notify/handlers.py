@@ -19,14 +19,15 @@ def send(messages: list[outbox.Message], ctx: Any) -> dict[int, BaseException | 
     The outbox decides on retries and dead letters; the row says the same thing. The marks
     are written apart (``write_apart``): the outbox's own commit makes them durable.
 
-    A batch's "sending" marks go in one transaction before anything is sent. A message
+    A batch's "sending" marks go in one statement before anything is sent. A message
     that reaches a person's phone or inbox is marked delivered as soon as its gateway took
     it (a crash after that must not send it again); pop-ups, which a browser shows once
     whatever it receives, are marked together after the batch: a storm's dispatch pop-ups
     cost one statement per batch instead of one each."""
     errors: dict[int, BaseException | None] = {}
     with ctx.db.write_apart() as session:
-        outgoing = [(m, delivery.start_attempt(session, notification_id=int(m.payload["id"]), now=ctx.clock.now(), attempt=m.attempts)) for m in messages]
+        started = delivery.start_attempts(session, attempts={int(m.payload["id"]): m.attempts for m in messages}, now=ctx.clock.now())
+    outgoing = [(m, started.get(int(m.payload["id"]))) for m in messages]
     shown: list[int] = []
     for message, note in outgoing:
         errors[message.id] = None

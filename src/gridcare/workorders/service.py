@@ -20,6 +20,7 @@ from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
+from gridcare.group_commit import UNITS
 from gridcare.prepared import Prepared
 from gridcare.workorders import duty, escalation, sla, states
 from gridcare.workorders.dispatch import choose_handler
@@ -110,34 +111,46 @@ def _validate(intake: Intake) -> list[FieldProblem]:
 
 
 def _counter_upsert(dialect: Any) -> Any:
-    stmt = dialect.insert(OrderCounter).values(day=bindparam("day"), last=1)
-    return stmt.on_conflict_do_update(index_elements=["day"], set_={"last": OrderCounter.last + 1}).returning(OrderCounter.last)
+    stmt = dialect.insert(OrderCounter).values(day=bindparam("day"), last=bindparam("n"))
+    return stmt.on_conflict_do_update(index_elements=["day"], set_={"last": OrderCounter.last + stmt.excluded.last}).returning(OrderCounter.last)
 
 
 # Built once: intake is the hot path, and building statements costs more than running them.
 _COUNTER_UPSERT = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
-_NEXT_NUMBER = {name: Prepared(stmt, keys=["day"]) for name, stmt in _COUNTER_UPSERT.items()}
+_NEXT_NUMBER = {name: Prepared(stmt, keys=["day", "n"]) for name, stmt in _COUNTER_UPSERT.items()}
 _FIND_REPLAY = Prepared(select(WorkOrder.id).where(WorkOrder.idempotency_key == bindparam("key")))
 _ORDER_COLUMNS = [c.key for c in WorkOrder.__table__.c if c.key != "id"]
 _INSERT_ORDER = Prepared(WorkOrder.__table__.insert().returning(WorkOrder.__table__.c.id), keys=_ORDER_COLUMNS)
 _EVENT_COLUMNS = ["order_id", "at", "actor_id", "actor", "origin", "kind", "status_from", "status_to", "note", "data"]
 _INSERT_EVENTS = Prepared(OrderEvent.__table__.insert(), keys=_EVENT_COLUMNS, deferrable=True)
+_NUMBERS = "workorders.numbers"  # session.info: the numbers this transaction reserved and has not used
 
 
 def _next_number(session: Session, now: datetime) -> str:
-    """GD<local date>-<n>: a per-day counter row, incremented under the write lock."""
+    """GD<local date>-<n>: a per-day counter row. A group-commit batch reserves a number for
+    each of its intakes with one statement (``group_commit.UNITS``)."""
     day = to_local(now).strftime("%Y%m%d")
+    reserved = session.info.get(_NUMBERS)
+    if reserved is None or reserved[0] != day or not reserved[1]:
+        wanted = session.info.get(UNITS, 1)
+        reserved = session.info[_NUMBERS] = (day, _reserve_numbers(session, day, wanted))
+    return f"GD{day}-{reserved[1].pop():06d}"
+
+
+def _reserve_numbers(session: Session, day: str, wanted: int) -> list[int]:
+    """The next ``wanted`` numbers of the day, the smallest last (they are popped)."""
     connection = session.connection()
     database = session.info.get("database")
     if connection.dialect.name != "postgresql" or database is None:
-        n = _NEXT_NUMBER[connection.dialect.name].scalar(connection, {"day": day})
-        return f"GD{day}-{n:06d}"
-    # Every intake writes this one row. Inside the intake's transaction it stayed locked until
-    # that commit's disk flush, so intakes ran one at a time (~1/fsync per second). Apart, it
-    # is locked for one statement; an intake that then rolls back leaves a gap in the day's numbers.
-    with database.detached() as apart:
-        n = _NEXT_NUMBER["postgresql"].scalar(apart, {"day": day})
-    return f"GD{day}-{n:06d}"
+        last = _NEXT_NUMBER[connection.dialect.name].scalar(connection, {"day": day, "n": wanted})
+    else:
+        # Every intake writes this one row. Inside the intake's transaction it stayed locked until
+        # that commit's disk flush, so intakes ran one at a time (~1/fsync per second). Apart, it is
+        # locked for one statement; numbers of a batch that then rolls back, or of a replayed or
+        # failed intake, are a gap in the day's numbers.
+        with database.detached() as apart:
+            last = _NEXT_NUMBER["postgresql"].scalar(apart, {"day": day, "n": wanted})
+    return list(range(last, last - wanted, -1))
 
 
 @dataclass(frozen=True)
