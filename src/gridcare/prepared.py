@@ -173,6 +173,32 @@ def _cursor(connection: Connection) -> Any:
 
 
 _DEFERRED = "gridcare.deferred_inserts"
+_RESERVED = "gridcare.reserved_ids"
+
+
+def deferring(connection: Connection) -> bool:
+    """Inside a ``deferred_inserts`` block: a deferrable statement's rows wait."""
+    return _DEFERRED in connection.info
+
+
+def reserved_id(connection: Connection, table: Any, wanted: int) -> int | None:
+    """A new id of ``table``'s row drawn from its sequence ahead of the insert, so that a
+    row whose id is handed on (in an outbox payload, say) can still wait in the block:
+    PostgreSQL only, inside ``deferred_inserts``, else None. ``wanted`` ids are drawn at
+    once when the block's are used up; the block's unused ones are a gap in the ids."""
+    if connection.dialect.name != "postgresql" or not deferring(connection):
+        return None
+    pools = connection.info.setdefault(_RESERVED, {})
+    pool = pools.get(table.name)
+    if not pool:
+        cursor = _cursor(connection)
+        try:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)", (table.name, max(1, wanted)))
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(connection, cursor, "nextval", (table.name, wanted), exc) from exc
+        pool = pools[table.name] = sorted((row[0] for row in cursor.fetchall()), reverse=True)
+        cursor.close()
+    return pool.pop()  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -193,6 +219,7 @@ def deferred_inserts(connection: Connection) -> Iterator[None]:
             prepared._insert_now(connection, rows)  # noqa: SLF001 - the deferred half of execute_many
     finally:
         connection.info.pop(_DEFERRED, None)
+        connection.info.pop(_RESERVED, None)
 
 
 def _wrapped(connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception) -> DBAPIError:

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from gridcare.db import Database
 from gridcare.outbox import OutboxRow
 from gridcare.prepared import MAX_ROWS_PER_INSERT, Prepared, deferred_inserts
-from gridcare.workorders.service import _COUNTER_UPSERT
+from gridcare.workorders.models import OrderCounter
 
 ROW_KEYS = ["topic", "key", "payload", "status", "attempts", "available_at", "created_at"]
 AT = datetime(2026, 12, 4, 6, 30, 15, 123456, tzinfo=UTC)
@@ -55,8 +55,17 @@ def test_many_rows_store_what_core_stores_in_order(database: Database) -> None:
         assert [k for k, *_ in stored("many")] == [f"k{i}" for i in range(len(rows))]
 
 
+def _counting_by_one(dialect_name: str):  # noqa: ANN202
+    """An upsert with a value written into the statement (``last=1``), not bound."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    stmt = dialect.insert(OrderCounter).values(day=bindparam("day"), last=1)
+    return stmt.on_conflict_do_update(index_elements=["day"], set_={"last": OrderCounter.last + 1}).returning(OrderCounter.last)
+
+
 def test_returning_and_fixed_values(database: Database) -> None:
-    counter = Prepared(_COUNTER_UPSERT[database.dialect], keys=["day"])
+    counter = Prepared(_counting_by_one(database.dialect), keys=["day"])
     with database.write() as session:
         numbers = [counter.scalar(session.connection(), {"day": "20261204"}) for _ in range(3)]
         other = counter.scalar(session.connection(), {"day": "20261205"})
@@ -135,3 +144,29 @@ def test_percent_signs_in_the_statement_reach_the_database_as_written(database: 
         insert.execute_many(session.connection(), [_row("50%%", key="a"), _row("50", key="a"), _row("50%", key="b")])
         assert exact.scalar(session.connection(), {"key": "a"}) is None
         assert exact.scalar(session.connection(), {"key": "b"}) == "b"
+
+
+def test_ids_are_drawn_ahead_for_rows_that_wait_and_only_there(database: Database) -> None:
+    from sqlalchemy import text
+
+    from gridcare.prepared import reserved_id
+
+    table = OutboxRow.__table__
+    with database.write() as session:
+        connection = session.connection()
+        assert reserved_id(connection, table, 3) is None  # not deferring: the insert returns the id
+        with deferred_inserts(connection):
+            drawn = [reserved_id(connection, table, 3) for _ in range(4)]
+            if database.dialect == "postgresql":
+                # Three drawn at once, then three more; the last two are the block's gap.
+                assert drawn[1:3] == [drawn[0] + 1, drawn[0] + 2] and drawn[3] > drawn[2]
+                after = connection.execute(text("SELECT last_value FROM outbox_id_seq")).scalar()
+                assert after == drawn[3] + 2
+                insert = Prepared(table.insert(), keys=["id", *ROW_KEYS], deferrable=True)
+                insert.execute_many(connection, [{"id": drawn[0], **_row("drawn")}])
+            else:
+                assert drawn == [None] * 4  # SQLite has no sequence to draw from
+        if database.dialect == "postgresql":
+            assert connection.execute(text("SELECT topic FROM outbox WHERE id = :id"), {"id": drawn[0]}).scalar() == "drawn"
+            with deferred_inserts(connection):  # a new block draws anew: no id of the last one is reused
+                assert reserved_id(connection, table, 1) == drawn[3] + 3

@@ -218,3 +218,29 @@ def test_a_batch_of_intakes_reserves_its_numbers_with_one_counter_update(databas
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == [2, 3, 4, 5]
     # The first intake reserved for the batch; the fourth, beyond it, reserved again.
     assert counter_after_each == [4, 4, 4, 7]
+
+
+def test_a_group_commit_batch_dispatches_each_order_with_its_own_popup(database, clock, org):
+    from gridcare.group_commit import GroupCommit
+    from gridcare.outbox import OutboxRow
+
+    writes = GroupCommit(database, max_batch=8)
+    accounts = ["E001"] * 6  # one grid, one rep: each order still pops up on its own
+
+    def intake(i: int):  # noqa: ANN202
+        def unit(session):  # noqa: ANN001, ANN202
+            kw = {"category": "consultation", "channel": "hotline", "account": accounts[i], "description": f"咨询 {i}", "idempotency_key": f"pop-{i}"}
+            return service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(**kw)).order.id
+
+        return unit
+
+    # One batch, run together as the commit thread runs it (a unit failing there, the
+    # pop-ups' rows inserted with the batch's others included, would raise).
+    order_ids = [value for value, error in writes._together([intake(i) for i in range(len(accounts))]) if error is None]  # noqa: SLF001
+    with database.read() as session:
+        popups = session.scalars(select(Notification).where(Notification.channel == "popup", Notification.event == "order.dispatched")).all()
+        queued = {row.payload["id"] for row in session.scalars(select(OutboxRow).where(OutboxRow.topic == "notify.send"))}
+    # One pop-up per order, to its handler, each queued under its own row's id.
+    assert sorted(p.source_id for p in popups) == sorted(order_ids)
+    assert all(p.recipient_id == load(database, p.source_id).handler_id for p in popups)
+    assert {p.id for p in popups} <= queued

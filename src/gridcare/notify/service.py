@@ -27,6 +27,7 @@ from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
 from gridcare.core.principal import Principal
+from gridcare.group_commit import UNITS
 from gridcare.notify import rules, templates
 from gridcare.notify.models import Notification
 from gridcare.notify.recipients import (
@@ -35,7 +36,7 @@ from gridcare.notify.recipients import (
     group_recipients,
     user_recipient,
 )
-from gridcare.prepared import Prepared
+from gridcare.prepared import Prepared, reserved_id
 
 TOPIC = "notify.send"
 LADDER_CHANNELS = {1: "sms", 2: "voice"}
@@ -183,11 +184,19 @@ _COLUMNS = [
 ]  # fmt: skip
 _INSERT = {name: Prepared(_insert_statement(dialect), keys=_COLUMNS) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _BY_DEDUPE_KEY = Prepared(select(Notification.id).where(Notification.dedupe_key == bindparam("key")))
+# A new source's message in a group commit's batch: its id drawn ahead, the row inserted
+# with the batch's others. A taken dedupe key fails the batch, which then runs unit by unit.
+_INSERT_WITH_ID = Prepared(Notification.__table__.insert(), keys=["id", *_COLUMNS], deferrable=True)
 
 
-def _insert(session: Session, values: dict[str, Any]) -> int | None:
+def _insert(session: Session, values: dict[str, Any], *, new_source: bool) -> int | None:
     """The new row's id, or None when its dedupe key is taken (also by a concurrent writer)."""
     connection = session.connection()
+    if new_source:
+        reserved = reserved_id(connection, Notification.__table__, session.info.get(UNITS, 1))
+        if reserved is not None:
+            _INSERT_WITH_ID.execute_many(connection, [{"id": reserved, **values}])
+            return reserved
     return _INSERT[connection.dialect.name].scalar(connection, values)
 
 
@@ -255,7 +264,7 @@ def record(
         "ladder_voice_after_s": int(ladder.voice_after.total_seconds()) if ladder and ladder.voice_after else None,
         "parent_id": parent_id,
     }
-    new_id = _insert(session, values)
+    new_id = _insert(session, values, new_source=new_source)
     if new_id is None:
         return _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})  # type: ignore[no-any-return]
     # One queue per recipient and urgency: a message held back until morning never holds
