@@ -59,6 +59,40 @@ def test_it_returns_the_same_order_for_a_repeated_idempotency_key(database, cloc
         assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
 
 
+def test_a_retry_gets_its_order_even_when_its_intake_would_now_be_refused(database, clock, org):
+    first, _ = create(database, clock, org.principal("agent"), account="E001", idempotency_key="pbx-call-78")
+    again, replayed = create(database, clock, org.principal("agent"), account="NO-SUCH", idempotency_key="pbx-call-78")
+    assert again == first and replayed
+    with pytest.raises(InvalidInput) as refused:  # a new key with the same mistake is refused
+        create(database, clock, org.principal("agent"), account="NO-SUCH", idempotency_key="pbx-call-79")
+    assert refused.value.problems[0].field == "account"
+
+
+def test_a_key_of_an_order_out_of_sight_is_refused_not_replayed(database, clock, org):
+    from gridcare.core.errors import Conflict
+
+    create(database, clock, org.principal("agent"), account="E001", idempotency_key="shared-key")
+    # The water rep sees no electric order: replaying its key must not hand it over.
+    with pytest.raises(Conflict) as refused:
+        create(database, clock, org.principal("w_rep"), account="W001", channel="onsite", idempotency_key="shared-key")
+    assert refused.value.problems[0].field == "idempotency_key"
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
+
+
+def test_two_tries_with_one_key_in_one_batch_make_one_order(database, clock, org):
+    from gridcare.group_commit import GroupCommit
+
+    def unit(session):  # noqa: ANN001, ANN202
+        created = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account="E001", idempotency_key="twice"))
+        return created.order.id, created.replayed
+
+    [(first, replayed_first), (second, replayed_second)] = [value for value, _error in GroupCommit(database)._together([unit, unit])]  # noqa: SLF001
+    assert first == second and not replayed_first and replayed_second
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
+
+
 def test_it_never_loses_an_order_without_a_grid(database, clock, org):
     order_id, _ = create(database, clock, org.principal("agent"), lon=100.0, lat=30.0, utility="electric", description="地址不详")
     order = load(database, order_id)

@@ -17,7 +17,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require
 from gridcare.core.clock import to_local
-from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
 from gridcare.group_commit import UNITS
@@ -120,7 +120,12 @@ _COUNTER_UPSERT = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter
 _NEXT_NUMBER = {name: Prepared(stmt, keys=["day", "n"]) for name, stmt in _COUNTER_UPSERT.items()}
 _FIND_REPLAY = Prepared(select(WorkOrder.id).where(WorkOrder.idempotency_key == bindparam("key")))
 _ORDER_COLUMNS = [c.key for c in WorkOrder.__table__.c if c.key != "id"]
-_INSERT_ORDER = Prepared(WorkOrder.__table__.insert().returning(WorkOrder.__table__.c.id), keys=_ORDER_COLUMNS)
+# A taken idempotency key inserts nothing and returns no id: the replay is found then, not
+# looked up before every intake.
+_INSERT_ORDER = {
+    name: Prepared(dialect.insert(WorkOrder).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(WorkOrder.__table__.c.id), keys=_ORDER_COLUMNS)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _EVENT_COLUMNS = ["order_id", "at", "actor_id", "actor", "origin", "kind", "status_from", "status_to", "note", "data"]
 _INSERT_EVENTS = Prepared(OrderEvent.__table__.insert(), keys=_EVENT_COLUMNS, deferrable=True)
 _NUMBERS = "workorders.numbers"  # session.info: the numbers this transaction reserved and has not used
@@ -175,11 +180,18 @@ class IntakePlan:
 
 def create_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> Created:
     """Take a demand from any channel: find the customer and grid, set the deadlines and
-    dispatch it at once. A repeated idempotency key returns the first order."""
-    replay = find_replay(session, key=intake.idempotency_key)
-    if replay is not None:
-        return Created(replay, replayed=True)
-    return commit_order(session, actor=actor, now=now, plan=plan_order(session, actor=actor, now=now, intake=intake), replay_checked=True)
+    dispatch it at once. A repeated idempotency key returns the first order: the insert
+    itself refuses a taken key, so the usual intake, with a new key, reads nothing for it."""
+    require(actor, Action.ORDERS_CREATE)
+    try:
+        plan = plan_order(session, actor=actor, now=now, intake=intake)
+    except DomainError:
+        # A retry gets the order its first try took, whatever changed since (a customer moved).
+        replay = _replay(session, actor=actor, key=intake.idempotency_key)
+        if replay is not None:
+            return replay
+        raise
+    return commit_order(session, actor=actor, now=now, plan=plan)
 
 
 def find_replay(session: Session, *, key: str | None) -> WorkOrder | None:
@@ -187,6 +199,16 @@ def find_replay(session: Session, *, key: str | None) -> WorkOrder | None:
         return None
     found = _FIND_REPLAY.scalar(session.connection(), {"key": key})
     return session.get(WorkOrder, found) if found is not None else None
+
+
+def _replay(session: Session, *, actor: Principal, key: str | None) -> Created | None:
+    order = find_replay(session, key=key)
+    if order is None:
+        return None
+    if not visible_to(session, actor, order):  # somebody else's key: their order stays theirs
+        why = "already used for an order you cannot see; send a new key"
+        raise Conflict(f"idempotency_key: {why}", problems=[FieldProblem("idempotency_key", why)])
+    return Created(order, replayed=True)
 
 
 def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> IntakePlan:
@@ -264,14 +286,10 @@ def dispatch_choice(session: Session, *, now: datetime, order: WorkOrder) -> Any
     return _choose(session, now=now, grid=grid, utility=order.utility, category=order.category, first_contact=None)
 
 
-def commit_order(session: Session, *, actor: Principal, now: datetime, plan: IntakePlan, replay_checked: bool = False) -> Created:
-    """The writes of intake, in the caller's write transaction. The idempotency key is
-    checked again unless the plan was made in this same transaction: two retries may have
-    planned at the same time."""
+def commit_order(session: Session, *, actor: Principal, now: datetime, plan: IntakePlan) -> Created:
+    """The writes of intake, in the caller's write transaction. An idempotency key already
+    taken (a retry, or two tries at once) makes it the replay of that order."""
     intake, grid = plan.intake, plan.grid
-    replay = None if replay_checked else find_replay(session, key=intake.idempotency_key)
-    if replay is not None:
-        return Created(replay, replayed=True)
     absorbed = plan.absorbed
     decision = states.on_create_merged(absorbed.master_order_id, absorbed.outage_number) if absorbed else states.on_create(plan.handler_id)
     from gridcare.workorders import policies
@@ -321,7 +339,14 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     values.update(accept_due=order.accept_due, arrive_due=order.arrive_due, resolve_due=order.resolve_due, callback_due=order.callback_due, next_check_at=order.next_check_at)
     # A Core insert, then the row joins the session as if loaded: the ORM's unit of work
     # cost more than everything else intake writes.
-    order.id = _INSERT_ORDER.scalar(session.connection(), values)
+    connection = session.connection()
+    order.id = _INSERT_ORDER[connection.dialect.name].scalar(connection, values)
+    if order.id is None:  # the key is taken; the number drawn for this try is a gap
+        replay = _replay(session, actor=actor, key=intake.idempotency_key)
+        if replay is None:
+            why = "taken by an order being written; retry"
+            raise Conflict(f"idempotency_key: {why}", problems=[FieldProblem("idempotency_key", why)])
+        return replay
     make_transient_to_detached(order)
     session.add(order)
     events = decision.events
