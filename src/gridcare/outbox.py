@@ -190,14 +190,23 @@ _CLAIMABLE = (
 )
 _CLAIMABLE_PG = _CLAIMABLE.with_for_update(skip_locked=True, of=OutboxRow)
 _ANY_LAPSED = select(OutboxRow.id).where(_LAPSED).limit(1)
+# The updates are Core statements on the table: an ORM bulk UPDATE evaluates its criteria
+# against the session's objects, a third of the worker's time in a storm, for a session
+# that holds none.
+_ROWS = OutboxRow.__table__
+_COLS = _ROWS.c
 # A lease that ran out (its worker died or hung) puts the row back in the queue, in its old
 # place: the claim then sees one kind of due row, in one index.
-_RELEASE_LAPSED = update(OutboxRow).where(_LAPSED).values(status=PENDING, claimed_by=None, claimed_until=None)
+_RELEASE_LAPSED = (
+    update(_ROWS)
+    .where(_COLS.status == _processing, _COLS.claimed_until < bindparam("now"))
+    .values(status=PENDING, claimed_by=None, claimed_until=None)
+)
 _TAKE = (
-    update(OutboxRow)
-    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)), _DUE)
-    .values(status=PROCESSING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"), attempts=OutboxRow.attempts + 1)
-    .returning(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.payload, OutboxRow.attempts)
+    update(_ROWS)
+    .where(_COLS.id.in_(bindparam("ids", expanding=True)), _COLS.status == _pending, _COLS.available_at <= bindparam("now"))
+    .values(status=PROCESSING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"), attempts=_COLS.attempts + 1)
+    .returning(_COLS.id, _COLS.topic, _COLS.key, _COLS.payload, _COLS.attempts)
 )
 
 
@@ -223,11 +232,7 @@ def claim(db: Database, *, worker: str, now: datetime, lease: timedelta, limit: 
 def _finish(db: Database, ids: list[int], worker: str, **values: Any) -> int:
     """Only rows still leased to this worker: a row whose lease ran out may be another's now."""
     with db.write() as session:
-        result = session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == worker, OutboxRow.status == PROCESSING)
-            .values(**values)
-        )
+        result = session.execute(update(_ROWS).where(_COLS.id.in_(ids), _COLS.claimed_by == worker, _COLS.status == PROCESSING).values(**values))
         return result.rowcount
 
 
