@@ -123,3 +123,26 @@ def test_it_rejects_a_grid_file_naming_each_bad_feature(settings, database, cloc
     assert response.status_code == 422
     fields = [e["field"] for e in response.json()["errors"]]
     assert any(f.startswith("features[0] (BOW)") for f in fields) and any(f.startswith("features[1]") and f.endswith("code") for f in fields)
+
+
+def test_grid_names_come_from_the_locators_cache_and_the_rows_only_for_grids_without_one(database, org, ids, clock):
+    from sqlalchemy import event
+
+    with database.write() as session:
+        drawn_later = grids.create_grid(session, actor=system_principal("test"), now=clock.now(), code="E-NEW", name="新网格", org_unit_id=org.units["XC-E-FR-WY-T1"]).id
+    wanted = [(ids["west"], "electric"), (ids["water"], "water"), (drawn_later, "electric")]
+    reads: list[str] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if "FROM grids" in statement:
+            reads.append(statement)
+
+    with database.read() as session:
+        grids.names_of(session, wanted)  # fills the cache
+        event.listen(database.engine, "before_cursor_execute", grab)
+        try:
+            names = grids.names_of(session, wanted)
+        finally:
+            event.remove(database.engine, "before_cursor_execute", grab)
+    assert names == {ids["west"]: ("E-WEST", "西网格"), ids["water"]: ("W-ALL", "全域供水网格"), drawn_later: ("E-NEW", "新网格")}
+    assert len(reads) == 1 and "grids.id IN" in reads[0]  # only the grid without a geometry

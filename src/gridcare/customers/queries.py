@@ -16,7 +16,7 @@ def summaries(session: Session, rows: list[Customer]) -> list[dict[str, Any]]:
     from gridcare.grids import service as grids
 
     phones = service.phones_of(session, customer_ids=[c.id for c in rows])
-    names = grids.grid_names(session, ids=[c.grid_id for c in rows if c.grid_id])
+    names = grids.names_of(session, [(c.grid_id, c.utility) for c in rows if c.grid_id])
     return [
         {
             "id": c.id,

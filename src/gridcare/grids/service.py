@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -354,6 +354,20 @@ def locate(session: Session, *, lon: float, lat: float, utility: str | None = No
 
 def summary(session: Session, *, grid_id: int, utility: str) -> GridSummary | None:
     return _located(session, utility=utility)[1].get(grid_id)
+
+
+def names_of(session: Session, grids: Iterable[tuple[int, str]]) -> dict[int, tuple[str, str]]:
+    """(code, name) of each (grid id, utility): from the locator's cache (a screen pop reads
+    no grid row), the rows only for grids it does not hold (no geometry yet)."""
+    found: dict[int, tuple[str, str]] = {}
+    missing = []
+    for grid_id, utility in set(grids):
+        cached = summary(session, grid_id=grid_id, utility=utility) if utility in UTILITIES else None
+        if cached is not None:
+            found[grid_id] = (cached.code, cached.name)
+        else:
+            missing.append(grid_id)
+    return found | grid_names(session, ids=missing) if missing else found
 
 
 def locate_many(session: Session, lons: np.ndarray, lats: np.ndarray, *, utility: str) -> np.ndarray:
