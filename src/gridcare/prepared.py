@@ -215,11 +215,22 @@ def deferred_inserts(connection: Connection) -> Iterator[None]:
     try:
         yield
         del connection.info[_DEFERRED]
-        for prepared, rows in waiting.items():
+        # Parents before children (an order before its timeline), whichever unit came first.
+        for prepared, rows in sorted(waiting.items(), key=lambda item: _rank(item[0].statement.table)):
             prepared._insert_now(connection, rows)  # noqa: SLF001 - the deferred half of execute_many
     finally:
         connection.info.pop(_DEFERRED, None)
         connection.info.pop(_RESERVED, None)
+
+
+def _rank(table: Any) -> int:
+    ranks = _RANKS.get(id(table.metadata))
+    if ranks is None:
+        ranks = _RANKS[id(table.metadata)] = {t.name: i for i, t in enumerate(table.metadata.sorted_tables)}
+    return ranks.get(table.name, len(ranks))
+
+
+_RANKS: dict[int, dict[str, int]] = {}  # per MetaData: each table's place in foreign-key order
 
 
 def _wrapped(connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception) -> DBAPIError:

@@ -170,3 +170,26 @@ def test_ids_are_drawn_ahead_for_rows_that_wait_and_only_there(database: Databas
             assert connection.execute(text("SELECT topic FROM outbox WHERE id = :id"), {"id": drawn[0]}).scalar() == "drawn"
             with deferred_inserts(connection):  # a new block draws anew: no id of the last one is reused
                 assert reserved_id(connection, table, 1) == drawn[3] + 3
+
+
+def test_waiting_rows_go_out_parents_first_whatever_order_they_came_in(database: Database, clock) -> None:  # noqa: ANN001
+    from tests.support import org as demo_org
+
+    from gridcare.workorders import service
+    from gridcare.workorders.models import OrderEvent, WorkOrder
+
+    org = demo_org.load(database, clock)
+    with database.write() as session:  # an order to copy the columns of
+        made = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="consultation", channel="hotline", description="模板")).order
+        row = {c.key: getattr(made, c.key) for c in WorkOrder.__table__.c if c.key != "id"}
+    orders = Prepared(WorkOrder.__table__.insert(), keys=["id", *row], deferrable=True)
+    events = Prepared(OrderEvent.__table__.insert(), keys=["order_id", "at", "actor", "origin", "kind", "status_from", "status_to", "note", "data"], deferrable=True)
+    with database.write() as session:
+        connection = session.connection()
+        new_id = made.id + 1000
+        with deferred_inserts(connection):
+            # The child's row first: a foreign key checked per statement would refuse it.
+            events.execute_many(connection, [{"order_id": new_id, "at": AT, "actor": "t", "origin": "", "kind": "order.created", "status_from": None, "status_to": "new", "note": "", "data": {}}])
+            orders.execute_many(connection, [{**row, "id": new_id, "number": "GD-WAIT-1"}])
+    with database.read() as session:
+        assert session.get(WorkOrder, new_id).number == "GD-WAIT-1"

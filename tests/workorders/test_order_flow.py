@@ -80,17 +80,27 @@ def test_a_key_of_an_order_out_of_sight_is_refused_not_replayed(database, clock,
         assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
 
 
-def test_two_tries_with_one_key_in_one_batch_make_one_order(database, clock, org):
+def test_tries_with_a_taken_key_in_a_batch_are_replays_and_the_rest_land(database, clock, org):
     from gridcare.group_commit import GroupCommit
 
-    def unit(session):  # noqa: ANN001, ANN202
-        created = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account="E001", idempotency_key="twice"))
-        return created.order.id, created.replayed
+    def intake(key: str):  # noqa: ANN202
+        def unit(session):  # noqa: ANN001, ANN202
+            created = service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account="E001", idempotency_key=key))
+            return created.order.id, created.replayed
 
-    [(first, replayed_first), (second, replayed_second)] = [value for value, _error in GroupCommit(database)._together([unit, unit])]  # noqa: SLF001
+        return unit
+
+    writes = GroupCommit(database)
+    # One batch: the same key twice, as a retry racing its first try.
+    [(first, replayed_first), (second, replayed_second)] = [value for value, _error in writes._commit([(intake("twice"), None, None)] * 2)]  # noqa: SLF001
     assert first == second and not replayed_first and replayed_second
+    # A later batch: a retry of a committed order beside a new one (on PostgreSQL the batch's
+    # rows go out together, the taken key fails them, and the batch runs again unit by unit).
+    [(again, replayed_again), (other, replayed_other)] = [value for value, error in writes._commit([(intake("twice"), None, None), (intake("new"), None, None)])]  # noqa: SLF001
+    assert again == first and replayed_again and other != first and not replayed_other
     with database.read() as session:
-        assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == 2
+        assert session.scalar(select(func.count()).select_from(OrderEvent).where(OrderEvent.order_id == other)) > 0
 
 
 def test_it_never_loses_an_order_without_a_grid(database, clock, org):
@@ -278,3 +288,14 @@ def test_a_group_commit_batch_dispatches_each_order_with_its_own_popup(database,
     assert sorted(p.source_id for p in popups) == sorted(order_ids)
     assert all(p.recipient_id == load(database, p.source_id).handler_id for p in popups)
     assert {p.id for p in popups} <= queued
+
+
+def test_a_second_call_in_the_same_batch_is_flagged_as_a_repeat(database, clock, org):
+    from gridcare.group_commit import GroupCommit
+
+    def unit(session):  # noqa: ANN001, ANN202
+        return service.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=service.Intake(category="repair", channel="hotline", account="E001")).order.id
+
+    [first, second] = [value for value, _error in GroupCommit(database)._together([unit, unit])]  # noqa: SLF001
+    second_order = load(database, second)
+    assert first != second and second_order.attributes.get("repeat_of") == load(database, first).number

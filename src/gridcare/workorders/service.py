@@ -21,7 +21,7 @@ from gridcare.core.errors import Conflict, DomainError, FieldProblem, InvalidInp
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
 from gridcare.group_commit import UNITS
-from gridcare.prepared import Prepared
+from gridcare.prepared import Prepared, reserved_id
 from gridcare.workorders import duty, escalation, sla, states
 from gridcare.workorders.dispatch import choose_handler
 from gridcare.workorders.models import OrderCounter, OrderEvent, OrderPause, WorkOrder
@@ -126,6 +126,11 @@ _INSERT_ORDER = {
     name: Prepared(dialect.insert(WorkOrder).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(WorkOrder.__table__.c.id), keys=_ORDER_COLUMNS)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+# In a group commit's batch on PostgreSQL the order's id is drawn ahead and its row goes out
+# with the batch's others. A taken key then fails the batch at its end, and the batch runs
+# again unit by unit, where the insert above finds the replay.
+_INSERT_ORDER_LATER = Prepared(WorkOrder.__table__.insert(), keys=["id", *_ORDER_COLUMNS], deferrable=True)
+_WAITING_ORDERS = "workorders.waiting"  # session.info: (customer, category) → (id, number) of rows not yet inserted
 _EVENT_COLUMNS = ["order_id", "at", "actor_id", "actor", "origin", "kind", "status_from", "status_to", "note", "data"]
 _INSERT_EVENTS = Prepared(OrderEvent.__table__.insert(), keys=_EVENT_COLUMNS, deferrable=True)
 _NUMBERS = "workorders.numbers"  # session.info: the numbers this transaction reserved and has not used
@@ -340,7 +345,14 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     # A Core insert, then the row joins the session as if loaded: the ORM's unit of work
     # cost more than everything else intake writes.
     connection = session.connection()
-    order.id = _INSERT_ORDER[connection.dialect.name].scalar(connection, values)
+    reserved = reserved_id(connection, WorkOrder.__table__, session.info.get(UNITS, 1))
+    if reserved is not None:
+        order.id = reserved
+        _INSERT_ORDER_LATER.execute_many(connection, [{"id": reserved, **values}])
+        if order.customer_id is not None:
+            session.info.setdefault(_WAITING_ORDERS, {})[(order.customer_id, order.category)] = (order.id, order.number)
+    else:
+        order.id = _INSERT_ORDER[connection.dialect.name].scalar(connection, values)
     if order.id is None:  # the key is taken; the number drawn for this try is a gap
         replay = _replay(session, actor=actor, key=intake.idempotency_key)
         if replay is None:
@@ -379,6 +391,9 @@ def _recent_same_demand(session: Session, *, customer_id: int | None, category: 
     """The customer's latest order of this category within the repeat window (重复来电)."""
     if customer_id is None:
         return None
+    waiting = session.info.get(_WAITING_ORDERS, {}).get((customer_id, category))
+    if waiting is not None:  # taken earlier in this batch: its row is not written yet
+        return waiting
     found = _RECENT_SAME_DEMAND.first(session.connection(), {"customer_id": customer_id, "category": category, "since": now - REPEAT_WINDOW})
     return (found[0], found[1]) if found is not None else None
 
