@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
@@ -172,6 +173,9 @@ def match_keys(raw: str, *, region: str = "CN", area_code: str | None = "731") -
     return keys
 
 
+# Pure, and phonenumbers' parse and format cost more than the screen pop's queries: the same
+# staff and customer numbers are shown over and over.
+@lru_cache(maxsize=65536)
 def display_phone(e164: str, *, region: str = "CN") -> str:
     """National format for numbers of ``region`` ("0731 8888 1234"), international otherwise.
 
