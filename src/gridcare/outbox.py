@@ -176,8 +176,13 @@ def _run_one(ctx: DeliveryContext, message: Message) -> BaseException | None:
 # which cannot see bound values, could not use the partial indexes.
 _earlier = aliased(OutboxRow)
 _pending, _processing = literal_column(f"'{PENDING}'"), literal_column(f"'{PROCESSING}'")
-_DUE = and_(OutboxRow.status == _pending, OutboxRow.available_at <= bindparam("now"))
-_LAPSED = and_(OutboxRow.status == _processing, OutboxRow.claimed_until < bindparam("now"))
+# On the table's columns: the updates below are Core statements on the table, since an ORM
+# bulk UPDATE evaluates its criteria against the session's objects (a third of the worker's
+# time in a storm, for a session that holds none); the selects take them as they are.
+_ROWS = OutboxRow.__table__
+_COLS = _ROWS.c
+_DUE = and_(_COLS.status == _pending, _COLS.available_at <= bindparam("now"))
+_LAPSED = and_(_COLS.status == _processing, _COLS.claimed_until < bindparam("now"))
 _BLOCKED = exists().where(_earlier.key == OutboxRow.key, _earlier.id < OutboxRow.id, _earlier.status.in_((_pending, _processing)))
 # In the order the rows fell due: a message planned for a later window (the SMS rate limit
 # plans thousands ahead in a storm) must not be walked past by every claim. Rows of one
@@ -190,21 +195,12 @@ _CLAIMABLE = (
 )
 _CLAIMABLE_PG = _CLAIMABLE.with_for_update(skip_locked=True, of=OutboxRow)
 _ANY_LAPSED = select(OutboxRow.id).where(_LAPSED).limit(1)
-# The updates are Core statements on the table: an ORM bulk UPDATE evaluates its criteria
-# against the session's objects, a third of the worker's time in a storm, for a session
-# that holds none.
-_ROWS = OutboxRow.__table__
-_COLS = _ROWS.c
 # A lease that ran out (its worker died or hung) puts the row back in the queue, in its old
 # place: the claim then sees one kind of due row, in one index.
-_RELEASE_LAPSED = (
-    update(_ROWS)
-    .where(_COLS.status == _processing, _COLS.claimed_until < bindparam("now"))
-    .values(status=PENDING, claimed_by=None, claimed_until=None)
-)
+_RELEASE_LAPSED = update(_ROWS).where(_LAPSED).values(status=PENDING, claimed_by=None, claimed_until=None)
 _TAKE = (
     update(_ROWS)
-    .where(_COLS.id.in_(bindparam("ids", expanding=True)), _COLS.status == _pending, _COLS.available_at <= bindparam("now"))
+    .where(_COLS.id.in_(bindparam("ids", expanding=True)), _DUE)
     .values(status=PROCESSING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"), attempts=_COLS.attempts + 1)
     .returning(_COLS.id, _COLS.topic, _COLS.key, _COLS.payload, _COLS.attempts)
 )

@@ -15,6 +15,7 @@ import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Insert, bindparam
@@ -176,17 +177,12 @@ _DEFERRED = "gridcare.deferred_inserts"
 _RESERVED = "gridcare.reserved_ids"
 
 
-def deferring(connection: Connection) -> bool:
-    """Inside a ``deferred_inserts`` block: a deferrable statement's rows wait."""
-    return _DEFERRED in connection.info
-
-
 def reserved_id(connection: Connection, table: Any, wanted: int) -> int | None:
     """A new id of ``table``'s row drawn from its sequence ahead of the insert, so that a
     row whose id is handed on (in an outbox payload, say) can still wait in the block:
     PostgreSQL only, inside ``deferred_inserts``, else None. ``wanted`` ids are drawn at
     once when the block's are used up; the block's unused ones are a gap in the ids."""
-    if connection.dialect.name != "postgresql" or not deferring(connection):
+    if connection.dialect.name != "postgresql" or _DEFERRED not in connection.info:
         return None
     pools = connection.info.setdefault(_RESERVED, {})
     pool = pools.get(table.name)
@@ -224,13 +220,13 @@ def deferred_inserts(connection: Connection) -> Iterator[None]:
 
 
 def _rank(table: Any) -> int:
-    ranks = _RANKS.get(id(table.metadata))
-    if ranks is None:
-        ranks = _RANKS[id(table.metadata)] = {t.name: i for i, t in enumerate(table.metadata.sorted_tables)}
+    ranks = _foreign_key_order(table.metadata)
     return ranks.get(table.name, len(ranks))
 
 
-_RANKS: dict[int, dict[str, int]] = {}  # per MetaData: each table's place in foreign-key order
+@lru_cache(maxsize=None)
+def _foreign_key_order(metadata: Any) -> dict[str, int]:
+    return {t.name: i for i, t in enumerate(metadata.sorted_tables)}
 
 
 def _wrapped(connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception) -> DBAPIError:

@@ -4,6 +4,7 @@ and the CLI into one line, so a user always learns which field was wrong and why
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 from gridcare.core.i18n import N_
 
@@ -27,15 +28,15 @@ class DomainError(Exception):
         self.detail = detail
         self.problems = problems or []
 
+    @classmethod
+    def field(cls, field: str, reason: str) -> Self:
+        return cls(f"{field}: {reason}", problems=[FieldProblem(field, reason)])
+
 
 class InvalidInput(DomainError):
     status = 422
     slug = "invalid-input"
     title = N_("Invalid input")
-
-    @classmethod
-    def field(cls, field: str, reason: str) -> InvalidInput:
-        return cls(f"{field}: {reason}", problems=[FieldProblem(field, reason)])
 
     @classmethod
     def many(cls, problems: list[FieldProblem]) -> InvalidInput:

@@ -211,8 +211,7 @@ def _replay(session: Session, *, actor: Principal, key: str | None) -> Created |
     if order is None:
         return None
     if not visible_to(session, actor, order):  # somebody else's key: their order stays theirs
-        why = "already used for an order you cannot see; send a new key"
-        raise Conflict(f"idempotency_key: {why}", problems=[FieldProblem("idempotency_key", why)])
+        raise Conflict.field("idempotency_key", "already used for an order you cannot see; send a new key")
     return Created(order, replayed=True)
 
 
@@ -356,8 +355,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     if order.id is None:  # the key is taken; the number drawn for this try is a gap
         replay = _replay(session, actor=actor, key=intake.idempotency_key)
         if replay is None:
-            why = "taken by an order being written; retry"
-            raise Conflict(f"idempotency_key: {why}", problems=[FieldProblem("idempotency_key", why)])
+            raise Conflict.field("idempotency_key", "taken by an order being written; retry")
         return replay
     make_transient_to_detached(order)
     session.add(order)
