@@ -89,11 +89,13 @@ def _truncate_postgres(db: Database) -> None:
 def forget_caches() -> None:
     """Process-wide caches (principals, grid locators) must not leak between tests."""
     from gridcare.auth.cache import principals
+    from gridcare.auth.service import forget_contacts
     from gridcare.grids.service import forget_locators
     from gridcare.outages import storm
     from gridcare.workorders import duty, escalation, policies
 
     principals.clear()
+    forget_contacts()
     duty.forget()
     escalation.forget()
     storm.forget()

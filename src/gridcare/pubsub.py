@@ -74,6 +74,10 @@ class LocalHub:
                         if not subs:
                             del self._subs[ch]
 
+    def wants(self, channel: str) -> bool:
+        """Whether a subscriber of this process listens on ``channel`` (a dict read: atomic)."""
+        return channel in self._subs
+
     def subscriber_count(self) -> int:
         with self._lock:
             return sum(len(s) for s in self._subs.values())
@@ -159,6 +163,10 @@ class RedisBroadcaster(Broadcaster):
                     async for message in pubsub.listen():
                         if message.get("type") != "pmessage":
                             continue
+                        # Every process hears every push; most are for users connected elsewhere,
+                        # and the channel name says so before the payload is parsed.
+                        if not self.hub.wants(_push_channel(message.get("channel"))):
+                            continue
                         try:
                             self.hub.dispatch(PushEvent.from_json(message["data"]))
                         except (ValueError, KeyError):
@@ -172,6 +180,11 @@ class RedisBroadcaster(Broadcaster):
                 await client.aclose()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+
+
+def _push_channel(redis_channel: bytes | str | None) -> str:
+    name = redis_channel.decode("utf-8", "replace") if isinstance(redis_channel, bytes) else (redis_channel or "")
+    return name.removeprefix(CHANNEL_PREFIX)
 
 
 def make_broadcaster(redis_url: str | None) -> Broadcaster:

@@ -41,6 +41,26 @@ def test_it_shows_the_callers_customer_with_tags_grid_rep_and_open_orders(pbx, c
     assert sorted(c["account"] for c in everyone["customers"]) == ["E001", "W001"]
 
 
+def test_the_card_reads_the_waiting_spans_of_all_open_orders_at_once(pbx, client, org, clock, database):
+    from sqlalchemy import event
+
+    with database.write() as session:
+        for category in ("repair", "consultation", "complaint", "service_request", "reconnection"):
+            orders.create_order(session, actor=org.principal("agent"), now=clock.now(), intake=orders.Intake(category=category, channel="hotline", account="E001", description="来电"))
+    call = pbx.post("ringing", caller="13812345678", agent_extension="8001").json()
+    as_agent(client)
+    seen: list[str] = []
+    listener = lambda _conn, _cursor, sql, *_rest: seen.append(sql)  # noqa: E731
+    event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        card = client.get(f"/api/v1/calls/{call['id']}/card").json()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listener)
+    opened = card["customers"][0]["open_orders"]
+    assert len(opened) == 5 and all(o["next_deadline"] is not None for o in opened)
+    assert len([sql for sql in seen if "FROM work_order_pauses" in sql]) == 1  # not one per order
+
+
 def test_it_shows_the_tags_of_a_key_customer(pbx, client):
     call = pbx.post("ringing", caller="13700002222", agent_extension="8001").json()
     as_agent(client)

@@ -46,3 +46,32 @@ def test_it_fails_a_publish_cleanly_when_redis_is_down_so_the_outbox_retries():
     down = RedisBroadcaster("redis://127.0.0.1:1/0")
     with pytest.raises(DeliveryError, match="redis publish failed"):
         down.publish(PushEvent("user:1", "notice", {}))
+
+
+def test_it_parses_only_the_pushes_for_channels_this_process_serves(redis_url, caplog):
+    import redis
+
+    raw, receiver = redis.Redis.from_url(redis_url), RedisBroadcaster(redis_url)
+
+    async def scenario():
+        await receiver.start()
+        try:
+            async with receiver.subscribe(["user:9"]) as queue:
+                for _ in range(50):
+                    if receiver.healthy():
+                        break
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.1)
+                raw.publish("gridcare:user:8", "not json: for a user connected elsewhere")
+                raw.publish("gridcare:user:9", "not json either")
+                raw.publish("gridcare:user:9", PushEvent("user:9", "notice", {"n": 2}).to_json())
+                return await asyncio.wait_for(queue.get(), 3)
+        finally:
+            await receiver.stop()
+            raw.close()
+
+    with caplog.at_level("WARNING", logger="gridcare.pubsub"):
+        event = aio.run(scenario())
+    assert event.data == {"n": 2}
+    # Only the push on the served channel was parsed (and found malformed).
+    assert [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()] == ["ignored a malformed push message"]

@@ -34,19 +34,20 @@ def outages_for_customer(session: Session, *, customer_ids: list[int], now: date
 
 
 def _grid_staff(session: Session, grid_ids: set[tuple[int, str]]) -> dict[int, dict[str, Any]]:
-    from gridcare.grids import queries as grid_queries
+    from gridcare.auth import service as auth
     from gridcare.grids import service as grids
 
     found = {gid: grids.summary(session, grid_id=gid, utility=utility) for gid, utility in grid_ids}
-    staff = grid_queries.staff_names(session, {s.rep_id for s in found.values() if s} | {s.backup_id for s in found.values() if s})
+    # Both from caches: a screen pop waits on each query it makes.
+    staff = auth.contacts(session, user_ids=[uid for g in found.values() if g for uid in (g.rep_id, g.backup_id)])
     out = {}
     for gid, g in found.items():
         if g is None:
             continue
-        rep, backup = staff.get(g.rep_id, ("", "", "")), staff.get(g.backup_id, ("", "", ""))
+        rep, backup = staff.get(g.rep_id), staff.get(g.backup_id)
         out[gid] = {
-            "id": g.id, "code": g.code, "name": g.name, "rep_id": g.rep_id, "rep": rep[0], "rep_phone": display_phone(rep[1]) if rep[1] else "",
-            "backup": backup[0], "backup_phone": display_phone(backup[1]) if backup[1] else "",
+            "id": g.id, "code": g.code, "name": g.name, "rep_id": g.rep_id, "rep": rep.display_name if rep else "", "rep_phone": display_phone(rep.phone) if rep and rep.phone else "",
+            "backup": backup.display_name if backup else "", "backup_phone": display_phone(backup.phone) if backup and backup.phone else "",
         }
     return out
 

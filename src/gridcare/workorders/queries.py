@@ -34,9 +34,11 @@ def queue(session: Session, *, actor: Principal, status: str | None = None, mine
     return list(session.scalars(stmt.order_by(WorkOrder.escalation_level.desc(), queue_due().asc().nulls_last(), WorkOrder.id).limit(limit)))
 
 
-def countdowns(session: Session, order: WorkOrder, now: datetime) -> list[dict[str, Any]]:
+def countdowns(session: Session, order: WorkOrder, now: datetime, *, pauses: dict[int, service.Pauses] | None = None) -> list[dict[str, Any]]:
+    """Each step's deadline and how it stands. ``pauses``: the orders' waiting spans read at
+    once (``service.pauses_of``) when a list shows many orders; else read for this one."""
     out = []
-    for step, deadline in service.order_deadlines(session, order).items():
+    for step, deadline in service.order_deadlines(session, order, pauses=None if pauses is None else pauses.get(order.id, [])).items():
         c = sla.countdown(deadline, now)
         out.append({"step": step, "due_at": deadline.due_at, "remaining_seconds": int(c.remaining.total_seconds()), "state": c.state, "met_at": deadline.met_at})
     return out
@@ -62,10 +64,12 @@ def of_customers(session: Session, *, actor: Principal, customer_ids: list[int],
     stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
     stmt = stmt.where(WorkOrder.customer_id.in_(customer_ids)).order_by(WorkOrder.created_at.desc()).limit(20 * len(customer_ids))
     out: dict[int, dict[str, list[Any]]] = {cid: {"open": [], "last": []} for cid in customer_ids}
-    for order in session.scalars(stmt):
+    found = list(session.scalars(stmt))
+    pauses = service.pauses_of(session, [o.id for o in found if o.status in open_statuses])
+    for order in found:
         slot = out[order.customer_id]
         if order.status in open_statuses:
-            pending = [c for c in countdowns(session, order, now) if c["met_at"] is None]
+            pending = [c for c in countdowns(session, order, now, pauses=pauses) if c["met_at"] is None]
             slot["open"].append({"order": order, "next": pending[0] if pending else None})
         if len(slot["last"]) < last:
             slot["last"].append(order)

@@ -23,9 +23,10 @@ def _rows(session: DbSession, orders: list[Any], now: Any) -> list[dict[str, Any
     from gridcare.grids import service as grids
 
     names = grids.grid_names(session, ids=[o.grid_id for o in orders if o.grid_id])
+    pauses = service.pauses_of(session, [o.id for o in orders])
     rows = []
     for o in orders:
-        open_steps = [c for c in queries.countdowns(session, o, now) if c["met_at"] is None]
+        open_steps = [c for c in queries.countdowns(session, o, now, pauses=pauses) if c["met_at"] is None]
         rows.append({"o": o, "handler": staff.get(o.handler_id, ("", "", ""))[0], "grid": names.get(o.grid_id, ("", ""))[1], "next": open_steps[0] if open_steps else None})
     return rows
 
