@@ -21,6 +21,15 @@ def test_it_fans_out_in_process_only_to_subscribed_channels():
     assert hub.hub.subscriber_count() == 0
 
 
+async def _listening(receiver: RedisBroadcaster) -> None:
+    """Until the receiver's Redis subscription is up (a publish before it is lost)."""
+    for _ in range(50):
+        if receiver.healthy():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)
+
+
 def test_it_reaches_a_subscriber_of_another_process_through_redis(redis_url):
     publisher, receiver = RedisBroadcaster(redis_url), RedisBroadcaster(redis_url)
 
@@ -28,11 +37,7 @@ def test_it_reaches_a_subscriber_of_another_process_through_redis(redis_url):
         await receiver.start()
         try:
             async with receiver.subscribe(["user:9"]) as queue:
-                for _ in range(50):
-                    if receiver.healthy():
-                        break
-                    await asyncio.sleep(0.05)
-                await asyncio.sleep(0.1)
+                await _listening(receiver)
                 publisher.publish(PushEvent("user:9", "notice", {"text": "停电通知"}))
                 return await asyncio.wait_for(queue.get(), 3)
         finally:
@@ -51,20 +56,17 @@ def test_it_fails_a_publish_cleanly_when_redis_is_down_so_the_outbox_retries():
 def test_it_parses_only_the_pushes_for_channels_this_process_serves(redis_url, caplog):
     import redis
 
+    # Channels of its own: the other Redis test may run beside it in another worker.
     raw, receiver = redis.Redis.from_url(redis_url), RedisBroadcaster(redis_url)
 
     async def scenario():
         await receiver.start()
         try:
-            async with receiver.subscribe(["user:9"]) as queue:
-                for _ in range(50):
-                    if receiver.healthy():
-                        break
-                    await asyncio.sleep(0.05)
-                await asyncio.sleep(0.1)
-                raw.publish("gridcare:user:8", "not json: for a user connected elsewhere")
-                raw.publish("gridcare:user:9", "not json either")
-                raw.publish("gridcare:user:9", PushEvent("user:9", "notice", {"n": 2}).to_json())
+            async with receiver.subscribe(["user:9001"]) as queue:
+                await _listening(receiver)
+                raw.publish("gridcare:user:9002", "not json: for a user connected elsewhere")
+                raw.publish("gridcare:user:9001", "not json either")
+                raw.publish("gridcare:user:9001", PushEvent("user:9001", "notice", {"n": 2}).to_json())
                 return await asyncio.wait_for(queue.get(), 3)
         finally:
             await receiver.stop()

@@ -45,11 +45,13 @@ def _grid_staff(session: Session, grid_ids: set[tuple[int, str]]) -> dict[int, d
         if g is None:
             continue
         rep, backup = staff.get(g.rep_id), staff.get(g.backup_id)
-        out[gid] = {
-            "id": g.id, "code": g.code, "name": g.name, "rep_id": g.rep_id, "rep": rep.display_name if rep else "", "rep_phone": display_phone(rep.phone) if rep and rep.phone else "",
-            "backup": backup.display_name if backup else "", "backup_phone": display_phone(backup.phone) if backup and backup.phone else "",
-        }
+        out[gid] = {"id": g.id, "code": g.code, "name": g.name, "rep_id": g.rep_id, **_person("rep", rep), **_person("backup", backup)}
     return out
+
+
+def _person(role: str, found: Any) -> dict[str, str]:
+    """``{role: name, role_phone: phone as shown}``, empty when nobody holds the role."""
+    return {role: found.display_name if found else "", f"{role}_phone": display_phone(found.phone) if found and found.phone else ""}
 
 
 def card(session: Session, *, actor: Principal, now: datetime, call_id: int) -> dict[str, Any]:
