@@ -48,8 +48,14 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    async def run(self, unit: Callable[[Session], T]) -> T:
-        """Run ``unit`` in a write transaction and return its result once committed."""
+    async def run(self, unit: Callable[[Session], T], *, ahead: ReadAhead | None = None, key: Any = None) -> T:
+        """Run ``unit`` in a write transaction and return its result once committed.
+
+        ``ahead(session, keys)`` runs once per batch before its units, with the ``key`` of
+        each unit that named it: reads every unit of a batch would make one by one (its
+        customer, say), made at once and left in ``session.info`` for the units to find."""
+        if ahead is not None:
+            unit = _ReadingAhead(unit, ahead, key)
         self._ensure_thread()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -112,6 +118,7 @@ class GroupCommit:
             values = []
             try:
                 with deferred_inserts(session.connection()):
+                    _read_ahead(session, units)
                     for unit in units:
                         values.append(unit(session))
             except Exception as exc:  # a unit, or the rows they all left to insert at the end
@@ -134,6 +141,32 @@ class GroupCommit:
                     savepoint.rollback()
                     outcomes.append((None, exc))
         return outcomes
+
+
+ReadAhead = Callable[[Session, list[Any]], None]
+
+
+class _ReadingAhead:
+    """A unit that tells its batch what it will read (see ``GroupCommit.run``)."""
+
+    __slots__ = ("ahead", "key", "unit")
+
+    def __init__(self, unit: Unit, ahead: ReadAhead, key: Any) -> None:
+        self.unit, self.ahead, self.key = unit, ahead, key
+
+    def __call__(self, session: Session) -> Any:
+        return self.unit(session)
+
+
+def _read_ahead(session: Session, units: list[Unit]) -> None:
+    """Only for a batch run together: run apart, each unit reads for itself, so that a unit
+    whose reads fail fails alone."""
+    keys: dict[ReadAhead, list[Any]] = {}
+    for unit in units:
+        if isinstance(unit, _ReadingAhead):
+            keys.setdefault(unit.ahead, []).append(unit.key)
+    for ahead, batch_keys in keys.items():
+        ahead(session, batch_keys)
 
 
 class _UnitFailed(Exception):

@@ -100,24 +100,28 @@ class Prepared:
             # one INSERT … VALUES (…), (…) per chunk instead.
             for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
                 chunk = rows[start : start + MAX_ROWS_PER_INSERT]
-                self._run(connection, self._multi(connection, len(chunk)), [{f"{k}__{i}": v for i, row in enumerate(chunk) for k, v in row.items()}])
+                compiled = self._multi(connection, len(chunk))
+                # Its parameters go row after row, each row's in one order: one pass over the values.
+                self._send(connection, compiled.sql, [[row[k] if process is None else process(row[k]) for row in chunk for k, process in compiled.binds]])
             return
-        self._run(connection, self._compiled(connection), rows)
+        compiled = self._compiled(connection)
+        self._send(connection, compiled.sql, [self._params(compiled, row) for row in rows])
 
-    def _run(self, connection: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
-        params = [self._params(compiled, row) for row in rows]
+    @staticmethod
+    def _send(connection: Connection, sql: str, params: list[Any]) -> None:
         cursor = _cursor(connection)
         try:
             if len(params) == 1:  # psycopg runs executemany in pipeline mode: costly for one row
-                cursor.execute(compiled.sql, params[0])
+                cursor.execute(sql, params[0])
             else:
-                cursor.executemany(compiled.sql, params)
+                cursor.executemany(sql, params)
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _wrapped(connection, cursor, compiled.sql, params, exc) from exc
+            raise _wrapped(connection, cursor, sql, params, exc) from exc
         cursor.close()
 
     def _multi(self, connection: Connection, n: int) -> _Compiled:
-        """The INSERT of ``n`` rows in one statement, its parameters named ``<key>__<row>``."""
+        """The INSERT of ``n`` rows in one statement on PostgreSQL's positional placeholders;
+        its ``binds`` are one row's (key, processor), in the order each row's values go."""
         key = f"{connection.dialect.name}*{n}"
         found = self._by_dialect.get(key)
         if found is None:
@@ -125,12 +129,12 @@ class Prepared:
             columns = self.statement.table.c
             rows = [{k: bindparam(f"{k}__{i}", type_=columns[k].type) for k in self.keys} for i in range(n)]
             compiled = self.statement.values(rows).compile(dialect=_placeholders(connection.dialect))
-            expected = {f"{k}__{i}" for k in self.keys for i in range(n)}
-            if set(compiled.binds) != expected:
-                raise ValueError("a multi-row Prepared INSERT must set every column it binds")
+            names = tuple(compiled.positiontup or ())
+            first_row = [name.rpartition("__")[0] for name in names[: len(self.keys)]]
+            if sorted(first_row) != sorted(self.keys) or names != tuple(f"{k}__{i}" for i in range(n) for k in first_row) or set(compiled.binds) != set(names):
+                raise ValueError("a multi-row Prepared INSERT must set every column it binds, row after row")
             processors = compiled._bind_processors  # noqa: SLF001 - as in _compiled
-            names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
-            found = _Compiled(str(compiled), tuple((name, processors.get(name)) for name in names), bool(compiled.positional), {})
+            found = _Compiled(str(compiled), tuple((k, processors.get(f"{k}__0")) for k in first_row), True, {})
             self._by_dialect[key] = found
         return found
 

@@ -124,3 +124,27 @@ def test_a_batch_whose_deferred_rows_clash_runs_again_unit_by_unit(database: Dat
     with database.read() as session:
         entries = session.execute(select(AuditEntry.seq, AuditEntry.action).where(AuditEntry.entity == stream).order_by(AuditEntry.seq)).all()
     assert [tuple(e) for e in entries] == [(1, "order.create"), (2, "order.update")]
+
+
+def test_a_batch_reads_ahead_once_for_its_units_and_not_when_they_run_apart(sqlite_database: Database) -> None:
+    from gridcare.group_commit import _ReadingAhead
+
+    _table(sqlite_database)
+    asked: list[list[int]] = []
+
+    def ahead(session, keys):  # noqa: ANN001, ANN202
+        asked.append(list(keys))
+        session.info["ahead"] = {k: k * 100 for k in keys}
+
+    def unit(n: int):  # noqa: ANN202
+        def take(session):  # noqa: ANN001, ANN202
+            return session.info.get("ahead", {}).get(n), _insert(n)(session)
+
+        return _ReadingAhead(take, ahead, n)
+
+    writes = GroupCommit(sqlite_database)
+    together = writes._commit([(unit(n), None, None) for n in (1, 2, 3)])  # noqa: SLF001
+    assert together == [((100, 10), None), ((200, 20), None), ((300, 30), None)] and asked == [[1, 2, 3]]
+    # A failing unit (a multiple of five) sends the batch apart: each unit then reads for itself.
+    apart = writes._commit([(unit(n), None, None) for n in (4, 5)])  # noqa: SLF001
+    assert apart[0] == ((None, 40), None) and isinstance(apart[1][1], InvalidInput) and asked == [[1, 2, 3], [4, 5]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -82,8 +82,29 @@ _CALLER_BY_ACCOUNT = Prepared(
 )
 
 
+_CALLERS_BY_ACCOUNT = select(Customer.account, *_CALLER_BY_ACCOUNT.statement.selected_columns).where(Customer.account.in_(bindparam("accounts", expanding=True)))
+_CALLERS_AHEAD = "customers.callers"  # session.info: account → Caller | None, read for a whole batch
+
+
+def read_callers_ahead(session: Session, *, accounts: Iterable[str]) -> dict[str, Caller]:
+    """The callers behind a group-commit batch's accounts in one query, for
+    ``caller_by_account`` to find in this transaction; returns those found by account."""
+    wanted = {a.strip() for a in accounts if a and a.strip()}
+    found: dict[str, Caller | None] = dict.fromkeys(wanted)
+    if wanted:
+        for account, *fields in session.connection().execute(_CALLERS_BY_ACCOUNT, {"accounts": sorted(wanted)}):
+            found[account] = Caller(*fields)
+    session.info.setdefault(_CALLERS_AHEAD, {}).update(found)
+    return {account: caller for account, caller in found.items() if caller is not None}
+
+
 def caller_by_account(session: Session, *, actor: Principal, account: str) -> Caller | None:
-    found: Caller | None = _CALLER_BY_ACCOUNT.first(session.connection(), {"account": account.strip()})
+    account = account.strip()
+    ahead = session.info.get(_CALLERS_AHEAD)
+    if ahead is not None and account in ahead:
+        found = ahead[account]
+    else:
+        found = _CALLER_BY_ACCOUNT.first(session.connection(), {"account": account})
     return found if found is not None and can_see(actor, _scope(found)) else None
 
 

@@ -165,23 +165,46 @@ def merged_calls(session: Session, *, outage: Outage) -> list[Any]:
 
 
 # Built once: asked on every repair call of a storm.
+_ABSORBING_LIVE = (
+    OutageCustomer.restored_at.is_(None),
+    or_(Outage.status == states.Status.PREDICTED.value, Outage.status == states.Status.ACTIVE.value),
+    Outage.master_order_id.is_not(None),
+)
 _ABSORBING = Prepared(
     select(Outage.id, Outage.number, Outage.master_order_id)
     .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
-    .where(
-        OutageCustomer.customer_id == bindparam("customer_id"),
-        OutageCustomer.restored_at.is_(None),
-        Outage.utility == bindparam("utility"),
-        or_(Outage.status == states.Status.PREDICTED.value, Outage.status == states.Status.ACTIVE.value),
-        Outage.master_order_id.is_not(None),
-    )
+    .where(OutageCustomer.customer_id == bindparam("customer_id"), Outage.utility == bindparam("utility"), *_ABSORBING_LIVE)
     .order_by(Outage.starts_at.desc(), Outage.id)
     .limit(1)
 )
 
 
+_ABSORBING_ANY = (
+    select(OutageCustomer.customer_id, Outage.utility, Outage.id, Outage.number, Outage.master_order_id)
+    .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
+    .where(OutageCustomer.customer_id.in_(bindparam("customer_ids", expanding=True)), *_ABSORBING_LIVE)
+    .order_by(Outage.starts_at.desc(), Outage.id)
+)
+_ABSORBING_AHEAD = "outages.absorbing"  # session.info: (customers asked, {(customer, utility): outage})
+
+
+def read_absorbing_ahead(session: Session, *, customer_ids: Sequence[int]) -> None:
+    """``absorbing`` for a group-commit batch's callers in one query, for the batch's units
+    to find in this transaction."""
+    wanted = set(customer_ids)
+    if not wanted:
+        return
+    asked, found = session.info.setdefault(_ABSORBING_AHEAD, (set(), {}))
+    for customer_id, utility, *outage in session.connection().execute(_ABSORBING_ANY, {"customer_ids": sorted(wanted)}):
+        found.setdefault((customer_id, utility), tuple(outage))  # the first is the one ``absorbing`` picks
+    asked.update(wanted)
+
+
 def absorbing(session: Session, *, customer_id: int, utility: str) -> tuple[int, str, int] | None:
     """The predicted or active outage cutting this customer off that has a master order."""
+    ahead = session.info.get(_ABSORBING_AHEAD)
+    if ahead is not None and customer_id in ahead[0]:
+        return ahead[1].get((customer_id, utility))
     return _ABSORBING.first(session.connection(), {"customer_id": customer_id, "utility": utility})  # type: ignore[return-value]
 
 

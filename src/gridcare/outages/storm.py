@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -57,6 +58,13 @@ def absorbing(session: Session, *, customer_id: int | None, utility: str, now: d
         return None
     found = queries.absorbing(session, customer_id=customer_id, utility=utility)
     return Absorbed(*found) if found is not None else None
+
+
+def read_absorbing_ahead(session: Session, *, customer_ids: Sequence[int]) -> None:
+    """``absorbing`` for a group-commit batch's callers at once (outages.queries)."""
+    from gridcare.outages import queries
+
+    queries.read_absorbing_ahead(session, customer_ids=customer_ids)
 
 
 # A repair call is triaged by the worker TRIAGE_DELAY after it was taken, so that one

@@ -45,7 +45,7 @@ async def create(request: Request, body: OrderIn, state: State, idempotency_key:
         return created.replayed, OrderOut.model_validate(created.order).model_dump_json()
 
     # The busiest write of all goes through group commit: many intakes share one commit.
-    replayed, payload = await state.writes.run(take)
+    replayed, payload = await state.writes.run(take, ahead=service.read_intake_ahead, key=(intake, state.clock.now()))
     return Response(payload, status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED, media_type="application/json")
 
 

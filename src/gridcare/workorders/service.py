@@ -385,6 +385,34 @@ _RECENT_SAME_DEMAND = Prepared(
 )
 
 
+_RECENT_DEMANDS = select(WorkOrder.customer_id, WorkOrder.category, WorkOrder.id, WorkOrder.number, WorkOrder.created_at).where(
+    WorkOrder.customer_id.in_(bindparam("customer_ids", expanding=True)), WorkOrder.created_at >= bindparam("since")
+)
+_RECENT_AHEAD = "workorders.recent"  # session.info: (since, customers asked, {(customer, category): (id, number, created_at)})
+
+
+def read_intake_ahead(session: Session, intakes: list[tuple[Intake, datetime]]) -> None:
+    """Intake's reads for a whole group-commit batch of (intake, now): the callers by
+    account, their orders in the repeat window and the outages that would absorb their repair
+    calls, one query each per batch instead of per order; ``plan_order`` then finds them in
+    the transaction (``GroupCommit.run(ahead=)``)."""
+    from gridcare.customers import service as customers
+    from gridcare.outages import storm
+
+    callers = customers.read_callers_ahead(session, accounts=[intake.account for intake, _now in intakes if intake.customer_id is None and intake.account])
+    if not callers:
+        return
+    since = min(now for _intake, now in intakes) - REPEAT_WINDOW
+    latest: dict[tuple[int, str], tuple[int, str, datetime]] = {}
+    for customer_id, category, order_id, number, created_at in session.connection().execute(_RECENT_DEMANDS, {"customer_ids": sorted({c.id for c in callers.values()}), "since": since}):
+        found = latest.get((customer_id, category))
+        if found is None or created_at > found[2]:
+            latest[(customer_id, category)] = (order_id, number, created_at)
+    session.info[_RECENT_AHEAD] = (since, {c.id for c in callers.values()}, latest)
+    repairs = {intake.account.strip() for intake, _now in intakes if intake.category == states.Category.REPAIR.value and intake.account}
+    storm.read_absorbing_ahead(session, customer_ids=sorted({callers[a].id for a in repairs if a in callers}))
+
+
 def _recent_same_demand(session: Session, *, customer_id: int | None, category: str, now: datetime) -> tuple[int, str] | None:
     """The customer's latest order of this category within the repeat window (重复来电)."""
     if customer_id is None:
@@ -392,6 +420,10 @@ def _recent_same_demand(session: Session, *, customer_id: int | None, category: 
     waiting = session.info.get(_WAITING_ORDERS, {}).get((customer_id, category))
     if waiting is not None:  # taken earlier in this batch: its row is not written yet
         return waiting
+    ahead = session.info.get(_RECENT_AHEAD)
+    if ahead is not None and customer_id in ahead[1] and now - REPEAT_WINDOW >= ahead[0]:
+        latest = ahead[2].get((customer_id, category))
+        return latest[:2] if latest is not None and latest[2] >= now - REPEAT_WINDOW else None
     found = _RECENT_SAME_DEMAND.first(session.connection(), {"customer_id": customer_id, "category": category, "since": now - REPEAT_WINDOW})
     return (found[0], found[1]) if found is not None else None
 
