@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # ... as a child process of `serve` (a core of its own; pushes come back over a pipe)
     # rather than a thread sharing the web process's GIL.
     embedded_worker_process: bool = True
+    # How long a web process's thread may hold the GIL while another waits for it (CPython's
+    # default is 5 ms). A screen pop or a group commit waits for it once per round trip.
+    gil_switch_ms: float = Field(default=0.5, gt=0, le=100, description="Web processes hand the GIL over after this many milliseconds (decision 023).")
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     display_timezone: str = "Asia/Shanghai"
     secure_cookies: bool = False

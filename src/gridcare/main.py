@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -87,6 +88,7 @@ def served_app() -> FastAPI:
     """What ``gridcare serve`` runs: settings from the environment, and the embedded worker
     as a child process unless GRIDCARE_EMBEDDED_WORKER_PROCESS=false."""
     settings = get_settings()
+    sys.setswitchinterval(settings.gil_switch_ms / 1000)
     return create_app(settings, worker_process=settings.embedded_worker_process)
 
 

@@ -45,3 +45,12 @@ def test_it_prefers_chinese_and_understands_accept_language():
     assert i18n.negotiate("en-US,en;q=0.9") == "en"
     assert i18n.negotiate("fr;q=1,en;q=0.5,zh-CN;q=0.8") == "zh_CN"
     assert i18n.negotiate("de") == "zh_CN"
+
+
+def test_a_web_process_hands_the_gil_over_as_configured(tmp_path):
+    script = "import sys; from gridcare.main import served_app; served_app(); print(sys.getswitchinterval())"
+    env = {"GRIDCARE_DATA_DIR": str(tmp_path), "GRIDCARE_EMBEDDED_WORKER": "false", "PATH": "/usr/bin:/bin"}
+    shown = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**env, **extra}, check=True).stdout.split()[-1] for extra in ({}, {"GRIDCARE_GIL_SWITCH_MS": "2"})]
+    assert [float(s) for s in shown] == [0.0005, 0.002]  # CPython's own default would be 0.005
+    with pytest.raises(ConfigError, match=r"^GRIDCARE_GIL_SWITCH_MS: "):
+        load_settings(gil_switch_ms=0)
