@@ -403,12 +403,13 @@ def read_intake_ahead(session: Session, intakes: list[tuple[Intake, datetime]]) 
     if not callers:
         return
     since = min(now for _intake, now in intakes) - REPEAT_WINDOW
+    customer_ids = {c.id for c in callers.values()}
     latest: dict[tuple[int, str], tuple[int, str, datetime]] = {}
-    for customer_id, category, order_id, number, created_at in session.connection().execute(_RECENT_DEMANDS, {"customer_ids": sorted({c.id for c in callers.values()}), "since": since}):
+    for customer_id, category, order_id, number, created_at in session.connection().execute(_RECENT_DEMANDS, {"customer_ids": sorted(customer_ids), "since": since}):
         found = latest.get((customer_id, category))
         if found is None or created_at > found[2]:
             latest[(customer_id, category)] = (order_id, number, created_at)
-    session.info[_RECENT_AHEAD] = (since, {c.id for c in callers.values()}, latest)
+    session.info[_RECENT_AHEAD] = (since, customer_ids, latest)
     repairs = {intake.account.strip() for intake, _now in intakes if intake.category == states.Category.REPAIR.value and intake.account}
     storm.read_absorbing_ahead(session, customer_ids=sorted({callers[a].id for a in repairs if a in callers}))
 
