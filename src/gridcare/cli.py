@@ -170,7 +170,8 @@ def audit_verify() -> None:
 
     s = settings()
     db = _database(s)
-    with db.read() as session:
+    # One snapshot: entries written while it runs would not match the heads read first.
+    with db.read(snapshot=True) as session:
         total = audit.count_entries(session)
         with progress_bar() as report:
             done = 0

@@ -210,12 +210,26 @@ def _holder() -> str:
     return "?" if frame is None else f"{frame.f_code.co_filename.rsplit('/gridcare/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
 
 
+def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read transaction does not write: use Database.write()")
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._writer = sessionmaker(bind=self.engine.execution_options(gridcare_write=True), expire_on_commit=False, info={"database": self})
-        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # PostgreSQL at READ COMMITTED gives each statement its own snapshot, in a transaction
+        # or not, so a read loses nothing without one and saves the round trips of its BEGIN
+        # and COMMIT, each a wait for the GIL under load. SQLite keeps its transaction: there
+        # it is one snapshot for the whole read.
+        reads = self.engine if url.startswith("sqlite") else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reader = sessionmaker(bind=reads, expire_on_commit=False)
+        snapshots = self.engine if url.startswith("sqlite") else self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._snapshot_reader = sessionmaker(bind=snapshots, expire_on_commit=False)
+        for maker in (self._reader, self._snapshot_reader):
+            event.listen(maker, "before_flush", _refuse_writes)
         self._write_lock = _writer_turn(url) if url.startswith("sqlite") else None
         self._detached: Engine | None = None
         self._detached_lock = threading.Lock()
@@ -255,8 +269,11 @@ class Database:
                 log.info("the SQLite writer was held %.0f ms by %s", held * 1000, _holder())
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with self._reader() as session, session.begin():
+    def read(self, *, snapshot: bool = False) -> Iterator[Session]:
+        """A read. Its statements may each see a later state of the database, unless
+        ``snapshot``: then all see it as at the first (what a check that compares tables, such
+        as the audit trail's, needs while others write). SQLite's reads are always so."""
+        with (self._snapshot_reader if snapshot else self._reader)() as session, session.begin():
             yield session
 
     @contextmanager

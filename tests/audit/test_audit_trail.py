@@ -127,3 +127,22 @@ def test_it_seals_checkpoints_from_the_worker_on_schedule(database, clock):
     worker.run_once()  # same instant: the job is not due again
     with database.read() as session:
         assert audit.verify(session).checkpoints == 1
+
+
+def test_it_verifies_across_pages_and_finds_an_edit_on_a_later_page(database, clock, monkeypatch):
+    from gridcare.audit import service as audit_service
+
+    org = demo_org.load(database, clock)
+    change_some_users(database, clock, org)
+    with database.read() as session:
+        whole = audit.verify(session)
+    monkeypatch.setattr(audit_service, "_PAGE", 3)  # pages end inside streams and between them
+    with database.read() as session:
+        paged = audit.verify(session)
+        assert paged.ok and (paged.streams, paged.entries) == (whole.streams, whole.entries) and whole.entries > 9
+        last = session.execute(select(AuditEntry.stream, AuditEntry.seq).order_by(AuditEntry.stream.desc(), AuditEntry.seq.desc()).limit(1)).one()
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entries SET actor = 'someone_else' WHERE stream = :s AND seq = :q"), {"s": last.stream, "q": last.seq})
+    with database.read() as session:
+        broken = audit.verify(session).broken
+    assert broken is not None and broken.where == f"stream {last.stream} seq {last.seq}"

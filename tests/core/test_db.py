@@ -1,5 +1,6 @@
 import threading
 
+import pytest
 from sqlalchemy import text
 
 
@@ -129,3 +130,60 @@ def test_sqlite_writers_of_two_processes_alternate_when_both_want_to_write(sqlit
     finally:
         os.close(probe)
         other.wait(10)
+
+
+def test_a_read_refuses_to_write_through_the_orm(database, clock):
+    from gridcare.customers.models import Customer
+
+    with pytest.raises(RuntimeError, match="a read transaction does not write"):
+        with database.read() as session:
+            session.add(Customer(account="R-1", name="读", utility="electric", created_at=clock.now(), updated_at=clock.now()))
+            session.flush()
+    with database.read() as session:
+        assert session.execute(text("SELECT count(*) FROM customers WHERE account = 'R-1'")).scalar() == 0
+
+
+def test_a_postgresql_read_holds_no_transaction_open_between_its_statements(postgres_database):
+    """Each statement of a read at READ COMMITTED sees its own snapshot anyway; a read without
+    BEGIN and ROLLBACK saves two round trips and never sits idle in a transaction."""
+    from psycopg.pq import TransactionStatus
+
+    with postgres_database.read() as session:
+        assert session.execute(text("SELECT 1")).scalar() == 1
+        assert session.connection().connection.driver_connection.info.transaction_status is TransactionStatus.IDLE
+
+
+def test_a_postgresql_write_after_a_read_on_the_same_connection_is_still_one_transaction(postgres_database, clock):
+    from gridcare.customers.models import Customer
+
+    for i in range(3):
+        with postgres_database.read() as session:
+            used = session.connection().connection.driver_connection
+        with pytest.raises(ZeroDivisionError):
+            with postgres_database.write() as session:
+                assert session.connection().connection.driver_connection is used  # the pool gave it back
+                session.add(Customer(account=f"T-{i}", name="写", utility="electric", created_at=clock.now(), updated_at=clock.now()))
+                session.flush()
+                1 / 0  # noqa: B018 - fails the write after its insert
+    with postgres_database.read() as session:
+        assert session.execute(text("SELECT count(*) FROM customers")).scalar() == 0
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_a_snapshot_read_sees_the_database_as_at_its_first_statement(database, clock, snapshot):
+    from gridcare.customers.models import Customer
+
+    def add(account: str) -> None:
+        with database.write() as session:
+            session.add(Customer(account=account, name="新", utility="electric", created_at=clock.now(), updated_at=clock.now()))
+
+    count = text("SELECT count(*) FROM customers")
+    add("N-1")
+    if database.dialect == "sqlite":
+        expected = 1  # a SQLite read is one snapshot either way
+    else:
+        expected = 1 if snapshot else 2
+    with database.read(snapshot=snapshot) as session:
+        assert session.execute(count).scalar() == 1
+        add("N-2")  # another connection commits meanwhile
+        assert session.execute(count).scalar() == expected

@@ -37,7 +37,7 @@ def test_postgresql_reads_the_queue_from_its_index(database, clock, org):
 
     event.listen(database.engine, "before_cursor_execute", grab)
     try:
-        with database.read() as session:
+        with database.write() as session:  # SET LOCAL below needs a transaction
             shown = queries.queue(session, actor=agent, now=clock.now(), limit=10)
             statement, parameters = statements[-1]
             # Without sorting, the only way to this order is the index: it must be usable.

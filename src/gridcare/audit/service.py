@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -180,8 +180,26 @@ def _stored(row: AuditEntry) -> StoredEntry:
     )
 
 
+_PAGE = 2000
+
+
+def _entries(session: Session) -> Iterator[AuditEntry]:
+    """Every entry in (stream, seq) order, a page at a time: keyset pages need no cursor held
+    open on the server, so they run in any read, with or without a transaction."""
+    after: tuple[str, int] | None = None
+    while True:
+        stmt = select(AuditEntry).order_by(AuditEntry.stream, AuditEntry.seq).limit(_PAGE)
+        if after is not None:
+            stmt = stmt.where(tuple_(AuditEntry.stream, AuditEntry.seq) > after)
+        page = list(session.scalars(stmt))
+        yield from page
+        if len(page) < _PAGE:
+            return
+        after = (page[-1].stream, page[-1].seq)
+
+
 def _by_stream(session: Session) -> Iterator[tuple[str, list[StoredEntry]]]:
-    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.stream, AuditEntry.seq).execution_options(yield_per=2000))
+    rows = _entries(session)
     current: str | None = None
     bucket: list[StoredEntry] = []
     for row in rows:

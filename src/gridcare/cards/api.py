@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gridcare.cards import pdf, service
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State, WritesOnGet
 
 # Staff routes check CSRF; the public ones are anonymous, reached from a phone's browser or
 # an app, and guarded by the SMS code and the rate limits instead.
@@ -35,14 +35,14 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
-@staff.get("/grids")
+@staff.get("/grids", dependencies=[WritesOnGet])
 def grids(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> list[dict[str, Any]]:
     """Grids in your scope with their rep and the public report link of their cards."""
     cards = service.cards_for(session, actor=principal, now=state.clock.now(), base_url=str(request.base_url))
     return [{"grid_code": c.grid_code, "grid_name": c.grid_name, "rep_name": c.rep_name, "rep_phone": c.rep_phone, "url": c.url} for c in cards]  # type: ignore[attr-defined]
 
 
-@staff.get("/pdf", response_model=None)
+@staff.get("/pdf", response_model=None, dependencies=[WritesOnGet])
 def cards_pdf(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, grid: Annotated[list[str] | None, Query()] = None) -> Response:
     """The PDF: one A4 page per grid (``grid`` codes; all in your scope when none)."""
     cards = service.cards_for(session, actor=principal, now=state.clock.now(), base_url=str(request.base_url), grid_codes=grid, data_dir=state.settings.data_dir)

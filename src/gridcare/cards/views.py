@@ -10,7 +10,7 @@ from gridcare.cards import rules, service
 from gridcare.cards.api import client_of
 from gridcare.core.errors import DomainError
 from gridcare.core.i18n import N_
-from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State, WritesOnGet
 from gridcare.web.nav import mark_available
 from gridcare.web.render import render
 
@@ -31,7 +31,7 @@ def public_error(exc: DomainError) -> str:
     return next((PUBLIC_ERRORS[f] for f in fields if f in PUBLIC_ERRORS), exc.detail)
 
 
-@router.get("/cards", response_class=HTMLResponse)
+@router.get("/cards", response_class=HTMLResponse, dependencies=[WritesOnGet])
 def cards_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
     import segno
 

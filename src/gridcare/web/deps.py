@@ -56,12 +56,25 @@ async def app_state(request: Request) -> AppState:
 _write_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
+def _marks_writing(request: Request) -> None:
+    request.state.writes_on_read = True
+
+
+# For the few GETs that write as they read (the first print of a grid's card issues its
+# report token): ``dependencies=[WritesOnGet]`` gives them a write transaction.
+WritesOnGet = Depends(_marks_writing)
+
+
+def _writes(request: Request) -> bool:
+    return request.method not in SAFE_METHODS or getattr(request.state, "writes_on_read", False)
+
+
 async def write_turn(request: Request) -> AsyncIterator[None]:
     """On SQLite, requests that write wait for their turn here, in the event loop, before
     they take a thread: waiting on the database's lock inside the thread pool let a burst
     of writers fill the pool while the writer holding the lock needed a thread to commit."""
     state: AppState = request.app.state.gridcare
-    if request.method in SAFE_METHODS or not state.db.serialises_writers:
+    if not _writes(request) or not state.db.serialises_writers:
         yield
         return
     loop = asyncio.get_running_loop()
@@ -77,7 +90,7 @@ def unit_of_work(request: Request, _turn: Annotated[None, Depends(write_turn, sc
     response leaves, so a 2xx always means the change is durable. Who is asking is resolved
     here too, in the same thread-pool hop and transaction."""
     state: AppState = request.app.state.gridcare
-    ctx = state.db.read() if request.method in SAFE_METHODS else state.db.write()
+    ctx = state.db.write() if _writes(request) else state.db.read()
     with ctx as session:
         request.state.principal = _resolve_principal(request, session, state)
         yield session
