@@ -62,3 +62,40 @@ def test_it_answers_foreign_records_over_the_api_as_not_found(settings, database
         assert client.get(f"/api/v1/users/{org.user_id('agent')}").status_code == 200
         foreign = client.get(f"/api/v1/users/{org.user_id('w_agent')}")
         assert foreign.status_code == 404 and foreign.json()["detail"].startswith("user_id:")
+
+
+def test_a_statement_built_once_per_kind_of_scope_finds_what_scoped_finds(database, clock, org):
+    """Every role of the demo org, a rep without grids, contractors with and without a unit,
+    and org paths holding LIKE's own characters: the bound statement and ``scoped`` agree."""
+    from dataclasses import replace
+
+    from sqlalchemy import bindparam, select
+
+    from gridcare.auth.scoping import ScopedStatement, scoped
+    from gridcare.core.principal import Role
+    from gridcare.customers.models import Customer
+
+    with database.write() as session:
+        grid_ids = [g.id for g in grids.list_grids(session, actor=system_principal("test"))]
+        paths = sorted({p.org_path for p in (org.principal(login) for login in ("rep", "w_rep", "supervisor", "agent"))}) + ["/1_/", "/1%/", "/1/", "/10/"]
+        for i in range(40):
+            session.add(Customer(
+                account=f"S-{i:03}", name=f"客户{i}", utility="electric", org_path=paths[i % len(paths)] + ("" if i % 3 else "7/"),
+                grid_id=None if i % 5 == 0 else grid_ids[i % len(grid_ids)], created_at=clock.now(), updated_at=clock.now(),
+            ))
+    logins = ["admin", "viewer", "supervisor", "w_supervisor", "agent", "expert", "rep", "w_rep", "contractor"]
+    actors = [org.principal(login) for login in logins]
+    rep = org.principal("rep")
+    actors += [replace(rep, grid_ids=frozenset()), replace(rep, org_path="/1_/"), replace(rep, role=Role.SUPERVISOR, org_path="/1%/")]
+    actors += [replace(org.principal("contractor"), org_unit_id=None), replace(org.principal("contractor"), org_unit_id=grid_ids[0])]
+    # A contractor's column stands in as grid_id: only the SQL is compared.
+    columns = {"org_path": Customer.org_path, "grid_id": Customer.grid_id, "contractor_id": Customer.grid_id}
+    bound = ScopedStatement(lambda: select(Customer.account).where(Customer.utility == bindparam("utility")).order_by(Customer.account), **columns)
+    seen = set()
+    with database.read() as session:
+        for actor in actors:
+            stmt, params = bound.bound(actor, utility="electric")
+            expected = list(session.scalars(scoped(select(Customer.account), actor, **columns).where(Customer.utility == "electric").order_by(Customer.account)))
+            assert list(session.scalars(stmt, params)) == expected, actor
+            seen.add(len(expected))
+    assert len(seen) >= 5  # the actors do see different customers

@@ -3,9 +3,10 @@ what the principal may not see."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gridcare.auth.models import OrgUnit
@@ -37,6 +38,65 @@ def scoped(
     if actor.role is Role.REP and grid_id is not None:
         stmt = stmt.where(grid_id.in_(sorted(actor.grid_ids)) if actor.grid_ids else false())
     return stmt
+
+
+def _like_prefix(path: str) -> str:
+    """``path`` as a LIKE pattern for what starts with it, escaped with "/" as ``startswith(…,
+    autoescape=True)`` escapes it."""
+    return path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+class ScopedStatement(Generic[S]):
+    """``scoped`` for a hot path: the statement is built once for each kind of scope, and the
+    actor's own scope is bound per call like the caller's values. Building a statement anew on
+    every call (and keying it for the compiled cache) was a fifth of a screen pop's time.
+
+    ``build()`` returns the statement, its values as ``bindparam``; the scope binds its own as
+    ``scope_path``, ``scope_grid_ids`` and ``scope_contractor``."""
+
+    def __init__(
+        self,
+        build: Callable[[], S],
+        *,
+        org_path: InstrumentedAttribute[str],
+        grid_id: InstrumentedAttribute[Any] | None = None,
+        contractor_id: InstrumentedAttribute[Any] | None = None,
+    ) -> None:
+        self._build = build
+        self._org_path, self._grid_id, self._contractor_id = org_path, grid_id, contractor_id
+        self._by_kind: dict[str, S] = {}
+
+    def _kind(self, actor: Principal) -> tuple[str, dict[str, Any]]:
+        if actor.role is Role.CONTRACTOR:
+            if self._contractor_id is None or actor.org_unit_id is None:
+                return "nobody", {}
+            return "contractor", {"scope_contractor": actor.org_unit_id}
+        if actor.role is Role.REP and self._grid_id is not None:
+            if not actor.grid_ids:
+                return "nobody", {}
+            return "grids", {"scope_path": _like_prefix(actor.org_path), "scope_grid_ids": sorted(actor.grid_ids)}
+        return "org", {"scope_path": _like_prefix(actor.org_path)}
+
+    def _scoped(self, kind: str) -> S:
+        stmt = self._build()
+        if kind == "nobody":
+            return stmt.where(false())
+        if kind == "contractor":
+            assert self._contractor_id is not None
+            return stmt.where(self._contractor_id == bindparam("scope_contractor"))
+        stmt = stmt.where(self._org_path.like(bindparam("scope_path"), escape="/"))
+        if kind == "grids":
+            assert self._grid_id is not None
+            stmt = stmt.where(self._grid_id.in_(bindparam("scope_grid_ids", expanding=True)))
+        return stmt
+
+    def bound(self, actor: Principal, **values: Any) -> tuple[S, dict[str, Any]]:
+        """The statement for this actor's kind of scope, and the parameters to run it with."""
+        kind, params = self._kind(actor)
+        stmt = self._by_kind.get(kind)
+        if stmt is None:  # two threads may both build it: the same statement either way
+            stmt = self._by_kind[kind] = self._scoped(kind)
+        return stmt, {**params, **values}
 
 
 def company_paths(session: Session, utility: str) -> list[str]:

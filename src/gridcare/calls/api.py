@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
@@ -236,10 +237,20 @@ async def card(call_id: int, request: Request, state: State) -> Response:
 
     def build(session: Session, principal: Principal) -> bytes:
         found = lookup.card(session, actor=principal, now=state.clock.now(), call_id=call_id)
-        return json.dumps(jsonable_encoder(card_json(found)), ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(card_json(found), ensure_ascii=False, separators=(",", ":"), default=_json_value).encode()
 
     # The phone is ringing: one thread-pool hop, not four.
     return Response(await read_in_one_hop(request, build), media_type="application/json")
+
+
+def _json_value(value: Any) -> Any:
+    """What ``jsonable_encoder`` would make of the card's values, without its walk over every
+    one of them (a tenth of the card's time)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"the card holds a {type(value).__name__}, which JSON cannot")
 
 
 def card_json(found: dict[str, Any]) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action
-from gridcare.auth.scoping import require, scoped
+from gridcare.auth.scoping import ScopedStatement, require
 from gridcare.calls import routing
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import AgentExtension, CallRecord
@@ -90,13 +90,23 @@ def card(session: Session, *, actor: Principal, now: datetime, call_id: int) -> 
 
 def last_calls(session: Session, *, actor: Principal, call: CallRecord, customer_ids: list[int]) -> list[CallRecord]:
     """The caller's previous calls: from this number, or linked to their customers."""
-    same: list[Any] = [CallRecord.customer_id.in_(customer_ids)] if customer_ids else []
-    if call.caller_e164:
-        same.append(CallRecord.caller_e164 == call.caller_e164)
-    if not same:
+    if not customer_ids and not call.caller_e164:
         return []
-    stmt = scoped(select(CallRecord), actor, org_path=CallRecord.org_path).where(CallRecord.id != call.id, or_(*same))
-    return list(session.scalars(stmt.order_by(CallRecord.started_at.desc()).limit(LAST_CALLS)))
+    # An empty list matches no customer, and a NULL number no call: one statement for all.
+    stmt, params = _LAST_CALLS.bound(actor, call_id=call.id, customer_ids=list(customer_ids), e164=call.caller_e164 or None)
+    return list(session.scalars(stmt, params))
+
+
+_LAST_CALLS = ScopedStatement(
+    lambda: select(CallRecord)
+    .where(
+        CallRecord.id != bindparam("call_id"),
+        or_(CallRecord.customer_id.in_(bindparam("customer_ids", expanding=True)), CallRecord.caller_e164 == bindparam("e164")),
+    )
+    .order_by(CallRecord.started_at.desc())
+    .limit(LAST_CALLS),
+    org_path=CallRecord.org_path,
+)
 
 
 # --- routing ----------------------------------------------------------------------------

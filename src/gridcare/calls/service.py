@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -215,10 +215,13 @@ def _scope(call: CallRecord) -> RecordScope:
     return RecordScope(org_path=call.org_path)
 
 
+_CALL = select(CallRecord).where(CallRecord.id == bindparam("id"))
+_CALL_LOCKED = _CALL.with_for_update()
+
+
 def get_call(session: Session, *, actor: Principal, call_id: int, lock: bool = False) -> CallRecord:
     require(actor, Action.CALLS_READ)
-    stmt = select(CallRecord).where(CallRecord.id == call_id)
-    call = session.scalar(stmt.with_for_update() if lock else stmt)
+    call = session.scalar(_CALL_LOCKED if lock else _CALL, {"id": call_id})
     # The agent the call rang at sees it wherever its line belongs.
     if call is None or not (can_see(actor, _scope(call)) or (actor.user_id is not None and call.agent_user_id == actor.user_id)):
         raise NotFound(f"call_id: no call {call_id} in your scope")

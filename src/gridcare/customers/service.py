@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
-from gridcare.auth.scoping import require, scoped
+from gridcare.auth.scoping import ScopedStatement, require, scoped
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal
 from gridcare.customers.importing import CustomerImport, CustomerRow
@@ -113,9 +113,19 @@ def find_by_phone(session: Session, *, actor: Principal, phone: str, limit: int 
     keys = match_keys(phone)
     if not keys:
         return []
-    stmt = select(Customer).join(CustomerPhone, CustomerPhone.customer_id == Customer.id).where(CustomerPhone.e164.in_(keys))
-    stmt = scoped(stmt, actor, org_path=Customer.org_path, grid_id=Customer.grid_id).distinct().limit(limit)
-    return list(session.scalars(stmt))
+    stmt, params = _BY_PHONE.bound(actor, keys=keys, limit=limit)
+    return list(session.scalars(stmt, params))
+
+
+_BY_PHONE = ScopedStatement(
+    lambda: select(Customer)
+    .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+    .where(CustomerPhone.e164.in_(bindparam("keys", expanding=True)))
+    .distinct()
+    .limit(bindparam("limit")),
+    org_path=Customer.org_path,
+    grid_id=Customer.grid_id,
+)
 
 
 def search(session: Session, *, actor: Principal, query: str = "", grid_id: int | None = None, tag: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Customer], int]:

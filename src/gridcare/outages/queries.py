@@ -208,21 +208,29 @@ def absorbing(session: Session, *, customer_id: int, utility: str) -> tuple[int,
     return _ABSORBING.first(session.connection(), {"customer_id": customer_id, "utility": utility})  # type: ignore[return-value]
 
 
+_COVERING = (
+    select(Outage, OutageCustomer.customer_id)
+    .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
+    .where(
+        OutageCustomer.customer_id.in_(bindparam("customer_ids", expanding=True)),
+        OutageCustomer.restored_at.is_(None),
+        or_(
+            Outage.status.in_((states.Status.ACTIVE.value, states.Status.PREDICTED.value)),
+            (Outage.status == states.Status.SCHEDULED.value) & (Outage.starts_at < bindparam("end_of_day")),
+        ),
+    )
+    .order_by(Outage.starts_at.desc(), Outage.id)
+)
+
+
 def covering(session: Session, *, customer_ids: Sequence[int], now: datetime) -> list[dict[str, Any]]:
     """Open outages these customers are (or today will be) without supply in: predicted,
     active, and planned ones starting before the end of the local day."""
     if not customer_ids:
         return []
     end_of_day = datetime.combine(to_local(now).date() + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    live = or_(Outage.status.in_((states.Status.ACTIVE.value, states.Status.PREDICTED.value)), (Outage.status == states.Status.SCHEDULED.value) & (Outage.starts_at < end_of_day))
-    stmt = (
-        select(Outage, OutageCustomer.customer_id)
-        .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
-        .where(OutageCustomer.customer_id.in_(sorted(set(customer_ids))), OutageCustomer.restored_at.is_(None), live)
-        .order_by(Outage.starts_at.desc(), Outage.id)
-    )
     found: dict[int, dict[str, Any]] = {}
-    for outage, cid in session.execute(stmt):
+    for outage, cid in session.execute(_COVERING, {"customer_ids": sorted(set(customer_ids)), "end_of_day": end_of_day}):
         entry = found.get(outage.id)
         if entry is None:
             entry = found[outage.id] = {
