@@ -1,6 +1,7 @@
 """Benchmark: caller lookup plus screen-pop card assembly at a utility's scale.
 
     python bench/screenpop.py [--customers 1000000] [--calls 2000] [--seed 1] [--json]
+    python bench/screenpop.py --url postgresql+psycopg://…/<a database bench/load.py kept> [--calls 1000]
 
 Builds a scratch SQLite database (migrated like production) with N customers spread over
 200 grids, each with a mobile or landline number (2 % share a number with a neighbour, as
@@ -14,8 +15,13 @@ the way PBXs write it ("0731-…", "+86 …", an outside-line "9"), times in thi
 * the baseline: one indexed ``customer_phones.e164 = ?`` lookup per call, in its own read
   transaction.
 
+With ``--url`` it builds nothing and opens the ringing calls of a database that
+``bench/load.py --keep`` built (1,000,000 customers on PostgreSQL, say): the card alone,
+without the load around it.
+
 With ``--json`` the last line is one JSON object: ``p50_ms``, ``p99_ms``,
-``baseline_p50_ms``, ``baseline_p99_ms``, ``ratio`` (p99 over baseline p99).
+``baseline_p50_ms``, ``baseline_p99_ms``, ``ratio`` (p99 over baseline p99), ``cpu_ms``
+(the card's mean CPU time in this process: what it holds the GIL for in a web process).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +51,7 @@ from gridcare.auth import service as auth  # noqa: E402
 from gridcare.calls import lookup  # noqa: E402
 from gridcare.calls.models import CallRecord  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402
-from gridcare.core.principal import system_principal  # noqa: E402
+from gridcare.core.principal import Principal, system_principal  # noqa: E402
 from gridcare.customers.models import Customer, CustomerPhone, CustomerTag  # noqa: E402
 from gridcare.customers.phones import match_keys  # noqa: E402
 from gridcare.db import Database  # noqa: E402
@@ -144,6 +150,31 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
 
 
+def measure(db: Database, agent: Principal, now: datetime, ids: list[int]) -> tuple[list[float], float, list[float], int]:
+    """Card times, the card's mean CPU time (ms; what it holds the GIL for), baseline times,
+    and how many callers were found. Each card and each baseline lookup is one read, as the
+    card endpoint makes."""
+    with db.read() as session:
+        callers = dict(session.execute(select(CallRecord.id, CallRecord.caller).where(CallRecord.id.in_(ids))).all())
+    for call_id in ids[:50]:  # warm the locator, SLA policies and the page cache
+        with db.read() as session:
+            lookup.card(session, actor=agent, now=now, call_id=call_id)
+    times, base, matched, cpu = [], [], 0, 0.0
+    for call_id in ids:
+        t = time.perf_counter()
+        with db.read() as session:
+            key = match_keys(callers[call_id])
+            session.execute(select(CustomerPhone.customer_id).where(CustomerPhone.e164 == key[0])).all()
+        base.append(time.perf_counter() - t)
+        t, c = time.perf_counter(), time.process_time()
+        with db.read() as session:
+            card = lookup.card(session, actor=agent, now=now, call_id=call_id)
+        cpu += time.process_time() - c
+        times.append(time.perf_counter() - t)
+        matched += bool(card["customers"])
+    return times, cpu / len(ids) * 1000, base, matched
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -151,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     parser.add_argument("--db", help="build into this (new) SQLite file and keep it, to look into afterwards")
+    parser.add_argument("--url", help="build nothing: open the ringing calls of a database bench/load.py built and kept (--keep)")
     args = parser.parse_args(argv)
     if args.db and Path(args.db).exists():
         parser.error(f"--db {args.db} exists; give a new file")
@@ -161,55 +193,50 @@ def main(argv: list[str] | None = None) -> int:
     def say(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{args.db or tmp + '/bench.sqlite3'}"
-        upgrade(url)
-        db = Database(url)
-        built = build(db, args.customers, rng, say)
+    if args.url:  # a database bench/load.py built (--keep): its ringing calls, on PostgreSQL too
+        db = Database(args.url)
         with db.read() as session:
             agent = auth.principal_for(session, user=auth.find_user_by_login(session, login="agent"))
-        now = system_clock.now()
-        picks = rng.integers(args.customers, size=args.calls)
-        with db.engine.begin() as conn:
-            rows = [
-                {
-                    "source": "bench", "call_id": f"live{k}", "direction": "inbound", "caller": written(phone_of(int(built["phone_index"][c])), rng), "caller_e164": None,
-                    "callee": "95598", "org_path": "/", "queue": "general", "agent_extension": "8001", "agent_user_id": agent.user_id, "state": "ringing", "ringing_at": now,
-                    "started_at": now, "local_day": "2026-01-01", "local_hour": 9, "transfers": 0, "recording_url": "", "customers_matched": 0, "created_at": now, "updated_at": now,
-                }
-                for k, c in enumerate(picks.tolist())
-            ]
-            conn.execute(CallRecord.__table__.insert(), rows)
-        with db.read() as session:
-            ids = list(session.scalars(select(CallRecord.id).where(CallRecord.call_id.like("live%")).order_by(CallRecord.id)))
-            callers = dict(session.execute(select(CallRecord.id, CallRecord.caller).where(CallRecord.id.in_(ids))).all())
-        for call_id in ids[:50]:  # warm the locator, SLA policies and the page cache
-            with db.read() as session:
-                lookup.card(session, actor=agent, now=now, call_id=call_id)
-        times, base, matched = [], [], 0
-        for call_id in ids:
-            t = time.perf_counter()
-            with db.read() as session:
-                key = match_keys(callers[call_id])
-                session.execute(select(CustomerPhone.customer_id).where(CustomerPhone.e164 == key[0])).all()
-            base.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            with db.read() as session:
-                card = lookup.card(session, actor=agent, now=now, call_id=call_id)
-            times.append(time.perf_counter() - t)
-            matched += bool(card["customers"])
+            ids = list(session.scalars(select(CallRecord.id).where(CallRecord.source == "bench", CallRecord.state == "ringing").order_by(CallRecord.id).limit(args.calls)))
+        label = f"{args.url.split('@')[-1]}, {len(ids):,} calls"
+        times, cpu, base, matched = measure(db, agent, system_clock.now(), ids)
         db.dispose()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{args.db or tmp + '/bench.sqlite3'}"
+            upgrade(url)
+            db = Database(url)
+            built = build(db, args.customers, rng, say)
+            with db.read() as session:
+                agent = auth.principal_for(session, user=auth.find_user_by_login(session, login="agent"))
+            now = system_clock.now()
+            picks = rng.integers(args.customers, size=args.calls)
+            with db.engine.begin() as conn:
+                rows = [
+                    {
+                        "source": "bench", "call_id": f"live{k}", "direction": "inbound", "caller": written(phone_of(int(built["phone_index"][c])), rng), "caller_e164": None,
+                        "callee": "95598", "org_path": "/", "queue": "general", "agent_extension": "8001", "agent_user_id": agent.user_id, "state": "ringing", "ringing_at": now,
+                        "started_at": now, "local_day": "2026-01-01", "local_hour": 9, "transfers": 0, "recording_url": "", "customers_matched": 0, "created_at": now, "updated_at": now,
+                    }
+                    for k, c in enumerate(picks.tolist())
+                ]
+                conn.execute(CallRecord.__table__.insert(), rows)
+            with db.read() as session:
+                ids = list(session.scalars(select(CallRecord.id).where(CallRecord.call_id.like("live%")).order_by(CallRecord.id)))
+            label = f"{args.customers:,} customers, {GRIDS} grids, {len(ids):,} calls, seed {args.seed}; built in {built['build_s']:.0f} s"
+            times, cpu, base, matched = measure(db, agent, now, ids)
+            db.dispose()
     if matched != len(ids):
         print(f"MISMATCH: only {matched} of {len(ids)} callers found", file=sys.stderr)
         return 1
     p50, p99 = percentiles(times)
     b50, b99 = percentiles(base)
-    print(f"{args.customers:,} customers, {GRIDS} grids, {len(ids):,} calls, seed {args.seed}; built in {built['build_s']:.0f} s; every caller found")
-    print(f"{'lookup + card (calls.lookup.card)':<40} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    print(f"{label}; every caller found")
+    print(f"{'lookup + card (calls.lookup.card)':<40} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  CPU {cpu:.2f} ms per card")
     print(f"{'indexed phone lookup (baseline)':<40} p50 {b50:6.2f} ms  p99 {b99:6.2f} ms")
     print(f"{'ratio p99 card/baseline':<40} {p99 / b99:.2f}x")
     if args.json:
-        print(json.dumps({"p50_ms": round(p50, 3), "p99_ms": round(p99, 3), "baseline_p50_ms": round(b50, 3), "baseline_p99_ms": round(b99, 3), "ratio": round(p99 / b99, 3)}))
+        print(json.dumps({"p50_ms": round(p50, 3), "p99_ms": round(p99, 3), "baseline_p50_ms": round(b50, 3), "baseline_p99_ms": round(b99, 3), "ratio": round(p99 / b99, 3), "cpu_ms": round(cpu, 3)}))
     return 0
 
 
