@@ -39,8 +39,12 @@ def test_it_prints_one_page_per_grid_with_the_grids_report_link(world, database,
     assert [c.url for c in again] == [west.url]
 
 
-def test_it_serves_the_pdf_and_the_card_page_to_reps_for_their_grids(client, world):
+def test_it_serves_the_pdf_and_the_card_page_to_reps_for_their_grids(client, world, database):
     as_user(client, "rep")
+    assert tokens(database) == {}
+    first = client.get("/api/v1/cards/grids").json()
+    # The first print issued the grid's token in its GET, and kept it: the link stays.
+    assert first == client.get("/api/v1/cards/grids").json() and first[0]["url"].endswith("/r/" + tokens(database)[world.grids["west"]])
     answer = client.get("/api/v1/cards/pdf")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf" and len(PAGE.findall(answer.content)) == 1
     assert [g["grid_code"] for g in client.get("/api/v1/cards/grids").json()] == ["E-WEST"]
