@@ -90,7 +90,7 @@ def test_a_statement_built_once_per_kind_of_scope_finds_what_scoped_finds(databa
     actors += [replace(org.principal("contractor"), org_unit_id=None), replace(org.principal("contractor"), org_unit_id=grid_ids[0])]
     # A contractor's column stands in as grid_id: only the SQL is compared.
     columns = {"org_path": Customer.org_path, "grid_id": Customer.grid_id, "contractor_id": Customer.grid_id}
-    bound = ScopedStatement(lambda: select(Customer.account).where(Customer.utility == bindparam("utility")).order_by(Customer.account), **columns)
+    bound = ScopedStatement(lambda scope: select(Customer.account).where(Customer.utility == bindparam("utility"), *scope).order_by(Customer.account), **columns)
     seen = set()
     with database.read() as session:
         for actor in actors:

@@ -105,3 +105,30 @@ def test_a_local_number_with_a_dashed_extension_is_not_read_as_another_citys_num
     assert normalize_phone("51000000-123") == "+8673151000000"
     assert match_keys("51000000-123")[0] == "+8673151000000"
     assert normalize_phone("86-130000-00000") == "+8613000000000"  # a country code and a mobile, not a local number
+
+
+def test_the_numbers_come_with_the_customers_in_one_statement_and_the_limit_counts_customers(database, clock):
+    from sqlalchemy import event
+
+    with database.write() as session:
+        for i in range(4):  # a family's number, one of them with two more of their own
+            extra = ["139 0000 2222", "0731-8765 4321"] if i == 1 else []
+            customers.create_customer(session, actor=system_principal(), now=clock.now(), account=f"F{i}", name=f"家{i}", phones=["138 0000 1111", *extra])
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        if statement.startswith("SELECT"):  # not SQLite's BEGIN
+            statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with database.read() as session:
+            found = customers.find_by_phone_with_numbers(session, actor=system_principal(), phone="13800001111")
+            limited = customers.find_by_phone_with_numbers(session, actor=system_principal(), phone="+86 138 0000 1111", limit=2)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert len(statements) == 2
+    assert [(c.account, numbers) for c, numbers in found] == [
+        ("F0", ["+8613800001111"]), ("F1", ["+8613800001111", "+8613900002222", "+8673187654321"]), ("F2", ["+8613800001111"]), ("F3", ["+8613800001111"]),
+    ]
+    assert [c.account for c, _ in limited] == ["F0", "F1"] and len(limited[1][1]) == 3

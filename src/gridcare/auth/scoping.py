@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, bindparam, false, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gridcare.auth.models import OrgUnit
@@ -51,12 +51,13 @@ class ScopedStatement(Generic[S]):
     actor's own scope is bound per call like the caller's values. Building a statement anew on
     every call (and keying it for the compiled cache) was a fifth of a screen pop's time.
 
-    ``build()`` returns the statement, its values as ``bindparam``; the scope binds its own as
-    ``scope_path``, ``scope_grid_ids`` and ``scope_contractor``."""
+    ``build(scope)`` returns the statement with the ``scope`` conditions where they belong (in a
+    subquery, say) and its values as ``bindparam``; the scope binds its own as ``scope_path``,
+    ``scope_grid_ids`` and ``scope_contractor``."""
 
     def __init__(
         self,
-        build: Callable[[], S],
+        build: Callable[[list[ColumnElement[bool]]], S],
         *,
         org_path: InstrumentedAttribute[str],
         grid_id: InstrumentedAttribute[Any] | None = None,
@@ -77,25 +78,24 @@ class ScopedStatement(Generic[S]):
             return "grids", {"scope_path": _like_prefix(actor.org_path), "scope_grid_ids": sorted(actor.grid_ids)}
         return "org", {"scope_path": _like_prefix(actor.org_path)}
 
-    def _scoped(self, kind: str) -> S:
-        stmt = self._build()
+    def _conditions(self, kind: str) -> list[ColumnElement[bool]]:
         if kind == "nobody":
-            return stmt.where(false())
+            return [false()]
         if kind == "contractor":
             assert self._contractor_id is not None
-            return stmt.where(self._contractor_id == bindparam("scope_contractor"))
-        stmt = stmt.where(self._org_path.like(bindparam("scope_path"), escape="/"))
+            return [self._contractor_id == bindparam("scope_contractor")]
+        found = [self._org_path.like(bindparam("scope_path"), escape="/")]
         if kind == "grids":
             assert self._grid_id is not None
-            stmt = stmt.where(self._grid_id.in_(bindparam("scope_grid_ids", expanding=True)))
-        return stmt
+            found.append(self._grid_id.in_(bindparam("scope_grid_ids", expanding=True)))
+        return found
 
     def bound(self, actor: Principal, **values: Any) -> tuple[S, dict[str, Any]]:
         """The statement for this actor's kind of scope, and the parameters to run it with."""
         kind, params = self._kind(actor)
         stmt = self._by_kind.get(kind)
         if stmt is None:  # two threads may both build it: the same statement either way
-            stmt = self._by_kind[kind] = self._scoped(kind)
+            stmt = self._by_kind[kind] = self._build(self._conditions(kind))
         return stmt, {**params, **values}
 
 

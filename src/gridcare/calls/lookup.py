@@ -63,11 +63,13 @@ def card(session: Session, *, actor: Principal, now: datetime, call_id: int) -> 
 
     call = get_call(session, actor=actor, call_id=call_id)
     number = call.caller if call.direction == "inbound" else call.callee
+    phones = None
     if call.customer_id is not None:
         matches = [customers.get_customer(session, actor=actor, customer_id=call.customer_id)]
     else:
-        matches = customers.find_by_phone(session, actor=actor, phone=number) if number else []
-    rows = customer_queries.summaries(session, matches)
+        found = customers.find_by_phone_with_numbers(session, actor=actor, phone=number) if number else []
+        matches, phones = [c for c, _ in found], {c.id: numbers for c, numbers in found}
+    rows = customer_queries.summaries(session, matches, phones=phones)
     ids = [c["id"] for c in rows]
     grids = _grid_staff(session, {(c.grid_id, c.utility) for c in matches if c.grid_id})
     orders = order_queries.of_customers(session, actor=actor, customer_ids=ids, now=now, last=LAST_ORDERS)
@@ -98,8 +100,9 @@ def last_calls(session: Session, *, actor: Principal, call: CallRecord, customer
 
 
 _LAST_CALLS = ScopedStatement(
-    lambda: select(CallRecord)
+    lambda scope: select(CallRecord)
     .where(
+        *scope,
         CallRecord.id != bindparam("call_id"),
         or_(CallRecord.customer_id.in_(bindparam("customer_ids", expanding=True)), CallRecord.caller_e164 == bindparam("e164")),
     )

@@ -12,10 +12,12 @@ from gridcare.customers.models import Customer
 from gridcare.customers.phones import display_phone
 
 
-def summaries(session: Session, rows: list[Customer]) -> list[dict[str, Any]]:
+def summaries(session: Session, rows: list[Customer], *, phones: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
+    """``phones``: the customers' numbers when the caller read them already."""
     from gridcare.grids import service as grids
 
-    phones = service.phones_of(session, customer_ids=[c.id for c in rows])
+    if phones is None:
+        phones = service.phones_of(session, customer_ids=[c.id for c in rows])
     names = grids.names_of(session, [(c.grid_id, c.utility) for c in rows if c.grid_id])
     return [
         {

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
@@ -110,22 +110,44 @@ def caller_by_account(session: Session, *, actor: Principal, account: str) -> Ca
 
 def find_by_phone(session: Session, *, actor: Principal, phone: str, limit: int = 20) -> list[Customer]:
     """Customers with this number, however the caller's number is formatted."""
+    return [customer for customer, _phones in find_by_phone_with_numbers(session, actor=actor, phone=phone, limit=limit)]
+
+
+def find_by_phone_with_numbers(session: Session, *, actor: Principal, phone: str, limit: int = 20) -> list[tuple[Customer, list[str]]]:
+    """``find_by_phone`` with each customer's numbers, in their order, from the same round
+    trip: a screen pop waits on each one it makes."""
     keys = match_keys(phone)
     if not keys:
         return []
     stmt, params = _BY_PHONE.bound(actor, keys=keys, limit=limit)
-    return list(session.scalars(stmt, params))
+    found: dict[int, tuple[Customer, list[str]]] = {}
+    for customer, e164 in session.execute(stmt, params):
+        listed = found.setdefault(customer.id, (customer, []))[1]
+        if e164 is not None:
+            listed.append(e164)
+    return list(found.values())
 
 
-_BY_PHONE = ScopedStatement(
-    lambda: select(Customer)
-    .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
-    .where(CustomerPhone.e164.in_(bindparam("keys", expanding=True)))
-    .distinct()
-    .limit(bindparam("limit")),
-    org_path=Customer.org_path,
-    grid_id=Customer.grid_id,
-)
+def _by_phone(scope: list[Any]) -> Select[tuple[Customer, str | None]]:
+    matched = (
+        select(CustomerPhone.customer_id)
+        .join(Customer, Customer.id == CustomerPhone.customer_id)
+        .where(CustomerPhone.e164.in_(bindparam("keys", expanding=True)), *scope)
+        .distinct()
+        .order_by(CustomerPhone.customer_id)  # the first ``limit`` customers, the same each time
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    every = aliased(CustomerPhone)
+    return (
+        select(Customer, every.e164)
+        .join(matched, matched.c.customer_id == Customer.id)
+        .outerjoin(every, every.customer_id == Customer.id)
+        .order_by(Customer.id, every.position)
+    )
+
+
+_BY_PHONE = ScopedStatement(_by_phone, org_path=Customer.org_path, grid_id=Customer.grid_id)
 
 
 def search(session: Session, *, actor: Principal, query: str = "", grid_id: int | None = None, tag: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Customer], int]:

@@ -83,9 +83,9 @@ _CARD_COLUMNS = (
 _OF_CUSTOMERS = ScopedStatement(
     # The card's fields and what the countdowns are computed from: 14 of 45 columns, and a
     # column not loaded raises rather than costing a query per order.
-    lambda: select(WorkOrder)
+    lambda scope: select(WorkOrder)
     .options(load_only(*_CARD_COLUMNS, raiseload=True))
-    .where(WorkOrder.customer_id.in_(bindparam("customer_ids", expanding=True)))
+    .where(WorkOrder.customer_id.in_(bindparam("customer_ids", expanding=True)), *scope)
     .order_by(WorkOrder.created_at.desc())
     .limit(bindparam("limit")),
     org_path=WorkOrder.org_path,
