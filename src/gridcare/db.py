@@ -224,13 +224,14 @@ class Database:
         # or not, so a read loses nothing without one and saves the round trips of its BEGIN
         # and COMMIT, each a wait for the GIL under load. SQLite keeps its transaction: there
         # it is one snapshot for the whole read.
-        reads = self.engine if url.startswith("sqlite") else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        sqlite = url.startswith("sqlite")
+        reads = self.engine if sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader = sessionmaker(bind=reads, expire_on_commit=False)
-        snapshots = self.engine if url.startswith("sqlite") else self.engine.execution_options(isolation_level="REPEATABLE READ")
+        snapshots = self.engine if sqlite else self.engine.execution_options(isolation_level="REPEATABLE READ")
         self._snapshot_reader = sessionmaker(bind=snapshots, expire_on_commit=False)
         for maker in (self._reader, self._snapshot_reader):
             event.listen(maker, "before_flush", _refuse_writes)
-        self._write_lock = _writer_turn(url) if url.startswith("sqlite") else None
+        self._write_lock = _writer_turn(url) if sqlite else None
         self._detached: Engine | None = None
         self._detached_lock = threading.Lock()
 

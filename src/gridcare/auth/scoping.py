@@ -30,14 +30,48 @@ def scoped(
     grid_id: InstrumentedAttribute[Any] | None = None,
     contractor_id: InstrumentedAttribute[Any] | None = None,
 ) -> S:
+    kind, values = _scope_kind(actor, grids=grid_id is not None, contractors=contractor_id is not None)
+    return stmt.where(*_scope_conditions(kind, values, org_path=org_path, grid_id=grid_id, contractor_id=contractor_id))
+
+
+def _scope_kind(actor: Principal, *, grids: bool, contractors: bool) -> tuple[str, dict[str, Any]]:
+    """The rule of ``rules.can_see`` for a table (with a grid column, a contractor column or
+    not): the kind of scope, and the actor's values for it."""
     if actor.role is Role.CONTRACTOR:
-        if contractor_id is None or actor.org_unit_id is None:
-            return stmt.where(false())
-        return stmt.where(contractor_id == actor.org_unit_id)
-    stmt = stmt.where(org_path.startswith(actor.org_path, autoescape=True))
-    if actor.role is Role.REP and grid_id is not None:
-        stmt = stmt.where(grid_id.in_(sorted(actor.grid_ids)) if actor.grid_ids else false())
-    return stmt
+        if not contractors or actor.org_unit_id is None:
+            return "nobody", {}
+        return "contractor", {"scope_contractor": actor.org_unit_id}
+    if actor.role is Role.REP and grids:
+        if not actor.grid_ids:
+            return "nobody", {}
+        return "grids", {"scope_path": _like_prefix(actor.org_path), "scope_grid_ids": sorted(actor.grid_ids)}
+    return "org", {"scope_path": _like_prefix(actor.org_path)}
+
+
+def _scope_conditions(
+    kind: str,
+    values: dict[str, Any] | None,
+    *,
+    org_path: InstrumentedAttribute[str],
+    grid_id: InstrumentedAttribute[Any] | None,
+    contractor_id: InstrumentedAttribute[Any] | None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a kind of scope: with the actor's ``values`` written in, or
+    with ``values`` None, bound as ``scope_*`` parameters."""
+
+    def value(name: str) -> Any:
+        return values[name] if values is not None else bindparam(name, expanding=name == "scope_grid_ids")
+
+    if kind == "nobody":
+        return [false()]
+    if kind == "contractor":
+        assert contractor_id is not None
+        return [contractor_id == value("scope_contractor")]
+    found = [org_path.like(value("scope_path"), escape="/")]
+    if kind == "grids":
+        assert grid_id is not None
+        found.append(grid_id.in_(value("scope_grid_ids")))
+    return found
 
 
 def _like_prefix(path: str) -> str:
@@ -67,35 +101,13 @@ class ScopedStatement(Generic[S]):
         self._org_path, self._grid_id, self._contractor_id = org_path, grid_id, contractor_id
         self._by_kind: dict[str, S] = {}
 
-    def _kind(self, actor: Principal) -> tuple[str, dict[str, Any]]:
-        if actor.role is Role.CONTRACTOR:
-            if self._contractor_id is None or actor.org_unit_id is None:
-                return "nobody", {}
-            return "contractor", {"scope_contractor": actor.org_unit_id}
-        if actor.role is Role.REP and self._grid_id is not None:
-            if not actor.grid_ids:
-                return "nobody", {}
-            return "grids", {"scope_path": _like_prefix(actor.org_path), "scope_grid_ids": sorted(actor.grid_ids)}
-        return "org", {"scope_path": _like_prefix(actor.org_path)}
-
-    def _conditions(self, kind: str) -> list[ColumnElement[bool]]:
-        if kind == "nobody":
-            return [false()]
-        if kind == "contractor":
-            assert self._contractor_id is not None
-            return [self._contractor_id == bindparam("scope_contractor")]
-        found = [self._org_path.like(bindparam("scope_path"), escape="/")]
-        if kind == "grids":
-            assert self._grid_id is not None
-            found.append(self._grid_id.in_(bindparam("scope_grid_ids", expanding=True)))
-        return found
-
     def bound(self, actor: Principal, **values: Any) -> tuple[S, dict[str, Any]]:
         """The statement for this actor's kind of scope, and the parameters to run it with."""
-        kind, params = self._kind(actor)
+        kind, params = _scope_kind(actor, grids=self._grid_id is not None, contractors=self._contractor_id is not None)
         stmt = self._by_kind.get(kind)
         if stmt is None:  # two threads may both build it: the same statement either way
-            stmt = self._by_kind[kind] = self._build(self._conditions(kind))
+            scope = _scope_conditions(kind, None, org_path=self._org_path, grid_id=self._grid_id, contractor_id=self._contractor_id)
+            stmt = self._by_kind[kind] = self._build(scope)
         return stmt, {**params, **values}
 
 

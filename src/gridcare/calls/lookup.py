@@ -63,15 +63,12 @@ def card(session: Session, *, actor: Principal, now: datetime, call_id: int) -> 
 
     call = get_call(session, actor=actor, call_id=call_id)
     number = call.caller if call.direction == "inbound" else call.callee
-    phones = None
     if call.customer_id is not None:
-        matches = [customers.get_customer(session, actor=actor, customer_id=call.customer_id)]
+        rows = customer_queries.summaries(session, [customers.get_customer(session, actor=actor, customer_id=call.customer_id)])
     else:
-        found = customers.find_by_phone_with_numbers(session, actor=actor, phone=number) if number else []
-        matches, phones = [c for c, _ in found], {c.id: numbers for c, numbers in found}
-    rows = customer_queries.summaries(session, matches, phones=phones)
+        rows = customer_queries.summaries_by_phone(session, actor=actor, phone=number) if number else []
     ids = [c["id"] for c in rows]
-    grids = _grid_staff(session, {(c.grid_id, c.utility) for c in matches if c.grid_id})
+    grids = _grid_staff(session, {(c["grid_id"], c["utility"]) for c in rows if c["grid_id"]})
     orders = order_queries.of_customers(session, actor=actor, customer_ids=ids, now=now, last=LAST_ORDERS)
     outages = outages_for_customer(session, customer_ids=ids, now=now)
     for row in rows:

@@ -49,8 +49,7 @@ def search(session: DbSession, principal: CurrentPrincipal, q: str = "", grid_id
 @router.get("/lookup", response_model=list[CustomerOut])
 def lookup(session: DbSession, principal: CurrentPrincipal, phone: str) -> list[dict[str, Any]]:
     """Customers with this phone number, however it is formatted (+86, 0731-, spaces …)."""
-    found = service.find_by_phone_with_numbers(session, actor=principal, phone=phone)
-    return queries.summaries(session, [c for c, _ in found], phones={c.id: numbers for c, numbers in found})
+    return queries.summaries_by_phone(session, actor=principal, phone=phone)
 
 
 class Suggestion(CustomerOut):

@@ -39,6 +39,13 @@ def summaries(session: Session, rows: list[Customer], *, phones: dict[int, list[
     ]
 
 
+def summaries_by_phone(session: Session, *, actor: Principal, phone: str) -> list[dict[str, Any]]:
+    """``summaries`` of the customers with this number, their numbers read in the same round
+    trip as the match (a screen pop waits on each one it makes)."""
+    found = service.find_by_phone_with_numbers(session, actor=actor, phone=phone)
+    return summaries(session, [c for c, _ in found], phones={c.id: numbers for c, numbers in found})
+
+
 def detail(session: Session, *, actor: Principal, customer_id: int) -> dict[str, Any]:
     from gridcare.grids import queries as grid_queries
     from gridcare.grids import service as grids
