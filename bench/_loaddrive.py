@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import cpu_seconds, percentiles
+from _rawhttp import Reader
 
 BODY = '{"category":"repair","channel":"web","account":"%s","description":"家里停电了","idempotency_key":"%s"}'
 
@@ -172,57 +173,50 @@ def drive_reads(
     """Screen-pop cards and queue views at steady rates, whatever the server's pace (a slow
     answer does not delay the next request), until ``done`` is set (the intake load is over);
     writes [sent at, seconds, status, matched]."""
-    import httpx  # noqa: F401
-
     asyncio.run(_drive_reads(base, token, reads, synchronised(*sync), done, out, seed))
 
 
 async def _drive_reads(
     base: str, token: str, reads: dict[str, Any], start_at: float, done: Any, out: str, seed: int
 ) -> None:
-    import httpx
-
     rng = random.Random(seed)
     found: dict[str, list[list[Any]]] = {"screenpop": [], "queue": []}
     tasks: set[asyncio.Task[None]] = set()
     # Agents are many people at many desks: no request waits in this client for a connection
     # another one holds, or a slow answer would delay the next ones and inflate their latency.
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=64)
-    async with httpx.AsyncClient(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
-    ) as client:
+    client = Reader(base, {"Authorization": f"Bearer {token}"}, timeout=30)
 
-        async def one(kind: str, url: str) -> None:
-            at = time.time()
-            t = time.perf_counter()
-            try:
-                r = await client.get(url)
-                status = r.status_code
-                matched = bool(r.json().get("customers")) if kind == "screenpop" and status == 200 else True
-            except httpx.HTTPError:
-                status, matched = 0, False
-            found[kind].append([at, time.perf_counter() - t, status, matched])
+    async def one(kind: str, url: str) -> None:
+        at = time.time()
+        t = time.perf_counter()
+        try:
+            status, body = await client.get(url)
+            matched = bool(json.loads(body).get("customers")) if kind == "screenpop" and status == 200 else True
+        except (OSError, ValueError, EOFError, asyncio.LimitOverrunError):
+            status, matched = 0, False
+        found[kind].append([at, time.perf_counter() - t, status, matched])
 
-        async def pace(kind: str, rate: float) -> None:
-            if rate <= 0:
-                return
-            k = 0
-            while not done.is_set():
-                due = start_at + k / rate
-                await asyncio.sleep(max(0.0, due - time.time()))
-                url = (
-                    f"/api/v1/calls/{rng.choice(reads['calls'])}/card"
-                    if kind == "screenpop"
-                    else "/api/v1/work-orders?limit=50"
-                )
-                task = asyncio.create_task(one(kind, url))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                k += 1
+    async def pace(kind: str, rate: float) -> None:
+        if rate <= 0:
+            return
+        k = 0
+        while not done.is_set():
+            due = start_at + k / rate
+            await asyncio.sleep(max(0.0, due - time.time()))
+            url = (
+                f"/api/v1/calls/{rng.choice(reads['calls'])}/card"
+                if kind == "screenpop"
+                else "/api/v1/work-orders?limit=50"
+            )
+            task = asyncio.create_task(one(kind, url))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            k += 1
 
-        await asyncio.gather(pace("screenpop", reads["screenpop_rate"]), pace("queue", reads["queue_rate"]))
-        if tasks:
-            await asyncio.wait(tasks, timeout=60)
+    await asyncio.gather(pace("screenpop", reads["screenpop_rate"]), pace("queue", reads["queue_rate"]))
+    if tasks:
+        await asyncio.wait(tasks, timeout=60)
+    await client.close()
     Path(out).write_text(json.dumps(found))
 
 
