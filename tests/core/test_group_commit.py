@@ -148,3 +148,28 @@ def test_a_batch_reads_ahead_once_for_its_units_and_not_when_they_run_apart(sqli
     # A failing unit (a multiple of five) sends the batch apart: each unit then reads for itself.
     apart = writes._commit([(unit(n), None, None) for n in (4, 5)])  # noqa: SLF001
     assert apart[0] == ((None, 40), None) and isinstance(apart[1][1], InvalidInput) and asked == [[1, 2, 3], [4, 5]]
+
+
+def test_a_unit_alone_runs_without_a_savepoint_and_fails_alone(database: Database) -> None:
+    """Outside a storm every batch holds one order: a SAVEPOINT and its RELEASE would be two
+    round trips of each, for nothing (its failure is its caller's either way)."""
+    from sqlalchemy import event
+
+    _table(database)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    writes = GroupCommit(database)
+    try:
+        landed = writes._commit([(_insert(3), None, None)])  # noqa: SLF001
+        failed = writes._commit([(_insert(5), None, None)])  # noqa: SLF001
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert landed == [(30, None)]
+    assert failed[0][0] is None and isinstance(failed[0][1], InvalidInput) and failed[0][1].problems[0].field == "n"
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+    with database.read() as session:
+        assert [row[0] for row in session.execute(text("SELECT n FROM probe ORDER BY n"))] == [3]
