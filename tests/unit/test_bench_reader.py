@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from _rawhttp import Reader  # noqa: E402
+from tests.support import aio  # noqa: E402
 
 ANSWERS = {
     "/length": b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"customers":1}',
@@ -54,7 +55,7 @@ async def _exchange() -> tuple[list[tuple[int, bytes]], int, list[str], type[Bas
 
 
 def test_it_reads_both_framings_reuses_kept_connections_and_reports_a_cut_answer() -> None:
-    answers, connections, heads, cut = asyncio.run(_exchange())
+    answers, connections, heads, cut = aio.run(_exchange())
     assert answers == [
         (200, b'{"customers":1}'),
         (404, b"hello world"),
@@ -85,4 +86,4 @@ def test_a_server_that_never_answers_times_out() -> None:
             server.close()
         return None
 
-    assert asyncio.run(silent()) is TimeoutError
+    assert aio.run(silent()) is TimeoutError
