@@ -28,7 +28,23 @@ class Reader:
         return await asyncio.wait_for(self._get(path), self.timeout)
 
     async def _get(self, path: str) -> tuple[int, bytes]:
-        reader, writer = self._idle.pop() if self._idle else await asyncio.open_connection(self.host, self.port)
+        while self._idle:
+            reader, writer = self._idle.pop()
+            if not reader.at_eof():
+                try:
+                    return await self._exchange(reader, writer, path)
+                except _Unanswered:
+                    pass  # see below
+            writer.close()
+        # The server closes a kept-alive connection idle for longer than its keep-alive time
+        # (uvicorn's 5 s), and may do so as the request goes out on it: no byte of an answer
+        # comes back. Browsers and httpx send a GET again on a new connection then; so does
+        # this client, or a burst of slow answers (which leaves many connections idle) would
+        # show up as failed reads.
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return await self._exchange(reader, writer, path)
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> tuple[int, bytes]:
         try:
             writer.write(f"GET {path} HTTP/1.1\r\n{self._head}".encode())
             status, body, keep = await _response(reader)
@@ -47,8 +63,19 @@ class Reader:
             writer.close()
 
 
+class _Unanswered(ConnectionError):
+    """The connection ended before the first byte of an answer."""
+
+
 async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    try:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    except asyncio.IncompleteReadError as exc:
+        if exc.partial:
+            raise
+        raise _Unanswered("closed before answering") from exc
+    except ConnectionResetError as exc:
+        raise _Unanswered("reset before answering") from exc
     status = int(head[0].split(" ", 2)[1])
     fields = {}
     for line in head[1:]:

@@ -87,3 +87,48 @@ def test_a_server_that_never_answers_times_out() -> None:
         return None
 
     assert aio.run(silent()) is TimeoutError
+
+
+def test_a_kept_connection_the_server_closed_unanswered_is_sent_again_once_on_a_new_one() -> None:
+    """uvicorn closes a connection idle past its keep-alive time, maybe as the next request
+    goes out on it: the GET goes again on a new connection. A new connection that ends
+    unanswered is the read's failure, not a loop."""
+
+    async def exchange(always_close: bool) -> tuple[list[object], int]:
+        connections = 0
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            served = 0
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    break
+                if always_close or served == 1:  # the second request on a connection: closed unanswered
+                    break
+                writer.write(ANSWERS["/length"])
+                await writer.drain()
+                served += 1
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        client = Reader(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", {}, timeout=5)
+        got: list[object] = []
+        for _ in range(3):
+            try:
+                got.append(await client.get("/length"))
+            except OSError as exc:
+                got.append(type(exc).__mro__[1])
+        await client.close()
+        server.close()
+        await server.wait_closed()
+        return got, connections
+
+    answers, connections = aio.run(exchange(always_close=False))
+    assert answers == [(200, b'{"customers":1}')] * 3
+    # Each connection answered one request and closed on the next: those went again on new ones.
+    assert connections == 3
+    failures, connections = aio.run(exchange(always_close=True))
+    assert failures == [ConnectionError] * 3 and connections == 3
