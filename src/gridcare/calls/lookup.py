@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action
@@ -18,6 +18,7 @@ from gridcare.calls.seats import ACTIVE_STATES, STALE_CALL
 from gridcare.calls.service import get_call
 from gridcare.core.principal import Principal, Role, system_principal
 from gridcare.customers.phones import display_phone, match_keys
+from gridcare.together import Reads, read, together
 from gridcare.workorders import queries as order_queries
 
 LAST_ORDERS = 5
@@ -27,10 +28,15 @@ LAST_CALLS = 5
 def outages_for_customer(session: Session, *, customer_ids: list[int], now: datetime) -> list[dict[str, Any]]:
     """Open outages covering these customers, each {"id", "number", "title", "kind",
     "status", "eta", "customer_ids"}: predicted, active, or planned to start today."""
+    return read(session, _outages_reads(customer_ids=customer_ids, now=now))
+
+
+def _outages_reads(*, customer_ids: list[int], now: datetime) -> Reads[list[dict[str, Any]]]:
     from gridcare.outages import service as outages
 
     keys = ("id", "number", "title", "kind", "status", "eta", "customer_ids")
-    return [{k: o[k] for k in keys} for o in outages.outages_covering(session, customer_ids=customer_ids, now=now)]
+    found = outages.outages_covering_reads(customer_ids=customer_ids, now=now)
+    return Reads(found.statements, lambda rows: [{k: o[k] for k in keys} for o in found.answer(rows)])
 
 
 def _grid_staff(session: Session, grid_ids: set[tuple[int, str]]) -> dict[int, dict[str, Any]]:
@@ -69,8 +75,13 @@ def card(session: Session, *, actor: Principal, now: datetime, call_id: int) -> 
         rows = customer_queries.summaries_by_phone(session, actor=actor, phone=number) if number else []
     ids = [c["id"] for c in rows]
     grids = _grid_staff(session, {(c["grid_id"], c["utility"]) for c in rows if c["grid_id"]})
-    orders = order_queries.of_customers(session, actor=actor, customer_ids=ids, now=now, last=LAST_ORDERS)
-    outages = outages_for_customer(session, customer_ids=ids, now=now)
+    # All three wait only for the customers: one round trip for them on PostgreSQL.
+    orders, outages, calls = together(
+        session,
+        order_queries.of_customers_reads(session, actor=actor, customer_ids=ids, now=now, last=LAST_ORDERS),
+        _outages_reads(customer_ids=ids, now=now),
+        _last_calls_reads(actor=actor, call=call, customer_ids=ids),
+    )
     for row in rows:
         row["grid"] = grids.get(row["grid_id"])
         row["open_orders"] = orders.get(row["id"], {}).get("open", [])
@@ -82,22 +93,23 @@ def card(session: Session, *, actor: Principal, now: datetime, call_id: int) -> 
         "line": line_names(session, ids=[call.line_id]).get(call.line_id) if call.line_id else None,
         "customers": rows,
         "known": bool(rows),
-        "last_calls": last_calls(session, actor=actor, call=call, customer_ids=ids),
+        "last_calls": calls,
         "outages": outages,
     }
 
 
-def last_calls(session: Session, *, actor: Principal, call: CallRecord, customer_ids: list[int]) -> list[CallRecord]:
-    """The caller's previous calls: from this number, or linked to their customers."""
+def _last_calls_reads(*, actor: Principal, call: CallRecord, customer_ids: list[int]) -> Reads[list[Row[Any]]]:
+    """The caller's previous calls: from this number, or linked to their customers (rows
+    with every column of a ``CallRecord``)."""
     if not customer_ids and not call.caller_e164:
-        return []
+        return Reads((), lambda _: [])
     # An empty list matches no customer, and a NULL number no call: one statement for all.
-    stmt, params = _LAST_CALLS.bound(actor, call_id=call.id, customer_ids=list(customer_ids), e164=call.caller_e164 or None)
-    return list(session.scalars(stmt, params))
+    found = _LAST_CALLS.bound(actor, call_id=call.id, customer_ids=list(customer_ids), e164=call.caller_e164 or None)
+    return Reads((found,), lambda rows: list(rows[0]))
 
 
 _LAST_CALLS = ScopedStatement(
-    lambda scope: select(CallRecord)
+    lambda scope: select(*CallRecord.__table__.c)
     .where(
         *scope,
         CallRecord.id != bindparam("call_id"),

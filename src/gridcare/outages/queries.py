@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, false, func, or_, select
+from sqlalchemy import Row, bindparam, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action, can
@@ -19,6 +19,7 @@ from gridcare.core.principal import Principal, Role, system_principal
 from gridcare.outages import service, states
 from gridcare.outages.models import Outage, OutageCallTask, OutageCustomer, OutageDevice
 from gridcare.prepared import Prepared
+from gridcare.together import Reads, read
 
 CALL_STATES = ("pending", "reached", "unreachable")
 
@@ -209,7 +210,10 @@ def absorbing(session: Session, *, customer_id: int, utility: str) -> tuple[int,
 
 
 _COVERING = (
-    select(Outage, OutageCustomer.customer_id)
+    select(
+        Outage.id, Outage.number, Outage.area, Outage.kind, Outage.status, Outage.utility,
+        Outage.starts_at, Outage.ends_at, Outage.eta, Outage.master_order_id, OutageCustomer.customer_id,
+    )
     .join(OutageCustomer, OutageCustomer.outage_id == Outage.id)
     .where(
         OutageCustomer.customer_id.in_(bindparam("customer_ids", expanding=True)),
@@ -226,20 +230,29 @@ _COVERING = (
 def covering(session: Session, *, customer_ids: Sequence[int], now: datetime) -> list[dict[str, Any]]:
     """Open outages these customers are (or today will be) without supply in: predicted,
     active, and planned ones starting before the end of the local day."""
+    return read(session, covering_reads(customer_ids=customer_ids, now=now))
+
+
+def covering_reads(*, customer_ids: Sequence[int], now: datetime) -> Reads[list[dict[str, Any]]]:
+    """``covering`` as ``Reads``, to run with a screen pop's other reads."""
     if not customer_ids:
-        return []
+        return Reads((), lambda _: [])
     end_of_day = datetime.combine(to_local(now).date() + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    found: dict[int, dict[str, Any]] = {}
-    for outage, cid in session.execute(_COVERING, {"customer_ids": sorted(set(customer_ids)), "end_of_day": end_of_day}):
-        entry = found.get(outage.id)
-        if entry is None:
-            entry = found[outage.id] = {
-                "id": outage.id, "number": outage.number, "title": f"{outage.area or outage.number}（{outage.number}）", "kind": outage.kind, "status": outage.status,
-                "utility": outage.utility, "starts_at": outage.starts_at, "ends_at": outage.ends_at, "eta": outage.eta or outage.ends_at, "customer_ids": [],
-                "master_order_id": outage.master_order_id,
-            }
-        entry["customer_ids"].append(cid)
-    return list(found.values())
+
+    def answer(rows: list[Sequence[Row[Any]]]) -> list[dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for o in rows[0]:
+            entry = found.get(o.id)
+            if entry is None:
+                entry = found[o.id] = {
+                    "id": o.id, "number": o.number, "title": f"{o.area or o.number}（{o.number}）", "kind": o.kind, "status": o.status,
+                    "utility": o.utility, "starts_at": o.starts_at, "ends_at": o.ends_at, "eta": o.eta or o.ends_at, "customer_ids": [],
+                    "master_order_id": o.master_order_id,
+                }
+            entry["customer_ids"].append(o.customer_id)
+        return list(found.values())
+
+    return Reads(((_COVERING, {"customer_ids": sorted(set(customer_ids)), "end_of_day": end_of_day}),), answer)
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -20,6 +20,7 @@ from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, system_principal
 from gridcare.outages import affected, notices, rules, states
 from gridcare.outages.models import Outage, OutageCustomer, OutageDevice
+from gridcare.together import Reads
 
 
 def _number(session: Session, now: datetime) -> str:
@@ -439,6 +440,13 @@ def outages_covering(session: Session, *, customer_ids: Sequence[int], now: date
     from gridcare.outages import queries
 
     return queries.covering(session, customer_ids=customer_ids, now=now)
+
+
+def outages_covering_reads(*, customer_ids: Sequence[int], now: datetime) -> Reads[list[dict[str, Any]]]:
+    """``outages_covering`` as ``Reads``, to run with a screen pop's other reads (``gridcare.together``)."""
+    from gridcare.outages import queries
+
+    return queries.covering_reads(customer_ids=customer_ids, now=now)
 
 
 def list_outages(session: Session, *, actor: Principal, status: str | None = None, utility: str | None = None) -> list[Outage]:

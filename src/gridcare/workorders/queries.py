@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from gridcare.auth.scoping import ScopedStatement, scoped
 from gridcare.core.principal import Principal
+from gridcare.together import Reads, read
 from gridcare.workorders import service, sla, states
-from gridcare.workorders.models import WorkOrder, queue_due
+from gridcare.workorders.models import OrderPause, WorkOrder, queue_due
 
 OPEN = [s.value for s in states.Status if s.group is states.Group.OPEN]
 # Written into the statement, not bound: PostgreSQL uses the queue's partial index
@@ -57,39 +59,57 @@ def detail(session: Session, *, actor: Principal, order_id: int, now: datetime) 
 
 def of_customers(session: Session, *, actor: Principal, customer_ids: list[int], now: datetime, last: int = 5) -> dict[int, dict[str, list[Any]]]:
     """Per customer: open orders with their next countdown, and the ``last`` few orders
-    (the screen pop's card)."""
+    (the screen pop's card). The orders are rows with the card's columns, not ``WorkOrder``s."""
+    return read(session, of_customers_reads(session, actor=actor, customer_ids=customer_ids, now=now, last=last))
+
+
+def of_customers_reads(session: Session, *, actor: Principal, customer_ids: list[int], now: datetime, last: int = 5) -> Reads[dict[int, dict[str, list[Any]]]]:
+    """``of_customers`` as ``Reads``, to run with the card's other reads: the orders and their
+    pauses both go by the customers, so neither waits for the other."""
     if not customer_ids:
-        return {}
-    open_statuses = set(states.QUEUE_STATUSES)
-    stmt, params = _OF_CUSTOMERS.bound(actor, customer_ids=list(customer_ids), limit=20 * len(customer_ids))
-    out: dict[int, dict[str, list[Any]]] = {cid: {"open": [], "last": []} for cid in customer_ids}
-    found = list(session.scalars(stmt, params))
-    pauses = service.pauses_of(session, [o.id for o in found if o.status in open_statuses])
-    for order in found:
-        slot = out[order.customer_id]
-        if order.status in open_statuses:
-            pending = [c for c in countdowns(session, order, now, pauses=pauses) if c["met_at"] is None]
-            slot["open"].append({"order": order, "next": pending[0] if pending else None})
-        if len(slot["last"]) < last:
-            slot["last"].append(order)
-    return out
+        return Reads((), lambda _: {})
+    ids = list(customer_ids)
+    orders = _OF_CUSTOMERS.bound(actor, customer_ids=ids, limit=20 * len(ids))
+
+    def answer(rows: list[Sequence[Row[Any]]]) -> dict[int, dict[str, list[Any]]]:
+        found, pause_rows = rows
+        pauses: dict[int, service.Pauses] = {}
+        for order_id, started, ended in pause_rows:
+            pauses.setdefault(order_id, []).append((started, ended))
+        out: dict[int, dict[str, list[Any]]] = {cid: {"open": [], "last": []} for cid in ids}
+        for order in found:
+            slot = out[order.customer_id]
+            if order.status in _QUEUE_STATUSES:
+                pending = [c for c in countdowns(session, order, now, pauses=pauses) if c["met_at"] is None]
+                slot["open"].append({"order": order, "next": pending[0] if pending else None})
+            if len(slot["last"]) < last:
+                slot["last"].append(order)
+        return out
+
+    return Reads((orders, (_PAUSES_OF_CUSTOMERS, {"customer_ids": ids})), answer)
 
 
-_CARD_COLUMNS = (
-    WorkOrder.id, WorkOrder.number, WorkOrder.customer_id, WorkOrder.category, WorkOrder.status, WorkOrder.description,
-    WorkOrder.utility, WorkOrder.area_class, WorkOrder.attributes,
-    WorkOrder.created_at, WorkOrder.accepted_at, WorkOrder.arrived_at, WorkOrder.resolved_at, WorkOrder.paid_at,
-)
+_QUEUE_STATUSES = frozenset(states.QUEUE_STATUSES)
 _OF_CUSTOMERS = ScopedStatement(
-    # The card's fields and what the countdowns are computed from: 14 of 45 columns, and a
-    # column not loaded raises rather than costing a query per order.
-    lambda scope: select(WorkOrder)
-    .options(load_only(*_CARD_COLUMNS, raiseload=True))
+    # The card's fields and what the countdowns are computed from: 14 of 45 columns.
+    lambda scope: select(
+        WorkOrder.id, WorkOrder.number, WorkOrder.customer_id, WorkOrder.category, WorkOrder.status, WorkOrder.description,
+        WorkOrder.utility, WorkOrder.area_class, WorkOrder.attributes,
+        WorkOrder.created_at, WorkOrder.accepted_at, WorkOrder.arrived_at, WorkOrder.resolved_at, WorkOrder.paid_at,
+    )
     .where(WorkOrder.customer_id.in_(bindparam("customer_ids", expanding=True)), *scope)
     .order_by(WorkOrder.created_at.desc())
     .limit(bindparam("limit")),
     org_path=WorkOrder.org_path,
     grid_id=WorkOrder.grid_id,
+)
+# Waiting spans of the customers' open orders (the scope is the orders' statement's: a
+# pause of an order the actor cannot see is never looked up).
+_PAUSES_OF_CUSTOMERS = (
+    select(OrderPause.order_id, OrderPause.started_at, OrderPause.ended_at)
+    .join(WorkOrder, WorkOrder.id == OrderPause.order_id)
+    .where(WorkOrder.customer_id.in_(bindparam("customer_ids", expanding=True)), _IN_QUEUE)
+    .order_by(OrderPause.started_at)
 )
 
 
