@@ -108,7 +108,6 @@ class Storm:
 
 
 def run_crash_scenario(db: Database, clock, tmp_path: Path, extra_env: dict[str, str], with_worker: bool) -> None:
-    started = time.monotonic()
     org = demo_org.load(db, clock)
     area.load(org, clock)
     agent_token, rep_token = token_for(db, org, "agent", clock), token_for(db, org, "rep", clock)
@@ -235,7 +234,6 @@ def run_crash_scenario(db: Database, clock, tmp_path: Path, extra_env: dict[str,
         finally:
             for p in processes:
                 p.kill()
-    assert time.monotonic() - started < 180  # generous for a loaded machine; about 30 s on a quiet one
 
 
 def test_a_sigkilled_embedded_server_loses_and_duplicates_nothing(sqlite_database, clock, tmp_path):
