@@ -62,6 +62,7 @@ __all__ = [
     "spawn",
     "start",
     "stop",
+    "wait_for_line",
     "wait_ready",
     "written",
 ]
@@ -84,6 +85,18 @@ def wait_ready(
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the server at {base} did not start within {limit_s:.0f} s; {path} said: {last}")
+
+
+def wait_for_line(log: Path, text: str, proc: subprocess.Popen[bytes], *, limit_s: float = 60) -> None:
+    """Wait until a process started with ``spawn`` has written ``text`` to its log."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{log.name}: the process exited with {proc.returncode} while starting")
+        if log.exists() and text in log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{log.name}: no {text!r} within {limit_s:.0f} s")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -1,8 +1,11 @@
 """What a bench/load.py run found: the samples summarised over the measured window, the
-answered orders checked against the database, the outbox backlog, the printed report."""
+answered orders checked against the database, the outbox backlog, how soon the reps' pop-ups
+were pushed, the printed report."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from _common import percentiles
@@ -97,6 +100,44 @@ def outbox_backlog(url: str) -> dict[str, int]:
     return {topic: n for topic, n in rows}
 
 
+def popup_delays(url: str, prefix: str, *, window: tuple[float, float], drain_s: float = 30.0) -> dict[str, Any]:
+    """How long after its order was taken each rep's dispatch pop-up was pushed (the
+    notification marked delivered), for the orders taken in the measured ``window`` (epoch
+    seconds): a worker started with the storm first works off what the warm-up left. Waits
+    up to ``drain_s`` for the workers to push what was still due when the load stopped;
+    what any order of the run has left by then is counted as not pushed."""
+    from sqlalchemy import func, select
+
+    from gridcare.db import Database
+    from gridcare.notify.models import Notification
+    from gridcare.workorders.models import WorkOrder
+
+    popups = (
+        select(WorkOrder.created_at, Notification.delivered_at)
+        .join(Notification, (Notification.source_kind == "order") & (Notification.source_id == WorkOrder.id))
+        .where(WorkOrder.idempotency_key.like(prefix + "%"), Notification.channel == "popup", Notification.event == "order.dispatched")
+    )
+    db = Database(url)
+    try:
+        deadline = time.monotonic() + drain_s
+        while True:
+            with db.read() as session:
+                waiting = session.scalar(select(func.count()).select_from(popups.where(Notification.delivered_at.is_(None)).subquery()))
+            if not waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        with db.read() as session:
+            rows = session.execute(popups).all()
+    finally:
+        db.dispose()
+    start, end = (datetime.fromtimestamp(t, UTC) for t in window)
+    delays = [(pushed - taken).total_seconds() for taken, pushed in rows if pushed is not None and start <= taken < end]
+    p50, p99 = percentiles(delays, 50, 99)
+    # With the warm-up too: the storm's first seconds, when the workers meet it.
+    (whole_p99,) = percentiles([(pushed - taken).total_seconds() for taken, pushed in rows if pushed is not None], 99)
+    return {"count": len(delays), "not_pushed": sum(1 for _t, pushed in rows if pushed is None), "p50_ms": p50, "p99_ms": p99, "run_p99_ms": whole_p99}
+
+
 def _ms(value: float | None) -> str:
     return f"{value:7.1f}" if value is not None else "      —"
 
@@ -123,6 +164,9 @@ def report(cfg: Any, r: dict[str, Any]) -> None:  # cfg: load.Config
         f"{r['orders_in_db']} in the database, {r['orders_missing']} answered but missing, {r['orders_duplicated']} duplicated"
     )
     print(f"outbox rows due but not delivered when the load stopped: {r['outbox_backlog'] or 'none'}")
+    print(
+        f"{'dispatch pop-ups':<22} {r['popup_count']:8d} ×    pushed p50 {_ms(r['popup_p50_ms'])} ms   p99 {_ms(r['popup_p99_ms'])} ms after the order was taken (measured window; p99 {_ms(r['popup_run_p99_ms'])} ms with the warm-up); {r['popups_not_pushed']} of the run not pushed"
+    )
     # On a shared machine the servers get what the other processes leave: CPU per request
     # (servers and their database backends) shows the cost apart from that share.
     print(

@@ -25,7 +25,8 @@ processes:
 The intake load comes from ``wrk`` when it is installed (a C client leaves the two cores to
 the server), else from Python processes (``--client python`` forces them; they record every
 response, which ``--record`` writes out). Every answered order is then checked against the
-database: each 2xx exists, once. With ``--json`` the last line is one JSON object with
+database: each 2xx exists, once; and, once the workers have pushed what was due (up to
+30 s), how long after its order was taken each rep's dispatch pop-up was pushed. With ``--json`` the last line is one JSON object with
 ``orders_per_s``, ``p99_ms``, ``screenpop_p99_ms``, ``baseline_inserts_per_s`` and ``ratio``
 (orders/s over baseline inserts/s) among other figures.
 """
@@ -49,9 +50,20 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PG_ADMIN_URL, ROOT, free_port, percentiles, postgres_database, redis_server, spawn, start, stop
+from _common import (
+    PG_ADMIN_URL,
+    ROOT,
+    free_port,
+    percentiles,
+    postgres_database,
+    redis_server,
+    spawn,
+    start,
+    stop,
+    wait_for_line,
+)
 from _loadbuild import prepare, ready
-from _loadcheck import outbox_backlog, report, summarise, verify, window_of
+from _loadcheck import outbox_backlog, popup_delays, report, summarise, verify, window_of
 from _loaddrive import cpu_between, drive_intake, drive_reads, drive_wrk, py_spy, tree_cpu
 
 SECRET = "bench-secret-key-0123456789"
@@ -312,6 +324,10 @@ def _measure(cfg: Config, url: str, tmp: Path, redis_url: str | None) -> dict[st
     try:
         for k in range(cfg.workers):
             procs.append(spawn([sys.executable, "-m", "gridcare", "worker"], env, logs / f"worker{k}.log"))
+        # A storm meets workers already running: one that starts with it first spends seconds
+        # importing on two busy cores while the reps' pop-ups queue.
+        for k in range(cfg.workers):
+            wait_for_line(logs / f"worker{k}.log", "running", procs[1 + k])
         reads = {"calls": prepared.call_ids, "screenpop_rate": cfg.screenpop_rate, "queue_rate": cfg.queue_rate}
         say("servers up; load starts")
         gridcare = _intake(
@@ -319,6 +335,8 @@ def _measure(cfg: Config, url: str, tmp: Path, redis_url: str | None) -> dict[st
         )
         say("load done")
         backlog = outbox_backlog(url)
+        say("waiting for the reps' pop-ups to be pushed")
+        popups = popup_delays(url, f"load-{run_id}-", window=gridcare["window"])
     finally:
         say("stopping the servers")
         stop(*procs)
@@ -364,6 +382,11 @@ def _measure(cfg: Config, url: str, tmp: Path, redis_url: str | None) -> dict[st
         "server_errors": gridcare["n5xx"] + sp["server_errors"] + q["server_errors"],
         "socket_errors": gridcare["socket_errors"],
         "outbox_backlog": backlog,
+        "popup_count": popups["count"],
+        "popup_p50_ms": ms(popups["p50_ms"]),
+        "popup_p99_ms": ms(popups["p99_ms"]),
+        "popup_run_p99_ms": ms(popups["run_p99_ms"]),
+        "popups_not_pushed": popups["not_pushed"],
         "orders_in_db": check["rows"],
         "orders_missing": check["missing"],
         "orders_duplicated": check["duplicated"],
@@ -466,6 +489,7 @@ def _intake(
         found = json.loads(Path(tmp / f"{prefix}-reads.json").read_text())
         result["reads"] = {kind: window_of(found[kind], window) for kind in ("screenpop", "queue")}
     result["cpu"] = cpu_between(cpu0, cpu1)
+    result["window"] = window
     answered = result["per_s"] * (window[1] - window[0])
     result["cpu_ms_per_request"] = round(sum(result["cpu"].values()) * 1000 / answered, 2) if answered else None
     return result

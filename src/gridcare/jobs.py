@@ -26,10 +26,10 @@ class ScheduledJob(Base):
     last_run_by: Mapped[str | None] = mapped_column(String(80))
 
 
-# What a job's round returns when it stopped with work left: the worker delivers a batch of
-# the outbox, then the job runs again at once instead of a period later. After a storm
-# thousands of orders fall late together; escalating them all in one round would hold back
-# fault triage and every notification until the last one.
+# What a job's round returns when it stopped with work left: the job runs again at once
+# instead of a period later, in short rounds. After a storm thousands of orders fall late
+# together; escalating them all in one transaction would hold SQLite's writer from intake.
+# (Deliveries do not wait for jobs: the worker runs them in a thread of their own.)
 UNFINISHED = "unfinished"
 
 

@@ -46,18 +46,22 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
         self._stop = threading.Event()
 
-    def run_once(self) -> int:
-        """One round: due jobs, then one batch of outbox rows. Returns how many rows were
-        handled, plus one per job that stopped with work left (the next round goes on with it)."""
-        s = self.ctx.settings
+    def run_jobs(self) -> int:
+        """The periodic jobs due now. Returns how many stopped with work left (they are due
+        again at once, for whichever worker comes first)."""
         unfinished = 0
         for job in claim_due(self.ctx.db, now=self.ctx.clock.now(), worker=self.name):
             try:
                 if job.run(self.ctx) == UNFINISHED:
                     again(self.ctx.db, job, now=self.ctx.clock.now())
                     unfinished += 1
-            except Exception:  # one failing job must not stop deliveries
+            except Exception:  # one failing job must not stop the others
                 log.exception("job %s failed", job.name)
+        return unfinished
+
+    def deliver_once(self) -> int:
+        """One batch of due outbox rows. Returns how many were handled."""
+        s = self.ctx.settings
         messages = outbox.claim(
             self.ctx.db,
             worker=self.name,
@@ -67,7 +71,13 @@ class Worker:
         )
         if messages:
             outbox.deliver_batch(self.ctx.db, self.ctx, messages, worker=self.name, now=self.ctx.clock.now, max_attempts=s.outbox_max_attempts)
-        return len(messages) + unfinished
+        return len(messages)
+
+    def run_once(self) -> int:
+        """One round: due jobs, then one batch of outbox rows. Returns how many rows were
+        handled, plus one per job that stopped with work left (the next round goes on with it)."""
+        unfinished = self.run_jobs()
+        return self.deliver_once() + unfinished
 
     def drain(self, max_rounds: int = 100) -> int:
         """Run rounds until nothing is due; for tests and the CLI."""
@@ -80,20 +90,44 @@ class Worker:
         return total
 
     def run_forever(self) -> None:
+        """Deliveries in this thread, jobs in another: a forced pop-up must not wait while a
+        worker that was down catches up on a sweep of missed deadlines, or while the hourly
+        roll-ups run (their first round took 1.5 s on an idle machine, several seconds in a
+        storm, with every rep's pop-up queued behind it)."""
         log.info("worker %s started", self.name)
+        jobs = threading.Thread(target=self._jobs_forever, name="gridcare-worker-jobs", daemon=True)
+        jobs.start()
+        try:
+            self._deliveries_forever()
+        finally:
+            self._stop.set()
+            jobs.join(timeout=30)
+        log.info("worker %s stopped", self.name)
+
+    def _deliveries_forever(self) -> None:
+        poll = self.ctx.settings.worker_poll_seconds
         while not self._stop.is_set():
             try:
-                handled = self.run_once()
+                handled = self.deliver_once()
             except Exception:  # database restarts and the like: wait and go on
                 log.exception("worker round failed")
                 handled = 0
             if handled == 0:
-                self._stop.wait(self.ctx.settings.worker_poll_seconds)
+                self._stop.wait(poll)
             elif handled < self.ctx.settings.outbox_batch_size:
                 # A short pause under a steady trickle lets rows gather into one batch: a
                 # round per row would compete with intake for the database's writer.
-                self._stop.wait(min(BATCH_GATHER_SECONDS, self.ctx.settings.worker_poll_seconds))
-        log.info("worker %s stopped", self.name)
+                self._stop.wait(min(BATCH_GATHER_SECONDS, poll))
+
+    def _jobs_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                unfinished = self.run_jobs()
+            except Exception:
+                log.exception("worker jobs round failed")
+                unfinished = 0
+            if unfinished == 0:
+                self._stop.wait(self.ctx.settings.worker_poll_seconds)
 
     def stop(self) -> None:
         self._stop.set()

@@ -1,12 +1,14 @@
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 from tests.support import aio
 
-from gridcare import outbox
+from gridcare import jobs, outbox
 from gridcare.config import load_settings
+from gridcare.jobs import Job
 from gridcare.outbox import DEAD, DELIVERED, PENDING, DeliveryError, OutboxRow
 from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
@@ -212,3 +214,32 @@ def test_a_batch_handler_takes_its_topics_messages_at_once_and_fails_them_one_by
     with database.read() as session:
         failed = session.scalars(select(OutboxRow).where(OutboxRow.payload["n"].as_integer() == -1)).one()
     assert failed.status == PENDING and "refused the whole batch" in failed.last_error
+
+
+def test_a_job_that_runs_long_holds_no_delivery_up(database, clock, monkeypatch):
+    """A worker back from downtime catches up on a sweep of missed deadlines while a storm's
+    pop-ups are due: those go out while the job is still running."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow(ctx):
+        started.set()
+        release.wait(60)
+
+    monkeypatch.setattr(jobs, "JOBS", {"test.slow": Job("test.slow", timedelta(hours=1), slow)})
+    worker = make_worker(database, clock, "w", worker_poll_seconds=0.05)
+    thread = worker.start_thread()
+    try:
+        assert started.wait(10), "the job never ran"
+        with database.write() as session:
+            outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
+        deadline = time.monotonic() + 10
+        while not DELIVERED_LOG:
+            assert time.monotonic() < deadline, "the row waited for the job to end"
+            time.sleep(0.02)
+        assert not release.is_set() and thread.is_alive()
+    finally:
+        release.set()
+        worker.stop()
+        thread.join(30)
+    assert not thread.is_alive()
+    assert statuses(database) == {DELIVERED: 1}

@@ -124,6 +124,9 @@ def test_it_answers_every_order_once_and_prints_the_figures(tmp_path: Path) -> N
             figures["screenpop_count"] > 0 and figures["screenpop_errors"] == 0 and figures["screenpop_unmatched"] == 0
         )
         assert figures["queue_count"] > 0 and figures["queue_errors"] == 0
+        # Every dispatched order's pop-up reached its rep once the workers caught up.
+        assert figures["popup_count"] > 0 and figures["popups_not_pushed"] == 0
+        assert 0 < figures["popup_p50_ms"] <= figures["popup_p99_ms"]
     finally:
         if url:
             _drop(url)
