@@ -48,8 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.synthetic import (  # noqa: E402
     LAYOUT_AREA,
+    cut_off_by_search,
     electric_assets,
     junk_asset_csv,
+    neighbours_of,
     street_grid,
     voronoi_grids,
     wobbly,
@@ -115,23 +117,9 @@ def water_cases() -> dict[str, tuple[Callable[[], object], Callable[[], object]]
     net = WaterNetwork.build(nodes, pipes)
     valves = sorted(n.code for n in nodes if n.kind == "valve")
     closed = set(random.Random(5).sample(valves, 1000))
-    neighbours: dict[str, set[str]] = {n.code: set() for n in nodes}
-    for pipe in pipes:
-        neighbours[pipe.from_code].add(pipe.to_code)
-        neighbours[pipe.to_code].add(pipe.from_code)
+    neighbours = neighbours_of(nodes, pipes)
     sources = [n.code for n in nodes if n.kind == "source"]
-
-    def plain_search() -> set[str]:
-        reached = set(sources)
-        queue = list(sources)
-        while queue:
-            for v in neighbours[queue.pop()]:
-                if v not in reached and v not in closed:
-                    reached.add(v)
-                    queue.append(v)
-        return neighbours.keys() - reached - closed
-
-    return {"water_cut_off": (lambda: net.cut_off_by(closed), plain_search)}
+    return {"water_cut_off": (lambda: net.cut_off_by(closed), lambda: cut_off_by_search(neighbours, sources, closed))}
 
 
 def grid_cases() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:

@@ -17,7 +17,7 @@ from gridcare.network.topology import (
     WaterNode,
     WaterPipe,
 )
-from tests.support.synthetic import street_grid
+from tests.support.synthetic import cut_off_by_search, neighbours_of, street_grid
 
 # Two independent systems.
 #
@@ -204,20 +204,11 @@ def test_it_answers_cut_off_by_on_20000_nodes_as_a_plain_search_does() -> None:
     nodes, pipes = street_grid()
     net = WaterNetwork.build(nodes, pipes)
     valves = sorted(n.code for n in nodes if n.kind == "valve")
-    neighbours: dict[str, list[str]] = {n.code: [] for n in nodes}
-    for pipe in pipes:
-        neighbours[pipe.from_code].append(pipe.to_code)
-        neighbours[pipe.to_code].append(pipe.from_code)
+    neighbours = neighbours_of(nodes, pipes)
+    sources = [n.code for n in nodes if n.kind == "source"]
     for seed, count in ((5, 1000), (6, 3000), (7, 0)):
         closed = set(random.Random(seed).sample(valves, count))
-        reached = {n.code for n in nodes if n.kind == "source"}
-        queue = list(reached)
-        while queue:
-            for v in neighbours[queue.pop()]:
-                if v not in reached and v not in closed:
-                    reached.add(v)
-                    queue.append(v)
-        expected = set(neighbours) - reached - closed
+        expected = cut_off_by_search(neighbours, sources, closed)
         assert net.cut_off_by(closed) == expected
         assert count < 3000 or expected  # the harder cut really strands somebody
 

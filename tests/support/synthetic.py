@@ -50,6 +50,27 @@ def street_grid(n: int = 20_000, seed: int = 3) -> tuple[list[WaterNode], list[W
     return nodes, pipes
 
 
+def neighbours_of(nodes: list[WaterNode], pipes: list[WaterPipe]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {n.code: set() for n in nodes}
+    for pipe in pipes:
+        out[pipe.from_code].add(pipe.to_code)
+        out[pipe.to_code].add(pipe.from_code)
+    return out
+
+
+def cut_off_by_search(neighbours: dict[str, set[str]], sources: list[str], closed: set[str]) -> set[str]:
+    """The plainest answer to "who is cut off once these valves are shut": a search from the
+    sources that does not pass a closed valve; the closed valves are not listed."""
+    reached = set(sources)
+    queue = list(sources)
+    while queue:
+        for v in neighbours[queue.pop()]:
+            if v not in reached and v not in closed:
+                reached.add(v)
+                queue.append(v)
+    return neighbours.keys() - reached - closed
+
+
 def voronoi_grids(count: int, seed: int) -> list[tuple[int, shapely.Geometry]]:
     """``count`` Voronoi cells tiling LAYOUT_AREA, with ids unrelated to position or order."""
     rng = np.random.default_rng(seed)
