@@ -131,11 +131,12 @@ def popup_delays(url: str, prefix: str, *, window: tuple[float, float], drain_s:
     finally:
         db.dispose()
     start, end = (datetime.fromtimestamp(t, UTC) for t in window)
-    delays = [(pushed - taken).total_seconds() for taken, pushed in rows if pushed is not None and start <= taken < end]
-    p50, p99 = percentiles(delays, 50, 99)
+    pushed = [(taken, (at - taken).total_seconds()) for taken, at in rows if at is not None]
+    in_window = [delay for taken, delay in pushed if start <= taken < end]
+    p50, p99 = percentiles(in_window, 50, 99)
     # With the warm-up too: the storm's first seconds, when the workers meet it.
-    (whole_p99,) = percentiles([(pushed - taken).total_seconds() for taken, pushed in rows if pushed is not None], 99)
-    return {"count": len(delays), "not_pushed": sum(1 for _t, pushed in rows if pushed is None), "p50_ms": p50, "p99_ms": p99, "run_p99_ms": whole_p99}
+    (run_p99,) = percentiles([delay for _taken, delay in pushed], 99)
+    return {"count": len(in_window), "not_pushed": len(rows) - len(pushed), "p50_ms": p50, "p99_ms": p99, "run_p99_ms": run_p99}
 
 
 def _ms(value: float | None) -> str:

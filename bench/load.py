@@ -26,9 +26,10 @@ The intake load comes from ``wrk`` when it is installed (a C client leaves the t
 the server), else from Python processes (``--client python`` forces them; they record every
 response, which ``--record`` writes out). Every answered order is then checked against the
 database: each 2xx exists, once; and, once the workers have pushed what was due (up to
-30 s), how long after its order was taken each rep's dispatch pop-up was pushed. With ``--json`` the last line is one JSON object with
-``orders_per_s``, ``p99_ms``, ``screenpop_p99_ms``, ``baseline_inserts_per_s`` and ``ratio``
-(orders/s over baseline inserts/s) among other figures.
+30 s), how long after its order was taken each rep's dispatch pop-up was pushed. With
+``--json`` the last line is one JSON object with ``orders_per_s``, ``p99_ms``,
+``screenpop_p99_ms``, ``baseline_inserts_per_s``, ``ratio`` (orders/s over baseline
+inserts/s), ``popup_p50_ms``, ``popup_p99_ms`` and ``popup_run_p99_ms`` among other figures.
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ from tests.support.synthetic import (  # noqa: E402
     cut_off_by_search,
     electric_assets,
     junk_asset_csv,
+    lca_by_chains,
     neighbours_of,
     street_grid,
     voronoi_grids,
@@ -93,18 +94,8 @@ def electric_cases() -> dict[str, tuple[Callable[[], object], Callable[[], objec
             stack.extend(children.get(code, ()))
         return order
 
-    def chain(code: str) -> list[str]:
-        out = [code]
-        while parent[out[-1]] is not None:
-            out.append(parent[out[-1]])
-        return out
-
     def plain_lca() -> list[str]:
-        out = []
-        for group in groups:
-            shared = set.intersection(*(set(chain(c)) for c in group))
-            out.append(next(a for a in chain(group[0]) if a in shared))
-        return out
+        return [lca_by_chains(parent, group) for group in groups]
 
     return {
         "electric_build": (lambda: ElectricTree.build(records), plain_build),

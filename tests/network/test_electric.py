@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridcare.network.topology import AssetRecord, ElectricTree, TopologyError
-from tests.support.synthetic import electric_assets
+from tests.support.synthetic import electric_assets, lca_by_chains, parent_chain
 
 R = AssetRecord
 
@@ -202,22 +202,14 @@ def test_it_answers_on_50000_assets_as_the_parent_chains_do() -> None:
     assert len(records) == 50_020
     tree = ElectricTree.build(records)
     parent = {r.code: r.parent for r in records}
-
-    def chain(code: str) -> list[str]:
-        out = [code]
-        while parent[out[-1]] is not None:
-            out.append(parent[out[-1]])
-        return out
-
     rng = random.Random(1)
     transformers = tree.transformers_under("S0")
-    assert sorted(transformers) == sorted(r.code for r in records if r.kind == "transformer" and chain(r.code)[-1] == "S0")
+    assert sorted(transformers) == sorted(r.code for r in records if r.kind == "transformer" and parent_chain(parent, r.code)[-1] == "S0")
     for _ in range(300):
         group = rng.sample(transformers, 5)
-        shared = set.intersection(*(set(chain(c)) for c in group))
-        assert tree.lowest_common_ancestor(group) == next(a for a in chain(group[0]) if a in shared)
+        assert tree.lowest_common_ancestor(group) == lca_by_chains(parent, group)
     some = rng.sample([r.code for r in records], 300)
-    assert [tree.upstream_chain(c) for c in some] == [chain(c) for c in some]
+    assert [tree.upstream_chain(c) for c in some] == [parent_chain(parent, c) for c in some]
 
 
 # ----------------------------------------------------------------------------- properties

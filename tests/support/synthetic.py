@@ -33,6 +33,22 @@ def electric_assets(n_substations: int = 20, seed: int = 7) -> list[AssetRecord]
     return out
 
 
+def parent_chain(parent: dict[str, str | None], code: str) -> list[str]:
+    """``code``, then each parent in turn: the plainest upstream chain."""
+    out = [code]
+    up = parent[code]
+    while up is not None:
+        out.append(up)
+        up = parent[up]
+    return out
+
+
+def lca_by_chains(parent: dict[str, str | None], group: list[str]) -> str:
+    """The plainest lowest common ancestor: the first of one chain that all chains share."""
+    shared = set.intersection(*(set(parent_chain(parent, c)) for c in group))
+    return next(a for a in parent_chain(parent, group[0]) if a in shared)
+
+
 def street_grid(n: int = 20_000, seed: int = 3) -> tuple[list[WaterNode], list[WaterPipe]]:
     """A meshed street grid, a quarter of its nodes valves, two sources at the corners."""
     rng = random.Random(seed)
