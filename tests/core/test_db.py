@@ -116,7 +116,9 @@ def test_sqlite_writers_of_two_processes_alternate_when_both_want_to_write(sqlit
     probe = os.open(base + "-writer.queue", os.O_RDWR | os.O_CREAT)
     try:
         with sqlite_database.write():
-            deadline = time.monotonic() + 10
+            # Only a bound against hanging: on a busy CI machine a new interpreter once took
+            # more than 10 s to start and open the lock files.
+            deadline = time.monotonic() + 60
             while True:  # until the other process waits in the queue for our turn to end
                 try:
                     fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
