@@ -120,6 +120,7 @@ def test_it_answers_every_order_once_and_prints_the_figures(tmp_path: Path) -> N
         assert len({number for *_, number in rows}) == len(rows)  # order numbers stay unique under concurrency
 
         assert figures["server_errors"] == 0 and figures["orders_missing"] == 0 and figures["orders_duplicated"] == 0
+        assert figures["orders_4xx"] == 0  # every storm order is valid: none refused, none rate-limited
         assert (
             figures["screenpop_count"] > 0 and figures["screenpop_errors"] == 0 and figures["screenpop_unmatched"] == 0
         )

@@ -136,9 +136,11 @@ def analysis(session: Session, *, now: datetime, supply_point: str, utility: str
     chosen = rules()
     recent = orders.recent_repairs(session, utility=utility, since=now - chosen.window, supply_points=transformers)
     _seen[(utility, scope)] = frozenset(oid for oid, *_rest in recent)
-    calls = [TroubleCall(oid, cid, created, tuple(tree.upstream_chain(point))) for oid, cid, created, point, _status in recent if tree.has(point)]
+    # A feeder's 2,000 calls come from a few dozen transformers: one walk up the tree each.
+    chains = {point: tuple(tree.upstream_chain(point)) for point in {r[3] for r in recent} if tree.has(point)}
+    calls = [TroubleCall(oid, cid, created, chains[point]) for oid, cid, created, point, _status in recent if point in chains]
     standing = frozenset(oid for oid, _c, _t, _p, status in recent if status != "merged")
-    devices = {d for call in calls for d in call.chain}
+    devices = {d for chain in chains.values() for d in chain}
     feeds, below = _feeds(session, tree)
     points = {p for d in devices for p in below.get(d, ())} | devices
     result = analyse(calls, now=now, feeds={d: feeds.get(d, 0) for d in points}, rules=chosen, points_under={d: below[d] for d in devices if d in below})

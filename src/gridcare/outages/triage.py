@@ -152,10 +152,15 @@ def analyse(
     unplaced = tuple(c.order_id for c in recent if not c.chain)
     placed = [c for c in recent if c.chain]
 
+    # Calls share their supply point's chain: what depends on the chain alone is worked out
+    # once per chain (a storm's feeder has 2,000 calls under a few dozen transformers).
     by_known: dict[str, list[int]] = defaultdict(list)
     open_calls: list[TroubleCall] = []
+    known_of: dict[tuple[str, ...], str | None] = {}
     for call in placed:
-        hit = next((k.key for k in known if k.devices.intersection(call.chain)), None)
+        if call.chain not in known_of:
+            known_of[call.chain] = next((k.key for k in known if k.devices.intersection(call.chain)), None)
+        hit = known_of[call.chain]
         if hit is not None:
             by_known[hit].append(call.order_id)
         else:
@@ -164,8 +169,11 @@ def analyse(
     explained = _scan(open_calls, feeds, rules, points_under) if points_under else _explained(open_calls, feeds, rules, {})
     grouped: dict[str, list[TroubleCall]] = defaultdict(list)
     single: list[int] = []
+    top_of: dict[tuple[str, ...], str | None] = {}
     for call in open_calls:
-        top = next((d for d in reversed(call.chain) if d in explained), None)
+        if call.chain not in top_of:
+            top_of[call.chain] = next((d for d in reversed(call.chain) if d in explained), None)
+        top = top_of[call.chain]
         if top is None:
             single.append(call.order_id)
         else:
@@ -233,14 +241,16 @@ def _scan(calls: Sequence[TroubleCall], feeds: Mapping[str, int], rules: TriageR
     points_called: dict[str, set[str]] = defaultdict(set)
     children: dict[str, set[str]] = defaultdict(set)
     parent: dict[str, str] = {}
+    callers: dict[tuple[str, ...], set[object]] = defaultdict(set)
     for call in calls:
-        who = _who(call)
-        for i, device in enumerate(call.chain):
-            who_at[device].add(who)
-            points_called[device].add(call.chain[0])
+        callers[call.chain].add(_who(call))
+    for chain, who in callers.items():  # one walk up each called chain, not one per call
+        for i, device in enumerate(chain):
+            who_at[device] |= who
+            points_called[device].add(chain[0])
             if i > 0:
-                children[device].add(call.chain[i - 1])
-                parent[call.chain[i - 1]] = device
+                children[device].add(chain[i - 1])
+                parent[chain[i - 1]] = device
 
     def customers(device: str) -> int:
         below = points_under.get(device)

@@ -139,8 +139,8 @@ def recent_repairs(session: Session, *, utility: str, since: datetime, supply_po
     connection = session.connection()
     params = {"points": sorted(set(supply_points)), "since": since, "utility": utility, "limit": RECENT_LIMIT}
     stmt = _RECENT_REPAIRS_BY_POINT if connection.dialect.name == "postgresql" else _RECENT_REPAIRS
-    latest = sorted(((r[0], r[1], r[2], r[3], r[4]) for r in connection.execute(stmt, params)), key=lambda r: (r[2], r[0]))[-RECENT_LIMIT:]
-    return [r for r in latest if r[4] in _LIVE]
+    rows = connection.execute(stmt, params).all()
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in reversed(rows) if r[4] in _LIVE]
 
 
 # The latest RECENT_LIMIT are evidence enough: a feeder with more calls than that in one
@@ -168,7 +168,7 @@ _RECENT_REPAIRS = (
 # ANDed with the status index) and filtered: every call of the whole storm's window for each
 # analysis (~10,000 rows read for ~400 kept in bench/load.py), a cost growing with the storm.
 _POINT = func.unnest(bindparam("points", type_=postgresql.ARRAY(String))).table_valued("point").render_derived(name="p")
-_RECENT_REPAIRS_BY_POINT = select(
+_BY_POINT = (
     select(*_RECENT_COLUMNS)
     .where(
         WorkOrder.supply_point == _POINT.c.point,
@@ -176,8 +176,9 @@ _RECENT_REPAIRS_BY_POINT = select(
         WorkOrder.utility == bindparam("utility"),
         WorkOrder.category == states.Category.REPAIR.value,
     )
-    .order_by(WorkOrder.created_at.desc())
+    .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
     .limit(bindparam("limit"))
     .lateral("recent")
-).select_from(_POINT)
+)
+_RECENT_REPAIRS_BY_POINT = select(_BY_POINT).select_from(_POINT).order_by(_BY_POINT.c.created_at.desc(), _BY_POINT.c.id.desc()).limit(bindparam("limit"))
 
