@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, Select, String, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -151,34 +151,24 @@ def recent_repairs(session: Session, *, utility: str, since: datetime, supply_po
 RECENT_LIMIT = 2000
 _LIVE = frozenset(OPEN + [states.Status.MERGED.value])
 _RECENT_COLUMNS = (WorkOrder.id, WorkOrder.customer_id, WorkOrder.created_at, WorkOrder.supply_point, WorkOrder.status)
-_RECENT_REPAIRS = (
-    select(*_RECENT_COLUMNS)
-    .where(
-        WorkOrder.supply_point.in_(bindparam("points", expanding=True)),
-        WorkOrder.created_at >= bindparam("since"),
-        WorkOrder.utility == bindparam("utility"),
-        WorkOrder.category == states.Category.REPAIR.value,
+
+
+def _latest_repairs(on_points: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(*_RECENT_COLUMNS)
+        .where(on_points, WorkOrder.created_at >= bindparam("since"), WorkOrder.utility == bindparam("utility"), WorkOrder.category == states.Category.REPAIR.value)
+        .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+        .limit(bindparam("limit"))
     )
-    .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
-    .limit(bindparam("limit"))
-)
+
+
+_RECENT_REPAIRS = _latest_repairs(WorkOrder.supply_point.in_(bindparam("points", expanding=True)))
 # PostgreSQL: one index descent per supply point, and the status sieved in Python. With the
 # points as an IN list and the status in the query, the planner, whose statistics cannot
 # know that a storm crowds the last minutes, read the window through the time index (or that
 # ANDed with the status index) and filtered: every call of the whole storm's window for each
 # analysis (~10,000 rows read for ~400 kept in bench/load.py), a cost growing with the storm.
 _POINT = func.unnest(bindparam("points", type_=postgresql.ARRAY(String))).table_valued("point").render_derived(name="p")
-_BY_POINT = (
-    select(*_RECENT_COLUMNS)
-    .where(
-        WorkOrder.supply_point == _POINT.c.point,
-        WorkOrder.created_at >= bindparam("since"),
-        WorkOrder.utility == bindparam("utility"),
-        WorkOrder.category == states.Category.REPAIR.value,
-    )
-    .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
-    .limit(bindparam("limit"))
-    .lateral("recent")
-)
+_BY_POINT = _latest_repairs(WorkOrder.supply_point == _POINT.c.point).lateral("recent")
 _RECENT_REPAIRS_BY_POINT = select(_BY_POINT).select_from(_POINT).order_by(_BY_POINT.c.created_at.desc(), _BY_POINT.c.id.desc()).limit(bindparam("limit"))
 
