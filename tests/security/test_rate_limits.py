@@ -28,7 +28,7 @@ from gridcare.core.ratelimit import (
 )
 from gridcare.main import create_app
 from gridcare.pubsub import Broadcaster
-from tests.support import area
+from tests.support import aio, area
 from tests.support import org as demo_org
 from tests.support.web import csrf_of
 
@@ -305,7 +305,7 @@ def test_requests_that_ask_for_a_lease_at_once_lose_none_of_it(redis_url, clock)
         return allowed
 
     assert lease_size(limits["intake"]) == 10
-    assert asyncio.run(storm()) == 10_000
+    assert aio.run(storm()) == 10_000
 
 
 @given(limit=st.integers(1, 10**6), taken=st.integers(0, 2 * 10**6))
