@@ -106,12 +106,14 @@ class Message:
 
 
 class DeliveryContext(Protocol):
-    """What a handler may use: the database, the push broadcaster, settings, the clock."""
+    """What a handler may use: the database, the push broadcaster, settings, the clock, and
+    what a handler keeps for the worker's lifetime (``extras``)."""
 
     db: Database
     broadcaster: Any
     settings: Any
     clock: Any
+    extras: dict[str, Any]
 
 
 Handler = Callable[[Message, DeliveryContext], None]

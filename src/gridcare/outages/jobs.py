@@ -35,10 +35,14 @@ def notices(ctx: Any) -> None:
 def triage(message: outbox.Message, ctx: Any) -> None:
     """Triage a repair call with its feeder's recent calls (outages.storm). A storm brings
     many calls per second under one feeder: a call the feeder's last analysis already
-    weighed is skipped."""
+    weighed is skipped, whichever worker ran it."""
     from gridcare.outages import storm
 
     data = message.payload
-    if storm.covered(data["utility"], data["supply_point"], int(data["order_id"])):
+    coverage = ctx.extras.get("triage_coverage")
+    if coverage is None:
+        coverage = ctx.extras["triage_coverage"] = storm.coverage_for(ctx.settings.redis_url, ctx.db.url)
+    utility, point, order_id, taken_at = data["utility"], data["supply_point"], int(data["order_id"]), data.get("taken_at")
+    if coverage.covered(utility, point, order_id, taken_at=taken_at):
         return
-    storm.triage_call(ctx.db, now=ctx.clock.now(), supply_point=data["supply_point"], utility=data["utility"])
+    storm.triage_call(ctx.db, now=ctx.clock.now(), supply_point=point, utility=utility, order_id=order_id, taken_at=taken_at, coverage=coverage)

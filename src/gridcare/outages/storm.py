@@ -27,6 +27,7 @@ from gridcare.core.principal import system_principal
 from gridcare.db import Database
 from gridcare.network.electric import ElectricTree
 from gridcare.outages import control
+from gridcare.outages.coverage import Coverage, SharedCoverage, namespace_of
 from gridcare.outages.models import Outage
 from gridcare.outages.triage import TriageRules, TroubleCall, analyse, parse_rules
 
@@ -70,17 +71,16 @@ def read_absorbing_ahead(session: Session, *, customer_ids: Sequence[int]) -> No
 # A repair call is triaged by the worker TRIAGE_DELAY after it was taken, so that one
 # analysis of its feeder covers every call the feeder had meanwhile: in a storm a feeder
 # gets a call every few milliseconds, and one analysis per call would cost as much as the
-# intake itself. Per process, the calls each feeder's last analysis read; another process
-# may analyse again, which is harmless: predicting is idempotent.
+# intake itself. What each analysis covered is kept in a Coverage (outages.coverage): this
+# process's own, or the workers' shared one.
 TRIAGE_DELAY = timedelta(seconds=1)
-_seen: dict[tuple[str, str], frozenset[int]] = {}
-_feeder_of: dict[tuple[str, str], str] = {}
+LOCAL = Coverage()
 
 
-def covered(utility: str, supply_point: str, order_id: int) -> bool:
-    """Whether the last analysis of this call's feeder already weighed the call."""
-    feeder = _feeder_of.get((utility, supply_point))
-    return feeder is not None and order_id in _seen.get((utility, feeder), ())
+def coverage_for(redis_url: str | None, database_url: str) -> Coverage:
+    """A worker's coverage: shared with the other workers when there is a Redis, else this
+    process's own. Made once per worker (the triage handler keeps it in its context)."""
+    return SharedCoverage(redis_url, namespace=namespace_of(database_url)) if redis_url else LOCAL
 
 
 TRIAGE_LOGIN = system_principal("triage").login
@@ -108,11 +108,33 @@ class Narrowing:
     devices: tuple[str, ...]
 
 
-def findings(session: Session, *, now: datetime, supply_point: str, utility: str) -> list[Finding]:
-    return analysis(session, now=now, supply_point=supply_point, utility=utility)[0]
+def findings(session: Session, *, now: datetime, supply_point: str, utility: str, coverage: Coverage = LOCAL) -> list[Finding]:
+    return analysis(session, now=now, supply_point=supply_point, utility=utility, coverage=coverage)[0]
 
 
-def analysis(session: Session, *, now: datetime, supply_point: str, utility: str) -> tuple[list[Finding], list[Narrowing]]:
+def _feeder(tree: ElectricTree, supply_point: str) -> str:
+    chain = tree.upstream_chain(supply_point)
+    return chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
+
+
+def scope_of(session: Session, *, utility: str, supply_point: str, coverage: Coverage = LOCAL) -> str | None:
+    """The scope a call is analysed in (its feeder, or its DMA), learnt for the next calls."""
+    from gridcare.network import service as network
+
+    if utility == "water":
+        from gridcare.outages import water_triage
+
+        scope = water_triage.scope_of(session, supply_point)
+    elif utility == "electric" and (tree := network.electric_tree(session)).has(supply_point):
+        scope = _feeder(tree, supply_point)
+    else:
+        return None
+    if scope is not None:
+        coverage.scope_of[(utility, supply_point)] = scope
+    return scope
+
+
+def analysis(session: Session, *, now: datetime, supply_point: str, utility: str, coverage: Coverage = LOCAL) -> tuple[list[Finding], list[Narrowing]]:
     """Triage the recent calls under this call's feeder (reads only: most analyses of a
     storm find nothing new, and must not hold the writers up)."""
     from gridcare.network import service as network
@@ -121,21 +143,22 @@ def analysis(session: Session, *, now: datetime, supply_point: str, utility: str
     if utility == "water":
         from gridcare.outages import water_triage
 
-        return water_triage.findings(session, now=now, supply_point=supply_point, rules=rules(), seen=_seen, feeder_of=_feeder_of), []
+        return water_triage.findings(session, now=now, supply_point=supply_point, rules=rules(), coverage=coverage), []
     if utility != "electric":
         return [], []
     tree = network.electric_tree(session)
     if not tree.has(supply_point):
         return [], []
     chain = tree.upstream_chain(supply_point)
-    scope = chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
+    scope = _feeder(tree, supply_point)
     if _predicted(session, utility=utility, codes={scope}):
         return [], []  # the whole feeder is out: its calls join the outage at intake
     transformers = tree.transformers_under(scope)
-    _feeder_of.update(((utility, point), scope) for point in transformers)
+    coverage.scope_of.update(((utility, point), scope) for point in transformers)
     chosen = rules()
     recent = orders.recent_repairs(session, utility=utility, since=now - chosen.window, supply_points=transformers)
-    _seen[(utility, scope)] = frozenset(oid for oid, *_rest in recent)
+    analysed = frozenset(oid for oid, *_rest in recent)
+    coverage.weighed((utility, scope), analysed, at=now.timestamp())
     # A feeder's 2,000 calls come from a few dozen transformers: one walk up the tree each.
     chains = {point: tuple(tree.upstream_chain(point)) for point in {r[3] for r in recent} if tree.has(point)}
     calls = [TroubleCall(oid, cid, created, chains[point]) for oid, cid, created, point, _status in recent if point in chains]
@@ -147,7 +170,7 @@ def analysis(session: Session, *, now: datetime, supply_point: str, utility: str
     if not result.predictions:
         return [], []
     standing_outages = _predicted(session, utility=utility, codes=tree.downstream(scope) | set(chain))
-    narrowed = _narrowings(tree, standing_outages, {p.device for p in result.predictions}, analysed=_seen[(utility, scope)])
+    narrowed = _narrowings(tree, standing_outages, {p.device for p in result.predictions}, analysed=analysed)
     gone = {n.device for n in narrowed}
     known = {code for o, codes in standing_outages if o.id not in {n.outage_id for n in narrowed} for code in codes}
     # Outages a supervisor drew (split, moved) stand: triage does not draw a wider one over them.
@@ -236,12 +259,34 @@ def merge(session: Session, *, now: datetime, master: int, order_ids: list[int],
 MERGES_PER_TRANSACTION = 10
 
 
-def triage_call(db: Database, *, now: datetime, supply_point: str, utility: str) -> list[str]:
+def triage_call(
+    db: Database, *, now: datetime, supply_point: str, utility: str, order_id: int | None = None, taken_at: float | None = None, coverage: Coverage = LOCAL
+) -> list[str]:
     """The worker's triage of one call: analyse in a read transaction, then predict and
     merge in short write transactions, so intake never waits long for the writer's lock.
-    Returns the devices newly predicted."""
+    With a shared coverage, one worker at a time triages a scope, and a call another
+    worker's analysis weighed meanwhile is not analysed again. Returns the devices newly
+    predicted."""
+    if order_id is None or not coverage.shared:
+        return _triage(db, now=now, supply_point=supply_point, utility=utility, coverage=coverage)
+    if (utility, supply_point) in coverage.scope_of:
+        scope = coverage.scope_of[(utility, supply_point)]
+    else:
+        with db.read() as session:
+            scope = scope_of(session, utility=utility, supply_point=supply_point, coverage=coverage)
+    if scope is None:
+        return _triage(db, now=now, supply_point=supply_point, utility=utility, coverage=coverage)
+    if coverage.covers((utility, scope), order_id, taken_at=taken_at):
+        return []
+    with coverage.turn((utility, scope)):
+        if coverage.covers((utility, scope), order_id, taken_at=taken_at):
+            return []
+        return _triage(db, now=now, supply_point=supply_point, utility=utility, coverage=coverage)
+
+
+def _triage(db: Database, *, now: datetime, supply_point: str, utility: str, coverage: Coverage) -> list[str]:
     with db.read() as session:
-        found, narrowed = analysis(session, now=now, supply_point=supply_point, utility=utility)
+        found, narrowed = analysis(session, now=now, supply_point=supply_point, utility=utility, coverage=coverage)
     predicted = []
     for n in narrowed:
         with db.write() as session:
@@ -289,8 +334,7 @@ def forget() -> None:
 
     water_triage.forget()
     _fed.clear()
-    _seen.clear()
-    _feeder_of.clear()
+    LOCAL.clear()
 
 
 def _predicted(session: Session, *, utility: str, codes: set[str]) -> list[tuple[Outage, set[str]]]:

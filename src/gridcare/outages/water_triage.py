@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gridcare.network.water import IsolationImpossible
+from gridcare.outages.coverage import Coverage
 from gridcare.outages.triage import TriageRules, TroubleCall, analyse
 
 ROOT = "water"
@@ -39,7 +40,7 @@ def scope_of(session: Session, supply_point: str) -> str | None:
     return f"dma:{dma_of[supply_point]}" if supply_point in dma_of else None
 
 
-def findings(session: Session, *, now: datetime, supply_point: str, rules: TriageRules, seen: dict, feeder_of: dict) -> list:
+def findings(session: Session, *, now: datetime, supply_point: str, rules: TriageRules, coverage: Coverage) -> list:
     from gridcare.network import service as network
     from gridcare.outages.storm import Finding
     from gridcare.workorders import queries as orders
@@ -53,9 +54,9 @@ def findings(session: Session, *, now: datetime, supply_point: str, rules: Triag
         return []
     scope = f"dma:{dma}"
     points = [p for p, d in dma_of.items() if d == dma]
-    feeder_of.update((("water", p), scope) for p in points)
+    coverage.scope_of.update((("water", p), scope) for p in points)
     recent = orders.recent_repairs(session, utility="water", since=now - rules.window, supply_points=points)
-    seen[("water", scope)] = frozenset(oid for oid, *_rest in recent)
+    coverage.weighed(("water", scope), frozenset(oid for oid, *_rest in recent), at=now.timestamp())
     # Each service node's segment, once: the calls' chains and the segments' customers both need it.
     segment_of = {p: found for p in points if net.has(p) and (found := net.node_segment(p)) is not None}
     calls = [TroubleCall(oid, cid, at, (point, f"segment:{segment_of[point][0]}", scope, ROOT)) for oid, cid, at, point, status in recent if point in segment_of and status != "merged"]

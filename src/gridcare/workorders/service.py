@@ -370,7 +370,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     if order.category == states.Category.REPAIR.value and order.supply_point is not None:
         from gridcare.outages.storm import TRIAGE_DELAY
 
-        outbox.enqueue(session, topic="outages.triage", now=now, not_before=now + TRIAGE_DELAY, payload={"order_id": order.id, "supply_point": order.supply_point, "utility": order.utility})
+        outbox.enqueue(session, topic="outages.triage", now=now, not_before=now + TRIAGE_DELAY, payload={"order_id": order.id, "supply_point": order.supply_point, "utility": order.utility, "taken_at": now.timestamp()})
     return Created(order, replayed=False)
 
 
