@@ -5,7 +5,9 @@ nothing (the row waits); a crash during delivery is retried once its lease runs 
 Claiming is a compare-and-set on SQLite (one writer at a time, BEGIN IMMEDIATE) and
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of workers share the queue.
 Rows with the same ``key`` (a recipient) are delivered in order: a row waits while an
-earlier one of its key is still pending or in flight.
+earlier one of its key is still pending or in flight, unless the same claim takes that one
+too (the rows queued behind a claimed row of its key go with it, delivered one wave after
+another; after a failure, the rest of its key go back untried).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
@@ -24,6 +27,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     literal_column,
     or_,
     select,
@@ -190,12 +194,19 @@ _BLOCKED = exists().where(_earlier.key == OutboxRow.key, _earlier.id < OutboxRow
 # plans thousands ahead in a storm) must not be walked past by every claim. Rows of one
 # recipient still go out in the order they were written (_BLOCKED).
 _CLAIMABLE = (
-    select(OutboxRow.id)
+    select(OutboxRow.id, OutboxRow.key, OutboxRow.topic)
     .where(_DUE, or_(OutboxRow.key.is_(None), ~_BLOCKED))
     .order_by(OutboxRow.available_at, OutboxRow.id)
     .limit(bindparam("limit"))
 )
 _CLAIMABLE_PG = _CLAIMABLE.with_for_update(skip_locked=True, of=OutboxRow)
+# The open rows of some keys, their first few each, in order: what waits behind a claimed row.
+_ranked = (
+    select(_COLS.id, _COLS.key, _COLS.topic, _COLS.status, _COLS.available_at, func.row_number().over(partition_by=_COLS.key, order_by=_COLS.id).label("place"))
+    .where(_COLS.key.in_(bindparam("keys", expanding=True)), _COLS.status.in_((_pending, _processing)))
+    .subquery()
+)
+_QUEUED = select(_ranked.c.id, _ranked.c.key, _ranked.c.topic, _ranked.c.status, _ranked.c.available_at).where(_ranked.c.place <= bindparam("depth")).order_by(_ranked.c.key, _ranked.c.id)
 _ANY_LAPSED = select(OutboxRow.id).where(_LAPSED).limit(1)
 # A lease that ran out (its worker died or hung) puts the row back in the queue, in its old
 # place: the claim then sees one kind of due row, in one index.
@@ -215,16 +226,38 @@ def claim(db: Database, *, worker: str, now: datetime, lease: timedelta, limit: 
         # Look first in a read transaction: an idle worker must not take SQLite's only
         # write lock several times a second for nothing.
         with db.read() as session:
-            if session.scalar(_CLAIMABLE, params) is None and session.scalar(_ANY_LAPSED, params) is None:
+            if session.execute(_CLAIMABLE, params).first() is None and session.scalar(_ANY_LAPSED, params) is None:
                 return []
     with db.write() as session:
         session.execute(_RELEASE_LAPSED, {"now": now})
-        ids = list(session.scalars(_CLAIMABLE_PG if db.dialect == "postgresql" else _CLAIMABLE, params))
-        if not ids:
+        heads = session.execute(_CLAIMABLE_PG if db.dialect == "postgresql" else _CLAIMABLE, params).all()
+        if not heads:
             return []
+        ids = [h.id for h in heads] + _queued_behind(session, heads, now=now, room=limit - len(heads))
         # The WHERE repeats the due test: on SQLite this is the compare-and-set.
         claimed = session.execute(_TAKE, {"ids": ids, "now": now, "worker": worker, "until": now + lease}).all()
     return sorted((Message(id=r.id, topic=r.topic, key=r.key, payload=r.payload, attempts=r.attempts) for r in claimed), key=lambda m: m.id)
+
+
+def _queued_behind(session: Session, heads: list[Any], *, now: datetime, room: int) -> list[int]:
+    """The due rows right behind each claimed row of a key, of its topic, up to ``room``.
+    Nobody else can claim them: the claimed row, still open, holds them back for every other
+    worker. Without them a recipient got one message per round of the worker, and a rep
+    with twenty dispatch pop-ups in a storm waited twenty rounds for the last."""
+    first = {h.key: (h.id, h.topic) for h in heads if h.key is not None}
+    if not first or room <= 0:
+        return []
+    taken: list[int] = []
+    for key, rows in groupby(session.execute(_QUEUED, {"keys": list(first), "depth": room + 1}), key=lambda r: r.key):
+        head_id, topic = first[key]
+        head, *behind = rows
+        if head.id != head_id:  # a row written earlier became visible meanwhile: it goes first
+            continue
+        for row in behind:
+            if len(taken) >= room or row.status != PENDING or row.available_at > now or row.topic != topic:
+                break
+            taken.append(row.id)
+    return taken
 
 
 def _finish(db: Database, ids: list[int], worker: str, **values: Any) -> int:
@@ -239,16 +272,40 @@ def deliver(db: Database, ctx: DeliveryContext, message: Message, *, worker: str
     return deliver_batch(db, ctx, [message], worker=worker, now=now, max_attempts=max_attempts)[message.id]
 
 
+def _waves(messages: list[Message]) -> list[list[Message]]:
+    """The first message of each key (and those without one), then the second of each key …"""
+    place: dict[str, int] = {}
+    waves: list[list[Message]] = []
+    for message in messages:
+        n = 0
+        if message.key is not None:
+            n = place[message.key] = place.get(message.key, -1) + 1
+        if n == len(waves):
+            waves.append([])
+        waves[n].append(message)
+    return waves
+
+
 def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *, worker: str, now: Callable[[], datetime], max_attempts: int) -> dict[int, str]:
     """Run each message's handler, then record the successes in one transaction: under
     load a write per delivered row would compete with intake for SQLite's one writer.
-    Returns each row's new status."""
+    A key's messages go one wave after another, and once one fails the rest of its key go
+    back untried, behind it. Returns each row's new status."""
     outcome: dict[int, str] = {}
     delivered: list[int] = []
-    batched = _run_batches(ctx, messages)
-    for message in messages:
-        exc = batched[message.id] if message.id in batched else _run_one(ctx, message)
-        if exc is not None:
+    stopped: set[str] = set()
+    untried: list[int] = []
+    for wave in _waves(sorted(messages, key=lambda m: m.id)):
+        untried += [m.id for m in wave if m.key in stopped]
+        wave = [m for m in wave if m.key not in stopped]
+        batched = _run_batches(ctx, wave)
+        for message in wave:
+            exc = batched[message.id] if message.id in batched else _run_one(ctx, message)
+            if exc is None:
+                delivered.append(message.id)
+                continue
+            if message.key is not None:
+                stopped.add(message.key)
             permanent = isinstance(exc, DeliveryError) and exc.permanent
             status = DEAD if permanent or message.attempts >= max_attempts else PENDING
             log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.topic, message.attempts, exc)
@@ -263,8 +320,9 @@ def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *
                 claimed_until=None,
             )
             outcome[message.id] = status
-            continue
-        delivered.append(message.id)
+    if untried:  # as if never claimed: the attempt was not made
+        _finish(db, untried, worker, status=PENDING, claimed_by=None, claimed_until=None, attempts=_COLS.attempts - 1)
+        outcome.update(dict.fromkeys(untried, PENDING))
     if delivered:
         _finish(db, delivered, worker, status=DELIVERED, delivered_at=now(), claimed_until=None, last_error=None)
         outcome.update(dict.fromkeys(delivered, DELIVERED))

@@ -104,6 +104,91 @@ def test_it_keeps_order_per_recipient_while_an_earlier_message_waits(database, c
     assert DELIVERED_LOG == [("other", 4), ("13800000000", 1), ("13800000000", 2), ("13800000000", 3)]
 
 
+def attempts(db):
+    with db.read() as session:
+        return {r.payload["n"]: (r.status, r.attempts) for r in session.scalars(select(OutboxRow))}
+
+
+def test_a_recipient_s_queued_messages_go_in_one_round_in_order(database, clock):
+    with database.write() as session:
+        for n in range(1, 21):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now(), key="rep-13")
+        outbox.enqueue(session, topic="test.record", payload={"n": 99}, now=clock.now(), key="rep-14")
+    assert make_worker(database, clock, "w").run_once() == 21  # one a round before
+    assert [n for key, n in DELIVERED_LOG if key == "rep-13"] == list(range(1, 21))
+    assert statuses(database) == {DELIVERED: 21}
+
+
+def test_after_a_failure_the_rest_of_its_recipient_s_round_goes_back_untried(database, clock):
+    FAILURES[3] = 1
+    with database.write() as session:
+        for n in range(1, 6):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now(), key="rep-13")
+    worker = make_worker(database, clock, "w")
+    worker.run_once()
+    assert DELIVERED_LOG == [("rep-13", 1), ("rep-13", 2)]
+    assert attempts(database) == {1: (DELIVERED, 1), 2: (DELIVERED, 1), 3: (PENDING, 1), 4: (PENDING, 0), 5: (PENDING, 0)}
+    worker.drain()
+    assert DELIVERED_LOG == [("rep-13", 1), ("rep-13", 2)]  # 4 and 5 wait behind 3's back-off
+    clock.advance(timedelta(minutes=5))
+    worker.drain()
+    assert [n for _key, n in DELIVERED_LOG] == [1, 2, 3, 4, 5]
+    assert attempts(database)[4] == (DELIVERED, 1)
+
+
+def test_a_message_not_yet_due_holds_back_those_behind_it(database, clock):
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now(), key="rep-13")
+        outbox.enqueue(session, topic="test.record", payload={"n": 2}, now=clock.now(), key="rep-13", not_before=clock.now() + timedelta(hours=1))
+        outbox.enqueue(session, topic="test.record", payload={"n": 3}, now=clock.now(), key="rep-13")
+    worker = make_worker(database, clock, "w")
+    worker.drain()
+    assert DELIVERED_LOG == [("rep-13", 1)]
+    clock.advance(timedelta(hours=1))
+    worker.drain()
+    assert DELIVERED_LOG == [("rep-13", 1), ("rep-13", 2), ("rep-13", 3)]
+
+
+def test_a_batch_handler_gets_a_recipient_s_messages_one_wave_after_another(database, clock):
+    BATCHES.clear()
+    with database.write() as session:
+        for n in (1, 2, 4):
+            outbox.enqueue(session, topic="test.batch", payload={"n": n}, now=clock.now(), key="rep-13")
+        outbox.enqueue(session, topic="test.record", payload={"n": 5}, now=clock.now(), key="rep-13")  # another topic: its own round
+        outbox.enqueue(session, topic="test.batch", payload={"n": 6}, now=clock.now(), key="rep-14")
+    worker = make_worker(database, clock, "w")
+    assert worker.run_once() == 4
+    assert BATCHES == [[1, 6], [2], [4]] and DELIVERED_LOG == []
+    worker.run_once()
+    assert DELIVERED_LOG == [("rep-13", 5)]
+
+
+@pytest.mark.postgres
+def test_workers_sharing_a_queue_keep_each_recipient_s_order_on_postgresql(postgres_database, clock):
+    db = postgres_database
+    with db.write() as session:
+        for n in range(400):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now(), key=f"rep-{n % 7}")
+    for n in (40, 41, 200):
+        FAILURES[n] = 1  # each holds its recipient up until the clock moves
+    workers = [make_worker(db, clock, f"w{i}", outbox_batch_size=9) for i in range(4)]
+
+    def drain_all():
+        threads = [threading.Thread(target=w.drain, kwargs={"max_rounds": 1000}) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    drain_all()
+    clock.advance(timedelta(minutes=5))
+    drain_all()
+    assert sorted(n for _key, n in DELIVERED_LOG) == list(range(400))
+    for r in range(7):
+        assert [n for key, n in DELIVERED_LOG if key == f"rep-{r}"] == list(range(r, 400, 7))
+    assert statuses(db) == {DELIVERED: 400}
+
+
 def test_it_never_lets_two_workers_deliver_the_same_row_on_postgresql(postgres_database, clock):
     db = postgres_database
     with db.write() as session:
