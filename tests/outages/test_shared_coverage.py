@@ -94,6 +94,17 @@ def test_a_worker_waits_for_another_s_analysis_of_the_feeder_then_finds_its_call
     assert b.covered("electric", "T2", first)  # learnt: b's next calls of the feeder need no Redis
 
 
+def test_a_turn_a_dead_worker_left_holds_another_up_a_second_at_most(database, clock, org, shared):
+    first, second = take(database, clock, org, "E002", "a"), take(database, clock, org, "E003", "b")
+    clock.advance(TRIAGE_DELAY)
+    dead, alive = shared(), shared()
+    dead._client.lock(dead._key(FEEDER) + ":turn", timeout=cov.TURN_SECONDS).acquire()  # and never released
+    started = time.monotonic()
+    assert storm.triage_call(database, now=clock.now(), supply_point="T2", utility="electric", order_id=second, coverage=alive) == ["T2"]
+    assert cov.WAIT_SECONDS <= time.monotonic() - started < cov.TURN_SECONDS
+    assert alive.analyses == 1 and alive.covered("electric", "T2", first)
+
+
 def test_a_call_taken_after_the_analysis_is_not_covered_though_its_id_is_listed(clock, shared):
     # After a restore from a backup, order ids are drawn again; a record may name them from before.
     a, b = shared(), shared()

@@ -1,5 +1,5 @@
-"""bench/load.py in a tiny scaled configuration (two web processes, one worker, 2,000
-customers, seconds of load): whatever the machine's speed, every order answered 2xx is in the
+"""bench/load.py in a tiny scaled configuration (two web processes, two workers sharing the
+queue and fault triage's record, 2,000 customers, seconds of load): whatever the machine's speed, every order answered 2xx is in the
 database exactly once with the id it was answered with, nothing answers 5xx, and the figures
 come out with all their keys. No timing is asserted: CI machines are too uneven for that."""
 
@@ -55,7 +55,7 @@ def test_it_answers_every_order_once_and_prints_the_figures(tmp_path: Path) -> N
         "--web",
         "2",
         "--workers",
-        "1",
+        "2",
         "--customers",
         "2000",
         "--demo-customers",

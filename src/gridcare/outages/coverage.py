@@ -70,9 +70,10 @@ class Coverage:
 
 
 # A turn is an analysis and its predictions: tens of milliseconds. A worker that died inside
-# one frees it after TURN_SECONDS; a peer waits WAIT_SECONDS at most, then analyses anyway.
-TURN_SECONDS = 30.0
-WAIT_SECONDS = 5.0
+# one frees it after TURN_SECONDS; a peer waits WAIT_SECONDS at most, then analyses anyway
+# (a pop-up in the peer's batch waits as long, so the wait stays short).
+TURN_SECONDS = 10.0
+WAIT_SECONDS = 1.0
 POLL_SECONDS = 0.002
 SEEN_TTL_MS = 3_600_000  # longer than any triage window: older calls are not read again
 REDIS_TIMEOUT_SECONDS = 1.0
