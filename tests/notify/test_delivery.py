@@ -287,9 +287,11 @@ def test_a_batch_starts_its_tries_with_one_update_per_attempt_number(database, c
     from gridcare.notify import delivery
 
     settings = notify_settings(database, tmp_path)
+    context = {"number": "GD-1", "address": "五一大道", "description": "停电", "customer": "王芳"}
     with database.write() as session:
         users = [world.user_id(login) for login in ("rep", "agent", "agent2", "expert")]
-        ids = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context={"number": f"GD-{n}", "address": "五一大道", "description": "停电", "customer": "王芳"}, source=("order", n), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+        ids = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context=context, source=("order", n), channels=("sms",), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+        popups = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context=context, source=("order", 9), config=config(settings))[0] for user in users[:2]]
         session.execute(Notification.__table__.update().where(Notification.id == ids[3]).values(state="delivered"))
     updates = []
 
@@ -300,11 +302,31 @@ def test_a_batch_starts_its_tries_with_one_update_per_attempt_number(database, c
     event.listen(database.engine, "before_cursor_execute", grab)
     try:
         with database.write() as session:
-            started = delivery.start_attempts(session, attempts={ids[0]: 1, ids[1]: 1, ids[2]: 3, ids[3]: 1}, now=clock.now())
+            started = delivery.start_attempts(session, attempts={ids[0]: 1, ids[1]: 1, ids[2]: 3, ids[3]: 1, popups[0]: 1, popups[1]: 2}, now=clock.now())
+        assert len(updates) == 2  # attempt 1 for three rows, attempt 3 for one; the pop-ups are only read
+        with database.write() as session:
+            delivery.record_shown(session, attempts={popups[0]: 1, popups[1]: 2}, now=clock.now())
+        assert len(updates) == 4  # one mark for each pop-up in all, one statement per attempt number
     finally:
         event.remove(database.engine, "before_cursor_execute", grab)
-    assert len(updates) == 2  # attempt 1 for three rows, attempt 3 for one
-    assert sorted(started) == ids[:3]  # the delivered one is not sent again
+    assert sorted(started) == sorted(ids[:3] + popups)  # the delivered one is not sent again
     assert started[ids[0]].recipient_id == users[0] and started[ids[0]].data["url"] == "/orders/1"
+    assert started[popups[1]].channel == "popup" and started[popups[1]].recipient_id == users[1]
     attempts = {n.id: (n.state, n.attempts) for n in rows(database)}
-    assert attempts == {ids[0]: ("sending", 1), ids[1]: ("sending", 1), ids[2]: ("sending", 3), ids[3]: ("delivered", 0)}
+    assert attempts == {ids[0]: ("sending", 1), ids[1]: ("sending", 1), ids[2]: ("sending", 3), ids[3]: ("delivered", 0), popups[0]: ("delivered", 1), popups[1]: ("delivered", 2)}
+
+
+def test_a_pop_up_that_could_not_be_pushed_records_its_try_then_its_delivery(database, clock, world, tmp_path):
+    from gridcare.pubsub import RedisBroadcaster
+
+    settings = notify_settings(database, tmp_path)
+    with database.write() as session:
+        (note_id,) = service.notify_user(session, now=clock.now(), user_id=world.user_id("rep"), event="order.dispatched", context={"number": "GD-1", "address": "五一大道", "description": "停电", "customer": "王芳"}, source=("order", 1), config=config(settings))
+    down = RedisBroadcaster(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    make_worker(database, clock, settings, down).drain()
+    (note,) = rows(database, id=note_id)
+    assert (note.state, note.attempts, note.last_attempt_at is not None) == ("failed", 1, True) and "redis publish failed" in note.last_error
+    clock.advance(timedelta(minutes=1))
+    make_worker(database, clock, settings).drain()
+    (note,) = rows(database, id=note_id)
+    assert (note.state, note.attempts, note.last_error) == ("delivered", 2, None) and note.delivered_at == clock.now()

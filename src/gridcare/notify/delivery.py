@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from gridcare.notify.channels import Outgoing
@@ -27,14 +27,20 @@ _SENT = (
     _NOTES.body, _NOTES.locale, _NOTES.urgent, _NOTES.source_kind, _NOTES.source_id, _NOTES.created_at,
 )
 _TRIES = _NOTES.attempts + 1
+_ATTEMPTS = case((_TRIES >= bindparam("p_attempt"), _TRIES), else_=bindparam("p_attempt"))
 # Built once: a storm's worker runs these for thousands of messages, and building and
 # coercing the statement each time cost more than the database's work.
+# Pop-ups are not marked "sending": a browser shows one whatever it receives, so their one
+# mark is written after the batch (record_shown). Each mark of a notification is a new row
+# version in all its indexes (``state`` is indexed, so no update is HOT), and a storm's
+# pop-ups cost as much in these marks as in their inserts.
 _START = (
     update(Notification.__table__)
-    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered")
-    .values(state="sending", attempts=case((_TRIES >= bindparam("p_attempt"), _TRIES), else_=bindparam("p_attempt")), last_attempt_at=bindparam("p_now"))
+    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered", _NOTES.channel != "popup")
+    .values(state="sending", attempts=_ATTEMPTS, last_attempt_at=bindparam("p_now"))
     .returning(*_SENT)
 )
+_POPUPS = select(*_SENT).where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered", _NOTES.channel == "popup")
 _DELIVERED = (
     update(Notification.__table__)
     .where(_NOTES.id == bindparam("p_id"))
@@ -42,15 +48,20 @@ _DELIVERED = (
 )
 
 
+def _by_attempt(attempts: dict[int, int]) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for notification_id, attempt in attempts.items():
+        grouped.setdefault(attempt, []).append(notification_id)
+    return grouped
+
+
 def start_attempts(session: Session, *, attempts: dict[int, int], now: datetime) -> dict[int, Outgoing]:
     """Mark each try (notification id → the outbox's attempt number) as under way and
-    return what to send. Rows already delivered, or gone, are left out. One UPDATE …
-    RETURNING per distinct attempt number: a storm's batch is one statement."""
-    by_attempt: dict[int, list[int]] = {}
-    for notification_id, attempt in attempts.items():
-        by_attempt.setdefault(attempt, []).append(notification_id)
-    started: dict[int, Outgoing] = {}
-    for attempt, ids in by_attempt.items():
+    return what to send; pop-ups are read first and returned unmarked. Rows already
+    delivered, or gone, are left out. One read, then one UPDATE … RETURNING per distinct
+    attempt number of the others: a storm's batch is two statements."""
+    started = {note.id: _outgoing(session, note) for note in session.connection().execute(_POPUPS, {"p_ids": list(attempts)})}
+    for attempt, ids in _by_attempt({i: n for i, n in attempts.items() if i not in started}).items():
         for note in session.connection().execute(_START, {"p_ids": ids, "p_attempt": attempt, "p_now": now}):
             started[note.id] = _outgoing(session, note)
     return started
@@ -83,18 +94,23 @@ def record_delivery(session: Session, *, notification_id: int, now: datetime, pr
 _SHOWN = (
     update(Notification.__table__)
     .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)))
-    .values(state="delivered", delivered_at=bindparam("p_now"), provider_message_id=None, last_error=None)
+    .values(state="delivered", attempts=_ATTEMPTS, last_attempt_at=bindparam("p_now"), delivered_at=bindparam("p_now"), provider_message_id=None, last_error=None)
 )
 
 
-def record_shown(session: Session, *, notification_ids: list[int], now: datetime) -> None:
-    """Pop-ups pushed to their browsers, in one UPDATE."""
-    session.connection().execute(_SHOWN, {"p_ids": notification_ids, "p_now": now})
+def record_shown(session: Session, *, attempts: dict[int, int], now: datetime) -> None:
+    """Pop-ups pushed to their browsers (notification id → the outbox's attempt number):
+    their try and its outcome in one mark, one UPDATE per distinct attempt number."""
+    for attempt, ids in _by_attempt(attempts).items():
+        session.connection().execute(_SHOWN, {"p_ids": ids, "p_attempt": attempt, "p_now": now})
 
 
-def record_failure(session: Session, *, notification_id: int, error: str, dead: bool) -> None:
+def record_failure(session: Session, *, notification_id: int, error: str, dead: bool, attempt: int, now: datetime) -> None:
     note = session.get(Notification, notification_id)
     if note is None or note.state == "delivered":
         return
+    if note.channel == "popup":  # not marked when its try began (start_attempts)
+        note.attempts = max(note.attempts + 1, attempt)
+        note.last_attempt_at = now
     note.state = "dead" if dead else "failed"
     note.last_error = error[:2000]
