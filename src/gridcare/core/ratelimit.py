@@ -12,11 +12,12 @@ import asyncio
 import hashlib
 import logging
 import threading
-import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from gridcare.core.degraded import Degraded
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +158,7 @@ class RedisLimiter(Limiter):
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
-        self._down_until = 0.0
-        self._warned_at = 0.0
+        self._redis = Degraded(log, "rate limits not enforced: Redis unavailable (%s); requests are let through", retry_seconds=REDIS_RETRY_SECONDS)
         self._lock = threading.Lock()
         self._leases: dict[tuple[str, str], tuple[int, int]] = {}  # (name, key) → (window, hits left)
 
@@ -188,7 +188,7 @@ class RedisLimiter(Limiter):
         return Decision(got >= 1, 0 if got >= 1 else remaining)
 
     def _hit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
-        if time.monotonic() < self._down_until:
+        if self._redis.down():
             return Decision(True)
         import redis
 
@@ -214,7 +214,7 @@ class RedisLimiter(Limiter):
         return self._decide(name, key, limit, index, remaining, lease, count)
 
     async def _ahit(self, name: str, key: str, limit: Limit, at: float) -> Decision:
-        if time.monotonic() < self._down_until:
+        if self._redis.down():
             return Decision(True)
         import redis
         import redis.asyncio as aredis
@@ -241,14 +241,7 @@ class RedisLimiter(Limiter):
         return self._decide(name, key, limit, index, remaining, lease, count)
 
     def _degraded(self, exc: BaseException) -> Decision:
-        now = time.monotonic()
-        self._down_until = now + REDIS_RETRY_SECONDS
-        if now - self._warned_at > 60 or self._warned_at == 0:
-            self._warned_at = now
-            log.warning(
-                "rate limits not enforced: Redis unavailable (%s); requests are let through",
-                type(exc).__name__,
-            )
+        self._redis.failed(exc)
         return Decision(True)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
+from gridcare.notify import rules
 from gridcare.notify.channels import Outgoing
 from gridcare.notify.models import Notification, WecomGroup
 
@@ -30,17 +31,17 @@ _TRIES = _NOTES.attempts + 1
 _ATTEMPTS = case((_TRIES >= bindparam("p_attempt"), _TRIES), else_=bindparam("p_attempt"))
 # Built once: a storm's worker runs these for thousands of messages, and building and
 # coercing the statement each time cost more than the database's work.
-# Pop-ups are not marked "sending": a browser shows one whatever it receives, so their one
-# mark is written after the batch (record_shown). Each mark of a notification is a new row
-# version in all its indexes (``state`` is indexed, so no update is HOT), and a storm's
-# pop-ups cost as much in these marks as in their inserts.
+# Pop-ups are not marked "sending" (rules.MARKED_ONCE): their one mark is written after the
+# batch (record_shown). Each mark of a notification is a new row version in all its indexes
+# (``state`` is indexed, so no update is HOT), and a storm's pop-ups cost as much in these
+# marks as in their inserts.
 _START = (
     update(Notification.__table__)
-    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered", _NOTES.channel != "popup")
+    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered", _NOTES.channel != rules.MARKED_ONCE)
     .values(state="sending", attempts=_ATTEMPTS, last_attempt_at=bindparam("p_now"))
     .returning(*_SENT)
 )
-_POPUPS = select(*_SENT).where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered", _NOTES.channel == "popup")
+_POPUPS = select(*_SENT).where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered", _NOTES.channel == rules.MARKED_ONCE)
 _DELIVERED = (
     update(Notification.__table__)
     .where(_NOTES.id == bindparam("p_id"))
@@ -109,7 +110,7 @@ def record_failure(session: Session, *, notification_id: int, error: str, dead: 
     note = session.get(Notification, notification_id)
     if note is None or note.state == "delivered":
         return
-    if note.channel == "popup":  # not marked when its try began (start_attempts)
+    if note.channel == rules.MARKED_ONCE:  # not marked when its try began (start_attempts)
         note.attempts = max(note.attempts + 1, attempt)
         note.last_attempt_at = now
     note.state = "dead" if dead else "failed"

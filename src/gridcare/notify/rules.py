@@ -20,12 +20,17 @@ OPEN_STATES = ("queued", "deferred", "sending", "failed")
 QUIET_RECIPIENTS = ("customer", "grid_group")
 
 
+# A browser shows a pop-up once whatever it receives: a try at one is not marked "sending"
+# before it goes, and its one mark, after its batch, records the try and its outcome.
+MARKED_ONCE = "popup"
+
+
 def marked_after_batch(channel: str, provider_message_id: str | None) -> bool:
     """Whether a sent message's "delivered" mark may wait for the end of its batch: a
     pop-up, which a browser shows once whatever it receives. A message that reaches a phone
     or an inbox is marked the moment its gateway took it: a crash before the mark would
     send it again."""
-    return channel == "popup" and provider_message_id is None
+    return channel == MARKED_ONCE and provider_message_id is None
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ import hashlib
 import logging
 import struct
 import sys
-import time
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from gridcare.core.degraded import Degraded
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,6 @@ WAIT_SECONDS = 1.0
 POLL_SECONDS = 0.002
 SEEN_TTL_MS = 3_600_000  # longer than any triage window: older calls are not read again
 REDIS_TIMEOUT_SECONDS = 1.0
-REDIS_RETRY_SECONDS = 5.0
 _HEADER = struct.Struct("<d")
 
 
@@ -113,8 +113,7 @@ class SharedCoverage(Coverage):
         super().__init__()
         self.namespace = namespace
         self._client = redis.Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-        self._down_until = 0.0
-        self._warned_at = 0.0
+        self._redis_state = Degraded(log, "triage coverage not shared: Redis unavailable (%s); each worker analyses for itself")
 
     def _key(self, scope: Scope) -> str:
         return f"gridcare:{self.namespace}:triage:{scope[0]}:{scope[1]}"
@@ -152,27 +151,20 @@ class SharedCoverage(Coverage):
                 except LockError:  # it ran out while this analysis ran: a peer may hold it now
                     pass
                 except Exception as exc:  # noqa: BLE001 - Redis went away: the turn lapses by itself
-                    self._degraded(exc)
+                    self._redis_state.failed(exc)
 
     def clear(self) -> None:
         super().clear()
-        self._down_until = 0.0
+        self._redis_state.reset()
 
     def _redis(self, call: Any) -> Any:
         """The call's result, or None while Redis is unavailable."""
         import redis
 
-        if time.monotonic() < self._down_until:
+        if self._redis_state.down():
             return None
         try:
             return call(self._client)
         except (redis.RedisError, OSError) as exc:
-            self._degraded(exc)
+            self._redis_state.failed(exc)
             return None
-
-    def _degraded(self, exc: BaseException) -> None:
-        now = time.monotonic()
-        self._down_until = now + REDIS_RETRY_SECONDS
-        if self._warned_at == 0 or now - self._warned_at > 60:
-            self._warned_at = now
-            log.warning("triage coverage not shared: Redis unavailable (%s); each worker analyses for itself", type(exc).__name__)

@@ -112,9 +112,9 @@ def findings(session: Session, *, now: datetime, supply_point: str, utility: str
     return analysis(session, now=now, supply_point=supply_point, utility=utility, coverage=coverage)[0]
 
 
-def _feeder(tree: ElectricTree, supply_point: str) -> str:
-    chain = tree.upstream_chain(supply_point)
-    return chain[-2] if len(chain) >= 2 else chain[-1]  # the feeder: faults do not cross it
+def _feeder(chain: list[str]) -> str:
+    """The feeder of a supply point's chain up the tree: faults do not cross it."""
+    return chain[-2] if len(chain) >= 2 else chain[-1]
 
 
 def scope_of(session: Session, *, utility: str, supply_point: str, coverage: Coverage = LOCAL) -> str | None:
@@ -126,7 +126,7 @@ def scope_of(session: Session, *, utility: str, supply_point: str, coverage: Cov
 
         scope = water_triage.scope_of(session, supply_point)
     elif utility == "electric" and (tree := network.electric_tree(session)).has(supply_point):
-        scope = _feeder(tree, supply_point)
+        scope = _feeder(tree.upstream_chain(supply_point))
     else:
         return None
     if scope is not None:
@@ -150,7 +150,7 @@ def analysis(session: Session, *, now: datetime, supply_point: str, utility: str
     if not tree.has(supply_point):
         return [], []
     chain = tree.upstream_chain(supply_point)
-    scope = _feeder(tree, supply_point)
+    scope = _feeder(chain)
     if _predicted(session, utility=utility, codes={scope}):
         return [], []  # the whole feeder is out: its calls join the outage at intake
     transformers = tree.transformers_under(scope)
@@ -269,9 +269,8 @@ def triage_call(
     predicted."""
     if order_id is None or not coverage.shared:
         return _triage(db, now=now, supply_point=supply_point, utility=utility, coverage=coverage)
-    if (utility, supply_point) in coverage.scope_of:
-        scope = coverage.scope_of[(utility, supply_point)]
-    else:
+    scope = coverage.scope_of.get((utility, supply_point))
+    if scope is None:
         with db.read() as session:
             scope = scope_of(session, utility=utility, supply_point=supply_point, coverage=coverage)
     if scope is None:
