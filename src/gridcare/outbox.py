@@ -13,7 +13,7 @@ another; after a failure, the rest of its key go back untried).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -107,6 +107,7 @@ class Message:
     key: str | None
     payload: dict[str, Any]
     attempts: int
+    due_at: datetime | None = None  # when the row fell due: how long it waited for its claim
 
 
 class DeliveryContext(Protocol):
@@ -139,9 +140,22 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return _registering(HANDLERS, topic)
 
 
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch handler did: each message's error, or None (delivered); and the
+    bookkeeping of its delivered messages (``with_finish(session)``), written in the
+    transaction that marks their rows delivered. One write instead of two: on SQLite each
+    is a turn of the one writer, which intake's group commit holds most of the time in a
+    storm. If that transaction fails, the rows are delivered again and the bookkeeping
+    written then."""
+
+    errors: Mapping[int, BaseException | None]
+    with_finish: Callable[[Session], None] | None = None
+
+
 # A handler that takes every message of its topic in a claimed batch at once, so that its
-# own bookkeeping is written once per batch; it returns each message's error, or None.
-BatchHandler = Callable[[list[Message], DeliveryContext], Mapping[int, BaseException | None]]
+# own bookkeeping is written once per batch.
+BatchHandler = Callable[[list[Message], DeliveryContext], BatchOutcome]
 BATCH_HANDLERS: dict[str, BatchHandler] = {}
 
 
@@ -149,8 +163,9 @@ def batch_handler(topic: str) -> Callable[[BatchHandler], BatchHandler]:
     return _registering(BATCH_HANDLERS, topic)
 
 
-def _run_batches(ctx: DeliveryContext, messages: list[Message]) -> dict[int, BaseException | None]:
-    """The errors of the messages whose topic has a batch handler (None: delivered)."""
+def _run_batches(ctx: DeliveryContext, messages: list[Message], with_finish: list[Callable[[Session], None]]) -> dict[int, BaseException | None]:
+    """The errors of the messages whose topic has a batch handler (None: delivered); their
+    handlers' bookkeeping for the finish is added to ``with_finish``."""
     groups: dict[str, list[Message]] = {}
     for message in messages:
         if message.topic in BATCH_HANDLERS:
@@ -159,9 +174,12 @@ def _run_batches(ctx: DeliveryContext, messages: list[Message]) -> dict[int, Bas
     for topic, group in groups.items():
         try:
             found = BATCH_HANDLERS[topic](group, ctx)
-            errors.update({m.id: found.get(m.id) for m in group})
         except Exception as exc:  # the handler as a whole failed: each of its messages did
             errors.update(dict.fromkeys((m.id for m in group), exc))
+            continue
+        errors.update({m.id: found.errors.get(m.id) for m in group})
+        if found.with_finish is not None:
+            with_finish.append(found.with_finish)
     return errors
 
 
@@ -215,7 +233,7 @@ _TAKE = (
     update(_ROWS)
     .where(_COLS.id.in_(bindparam("ids", expanding=True)), _DUE)
     .values(status=PROCESSING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"), attempts=_COLS.attempts + 1)
-    .returning(_COLS.id, _COLS.topic, _COLS.key, _COLS.payload, _COLS.attempts)
+    .returning(_COLS.id, _COLS.topic, _COLS.key, _COLS.payload, _COLS.attempts, _COLS.available_at)
 )
 
 
@@ -236,7 +254,28 @@ def claim(db: Database, *, worker: str, now: datetime, lease: timedelta, limit: 
         ids = [h.id for h in heads] + _queued_behind(session, heads, now=now, room=limit - len(heads))
         # The WHERE repeats the due test: on SQLite this is the compare-and-set.
         claimed = session.execute(_TAKE, {"ids": ids, "now": now, "worker": worker, "until": now + lease}).all()
-    return sorted((Message(id=r.id, topic=r.topic, key=r.key, payload=r.payload, attempts=r.attempts) for r in claimed), key=lambda m: m.id)
+    return sorted((Message(id=r.id, topic=r.topic, key=r.key, payload=r.payload, attempts=r.attempts, due_at=r.available_at) for r in claimed), key=lambda m: m.id)
+
+
+# A claim grows when its rows waited this long for it.
+CLAIM_GROWTH_LAG = timedelta(milliseconds=250)
+CLAIM_GROWTH_MOST = 8  # times the configured batch size
+
+
+def next_claim_limit(limit: int, *, base: int, claimed: int, lag: timedelta | None) -> int:
+    """How many rows a worker's next claim may take, after one that took ``claimed`` of
+    ``limit``, the oldest of them due ``lag`` before. Behind (a full claim whose rows
+    waited ``CLAIM_GROWTH_LAG`` or more): twice as many, up to ``CLAIM_GROWTH_MOST`` times
+    ``base``. A round costs two writes whatever its size (claim, finish), and on SQLite each
+    is a turn of the one writer, which intake's group commit holds most of the time in a
+    storm: only bigger rounds catch up. Once a claim comes back less than half full, half as
+    many, never fewer than ``base``: small rounds hand each message on sooner. (Between
+    the two it stays: a worker that just caught up would otherwise fall behind again.)"""
+    if claimed >= limit and lag is not None and lag >= CLAIM_GROWTH_LAG:
+        return min(limit * 2, max(base, base * CLAIM_GROWTH_MOST))
+    if claimed < limit / 2:
+        return max(base, limit // 2)
+    return limit
 
 
 def _queued_behind(session: Session, heads: list[Any], *, now: datetime, room: int) -> list[int]:
@@ -260,9 +299,14 @@ def _queued_behind(session: Session, heads: list[Any], *, now: datetime, room: i
     return taken
 
 
-def _finish(db: Database, ids: list[int], worker: str, **values: Any) -> int:
-    """Only rows still leased to this worker: a row whose lease ran out may be another's now."""
+def _finish(db: Database, ids: list[int], worker: str, *, with_finish: Sequence[Callable[[Session], None]] = (), **values: Any) -> int:
+    """Only rows still leased to this worker: a row whose lease ran out may be another's
+    now. ``with_finish``: batch handlers' bookkeeping, written first in the same transaction."""
     with db.write() as session:
+        for bookkeeping in with_finish:
+            bookkeeping(session)
+        if not ids:
+            return 0
         result = session.execute(update(_ROWS).where(_COLS.id.in_(ids), _COLS.claimed_by == worker, _COLS.status == PROCESSING).values(**values))
         return result.rowcount
 
@@ -295,10 +339,11 @@ def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *
     delivered: list[int] = []
     stopped: set[str] = set()
     untried: list[int] = []
+    with_finish: list[Callable[[Session], None]] = []
     for wave in _waves(sorted(messages, key=lambda m: m.id)):
         untried += [m.id for m in wave if m.key in stopped]
         wave = [m for m in wave if m.key not in stopped]
-        batched = _run_batches(ctx, wave)
+        batched = _run_batches(ctx, wave, with_finish)
         for message in wave:
             exc = batched[message.id] if message.id in batched else _run_one(ctx, message)
             if exc is None:
@@ -323,7 +368,7 @@ def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *
     if untried:  # as if never claimed: the attempt was not made
         _finish(db, untried, worker, status=PENDING, claimed_by=None, claimed_until=None, attempts=_COLS.attempts - 1)
         outcome.update(dict.fromkeys(untried, PENDING))
-    if delivered:
-        _finish(db, delivered, worker, status=DELIVERED, delivered_at=now(), claimed_until=None, last_error=None)
+    if delivered or with_finish:
+        _finish(db, delivered, worker, with_finish=with_finish, status=DELIVERED, delivered_at=now(), claimed_until=None, last_error=None)
         outcome.update(dict.fromkeys(delivered, DELIVERED))
     return outcome

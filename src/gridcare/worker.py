@@ -45,6 +45,7 @@ class Worker:
         self.ctx = ctx
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
         self._stop = threading.Event()
+        self.claim_limit = ctx.settings.outbox_batch_size  # grows while rows wait (outbox.next_claim_limit)
 
     def run_jobs(self) -> int:
         """The periodic jobs due now. Returns how many stopped with work left (they are due
@@ -62,13 +63,10 @@ class Worker:
     def deliver_once(self) -> int:
         """One batch of due outbox rows. Returns how many were handled."""
         s = self.ctx.settings
-        messages = outbox.claim(
-            self.ctx.db,
-            worker=self.name,
-            now=self.ctx.clock.now(),
-            lease=timedelta(seconds=s.outbox_lease_seconds),
-            limit=s.outbox_batch_size,
-        )
+        now, limit = self.ctx.clock.now(), self.claim_limit
+        messages = outbox.claim(self.ctx.db, worker=self.name, now=now, lease=timedelta(seconds=s.outbox_lease_seconds), limit=limit)
+        waited = [now - m.due_at for m in messages if m.due_at is not None]
+        self.claim_limit = outbox.next_claim_limit(limit, base=s.outbox_batch_size, claimed=len(messages), lag=max(waited, default=None))
         if messages:
             outbox.deliver_batch(self.ctx.db, self.ctx, messages, worker=self.name, now=self.ctx.clock.now, max_attempts=s.outbox_max_attempts)
         return len(messages)

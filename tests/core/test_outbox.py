@@ -3,6 +3,8 @@ import time
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 from tests.support import aio
 
@@ -277,7 +279,7 @@ def _batch(messages, ctx):
     BATCHES.append([m.payload["n"] for m in messages])
     if any(m.payload["n"] < 0 for m in messages):
         raise RuntimeError("the gateway refused the whole batch")
-    return {m.id: (DeliveryError("no such recipient") if m.payload["n"] == 3 else None) for m in messages}
+    return outbox.BatchOutcome({m.id: (DeliveryError("no such recipient") if m.payload["n"] == 3 else None) for m in messages})
 
 
 def test_a_batch_handler_takes_its_topics_messages_at_once_and_fails_them_one_by_one(database, clock):
@@ -328,3 +330,43 @@ def test_a_job_that_runs_long_holds_no_delivery_up(database, clock, monkeypatch)
         thread.join(30)
     assert not thread.is_alive()
     assert statuses(database) == {DELIVERED: 1}
+
+
+def test_a_worker_behind_claims_more_each_round_and_comes_back_down_once_caught_up(database, clock):
+    """Each round costs a claim and a finish, and on SQLite each is a turn of the one
+    writer: a worker whose rows wait must take bigger rounds to catch up."""
+    with database.write() as session:
+        for n in range(520):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now())
+    clock.advance(timedelta(seconds=2))  # they have waited
+    worker = make_worker(database, clock, "w", outbox_batch_size=40)
+    rounds = []
+    while handled := worker.deliver_once():
+        rounds.append((handled, worker.claim_limit))
+    # 240 of 320 is more than half full: it stays; the empty round halves it.
+    assert rounds == [(40, 80), (80, 160), (160, 320), (240, 320)] and worker.claim_limit == 160
+    assert sorted(n for _key, n in DELIVERED_LOG) == list(range(520))
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 9}, now=clock.now())
+    assert worker.deliver_once() == 1 and worker.claim_limit == 80
+
+
+def test_a_worker_that_keeps_up_claims_its_batch_size(database, clock):
+    with database.write() as session:
+        for n in range(120):
+            outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now())
+    clock.advance(outbox.CLAIM_GROWTH_LAG / 2)
+    worker = make_worker(database, clock, "w", outbox_batch_size=40)
+    assert [worker.deliver_once() for _ in range(4)] == [40, 40, 40, 0] and worker.claim_limit == 40
+
+
+@given(limit=st.integers(1, 4000), base=st.integers(1, 500), claimed=st.integers(0, 4000), lag_ms=st.none() | st.integers(0, 10_000))
+def test_the_claim_limit_stays_between_the_batch_size_and_its_most(limit, base, claimed, lag_ms):
+    limit = min(max(limit, base), base * outbox.CLAIM_GROWTH_MOST)
+    claimed = min(claimed, limit)
+    lag = None if lag_ms is None else timedelta(milliseconds=lag_ms)
+    after = outbox.next_claim_limit(limit, base=base, claimed=claimed, lag=lag)
+    assert base <= after <= base * outbox.CLAIM_GROWTH_MOST
+    behind = claimed == limit and lag is not None and lag >= outbox.CLAIM_GROWTH_LAG
+    assert (after > limit) == (behind and limit < base * outbox.CLAIM_GROWTH_MOST)
+    assert (after < limit) == (claimed < limit / 2 and limit > base)

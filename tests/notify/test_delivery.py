@@ -283,6 +283,42 @@ def test_a_batch_of_popups_is_marked_shown_together_and_an_sms_beside_them_at_on
     assert notes[sms].state == "delivered" and notes[sms].provider_message_id == "M1" and len(stub.sent) == 1
 
 
+def test_a_round_of_pop_ups_writes_only_its_claim_and_its_finish(database, clock, world, tmp_path, monkeypatch):
+    """On SQLite each write is a turn of the one writer, which intake holds in a storm: the
+    pop-ups' reads and their shown marks must not take turns of their own."""
+    settings = notify_settings(database, tmp_path)
+    users = [world.user_id(login) for login in ("rep", "agent", "agent2")]
+    context = {"address": "五一大道", "description": "停电", "customer": "王芳"}
+    with database.write() as session:
+        popups = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context={"number": f"GD-{n}", **context}, source=("order", n), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+    writes: list[str] = []
+
+    def counted(name):  # noqa: ANN001
+        real = getattr(database, name)
+        return lambda: writes.append(name) or real()
+
+    for name in ("write", "write_apart"):
+        monkeypatch.setattr(database, name, counted(name))
+    updates = []  # (table, connection) of each update
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("UPDATE NOTIFICATIONS", "UPDATE OUTBOX")):
+            updates.append((statement.split()[1].lower(), id(conn.connection.dbapi_connection)))
+
+    broadcaster = Broadcaster()
+    event.listen(database.engine, "before_cursor_execute", grab)
+    try:
+        with listening(broadcaster, [f"user:{user}" for user in users]) as heard:
+            assert make_worker(database, clock, settings, broadcaster).deliver_once() == 3
+    finally:
+        event.remove(database.engine, "before_cursor_execute", grab)
+    assert len(heard) == 3
+    assert writes == ["write", "write"]  # the claim; the finish, with the pop-ups' shown marks
+    marks = [u for u in updates if u[0] == "notifications"]
+    assert len(marks) == 1 and updates[-1][0] == "outbox" and updates[-1][1] == marks[0][1]
+    assert {(n.state, n.attempts) for n in rows(database)} == {("delivered", 1)} and len(rows(database)) == len(popups)
+
+
 def test_a_batch_starts_its_tries_with_one_update_per_attempt_number(database, clock, world, tmp_path):
     from gridcare.notify import delivery
 
@@ -301,9 +337,12 @@ def test_a_batch_starts_its_tries_with_one_update_per_attempt_number(database, c
 
     event.listen(database.engine, "before_cursor_execute", grab)
     try:
+        with database.read() as session:
+            started = delivery.popups_to_show(session, ids=[*ids, *popups])
+        assert sorted(started) == sorted(popups) and not updates  # the pop-ups are only read
         with database.write() as session:
-            started = delivery.start_attempts(session, attempts={ids[0]: 1, ids[1]: 1, ids[2]: 3, ids[3]: 1, popups[0]: 1, popups[1]: 2}, now=clock.now())
-        assert len(updates) == 2  # attempt 1 for three rows, attempt 3 for one; the pop-ups are only read
+            started |= delivery.start_attempts(session, attempts={ids[0]: 1, ids[1]: 1, ids[2]: 3, ids[3]: 1}, now=clock.now())
+        assert len(updates) == 2  # attempt 1 for three rows, attempt 3 for one
         with database.write() as session:
             delivery.record_shown(session, attempts={popups[0]: 1, popups[1]: 2}, now=clock.now())
         assert len(updates) == 4  # one mark for each pop-up in all, one statement per attempt number

@@ -56,13 +56,20 @@ def _by_attempt(attempts: dict[int, int]) -> dict[int, list[int]]:
     return grouped
 
 
+def popups_to_show(session: Session, *, ids: list[int]) -> dict[int, Outgoing]:
+    """The pop-ups among these notifications, not yet delivered, ready to push: read, not
+    marked (``rules.MARKED_ONCE``), so a batch of pop-ups needs no write before it goes
+    (on SQLite, no turn of the one writer)."""
+    return {note.id: _outgoing(session, note) for note in session.connection().execute(_POPUPS, {"p_ids": ids})}
+
+
 def start_attempts(session: Session, *, attempts: dict[int, int], now: datetime) -> dict[int, Outgoing]:
-    """Mark each try (notification id → the outbox's attempt number) as under way and
-    return what to send; pop-ups are read first and returned unmarked. Rows already
-    delivered, or gone, are left out. One read, then one UPDATE … RETURNING per distinct
-    attempt number of the others: a storm's batch is two statements."""
-    started = {note.id: _outgoing(session, note) for note in session.connection().execute(_POPUPS, {"p_ids": list(attempts)})}
-    for attempt, ids in _by_attempt({i: n for i, n in attempts.items() if i not in started}).items():
+    """Mark each try (notification id → the outbox's attempt number) of a message that is
+    not a pop-up as under way and return what to send. Rows already delivered, pop-ups, or
+    gone, are left out. One UPDATE … RETURNING per distinct attempt number: a storm's batch
+    is one statement."""
+    started: dict[int, Outgoing] = {}
+    for attempt, ids in _by_attempt(attempts).items():
         for note in session.connection().execute(_START, {"p_ids": ids, "p_attempt": attempt, "p_now": now}):
             started[note.id] = _outgoing(session, note)
     return started

@@ -14,23 +14,29 @@ log = logging.getLogger(__name__)
 
 
 @outbox.batch_handler(service.TOPIC)
-def send(messages: list[outbox.Message], ctx: Any) -> dict[int, BaseException | None]:
+def send(messages: list[outbox.Message], ctx: Any) -> outbox.BatchOutcome:
     """Deliver each notification through its channel and mirror the outcome into its row.
-    The outbox decides on retries and dead letters; the row says the same thing. The marks
-    are written apart (``write_apart``): the outbox's own commit makes them durable.
+    The outbox decides on retries and dead letters; the row says the same thing.
 
-    A batch's "sending" marks go in one statement before anything is sent. A message
-    that reaches a person's phone or inbox is marked delivered as soon as its gateway took
-    it (a crash after that must not send it again); pop-ups, which a browser shows once
-    whatever it receives, get no "sending" mark and are marked delivered together after
-    the batch: a storm's dispatch pop-ups cost one statement per batch instead of one
-    each, and one new row version each instead of two."""
+    A batch's "sending" marks go in one statement before anything is sent (``write_apart``:
+    the outbox's own commit makes them durable). A message that reaches a person's phone or
+    inbox is marked delivered as soon as its gateway took it: a crash after that must not
+    send it again. Pop-ups, which a browser shows once whatever it receives, are only read
+    before they go, and marked delivered in the transaction that finishes their outbox
+    rows. So a storm's batch of dispatch pop-ups writes nothing of its own: one new row
+    version per pop-up, and on SQLite no turn of the writer besides the outbox's claim and
+    finish."""
     errors: dict[int, BaseException | None] = {}
-    with ctx.db.write_apart() as session:
-        started = delivery.start_attempts(session, attempts={int(m.payload["id"]): m.attempts for m in messages}, now=ctx.clock.now())
-    outgoing = [(m, started.get(int(m.payload["id"]))) for m in messages]
+    attempts = {int(m.payload["id"]): m.attempts for m in messages}
+    with ctx.db.read() as session:
+        started = delivery.popups_to_show(session, ids=list(attempts))
+    others = {i: n for i, n in attempts.items() if i not in started}
+    if others:
+        with ctx.db.write_apart() as session:
+            started.update(delivery.start_attempts(session, attempts=others, now=ctx.clock.now()))
     shown: dict[int, int] = {}
-    for message, note in outgoing:
+    for message in messages:
+        note = started.get(int(message.payload["id"]))
         errors[message.id] = None
         if note is None:
             continue
@@ -48,10 +54,9 @@ def send(messages: list[outbox.Message], ctx: Any) -> dict[int, BaseException | 
             continue
         with ctx.db.write_apart() as session:
             delivery.record_delivery(session, notification_id=note.id, now=ctx.clock.now(), provider_message_id=provider_id)
-    if shown:
-        with ctx.db.write_apart() as session:
-            delivery.record_shown(session, attempts=shown, now=ctx.clock.now())
-    return errors
+    if not shown:
+        return outbox.BatchOutcome(errors)
+    return outbox.BatchOutcome(errors, with_finish=lambda session: delivery.record_shown(session, attempts=shown, now=ctx.clock.now()))
 
 
 LADDER_CHUNK = 40
