@@ -142,12 +142,11 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """What a batch handler did: each message's error, or None (delivered); and the
-    bookkeeping of its delivered messages (``with_finish(session)``), written in the
-    transaction that marks their rows delivered. One write instead of two: on SQLite each
-    is a turn of the one writer, which intake's group commit holds most of the time in a
-    storm. If that transaction fails, the rows are delivered again and the bookkeeping
-    written then."""
+    """What a batch handler did: each message's error, or None (delivered); and its own
+    bookkeeping of those outcomes (``with_finish(session)``), written in the transaction
+    that finishes their rows. One write instead of two: on SQLite each is a turn of the one
+    writer, which intake's group commit holds most of the time in a storm. If that
+    transaction fails, the rows are delivered again and the bookkeeping written then."""
 
     errors: Mapping[int, BaseException | None]
     with_finish: Callable[[Session], None] | None = None
@@ -299,16 +298,19 @@ def _queued_behind(session: Session, heads: list[Any], *, now: datetime, room: i
     return taken
 
 
-def _finish(db: Database, ids: list[int], worker: str, *, with_finish: Sequence[Callable[[Session], None]] = (), **values: Any) -> int:
-    """Only rows still leased to this worker: a row whose lease ran out may be another's
-    now. ``with_finish``: batch handlers' bookkeeping, written first in the same transaction."""
+Mark = tuple[list[int], dict[str, Any]]  # rows, and what to set on them
+
+
+def _finish(db: Database, worker: str, marks: Sequence[Mark], with_finish: Sequence[Callable[[Session], None]] = ()) -> None:
+    """A round's outcome in one transaction: the batch handlers' bookkeeping, then each
+    mark. Only rows still leased to this worker: a row whose lease ran out may be another's
+    now."""
     with db.write() as session:
         for bookkeeping in with_finish:
             bookkeeping(session)
-        if not ids:
-            return 0
-        result = session.execute(update(_ROWS).where(_COLS.id.in_(ids), _COLS.claimed_by == worker, _COLS.status == PROCESSING).values(**values))
-        return result.rowcount
+        for ids, values in marks:
+            if ids:
+                session.execute(update(_ROWS).where(_COLS.id.in_(ids), _COLS.claimed_by == worker, _COLS.status == PROCESSING).values(**values))
 
 
 def deliver(db: Database, ctx: DeliveryContext, message: Message, *, worker: str, now: Callable[[], datetime], max_attempts: int) -> str:
@@ -331,11 +333,14 @@ def _waves(messages: list[Message]) -> list[list[Message]]:
 
 
 def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *, worker: str, now: Callable[[], datetime], max_attempts: int) -> dict[int, str]:
-    """Run each message's handler, then record the successes in one transaction: under
-    load a write per delivered row would compete with intake for SQLite's one writer.
-    A key's messages go one wave after another, and once one fails the rest of its key go
-    back untried, behind it. Returns each row's new status."""
+    """Run each message's handler, then record every outcome in one transaction: a
+    round is a claim and a finish, two writes whatever happened in it. On SQLite each is a
+    turn of the one writer that intake holds in a storm, and an SMS gateway that is down
+    would otherwise cost two more turns per failed message. A key's messages go one wave
+    after another, and once one fails the rest of its key go back untried, behind it.
+    Returns each row's new status."""
     outcome: dict[int, str] = {}
+    marks: list[Mark] = []
     delivered: list[int] = []
     stopped: set[str] = set()
     untried: list[int] = []
@@ -354,21 +359,15 @@ def deliver_batch(db: Database, ctx: DeliveryContext, messages: list[Message], *
             permanent = isinstance(exc, DeliveryError) and exc.permanent
             status = DEAD if permanent or message.attempts >= max_attempts else PENDING
             log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.topic, message.attempts, exc)
-            _finish(
-                db,
-                [message.id],
-                worker,
-                status=status,
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                available_at=now() + backoff(message.attempts),
-                claimed_by=None,
-                claimed_until=None,
-            )
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            marks.append(([message.id], {"status": status, "last_error": error, "available_at": now() + backoff(message.attempts), "claimed_by": None, "claimed_until": None}))
             outcome[message.id] = status
     if untried:  # as if never claimed: the attempt was not made
-        _finish(db, untried, worker, status=PENDING, claimed_by=None, claimed_until=None, attempts=_COLS.attempts - 1)
+        marks.append((untried, {"status": PENDING, "claimed_by": None, "claimed_until": None, "attempts": _COLS.attempts - 1}))
         outcome.update(dict.fromkeys(untried, PENDING))
-    if delivered or with_finish:
-        _finish(db, delivered, worker, with_finish=with_finish, status=DELIVERED, delivered_at=now(), claimed_until=None, last_error=None)
+    if delivered:
+        marks.append((delivered, {"status": DELIVERED, "delivered_at": now(), "claimed_until": None, "last_error": None}))
         outcome.update(dict.fromkeys(delivered, DELIVERED))
+    if marks or with_finish:
+        _finish(db, worker, marks, with_finish)
     return outcome

@@ -283,14 +283,8 @@ def test_a_batch_of_popups_is_marked_shown_together_and_an_sms_beside_them_at_on
     assert notes[sms].state == "delivered" and notes[sms].provider_message_id == "M1" and len(stub.sent) == 1
 
 
-def test_a_round_of_pop_ups_writes_only_its_claim_and_its_finish(database, clock, world, tmp_path, monkeypatch):
-    """On SQLite each write is a turn of the one writer, which intake holds in a storm: the
-    pop-ups' reads and their shown marks must not take turns of their own."""
-    settings = notify_settings(database, tmp_path)
-    users = [world.user_id(login) for login in ("rep", "agent", "agent2")]
-    context = {"address": "五一大道", "description": "停电", "customer": "王芳"}
-    with database.write() as session:
-        popups = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context={"number": f"GD-{n}", **context}, source=("order", n), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+def counting_writes(database, monkeypatch) -> list[str]:
+    """The write transactions opened on ``database`` from now on, by kind, in order."""
     writes: list[str] = []
 
     def counted(name):  # noqa: ANN001
@@ -299,6 +293,18 @@ def test_a_round_of_pop_ups_writes_only_its_claim_and_its_finish(database, clock
 
     for name in ("write", "write_apart"):
         monkeypatch.setattr(database, name, counted(name))
+    return writes
+
+
+def test_a_round_of_pop_ups_writes_only_its_claim_and_its_finish(database, clock, world, tmp_path, monkeypatch):
+    """On SQLite each write is a turn of the one writer, which intake holds in a storm: the
+    pop-ups' reads and their shown marks must not take turns of their own."""
+    settings = notify_settings(database, tmp_path)
+    users = [world.user_id(login) for login in ("rep", "agent", "agent2")]
+    context = {"address": "五一大道", "description": "停电", "customer": "王芳"}
+    with database.write() as session:
+        popups = [service.notify_user(session, now=clock.now(), user_id=user, event="order.dispatched", context={"number": f"GD-{n}", **context}, source=("order", n), config=config(settings))[0] for n, user in enumerate(users, start=1)]
+    writes = counting_writes(database, monkeypatch)
     updates = []  # (table, connection) of each update
 
     def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -317,6 +323,22 @@ def test_a_round_of_pop_ups_writes_only_its_claim_and_its_finish(database, clock
     marks = [u for u in updates if u[0] == "notifications"]
     assert len(marks) == 1 and updates[-1][0] == "outbox" and updates[-1][1] == marks[0][1]
     assert {(n.state, n.attempts) for n in rows(database)} == {("delivered", 1)} and len(rows(database)) == len(popups)
+
+
+def test_sms_the_gateway_refuses_are_recorded_as_failed_in_the_round_s_finish(database, clock, world, tmp_path, monkeypatch):
+    """A gateway that is down must not cost the worker two more writes per message: on
+    SQLite, turns of the writer that intake is waiting for."""
+    settings = notify_settings(database, tmp_path, sms_http_url=f"http://127.0.0.1:{free_port()}/sms", sms_http_token="tok-1")  # nothing listens there
+    with database.write() as session:
+        sms = [service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, account), event="order.accepted", context={"number": f"GD-{n}"}, source=("order", n), config=config(settings))[0] for n, account in enumerate(("E001", "E002", "E003"), start=1)]
+    writes = counting_writes(database, monkeypatch)
+    assert make_worker(database, clock, settings).deliver_once() == 3
+    # The claim; the batch's "sending" marks (on SQLite an ordinary write); the finish, failures and all.
+    assert writes == ["write", "write_apart", *(["write"] if database.serialises_writers else []), "write"]
+    notes = rows(database)
+    assert [n.id for n in notes] == sms
+    assert all(n.state == "failed" and n.attempts == 1 and n.last_error for n in notes), [(n.state, n.attempts, n.last_error) for n in notes]
+    assert outbox_states(database) == {"pending": 3}
 
 
 def test_a_batch_starts_its_tries_with_one_update_per_attempt_number(database, clock, world, tmp_path):

@@ -23,9 +23,9 @@ def send(messages: list[outbox.Message], ctx: Any) -> outbox.BatchOutcome:
     inbox is marked delivered as soon as its gateway took it: a crash after that must not
     send it again. Pop-ups, which a browser shows once whatever it receives, are only read
     before they go, and marked delivered in the transaction that finishes their outbox
-    rows. So a storm's batch of dispatch pop-ups writes nothing of its own: one new row
-    version per pop-up, and on SQLite no turn of the writer besides the outbox's claim and
-    finish."""
+    rows; so are the failures. So a storm's batch of dispatch pop-ups, or of SMS while the
+    gateway is down, writes nothing of its own: on SQLite no turn of the writer besides the
+    outbox's claim and finish."""
     errors: dict[int, BaseException | None] = {}
     attempts = {int(m.payload["id"]): m.attempts for m in messages}
     with ctx.db.read() as session:
@@ -35,6 +35,7 @@ def send(messages: list[outbox.Message], ctx: Any) -> outbox.BatchOutcome:
         with ctx.db.write_apart() as session:
             started.update(delivery.start_attempts(session, attempts=others, now=ctx.clock.now()))
     shown: dict[int, int] = {}
+    failed: list[tuple[int, str, bool, int]] = []  # notification, error, dead, attempt
     for message in messages:
         note = started.get(int(message.payload["id"]))
         errors[message.id] = None
@@ -44,9 +45,7 @@ def send(messages: list[outbox.Message], ctx: Any) -> outbox.BatchOutcome:
             provider_id = channels.adapter(note.channel, ctx.settings)(note, ctx)
         except Exception as exc:  # every failure is mirrored, then handed to the outbox
             error = exc if isinstance(exc, outbox.DeliveryError) else outbox.DeliveryError(f"{type(exc).__name__}: {exc}")
-            dead = error.permanent or message.attempts >= ctx.settings.outbox_max_attempts
-            with ctx.db.write_apart() as session:
-                delivery.record_failure(session, notification_id=note.id, error=str(error), dead=dead, attempt=message.attempts, now=ctx.clock.now())
+            failed.append((note.id, str(error), error.permanent or message.attempts >= ctx.settings.outbox_max_attempts, message.attempts))
             errors[message.id] = error
             continue
         if rules.marked_after_batch(note.channel, provider_id):
@@ -54,9 +53,16 @@ def send(messages: list[outbox.Message], ctx: Any) -> outbox.BatchOutcome:
             continue
         with ctx.db.write_apart() as session:
             delivery.record_delivery(session, notification_id=note.id, now=ctx.clock.now(), provider_message_id=provider_id)
-    if not shown:
+    if not (shown or failed):
         return outbox.BatchOutcome(errors)
-    return outbox.BatchOutcome(errors, with_finish=lambda session: delivery.record_shown(session, attempts=shown, now=ctx.clock.now()))
+
+    def bookkeeping(session: Any) -> None:
+        if shown:
+            delivery.record_shown(session, attempts=shown, now=ctx.clock.now())
+        for notification_id, error, dead, attempt in failed:
+            delivery.record_failure(session, notification_id=notification_id, error=error, dead=dead, attempt=attempt, now=ctx.clock.now())
+
+    return outbox.BatchOutcome(errors, with_finish=bookkeeping)
 
 
 LADDER_CHUNK = 40
