@@ -34,6 +34,7 @@ def test_it_plans_a_project_and_tells_its_customers_once(client, world, clock, d
     assert told.status_code == 200 and told.json() == {"customers": 3}
     sms = messages(database, "contractor_project", project["id"])
     assert len(sms) == 3 and all(m.channel == "sms" and "湘楚管网工程有限公司" in m.body and "施工期间请留人在家" in m.body for m in sms)
+    assert all("进行水表/电表更换与维修。" in m.body and "Meter" not in m.body for m in sms), sms[0].body  # the work in the reader's language
     again = client.post(f"/api/v1/contractors/projects/{project['id']}/notify", headers=headers)
     assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
     assert len(messages(database, "contractor_project", project["id"])) == 3

@@ -109,3 +109,13 @@ def test_it_rejects_a_malformed_template_file():
 def test_it_passes_campaign_text_through_verbatim(text):
     found = templates.find(templates.load_catalog(), event="campaign", locale="zh_CN", channel="sms")
     assert templates.render(found, {"text": text}).body == text.strip()
+
+
+def test_a_rules_label_in_the_context_is_translated_into_the_message_s_language():
+    from gridcare.contractors import notifying, rules
+
+    catalog = notifying.config().catalog
+    for locale, expected in (("zh_CN", "进行水箱清洗。"), ("en", "carry out tank cleaning in")):
+        found = templates.find(catalog, event="contractors.notice", locale=locale, channel="sms")
+        body = templates.render(found, {"kind": rules.KINDS["tank_cleaning"], "contractor": "湘楚", "starts_at": AT, "due_at": AT, "text": ""}).body
+        assert expected in body, body

@@ -16,9 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, TemplateError, UndefinedError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
+from gridcare.core import i18n
 from gridcare.core.clock import to_local
 
 SHIPPED = Path(__file__).resolve().parent / "messages"
@@ -134,8 +135,17 @@ def _localtime(value: Any, fmt: str = "%m-%d %H:%M") -> str:
     return "" if value is None else str(value)
 
 
+@pass_context
+def _translated(context: Any, value: Any) -> Any:
+    """A label from a rules module (``N_("Tank cleaning")``) in the message's language: a
+    customer reading a Chinese SMS must not meet an English work type in it."""
+    return i18n.translations(context.get(_LOCALE, i18n.DEFAULT)).gettext(value) if isinstance(value, str) and value else value
+
+
+_LOCALE = "_message_locale"  # set by render: the language of the template being filled
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 _env.filters["localtime"] = _localtime
+_env.filters["translated"] = _translated
 
 
 @lru_cache(maxsize=512)
@@ -153,8 +163,9 @@ def render(template: MessageTemplate, context: Mapping[str, Any], *, signature: 
     """Fill the template; ``signature`` (a customer SMS's grid rep) is appended unless the
     template opts out. A value the template needs and the context lacks is an error."""
     try:
-        subject = _compiled(template.subject).render(context).strip() if template.subject else ""
-        body = _compiled(template.body).render(context).strip()
+        values = {**context, _LOCALE: template.locale}
+        subject = _compiled(template.subject).render(values).strip() if template.subject else ""
+        body = _compiled(template.body).render(values).strip()
     except UndefinedError as exc:
         raise TemplateProblem(f"{template.event}/{template.channel}: the context lacks a value: {exc.message}") from None
     except TemplateError as exc:
