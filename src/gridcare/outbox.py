@@ -309,8 +309,7 @@ def _finish(db: Database, worker: str, marks: Sequence[Mark], with_finish: Seque
         for bookkeeping in with_finish:
             bookkeeping(session)
         for ids, values in marks:
-            if ids:
-                session.execute(update(_ROWS).where(_COLS.id.in_(ids), _COLS.claimed_by == worker, _COLS.status == PROCESSING).values(**values))
+            session.execute(update(_ROWS).where(_COLS.id.in_(ids), _COLS.claimed_by == worker, _COLS.status == PROCESSING).values(**values))
 
 
 def deliver(db: Database, ctx: DeliveryContext, message: Message, *, worker: str, now: Callable[[], datetime], max_attempts: int) -> str:
