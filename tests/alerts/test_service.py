@@ -48,6 +48,21 @@ def test_it_raises_a_spike_once_and_tells_the_supervisor_of_the_grids_company(wo
     assert len(behind) == 8 and all(o["category"] == "repair" for o in behind)
 
 
+def test_a_supervisor_who_reads_english_is_told_in_english(world, database, clock):
+    from gridcare.auth import service as auth
+
+    now = clock.now()
+    with database.write() as session:
+        auth.set_locale(session, actor=world.principal("supervisor"), now=now, locale="en")
+    take(database, at=now - timedelta(days=1), account="E001", n=8)
+    with database.write() as session:
+        service.scan(session, now=now, hourly=False, with_rules=False)
+    [alert] = _alerts(database)
+    assert "故障报修工单异常增多：8 单" in alert.title  # the stored one stays Chinese
+    [told] = alert_messages(database, alert.id)
+    assert told.subject.startswith("Alert: ") and "Repair orders up to 8" in told.body and "工单" not in told.body
+
+
 def test_it_flags_the_repair_hour_of_a_storm(world, database, clock):
     now = clock.now()
     take(database, at=now - timedelta(hours=2), account="E002", n=6)  # 07:xx today

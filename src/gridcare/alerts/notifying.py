@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridcare.alerts import titles
+from gridcare.core import i18n
 from gridcare.notify import service as notify
 from gridcare.notify import templates
 from gridcare.notify.service import NotifyConfig
@@ -23,5 +25,7 @@ def config() -> NotifyConfig:
 
 def alert_raised(session: Session, *, now: datetime, user_id: int, alert: Any) -> None:
     """A pop-up to a supervisor; critical alerts go out at once, others wait out quiet hours."""
-    context = {"title": alert.title, "grid": alert.grid_code, "kind": alert.kind, "severity": alert.severity, "alert_id": alert.id}
+    # ``title`` is the stored (Chinese) one, kept for operators' own templates.
+    written = titles.titles_by_language(alert.kind, alert.evidence, alert.title, {loc: i18n.translator(loc) for loc in i18n.SUPPORTED})
+    context = {"title": alert.title, "titles": written, "grid": alert.grid_code, "kind": alert.kind, "severity": alert.severity, "alert_id": alert.id}
     notify.notify_user(session, now=now, user_id=user_id, event="alert.raised", context=context, urgent=alert.severity == "critical", source=("alert", alert.id), config=config())

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridcare.alerts import counts, detector, rules
+from gridcare.alerts import counts, detector, rules, titles
 from gridcare.alerts.models import Alert
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see, in_subtree
 from gridcare.auth.scoping import require
+from gridcare.core import i18n
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role, system_principal
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 OPEN_STATUSES = ("open", "acknowledged")
 KINDS = ("spike", "sensitive", "repeat_repairs", "repeat_calls")
-CATEGORY_ZH = {"consultation": "咨询", "repair": "故障报修", "complaint": "投诉", "reconnection": "欠费复电", "service_request": "业务办理", "suggestion": "意见建议", "praise": "表扬"}
+SPIKE_CATEGORIES = ("complaint", "consultation", "praise", "reconnection", "repair", "service_request", "suggestion")
 MAX_NOTE = 1000
 
 
@@ -137,7 +138,7 @@ def find_spikes(session: Session, *, now: datetime, since: datetime, hourly: boo
     grids = _grids(session)
     codes = {g.id: g.code for g in grids.values()}
     cells = counts.cell_counts(counts.order_rows(session, since=read_from, until=now), codes)
-    categories = sorted(CATEGORY_ZH)
+    categories = list(SPIKE_CATEGORIES)
     steps: list[tuple[date, int | None]] = [(d, None) for d in days] + [(h.date(), h.hour) for h in hours]
     found: Found = []
     judged = 0
@@ -173,13 +174,18 @@ def _spike(flag: detector.Flag, grid: Grid, settings: detector.Settings) -> tupl
     when = f"{s.day:%m-%d}" + (f" {s.hour:02d}:00" if s.hour is not None else "")
     # One alert per grid × category × local day: the later hours of one storm refresh it.
     key = f"spike:{grid.code}:{s.category}:{s.day.isoformat()}:{'h' if s.hour is not None else 'd'}"
+    evidence = {**flag.evidence, "hour": s.hour, "title_args": {"grid": grid.name, "when": when, "category": s.category, "observed": s.observed, "expected": f"{j.expected:.1f}"}}
     return key, {
         "kind": "spike", "severity": "critical" if j.score >= 2 * settings.threshold and s.observed >= 2 * settings.min_count else "warning", "utility": grid.utility, "grid_id": grid.id, "grid_code": grid.code,
-        "category": s.category, "subject": grid.code, "title": f"{grid.name} {when} {CATEGORY_ZH.get(s.category, s.category)}工单异常增多：{s.observed} 单（预期 {j.expected:.1f}）",
+        "category": s.category, "subject": grid.code, "title": _stored_title("spike", evidence),
         "observed": float(s.observed), "expected": j.expected, "score": j.score, "window_start": start, "window_end": end,
-        "evidence": {**flag.evidence, "hour": s.hour, "title_args": {"grid": grid.name, "when": when, "category": s.category, "observed": s.observed, "expected": f"{j.expected:.1f}"}},
-        "order_ids": [], "org_path": grid.org_path,
+        "evidence": evidence, "order_ids": [], "org_path": grid.org_path,
     }  # fmt: skip
+
+
+def _stored_title(kind: str, evidence: dict[str, Any]) -> str:
+    """The title kept with the alert is in the company's language, Chinese."""
+    return titles.alert_title(kind, evidence, "", i18n.translator(i18n.DEFAULT))[:300]
 
 
 def find_rule_alerts(session: Session, *, now: datetime, settings: rules.RuleSettings = rules.RULE_DEFAULTS) -> Found:
@@ -207,21 +213,19 @@ def _rule_values(hit: rules.RuleHit, grid: Grid | None, briefs: dict[int, Any]) 
     f = hit.facts
     if hit.kind == "sensitive":
         b = briefs.get(int(hit.subject))
-        who = f"{b.name}（{b.account}）" if b else f"#{hit.subject}"
-        title, severity, category = f"客户 {who} {f['days']} 天内投诉 {f['complaints']} 次，建议标记为敏感客户", "warning", "complaint"
-        args: dict[str, Any] = {"who": who}
+        args: dict[str, Any] = {"who": f"{b.name}（{b.account}）" if b else f"#{hit.subject}"}
+        severity, category = "warning", "complaint"
     elif hit.kind == "repeat_repairs":
-        device = hit.subject.split(":", 1)[1]
-        title, severity, category = f"设备 {device} {f['days']} 天内重复报修 {f['repairs']} 次（{f['customers']} 户）", "critical" if int(f["repairs"]) >= 6 else "warning", "repair"  # type: ignore[call-overload]
-        args = {"device": device}
+        args = {"device": hit.subject.split(":", 1)[1]}
+        severity, category = "critical" if int(f["repairs"]) >= 6 else "warning", "repair"  # type: ignore[call-overload]
     else:
         args = {"grid": grid.name if grid else hit.subject, "rate": f"{float(f['rate']):.0%}", "past": f"{float(f['past_rate']):.0%}"}  # type: ignore[arg-type]
-        title = f"{args['grid']} 近 {f['days']} 天重复来电率 {args['rate']}（此前 {args['past']}）"
         severity, category = "warning", ""
+    evidence = {**f, "title_args": args}
     return {
         "kind": hit.kind, "severity": severity, "utility": grid.utility if grid else "", "grid_id": grid.id if grid else None, "grid_code": grid.code if grid else "",
-        "category": category, "subject": hit.subject, "title": title[:300], "observed": float(len(hit.orders)), "expected": None, "score": None,
-        "window_start": None, "window_end": None, "evidence": {**f, "title_args": args}, "order_ids": list(hit.orders), "org_path": grid.org_path if grid else "/",
+        "category": category, "subject": hit.subject, "title": _stored_title(hit.kind, evidence), "observed": float(len(hit.orders)), "expected": None, "score": None,
+        "window_start": None, "window_end": None, "evidence": evidence, "order_ids": list(hit.orders), "org_path": grid.org_path if grid else "/",
     }
 
 

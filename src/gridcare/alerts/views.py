@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gridcare.alerts import queries, service
+from gridcare.alerts import queries, service, titles
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
@@ -49,7 +49,7 @@ def list_page(request: Request, session: DbSession, principal: CurrentPrincipal,
     found, total = queries.list_alerts(session, actor=principal, status=status, kind=kind or None, grid=grid or None, limit=per_page, offset=(max(1, page) - 1) * per_page)
     return render(
         request, "alerts/list.html", principal=principal, rows=found, total=total, status=status, kind=kind, grid=grid, page=max(1, page), pages=max(1, -(-total // per_page)),
-        figures=queries.counts_by_status(session, actor=principal), kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS,
+        figures=queries.counts_by_status(session, actor=principal), kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS, title_in=titles.alert_title,
     )
 
 
@@ -58,7 +58,7 @@ def detail_page(alert_id: int, request: Request, session: DbSession, principal: 
     alert = service.get_alert(session, actor=principal, alert_id=alert_id)
     return render(
         request, "alerts/detail.html", principal=principal, a=alert, error=error, orders=queries.orders_behind(session, actor=principal, alert=alert), chart_json=_chart(alert),
-        kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS, can_act=can(principal, Action.ORDERS_SUPERVISE),
+        kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS, title_in=titles.alert_title, can_act=can(principal, Action.ORDERS_SUPERVISE),
     )
 
 

@@ -6,8 +6,10 @@ tree holds no generated ``.mo`` files and an edited catalog needs no build step.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -49,6 +51,17 @@ def negotiate(accept_language: str | None, default: str = DEFAULT) -> str:
         if tag.startswith("en"):
             return "en"
     return default
+
+
+def translator(locale: str) -> Callable[..., str]:
+    """The ``_(message, **values)`` of pages, reports and messages in ``locale``."""
+    catalog = translations(locale)
+
+    def _(message: str, **values: Any) -> str:
+        text = catalog.gettext(message)
+        return text % values if values else text
+
+    return _
 
 
 def N_(message: str) -> str:

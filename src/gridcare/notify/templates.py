@@ -142,10 +142,20 @@ def _translated(context: Any, value: Any) -> Any:
     return i18n.translations(context.get(_LOCALE, i18n.DEFAULT)).gettext(value) if isinstance(value, str) and value else value
 
 
+@pass_context
+def _localized(context: Any, value: Any) -> Any:
+    """From a text written in every language (``{"zh_CN": …, "en": …}``, an alert's title),
+    the one in the message's language."""
+    if not isinstance(value, Mapping):
+        return value
+    return value.get(context.get(_LOCALE, i18n.DEFAULT)) or value.get(i18n.DEFAULT) or ""
+
+
 _LOCALE = "_message_locale"  # set by render: the language of the template being filled
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 _env.filters["localtime"] = _localtime
 _env.filters["translated"] = _translated
+_env.filters["localized"] = _localized
 
 
 @lru_cache(maxsize=512)

@@ -46,16 +46,7 @@ def locale_for(request: Request, principal: Principal | None) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 
-def translator(locale: str):  # noqa: ANN201 - returns the template's _()
-    translations = i18n.translations(locale)
-
-    def _(message: str, **values: Any) -> str:
-        text = translations.gettext(message)
-        return text % values if values else text
-
-    return _
-
-
+translator = i18n.translator  # pages and reports import it from here
 def render(request: Request, template: str, *, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = locale_for(request, principal)
     state = request.app.state.gridcare

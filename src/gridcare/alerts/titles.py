@@ -1,0 +1,32 @@
+"""An alert's title in a reader's language, from the facts stored with it.
+
+The stored title is the Chinese one (the API's, the audit's); pages and notifications write
+it again in their reader's language, so a supervisor who reads English does not get a
+Chinese sentence in an English message. ``_`` is a translator (``core.i18n.translator``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Translate = Callable[..., str]
+
+
+def alert_title(kind: str, evidence: Mapping[str, Any] | None, stored: str, _: Translate) -> str:
+    """An alert raised before its facts were kept (no ``title_args``) keeps its stored title."""
+    facts = evidence or {}
+    args = facts.get("title_args")
+    if not args:
+        return stored
+    if kind == "spike":
+        return _("%(grid)s %(when)s: %(category)s orders up to %(n)s (expected %(expected)s)", grid=args["grid"], when=args["when"], n=args["observed"], category=_("category." + str(args["category"])), expected=args["expected"])
+    if kind == "sensitive":
+        return _("Customer %(who)s complained %(n)s times in %(days)s days: tag as sensitive?", who=args["who"], n=facts["complaints"], days=facts["days"])
+    if kind == "repeat_repairs":
+        return _("Device %(device)s: %(n)s repair orders in %(days)s days, customers: %(customers)s", device=args["device"], n=facts["repairs"], days=facts["days"], customers=facts["customers"])
+    return _("%(grid)s: repeat-call rate %(rate)s over the last %(days)s days (before: %(past)s)", grid=args["grid"], rate=args["rate"], days=facts["days"], past=args["past"])
+
+
+def titles_by_language(kind: str, evidence: Mapping[str, Any] | None, stored: str, translators: Mapping[str, Translate]) -> dict[str, str]:
+    """The title in every language a message may be written in (a notification's context)."""
+    return {locale: alert_title(kind, evidence, stored, _) for locale, _ in translators.items()}
