@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gridcare.cards import pdf, rules, service
+from gridcare.cards import views as cards_views
 from gridcare.cards.models import GridToken
 from gridcare.core.principal import system_principal
 from gridcare.workorders.models import WorkOrder
@@ -51,6 +52,15 @@ def test_it_serves_the_pdf_and_the_card_page_to_reps_for_their_grids(client, wor
     assert client.get("/api/v1/cards/pdf", params={"grid": "E-EAST"}).json()["errors"][0]["field"] == "grid"
     page = client.get("/cards")
     assert page.status_code == 200 and "E-WEST" in page.text and "/r/" in page.text
+    # The page links each card's code as an image of its own, drawn when the browser asks.
+    [src] = re.findall(r'<img src="([^"]+)"', page.text)
+    token = tokens(database)[world.grids["west"]]
+    assert src == f"/r/{token}/qr.svg"
+    client.cookies.clear()  # public, like the page the code opens
+    code = client.get(src)
+    assert code.status_code == 200 and code.headers["content-type"] == "image/svg+xml" and code.content.startswith(b"<svg")
+    assert code.content == cards_views._qr_svg(first[0]["url"]) and "max-age" in code.headers["cache-control"]
+    assert client.get("/r/no-such-token/qr.svg").status_code == 404
 
 
 def the_code(database):

@@ -335,6 +335,7 @@ FIELD: dict[str, Spec] = {
     "GET /api/v1/cards/pdf": G(lazy_writes=True, note="see GET /api/v1/cards/grids"),
     "GET /cards": G(lazy_writes=True, note="see GET /api/v1/cards/grids"),
     "GET /r/{token}": G("card_token", public=True),
+    "GET /r/{token}/qr.svg": G("card_token", public=True, note="the code printed on the card"),
     "POST /r/{token}": W(
         "card_token",
         frozenset(),

@@ -147,6 +147,11 @@ def _intake(session: Session, *, grid: Grid, mobile: str, category: str, descrip
     )
 
 
+def report_url(base_url: str, token: str) -> str:
+    """The public report page a card's QR code opens."""
+    return f"{base_url.rstrip('/')}/r/{token}"
+
+
 def cards_for(session: Session, *, actor: Principal, now: datetime, base_url: str, grid_codes: list[str] | None = None, data_dir: object = None) -> list[object]:
     """The card data of the grids named (all the actor may see when None), creating their
     report tokens. The rep's photo is ``<data_dir>/photos/<login>.jpg`` or ``.png`` when present."""
@@ -177,5 +182,5 @@ def cards_for(session: Session, *, actor: Principal, now: datetime, base_url: st
                     photo = path.read_bytes()
                     break
         token = token_for(session, grid_id=grid.id, now=now)
-        out.append(CardData(grid.code, grid.name, rep.display_name if rep else "", display_phone(rep.phone) if rep and rep.phone else "", f"{base_url.rstrip('/')}/r/{token}", grid.utility, photo))
+        out.append(CardData(grid.code, grid.name, rep.display_name if rep else "", display_phone(rep.phone) if rep and rep.phone else "", report_url(base_url, token), grid.utility, photo))
     return out
