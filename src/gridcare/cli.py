@@ -122,6 +122,7 @@ def worker(
     relay_fd: Annotated[int | None, typer.Option(hidden=True, help="The parent web process's pipe: this child says there when it is ready, and writes its pushes there when there is no Redis.")] = None,
 ) -> None:
     """Deliver notifications and run timers (deadline sweeps, checkpoints) alone; run several for scaled mode."""
+    from gridcare import heap
     from gridcare.core.clock import clock_for
     from gridcare.main import load_plugins
     from gridcare.pubsub import make_broadcaster
@@ -145,6 +146,7 @@ def worker(
         out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
     if relay is not None:
         relay.ready()
+    heap.settle()
     w.run_forever()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import sys
@@ -15,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from gridcare import __version__
+from gridcare import __version__, heap
 from gridcare.config import Settings, get_settings
 from gridcare.core.bounds import values_fit_sql
 from gridcare.core.clock import Clock, clock_for
@@ -119,9 +118,7 @@ def create_app(
         elif embedded_worker:
             worker = Worker(WorkerContext(db=db, broadcaster=broadcaster, settings=settings, clock=clock))
             worker.start_thread()
-        # What start-up built (routes, templates, caches) lives as long as the process:
-        # out of the collector's sight, full collections stay short under load.
-        gc.freeze()
+        heap.settle()
         try:
             yield
         finally:
