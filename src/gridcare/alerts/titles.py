@@ -19,7 +19,8 @@ def alert_title(kind: str, evidence: Mapping[str, Any] | None, stored: str, _: T
     if not args:
         return stored
     if kind == "spike":
-        return _("%(grid)s %(when)s: %(category)s orders up to %(n)s (expected %(expected)s)", grid=args["grid"], when=args["when"], n=args["observed"], category=_("category." + str(args["category"])), expected=args["expected"])
+        category = f"category.{args['category']}"  # the labels the order pages use
+        return _("%(grid)s %(when)s: %(category)s orders up to %(n)s (expected %(expected)s)", grid=args["grid"], when=args["when"], n=args["observed"], category=_(category), expected=args["expected"])
     if kind == "sensitive":
         return _("Customer %(who)s complained %(n)s times in %(days)s days: tag as sensitive?", who=args["who"], n=facts["complaints"], days=facts["days"])
     if kind == "repeat_repairs":
