@@ -14,7 +14,7 @@ class _Node:
         self.me = self  # a reference cycle: only the collector frees it
 
 
-def _settled(test):  # noqa: ANN001, ANN202 - restores the process's collector afterwards
+def _settled(test):  # restores the process's collector afterwards
     def run() -> None:
         before, frozen = gc.get_threshold(), gc.get_freeze_count()
         try:
