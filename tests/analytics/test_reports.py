@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from gridcare.analytics import reports, rollup
+from gridcare.core.i18n import translator
 from gridcare.core.principal import system_principal
-from gridcare.web.render import translator
 from tests.analytics.conftest import load_history, local, past
 
 

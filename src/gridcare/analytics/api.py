@@ -157,7 +157,7 @@ def refresh_rollup(session: DbSession, principal: CurrentPrincipal, state: State
 def month_report(session: DbSession, principal: CurrentPrincipal, state: State, month: str = "", format: str = "xlsx", utility: str = "", lang: str = "zh_CN") -> Response:
     """The monthly service-quality report, ``format`` xlsx or pdf."""
     from gridcare.core.errors import InvalidInput
-    from gridcare.web.render import translator
+    from gridcare.core.i18n import translator
 
     m = month or periods.last_closed_month(state.clock.now()).label
     if format not in ("xlsx", "pdf"):

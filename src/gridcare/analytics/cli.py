@@ -90,7 +90,7 @@ def report(
     from gridcare.core.clock import system_clock
     from gridcare.core.errors import InvalidInput
     from gridcare.core.principal import system_principal
-    from gridcare.web.render import translator
+    from gridcare.core.i18n import translator
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     with reported_errors():

@@ -16,10 +16,11 @@ from gridcare.analytics.importing import COLUMNS, REQUIRED
 from gridcare.analytics.permissions import MANAGE, require_read
 from gridcare.analytics.reports import _label
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import translator
 from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import locale_for, render, translator
+from gridcare.web.render import locale_for, render
 from gridcare.workorders.service import CATEGORIES, CHANNELS
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])

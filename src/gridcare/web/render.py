@@ -46,7 +46,6 @@ def locale_for(request: Request, principal: Principal | None) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 
-translator = i18n.translator  # pages and reports import it from here
 def render(request: Request, template: str, *, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = locale_for(request, principal)
     state = request.app.state.gridcare
@@ -55,7 +54,7 @@ def render(request: Request, template: str, *, principal: Principal | None, stat
         principal=principal,
         locale=locale,
         html_lang="zh-CN" if locale == "zh_CN" else "en",
-        _=translator(locale),
+        _=i18n.translator(locale),
         csrf_token=csrf_token(request),
         nav=sections_for(principal.role) if principal else [],
         nav_active=active_href(request.url.path),
