@@ -49,7 +49,7 @@ def test_it_lists_shows_and_acknowledges_alerts_over_rest(client, raised):
     assert [a["kind"] for a in client.get("/api/v1/alerts", params={"kind": "sensitive"}).json()["alerts"]] == ["sensitive"]
     assert client.get("/api/v1/alerts", params={"grid": "E-EAST"}).json()["total"] == 1
     wall = client.get("/api/v1/alerts/open").json()
-    assert {a["kind"] for a in wall} == {"spike", "sensitive", "repeat_repairs"} and set(wall[0]) == {"id", "kind", "grid_code", "category", "title", "severity", "raised_at"}
+    assert {a["kind"] for a in wall} == {"spike", "sensitive", "repeat_repairs"} and set(wall[0]) == {"id", "kind", "grid_code", "category", "title", "severity", "raised_at", "evidence"}
     spike = client.get(f"/api/v1/alerts/{kinds['spike']['id']}").json()
     assert spike["observed"] == 9 and spike["evidence"]["history"] == [1] * 8 and len(spike["orders"]) == 9
     bad = client.post(f"/api/v1/alerts/{spike['id']}/acknowledge", json={"note": ""}, headers=headers)
@@ -91,6 +91,20 @@ def test_it_renders_the_pages_and_their_forms(client, raised, locale):
     done = client.post(f"/alerts/{spike}/do", data={"action": "acknowledge", "note": "已安排巡视", "csrf_token": token})
     assert done.status_code == 303 and "已安排巡视" in client.get(f"/alerts/{spike}").text
     assert client.get("/alerts", params={"status": "acknowledged"}).text.count("data-alert=") == 1
+
+
+@pytest.mark.parametrize(("locale", "device", "severity"), [("zh_CN", "设备 ", "警告"), ("en", "Device ", "Warning")])
+def test_the_wall_shows_open_alerts_in_its_readers_language_and_links_them(client, raised, locale, device, severity):
+    headers = as_user(client, "agent")
+    client.post("/settings/locale", data={"csrf_token": headers["X-CSRF-Token"], "locale": locale, "next": "/"})
+    tiles = client.get("/analytics/wall/tiles").text
+    rows = re.search(r'id="wall-alerts">(.*?)</table>', tiles, re.DOTALL).group(1)
+    assert device in rows and f">{severity}<" in rows and ">warning<" not in rows
+    assert ("设备" in rows) is (locale == "zh_CN")  # the stored title is Chinese; English readers get theirs
+    ids = {a["id"] for a in client.get("/api/v1/alerts/open").json()}
+    assert set(map(int, re.findall(r'href="/alerts/(\d+)"', rows))) == ids and len(ids) == 3
+    for alert_id in ids:  # the agent may open what the wall links to
+        assert client.get(f"/alerts/{alert_id}").status_code == 200
 
 
 def test_it_scans_on_request_reading_a_bare_time_as_local(client, raised):

@@ -152,7 +152,7 @@ def test_it_scopes_alerts_to_the_reps_grids_and_the_wall_list(world, database, c
         water = queries.open_alerts(session, actor=world.principal("w_supervisor"))
     assert {a["grid_code"] for a in wall} == {"E-WEST", "E-EAST"} and water == []
     assert [a["grid_code"] for a in rep] == ["E-WEST"]
-    assert set(wall[0]) == {"id", "kind", "grid_code", "category", "title", "severity", "raised_at"}
+    assert set(wall[0]) == {"id", "kind", "grid_code", "category", "title", "severity", "raised_at", "evidence"}
     east = next(a["id"] for a in wall if a["grid_code"] == "E-EAST")
     with database.read() as session, pytest.raises(NotFound):
         service.get_alert(session, actor=world.principal("rep"), alert_id=east)

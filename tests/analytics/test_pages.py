@@ -76,8 +76,14 @@ def test_it_serves_the_wall_and_its_polled_tiles(client, history):
     page = client.get("/analytics/wall")
     assert page.status_code == 200 and 'hx-get="/analytics/wall/tiles"' in page.text and 'hx-trigger="every 15s"' in page.text
     tiles = client.get("/analytics/wall/tiles").text
-    assert 'id="tile-late"' in tiles and "<html" not in tiles and "flag=overdue" in tiles
+    assert 'id="tile-late"' in tiles and "<html" not in tiles
+    # The analytics pages are not the agent's: the tiles open the order queue instead.
+    assert 'href="/orders?view=late"' in tiles and "/analytics/" not in tiles.replace("/analytics/wall", "")
+    assert 'href="/analytics/scorecards"' not in page.text
+    assert client.get("/orders", params={"view": "late"}).status_code == 200
     as_user(client, "supervisor")
+    assert 'href="/analytics/scorecards"' in client.get("/analytics/wall").text
+    assert "flag=overdue" in client.get("/analytics/wall/tiles").text
     overdue = client.get("/api/v1/analytics/orders", params={"period": "year", "flag": "overdue"}).json()
     assert overdue["total"] == 1 and overdue["orders"][0]["id"] == history["late"]
     figures = client.get("/api/v1/analytics/wall").json()

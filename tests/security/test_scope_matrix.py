@@ -7,8 +7,11 @@ route missing from expectations.EXPECT (expect_*.py) fails ``test_it_has_an_expe
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,6 +211,39 @@ def test_reads_show_nothing_outside_the_callers_scope(matrix: Matrix, key: str) 
             if leaks := _leaks(response.text, _forbidden(world, spec, login)):
                 problems.append(f"{who} shows {leaks}")
     assert not problems, f"{key}:\n  " + "\n  ".join(problems)
+
+
+LINK = re.compile(r'href="(/[^"#]*)"')
+NOT_PAGES = ("/static/", "/api/", "/open311/", "/logout", "/r/")
+
+
+@pytest.mark.parametrize("login", MATRIX_LOGINS[1:])
+def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -> None:
+    """From the home page, every link a reader is shown opens for them: no tab, tile, menu
+    entry or cross-link ends on a refusal (a rep's outage reaching other grids, an agent's
+    wall beside analytics pages that are not theirs). Every link of the pages read is opened
+    (once per path: who may open a page is not in its query); two pages of each shape are read."""
+    headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
+    linked_from, queue, read, refused = {"/": "the start"}, ["/"], Counter[str](), []
+    try:
+        while queue:
+            path = queue.pop(0)
+            response = matrix.client.get(path, headers=headers)
+            if response.status_code in (401, 403, 404) or response.status_code >= 500:
+                refused.append(f"{path} ({response.status_code}) linked from {linked_from[path]}")
+            shape = re.sub(r"\d+", "N", path)
+            if not response.headers.get("content-type", "").startswith("text/html") or read[shape] >= 2:
+                continue
+            read[shape] += 1
+            for link in map(html.unescape, LINK.findall(response.text)):
+                link = link.partition("?")[0]
+                if not link.startswith(NOT_PAGES) and link not in linked_from:
+                    linked_from[link] = path
+                    queue.append(link)
+    finally:
+        matrix.restore()  # pages that mark what was seen (notifications) write
+    assert len(linked_from) > 5, f"{login} reached only {sorted(linked_from)}"
+    assert not refused, f"{login} is shown links that refuse them:\n  " + "\n  ".join(refused)
 
 
 @pytest.mark.parametrize("key", WRITES)

@@ -16,7 +16,7 @@ def client(settings, database, clock):
 def test_it_shows_the_sla_policies_with_the_published_repair_targets(client):
     sign_in(client, "supervisor", demo_org.PASSWORD)
     page = client.get("/admin/sla").text
-    assert "时限标准" in page and "45 min" in page and "90 min" in page and "2 h" in page and "自到场起" in page
+    assert "时限标准" in page and "45 分钟" in page and "90 分钟" in page and "2 小时" in page and "自到场起" in page
 
 
 def test_it_puts_an_escalated_order_on_the_supervision_board(client, clock):
@@ -96,7 +96,7 @@ def test_it_applies_a_utilitys_own_sla_target_saved_as_data(client):
     assert saved.status_code == 303 and "error" not in saved.headers["location"]
     bad = client.post("/admin/sla", data={"utility": "electric", "category": "reconnection", "area_class": "urban", "step": "resolve", "minutes": "-5", "csrf_token": token})
     assert "minutes" in bad.headers["location"]
-    assert "12 h" in client.get("/admin/sla").text
+    assert "12 小时" in client.get("/admin/sla").text
     client.cookies.clear()
     _, token = sign_in(client, "agent", demo_org.PASSWORD)
     paid = "2026-11-24T00:30:00+00:00"

@@ -24,13 +24,14 @@ def _visible(actor: Principal) -> Any:
 
 def open_alerts(session: Session, *, actor: Principal, limit: int = 50) -> list[dict[str, Any]]:
     """Open alerts in the actor's scope, critical first, newest first: id, kind, grid_code,
-    category, title, severity, raised_at."""
+    category, title, severity, raised_at, and evidence (for the title in the reader's
+    language: ``titles.alert_title``)."""
     if not can(actor, Action.ORDERS_READ):
         return []
     stmt = _visible(actor).where(Alert.status == "open")
     stmt = stmt.order_by(case((Alert.severity == "critical", 0), else_=1), Alert.raised_at.desc(), Alert.id.desc()).limit(max(1, limit))
     return [
-        {"id": a.id, "kind": a.kind, "grid_code": a.grid_code, "category": a.category, "title": a.title, "severity": a.severity, "raised_at": a.raised_at}
+        {"id": a.id, "kind": a.kind, "grid_code": a.grid_code, "category": a.category, "title": a.title, "severity": a.severity, "raised_at": a.raised_at, "evidence": a.evidence}
         for a in session.scalars(stmt)
     ]
 

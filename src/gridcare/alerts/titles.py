@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gridcare.core.i18n import N_
+
 Translate = Callable[..., str]
+SEVERITY_LABELS = {"critical": N_("Critical"), "warning": N_("Warning")}
 
 
 def alert_title(kind: str, evidence: Mapping[str, Any] | None, stored: str, _: Translate) -> str:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.analytics import kpis, periods, queries, reports, scorecards, scoring, tables, wall
 from gridcare.analytics.importing import COLUMNS, REQUIRED
-from gridcare.analytics.permissions import MANAGE, require_read
+from gridcare.analytics.permissions import MANAGE, READ, require_read
 from gridcare.analytics.reports import _label
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import translator
@@ -131,15 +131,25 @@ def map_values(request: Request, session: DbSession, principal: CurrentPrincipal
 
 @router.get("/analytics/wall", response_class=HTMLResponse)
 def wall_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
-    w = wall.wall(session, actor=principal, now=state.clock.now())
-    return render(request, "analytics/wall.html", principal=principal, w=w, today=periods.current("day", state.clock.now()).label)
+    return render(request, "analytics/wall.html", **_wall_context(session, principal, state))
 
 
 @router.get("/analytics/wall/tiles", response_class=HTMLResponse)
 def wall_tiles(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
     """The wall's figures alone: the page polls this every 15 seconds (HTMX)."""
-    w = wall.wall(session, actor=principal, now=state.clock.now())
-    return render(request, "analytics/_wall_tiles.html", principal=principal, w=w, today=periods.current("day", state.clock.now()).label)
+    return render(request, "analytics/_wall_tiles.html", **_wall_context(session, principal, state))
+
+
+def _wall_context(session: Any, principal: Any, state: Any) -> dict[str, Any]:
+    """The wall's figures, with what its reader may open: an agent sees the wall but not the
+    analytics pages beside it; alerts read in the reader's language."""
+    from gridcare.alerts.titles import SEVERITY_LABELS, alert_title
+
+    now = state.clock.now()
+    return {
+        "principal": principal, "w": wall.wall(session, actor=principal, now=now), "today": periods.current("day", now).label,
+        "analytics_tabs": principal.role in READ, "alert_title": alert_title, "severity_labels": SEVERITY_LABELS,
+    }
 
 
 def _month(request: Request, now: Any) -> str:

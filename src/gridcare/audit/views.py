@@ -12,11 +12,24 @@ from gridcare.web.render import render
 router = APIRouter(include_in_schema=False)
 
 
+def _flat(record: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """Nested records as dotted fields ("payload.households"), so that a change shows as the
+    fields that changed, not as a Python dict; lists read as JSON."""
+    flat: dict[str, object] = {}
+    for key, value in record.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+    return flat
+
+
 def _changes(before: str, after: str) -> list[tuple[str, object, object]]:
     """The fields that changed, for display."""
     old, new = json.loads(before) or {}, json.loads(after) or {}
     if not isinstance(old, dict) or not isinstance(new, dict):
         return [("", old, new)]
+    old, new = _flat(old), _flat(new)
     return [(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 

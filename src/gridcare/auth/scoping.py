@@ -3,7 +3,7 @@ what the principal may not see."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, select
@@ -32,6 +32,24 @@ def scoped(
 ) -> S:
     kind, values = _scope_kind(actor, grids=grid_id is not None, contractors=contractor_id is not None)
     return stmt.where(*_scope_conditions(kind, values, org_path=org_path, grid_id=grid_id, contractor_id=contractor_id))
+
+
+def openable_ids(
+    session: Session,
+    actor: Principal,
+    ids: Iterable[int | None],
+    *,
+    action: Action,
+    id_column: InstrumentedAttribute[int],
+    org_path: InstrumentedAttribute[str],
+    grid_id: InstrumentedAttribute[Any] | None = None,
+) -> frozenset[int]:
+    """Of these rows, the ones the actor may open: pages link only those (a rep reads an
+    outage reaching beyond their grids, a contractor a project naming grids and customers)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted or not can(actor, action):
+        return frozenset()
+    return frozenset(session.scalars(scoped(select(id_column).where(id_column.in_(wanted)), actor, org_path=org_path, grid_id=grid_id)))
 
 
 def _scope_kind(actor: Principal, *, grids: bool, contractors: bool) -> tuple[str, dict[str, Any]]:

@@ -13,6 +13,8 @@ from gridcare.contractors import queries, rules, service, supervision
 from gridcare.contractors.permissions import Capability, allowed
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.customers import service as customers
+from gridcare.grids import service as grids
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
 from gridcare.web.render import render
@@ -47,8 +49,6 @@ def list_page(request: Request, session: DbSession, principal: CurrentPrincipal,
 
 
 def _new_form(request: Request, session: DbSession, principal: CurrentPrincipal, *, error: str = "", form: dict | None = None, status_code: int = 200) -> HTMLResponse:
-    from gridcare.grids import service as grids
-
     return render(request, "contractors/new.html", principal=principal, error=error, form=form or {}, kinds=rules.KINDS, contractors=queries.contractors(session),
                   grids=grids.list_grids(session, actor=principal), status_code=status_code)
 
@@ -79,8 +79,10 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
 @router.get("/contractors/{project_id}", response_class=HTMLResponse)
 def detail_page(project_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, error: str = "") -> HTMLResponse:
     project = service.get_project(session, actor=principal, project_id=project_id)
+    detail = queries.detail(session, project=project)
     return render(
-        request, "contractors/detail.html", principal=principal, p=queries.detail(session, project=project), error=error, statuses=rules.STATUSES, kinds=rules.KINDS,
+        request, "contractors/detail.html", principal=principal, p=detail, error=error, openable_grids=grids.openable(session, actor=principal, ids=[g["id"] for g in detail["grids"]]),
+        openable_customers=customers.openable(session, actor=principal, ids=[i["customer_id"] for i in detail["item_list"]]), statuses=rules.STATUSES, kinds=rules.KINDS,
         labels=rules.COMPONENT_LABELS, command_labels=rules.COMMAND_LABELS, can_manage=allowed(principal, Capability.PROJECTS_MANAGE), can_supervise=allowed(principal, Capability.PROJECTS_SUPERVISE),
         can_work=allowed(principal, Capability.PROJECTS_WORK),
     )

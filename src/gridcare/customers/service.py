@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
-from gridcare.auth.scoping import ScopedStatement, require, scoped
+from gridcare.auth.scoping import ScopedStatement, openable_ids, require, scoped
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal
 from gridcare.customers.importing import CustomerImport, CustomerRow
@@ -29,6 +29,11 @@ TAGS = ("major", "protected", "sensitive", "supervised")
 
 def _scope(customer: Customer | Caller) -> RecordScope:
     return RecordScope(org_path=customer.org_path, grid_id=customer.grid_id, gridded=True)
+
+
+def openable(session: Session, *, actor: Principal, ids: Iterable[int | None]) -> frozenset[int]:
+    """Of these customers, the ones whose record the actor may open."""
+    return openable_ids(session, actor, ids, action=Action.GRIDS_READ, id_column=Customer.id, org_path=Customer.org_path, grid_id=Customer.grid_id)
 
 
 def get_customer(session: Session, *, actor: Principal, customer_id: int) -> Customer:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
-from gridcare.auth.scoping import require, scoped
+from gridcare.auth.scoping import openable_ids, require, scoped
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.geo import area_m2
 from gridcare.core.principal import Principal
@@ -52,6 +52,11 @@ def get_grid(session: Session, *, actor: Principal, grid_id: int) -> Grid:
     if grid is None or not can_see(actor, RecordScope(org_path=grid.org_path, grid_id=grid.id, gridded=True)):
         raise NotFound(f"grid_id: no grid {grid_id} in your scope")
     return grid
+
+
+def openable(session: Session, *, actor: Principal, ids: Iterable[int | None]) -> frozenset[int]:
+    """Of these grids, the ones whose page the actor may open."""
+    return openable_ids(session, actor, ids, action=Action.GRIDS_READ, id_column=Grid.id, org_path=Grid.org_path, grid_id=Grid.id)
 
 
 def find_grid_by_code(session: Session, *, code: str) -> Grid | None:

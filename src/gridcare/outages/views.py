@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.grids import service as grids
 from gridcare.notify.labels import STATE_LABELS
 from gridcare.outages import call_list, control, queries, service, states
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
@@ -84,9 +85,11 @@ def calendar_page(request: Request, session: DbSession, principal: CurrentPrinci
 def detail_page(outage_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, error: str = "") -> HTMLResponse:
     outage = service.get_outage(session, actor=principal, outage_id=outage_id)
     customers, total = queries.affected(session, actor=principal, outage_id=outage_id, limit=50)
+    by_grid = queries.by_grid(session, outage_id=outage_id)
     return render(
         request, "outages/detail.html", principal=principal, o=outage, error=error, devices=queries.device_codes(session, [outage_id])[outage_id],
-        n=queries.counts(session, [outage_id])[outage_id], by_grid=queries.by_grid(session, outage_id=outage_id), customers=customers, total=total,
+        n=queries.counts(session, [outage_id])[outage_id], by_grid=by_grid, customers=customers, total=total,
+        openable_grids=grids.openable(session, actor=principal, ids=[g["grid_id"] for g in by_grid]),
         notices=queries.notice_progress(session, outage_id=outage_id), tasks=queries.call_tasks(session, actor=principal, outage_id=outage_id),
         labels=LABELS, state_labels=STATE_LABELS, commands=[c.value for c in states.available(outage.status)], can_manage=can(principal, Action.OUTAGES_MANAGE), can_call=can(principal, Action.OUTAGES_CALL),
         merged=queries.merged_calls(session, outage=outage),

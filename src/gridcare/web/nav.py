@@ -37,7 +37,7 @@ NAV: list[NavItem] = [
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),
     NavItem("customers", N_("Customers"), "/customers", N_("Service area"), STAFF, available=True),
     NavItem("network", N_("Network"), "/network", N_("Service area"), STAFF),
-    NavItem("field", N_("Field work"), "/field", N_("Field"), STAFF | {Role.CONTRACTOR}),
+    NavItem("field", N_("Field work"), "/field", N_("Field"), STAFF),
     NavItem("contractors", N_("Contractor projects"), "/contractors", N_("Field"), STAFF | {Role.CONTRACTOR}),
     NavItem("campaigns", N_("Campaigns"), "/campaigns", N_("Field"), MANAGERS | {Role.REP}),
     NavItem("cards", N_("Contact cards"), "/cards", N_("Field"), MANAGERS | {Role.REP}),
