@@ -30,8 +30,19 @@ EVENT_LABELS = {
     "outage.eta": N_("Restoration estimate"),
     "outage.cancelled": N_("Outage cancelled"),
     "outage.restored": N_("Supply restored"),
+    "order.merged": N_("Work order merged"),
     "campaign": N_("Campaign"),
     "notify.test": N_("Test message"),
+    # Events of other domains' message files (alerts, field, contractors, planning): every
+    # event has its name here, which tests/notify/test_event_labels.py holds to.
+    "alert.raised": N_("Alert raised"),
+    "arrears.overdue": N_("Arrears follow-up overdue"),
+    "campaigns.message": N_("Campaign message"),
+    "cards.code": N_("Report-page confirmation code"),
+    "contractors.notice": N_("Contractor work notice"),
+    "field.patrol_overdue": N_("Patrol late or missed"),
+    "field.visit_overdue": N_("Visit overdue"),
+    "planning.adopted": N_("Grid design adopted"),
 }
 RECIPIENT_LABELS = {
     "user": N_("Staff"),
