@@ -107,3 +107,14 @@ def test_it_sends_a_campaign_from_the_form(client, database):
         assert session.scalar(select(func.count()).select_from(Notification).where(Notification.source_kind == "campaign")) == 2
     empty = client.post("/notifications/campaigns", data={"csrf_token": token, "grid_id": client.org.grids["east"], "text": ""})
     assert "text" in empty.headers["location"]
+
+
+def test_it_names_an_order_by_its_number_and_links_it(client):
+    _, token = sign_in(client, "agent", "gridcare-demo")
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001", "description": "停电"}, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201, made.text
+    order = made.json()
+    client.cookies.clear()
+    sign_in(client, "supervisor", "gridcare-demo")
+    page = client.get("/notifications").text
+    assert f'<a href="/orders/{order["id"]}">{order["number"]}</a>' in page and f'>order:{order["id"]}<' not in page
