@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from gridcare.analytics import kpis, periods, queries, reports, scorecards, scoring, tables, wall
 from gridcare.analytics.importing import COLUMNS, REQUIRED
@@ -17,6 +18,7 @@ from gridcare.analytics.permissions import MANAGE, READ, require_read
 from gridcare.analytics.reports import _label
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import translator
+from gridcare.core.principal import Principal
 from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
@@ -140,7 +142,7 @@ def wall_tiles(request: Request, session: DbSession, principal: CurrentPrincipal
     return render(request, "analytics/_wall_tiles.html", **_wall_context(session, principal, state))
 
 
-def _wall_context(session: Any, principal: Any, state: Any) -> dict[str, Any]:
+def _wall_context(session: Session, principal: Principal, state: Any) -> dict[str, Any]:
     """The wall's figures, with what its reader may open: an agent sees the wall but not the
     analytics pages beside it; alerts read in the reader's language."""
     from gridcare.alerts.titles import SEVERITY_LABELS, alert_title
