@@ -214,7 +214,20 @@ def test_reads_show_nothing_outside_the_callers_scope(matrix: Matrix, key: str) 
 
 
 LINK = re.compile(r'href="(/[^"#]*)"')
+POSTS = re.compile(r'<form\b[^>]*\bmethod="post"[^>]*\baction="(/[^"#?]*)|<form\b[^>]*\baction="(/[^"#?]*)"[^>]*\bmethod="post"|hx-post="(/[^"#?]*)"', re.IGNORECASE)
 NOT_PAGES = ("/static/", "/api/", "/open311/", "/logout", "/r/")
+# Forms whose commands belong to different people (the handler accepts, a supervisor
+# escalates; a contractor ticks items, a rep rates; a pop-up's own recipient acknowledges):
+# the matrix tries one command, the pages offer each reader theirs (tests of those pages).
+SHARED_FORMS = {"POST /orders/{order_id}/do", "POST /contractors/{project_id}/do", "POST /notifications/{notification_id}/ack"}
+
+
+def _write_key(matrix: Matrix, action: str) -> str | None:
+    """The route a form posts to, as EXPECT names it."""
+    for key, route in matrix.routes.items():
+        if route.method == "POST" and re.fullmatch(re.sub(r"{\w+}", "[^/]+", route.path), action):
+            return key
+    return None
 
 
 @pytest.mark.parametrize("login", MATRIX_LOGINS[1:])
@@ -225,6 +238,7 @@ def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -
     (once per path: who may open a page is not in its query); two pages of each shape are read."""
     headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
     linked_from, queue, read, refused = {"/": "the start"}, ["/"], Counter[str](), []
+    forms: dict[str, str] = {}  # route posted to -> a page showing the form
     try:
         while queue:
             path = queue.pop(0)
@@ -235,6 +249,9 @@ def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -
             if not response.headers.get("content-type", "").startswith("text/html") or read[shape] >= 2:
                 continue
             read[shape] += 1
+            for match in POSTS.finditer(response.text):
+                action = html.unescape(next(filter(None, match.groups())))
+                forms.setdefault(_write_key(matrix, action) or f"POST {action} (no such route)", path)
             for link in map(html.unescape, LINK.findall(response.text)):
                 link = link.partition("?")[0]
                 if not link.startswith(NOT_PAGES) and link not in linked_from:
@@ -244,6 +261,13 @@ def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -
         matrix.restore()  # pages that mark what was seen (notifications) write
     assert len(linked_from) > 5, f"{login} reached only {sorted(linked_from)}"
     assert not refused, f"{login} is shown links that refuse them:\n  " + "\n  ".join(refused)
+    # Nor a form whose change the reader may not make (a button that can only be refused).
+    futile = [
+        f"{key} on {page}"
+        for key, page in sorted(forms.items())
+        if key not in EXPECT or (EXPECT[key].write and key not in SHARED_FORMS and login not in EXPECT[key].allow)
+    ]
+    assert not futile, f"{login} is shown forms they may not send:\n  " + "\n  ".join(futile)
 
 
 @pytest.mark.parametrize("key", WRITES)

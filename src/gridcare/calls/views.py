@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from gridcare.auth.rules import Action, can
 from gridcare.calls import lines, lookup, periods, quality, reports, seats, service
 from gridcare.calls.routing import SeatStatus
 from gridcare.core.errors import DomainError, InvalidInput
@@ -97,7 +98,7 @@ def lines_page(request: Request, session: DbSession, principal: CurrentPrincipal
 
     units = [u for u in auth.list_org_units(session, actor=principal) if u.kind == "station"]
     names = {u.id: u.name for u in units}
-    return render(request, "calls/lines.html", principal=principal, lines=lines.list_lines(session, actor=principal), units=units, unit_names=names, error=error)
+    return render(request, "calls/lines.html", principal=principal, lines=lines.list_lines(session, actor=principal), units=units, unit_names=names, error=error, can_manage=can(principal, Action.CALLS_MANAGE))
 
 
 @router.post("/calls/lines", response_model=None)
@@ -148,7 +149,6 @@ def qa_sample(session: DbSession, principal: CurrentPrincipal, state: State, sta
 
 @router.get("/calls/qa/{call_id}", response_class=HTMLResponse)
 def qa_score_page(call_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
-    from gridcare.auth.rules import Action
     from gridcare.auth.scoping import require
     from gridcare.grids import queries as grid_queries
 

@@ -248,7 +248,7 @@ async def save_rule(request: Request, session: DbSession, principal: CurrentPrin
 def visit_page(plan_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, msg: str = "", error: str = "") -> HTMLResponse:
     plan = visits.get_plan(session, actor=principal, plan_id=plan_id)
     today = to_local(state.clock.now()).date()
-    return render(request, "field/visit.html", principal=principal, plan=plan, row=queries.visit_rows([plan], today)[0], history=visits.visits_of(session, actor=principal, plan_id=plan_id), msg=msg, error=error)
+    return render(request, "field/visit.html", principal=principal, plan=plan, row=queries.visit_rows([plan], today)[0], history=visits.visits_of(session, actor=principal, plan_id=plan_id), msg=msg, error=error, can_record=visits.may_record(principal, plan))
 
 
 @router.post("/field/visits/{plan_id}", response_model=None)
@@ -294,7 +294,7 @@ async def add_stakeholder(request: Request, session: DbSession, principal: Curre
 def changes_page(request: Request, session: DbSession, principal: CurrentPrincipal, status: str = "pending", msg: str = "", error: str = "") -> HTMLResponse:
     mine = not can_manage(principal)
     rows = changes.changes(session, actor=principal, status=status or None, mine=mine)
-    return render(request, "field/changes.html", principal=principal, rows=rows, status=status, can_manage=can_manage(principal), labels=LABELS, kinds=rules.CHANGE_KINDS, watches=changes.watches(session, actor=principal), msg=msg, error=error)
+    return render(request, "field/changes.html", principal=principal, rows=rows, status=status, can_manage=can_manage(principal), can_work=can_work(principal), labels=LABELS, kinds=rules.CHANGE_KINDS, watches=changes.watches(session, actor=principal), msg=msg, error=error)
 
 
 @router.post("/field/changes", response_model=None)

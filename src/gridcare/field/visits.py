@@ -19,7 +19,7 @@ from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from gridcare.core.principal import Principal, Role
 from gridcare.field import rules
 from gridcare.field.models import Stakeholder, Visit, VisitPlan, VisitRule
-from gridcare.field.permissions import require_manage, require_read, require_work
+from gridcare.field.permissions import can_work, require_manage, require_read, require_work
 
 Progress = Callable[[str, int, int], None]
 
@@ -197,11 +197,16 @@ def plans(session: Session, *, actor: Principal, mine: bool = False, overdue_on:
     return list(session.scalars(stmt.order_by(VisitPlan.next_due, VisitPlan.id).limit(limit)))
 
 
+def may_record(actor: Principal, plan: VisitPlan) -> bool:
+    """The plan's rep, or a supervisor, records its visits."""
+    return can_work(actor) and (plan.rep_id in (None, actor.user_id) or actor.role in (Role.SUPERVISOR, Role.ADMIN))
+
+
 def record_visit(session: Session, *, actor: Principal, now: datetime, plan_id: int, contact_met: str, satisfaction: int, notes: str = "", issues: str = "") -> Visit:
     """A visit done: the next one falls due one period after it."""
     require_work(actor)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
-    if plan.rep_id not in (None, actor.user_id) and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if not may_record(actor, plan):
         raise Forbidden("only the plan's rep or a supervisor records its visits")
     problems = []
     if not contact_met.strip() or len(contact_met) > 100:

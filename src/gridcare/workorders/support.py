@@ -97,9 +97,14 @@ def confirm_task(session: Session, *, actor: Principal, now: datetime, task_id: 
     return task
 
 
+def works_orders(actor: Principal) -> bool:
+    """Seeing an order is not enough to add to it (a question, a photo): a viewer reads, it
+    does not write."""
+    return can(actor, Action.ORDERS_HANDLE) or can(actor, Action.ORDERS_CREATE)
+
+
 def _works_orders(actor: Principal) -> None:
-    # Seeing an order is not enough to add to it: a viewer reads, it does not write.
-    if not (can(actor, Action.ORDERS_HANDLE) or can(actor, Action.ORDERS_CREATE)):
+    if not works_orders(actor):
         raise Forbidden(f"role {actor.role.value} may not work on orders")
 
 

@@ -35,7 +35,9 @@ def _rows(session: DbSession, orders: list[Any], now: Any) -> list[dict[str, Any
 def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, status: str = "", view: str = "") -> HTMLResponse:
     now = state.clock.now()
     orders = queries.queue(session, actor=principal, status=status or None, mine=view == "mine", late_only=view == "late", unassigned=view == "unassigned", now=now)
-    return render(request, "orders/queue.html", principal=principal, rows=_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS)
+    from gridcare.auth.rules import Action, can
+
+    return render(request, "orders/queue.html", principal=principal, rows=_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS, can_create=can(principal, Action.ORDERS_CREATE))
 
 
 @router.post("/orders", response_model=None, dependencies=[IntakeLimited])
@@ -111,6 +113,7 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         attachments=support.attachments_of(session, order_id=o.id),
         support_units={u.id: u for u in units},
         can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
+        can_add=support.works_orders(principal),
         handlers=reps,
     )
 
