@@ -145,12 +145,12 @@ def wall_tiles(request: Request, session: DbSession, principal: CurrentPrincipal
 def _wall_context(session: Session, principal: Principal, state: Any) -> dict[str, Any]:
     """The wall's figures, with what its reader may open: an agent sees the wall but not the
     analytics pages beside it; alerts read in the reader's language."""
-    from gridcare.alerts.titles import SEVERITY_LABELS, alert_title
+    from gridcare.alerts.titles import SEVERITY_LABELS, alert_title  # for alerts/_title.html's macros
 
     now = state.clock.now()
     return {
         "principal": principal, "w": wall.wall(session, actor=principal, now=now), "today": periods.current("day", now).label,
-        "analytics_tabs": principal.role in READ, "alert_title": alert_title, "severity_labels": SEVERITY_LABELS,
+        "reads_analytics": principal.role in READ, "title_in": alert_title, "severity_labels": SEVERITY_LABELS,
     }
 
 
