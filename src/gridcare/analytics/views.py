@@ -144,8 +144,9 @@ def wall_tiles(request: Request, session: DbSession, principal: CurrentPrincipal
 
 def _wall_context(session: Session, principal: Principal, state: Any) -> dict[str, Any]:
     """The wall's figures, with what its reader may open: an agent sees the wall but not the
-    analytics pages beside it; alerts read in the reader's language."""
-    from gridcare.alerts.titles import SEVERITY_LABELS, alert_title  # for alerts/_title.html's macros
+    analytics pages beside it; alerts read in the reader's language (alerts/_title.html's
+    macros take ``title_in`` and ``severity_labels``)."""
+    from gridcare.alerts.titles import SEVERITY_LABELS, alert_title
 
     now = state.clock.now()
     return {
