@@ -83,7 +83,25 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """Record a side effect in the caller's transaction; it happens only if that commits."""
-    _INSERT.execute_many(session.connection(), [{"topic": topic, "key": key, "payload": payload, "status": PENDING, "attempts": 0, "available_at": not_before or now, "created_at": now}])
+    enqueue_many(session, [Queued(topic, payload, key, not_before)], now=now)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A side effect ``enqueue_many`` records."""
+
+    topic: str
+    payload: dict[str, Any]
+    key: str | None = None
+    not_before: datetime | None = None
+
+
+def enqueue_many(session: Session, rows: Sequence[Queued], *, now: datetime) -> None:
+    """``enqueue`` for many rows in one statement."""
+    _INSERT.execute_many(
+        session.connection(),
+        [{"topic": r.topic, "key": r.key, "payload": r.payload, "status": PENDING, "attempts": 0, "available_at": r.not_before or now, "created_at": now} for r in rows],
+    )
 
 
 def backoff(attempts: int, *, base_seconds: float = 5.0, cap_seconds: float = 600.0) -> timedelta:

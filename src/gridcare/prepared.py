@@ -107,6 +107,29 @@ class Prepared:
         compiled = self._compiled(connection)
         self._send(connection, compiled.sql, [self._params(compiled, row) for row in rows])
 
+    def returning_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """An INSERT … RETURNING of many rows: what it returns, a multi-row statement per
+        chunk on PostgreSQL (rows an ON CONFLICT DO NOTHING skips return nothing)."""
+        if connection.dialect.name != "postgresql" or len(rows) < 2:
+            return [tuple(r) for row in rows for r in self._fetch_all(connection, self._compiled(connection).sql, self._params(self._compiled(connection), row))]
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+            chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+            compiled = self._multi(connection, len(chunk))
+            found += [tuple(r) for r in self._fetch_all(connection, compiled.sql, [row[k] if process is None else process(row[k]) for row in chunk for k, process in compiled.binds])]
+        return found
+
+    @staticmethod
+    def _fetch_all(connection: Connection, sql: str, params: Any) -> list[Any]:
+        cursor = _cursor(connection)
+        try:
+            cursor.execute(sql, params)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(connection, cursor, sql, params, exc) from exc
+        found = cursor.fetchall()
+        cursor.close()
+        return found
+
     @staticmethod
     def _send(connection: Connection, sql: str, params: list[Any]) -> None:
         cursor = _cursor(connection)

@@ -55,6 +55,22 @@ def test_many_rows_store_what_core_stores_in_order(database: Database) -> None:
         assert [k for k, *_ in stored("many")] == [f"k{i}" for i in range(len(rows))]
 
 
+def test_returning_many_gives_back_the_rows_an_upsert_took_and_skips_the_rest(database: Database) -> None:
+    # A unique key: the order counter's day. Rows whose day is taken return nothing.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if database.engine.dialect.name == "postgresql" else sqlite
+    insert = Prepared(dialect.insert(OrderCounter).on_conflict_do_nothing(index_elements=["day"]).returning(OrderCounter.day, OrderCounter.last), keys=["day", "last"])
+    days = [f"2026{m:02d}{d:02d}" for m in (1, 2, 3, 4) for d in range(1, 29)][: MAX_ROWS_PER_INSERT + 5]
+    with database.write() as session:
+        assert insert.returning_many(session.connection(), [{"day": days[0], "last": 0}]) == [(days[0], 0)]
+        took = insert.returning_many(session.connection(), [{"day": day, "last": i} for i, day in enumerate(days)])
+        assert insert.returning_many(session.connection(), []) == []
+    assert sorted(took) == [(day, i) for i, day in enumerate(days)][1:]  # the first day was taken
+    with database.read() as session:
+        assert dict(session.execute(select(OrderCounter.day, OrderCounter.last)).all()) == {days[0]: 0, **{day: i for i, day in enumerate(days) if i}}
+
+
 def _counting_by_one(dialect_name: str):  # noqa: ANN202
     """An upsert with a value written into the statement (``last=1``), not bound."""
     from sqlalchemy.dialects import postgresql, sqlite

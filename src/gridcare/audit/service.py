@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,16 +28,43 @@ from gridcare.audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
 from gridcare.core.principal import Principal
 from gridcare.prepared import Prepared
 
+_HEADS = AuditStreamHead.__table__
+_CREATE_HEADS = {
+    name: Prepared(dialect.insert(_HEADS).on_conflict_do_nothing(index_elements=["stream"]), keys=["stream", "seq", "hash"]) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_LOCK_HEAD = Prepared(select(_HEADS.c.stream, _HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.stream == bindparam("stream")).with_for_update())
+_MOVE_HEAD = Prepared(update(_HEADS).where(_HEADS.c.stream == bindparam("head")).values(seq=bindparam("seq"), hash=bindparam("hash")))
+# PostgreSQL: every head of a batch in one statement, its new values bound as three arrays.
+_MOVE_HEADS = Prepared(
+    text(
+        "UPDATE audit_stream_heads SET seq = moved.seq, hash = moved.hash"
+        " FROM unnest(CAST(:streams AS VARCHAR[]), CAST(:seqs AS INTEGER[]), CAST(:hashes AS VARCHAR[])) AS moved(stream, seq, hash)"
+        " WHERE audit_stream_heads.stream = moved.stream"
+    )
+)
 
-def _lock_heads(session: Session, streams: list[str]) -> dict[str, AuditStreamHead]:
-    """The heads of these streams, created when missing and locked (row locks on
-    PostgreSQL: appends to one stream queue up, other streams do not wait)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.connection().execute(insert(AuditStreamHead.__table__).on_conflict_do_nothing(index_elements=["stream"]), [{"stream": s, "seq": 0, "hash": GENESIS} for s in streams])
-    # In sorted order: two writers locking overlapping sets never wait on each other in a cycle.
-    stmt = select(AuditStreamHead).where(AuditStreamHead.stream.in_(sorted(streams))).order_by(AuditStreamHead.stream)
-    return {h.stream: h for h in session.scalars(stmt.with_for_update().execution_options(populate_existing=True))}
+
+def _lock_heads(session: Session, streams: list[str]) -> dict[str, tuple[int, str]]:
+    """The heads (seq, hash) of these streams, created when missing and locked (row locks on
+    PostgreSQL: appends to one stream queue up, other streams do not wait). In sorted order:
+    two writers locking overlapping sets never wait on each other in a cycle."""
+    connection = session.connection()
+    ordered = sorted(streams)
+    _CREATE_HEADS[connection.dialect.name].execute_many(connection, [{"stream": s, "seq": 0, "hash": GENESIS} for s in ordered])
+    if len(ordered) == 1:
+        _stream, seq, digest = _LOCK_HEAD.first(connection, {"stream": ordered[0]})
+        return {ordered[0]: (seq, digest)}
+    stmt = select(_HEADS.c.stream, _HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.stream.in_(ordered)).order_by(_HEADS.c.stream).with_for_update()
+    return {stream: (seq, digest) for stream, seq, digest in connection.execute(stmt)}
+
+
+def _move_heads(session: Session, moved: dict[str, tuple[int, str]]) -> None:
+    """The locked heads now point at their streams' last entries: one UPDATE for them all."""
+    connection = session.connection()
+    if len(moved) == 1 or connection.dialect.name != "postgresql":  # SQLite names no columns of a VALUES list; its round trips are free
+        _MOVE_HEAD.execute_many(connection, [{"head": stream, "seq": seq, "hash": digest} for stream, (seq, digest) in moved.items()])
+        return
+    _MOVE_HEADS.execute(connection, {"streams": list(moved), "seqs": [q for q, _h in moved.values()], "hashes": [h for _q, h in moved.values()]}).close()
 
 
 @dataclass(frozen=True)
@@ -90,7 +117,7 @@ def record_many(session: Session, *, actor: Principal, at: datetime, entries: li
     # A record created in this very transaction has no head yet and nobody else can append
     # to its stream: skip the upsert-and-lock round trips (intake is a hot path).
     heads = {} if new_streams else _lock_heads(session, streams)
-    last = {s: (heads[s].seq, heads[s].hash) if s in heads else (0, GENESIS) for s in streams}
+    last = {s: heads.get(s, (0, GENESIS)) for s in streams}
     contents, rows = [], []
     for e in entries:
         stream = f"{e.entity}:{e.entity_id}"
@@ -131,8 +158,8 @@ def record_many(session: Session, *, actor: Principal, at: datetime, entries: li
     # Prepared inserts: the ORM's unit of work, even Core's execute, cost more than the rows.
     _INSERT_ENTRIES.execute_many(session.connection(), rows)
     _INSERT_HEADS.execute_many(session.connection(), [{"stream": s, "seq": last[s][0], "hash": last[s][1]} for s in streams if s not in heads])
-    for s, head in heads.items():
-        head.seq, head.hash = last[s]
+    if heads:
+        _move_heads(session, {s: last[s] for s in heads})
     return contents
 
 

@@ -37,11 +37,9 @@ def to_customers(
     signatures: dict[int | None, Any] = {}
     total, done, recorded = len(customer_ids), 0, 0
     for chunk in audience.rows(session, customer_ids=customer_ids):
-        for recipient in notify_recipients.customer_recipients(session, chunk, signatures=signatures):
-            if not recipient.addresses.get(channel):
-                continue
-            notify.record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=False, source=source, dedupe=dedupe)
-            recorded += 1
+        reachable = [r for r in notify_recipients.customer_recipients(session, chunk, signatures=signatures) if r.addresses.get(channel)]
+        notify.record_many(session, now=now, config=config, planner=planner, event=event, messages=[notify.Outgoing(r, channel, context, source, dedupe) for r in reachable], urgent=False)
+        recorded += len(reachable)
         done += len(chunk)
         if progress is not None:
             progress(stage, done, total)

@@ -52,7 +52,8 @@ def find_by_account(session: Session, *, actor: Principal, account: str) -> Cust
     return customer if customer is not None and can_see(actor, _scope(customer)) else None
 
 
-_ADDRESSEE = select(Customer.id, Customer.name, Customer.org_path, Customer.grid_id, Customer.utility, Customer.attributes).where(Customer.id == bindparam("id"))
+_ADDRESSEE_COLUMNS = (Customer.id, Customer.name, Customer.org_path, Customer.grid_id, Customer.utility, Customer.attributes)
+_ADDRESSEE = select(*_ADDRESSEE_COLUMNS).where(Customer.id == bindparam("id"))
 
 
 def addressee(session: Session, *, customer_id: int) -> Any:
@@ -61,6 +62,22 @@ def addressee(session: Session, *, customer_id: int) -> Any:
     found = session.connection().execute(_ADDRESSEE, {"id": customer_id}).first()
     if found is None:
         raise NotFound(f"customer_id: no customer {customer_id}")
+    return found
+
+
+# Ids per IN list: well inside SQLite's bound-parameter limit.
+CHUNK = 500
+
+
+def addressees(session: Session, *, customer_ids: Sequence[int]) -> dict[int, Any]:
+    """``addressee`` for many customers, in one query per chunk, by id."""
+    wanted = sorted(set(customer_ids))
+    found: dict[int, Any] = {}
+    for start in range(0, len(wanted), CHUNK):
+        found.update((row.id, row) for row in session.execute(select(*_ADDRESSEE_COLUMNS).where(Customer.id.in_(wanted[start : start + CHUNK]))))
+    missing = next((cid for cid in wanted if cid not in found), None)
+    if missing is not None:
+        raise NotFound(f"customer_id: no customer {missing}")
     return found
 
 
@@ -472,8 +489,8 @@ def briefs_on_supply_points(session: Session, *, utility: str, codes: Sequence[s
     about the network, not about who is asking."""
     found: list[CustomerBrief] = []
     codes = sorted(set(codes))
-    for i in range(0, len(codes), 500):  # stay under SQLite's bound-parameter limit
-        stmt = select(*_BRIEF_COLUMNS).where(Customer.utility == utility, Customer.supply_point.in_(codes[i : i + 500]))
+    for i in range(0, len(codes), CHUNK):
+        stmt = select(*_BRIEF_COLUMNS).where(Customer.utility == utility, Customer.supply_point.in_(codes[i : i + CHUNK]))
         found += _briefs(session.execute(stmt))
     return sorted(found, key=lambda c: c.id)
 

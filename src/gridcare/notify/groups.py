@@ -182,8 +182,8 @@ def send_campaign(
             rows, _ = customers.search(session, actor=actor, grid_id=grid.id, tag=tag, limit=page, offset=done)
             if not rows:
                 break
-            for recipient in recipients.customer_recipients(session, rows, signatures=signatures):
-                service.record(session, now=now, config=config, planner=planner, recipient=recipient, channel="sms", event="campaign", context=context, urgent=False, source=source)
+            found = recipients.customer_recipients(session, rows, signatures=signatures)
+            service.record_many(session, now=now, config=config, planner=planner, event="campaign", messages=[service.Outgoing(r, "sms", context, source) for r in found], urgent=False)
             done += len(rows)
             sent += len(rows)
             if progress is not None:

@@ -8,17 +8,13 @@ its retries belong to the outbox and the channel adapters."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from gridcare import outbox
@@ -27,7 +23,6 @@ from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
 from gridcare.core.principal import Principal
-from gridcare.group_commit import UNITS
 from gridcare.notify import rules, templates
 from gridcare.notify.models import Notification
 from gridcare.notify.recipients import (
@@ -36,25 +31,11 @@ from gridcare.notify.recipients import (
     group_recipients,
     user_recipient,
 )
-from gridcare.prepared import Prepared, reserved_id
+from gridcare.notify.recording import TOPIC, NotifyConfig, Outgoing, Planner, record, record_many
 
-TOPIC = "notify.send"
 LADDER_CHANNELS = {1: "sms", 2: "voice"}
 CUSTOMER_CHANNELS = ("sms", "voice", "email")
 USER_CHANNELS = ("popup", "sms", "voice", "email")
-
-
-@dataclass(frozen=True)
-class NotifyConfig:
-    quiet: rules.QuietHours
-    rate_limits: Mapping[str, rules.RateLimit]
-    ladders: Mapping[str, rules.LadderPolicy]
-    templates_dir: str | None = None
-
-    @property
-    def catalog(self) -> Mapping[tuple[str, str, str], templates.MessageTemplate]:
-        operator = (self.templates_dir,) if self.templates_dir else ()
-        return templates.load_catalog((*templates.domain_directories(), *operator))
 
 
 @lru_cache(maxsize=16)
@@ -71,207 +52,6 @@ def current_config() -> NotifyConfig:
     from gridcare.config import get_settings
 
     return config_from(get_settings())
-
-
-def jsonable(value: Any) -> Any:
-    """Context values as JSON keeps them (datetimes as ISO text the templates format)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-class Planner:
-    """The rate planners of one call (a campaign plans thousands of messages with one read)."""
-
-    def __init__(self, session: Session, config: NotifyConfig) -> None:
-        self.session = session
-        self.config = config
-        self._planners: dict[str, rules.RatePlanner] = {}
-        self._since: dict[str, datetime] = {}
-
-    @classmethod
-    def of(cls, session: Session, config: NotifyConfig) -> Planner:
-        """The transaction's planner: messages recorded in one transaction (a batch of
-        intakes, a storm's merges) share one read of the rate windows."""
-        planner = session.info.get("notify.planner")
-        if planner is None or planner.config is not config:
-            planner = session.info["notify.planner"] = cls(session, config)
-        return planner
-
-    def slot(self, channel: str, earliest: datetime) -> datetime:
-        limit = self.config.rate_limits.get(channel)
-        if limit is None:
-            return earliest
-        since = rules.RatePlanner(limit, []).window_start(earliest)
-        planner = self._planners.get(channel)
-        if planner is None or since < self._since[channel]:
-            # Every slot taken is a row by the time the next is asked for: reading again
-            # from an earlier window loses nothing. Windows this process saw full are not
-            # counted again: after a storm the backlog fills hours of windows ahead, and
-            # counting them all in every transaction that sends an SMS cost 20+ ms.
-            start = _full_from(self.session, self._key(channel, limit), channel, since)
-            counted = self.session.execute(_WINDOW_COUNTS, {"channel": channel, "since": start})
-            planner = self._planners[channel] = rules.RatePlanner.from_counts(limit, {row[0]: row[1] for row in counted})
-            planner.mark_full(since, start)
-            self._since[channel] = since
-        slot = planner.take(earliest)
-        _FULL_WINDOWS[self._key(channel, limit)] = (since, planner.full_until(since))
-        return slot
-
-    def _key(self, channel: str, limit: rules.RateLimit) -> tuple[str, str, rules.RateLimit]:
-        return (str(self.session.get_bind().url), channel, limit)
-
-    def window(self, channel: str, slot: datetime) -> datetime | None:
-        limit = self.config.rate_limits.get(channel)
-        return rules.RatePlanner(limit, []).window_start(slot) if limit is not None else None
-
-
-_WINDOW_COUNTS = (
-    select(Notification.rate_window, func.count())
-    .where(Notification.channel == bindparam("channel"), Notification.rate_window >= bindparam("since"))
-    .group_by(Notification.rate_window)
-)
-_IN_WINDOW = select(func.count()).where(Notification.channel == bindparam("channel"), Notification.rate_window == bindparam("window"))
-# (database, channel, limit) → (from, until): every rate window from ``from`` up to ``until``
-# was full when this process last planned a message. A window never gets room back (a
-# message that did not go keeps its slot), so at worst a message waits behind a window that
-# a rolled-back transaction had filled.
-_FULL_WINDOWS: dict[tuple[str, str, rules.RateLimit], tuple[datetime, datetime]] = {}
-
-
-def _full_from(session: Session, key: tuple[str, str, rules.RateLimit], channel: str, since: datetime) -> datetime:
-    """Where counting the windows from ``since`` on must start: past those known full, when
-    the last of them still is (a database replaced under the same address is not)."""
-    known = _FULL_WINDOWS.get(key)
-    if known is None or not known[0] <= since < known[1]:
-        return since
-    limit = key[2]
-    last = rules.RatePlanner(limit, []).window_start(known[1] - limit.per)
-    if (session.scalar(_IN_WINDOW, {"channel": channel, "window": last}) or 0) < limit.count:
-        del _FULL_WINDOWS[key]
-        return since
-    return known[1]
-
-
-def _source_text(source: tuple[str, int] | None) -> str:
-    return f"{source[0]}:{source[1]}" if source else ""
-
-
-def _dedupe_key(event: str, channel: str, recipient: Recipient, source: tuple[str, int] | None, context: Mapping[str, Any], dedupe: str | None) -> str:
-    who = f"{recipient.kind}:{recipient.id if recipient.id is not None else recipient.addresses.get(channel, '')}"
-    # Without a source, the same text to the same person is the same message.
-    what = dedupe or _source_text(source) or "ctx:" + hashlib.sha256(json.dumps(context, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
-    key = f"{event}|{channel}|{who}|{what}"
-    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def _insert_statement(dialect: Any) -> Any:
-    return dialect.insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
-
-
-# Built once: a dispatched order records a message on intake's hot path, and building the
-# statement cost more than running it.
-_COLUMNS = [
-    "dedupe_key", "client_ref", "event", "channel", "recipient_kind", "recipient_id", "recipient_name", "address", "locale", "subject", "body", "context", "urgent",
-    "state", "attempts", "source_kind", "source_id", "org_path", "grid_id", "created_at", "scheduled_at", "rate_window", "ladder_step", "ladder_next_at",
-    "ladder_sms_after_s", "ladder_voice_after_s", "parent_id",
-]  # fmt: skip
-_INSERT = {name: Prepared(_insert_statement(dialect), keys=_COLUMNS) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_BY_DEDUPE_KEY = Prepared(select(Notification.id).where(Notification.dedupe_key == bindparam("key")))
-# A new source's message in a group commit's batch: its id drawn ahead, the row inserted
-# with the batch's others. A taken dedupe key fails the batch, which then runs unit by unit.
-_INSERT_WITH_ID = Prepared(Notification.__table__.insert(), keys=["id", *_COLUMNS], deferrable=True)
-
-
-def _insert(session: Session, values: dict[str, Any], *, new_source: bool) -> int | None:
-    """The new row's id, or None when its dedupe key is taken (also by a concurrent writer)."""
-    connection = session.connection()
-    if new_source:
-        reserved = reserved_id(connection, Notification.__table__, session.info.get(UNITS, 1))
-        if reserved is not None:
-            _INSERT_WITH_ID.execute_many(connection, [{"id": reserved, **values}])
-            return reserved
-    return _INSERT[connection.dialect.name].scalar(connection, values)
-
-
-def record(
-    session: Session,
-    *,
-    now: datetime,
-    config: NotifyConfig,
-    planner: Planner,
-    recipient: Recipient,
-    channel: str,
-    event: str,
-    context: Mapping[str, Any],
-    urgent: bool,
-    source: tuple[str, int] | None,
-    dedupe: str | None = None,
-    parent_id: int | None = None,
-    ladder: rules.LadderPolicy | None = None,
-    new_source: bool = False,
-) -> int:
-    """One message: rendered, scheduled, stored and queued. Returns its id (the existing
-    one when the same message was recorded before). ``new_source``: the source was created
-    in this transaction, so nothing can have been recorded for it yet; the look-up is
-    skipped (intake's hot path), and the insert still refuses a duplicate."""
-    safe = jsonable(context)
-    key = _dedupe_key(event, channel, recipient, source, safe, dedupe)
-    existing = None if new_source else _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})
-    if existing is not None:
-        return existing
-    try:
-        template = templates.find(config.catalog, event=event, locale=recipient.locale, channel=channel)
-        signed = recipient.signature if (recipient.kind == "customer" and channel == "sms") else None
-        rendered = templates.render(template, safe, signature=signed)
-    except templates.TemplateProblem as exc:
-        raise InvalidInput.field("context" if "lacks" in str(exc) else "event", str(exc)) from None
-    earliest = rules.earliest_send(now, urgent=urgent, recipient_kind=recipient.kind, quiet=config.quiet)
-    scheduled = planner.slot(channel, earliest)
-    next_rung = rules.ladder_due(ladder, popped_at=now, step=0) if ladder is not None else None
-    values = {
-        "dedupe_key": key,
-        "client_ref": uuid.uuid4().hex,
-        "event": event,
-        "channel": channel,
-        "recipient_kind": recipient.kind,
-        "recipient_id": recipient.id,
-        "recipient_name": recipient.name[:200],
-        "address": recipient.addresses.get(channel, "")[:200],
-        "locale": recipient.locale,
-        "subject": rendered.subject[:300],
-        "body": rendered.body,
-        "context": safe,
-        "urgent": urgent,
-        "state": "deferred" if scheduled > now else "queued",
-        "attempts": 0,
-        "source_kind": source[0] if source else None,
-        "source_id": source[1] if source else None,
-        "org_path": recipient.org_path,
-        "grid_id": recipient.grid_id,
-        "created_at": now,
-        "scheduled_at": scheduled,
-        "rate_window": planner.window(channel, scheduled),
-        "ladder_step": 0,
-        "ladder_next_at": next_rung,
-        "ladder_sms_after_s": int(ladder.sms_after.total_seconds()) if ladder and ladder.sms_after else None,
-        "ladder_voice_after_s": int(ladder.voice_after.total_seconds()) if ladder and ladder.voice_after else None,
-        "parent_id": parent_id,
-    }
-    new_id = _insert(session, values, new_source=new_source)
-    if new_id is None:
-        return _BY_DEDUPE_KEY.scalar(session.connection(), {"key": key})  # type: ignore[no-any-return]
-    # One queue per recipient and urgency: a message held back until morning never holds
-    # up an urgent one to the same person.
-    queue = f"notify:{channel}:{values['address'] or recipient.kind + ':' + str(recipient.id)}:{'u' if urgent else 'n'}"
-    outbox.enqueue(session, topic=TOPIC, key=queue[:120], payload={"id": new_id}, now=now, not_before=scheduled if scheduled > now else None)
-    return new_id
 
 
 def _check_channels(channels: Iterable[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -339,6 +119,48 @@ def notify_customer(
         record(session, now=now, config=config, planner=planner, recipient=recipient, channel=channel, event=event, context=context, urgent=urgent, source=source, dedupe=dedupe, new_source=new_source)
         for channel in _check_channels(channels, CUSTOMER_CHANNELS)
     ]
+
+
+class CustomerMessage(NamedTuple):
+    """One of ``notify_customers``' messages: to whom, what it says, what it is about."""
+
+    customer_id: int
+    context: Mapping[str, Any]
+    source: tuple[str, int] | None = None
+    dedupe: str | None = None
+
+
+def notify_customers(
+    session: Session,
+    *,
+    now: datetime,
+    event: str,
+    messages: Sequence[CustomerMessage],
+    urgent: bool = False,
+    channels: tuple[str, ...] = ("sms",),
+    config: NotifyConfig | None = None,
+    new_source: bool = False,
+) -> list[int]:
+    """``notify_customer`` for many customers at once (a storm's merged callers, everyone an
+    outage cuts off): their rows, phones and earlier messages read in one query each, their
+    messages stored and queued in one statement each, per chunk. Returns the messages' ids.
+    ``new_source`` as in ``record``, for one message (many share one look-up anyway)."""
+    from gridcare.customers import service as customer_service
+
+    chosen = _check_channels(channels, CUSTOMER_CHANNELS)
+    if len(messages) == 1:  # one caller: the prepared one-row statements cost less
+        m = messages[0]
+        return notify_customer(session, now=now, customer_id=m.customer_id, event=event, context=dict(m.context), urgent=urgent, source=m.source, channels=chosen, dedupe=m.dedupe, config=config, new_source=new_source)
+    config = config or current_config()
+    planner = Planner.of(session, config)
+    ids: list[int] = []
+    for start in range(0, len(messages), customer_service.CHUNK):
+        chunk = messages[start : start + customer_service.CHUNK]
+        rows = customer_service.addressees(session, customer_ids=[m.customer_id for m in chunk])
+        recipients = {r.id: r for r in customer_recipients(session, rows.values())}
+        outgoing = [Outgoing(recipients[m.customer_id], channel, m.context, m.source, m.dedupe) for m in chunk for channel in chosen]
+        ids += record_many(session, now=now, config=config, planner=planner, event=event, messages=outgoing, urgent=urgent)
+    return ids
 
 
 def notify_grid_group(

@@ -46,13 +46,13 @@ def tell_customers(session: Session, *, now: datetime, outage: Outage, rows: Seq
         ctx["restored_at"] = restored_at
     key = f"outage:{outage.id}:{phase}:" + rules.fingerprint(ctx)
     urgent = outage.kind != "planned"  # an unplanned outage is news now, quiet hours or not
-    sent = 0
-    for row in sorted(rows, key=lambda r: (not r.priority, r.customer_id)):
-        notify.notify_customer(session, now=now, customer_id=row.customer_id, event=event, context=ctx, urgent=urgent, source=_source(outage), dedupe=key)
+    ordered = sorted(rows, key=lambda r: (not r.priority, r.customer_id))
+    notify.notify_customers(session, now=now, event=event, messages=[notify.CustomerMessage(r.customer_id, ctx, _source(outage), key) for r in ordered], urgent=urgent)
+    for row in ordered:
         if row.first_notified_version is None:
             row.first_notified_version = outage.version
         row.last_notified_version = outage.version
-        sent += 1
+    sent = len(ordered)
     if event == "outage.notice":
         add_call_tasks(session, now=now, outage=outage, rows=[r for r in rows if r.priority])
     return sent

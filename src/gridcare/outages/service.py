@@ -20,6 +20,7 @@ from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.principal import Principal, system_principal
 from gridcare.outages import affected, notices, rules, states
 from gridcare.outages.models import Outage, OutageCustomer, OutageDevice
+from gridcare.prepared import Prepared
 from gridcare.together import Reads
 
 
@@ -106,7 +107,9 @@ class Cut(NamedTuple):
     priority: bool
 
 
-_INSERT_CUSTOMERS = OutageCustomer.__table__.insert()
+_INSERT_CUSTOMERS = Prepared(
+    OutageCustomer.__table__.insert(), keys=["outage_id", "customer_id", "grid_id", "supply_point", "priority", "first_notified_version", "last_notified_version", "restored_at"]
+)
 ANALYZE_AFTER_ROWS = 1000
 
 
@@ -124,8 +127,8 @@ def _replace_customers(session: Session, *, outage: Outage, now: datetime, devic
     first = affected.priority_ids(session, found=new, now=now)
     cut = [Cut(c.id, c.grid_id, c.id in first) for c in new]
     if new:
-        session.execute(
-            _INSERT_CUSTOMERS,
+        _INSERT_CUSTOMERS.execute_many(
+            session.connection(),
             [{"outage_id": outage.id, "customer_id": c.id, "grid_id": c.grid_id, "supply_point": c.supply_point, "priority": c.id in first, "first_notified_version": None, "last_notified_version": None, "restored_at": None} for c in new],
         )
         if len(new) >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":

@@ -22,7 +22,7 @@ from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
 from gridcare.group_commit import UNITS
 from gridcare.prepared import Prepared, reserved_id
-from gridcare.workorders import duty, escalation, sla, states
+from gridcare.workorders import duty, escalation, notifying, sla, states
 from gridcare.workorders.dispatch import choose_handler
 from gridcare.workorders.models import OrderCounter, OrderEvent, OrderPause, WorkOrder
 
@@ -519,67 +519,7 @@ def record_steps(session: Session, actor: Principal, now: datetime, steps: list[
         for event in s.events
     ]
     _INSERT_EVENTS.execute_many(session.connection(), rows)
-    merged_later = [s.order.id for s in steps if s.status_from is not None and any(e.name == "order.merged" for e in s.events)]
-    if len(merged_later) > 1:  # calls merged after dispatch: their pop-ups stop in one statement
-        from gridcare.notify import service as notify
-
-        notify.stop_ladders_of(session, now=now, kind="order", ids=merged_later, reason="merged")
-    for s in steps:
-        _notify(session, now, s.order, s.events, created=s.status_from is None, ladders_stopped=len(merged_later) > 1)
-
-
-_NUMBER_OF = Prepared(select(WorkOrder.number).where(WorkOrder.id == bindparam("id")))
-
-
-def _notify(session: Session, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, created: bool, ladders_stopped: bool = False) -> None:
-    """The people an event concerns. The handler of a dispatched order gets a forced pop-up
-    that turns into an SMS, then a voice call, while the order is not accepted (notify's
-    ladder); the command center hears of orders with nobody to take them; the customer gets
-    an SMS when the order is accepted and when it is resolved."""
-    from gridcare.notify import service as notify
-
-    source = ("order", order.id)
-    for event in events:
-        if event.name in ("order.dispatched", "order.redispatched") and order.handler_id is not None:
-            if event.name == "order.redispatched":
-                notify.stop_ladders(session, now=now, source=source, reason="redispatched")
-            notify.notify_user(
-                session, now=now, user_id=order.handler_id, event="order.dispatched", source=source, ladder=True,
-                context={"number": order.number, "address": order.address, "description": order.description, "customer": order.caller_name, "accept_due": order.accept_due},
-                dedupe=f"{event.name}:{now.isoformat()}" if event.name == "order.redispatched" else None,
-                new_source=created,
-            )
-        elif event.name == "order.unassigned":
-            outbox.enqueue(
-                session,
-                topic="push",
-                key="role:agent",
-                now=now,
-                payload={"channel": "role:agent", "event": "notice", "data": {"kind": "order.unassigned", "org_path": order.org_path, "order_id": order.id, "number": order.number, "text": f"待派工单 {order.number}"}},
-            )
-        elif event.name == "order.accepted":
-            notify.stop_ladders(session, now=now, source=source, reason="accepted")
-            if order.customer_id is not None:
-                notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.accepted", source=source, context={"number": order.number, "handler": _handler_name(session, order)})
-        elif event.name == "order.resolved" and order.customer_id is not None:
-            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": order.resolution_note})
-        elif event.name == "order.merged":
-            if not created and not ladders_stopped:  # a call merged at intake was never dispatched: no pop-up to stop
-                notify.stop_ladders(session, now=now, source=source, reason="merged")
-            if order.customer_id is None:
-                continue
-            parent = _NUMBER_OF.scalar(session.connection(), {"id": order.parent_id}) if order.parent_id else None
-            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.merged", source=source, context={"number": order.number, "parent": parent or ""}, new_source=created)
-        elif event.name == "order.closed" and event.data.get("with_parent") and order.customer_id is not None:
-            # A merged caller hears the outcome of the order that carried their demand.
-            notify.notify_customer(session, now=now, customer_id=order.customer_id, event="order.resolved", source=source, context={"number": order.number, "note": f"{event.data['with_parent']}"})
-
-
-def _handler_name(session: Session, order: WorkOrder) -> str:
-    from gridcare.auth import service as auth
-
-    user = auth.find_user(session, user_id=order.handler_id) if order.handler_id else None
-    return user.display_name if user else ""
+    notifying.tell(session, now, steps)
 
 
 def execute(session: Session, *, actor: Principal, now: datetime, order_id: int, command: str, args: dict[str, Any] | None = None) -> WorkOrder:
@@ -723,7 +663,7 @@ def sweep(session: Session, *, now: datetime, limit: int = 500) -> int:
                 audience = ladder[rung - 1].audience
                 event = states.Event("order.escalated", {"level": rung, "steps": late, "audience": audience})
                 record_events(session, worker, now, order, (event,), status_from=order.status, note=f"level {rung}: {', '.join(late)} overdue")
-                _notify_escalation(session, now, order, rung, audience)
+                notifying.tell_escalation(session, now, order, rung, audience)
             audit.record(session, actor=worker, at=now, action="order.escalate", entity="order", entity_id=order.id, before={"escalation_level": order.escalation_level}, after={"escalation_level": level}, org_path=order.org_path)
             order.escalation_level = level
             escalated += 1
@@ -731,24 +671,3 @@ def sweep(session: Session, *, now: datetime, limit: int = 500) -> int:
         if order.next_check_at is not None and order.next_check_at <= now:
             order.next_check_at = now + timedelta(minutes=1)  # never spin on one order
     return escalated
-
-
-def _notify_escalation(session: Session, now: datetime, order: WorkOrder, rung: int, audience: str) -> None:
-    """The handler rung is a forced pop-up to the handler; higher rungs reach every signed-in
-    member of the role called in (the supervision board lists the order for them too)."""
-    if audience == "handler" and order.handler_id is not None:
-        from gridcare.notify import service as notify
-
-        notify.notify_user(
-            session, now=now, user_id=order.handler_id, event="order.escalated", source=("order", order.id), dedupe=f"rung:{rung}",
-            context={"number": order.number, "level": rung, "handler": _handler_name(session, order)},
-        )
-        return
-    channel = audience if audience != "handler" else "role:agent"
-    outbox.enqueue(
-        session,
-        topic="push",
-        key=channel,
-        now=now,
-        payload={"channel": channel, "event": "notice", "data": {"kind": "order.escalated", "org_path": order.org_path, "order_id": order.id, "number": order.number, "level": rung, "text": f"工单 {order.number} 超时督办（{rung} 级）"}},
-    )
