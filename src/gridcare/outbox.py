@@ -16,12 +16,14 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import groupby
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Index,
     Integer,
+    Select,
     String,
     Text,
     and_,
@@ -154,8 +156,37 @@ def _registering(registry: dict[str, Any], topic: str) -> Callable[[F], F]:
     return register
 
 
-def handler(topic: str) -> Callable[[Handler], Handler]:
+def handler(topic: str, *, lane: str | None = None) -> Callable[[Handler], Handler]:
+    """Register the handler of ``topic``. A ``lane`` of its own is for handlers that run long
+    (triage analyses a feeder and merges a storm's calls): a worker claims and runs each lane
+    in its own loop, so a rep's pop-up never waits behind them."""
+    if lane is not None:
+        LANES[topic] = lane
     return _registering(HANDLERS, topic)
+
+
+LANES: dict[str, str] = {}  # topic → lane; topics not here share the first lane
+
+
+@dataclass(frozen=True)
+class Lane:
+    """The topics one delivery loop claims: ``only`` these, or every topic ``besides`` these."""
+
+    only: frozenset[str] = frozenset()
+    besides: frozenset[str] = frozenset()
+
+
+EVERY = Lane()
+
+
+def lanes() -> list[Lane]:
+    """The lanes of the registered handlers: every topic without a lane of its own first."""
+    named: dict[str, set[str]] = {}
+    for topic, name in LANES.items():
+        named.setdefault(name, set()).add(topic)
+    if not named:
+        return [EVERY]
+    return [Lane(besides=frozenset(LANES)), *(Lane(only=frozenset(topics)) for _name, topics in sorted(named.items()))]
 
 
 @dataclass(frozen=True)
@@ -234,7 +265,18 @@ _CLAIMABLE = (
     .order_by(OutboxRow.available_at, OutboxRow.id)
     .limit(bindparam("limit"))
 )
-_CLAIMABLE_PG = _CLAIMABLE.with_for_update(skip_locked=True, of=OutboxRow)
+
+
+@lru_cache(maxsize=16)
+def _claimable(lane: Lane, postgresql: bool) -> Select[Any]:
+    stmt = _CLAIMABLE
+    if lane.only:
+        stmt = stmt.where(OutboxRow.topic.in_(sorted(lane.only)))
+    if lane.besides:
+        stmt = stmt.where(OutboxRow.topic.not_in(sorted(lane.besides)))
+    return stmt.with_for_update(skip_locked=True, of=OutboxRow) if postgresql else stmt
+
+
 # The open rows of some keys, their first few each, in order: what waits behind a claimed row.
 _ranked = (
     select(_COLS.id, _COLS.key, _COLS.topic, _COLS.status, _COLS.available_at, func.row_number().over(partition_by=_COLS.key, order_by=_COLS.id).label("place"))
@@ -254,18 +296,19 @@ _TAKE = (
 )
 
 
-def claim(db: Database, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Message]:
-    """Take up to ``limit`` due rows for this worker, in one short transaction."""
+def claim(db: Database, *, worker: str, now: datetime, lease: timedelta, limit: int, lane: Lane = EVERY) -> list[Message]:
+    """Take up to ``limit`` due rows of the lane's topics for this worker, in one short transaction."""
     params = {"now": now, "limit": limit}
+    claimable = _claimable(lane, db.dialect == "postgresql")
     if db.dialect != "postgresql":
         # Look first in a read transaction: an idle worker must not take SQLite's only
         # write lock several times a second for nothing.
         with db.read() as session:
-            if session.execute(_CLAIMABLE, params).first() is None and session.scalar(_ANY_LAPSED, params) is None:
+            if session.execute(claimable, params).first() is None and session.scalar(_ANY_LAPSED, params) is None:
                 return []
     with db.write() as session:
         session.execute(_RELEASE_LAPSED, {"now": now})
-        heads = session.execute(_CLAIMABLE_PG if db.dialect == "postgresql" else _CLAIMABLE, params).all()
+        heads = session.execute(claimable, params).all()
         if not heads:
             return []
         ids = [h.id for h in heads] + _queued_behind(session, heads, now=now, room=limit - len(heads))

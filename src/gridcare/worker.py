@@ -45,7 +45,7 @@ class Worker:
         self.ctx = ctx
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
         self._stop = threading.Event()
-        self.claim_limit = ctx.settings.outbox_batch_size  # grows while rows wait (outbox.next_claim_limit)
+        self.claim_limits: dict[outbox.Lane, int] = {}  # each lane's grows while its rows wait (outbox.next_claim_limit)
 
     def run_jobs(self) -> int:
         """The periodic jobs due now. Returns how many stopped with work left (they are due
@@ -60,13 +60,13 @@ class Worker:
                 log.exception("job %s failed", job.name)
         return unfinished
 
-    def deliver_once(self) -> int:
-        """One batch of due outbox rows. Returns how many were handled."""
+    def deliver_once(self, lane: outbox.Lane = outbox.EVERY) -> int:
+        """One batch of the lane's due outbox rows. Returns how many were handled."""
         s = self.ctx.settings
-        now, limit = self.ctx.clock.now(), self.claim_limit
-        messages = outbox.claim(self.ctx.db, worker=self.name, now=now, lease=timedelta(seconds=s.outbox_lease_seconds), limit=limit)
+        now, limit = self.ctx.clock.now(), self.claim_limits.get(lane, s.outbox_batch_size)
+        messages = outbox.claim(self.ctx.db, worker=self.name, now=now, lease=timedelta(seconds=s.outbox_lease_seconds), limit=limit, lane=lane)
         waited = [now - m.due_at for m in messages if m.due_at is not None]
-        self.claim_limit = outbox.next_claim_limit(limit, base=s.outbox_batch_size, claimed=len(messages), lag=max(waited, default=None))
+        self.claim_limits[lane] = outbox.next_claim_limit(limit, base=s.outbox_batch_size, claimed=len(messages), lag=max(waited, default=None))
         if messages:
             outbox.deliver_batch(self.ctx.db, self.ctx, messages, worker=self.name, now=self.ctx.clock.now, max_attempts=s.outbox_max_attempts)
         return len(messages)
@@ -91,22 +91,27 @@ class Worker:
         """Deliveries in this thread, jobs in another: a forced pop-up must not wait while a
         worker that was down catches up on a sweep of missed deadlines, or while the hourly
         roll-ups run (their first round took 1.5 s on an idle machine, several seconds in a
-        storm, with every rep's pop-up queued behind it)."""
+        storm, with every rep's pop-up queued behind it). Topics with a lane of their own
+        (triage) are delivered in a thread each, for the same reason."""
         log.info("worker %s started", self.name)
-        jobs = threading.Thread(target=self._jobs_forever, name="gridcare-worker-jobs", daemon=True)
-        jobs.start()
+        first, *others = outbox.lanes()
+        helpers = [threading.Thread(target=self._jobs_forever, name="gridcare-worker-jobs", daemon=True)]
+        helpers += [threading.Thread(target=self._deliveries_forever, args=(lane,), name=f"gridcare-worker-lane-{n}", daemon=True) for n, lane in enumerate(others, start=1)]
+        for thread in helpers:
+            thread.start()
         try:
-            self._deliveries_forever()
+            self._deliveries_forever(first)
         finally:
             self._stop.set()
-            jobs.join(timeout=30)
+            for thread in helpers:
+                thread.join(timeout=30)
         log.info("worker %s stopped", self.name)
 
-    def _deliveries_forever(self) -> None:
+    def _deliveries_forever(self, lane: outbox.Lane) -> None:
         poll = self.ctx.settings.worker_poll_seconds
         while not self._stop.is_set():
             try:
-                handled = self.deliver_once()
+                handled = self.deliver_once(lane)
             except Exception:  # database restarts and the like: wait and go on
                 log.exception("worker round failed")
                 handled = 0

@@ -332,6 +332,52 @@ def test_a_job_that_runs_long_holds_no_delivery_up(database, clock, monkeypatch)
     assert statuses(database) == {DELIVERED: 1}
 
 
+def test_a_lane_claims_only_its_topics_and_the_first_lane_every_other(database, clock, monkeypatch):
+    monkeypatch.setattr(outbox, "LANES", {"test.slow": "slow", "test.slower": "slow", "test.own": "own"})
+    first, own, slow = outbox.lanes()
+    assert first == outbox.Lane(besides=frozenset({"test.slow", "test.slower", "test.own"}))
+    assert own.only == {"test.own"} and slow.only == {"test.slow", "test.slower"}
+    with database.write() as session:
+        for n, topic in enumerate(("test.slow", "test.record", "test.own", "test.slower", "test.record"), start=1):
+            outbox.enqueue(session, topic=topic, payload={"n": n}, now=clock.now())
+
+    def taken(lane):
+        return sorted(m.payload["n"] for m in outbox.claim(database, worker="w", now=clock.now(), lease=timedelta(seconds=30), limit=10, lane=lane))
+
+    assert (taken(slow), taken(first), taken(own), taken(outbox.EVERY)) == ([1, 4], [2, 5], [3], [])
+
+
+def test_a_handler_in_a_lane_of_its_own_holds_no_other_delivery_up(database, clock, monkeypatch):
+    """Triage merging a storm's calls runs for seconds; a rep's pop-up due meanwhile goes out."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow(message, ctx):
+        started.set()
+        release.wait(60)
+
+    monkeypatch.setitem(outbox.HANDLERS, "test.slow", slow)
+    monkeypatch.setattr(outbox, "LANES", {"test.slow": "slow"})
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.slow", payload={"n": 0}, now=clock.now())
+    worker = make_worker(database, clock, "w", worker_poll_seconds=0.05)
+    thread = worker.start_thread()
+    try:
+        assert started.wait(10), "the slow handler never ran"
+        with database.write() as session:
+            outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
+        deadline = time.monotonic() + 10
+        while not DELIVERED_LOG:
+            assert time.monotonic() < deadline, "the row waited for the slow handler"
+            time.sleep(0.02)
+        assert not release.is_set() and thread.is_alive()
+    finally:
+        release.set()
+        worker.stop()
+        thread.join(30)
+    assert not thread.is_alive()
+    assert statuses(database) == {DELIVERED: 2}
+
+
 def test_a_worker_behind_claims_more_each_round_and_comes_back_down_once_caught_up(database, clock):
     """Each round costs a claim and a finish, and on SQLite each is a turn of the one
     writer: a worker whose rows wait must take bigger rounds to catch up."""
@@ -342,13 +388,13 @@ def test_a_worker_behind_claims_more_each_round_and_comes_back_down_once_caught_
     worker = make_worker(database, clock, "w", outbox_batch_size=40)
     rounds = []
     while handled := worker.deliver_once():
-        rounds.append((handled, worker.claim_limit))
+        rounds.append((handled, worker.claim_limits[outbox.EVERY]))
     # 240 of 320 is more than half full: it stays; the empty round halves it.
-    assert rounds == [(40, 80), (80, 160), (160, 320), (240, 320)] and worker.claim_limit == 160
+    assert rounds == [(40, 80), (80, 160), (160, 320), (240, 320)] and worker.claim_limits[outbox.EVERY] == 160
     assert sorted(n for _key, n in DELIVERED_LOG) == list(range(520))
     with database.write() as session:
         outbox.enqueue(session, topic="test.record", payload={"n": 9}, now=clock.now())
-    assert worker.deliver_once() == 1 and worker.claim_limit == 80
+    assert worker.deliver_once() == 1 and worker.claim_limits[outbox.EVERY] == 80
 
 
 def test_a_worker_that_keeps_up_claims_its_batch_size(database, clock):
@@ -357,7 +403,7 @@ def test_a_worker_that_keeps_up_claims_its_batch_size(database, clock):
             outbox.enqueue(session, topic="test.record", payload={"n": n}, now=clock.now())
     clock.advance(outbox.CLAIM_GROWTH_LAG / 2)
     worker = make_worker(database, clock, "w", outbox_batch_size=40)
-    assert [worker.deliver_once() for _ in range(4)] == [40, 40, 40, 0] and worker.claim_limit == 40
+    assert [worker.deliver_once() for _ in range(4)] == [40, 40, 40, 0] and worker.claim_limits[outbox.EVERY] == 40
 
 
 @given(limit=st.integers(1, 4000), base=st.integers(1, 500), claimed=st.integers(0, 4000), lag_ms=st.none() | st.integers(0, 10_000))

@@ -31,7 +31,7 @@ def notices(ctx: Any) -> None:
         send_due_notices(session, now=ctx.clock.now())
 
 
-@outbox.handler("outages.triage")
+@outbox.handler("outages.triage", lane="triage")
 def triage(message: outbox.Message, ctx: Any) -> None:
     """Triage a repair call with its feeder's recent calls (outages.storm). A storm brings
     many calls per second under one feeder: a call the feeder's last analysis already
