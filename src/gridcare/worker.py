@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 BATCH_GATHER_SECONDS = 0.05
+STAY_AWAKE_SECONDS = 2.0  # after its last row, a lane polls every BATCH_GATHER_SECONDS this long
 
 
 @dataclass
@@ -109,14 +111,20 @@ class Worker:
 
     def _deliveries_forever(self, lane: outbox.Lane) -> None:
         poll = self.ctx.settings.worker_poll_seconds
+        busy_at = -STAY_AWAKE_SECONDS
         while not self._stop.is_set():
             try:
                 handled = self.deliver_once(lane)
             except Exception:  # database restarts and the like: wait and go on
                 log.exception("worker round failed")
                 handled = 0
+            if handled:
+                busy_at = time.monotonic()
             if handled == 0:
-                self._stop.wait(poll)
+                # A lane that just had work looks again soon: in a storm an empty claim
+                # between two group commits would otherwise leave a second's pop-ups
+                # waiting out the idle poll (their p99 was the poll, 1 s).
+                self._stop.wait(min(BATCH_GATHER_SECONDS, poll) if time.monotonic() - busy_at < STAY_AWAKE_SECONDS else poll)
             elif handled < self.ctx.settings.outbox_batch_size:
                 # A short pause under a steady trickle lets rows gather into one batch: a
                 # round per row would compete with intake for the database's writer.

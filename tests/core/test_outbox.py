@@ -378,6 +378,32 @@ def test_a_handler_in_a_lane_of_its_own_holds_no_other_delivery_up(database, clo
     assert statuses(database) == {DELIVERED: 2}
 
 
+def test_a_lane_that_just_had_work_looks_again_before_its_idle_poll(database, clock):
+    """In a storm a claim can come back empty between two commits of intake: the next
+    pop-ups must not wait out the idle poll."""
+    worker = make_worker(database, clock, "w", worker_poll_seconds=60)
+
+    def delivered(n: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(DELIVERED_LOG) < n:
+            assert time.monotonic() < deadline, "the row waited for the idle poll"
+            time.sleep(0.02)
+
+    with database.write() as session:
+        outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
+    thread = worker.start_thread()
+    try:
+        delivered(1)
+        time.sleep(0.3)  # its next claims come back empty
+        with database.write() as session:
+            outbox.enqueue(session, topic="test.record", payload={"n": 2}, now=clock.now())
+        delivered(2)
+    finally:
+        worker.stop()
+        thread.join(30)
+    assert DELIVERED_LOG == [("", 1), ("", 2)]
+
+
 def test_a_worker_behind_claims_more_each_round_and_comes_back_down_once_caught_up(database, clock):
     """Each round costs a claim and a finish, and on SQLite each is a turn of the one
     writer: a worker whose rows wait must take bigger rounds to catch up."""
