@@ -6,10 +6,10 @@ per chunk).
 
     python bench/merge.py [--calls 600] [--database postgresql|sqlite] [--json]
 
-Builds the lean demo city in a scratch database, takes three sets of ``--calls`` repair
-orders from different customers, and merges the first in chunks of 10 (the size SQLite
-keeps), the second in the shipped chunk of this database (`MERGES_PER_TRANSACTION`), and
-writes the third the bare way. With ``--json`` the last line holds ``ms_per_call_10``,
+Builds the lean demo city in a scratch database and takes three sets of ``--calls`` repair
+orders from different customers. It merges the first in chunks of 10 (both databases'
+chunk before session 24), the second in this database's shipped chunk
+(`MERGES_PER_TRANSACTION`), and writes the third the bare way. With ``--json`` the last line holds ``ms_per_call_10``,
 ``ms_per_call_shipped``, ``baseline_ms_per_call`` and ``ratio`` (baseline over shipped).
 """
 

@@ -18,5 +18,5 @@ def test_it_merges_every_call_and_prints_the_ratio() -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     figures = json.loads(run.stdout.strip().splitlines()[-1])
-    assert figures["database"] == "sqlite" and figures["calls"] == 15 and figures["shipped_chunk"] == 10
+    assert figures["database"] == "sqlite" and figures["calls"] == 15 and figures["shipped_chunk"] == 50
     assert min(figures["ms_per_call_10"], figures["ms_per_call_shipped"], figures["baseline_ms_per_call"], figures["ratio"]) > 0
