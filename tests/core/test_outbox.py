@@ -303,6 +303,31 @@ def test_a_batch_handler_takes_its_topics_messages_at_once_and_fails_them_one_by
     assert failed.status == PENDING and "refused the whole batch" in failed.last_error
 
 
+def _delivered(n: int, why: str) -> None:
+    deadline = time.monotonic() + 10
+    while len(DELIVERED_LOG) < n:
+        assert time.monotonic() < deadline, why
+        time.sleep(0.02)
+
+
+def _goes_out_while_held(database, clock, started: threading.Event, release: threading.Event, *, what: str) -> None:
+    """A worker runs until ``what`` has started and holds on ``release``; a row enqueued
+    then is delivered meanwhile, and everything is delivered once it lets go."""
+    worker = make_worker(database, clock, "w", worker_poll_seconds=0.05)
+    thread = worker.start_thread()
+    try:
+        assert started.wait(10), f"the {what} never ran"
+        with database.write() as session:
+            outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
+        _delivered(1, f"the row waited for the {what}")
+        assert not release.is_set() and thread.is_alive()
+    finally:
+        release.set()
+        worker.stop()
+        thread.join(30)
+    assert not thread.is_alive()
+
+
 def test_a_job_that_runs_long_holds_no_delivery_up(database, clock, monkeypatch):
     """A worker back from downtime catches up on a sweep of missed deadlines while a storm's
     pop-ups are due: those go out while the job is still running."""
@@ -313,22 +338,7 @@ def test_a_job_that_runs_long_holds_no_delivery_up(database, clock, monkeypatch)
         release.wait(60)
 
     monkeypatch.setattr(jobs, "JOBS", {"test.slow": Job("test.slow", timedelta(hours=1), slow)})
-    worker = make_worker(database, clock, "w", worker_poll_seconds=0.05)
-    thread = worker.start_thread()
-    try:
-        assert started.wait(10), "the job never ran"
-        with database.write() as session:
-            outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
-        deadline = time.monotonic() + 10
-        while not DELIVERED_LOG:
-            assert time.monotonic() < deadline, "the row waited for the job to end"
-            time.sleep(0.02)
-        assert not release.is_set() and thread.is_alive()
-    finally:
-        release.set()
-        worker.stop()
-        thread.join(30)
-    assert not thread.is_alive()
+    _goes_out_while_held(database, clock, started, release, what="job")
     assert statuses(database) == {DELIVERED: 1}
 
 
@@ -359,22 +369,7 @@ def test_a_handler_in_a_lane_of_its_own_holds_no_other_delivery_up(database, clo
     monkeypatch.setattr(outbox, "LANES", {"test.slow": "slow"})
     with database.write() as session:
         outbox.enqueue(session, topic="test.slow", payload={"n": 0}, now=clock.now())
-    worker = make_worker(database, clock, "w", worker_poll_seconds=0.05)
-    thread = worker.start_thread()
-    try:
-        assert started.wait(10), "the slow handler never ran"
-        with database.write() as session:
-            outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
-        deadline = time.monotonic() + 10
-        while not DELIVERED_LOG:
-            assert time.monotonic() < deadline, "the row waited for the slow handler"
-            time.sleep(0.02)
-        assert not release.is_set() and thread.is_alive()
-    finally:
-        release.set()
-        worker.stop()
-        thread.join(30)
-    assert not thread.is_alive()
+    _goes_out_while_held(database, clock, started, release, what="slow handler")
     assert statuses(database) == {DELIVERED: 2}
 
 
@@ -382,22 +377,15 @@ def test_a_lane_that_just_had_work_looks_again_before_its_idle_poll(database, cl
     """In a storm a claim can come back empty between two commits of intake: the next
     pop-ups must not wait out the idle poll."""
     worker = make_worker(database, clock, "w", worker_poll_seconds=60)
-
-    def delivered(n: int) -> None:
-        deadline = time.monotonic() + 10
-        while len(DELIVERED_LOG) < n:
-            assert time.monotonic() < deadline, "the row waited for the idle poll"
-            time.sleep(0.02)
-
     with database.write() as session:
         outbox.enqueue(session, topic="test.record", payload={"n": 1}, now=clock.now())
     thread = worker.start_thread()
     try:
-        delivered(1)
+        _delivered(1, "the worker never delivered")
         time.sleep(0.3)  # its next claims come back empty
         with database.write() as session:
             outbox.enqueue(session, topic="test.record", payload={"n": 2}, now=clock.now())
-        delivered(2)
+        _delivered(2, "the row waited for the idle poll")
     finally:
         worker.stop()
         thread.join(30)
