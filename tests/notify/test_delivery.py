@@ -332,9 +332,20 @@ def test_sms_the_gateway_refuses_are_recorded_as_failed_in_the_round_s_finish(da
     with database.write() as session:
         sms = [service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, account), event="order.accepted", context={"number": f"GD-{n}"}, source=("order", n), config=config(settings))[0] for n, account in enumerate(("E001", "E002", "E003"), start=1)]
     writes = counting_writes(database, monkeypatch)
-    assert make_worker(database, clock, settings).deliver_once() == 3
+    marks: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE notifications SET state=") and "last_error=" in statement:
+            marks.append("many rows" if executemany else statement.partition(" WHERE ")[2])
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        assert make_worker(database, clock, settings).deliver_once() == 3
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
     # The claim; the batch's "sending" marks (on SQLite an ordinary write); the finish, failures and all.
     assert writes == ["write", "write_apart", *(["write"] if database.serialises_writers else []), "write"]
+    assert len(marks) == 1 and "IN (" in marks[0], marks  # the three failed alike: one UPDATE marks them
     notes = rows(database)
     assert [n.id for n in notes] == sms
     assert all(n.state == "failed" and n.attempts == 1 and n.last_error for n in notes), [(n.state, n.attempts, n.last_error) for n in notes]

@@ -113,12 +113,26 @@ def record_shown(session: Session, *, attempts: dict[int, int], now: datetime) -
         session.connection().execute(_SHOWN, {"p_ids": ids, "p_attempt": attempt, "p_now": now})
 
 
-def record_failure(session: Session, *, notification_id: int, error: str, dead: bool, attempt: int, now: datetime) -> None:
-    note = session.get(Notification, notification_id)
-    if note is None or note.state == "delivered":
-        return
-    if note.channel == rules.MARKED_ONCE:  # not marked when its try began (start_attempts)
-        note.attempts = max(note.attempts + 1, attempt)
-        note.last_attempt_at = now
-    note.state = "dead" if dead else "failed"
-    note.last_error = error[:2000]
+_FAILED = (
+    update(Notification.__table__)
+    .where(_NOTES.id.in_(bindparam("p_ids", expanding=True)), _NOTES.state != "delivered")
+    .values(
+        state=bindparam("p_state"),
+        last_error=bindparam("p_error"),
+        # Pop-ups were not marked when their try began (start_attempts): their try is counted here.
+        attempts=case((_NOTES.channel == rules.MARKED_ONCE, _ATTEMPTS), else_=_NOTES.attempts),
+        last_attempt_at=case((_NOTES.channel == rules.MARKED_ONCE, bindparam("p_now")), else_=_NOTES.last_attempt_at),
+    )
+)
+
+
+def record_failures(session: Session, *, failed: list[tuple[int, str, bool, int]], now: datetime) -> None:
+    """Failed tries (notification id, error, dead, the outbox's attempt number) marked
+    failed or dead, one UPDATE per distinct (error, dead, attempt): while a gateway is down
+    a round's messages all fail alike, and one UPDATE each held the round (and the reps'
+    pop-ups claimed with it) for seconds."""
+    grouped: dict[tuple[str, bool, int], list[int]] = {}
+    for notification_id, error, dead, attempt in failed:
+        grouped.setdefault((error[:2000], dead, attempt), []).append(notification_id)
+    for (error, dead, attempt), ids in grouped.items():
+        session.connection().execute(_FAILED, {"p_ids": ids, "p_state": "dead" if dead else "failed", "p_error": error, "p_attempt": attempt, "p_now": now})

@@ -59,8 +59,8 @@ def send(messages: list[outbox.Message], ctx: Any) -> outbox.BatchOutcome:
     def bookkeeping(session: Any) -> None:
         if shown:
             delivery.record_shown(session, attempts=shown, now=ctx.clock.now())
-        for notification_id, error, dead, attempt in failed:
-            delivery.record_failure(session, notification_id=notification_id, error=error, dead=dead, attempt=attempt, now=ctx.clock.now())
+        if failed:
+            delivery.record_failures(session, failed=failed, now=ctx.clock.now())
 
     return outbox.BatchOutcome(errors, with_finish=bookkeeping)
 
