@@ -118,3 +118,16 @@ def test_it_names_an_order_by_its_number_and_links_it(client):
     sign_in(client, "supervisor", "gridcare-demo")
     page = client.get("/notifications").text
     assert f'<a href="/orders/{order["id"]}">{order["number"]}</a>' in page and f'>order:{order["id"]}<' not in page
+
+
+def test_it_names_an_outage_by_its_number_and_links_every_other_source_to_its_messages(client, database, clock):
+    _, token = sign_in(client, "supervisor", "gridcare-demo")
+    made = client.post("/api/v1/outages", json={"kind": "unplanned", "devices": ["F1"], "cause": "线路跳闸"}, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201, made.text
+    outage = made.json()
+    with database.write() as session:
+        service.notify_customer(session, now=clock.now(), customer_id=customer_id(database, "E001"), event="campaign", context={"text": "营业厅搬迁"}, source=("campaigns", 7))
+    page = client.get("/notifications").text
+    assert f'<a href="/outages/{outage["id"]}">{outage["number"]}</a>' in page and f'>outage:{outage["id"]}<' not in page
+    assert '<a href="/notifications?source=campaigns%3A7"' in page
+    assert "营业厅搬迁" in client.get("/notifications", params={"source": "campaigns:7"}).text

@@ -14,6 +14,7 @@ from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.notify import groups, labels, queries, rules, service
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.render import render
+from gridcare.outages import queries as outages
 from gridcare.workorders import queries as orders
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
@@ -56,6 +57,7 @@ def log_page(
         principal=principal,
         rows=rows,
         order_numbers=orders.numbers(session, actor=principal, ids=[n.source_id for n in rows if n.source_kind == "order"]),
+        outage_numbers=outages.numbers(session, actor=principal, ids=[n.source_id for n in rows if n.source_kind == "outage"]),
         total=total,
         offset=max(0, offset),
         page=PAGE,

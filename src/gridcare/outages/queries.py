@@ -62,6 +62,15 @@ def list_outages(session: Session, *, actor: Principal, status: str | None = Non
     return list(session.scalars(stmt.order_by(open_first, Outage.starts_at.desc(), Outage.id.desc()).limit(limit)))
 
 
+def numbers(session: Session, *, actor: Principal, ids: Sequence[int | None]) -> dict[int, str]:
+    """The numbers (TD…) of the outages among ``ids`` that the actor may open: other
+    domains' pages name an outage by its number and link only those."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted or not can(actor, Action.GRIDS_READ):
+        return {}
+    return dict(session.execute(_scoped(select(Outage.id, Outage.number).where(Outage.id.in_(wanted)), actor)).all())
+
+
 def predicted_on(session: Session, *, utility: str, codes: set[str]) -> list[Outage]:
     """Open predicted outages with a device among ``codes`` (fault triage asks about one
     device's subtree, not about every outage)."""
