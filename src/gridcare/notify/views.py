@@ -12,9 +12,9 @@ from gridcare.auth.rules import Action, can
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.notify import groups, labels, queries, rules, service
+from gridcare.outages import queries as outages
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.render import render
-from gridcare.outages import queries as outages
 from gridcare.workorders import queries as orders
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
