@@ -85,7 +85,7 @@ def run(url: str, calls: int, say: Callable[[str], None]) -> dict[str, Any]:
     db = Database(url)
     try:
         # One number for both databases before session 24: the bench measures older builds too.
-        shipped = MERGES_PER_TRANSACTION if isinstance(MERGES_PER_TRANSACTION, int) else MERGES_PER_TRANSACTION.get(db.engine.dialect.name, 10)
+        shipped = MERGES_PER_TRANSACTION if isinstance(MERGES_PER_TRANSACTION, int) else MERGES_PER_TRANSACTION[db.dialect]
         masters = _orders(db, ready.accounts[:3], "master")
         sets = [_orders(db, ready.accounts[3 + n * calls : 3 + (n + 1) * calls], f"s{n}-") for n in range(3)]
         say(f"{3 * calls:,} calls taken; merging")

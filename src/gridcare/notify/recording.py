@@ -243,10 +243,10 @@ def _record_chunk(session: Session, *, now: datetime, config: NotifyConfig, plan
         contexts.append(safe)
         keys.append(_dedupe_key(event, m.channel, m.recipient, m.source, safe, m.dedupe))
     found = dict(session.execute(select(Notification.dedupe_key, Notification.id).where(Notification.dedupe_key.in_(set(keys)))).all())
-    rows = []
+    rows, new = [], set()
     for m, key, safe in zip(messages, keys, contexts, strict=True):
-        if key not in found:
-            found[key] = 0  # taken by this chunk: a repeat is the same message
+        if key not in found and key not in new:  # a repeat within the chunk is the same message
+            new.add(key)
             rows.append(_values(config, planner, now=now, key=key, recipient=m.recipient, channel=m.channel, event=event, context=safe, urgent=urgent, source=m.source))
     if rows:
         connection = session.connection()

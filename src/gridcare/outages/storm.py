@@ -303,7 +303,7 @@ def _triage(db: Database, *, now: datetime, supply_point: str, utility: str, cov
         if not master:
             continue
         predicted.append(finding.device)
-        per = MERGES_PER_TRANSACTION.get(db.engine.dialect.name, 10)
+        per = MERGES_PER_TRANSACTION[db.dialect]
         for start in range(0, len(to_merge), per):
             with db.write() as session:
                 merge(session, now=now, master=master, order_ids=to_merge[start : start + per], note=f"predicted outage {number} at {finding.device}")
