@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 pot=$(mktemp --suffix=.pot)
 trap 'rm -f "$pot"' EXIT
-"$PY" -m babel.messages.frontend extract -F babel.cfg -k _ -k N_ --no-location --sort-output --project gridcare -o "$pot" . >/dev/null
+"$PY" -m babel.messages.frontend extract -F babel.cfg -k _ -k N_ -k T_ --no-location --sort-output --project gridcare -o "$pot" . >/dev/null
 for locale in zh_CN en; do
   po=src/gridcare/web/locale/$locale/LC_MESSAGES/messages.po
   if [ -f "$po" ]; then

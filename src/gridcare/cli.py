@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gridcare.config import ConfigError, Settings, get_settings
+from gridcare.core import i18n
 from gridcare.core.errors import DomainError
 
 app = typer.Typer(
@@ -55,7 +57,13 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        fail(f"error: {exc.detail}")
+        fail(f"error: {exc.explained(cli_locale())}")
+
+
+def cli_locale() -> str:
+    """Chinese when the operator's shell is set to it (LANG=zh_CN.UTF-8), else English."""
+    chosen = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return i18n.negotiate(chosen.replace("_", "-").split(".")[0], default="en")
 
 
 @contextmanager

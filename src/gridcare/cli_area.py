@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, cli_locale, fail, out, progress_bar, reported_errors, settings
+from gridcare.core.i18n import T_
 
 import_app = typer.Typer(help="Import grids, customers or network assets from files.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data to files.", no_args_is_help=True)
@@ -98,9 +99,10 @@ def import_customers(
 
     parsed = parse_customers(_read(file), filename=file.name, encoding=encoding, crs="GCJ02" if gcj02 else "WGS84")
     if parsed.problems:
-        out.print(problems_to_text(parsed.problems), markup=False)
+        out.print(problems_to_text(parsed.problems, cli_locale()), markup=False)
         if not skip_bad_rows:
-            fail(f"error: {len(parsed.problems)} problems in {file.name}; nothing imported (fix them, or pass --skip-bad-rows)")
+            refused = T_("%(n)s problems in %(file)s; nothing imported (fix them, or pass --skip-bad-rows)", n=len(parsed.problems), file=file.name)
+            fail(f"error: {refused.in_language(cli_locale())}")
     with reported_errors(), _db().write() as session, progress_bar() as report:
         path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == _unit_id(session, org)))
         result = service.import_customers(session, actor=system_principal("cli"), now=system_clock.now(), parsed=parsed, org_path=path, skip_bad_rows=skip_bad_rows, progress=report)

@@ -74,7 +74,7 @@ def test_a_rep_checks_in_and_reports_a_finding_that_becomes_a_work_order(browser
     valve = page.locator("article[data-code='V1']")
     valve.locator("button:has-text('在此签到')").click()
     page.wait_for_selector(".alert.error")
-    assert "check in within 100 m" in page.locator(".alert.error").inner_text()
+    assert "请在 100 米内签到" in page.locator(".alert.error").inner_text()
 
     page.locator(f"article[data-code='H1'] .finding a:has-text('{number}')").click()
     page.wait_for_selector("h1")

@@ -69,7 +69,7 @@ def test_the_forms_plan_record_and_close(client, world, seeded, database, clock)
     assert "待抽查" in page and "1/2" in page
 
     made = client.post("/contractors/new", data={"csrf_token": token, "name": "", "kind": "pump_room", "contractor_id": str(world.units["HC"]), "starts_at": "2026-11-25T09:00", "due_at": "2026-11-24T09:00"})
-    assert made.status_code == 422 and "name:" in made.text and "due_at:" in made.text
+    assert made.status_code == 422 and "name：" in made.text and "due_at：" in made.text  # a zh-CN user reads zh-CN errors
 
     client.post("/campaigns/do", data={"csrf_token": token, "action": "opt_out", "account": "W001", "channel": "sms", "topic": "*"})
     assert "W001" in client.get("/campaigns").text

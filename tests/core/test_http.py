@@ -37,9 +37,20 @@ def test_it_leaves_nothing_half_written_when_a_form_is_refused(client, database)
     with database.read() as session:
         before = auth.count_users(session)
     page = client.post("/admin/users", data={"login": "admin", "display_name": "重复", "role": "agent", "org_unit_id": "1", "password": "grid-care-9", "csrf_token": token})
-    assert page.status_code == 409 and "login: &#39;admin&#39; is taken" in page.text
+    # The page speaks the admin's language (zh-CN); the API answers English unless asked.
+    assert page.status_code == 409 and "login：账号 &#39;admin&#39; 已被占用" in page.text
     with database.read() as session:
         assert auth.count_users(session) == before
+
+
+def test_the_api_answers_in_the_language_the_client_asks_for(client):
+    sign_in(client, "admin", demo_org.PASSWORD)
+    english = client.get("/api/v1/audit?limit=0")
+    chinese = client.get("/api/v1/audit?limit=0", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert english.status_code == chinese.status_code == 422
+    assert english.json()["errors"] == [{"field": "limit", "reason": "must be between 1 and 1000"}]
+    assert chinese.json()["errors"] == [{"field": "limit", "reason": "须在 1 到 1000 之间"}]
+    assert chinese.json()["title"] == "输入有误" and chinese.json()["detail"] == "limit：须在 1 到 1000 之间"
 
 
 def test_it_answers_unknown_api_paths_with_problem_json(client):

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -6,12 +7,13 @@ from babel.messages.pofile import read_po
 from gridcare.core.i18n import LOCALE_DIR, translations
 
 ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdrgfi]")
 METHODS = [("src/**.py", "python"), ("src/gridcare/**/templates/**.html", "jinja2")]
 
 
 def extracted() -> set[str]:
     found = set()
-    for _file, _line, message, _comments, _ctx in extract_from_dir(str(ROOT), METHODS, keywords={"_": None, "N_": None}):
+    for _file, _line, message, _comments, _ctx in extract_from_dir(str(ROOT), METHODS, keywords={"_": None, "N_": None, "T_": None}):
         if isinstance(message, str) and message:
             found.add(message)
     return found
@@ -23,6 +25,13 @@ def test_it_translates_every_message_into_chinese():
     translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
     missing = sorted(extracted() - translated)
     assert missing == [], f"untranslated in zh_CN (run scripts/update-catalogs.sh): {missing}"
+
+
+def test_translations_keep_every_placeholder():
+    with open(LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    wrong = [(m.id, m.string) for m in catalog if m.id and m.string and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    assert wrong == []
 
 
 def test_it_names_roles_in_both_languages():

@@ -13,8 +13,8 @@ GOOD = "account,name,phones,address,lon,lat,utility,supply_point,tags\nE1,王芳
 BAD = GOOD + "E3,,12345,五一大道3号,112.9,28.1,electric,,\nE1,重复,13812345678,x,,,electric,,vip\n"
 
 
-def run(db, tmp_path, *args):
-    env = {**os.environ, "GRIDCARE_DATABASE_URL": db.url, "GRIDCARE_DATA_DIR": str(tmp_path)}
+def run(db, tmp_path, *args, lang="C.UTF-8"):
+    env = {**os.environ, "GRIDCARE_DATABASE_URL": db.url, "GRIDCARE_DATA_DIR": str(tmp_path), "LANG": lang, "LC_ALL": "", "LC_MESSAGES": ""}
     return subprocess.run([sys.executable, "-m", "gridcare", *args], capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -32,6 +32,15 @@ def test_it_imports_nothing_from_a_file_with_bad_rows_and_lists_every_one(databa
     assert result.stderr.strip().splitlines()[-1].startswith("gridcare: error: ")
     with database.read() as session:
         assert customers.search(session, actor=org.principal("admin"))[1] == 0
+
+
+def test_an_operator_whose_shell_speaks_chinese_reads_the_error_in_chinese(database, org, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(BAD, encoding="utf-8")
+    result = run(database, tmp_path, "import", "customers", str(path), "--org", "XC-E", lang="zh_CN.UTF-8")
+    assert result.returncode == 1
+    assert "第 4 行，name：" in result.stdout and "第 5 行，account：" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "gridcare: error: customers.csv 中有 4 处问题，未导入任何数据（请修正，或加 --skip-bad-rows 只导入正确的行）"
 
 
 def test_it_imports_the_good_rows_when_told_to_skip_the_bad_and_updates_on_reimport(database, org, tmp_path):

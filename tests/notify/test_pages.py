@@ -2,6 +2,7 @@
 Chinese by default and in English."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -50,14 +51,14 @@ def test_it_shows_the_log_with_counts_and_retries_a_dead_letter(client, database
     with database.read() as session:
         assert session.get(Notification, sms).state == "queued"
     again = client.post(f"/notifications/{sms}/retry", data={"csrf_token": token})
-    assert "only%20dead%20letters" in again.headers["location"]
+    assert "只有死信可以重新发送，这条通知的状态是 待发送" in unquote(again.headers["location"])
 
 
 def test_it_shows_a_bad_filter_as_a_message_not_an_error_page(client, database, clock):
     seed(database, clock, client.org)
     sign_in(client, "supervisor", "gridcare-demo")
     page = client.get("/notifications", params={"source": "nonsense"})
-    assert page.status_code == 200 and "source: expected KIND:ID" in page.text
+    assert page.status_code == 200 and "source：格式应为 类型:编号" in page.text
 
 
 def test_it_speaks_english_to_an_english_user(client, database, clock):

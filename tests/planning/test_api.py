@@ -87,7 +87,7 @@ def test_the_design_form_redirects_to_the_proposal_and_errors_come_back_named(cl
     done = client.post("/planning/proposals", data={"csrf_token": token, "utility": "electric", "by": "k", "k": "2", "use_forecast": "on"}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/planning/proposals/")
     bad = client.post("/planning/proposals", data={"csrf_token": token, "utility": "electric", "by": "k", "k": "two"}, follow_redirects=True)
-    assert bad.status_code == 200 and "k: must be a number" in bad.text
+    assert bad.status_code == 200 and "k：须为数字" in bad.text
 
 
 def test_units_map_forecast_and_barrier_removal(client, world):

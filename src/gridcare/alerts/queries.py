@@ -13,6 +13,7 @@ from gridcare.alerts.models import Alert
 from gridcare.auth.rules import Action, can
 from gridcare.auth.scoping import scoped
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 STATUSES = ("open", "acknowledged", "closed", "active", "all")  # active: open or acknowledged
@@ -38,9 +39,9 @@ def open_alerts(session: Session, *, actor: Principal, limit: int = 50) -> list[
 
 def list_alerts(session: Session, *, actor: Principal, status: str = "active", kind: str | None = None, grid: str | None = None, limit: int = 200, offset: int = 0) -> tuple[list[Alert], int]:
     if status not in STATUSES:
-        raise InvalidInput.field("status", f"must be one of {', '.join(STATUSES)}")
+        raise InvalidInput.field("status", T_("must be one of %(choices)s", choices=", ".join(STATUSES)))
     if kind and kind not in service.KINDS:
-        raise InvalidInput.field("kind", f"must be one of {', '.join(service.KINDS)}")
+        raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(service.KINDS)))
     if not can(actor, Action.ORDERS_READ):
         return [], 0
     stmt = _visible(actor)

@@ -21,6 +21,7 @@ from gridcare.auth.scoping import require
 from gridcare.core import i18n
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role, system_principal
 
 if TYPE_CHECKING:
@@ -232,9 +233,9 @@ def _rule_values(hit: rules.RuleHit, grid: Grid | None, briefs: dict[int, Any]) 
 def _since(now: datetime, since: datetime | None, daily: bool) -> datetime:
     since = since or (_local_midnight(to_local(now).date() - timedelta(days=1)) if daily else now - timedelta(hours=1))
     if since.tzinfo is None:
-        raise InvalidInput.field("since", "give a time zone (e.g. +08:00)")
+        raise InvalidInput.field("since", T_("give a time zone (e.g. +08:00)"))
     if since > now:
-        raise InvalidInput.field("since", "must not be in the future")
+        raise InvalidInput.field("since", T_("must not be in the future"))
     return since
 
 
@@ -260,16 +261,16 @@ def get_alert(session: Session, *, actor: Principal, alert_id: int, lock: bool =
     stmt = select(Alert).where(Alert.id == alert_id)
     alert = session.scalar(stmt.with_for_update() if lock else stmt)
     if alert is None or not can_see(actor, RecordScope(org_path=alert.org_path, grid_id=alert.grid_id, gridded=alert.grid_id is not None)):
-        raise NotFound(f"alert_id: no alert {alert_id} in your scope")
+        raise NotFound(T_("alert_id: no alert %(id)s in your scope", id=alert_id))
     return alert
 
 
 def _note(note: str, *, required: bool) -> str:
     note = (note or "").strip()
     if required and not note:
-        raise InvalidInput.field("note", "say what was found or done (a few words)")
+        raise InvalidInput.field("note", T_("say what was found or done (a few words)"))
     if len(note) > MAX_NOTE:
-        raise InvalidInput.field("note", f"must be at most {MAX_NOTE} characters")
+        raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=MAX_NOTE))
     return note
 
 
@@ -279,7 +280,7 @@ def acknowledge(session: Session, *, actor: Principal, now: datetime, alert_id: 
     text = _note(note, required=True)
     alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
     if alert.status != "open":
-        raise Conflict(f"status: alert {alert_id} is {alert.status}, only an open alert can be acknowledged")
+        raise Conflict(T_("status: alert %(id)s is %(status)s, only an open alert can be acknowledged", id=alert_id, status=alert.status))
     alert.status, alert.acknowledged_by, alert.acknowledged_at, alert.note, alert.updated_at = "acknowledged", actor.login, now, text, now
     session.flush()
     audit.record(session, actor=actor, at=now, action="alert.acknowledge", entity="alert", entity_id=alert.id, before={"status": "open"}, after={"status": alert.status, "note": text}, org_path=alert.org_path)
@@ -292,7 +293,7 @@ def close(session: Session, *, actor: Principal, now: datetime, alert_id: int, n
     text = _note(note, required=False)
     alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
     if alert.status == "closed":
-        raise Conflict(f"status: alert {alert_id} is closed already")
+        raise Conflict(T_("status: alert %(id)s is closed already", id=alert_id))
     before = alert.status
     alert.status, alert.open_key, alert.closed_by, alert.closed_at, alert.updated_at = "closed", None, actor.login, now, now
     if text:
@@ -309,8 +310,8 @@ def apply_sensitive_tag(session: Session, *, actor: Principal, now: datetime, al
     require(actor, Action.ORDERS_SUPERVISE)  # before anything about the alert is told
     alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
     if alert.kind != "sensitive":
-        raise InvalidInput.field("alert_id", f"alert {alert_id} suggests no tag (it is a {alert.kind} alert)")
+        raise InvalidInput.field("alert_id", T_("alert %(id)s suggests no tag (it is a %(kind)s alert)", id=alert_id, kind=alert.kind))
     if alert.status == "closed":
-        raise Conflict(f"status: alert {alert_id} is closed already")
+        raise Conflict(T_("status: alert %(id)s is closed already", id=alert_id))
     customers.add_tag(session, actor=actor, now=now, customer_id=int(alert.subject), tag="sensitive")
     return close(session, actor=actor, now=now, alert_id=alert_id, note="已标记为敏感客户")

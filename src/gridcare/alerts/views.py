@@ -14,10 +14,10 @@ from gridcare.alerts.titles import SEVERITY_LABELS
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 KIND_LABELS = {"spike": N_("Unusual volume"), "sensitive": N_("Repeat complainer"), "repeat_repairs": N_("Repeated repairs"), "repeat_calls": N_("Repeat calls")}
@@ -75,9 +75,9 @@ async def alert_action(alert_id: int, request: Request, session: DbSession, prin
             elif action == "apply_tag":
                 service.apply_sensitive_tag(session, actor=principal, now=now, alert_id=alert_id)
             else:
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        return RedirectResponse(f"/alerts/{alert_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/alerts/{alert_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
 
 

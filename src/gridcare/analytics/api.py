@@ -157,11 +157,11 @@ def refresh_rollup(session: DbSession, principal: CurrentPrincipal, state: State
 def month_report(session: DbSession, principal: CurrentPrincipal, state: State, month: str = "", format: str = "xlsx", utility: str = "", lang: str = "zh_CN") -> Response:
     """The monthly service-quality report, ``format`` xlsx or pdf."""
     from gridcare.core.errors import InvalidInput
-    from gridcare.core.i18n import translator
+    from gridcare.core.i18n import T_, translator
 
     m = month or periods.last_closed_month(state.clock.now()).label
     if format not in ("xlsx", "pdf"):
-        raise InvalidInput.field("format", "must be xlsx or pdf")
+        raise InvalidInput.field("format", T_("must be %(a)s or %(b)s", a="xlsx", b="pdf"))
     body, media = render_report(session, principal, m, format, utility, translator(lang if lang in ("zh_CN", "en") else "zh_CN"), state.clock.now())
     return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="service-quality-{m}.{format}"'})
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, cli_locale, fail, out, progress_bar, reported_errors, settings
 
 analytics_app = typer.Typer(help="Analytics: KPI rollup, scorecard aggregates and monthly snapshots.", no_args_is_help=True)
 app.add_typer(analytics_app, name="analytics")
@@ -38,7 +38,7 @@ def import_aggregates(
     with db.read() as session:
         parsed = scorecards.parse_file(session, actor=actor, data=data, filename=file.name)
     if not parsed.ok:
-        out.print(problems_to_text(parsed.problems), markup=False, highlight=False)
+        out.print(problems_to_text(parsed.problems, cli_locale()), markup=False, highlight=False)
         fail(f"error: {len(parsed.problems)} problems in {file.name}; nothing imported")
     with reported_errors(), progress_bar() as report, db.write() as session:
         rows = scorecards.import_aggregates(session, actor=actor, now=system_clock.now(), data=data, filename=file.name, progress=report)
@@ -89,17 +89,17 @@ def report(
     from gridcare.analytics.api import render_report
     from gridcare.core.clock import system_clock
     from gridcare.core.errors import InvalidInput
+    from gridcare.core.i18n import T_, translator
     from gridcare.core.principal import system_principal
-    from gridcare.core.i18n import translator
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     with reported_errors():
         if not wanted or any(f not in ("xlsx", "pdf") for f in wanted):
-            raise InvalidInput.field("format", "must be xlsx, pdf or both")
+            raise InvalidInput.field("format", T_("must be %(a)s, %(b)s or both", a="xlsx", b="pdf"))
         if lang not in ("zh_CN", "en"):
-            raise InvalidInput.field("lang", "must be zh_CN or en")
+            raise InvalidInput.field("lang", T_("must be %(a)s or %(b)s", a="zh_CN", b="en"))
         if utility and utility not in ("electric", "water", "gas"):
-            raise InvalidInput.field("utility", "must be electric, water or gas")
+            raise InvalidInput.field("utility", T_("must be %(a)s, %(b)s or %(c)s", a="electric", b="water", c="gas"))
         m = periods.month(month).label if month else periods.last_closed_month(system_clock.now()).label
     output.mkdir(parents=True, exist_ok=True)
     db = _db()

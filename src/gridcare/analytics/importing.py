@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from gridcare.core.i18n import T_
 from gridcare.customers.importing import RowProblem, _nonblank, _records, problems_to_text
 
 __all__ = ["AggregateRow", "ParsedAggregates", "RowProblem", "parse_aggregates", "problems_to_text", "COLUMNS"]
@@ -64,18 +65,18 @@ def _number(text: str, name: str, line: int, problems: list[RowProblem], *, inte
     value = text.strip().replace(",", "")
     if not value:
         if not optional:
-            problems.append(RowProblem(line, name, "is required"))
+            problems.append(RowProblem(line, name, T_("is required")))
         return None
     try:
         number = float(value)
     except ValueError:
-        problems.append(RowProblem(line, name, f"{text.strip()[:30]!r} is not a number"))
+        problems.append(RowProblem(line, name, T_("%(value)r is not a number", value=text.strip()[:30])))
         return None
     if not math.isfinite(number) or number < 0:
-        problems.append(RowProblem(line, name, "must be a number of 0 or more"))
+        problems.append(RowProblem(line, name, T_("must be a number of %(low)s or more", low=0)))
         return None
     if integer and number != int(number):
-        problems.append(RowProblem(line, name, "must be a whole number"))
+        problems.append(RowProblem(line, name, T_("must be a whole number")))
         return None
     return number
 
@@ -91,42 +92,42 @@ def parse_aggregates(data: bytes, *, filename: str, grid_codes: Iterable[str], e
             columns = [_ALIAS.get(c.strip().lower()) for c in cells]
             missing = [c for c in REQUIRED if c not in columns]
             if missing:
-                problems.append(RowProblem(line, "header", f"missing required column(s): {', '.join(missing)}"))
+                problems.append(RowProblem(line, "header", T_("missing required column(s): %(columns)s", columns=", ".join(missing))))
                 return out
             continue
         if len(out.rows) + len(problems) >= MAX_ROWS:
-            problems.append(RowProblem(line, "file", f"more than {MAX_ROWS} rows; split the file"))
+            problems.append(RowProblem(line, "file", T_("more than %(n)s rows; split the file", n=MAX_ROWS)))
             break
         values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(columns) if name}
         before = len(problems)
         month = values.get("month", "").strip()
         m = _MONTH.fullmatch(month)
         if not m or not 1 <= int(m.group(2)) <= 12:
-            problems.append(RowProblem(line, "month", f"{month[:20]!r} is not a month like 2026-10"))
+            problems.append(RowProblem(line, "month", T_("%(value)r is not a month like %(example)s", value=month[:20], example="2026-10")))
         grid = values.get("grid", "").strip()
         if not grid:
-            problems.append(RowProblem(line, "grid", "is required"))
+            problems.append(RowProblem(line, "grid", T_("is required")))
         elif grid not in known:
-            problems.append(RowProblem(line, "grid", f"no grid with code {grid[:40]!r}"))
+            problems.append(RowProblem(line, "grid", T_("no grid with code %(code)r", code=grid[:40])))
         elif (month, grid) in seen:
-            problems.append(RowProblem(line, "grid", f"{grid!r} for {month} is already on line {seen[(month, grid)]}"))
+            problems.append(RowProblem(line, "grid", T_("%(grid)r for %(month)s is already on line %(line)s", grid=grid, month=month, line=seen[(month, grid)])))
         else:
             seen[(month, grid)] = line
         supplied = _number(values.get("supplied_m3", ""), "supplied_m3", line, problems, optional=True)
         billed_m3 = _number(values.get("billed_m3", ""), "billed_m3", line, problems, optional=True)
         if (supplied is None) != (billed_m3 is None) and len(problems) == before:
-            problems.append(RowProblem(line, "billed_m3" if billed_m3 is None else "supplied_m3", "give both supplied_m3 and billed_m3, or neither"))
+            problems.append(RowProblem(line, "billed_m3" if billed_m3 is None else "supplied_m3", T_("give both %(a)s and %(b)s, or neither", a="supplied_m3", b="billed_m3")))
         due = _number(values.get("meters_due", ""), "meters_due", line, problems, integer=True)
         read = _number(values.get("meters_read", ""), "meters_read", line, problems, integer=True)
         if due is not None and read is not None and read > due:
-            problems.append(RowProblem(line, "meters_read", f"{int(read)} is more than meters_due ({int(due)})"))
+            problems.append(RowProblem(line, "meters_read", T_("%(read)s is more than meters_due (%(due)s)", read=int(read), due=int(due))))
         billed = _number(values.get("billed_amount", ""), "billed_amount", line, problems)
         collected = _number(values.get("collected_amount", ""), "collected_amount", line, problems)
         if len(problems) == before:
             assert due is not None and read is not None and billed is not None and collected is not None
             out.rows.append(AggregateRow(line, month, grid, supplied, billed_m3, int(due), int(read), billed, collected))
     if columns is None and not problems:
-        problems.append(RowProblem(1, "file", "the file is empty"))
+        problems.append(RowProblem(1, "file", T_("the file is empty")))
     elif columns is not None and not out.rows and not problems:
-        problems.append(RowProblem(2, "file", "the file has a header but no rows"))
+        problems.append(RowProblem(2, "file", T_("the file has a header but no rows")))
     return out

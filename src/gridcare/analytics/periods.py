@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import N_, T_
 
 KINDS = ("day", "week", "month", "year")
 _FORMS = {
@@ -18,6 +19,18 @@ _FORMS = {
     "week": (re.compile(r"\d{4}-W\d{2}"), "2026-W40"),
     "month": (re.compile(r"\d{4}-\d{2}"), "2026-10"),
     "year": (re.compile(r"\d{4}"), "2026"),
+}
+_WRITTEN_LIKE = {
+    "day": N_("a day is written like %(example)s"),
+    "week": N_("a week is written like %(example)s"),
+    "month": N_("a month is written like %(example)s"),
+    "year": N_("a year is written like %(example)s"),
+}
+_NOT_REAL = {
+    "day": N_("%(text)r is not a real day"),
+    "week": N_("%(text)r is not a real week"),
+    "month": N_("%(text)r is not a real month"),
+    "year": N_("%(text)r is not a real year"),
 }
 
 
@@ -62,17 +75,17 @@ def containing(kind: str, day: date) -> Period:
     if kind == "year":
         start = day.replace(month=1, day=1)
         return Period(kind, start, start.replace(year=start.year + 1))
-    raise InvalidInput.field("period", f"must be one of {', '.join(KINDS)}")
+    raise InvalidInput.field("period", T_("must be one of %(choices)s", choices=", ".join(KINDS)))
 
 
 def parse(kind: str, value: str, field: str = "value") -> Period:
     """``value`` in the kind's form: 2026-10-05, 2026-W40, 2026-10 or 2026."""
     if kind not in KINDS:
-        raise InvalidInput.field("period", f"must be one of {', '.join(KINDS)}")
+        raise InvalidInput.field("period", T_("must be one of %(choices)s", choices=", ".join(KINDS)))
     pattern, example = _FORMS[kind]
     text = value.strip()
     if not pattern.fullmatch(text):
-        raise InvalidInput.field(field, f"a {kind} is written like {example}")
+        raise InvalidInput.field(field, T_(_WRITTEN_LIKE[kind], example=example))
     try:
         if kind == "day":
             day = date.fromisoformat(text)
@@ -83,7 +96,7 @@ def parse(kind: str, value: str, field: str = "value") -> Period:
         else:
             day = date(int(text), 1, 1)
     except ValueError:
-        raise InvalidInput.field(field, f"{text!r} is not a real {kind}") from None
+        raise InvalidInput.field(field, T_(_NOT_REAL[kind], text=text)) from None
     return containing(kind, day)
 
 
@@ -130,7 +143,7 @@ def chosen(kind: str, value: str | None, now: datetime) -> Period:
     """The period a page or API asks for; the current one when ``value`` is empty."""
     kind = kind or "month"
     if kind not in KINDS:
-        raise InvalidInput.field("period", f"must be one of {', '.join(KINDS)}")
+        raise InvalidInput.field("period", T_("must be one of %(choices)s", choices=", ".join(KINDS)))
     return parse(kind, value, "at") if value and value.strip() else current(kind, now)
 
 

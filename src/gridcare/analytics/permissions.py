@@ -4,6 +4,7 @@ role sets over the existing roles, not new grants."""
 from __future__ import annotations
 
 from gridcare.core.errors import Forbidden
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 
 READ = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})  # dashboards, KPIs, scorecards, reports
@@ -13,16 +14,16 @@ MANAGE = frozenset({Role.ADMIN, Role.SUPERVISOR})  # imports, ratings, weights, 
 
 def _require(actor: Principal, roles: frozenset[Role], what: str) -> None:
     if actor.role not in roles:
-        raise Forbidden(f"role {actor.role.value} may not {what}")
+        raise Forbidden(T_("role %(role)s may not %(what)s", role=Label("role", actor.role.value), what=what))
 
 
 def require_read(actor: Principal) -> None:
-    _require(actor, READ, "read analytics")
+    _require(actor, READ, T_("read analytics"))
 
 
 def require_wall(actor: Principal) -> None:
-    _require(actor, WALL, "see the command-center wall")
+    _require(actor, WALL, T_("see the command-center wall"))
 
 
 def require_manage(actor: Principal) -> None:
-    _require(actor, MANAGE, "change scorecard data")
+    _require(actor, MANAGE, T_("change scorecard data"))

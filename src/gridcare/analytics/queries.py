@@ -21,6 +21,7 @@ from gridcare.analytics.models import DailyDurations, DailyOrders, MonthlyDurati
 from gridcare.analytics.permissions import require_read
 from gridcare.auth.scoping import scoped
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 from gridcare.workorders.models import ExpertQuestion, WorkOrder
 
@@ -52,11 +53,11 @@ def scope_from(utility: str = "", grid: str = "", rep: str = "", team: str = "",
         if not value.strip():
             return None
         if not value.strip().isdigit():
-            raise InvalidInput.field(name, "must be a number (an id)")
+            raise InvalidInput.field(name, T_("must be a number (an id)"))
         return int(value)
 
     if utility and utility not in ("electric", "water", "gas"):
-        raise InvalidInput.field("utility", "must be electric, water or gas")
+        raise InvalidInput.field("utility", T_("must be %(a)s, %(b)s or %(c)s", a="electric", b="water", c="gas"))
     return Scope(utility or None, number("grid", grid), number("rep", rep), team.strip() or None, category or None, channel or None)
 
 
@@ -104,7 +105,7 @@ def totals(session: Session, *, actor: Principal, scope: Scope, period: periods.
 def totals_by(session: Session, *, actor: Principal, scope: Scope, period: periods.Period, by: str) -> dict[Any, kpis.Totals]:
     require_read(actor)
     if by not in GROUPS:
-        raise InvalidInput.field("by", f"must be one of {', '.join(GROUPS)}")
+        raise InvalidInput.field("by", T_("must be one of %(choices)s", choices=", ".join(GROUPS)))
     table = _table(period, daily=by == "day")
     col = getattr(table, by)
     rows = session.execute(_rollup(actor, scope, period, table, col, *_sums(table)).group_by(col))
@@ -360,7 +361,7 @@ def trend(session: Session, *, actor: Principal, scope: Scope, last: periods.Per
 def by_grid(session: Session, *, actor: Principal, scope: Scope, period: periods.Period, kpi: str) -> dict[int, float | None]:
     """One order KPI per grid, for the choropleth."""
     if kpi not in kpis.MAP_KPIS:
-        raise InvalidInput.field("kpi", f"must be one of {', '.join(kpis.MAP_KPIS)}")
+        raise InvalidInput.field("kpi", T_("must be one of %(choices)s", choices=", ".join(kpis.MAP_KPIS)))
     found = totals_by(session, actor=actor, scope=scope, period=period, by="grid_id")
     out: dict[int, float | None] = {}
     counts: dict[int, int] = {}
@@ -394,7 +395,7 @@ def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
 
     require_read(actor)
     if flag and flag not in FLAGS:
-        raise InvalidInput.field("flag", f"must be one of {', '.join(FLAGS)}")
+        raise InvalidInput.field("flag", T_("must be one of %(choices)s", choices=", ".join(FLAGS)))
     stmt = _raw(actor, scope, start, end, WorkOrder)
     o = WorkOrder
     if flag == "escalated":
@@ -405,7 +406,7 @@ def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
         from gridcare.analytics.wall import late_condition
 
         if now is None:
-            raise InvalidInput.field("flag", "overdue needs the current time")
+            raise InvalidInput.field("flag", T_("overdue needs the current time"))
         stmt = stmt.where(o.status.in_(sorted(kpis.OPEN_STATUSES)), late_condition(now))
     elif flag == "reopened":
         stmt = stmt.where(o.reopen_count > 0)

@@ -17,6 +17,7 @@ from gridcare.analytics.models import MeterAggregate, Rating, ScorecardSnapshot,
 from gridcare.analytics.permissions import require_manage, require_read
 from gridcare.audit import service as audit
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 Progress = Callable[[str, int, int], None]
@@ -36,7 +37,7 @@ def import_aggregates(session: Session, *, actor: Principal, now: datetime, data
     require_manage(actor)
     parsed = parse_file(session, actor=actor, data=data, filename=filename)
     if not parsed.ok:
-        raise InvalidInput.many([FieldProblem(f"line {p.line}, {p.field}", p.reason) for p in parsed.problems])
+        raise InvalidInput.many([FieldProblem(T_("line %(line)s, %(field)s", line=p.line, field=p.field), p.reason) for p in parsed.problems])
     ids = {g.code: g.id for g in grids.list_grids(session, actor=actor)}
     total = len(parsed.rows)
     for i, r in enumerate(parsed.rows, start=1):
@@ -81,9 +82,9 @@ def set_rating(session: Session, *, actor: Principal, now: datetime, month: str,
     periods.month(month)
     value = scoring.check_rating(subject_kind, rater, score)
     if len(note) > 2000:
-        raise InvalidInput.field("note", "must be at most 2000 characters")
+        raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=2000))
     if subject_id not in {s["id"] for s in subjects(session, actor=actor, kind=subject_kind)}:
-        raise InvalidInput.field("subject_id", f"no {subject_kind} {subject_id} in your scope")
+        raise InvalidInput.field("subject_id", T_("no grid %(id)s in your scope", id=subject_id) if subject_kind == "grid" else T_("no rep %(id)s in your scope", id=subject_id))
     row = session.scalar(select(Rating).where(Rating.month == month, Rating.subject_kind == subject_kind, Rating.subject_id == subject_id, Rating.rater == rater))
     before = None if row is None else {"score": row.score, "note": row.note}
     if row is None:
@@ -125,7 +126,7 @@ def subjects(session: Session, *, actor: Principal, kind: str, utility: str | No
     if kind == "grid":
         return [{"id": g.id, "code": g.code, "name": g.name, "utility": g.utility, "grid_ids": [g.id]} for g in visible]
     if kind != "rep":
-        raise InvalidInput.field("kind", "must be grid or rep")
+        raise InvalidInput.field("kind", T_("must be %(a)s or %(b)s", a="grid", b="rep"))
     names = grid_queries.staff_names(session, {g.rep_id for g in visible if g.rep_id})
     reps: dict[int, dict[str, Any]] = {}
     for g in visible:
@@ -185,10 +186,10 @@ def snapshot(session: Session, *, actor: Principal, now: datetime, month: str, k
     require_manage(actor)
     p = periods.month(month)
     if periods.local_midnight(p.end) > now:
-        raise InvalidInput.field("month", f"{month} is not over yet; close it from {p.end.isoformat()}")
+        raise InvalidInput.field("month", T_("%(month)s is not over yet; close it from %(day)s", month=month, day=p.end.isoformat()))
     kinds = scoring.SUBJECTS if kind == "both" else (kind,)
     if kind != "both" and kind not in scoring.SUBJECTS:
-        raise InvalidInput.field("kind", "must be grid, rep or both")
+        raise InvalidInput.field("kind", T_("must be %(a)s, %(b)s or both", a="grid", b="rep"))
     written = 0
     w = weights(session)
     for k in kinds:

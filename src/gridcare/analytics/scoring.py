@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gridcare.core.errors import FieldProblem, InvalidInput
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 RATERS = ("key_customers", "departments", "contractors")
 SUBJECTS = ("grid", "rep")
@@ -94,19 +94,19 @@ def check_weights(weights: Mapping[str, object]) -> dict[str, float]:
     clean: dict[str, float] = {}
     for key in weights:
         if key not in BY_KEY:
-            problems.append(FieldProblem(key, "is not a scorecard measure"))
+            problems.append(FieldProblem(key, T_("is not a scorecard measure")))
     for m in MEASURES:
         raw = weights.get(m.key, 0)
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            problems.append(FieldProblem(m.key, "must be a number"))
+            problems.append(FieldProblem(m.key, T_("must be a number")))
             continue
         if not 0 <= value <= 100:
-            problems.append(FieldProblem(m.key, "must be 0 to 100"))
+            problems.append(FieldProblem(m.key, T_("must be %(low)s to %(high)s", low=0, high=100)))
         clean[m.key] = value
     if not problems and sum(clean.values()) <= 0:
-        problems.append(FieldProblem("weights", "at least one weight must be above 0"))
+        problems.append(FieldProblem("weights", T_("at least one weight must be above %(n)s", n=0)))
     if problems:
         raise InvalidInput.many(problems)
     return clean
@@ -115,15 +115,15 @@ def check_weights(weights: Mapping[str, object]) -> dict[str, float]:
 def check_rating(subject_kind: str, rater: str, score: object) -> float:
     problems: list[FieldProblem] = []
     if subject_kind not in SUBJECTS:
-        problems.append(FieldProblem("subject_kind", "must be grid or rep"))
+        problems.append(FieldProblem("subject_kind", T_("must be %(a)s or %(b)s", a="grid", b="rep")))
     if rater not in RATERS:
-        problems.append(FieldProblem("rater", f"must be one of {', '.join(RATERS)}"))
+        problems.append(FieldProblem("rater", T_("must be one of %(choices)s", choices=", ".join(RATERS))))
     try:
         value = float(score)  # type: ignore[arg-type]
         if not 0 <= value <= 100:
-            problems.append(FieldProblem("score", "must be 0 to 100"))
+            problems.append(FieldProblem("score", T_("must be %(low)s to %(high)s", low=0, high=100)))
     except (TypeError, ValueError):
-        problems.append(FieldProblem("score", "must be a number 0 to 100"))
+        problems.append(FieldProblem("score", T_("must be a number %(low)s to %(high)s", low=0, high=100)))
         value = 0.0
     if problems:
         raise InvalidInput.many(problems)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 
 FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -83,4 +84,4 @@ def export(table: Table, fmt: str) -> tuple[bytes, str, str]:
         return to_csv(table), "text/csv; charset=utf-8", "csv"
     if fmt == "xlsx":
         return to_xlsx([table]), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
-    raise InvalidInput.field("format", "must be csv or xlsx")
+    raise InvalidInput.field("format", T_("must be %(a)s or %(b)s", a="csv", b="xlsx"))

@@ -17,12 +17,12 @@ from gridcare.analytics.importing import COLUMNS, REQUIRED
 from gridcare.analytics.permissions import MANAGE, READ, require_read
 from gridcare.analytics.reports import _label
 from gridcare.core.errors import DomainError, InvalidInput
-from gridcare.core.i18n import translator
+from gridcare.core.i18n import T_, translator
 from gridcare.core.principal import Principal
 from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import locale_for, render
+from gridcare.web.render import explained, locale_for, render
 from gridcare.workorders.service import CATEGORIES, CHANNELS
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
@@ -180,22 +180,22 @@ def _back(month: str, kind: str, **extra: str) -> RedirectResponse:
 
 
 @router.post("/analytics/scorecards/aggregates", response_model=None)
-def import_form(session: DbSession, principal: CurrentPrincipal, state: State, file: UploadFile = File(...), month: str = Form(""), kind: str = Form("grid")) -> Response:
+def import_form(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, file: UploadFile = File(...), month: str = Form(""), kind: str = Form("grid")) -> Response:
     try:
         rows = scorecards.import_aggregates(session, actor=principal, now=state.clock.now(), data=read_limited(file.file, MAX_IMPORT_BYTES), filename=file.filename or "aggregates.csv")
     except DomainError as exc:
         session.rollback()
-        return _back(month, kind, error=exc.detail[:1500])
+        return _back(month, kind, error=explained(request, principal, exc)[:1500])
     return _back(month, kind, done=f"{rows}")
 
 
 @router.post("/analytics/scorecards/ratings", response_model=None)
-def rating_form(session: DbSession, principal: CurrentPrincipal, state: State, month: str = Form(...), kind: str = Form("grid"), subject_id: int = Form(...), rater: str = Form(...), score: str = Form(...), note: str = Form("")) -> Response:
+def rating_form(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, month: str = Form(...), kind: str = Form("grid"), subject_id: int = Form(...), rater: str = Form(...), score: str = Form(...), note: str = Form("")) -> Response:
     try:
         scorecards.set_rating(session, actor=principal, now=state.clock.now(), month=month, subject_kind=kind, subject_id=subject_id, rater=rater, score=score, note=note)
     except DomainError as exc:
         session.rollback()
-        return _back(month, kind, error=exc.detail)
+        return _back(month, kind, error=explained(request, principal, exc))
     return _back(month, kind)
 
 
@@ -207,12 +207,12 @@ async def weights_form(request: Request, session: DbSession, principal: CurrentP
         scorecards.save_weights(session, actor=principal, now=state.clock.now(), values={m.key: str(form.get(m.key, "0")) for m in scoring.MEASURES})
     except DomainError as exc:
         session.rollback()
-        return _back(month, kind, error=exc.detail)
+        return _back(month, kind, error=explained(request, principal, exc))
     return _back(month, kind)
 
 
 @router.post("/analytics/scorecards/snapshot", response_model=None)
-def snapshot_form(session: DbSession, principal: CurrentPrincipal, state: State, month: str = Form(...), kind: str = Form("grid")) -> Response:
+def snapshot_form(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, month: str = Form(...), kind: str = Form("grid")) -> Response:
     from gridcare.analytics import rollup
 
     try:
@@ -220,7 +220,7 @@ def snapshot_form(session: DbSession, principal: CurrentPrincipal, state: State,
         scorecards.snapshot(session, actor=principal, now=state.clock.now(), month=month)
     except DomainError as exc:
         session.rollback()
-        return _back(month, kind, error=exc.detail)
+        return _back(month, kind, error=explained(request, principal, exc))
     return _back(month, kind)
 
 
@@ -229,7 +229,7 @@ def export(table: str, fmt: str, request: Request, session: DbSession, principal
     """Any table view as CSV or Excel, with the page's filters."""
     require_read(principal)
     if table not in TABLES:
-        raise InvalidInput.field("table", f"must be one of {', '.join(TABLES)}")
+        raise InvalidInput.field("table", T_("must be one of %(choices)s", choices=", ".join(TABLES)))
     _ = translator(locale_for(request, principal))
     t = _table(table, request, session, principal, state, _)
     body, media, ext = tables.export(t, fmt)
@@ -265,7 +265,7 @@ def report(fmt: str, request: Request, session: DbSession, principal: CurrentPri
 
     require_read(principal)
     if fmt not in ("xlsx", "pdf"):
-        raise InvalidInput.field("format", "must be xlsx or pdf")
+        raise InvalidInput.field("format", T_("must be %(a)s or %(b)s", a="xlsx", b="pdf"))
     month = _month(request, state.clock.now())
     locale = locale_for(request, principal)
     body, media = render_report(session, principal, month, fmt, request.query_params.get("utility", ""), translator(locale), state.clock.now())

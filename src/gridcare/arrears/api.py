@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gridcare.arrears import rules, service
 from gridcare.arrears.models import ArrearsCase
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
@@ -24,14 +25,14 @@ def fen(value: str | float | int, field: str) -> int:
     try:
         amount = Decimal(str(value).strip() or "0")
     except InvalidOperation:
-        raise InvalidInput.field(field, "must be an amount in yuan, e.g. 1234.50") from None
+        raise InvalidInput.field(field, T_("must be an amount in yuan, e.g. 1234.50")) from None
     # Checked before quantize, which raises on NaN, infinity and amounts past its precision.
     if not amount.is_finite():
-        raise InvalidInput.field(field, "must be an amount in yuan, e.g. 1234.50")
+        raise InvalidInput.field(field, T_("must be an amount in yuan, e.g. 1234.50"))
     if abs(amount) >= 10**15:
-        raise InvalidInput.field(field, "is too large")
+        raise InvalidInput.field(field, T_("is too large"))
     if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput.field(field, "at most two decimals (fen)")
+        raise InvalidInput.field(field, T_("at most two decimals (fen)"))
     return int(amount * 100)
 
 

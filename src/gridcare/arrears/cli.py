@@ -23,6 +23,7 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
     from gridcare.arrears.api import fen
     from gridcare.core.clock import system_clock
     from gridcare.core.errors import InvalidInput
+    from gridcare.core.i18n import T_
     from gridcare.core.principal import system_principal
     from gridcare.customers import service as customers
     from gridcare.db import Database
@@ -47,13 +48,13 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
             try:
                 customer = customers.find_by_account(session, actor=actor, account=row["account"].strip())
                 if customer is None:
-                    raise InvalidInput.field("account", f"no customer with account {row['account'].strip()!r}")
+                    raise InvalidInput.field("account", T_("no customer with account %(account)r", account=row["account"].strip()))
                 months = (row.get("months") or "0").strip() or "0"
                 if not months.isascii() or not months.isdigit() or len(months) > 4:
-                    raise InvalidInput.field("months", "must be a whole number of months")
+                    raise InvalidInput.field("months", T_("must be a whole number of months"))
                 service.open_case(session, actor=actor, now=now, customer_id=customer.id, amount_fen=fen(row["amount"], "amount"), months=int(months), reason=(row.get("reason") or "").strip())
             except InvalidInput as exc:
-                raise InvalidInput(f"line {n + 1}: {exc.detail}") from None
+                raise InvalidInput(T_("line %(line)s: %(detail)s", line=n + 1, detail=exc.detail)) from None
             report("cases", n, len(rows))
     out.print(f"{len(rows)} cases opened", markup=False, highlight=False)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from gridcare.core.errors import FieldProblem
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 METHODS = {"visit": N_("Visit"), "call": N_("Phone call"), "sms": N_("SMS"), "notice": N_("Written notice"), "meeting": N_("Meeting with the customer")}
 OUTCOMES = {
@@ -29,20 +29,20 @@ def close_problems(
 ) -> list[FieldProblem]:
     """Why the case may not close with ``outcome`` now (empty: it may)."""
     if outcome not in OUTCOMES:
-        return [FieldProblem("outcome", f"must be one of {', '.join(OUTCOMES)}")]
+        return [FieldProblem("outcome", T_("must be one of %(choices)s", choices=", ".join(OUTCOMES)))]
     problems = []
     if outcome == "paid" and paid_fen < amount_fen:
-        problems.append(FieldProblem("outcome", f"record the payments first: {paid_fen / 100:.2f} of {amount_fen / 100:.2f} paid"))
+        problems.append(FieldProblem("outcome", T_("record the payments first: %(paid)s of %(amount)s paid", paid=f"{paid_fen / 100:.2f}", amount=f"{amount_fen / 100:.2f}")))
     if outcome in ("instalment", "written_off", "legal") and not note.strip():
-        what = {"instalment": "the plan (amounts and dates)", "written_off": "the approval reference", "legal": "the case reference"}[outcome]
-        problems.append(FieldProblem("note", f"give {what}"))
+        give = {"instalment": T_("give the plan (amounts and dates)"), "written_off": T_("give the approval reference"), "legal": T_("give the case reference")}[outcome]
+        problems.append(FieldProblem("note", give))
     if outcome == "disconnected":
         protected = NEVER_DISCONNECTED & set(tags)
         if protected:
-            problems.append(FieldProblem("outcome", f"a {sorted(protected)[0]} customer is not disconnected for arrears; choose an instalment plan or legal"))
+            problems.append(FieldProblem("outcome", T_("a %(tag)s customer is not disconnected for arrears; choose an instalment plan or legal", tag=sorted(protected)[0])))
         notices = [at for method, at in follow_ups if method == "notice"]
         if not notices or now - min(notices) < NOTICE_BEFORE_DISCONNECTION:
-            problems.append(FieldProblem("outcome", f"a written notice must be served at least {NOTICE_BEFORE_DISCONNECTION.days} days before disconnection"))
+            problems.append(FieldProblem("outcome", T_("a written notice must be served at least %(days)s days before disconnection", days=NOTICE_BEFORE_DISCONNECTION.days)))
     return problems
 
 

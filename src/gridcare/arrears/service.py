@@ -16,6 +16,7 @@ from gridcare.auth.scoping import scoped
 from gridcare.contractors.permissions import Capability, require
 from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 MAX_AMOUNT_FEN = 10**11
@@ -34,7 +35,7 @@ def get_case(session: Session, *, actor: Principal, case_id: int, lock: bool = F
     stmt = _visible(select(ArrearsCase).where(ArrearsCase.id == case_id), actor)
     found = session.scalar(stmt.with_for_update() if lock else stmt)
     if found is None:
-        raise NotFound(f"case_id: no arrears case {case_id} in your scope")
+        raise NotFound(T_("case_id: no arrears case %(id)s in your scope", id=case_id))
     return found
 
 
@@ -52,19 +53,19 @@ def open_case(session: Session, *, actor: Principal, now: datetime, customer_id:
     require(actor, Capability.ARREARS_MANAGE)
     problems = []
     if not 0 < amount_fen <= MAX_AMOUNT_FEN:
-        problems.append(FieldProblem("amount", "must be above 0"))
+        problems.append(FieldProblem("amount", T_("must be above %(n)s", n=0)))
     if not 0 <= months <= 600:
-        problems.append(FieldProblem("months", "must be 0 to 600"))
+        problems.append(FieldProblem("months", T_("must be %(low)s to %(high)s", low=0, high=600)))
     if len(reason) > 400:
-        problems.append(FieldProblem("reason", "must be at most 400 characters"))
+        problems.append(FieldProblem("reason", T_("must be at most %(n)s characters", n=400)))
     if next_follow_up_at is not None and next_follow_up_at < now:
-        problems.append(FieldProblem("next_follow_up_at", "must not be in the past"))
+        problems.append(FieldProblem("next_follow_up_at", T_("must not be in the past")))
     if problems:
         raise InvalidInput.many(problems)
     customer = customers.get_customer(session, actor=actor, customer_id=customer_id)
     existing = session.scalar(select(ArrearsCase.number).where(ArrearsCase.customer_id == customer.id, ArrearsCase.status == "open"))
     if existing is not None:
-        raise InvalidInput.field("customer_id", f"the customer already has an open case, {existing}")
+        raise InvalidInput.field("customer_id", T_("the customer already has an open case, %(number)s", number=existing))
     summary = grids.summary(session, grid_id=customer.grid_id, utility=customer.utility) if customer.grid_id is not None else None
     day = to_local(now).strftime("%Y%m%d")
     n = session.scalar(select(func.count(ArrearsCase.id)).where(ArrearsCase.number.like(f"QF{day}-%"))) or 0
@@ -84,15 +85,15 @@ def follow_up(session: Session, *, actor: Principal, now: datetime, case_id: int
     case = get_case(session, actor=actor, case_id=case_id, lock=True)
     problems = []
     if case.status != "open":
-        problems.append(FieldProblem("case_id", "the case is closed"))
+        problems.append(FieldProblem("case_id", T_("the case is closed")))
     if method not in rules.METHODS:
-        problems.append(FieldProblem("method", f"must be one of {', '.join(rules.METHODS)}"))
+        problems.append(FieldProblem("method", T_("must be one of %(choices)s", choices=", ".join(rules.METHODS))))
     if not note.strip() or len(note) > 2000:
-        problems.append(FieldProblem("note", "must be 1 to 2000 characters"))
+        problems.append(FieldProblem("note", T_("must be %(low)s to %(high)s characters", low=1, high=2000)))
     if not 0 <= paid_fen <= case.amount_fen - case.paid_fen:
-        problems.append(FieldProblem("paid", f"must be 0 to the {(case.amount_fen - case.paid_fen) / 100:.2f} still owed"))
+        problems.append(FieldProblem("paid", T_("must be 0 to the %(owed)s still owed", owed=f"{(case.amount_fen - case.paid_fen) / 100:.2f}")))
     if next_follow_up_at is not None and next_follow_up_at <= now:
-        problems.append(FieldProblem("next_follow_up_at", "must be in the future"))
+        problems.append(FieldProblem("next_follow_up_at", T_("must be in the future")))
     if problems:
         raise InvalidInput.many(problems)
     before = _view(case)
@@ -110,13 +111,13 @@ def close(session: Session, *, actor: Principal, now: datetime, case_id: int, ou
 
     case = get_case(session, actor=actor, case_id=case_id, lock=True)
     if case.status != "open":
-        raise InvalidInput.field("case_id", "the case is closed already")
+        raise InvalidInput.field("case_id", T_("the case is closed already"))
     customer = customers.get_customer(session, actor=actor, customer_id=case.customer_id)
     history = [(f.method, f.at) for f in follow_ups_of(session, case_id=case.id)]
     tags = [t for t in (customer.tags or "").split(";") if t]
     problems = rules.close_problems(outcome, amount_fen=case.amount_fen, paid_fen=case.paid_fen, tags=tags, follow_ups=history, now=now, note=note)
     if len(note) > 400:
-        problems.append(FieldProblem("note", "must be at most 400 characters"))
+        problems.append(FieldProblem("note", T_("must be at most %(n)s characters", n=400)))
     if problems:
         raise InvalidInput.many(problems)
     before = _view(case)
@@ -135,7 +136,7 @@ def list_cases(session: Session, *, actor: Principal, now: datetime, status: str
 
     require(actor, Capability.ARREARS_FOLLOW)
     if status not in (None, "", "open", "closed"):
-        raise InvalidInput.field("status", "must be open or closed")
+        raise InvalidInput.field("status", T_("must be open or closed"))
     stmt = _visible(select(ArrearsCase), actor)
     if status:
         stmt = stmt.where(ArrearsCase.status == status)

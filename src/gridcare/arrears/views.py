@@ -13,9 +13,10 @@ from gridcare.arrears.api import detail, fen
 from gridcare.contractors.permissions import Capability, allowed
 from gridcare.contractors.views import local_time
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -39,13 +40,14 @@ async def open_from_form(request: Request, session: DbSession, principal: Curren
             account = form.get("account", "").strip()
             found = customers.find_by_account(session, actor=system_principal("arrears"), account=account) if account else None
             if found is None:
-                raise InvalidInput.field("account", f"no customer with account {account!r}")
+                raise InvalidInput.field("account", T_("no customer with account %(account)r", account=account))
             case = service.open_case(session, actor=principal, now=state.clock.now(), customer_id=found.id, amount_fen=fen(form.get("amount", ""), "amount"),
                                      months=int(form.get("months") or 0), reason=form.get("reason", ""))
     except DomainError as exc:
-        return RedirectResponse(f"/arrears?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/arrears?error={quote(explained(request, principal, exc))}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"/arrears?error={quote('months: must be a whole number')}", status_code=303)
+        error = InvalidInput.field("months", T_("must be a whole number"))
+        return RedirectResponse(f"/arrears?error={quote(explained(request, principal, error))}", status_code=303)
     return RedirectResponse(f"/arrears/{case.id}", status_code=303)
 
 
@@ -67,9 +69,9 @@ async def case_action(case_id: int, request: Request, session: DbSession, princi
             elif action == "close":
                 service.close(session, actor=principal, now=now, case_id=case_id, outcome=form.get("outcome", ""), note=form.get("note", ""))
             else:
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        return RedirectResponse(f"/arrears/{case_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/arrears/{case_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/arrears/{case_id}", status_code=303)
 
 

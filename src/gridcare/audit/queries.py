@@ -9,6 +9,7 @@ from gridcare.audit.models import AuditEntry
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 
@@ -17,7 +18,7 @@ def list_entries(
 ) -> list[AuditEntry]:
     require(actor, Action.AUDIT_READ)
     if not 1 <= limit <= 1000:
-        raise InvalidInput.field("limit", "must be between 1 and 1000")
+        raise InvalidInput.field("limit", T_("must be between %(low)s and %(high)s", low=1, high=1000))
     stmt = scoped(select(AuditEntry), actor, org_path=AuditEntry.org_path)
     if entity:
         stmt = stmt.where(AuditEntry.entity == entity)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 
 
@@ -144,11 +145,11 @@ MIN_PASSWORD_LENGTH = 8
 def password_problem(password: str, *, login: str) -> str | None:
     """Why a new password is unacceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        return T_("must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
     if password.lower() == login.lower():
-        return "must differ from the login"
+        return T_("must differ from the login")
     if len(set(password)) < 4:
-        return "is too repetitive"
+        return T_("is too repetitive")
     return None
 
 
@@ -157,7 +158,7 @@ LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 def login_problem(login: str) -> str | None:
     if not 2 <= len(login) <= 64:
-        return "must be 2 to 64 characters"
+        return T_("must be %(low)s to %(high)s characters", low=2, high=64)
     if not set(login) <= LOGIN_CHARS:
-        return "may contain only lower-case letters, digits, '.', '_' and '-'"
+        return T_("may contain only lower-case letters, digits, '.', '_' and '-'")
     return None

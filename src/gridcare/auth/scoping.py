@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from gridcare.auth.models import OrgUnit
 from gridcare.auth.rules import Action, can, holds_utility
 from gridcare.core.errors import Forbidden
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 
 S = TypeVar("S", bound=Select[Any])
@@ -19,7 +20,7 @@ S = TypeVar("S", bound=Select[Any])
 
 def require(actor: Principal, action: Action) -> None:
     if not can(actor, action):
-        raise Forbidden(f"role {actor.role.value} may not {action.value}")
+        raise Forbidden(T_("role %(role)s may not %(action)s", role=Label("role", actor.role.value), action=action.value))
 
 
 def scoped(
@@ -136,7 +137,7 @@ def company_paths(session: Session, utility: str) -> list[str]:
 def require_utility(session: Session, actor: Principal, utility: str) -> None:
     """Utility-wide records (network, SLA rules, grid designs) of another company are refused."""
     if not holds_utility(actor, company_paths(session, utility)):
-        raise Forbidden(f"utility: {utility} belongs to a company outside your scope")
+        raise Forbidden(T_("utility: %(utility)s belongs to a company outside your scope", utility=Label("utility", utility)))
 
 
 def utilities_held(session: Session, actor: Principal, candidates: tuple[str, ...] = ("electric", "water", "gas")) -> list[str]:

@@ -20,6 +20,7 @@ from gridcare.auth.passwords import hash_password, needs_rehash, verify_password
 from gridcare.auth.rules import Action, LockoutPolicy, LoginState
 from gridcare.auth.scoping import require, scoped
 from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 from gridcare.prepared import Prepared
 
@@ -61,13 +62,13 @@ def create_org_unit(
     require(actor, Action.ORG_MANAGE)
     problems = []
     if kind not in ORG_KINDS:
-        problems.append(rules_problem("kind", f"must be one of {', '.join(ORG_KINDS)}"))
+        problems.append(rules_problem("kind", T_("must be one of %(choices)s", choices=", ".join(ORG_KINDS))))
     if utility not in UTILITIES:
-        problems.append(rules_problem("utility", f"must be one of {', '.join(UTILITIES)}"))
+        problems.append(rules_problem("utility", T_("must be one of %(choices)s", choices=", ".join(UTILITIES))))
     if not code.strip():
-        problems.append(rules_problem("code", "must not be empty"))
+        problems.append(rules_problem("code", T_("must not be empty")))
     if not name.strip():
-        problems.append(rules_problem("name", "must not be empty"))
+        problems.append(rules_problem("name", T_("must not be empty")))
     if problems:
         raise InvalidInput.many(problems)
     parent_path = "/"
@@ -75,9 +76,9 @@ def create_org_unit(
         parent = get_org_unit(session, actor=actor, org_unit_id=parent_id)
         parent_path = parent.path
     elif actor.org_path != "/":
-        raise Forbidden("parent_id: only a top-level administrator creates top-level units")
+        raise Forbidden(T_("parent_id: only a top-level administrator creates top-level units"))
     if session.scalar(select(OrgUnit.id).where(OrgUnit.code == code.strip())) is not None:
-        raise Conflict(f"code: organisation unit {code!r} already exists")
+        raise Conflict(T_("code: organisation unit %(code)r already exists", code=code))
     unit = OrgUnit(parent_id=parent_id, kind=kind, code=code.strip(), name=name.strip(), utility=utility, created_at=now)
     session.add(unit)
     session.flush()
@@ -104,7 +105,7 @@ def rules_problem(field: str, reason: str):  # noqa: ANN201 - tiny constructor a
 def get_org_unit(session: Session, *, actor: Principal, org_unit_id: int) -> OrgUnit:
     unit = session.get(OrgUnit, org_unit_id)
     if unit is None or not rules.in_subtree(actor.org_path, unit.path):
-        raise NotFound(f"org_unit_id: no organisation unit {org_unit_id} in your scope")
+        raise NotFound(T_("org_unit_id: no organisation unit %(id)s in your scope", id=org_unit_id))
     return unit
 
 
@@ -176,7 +177,7 @@ def find_user_by_login(session: Session, *, login: str) -> User | None:
 def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not (user.id == actor.user_id or rules.can_see(actor, rules.RecordScope(org_path=user.org_path))):
-        raise NotFound(f"user_id: no user {user_id} in your scope")
+        raise NotFound(T_("user_id: no user %(id)s in your scope", id=user_id))
     if user.id != actor.user_id:
         require(actor, Action.USERS_READ)
     return user
@@ -227,24 +228,24 @@ def create_user(
     if (reason := rules.login_problem(login)) is not None:
         problems.append(rules_problem("login", reason))
     if not display_name.strip():
-        problems.append(rules_problem("display_name", "must not be empty"))
+        problems.append(rules_problem("display_name", T_("must not be empty")))
     try:
         wanted = Role(role)
     except ValueError:
-        problems.append(rules_problem("role", f"must be one of {', '.join(r.value for r in Role)}"))
+        problems.append(rules_problem("role", T_("must be one of %(choices)s", choices=", ".join(r.value for r in Role))))
         wanted = None
     if (reason := rules.password_problem(password, login=login)) is not None:
         problems.append(rules_problem("password", reason))
     if locale not in LOCALES:
-        problems.append(rules_problem("locale", f"must be one of {', '.join(LOCALES)}"))
+        problems.append(rules_problem("locale", T_("must be one of %(choices)s", choices=", ".join(LOCALES))))
     if problems:
         raise InvalidInput.many(problems)
     assert wanted is not None
     if not rules.can_grant(actor, wanted):
-        raise Forbidden(f"role: you may not create users with role {wanted.value}")
+        raise Forbidden(T_("role: you may not create users with role %(role)s", role=Label("role", wanted.value)))
     unit = get_org_unit(session, actor=actor, org_unit_id=org_unit_id)
     if find_user_by_login(session, login=login) is not None:
-        raise Conflict(f"login: {login!r} is taken")
+        raise Conflict(T_("login: %(login)r is taken", login=login))
     user = User(
         login=login,
         display_name=display_name.strip(),
@@ -294,7 +295,7 @@ def set_active(session: Session, *, actor: Principal, now: datetime, user_id: in
     require(actor, Action.USERS_MANAGE)
     user = get_user(session, actor=actor, user_id=user_id)
     if user.id == actor.user_id and not active:
-        raise InvalidInput.field("active", "you cannot deactivate yourself")
+        raise InvalidInput.field("active", T_("you cannot deactivate yourself"))
     return _change_user(
         session,
         actor=actor,
@@ -314,9 +315,9 @@ def unlock(session: Session, *, actor: Principal, now: datetime, user_id: int) -
 
 def set_locale(session: Session, *, actor: Principal, now: datetime, locale: str) -> User:
     if locale not in LOCALES:
-        raise InvalidInput.field("locale", f"must be one of {', '.join(LOCALES)}")
+        raise InvalidInput.field("locale", T_("must be one of %(choices)s", choices=", ".join(LOCALES)))
     if actor.user_id is None:
-        raise Forbidden("locale: only a signed-in user has a language setting")
+        raise Forbidden(T_("locale: only a signed-in user has a language setting"))
     user = get_user(session, actor=actor, user_id=actor.user_id)
     return _change_user(session, actor=actor, now=now, user=user, action="user.locale", locale=locale)
 
@@ -399,9 +400,9 @@ def create_token(
     else:
         require(actor, Action.TOKENS_OWN)
     if not name.strip():
-        raise InvalidInput.field("name", "must not be empty")
+        raise InvalidInput.field("name", T_("must not be empty"))
     if expires_at is not None and expires_at <= now:
-        raise InvalidInput.field("expires_at", "must be in the future")
+        raise InvalidInput.field("expires_at", T_("must be in the future"))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name.strip(), token_hash=_digest(plain), prefix=plain[:10], created_at=now, expires_at=expires_at)
     session.add(token)
@@ -425,7 +426,7 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> User | Non
 def revoke_token(session: Session, *, actor: Principal, now: datetime, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise NotFound(f"token_id: no token {token_id}")
+        raise NotFound(T_("token_id: no token %(id)s", id=token_id))
     owner = get_user(session, actor=actor, user_id=row.user_id)
     if owner.id != actor.user_id:
         require(actor, Action.USERS_MANAGE)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gridcare.auth import rules, service
 from gridcare.auth.scoping import require
 from gridcare.core.errors import DomainError
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 from gridcare.core.principal import Role
 from gridcare.web.deps import (
     CsrfChecked,
@@ -132,5 +132,5 @@ def users_action(user_id: int, action: str, session: DbSession, principal: Curre
     else:
         from gridcare.core.errors import NotFound
 
-        raise NotFound(f"action: unknown user action {action!r}")
+        raise NotFound(T_("action: unknown user action %(action)r", action=action))
     return RedirectResponse("/admin/users", status_code=303)

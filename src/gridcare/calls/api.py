@@ -40,6 +40,7 @@ from gridcare.calls.schemas import (
     StatusIn,
 )
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.pubsub import Broadcaster, PushEvent
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State, read_in_one_hop
@@ -79,9 +80,9 @@ async def cti_event(request: Request) -> CtiEventIn:
         else:
             data = await request.json()
     except ValueError:
-        raise InvalidInput.field("body", "must be a JSON object or a form") from None
+        raise InvalidInput.field("body", T_("must be a JSON object or a form")) from None
     if not isinstance(data, dict):
-        raise InvalidInput.field("body", "must be a JSON object or a form")
+        raise InvalidInput.field("body", T_("must be a JSON object or a form"))
     try:
         return CtiEventIn.model_validate(data)
     except ValidationError as exc:
@@ -145,7 +146,7 @@ def statistics(session: DbSession, principal: CurrentPrincipal, state: State, fr
     answer and handling time (seconds), service level; in total and by ``group`` (hour,
     day, queue, agent or line). Local repair lines count like the hotline."""
     if group not in reports.GROUPS:
-        raise InvalidInput.field("group", f"must be one of {', '.join(reports.GROUPS)}")
+        raise InvalidInput.field("group", T_("must be one of %(choices)s", choices=", ".join(reports.GROUPS)))
     start, end = periods.period(from_, to, now=state.clock.now())
     found = reports.figures(session, actor=principal, start=start, end=end)
     return {"from": start, "to": end, "group": group, "total": found["total"], "rows": found[group]}

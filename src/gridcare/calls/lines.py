@@ -13,6 +13,7 @@ from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require, scoped
 from gridcare.calls.models import LocalLine
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.customers.phones import display_phone, match_keys, normalize_phone
 
@@ -32,14 +33,14 @@ def register_line(session: Session, *, actor: Principal, now: datetime, number: 
     problems = []
     e164 = normalize_phone(number)
     if e164 is None:
-        problems.append(FieldProblem("number", f"{number!r} is not a phone number"))
+        problems.append(FieldProblem("number", T_("%(value)r is not a phone number", value=number)))
     if not name.strip() or len(name.strip()) > 100:
-        problems.append(FieldProblem("name", "must be 1 to 100 characters"))
+        problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=100)))
     if problems:
         raise InvalidInput.many(problems)
     unit = auth.get_org_unit(session, actor=actor, org_unit_id=org_unit_id)
     if session.scalar(select(LocalLine.id).where(LocalLine.e164 == e164)) is not None:
-        raise Conflict(f"number: {display_phone(e164 or '')} is already registered")
+        raise Conflict(T_("number: %(number)s is already registered", number=display_phone(e164 or "")))
     line = LocalLine(number=number.strip(), e164=e164, name=name.strip(), org_unit_id=unit.id, org_path=unit.path, active=True, created_at=now)
     session.add(line)
     session.flush()
@@ -51,7 +52,7 @@ def set_line_active(session: Session, *, actor: Principal, now: datetime, line_i
     require(actor, Action.CALLS_MANAGE)
     line = session.get(LocalLine, line_id)
     if line is None or not can_see(actor, RecordScope(org_path=line.org_path)):
-        raise NotFound(f"line_id: no local line {line_id} in your scope")
+        raise NotFound(T_("line_id: no local line %(id)s in your scope", id=line_id))
     audit.record(session, actor=actor, at=now, action="call.line_active", entity="call_line", entity_id=line.id, before={"active": line.active}, after={"active": active}, org_path=line.org_path)
     line.active = active
     return line

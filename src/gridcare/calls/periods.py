@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 
 
 def _parse(value: str, field: str, *, end: bool) -> datetime:
@@ -17,7 +18,7 @@ def _parse(value: str, field: str, *, end: bool) -> datetime:
             return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=SHANGHAI).astimezone(UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput.field(field, "must be a date (2026-11-24) or an ISO 8601 date and time") from None
+        raise InvalidInput.field(field, T_("must be a date (2026-11-24) or an ISO 8601 date and time")) from None
     return as_utc(parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed)
 
 
@@ -28,7 +29,7 @@ def period(start: str | None, end: str | None, *, now: datetime, default_days: i
     stop = _parse(end, "to", end=True) if end else as_utc(today + timedelta(days=1))
     begin = _parse(start, "from", end=False) if start else as_utc(today - timedelta(days=default_days - 1))
     if stop <= begin:
-        raise InvalidInput.field("to", "must be after from")
+        raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
     return begin, stop
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gridcare.core.errors import FieldProblem
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 DEFAULT_CODE = "default"
 DEFAULT_NAME = N_("Hotline service checklist")
@@ -36,20 +36,20 @@ MAX_COMMENT = 2000
 def checklist_problems(items: Sequence[Mapping[str, Any]]) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     if not items:
-        return [FieldProblem("items", "must list at least one item")]
+        return [FieldProblem("items", T_("must list at least one item"))]
     seen: set[str] = set()
     for i, item in enumerate(items):
         key, label, weight = item.get("key"), item.get("label"), item.get("weight")
         if not isinstance(key, str) or not key.strip() or len(key) > 40:
-            problems.append(FieldProblem(f"items[{i}].key", "must be 1 to 40 characters"))
+            problems.append(FieldProblem(f"items[{i}].key", T_("must be %(low)s to %(high)s characters", low=1, high=40)))
         elif key in seen:
-            problems.append(FieldProblem(f"items[{i}].key", f"{key!r} is used twice"))
+            problems.append(FieldProblem(f"items[{i}].key", T_("%(value)r is used twice", value=key)))
         else:
             seen.add(key)
         if not isinstance(label, str) or not label.strip():
-            problems.append(FieldProblem(f"items[{i}].label", "must not be empty"))
+            problems.append(FieldProblem(f"items[{i}].label", T_("must not be empty")))
         if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
-            problems.append(FieldProblem(f"items[{i}].weight", "must be a whole number from 1 to 100"))
+            problems.append(FieldProblem(f"items[{i}].weight", T_("must be a whole number from %(low)s to %(high)s", low=1, high=100)))
     return problems
 
 
@@ -70,26 +70,26 @@ def score(items: Sequence[Mapping[str, Any]], given: Mapping[str, Any], comment:
     weights = {str(i["key"]): int(i["weight"]) for i in items}
     for key in given:
         if key not in weights:
-            problems.append(FieldProblem(f"scores.{key}", "is not an item of the checklist"))
+            problems.append(FieldProblem(f"scores.{key}", T_("is not an item of the checklist")))
     scores: dict[str, int] = {}
     for key, weight in weights.items():
         value = given.get(key)
         if value is None or value == "":
-            problems.append(FieldProblem(f"scores.{key}", "is missing"))
+            problems.append(FieldProblem(f"scores.{key}", T_("is missing")))
             continue
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            problems.append(FieldProblem(f"scores.{key}", f"must be a whole number from 0 to {weight}"))
+            problems.append(FieldProblem(f"scores.{key}", T_("must be a whole number from %(low)s to %(high)s", low=0, high=weight)))
             continue
         try:
             number = float(value)
         except ValueError:
             number = math.nan
         if not number.is_integer() or not 0 <= number <= weight:
-            problems.append(FieldProblem(f"scores.{key}", f"must be a whole number from 0 to {weight}"))
+            problems.append(FieldProblem(f"scores.{key}", T_("must be a whole number from %(low)s to %(high)s", low=0, high=weight)))
             continue
         scores[key] = int(number)
     if len(comment) > MAX_COMMENT:
-        problems.append(FieldProblem("comment", f"must be at most {MAX_COMMENT} characters"))
+        problems.append(FieldProblem("comment", T_("must be at most %(n)s characters", n=MAX_COMMENT)))
     if problems:
         return problems
     return Scored(scores=scores, total=sum(scores.values()), max_total=sum(weights.values()))

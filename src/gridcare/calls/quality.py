@@ -17,6 +17,7 @@ from gridcare.calls import qa
 from gridcare.calls.models import CallRecord, QaChecklist, QaScore
 from gridcare.calls.service import get_call
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 
 DEFAULT_SAMPLE_PERCENT = 5.0
@@ -55,11 +56,11 @@ def save_checklist(session: Session, *, actor: Principal, now: datetime, code: s
     require(actor, Action.CALLS_QA)
     problems = qa.checklist_problems(items)
     if not code.strip() or len(code.strip()) > 40:
-        problems.insert(0, FieldProblem("code", "must be 1 to 40 characters"))
+        problems.insert(0, FieldProblem("code", T_("must be %(low)s to %(high)s characters", low=1, high=40)))
     if not name.strip() or len(name.strip()) > 100:
-        problems.insert(0, FieldProblem("name", "must be 1 to 100 characters"))
+        problems.insert(0, FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=100)))
     if session.scalar(select(QaChecklist.id).where(QaChecklist.code == code.strip())) is not None:
-        problems.insert(0, FieldProblem("code", f"{code.strip()!r} exists; checklists are never edited, give a new code"))
+        problems.insert(0, FieldProblem("code", T_("%(code)r exists; checklists are never edited, give a new code", code=code.strip())))
     if problems:
         raise InvalidInput.many(problems)
     session.execute(update(QaChecklist).where(QaChecklist.active.is_(True)).values(active=False))
@@ -81,7 +82,7 @@ def score_call(session: Session, *, actor: Principal, now: datetime, call_id: in
     if isinstance(result, list):
         raise InvalidInput.many(result)
     if call.answered_at is None:
-        raise InvalidInput.field("call_id", "the call was not answered: there is nothing to score")
+        raise InvalidInput.field("call_id", T_("the call was not answered: there is nothing to score"))
     checklist_id = _saved(session, checklist, now)
     row = session.scalar(select(QaScore).where(QaScore.call_record_id == call.id, QaScore.scorer_id == actor.user_id))
     before = {"total": row.total, "scores": row.scores} if row is not None else None
@@ -121,9 +122,9 @@ def sample(session: Session, *, actor: Principal, now: datetime, start: datetime
     review. The choice is a hash of the call id, so running it again adds nothing."""
     require(actor, Action.CALLS_QA)
     if not 0 < percent <= 100:
-        raise InvalidInput.field("percent", "must be more than 0 and at most 100")
+        raise InvalidInput.field("percent", T_("must be more than %(low)s and at most %(high)s", low=0, high=100))
     if end <= start:
-        raise InvalidInput.field("to", "must be after from")
+        raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
     stmt = scoped(select(CallRecord.id, CallRecord.line_id, CallRecord.agent_user_id), actor, org_path=CallRecord.org_path).where(
         CallRecord.answered_at.is_not(None), CallRecord.ended_at.is_not(None), CallRecord.started_at >= start, CallRecord.started_at < end
     )
@@ -141,7 +142,7 @@ def results(session: Session, *, actor: Principal, start: datetime, end: datetim
 
     require(actor, Action.CALLS_QA)
     if by not in ("agent", "team"):
-        raise InvalidInput.field("by", "must be agent or team")
+        raise InvalidInput.field("by", T_("must be %(first)s or %(second)s", first="agent", second="team"))
     stmt = scoped(select(QaScore.agent_user_id, QaScore.total, QaScore.max_total).join(CallRecord, CallRecord.id == QaScore.call_record_id), actor, org_path=CallRecord.org_path)
     rows = session.execute(stmt.where(QaScore.scored_at >= start, QaScore.scored_at < end)).all()
     users = {u.id: u for u in auth.list_users(session, actor=system_principal("calls"))}

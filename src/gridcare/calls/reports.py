@@ -16,6 +16,7 @@ from gridcare.calls import stats
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import CallRecord
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 GROUPS = ("hour", "day", "queue", "agent", "line")
@@ -25,9 +26,9 @@ MAX_DAYS = 366
 def buckets(session: Session, *, actor: Principal, start: datetime, end: datetime) -> list[stats.Bucket]:
     require(actor, Action.CALLS_READ)
     if end <= start:
-        raise InvalidInput.field("to", "must be after from")
+        raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
     if (end - start).days > MAX_DAYS:
-        raise InvalidInput.field("to", f"the period may span at most {MAX_DAYS} days")
+        raise InvalidInput.field("to", T_("the period may span at most %(n)s days", n=MAX_DAYS))
     within = case((CallRecord.outcome == "answered", case((CallRecord.wait_seconds <= stats.SERVICE_LEVEL_SECONDS, 1), else_=0)), else_=0)
     cols = (CallRecord.local_day, CallRecord.local_hour, CallRecord.queue, CallRecord.agent_user_id, CallRecord.line_id, CallRecord.outcome)
     stmt = scoped(

@@ -15,6 +15,7 @@ from gridcare.auth.scoping import require
 from gridcare.calls.models import AgentExtension, CallRecord
 from gridcare.calls.routing import SeatStatus, effective_status
 from gridcare.core.errors import Conflict, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 
 ACTIVE_STATES = ("ringing", "answered", "transferred")
@@ -54,10 +55,10 @@ def set_extension(session: Session, *, actor: Principal, now: datetime, user_id:
     user = auth.get_user(session, actor=actor, user_id=user_id)
     extension = extension.strip()
     if not extension or len(extension) > 20 or not extension.replace("*", "").replace("#", "").isdigit():
-        raise InvalidInput.field("extension", "must be 1 to 20 digits")
+        raise InvalidInput.field("extension", T_("must be %(low)s to %(high)s digits", low=1, high=20))
     taken = session.scalar(select(AgentExtension).where(AgentExtension.extension == extension))
     if taken is not None and taken.user_id != user.id:
-        raise Conflict(f"extension: {extension} belongs to another user")
+        raise Conflict(T_("extension: %(extension)s belongs to another user", extension=extension))
     seat = session.scalar(select(AgentExtension).where(AgentExtension.user_id == user.id))
     before = seat.extension if seat else None
     if seat is None:
@@ -73,7 +74,7 @@ def set_status(session: Session, *, actor: Principal, now: datetime, status: str
     """An agent's own status: available, busy, away or after_call (wrap-up)."""
     require(actor, Action.CALLS_READ)
     if status not in {s.value for s in SeatStatus}:
-        raise InvalidInput.field("status", f"must be one of {', '.join(s.value for s in SeatStatus)}")
+        raise InvalidInput.field("status", T_("must be one of %(choices)s", choices=", ".join(s.value for s in SeatStatus)))
     seat = session.scalar(select(AgentExtension).where(AgentExtension.user_id == actor.user_id))
     if seat is None:
         from gridcare.auth import service as auth
@@ -81,7 +82,7 @@ def set_status(session: Session, *, actor: Principal, now: datetime, status: str
         user = auth.find_user(session, user_id=actor.user_id) if actor.user_id else None
         seat = seat_for_extension(session, extension=user.extension, now=now) if user is not None and user.extension else None
     if seat is None:
-        raise InvalidInput.field("extension", "you have no extension; ask a supervisor to register one")
+        raise InvalidInput.field("extension", T_("you have no extension; ask a supervisor to register one"))
     seat.status, seat.status_since, seat.updated_at = status, now, now
     return seat
 

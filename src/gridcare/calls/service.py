@@ -22,6 +22,7 @@ from gridcare.calls.routing import SeatStatus
 from gridcare.calls.seats import ACTIVE_STATES, STALE_CALL, seat_for_extension, set_seat
 from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 from gridcare.customers.phones import display_phone, normalize_phone
 from gridcare.pubsub import PushEvent
@@ -58,17 +59,17 @@ _LIMITS = {"call_id": 120, "caller": 64, "callee": 64, "queue": 40, "agent_exten
 def _problems(e: EventInput) -> list[FieldProblem]:
     problems = []
     if not e.call_id.strip():
-        problems.append(FieldProblem("call_id", "must not be empty"))
+        problems.append(FieldProblem("call_id", T_("must not be empty")))
     if e.event not in {k.value for k in states.Kind}:
-        problems.append(FieldProblem("event", f"must be one of {', '.join(k.value for k in states.Kind)}"))
+        problems.append(FieldProblem("event", T_("must be one of %(choices)s", choices=", ".join(k.value for k in states.Kind))))
     if e.direction and e.direction not in states.DIRECTIONS:
-        problems.append(FieldProblem("direction", "must be inbound or outbound"))
+        problems.append(FieldProblem("direction", T_("must be %(first)s or %(second)s", first="inbound", second="outbound")))
     for name, limit in _LIMITS.items():
         value = getattr(e, name)
         if value is not None and len(value) > limit:
-            problems.append(FieldProblem(name, f"must be at most {limit} characters"))
+            problems.append(FieldProblem(name, T_("must be at most %(n)s characters", n=limit)))
     if e.recording_url and not e.recording_url.startswith(("http://", "https://", "/")):
-        problems.append(FieldProblem("recording_url", "must be an http(s) URL or an absolute path"))
+        problems.append(FieldProblem("recording_url", T_("must be an http(s) URL or an absolute path")))
     return problems
 
 
@@ -224,7 +225,7 @@ def get_call(session: Session, *, actor: Principal, call_id: int, lock: bool = F
     call = session.scalar(_CALL_LOCKED if lock else _CALL, {"id": call_id})
     # The agent the call rang at sees it wherever its line belongs.
     if call is None or not (can_see(actor, _scope(call)) or (actor.user_id is not None and call.agent_user_id == actor.user_id)):
-        raise NotFound(f"call_id: no call {call_id} in your scope")
+        raise NotFound(T_("call_id: no call %(id)s in your scope", id=call_id))
     return call
 
 

@@ -18,9 +18,10 @@ from gridcare.auth.rules import Action, can
 from gridcare.calls import lines, lookup, periods, quality, reports, seats, service
 from gridcare.calls.routing import SeatStatus
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.customers.phones import display_phone
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 CATEGORIES = ("repair", "consultation", "complaint", "reconnection", "service_request", "suggestion", "praise")
@@ -102,7 +103,7 @@ def lines_page(request: Request, session: DbSession, principal: CurrentPrincipal
 
 
 @router.post("/calls/lines", response_model=None)
-def lines_save(session: DbSession, principal: CurrentPrincipal, state: State, number: str = Form(""), name: str = Form(""), org_unit_id: int = Form(0), line_id: int | None = Form(None), active: str = Form("")) -> Response:
+def lines_save(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, number: str = Form(""), name: str = Form(""), org_unit_id: int = Form(0), line_id: int | None = Form(None), active: str = Form("")) -> Response:
     try:
         with session.begin_nested():
             if line_id:
@@ -110,7 +111,7 @@ def lines_save(session: DbSession, principal: CurrentPrincipal, state: State, nu
             else:
                 lines.register_line(session, actor=principal, now=state.clock.now(), number=number, name=name, org_unit_id=org_unit_id)
     except DomainError as exc:
-        return _back("/calls/lines", exc.detail)
+        return _back("/calls/lines", explained(request, principal, exc))
     return _back("/calls/lines")
 
 
@@ -132,7 +133,7 @@ def qa_page(request: Request, session: DbSession, principal: CurrentPrincipal, s
 
 
 @router.post("/calls/qa/sample", response_model=None)
-def qa_sample(session: DbSession, principal: CurrentPrincipal, state: State, start: str = Form(""), end: str = Form(""), percent: str = Form("5")) -> Response:
+def qa_sample(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, start: str = Form(""), end: str = Form(""), percent: str = Form("5")) -> Response:
     now = state.clock.now()
     try:
         with session.begin_nested():
@@ -140,10 +141,10 @@ def qa_sample(session: DbSession, principal: CurrentPrincipal, state: State, sta
             try:
                 share = float(percent)
             except ValueError:
-                raise InvalidInput.field("percent", "must be a number") from None
+                raise InvalidInput.field("percent", T_("must be a number")) from None
             chosen = quality.sample(session, actor=principal, now=now, start=begin, end=stop, percent=share)
     except DomainError as exc:
-        return _back("/calls/qa", exc.detail)
+        return _back("/calls/qa", explained(request, principal, exc))
     return RedirectResponse(f"/calls/qa?from={start}&to={end}&sampled={len(chosen)}", status_code=303)
 
 
@@ -172,7 +173,7 @@ async def qa_score_save(call_id: int, request: Request, session: DbSession, prin
         with session.begin_nested():
             quality.score_call(session, actor=principal, now=state.clock.now(), call_id=call_id, scores=scores, comment=str(form.get("comment", "")))
     except DomainError as exc:
-        return _back(f"/calls/qa/{call_id}", exc.detail)
+        return _back(f"/calls/qa/{call_id}", explained(request, principal, exc))
     return RedirectResponse(f"/calls/qa/{call_id}?saved=1", status_code=303)
 
 
@@ -193,38 +194,38 @@ def card_search(call_id: int, request: Request, session: DbSession, principal: C
 
 
 @router.post("/calls/status", response_model=None)
-def status_save(session: DbSession, principal: CurrentPrincipal, state: State, status: str = Form(...)) -> Response:
+def status_save(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, status: str = Form(...)) -> Response:
     try:
         with session.begin_nested():
             seats.set_status(session, actor=principal, now=state.clock.now(), status=status)
     except DomainError as exc:
-        return _back("/calls", exc.detail)
+        return _back("/calls", explained(request, principal, exc))
     return _back("/calls")
 
 
 @router.post("/calls/{call_id}/customer", response_model=None)
-def link_save(call_id: int, session: DbSession, principal: CurrentPrincipal, state: State, customer_id: int = Form(...)) -> Response:
+def link_save(call_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, customer_id: int = Form(...)) -> Response:
     try:
         with session.begin_nested():
             service.link_customer(session, actor=principal, now=state.clock.now(), call_id=call_id, customer_id=customer_id)
     except DomainError as exc:
-        return _back(f"/calls?call={call_id}", exc.detail)
+        return _back(f"/calls?call={call_id}", explained(request, principal, exc))
     return _back(f"/calls?call={call_id}")
 
 
 @router.post("/calls/{call_id}/new-customer", response_model=None)
-def new_customer_save(call_id: int, session: DbSession, principal: CurrentPrincipal, state: State, account: str = Form(""), name: str = Form(""), address: str = Form(""), utility: str = Form("electric"), phone: str = Form("")) -> Response:
+def new_customer_save(call_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, account: str = Form(""), name: str = Form(""), address: str = Form(""), utility: str = Form("electric"), phone: str = Form("")) -> Response:
     try:
         with session.begin_nested():
             service.register_caller(session, actor=principal, now=state.clock.now(), call_id=call_id, account=account, name=name, address=address, utility=utility, phone=phone or None)
     except DomainError as exc:
-        return _back(f"/calls?call={call_id}", exc.detail)
+        return _back(f"/calls?call={call_id}", explained(request, principal, exc))
     return _back(f"/calls?call={call_id}")
 
 
 @router.post("/calls/{call_id}/order", response_model=None)
 def order_save(
-    call_id: int, session: DbSession, principal: CurrentPrincipal, state: State, category: str = Form(""), description: str = Form(""), customer_id: int | None = Form(None),
+    call_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, category: str = Form(""), description: str = Form(""), customer_id: int | None = Form(None),
     caller_name: str = Form(""), address: str = Form(""), idempotency_key: str = Form(""),
 ) -> Response:
     try:
@@ -234,7 +235,7 @@ def order_save(
                 caller_name=caller_name, address=address, idempotency_key=idempotency_key or None,
             )
     except DomainError as exc:
-        return _back(f"/calls?call={call_id}", exc.detail)
+        return _back(f"/calls?call={call_id}", explained(request, principal, exc))
     return RedirectResponse(f"/orders/{created.order.id}", status_code=303)
 
 

@@ -14,7 +14,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gridcare.core.errors import FieldProblem, InvalidInput
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 CHANNELS = ("sms", "email", "voice")
 TOPICS = {
@@ -59,30 +59,30 @@ def parse_target(raw: Mapping[str, Any] | None) -> Target:
     try:
         grid_ids = tuple(sorted({int(g) for g in raw.get("grid_ids") or ()}))
     except (TypeError, ValueError):
-        problems.append(FieldProblem("target.grid_ids", "must be a list of grid ids"))
+        problems.append(FieldProblem("target.grid_ids", T_("must be a list of grid ids")))
     tag = raw.get("tag") or None
     if tag is not None and tag not in TAGS:
-        problems.append(FieldProblem("target.tag", f"must be one of {', '.join(TAGS)}"))
+        problems.append(FieldProblem("target.tag", T_("must be one of %(choices)s", choices=", ".join(TAGS))))
     polygon = None
     if raw.get("polygon"):
         try:
             polygon = shape(raw["polygon"])
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-            problems.append(FieldProblem("target.polygon", "must be a GeoJSON Polygon or MultiPolygon (WGS84)"))
+            problems.append(FieldProblem("target.polygon", T_("must be a GeoJSON Polygon or MultiPolygon (WGS84)")))
         else:
             if polygon.geom_type not in ("Polygon", "MultiPolygon") or polygon.is_empty or not polygon.is_valid:
-                problems.append(FieldProblem("target.polygon", "must be a valid, non-empty Polygon or MultiPolygon"))
+                problems.append(FieldProblem("target.polygon", T_("must be a valid, non-empty Polygon or MultiPolygon")))
                 polygon = None
     node = None
     if raw.get("node"):
         spec = raw["node"]
         utility, code = (spec.get("utility"), spec.get("code")) if isinstance(spec, Mapping) else (None, None)
         if utility not in ("electric", "water", "gas") or not isinstance(code, str) or not code.strip():
-            problems.append(FieldProblem("target.node", "give {utility: electric|water|gas, code: the asset code}"))
+            problems.append(FieldProblem("target.node", T_("give {utility: electric|water|gas, code: the asset code}")))
         else:
             node = (utility, code.strip())
     if not problems and not (grid_ids or tag or polygon is not None or node):
-        problems.append(FieldProblem("target", "choose grids, a tag, an area or a network node"))
+        problems.append(FieldProblem("target", T_("choose grids, a tag, an area or a network node")))
     if problems:
         raise InvalidInput.many(problems)
     return Target(grid_ids=grid_ids, tag=tag, polygon=polygon, node=node)
@@ -112,13 +112,13 @@ def is_opt_out_reply(text: str) -> bool:
 def check_message(*, title: str, text: str, channel: str, topic: str) -> list[FieldProblem]:
     problems = []
     if not title.strip() or len(title.strip()) > 100:
-        problems.append(FieldProblem("title", "must be 1 to 100 characters"))
+        problems.append(FieldProblem("title", T_("must be %(low)s to %(high)s characters", low=1, high=100)))
     if not text.strip() or len(text.strip()) > MAX_TEXT:
-        problems.append(FieldProblem("text", f"must be 1 to {MAX_TEXT} characters"))
+        problems.append(FieldProblem("text", T_("must be %(low)s to %(high)s characters", low=1, high=MAX_TEXT)))
     if channel not in CHANNELS:
-        problems.append(FieldProblem("channel", f"must be one of {', '.join(CHANNELS)}"))
+        problems.append(FieldProblem("channel", T_("must be one of %(choices)s", choices=", ".join(CHANNELS))))
     if topic not in TOPICS:
-        problems.append(FieldProblem("topic", f"must be one of {', '.join(TOPICS)}"))
+        problems.append(FieldProblem("topic", T_("must be one of %(choices)s", choices=", ".join(TOPICS))))
     return problems
 
 

@@ -17,6 +17,7 @@ from gridcare.campaigns import audience, rules, sending
 from gridcare.campaigns.models import Campaign, OptOut
 from gridcare.contractors.permissions import Capability, require
 from gridcare.core.errors import DomainError, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, system_principal
 
 SOURCE = "campaigns"  # notifications' source_kind (notify's own simple campaigns use "campaign")
@@ -33,7 +34,7 @@ def get_campaign(session: Session, *, actor: Principal, campaign_id: int, lock: 
     stmt = _visible(select(Campaign).where(Campaign.id == campaign_id), actor)
     found = session.scalar(stmt.with_for_update() if lock else stmt)
     if found is None:
-        raise NotFound(f"campaign_id: no campaign {campaign_id} in your scope")
+        raise NotFound(T_("campaign_id: no campaign %(id)s in your scope", id=campaign_id))
     return found
 
 
@@ -71,7 +72,7 @@ def resolve(session: Session, *, actor: Principal, target: rules.Target, channel
     if target.node is not None:
         utility, code = target.node
         if code not in network.assets_by_code(session, utility=utility, codes=[code]):
-            raise InvalidInput.field("target.node", f"no {utility} network node {code!r}")
+            raise InvalidInput.field("target.node", T_("no %(utility)s network node %(code)r", utility=Label("utility", utility), code=code))
         points = network.downstream_supply_points(session, utility=utility, device=code)
         criteria[3] = {b.id for b in customers.briefs_on_supply_points(session, utility=utility, codes=sorted(points))}
     chosen = rules.combine(criteria, reachable(session, actor=actor) if within is None else within)
@@ -100,7 +101,7 @@ def create_campaign(session: Session, *, actor: Principal, now: datetime, title:
             try:
                 grids.get_grid(session, actor=actor, grid_id=gid)
             except NotFound:
-                raise InvalidInput.field("target.grid_ids", f"no grid {gid} in your scope") from None
+                raise InvalidInput.field("target.grid_ids", T_("no grid %(id)s in your scope", id=gid)) from None
     resolve(session, actor=actor, target=parsed, channel=channel, topic=topic)  # a bad node fails now, not at send time
     campaign = Campaign(
         title=title.strip(), text=text.strip(), channel=channel, topic=topic, target=parsed.as_json() | {"scope_grid_ids": scope_grids(session, actor=actor)}, status="scheduled", send_at=send_at or now,
@@ -125,7 +126,7 @@ def send(session: Session, *, actor: Principal, now: datetime, campaign_id: int,
 
     campaign = get_campaign(session, actor=actor, campaign_id=campaign_id, lock=True)
     if campaign.status != "scheduled":
-        raise InvalidInput.field("campaign_id", f"only scheduled campaigns are sent; this one is {campaign.status}")
+        raise InvalidInput.field("campaign_id", T_("only scheduled campaigns are sent; this one is %(status)s", status=campaign.status))
     # The sender's reach is the planner's, kept with the campaign: the job sends as the system.
     within = audience.in_grids(session, grid_ids=campaign.target.get("scope_grid_ids") or [])
     to, spared = resolve(session, actor=actor, target=rules.parse_target(campaign.target), channel=campaign.channel, topic=campaign.topic, within=within)
@@ -142,7 +143,7 @@ def send(session: Session, *, actor: Principal, now: datetime, campaign_id: int,
 def cancel(session: Session, *, actor: Principal, now: datetime, campaign_id: int) -> Campaign:
     campaign = get_campaign(session, actor=actor, campaign_id=campaign_id, lock=True)
     if campaign.status != "scheduled":
-        raise InvalidInput.field("campaign_id", f"only scheduled campaigns are cancelled; this one is {campaign.status}")
+        raise InvalidInput.field("campaign_id", T_("only scheduled campaigns are cancelled; this one is %(status)s", status=campaign.status))
     campaign.status, campaign.updated_at = "cancelled", now
     audit.record(session, actor=actor, at=now, action="campaign.cancel", entity="campaign", entity_id=campaign.id, before={"status": "scheduled"}, after={"status": "cancelled"}, org_path=campaign.org_path)
     return campaign
@@ -186,9 +187,9 @@ def opt_out(session: Session, *, actor: Principal, now: datetime, customer_id: i
 
     require(actor, Capability.OPT_OUTS_RECORD)
     if channel not in rules.CHANNELS:
-        raise InvalidInput.field("channel", f"must be one of {', '.join(rules.CHANNELS)}")
+        raise InvalidInput.field("channel", T_("must be one of %(choices)s", choices=", ".join(rules.CHANNELS)))
     if topic != rules.ANY_TOPIC and topic not in rules.TOPICS:
-        raise InvalidInput.field("topic", f"must be * or one of {', '.join(rules.TOPICS)}")
+        raise InvalidInput.field("topic", T_("must be * or one of %(choices)s", choices=", ".join(rules.TOPICS)))
     customer = customers.get_customer(session, actor=actor, customer_id=customer_id)
     _insert_opt_out(session, {"customer_id": customer.id, "channel": channel, "topic": topic, "via": via[:20], "note": note.strip()[:200], "created_at": now})
     audit.record(session, actor=actor, at=now, action="customer.opt_out", entity="customer", entity_id=customer.id, after={"channel": channel, "topic": topic, "via": via}, org_path=customer.org_path)
@@ -200,7 +201,7 @@ def opt_back_in(session: Session, *, actor: Principal, now: datetime, opt_out_id
     require(actor, Capability.OPT_OUTS_RECORD)
     row = session.get(OptOut, opt_out_id)
     if row is None:
-        raise NotFound(f"opt_out_id: no opt-out {opt_out_id}")
+        raise NotFound(T_("opt_out_id: no opt-out %(id)s", id=opt_out_id))
     customer = customers.get_customer(session, actor=actor, customer_id=row.customer_id)
     audit.record(session, actor=actor, at=now, action="customer.opt_in", entity="customer", entity_id=customer.id, before={"channel": row.channel, "topic": row.topic}, org_path=customer.org_path)
     session.delete(row)
@@ -213,7 +214,7 @@ def reply(session: Session, *, actor: Principal, now: datetime, phone: str, text
 
     require(actor, Capability.OPT_OUTS_RECORD)
     if not phone.strip():
-        raise InvalidInput.field("phone", "is required")
+        raise InvalidInput.field("phone", T_("is required"))
     if not rules.is_opt_out_reply(text):
         return []
     # Only the customers the actor may see: a shared phone (one household, two utilities) must

@@ -14,10 +14,11 @@ from gridcare.campaigns.api import view
 from gridcare.contractors.permissions import Capability, allowed
 from gridcare.contractors.views import local_time
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.notify.labels import STATE_LABELS
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -43,7 +44,7 @@ def _target(form: dict, grid_ids: list[str]) -> dict:
         try:
             target["polygon"] = json.loads(form["polygon"])
         except ValueError:
-            raise InvalidInput.field("target.polygon", "must be GeoJSON") from None
+            raise InvalidInput.field("target.polygon", T_("must be GeoJSON")) from None
     if form.get("node", "").strip():
         target["node"] = {"utility": form.get("node_utility", "electric"), "code": form["node"].strip()}
     return target
@@ -60,7 +61,7 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
                 topic=form.get("topic", "policy"), target=_target(form, [str(g) for g in raw.getlist("grid_ids")]), send_at=local_time(form.get("send_at", ""), "send_at"),
             )
     except DomainError as exc:
-        return _page(request, session, principal, error=exc.detail, form=form, status_code=422)
+        return _page(request, session, principal, error=explained(request, principal, exc), form=form, status_code=422)
     return RedirectResponse("/campaigns", status_code=303)
 
 
@@ -81,19 +82,20 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
                 account = str(form.get("account", "")).strip()
                 found = customers.find_by_account(session, actor=system_principal("campaigns"), account=account) if account else None
                 if found is None:
-                    raise InvalidInput.field("account", f"no customer with account {account!r}")
+                    raise InvalidInput.field("account", T_("no customer with account %(account)r", account=account))
                 service.opt_out(session, actor=principal, now=now, customer_id=found.id, channel=str(form.get("channel", "sms")), topic=str(form.get("topic", "*")), via="page")
             elif action == "reply":
                 if not service.reply(session, actor=principal, now=now, phone=str(form.get("phone", "")), text=str(form.get("text", ""))):
-                    raise InvalidInput.field("text", "not an opt-out reply (TD / 退订), or no customer has that phone")
+                    raise InvalidInput.field("text", T_("not an opt-out reply (TD / 退订), or no customer has that phone"))
             elif action == "opt_in":
                 service.opt_back_in(session, actor=principal, now=now, opt_out_id=int(str(form.get("opt_out_id", "0")) or 0))
             else:
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        return RedirectResponse(f"/campaigns?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/campaigns?error={quote(explained(request, principal, exc))}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"/campaigns?error={quote('campaign_id: must be a number')}", status_code=303)
+        bad = InvalidInput.field("campaign_id", T_("must be a number"))
+        return RedirectResponse(f"/campaigns?error={quote(explained(request, principal, bad))}", status_code=303)
     return RedirectResponse("/campaigns", status_code=303)
 
 

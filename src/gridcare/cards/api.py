@@ -60,13 +60,12 @@ def request_code(token: str, body: CodeIn, request: Request, session: DbSession,
 @router.post("/public/{token}/reports", status_code=status.HTTP_201_CREATED, response_model=None)
 def report(token: str, body: ReportIn, request: Request, session: DbSession, state: State) -> Any:
     """File the report with the code; it becomes a work order with the grid's rep."""
-    from gridcare.core.http import problem
+    from gridcare.core.http import domain_problem
 
     filed = service.submit_report(session, now=state.clock.now(), token=token, phone=body.phone, code=body.code, category=body.category, description=body.description,
                                   client=client_of(request), name=body.name, address=body.address)
     if filed.problem is not None:  # the failed attempt is counted: this transaction commits
-        exc = filed.problem
-        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, instance=request.url.path, errors=[{"field": p.field, "reason": p.reason} for p in exc.problems])
+        return domain_problem(request, filed.problem)
     return JSONResponse({"number": filed.number}, status_code=201)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gridcare.core.errors import DomainError
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_, Text
 
 PUBLIC_CATEGORIES = ("repair", "consultation", "complaint", "suggestion", "praise")
 
@@ -43,12 +43,17 @@ def code_matches(stored: str, *, code: str, phone: str, grid_id: int, nonce: str
     return hmac.compare_digest(stored, code_hash(code=code, phone=phone, grid_id=grid_id, nonce=nonce))
 
 
-def code_request_refusal(*, by_phone: int, by_client: int, limits: Limits = LIMITS) -> str | None:
+def _on(field: str, reason: Text) -> Text:
+    """``field: reason``, said as ``DomainError.field`` says it; ``values`` keeps both parts."""
+    return T_("%(field)s: %(reason)s", field=field, reason=reason)
+
+
+def code_request_refusal(*, by_phone: int, by_client: int, limits: Limits = LIMITS) -> Text | None:
     """Why a new code may not be sent now (counts are of the last ``limits.window``)."""
     if by_phone >= limits.codes_per_phone_per_hour:
-        return f"phone: at most {limits.codes_per_phone_per_hour} codes an hour to one phone; try again later"
+        return _on("phone", T_("at most %(n)s codes an hour to one phone; try again later", n=limits.codes_per_phone_per_hour))
     if by_client >= limits.codes_per_client_per_hour:
-        return f"phone: at most {limits.codes_per_client_per_hour} codes an hour from one address; try again later"
+        return _on("phone", T_("at most %(n)s codes an hour from one address; try again later", n=limits.codes_per_client_per_hour))
     return None
 
 
@@ -59,12 +64,12 @@ class CodeState:
     used: bool
 
 
-def code_refusal(state: CodeState | None, now: datetime, limits: Limits = LIMITS) -> tuple[int, str] | None:
+def code_refusal(state: CodeState | None, now: datetime, limits: Limits = LIMITS) -> tuple[int, Text] | None:
     """(HTTP status, reason) when this code can no longer be tried, else None."""
     if state is None or state.used:
-        return 422, "code: request a code first"
+        return 422, _on("code", T_("request a code first"))
     if state.attempts >= limits.max_attempts:
-        return 429, "code: too many wrong codes; request a new one"
+        return 429, _on("code", T_("too many wrong codes; request a new one"))
     if now >= state.expires_at:
-        return 422, "code: the code has expired; request a new one"
+        return 422, _on("code", T_("the code has expired; request a new one"))
     return None

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from gridcare.cards import rules
 from gridcare.cards.models import GridToken, ReportCode
 from gridcare.cards.rules import TooManyRequests
-from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Text
 from gridcare.core.principal import Principal, Role
 from gridcare.grids.models import Grid
 
@@ -36,7 +37,7 @@ def grid_for_token(session: Session, *, token: str) -> Grid:
     row = session.scalar(select(GridToken).where(GridToken.token == token))
     grid = session.get(Grid, row.grid_id) if row is not None else None
     if grid is None:
-        raise NotFound("token: this card's link is unknown; call the number on the card")
+        raise NotFound(T_("token: this card's link is unknown; call the number on the card"))
     return grid
 
 
@@ -45,8 +46,13 @@ def _mobile(phone: str) -> str:
 
     normalized = normalize_phone(phone or "")
     if normalized is None or not (normalized.startswith("+861") and len(normalized) == 14):
-        raise InvalidInput.field("phone", "must be a mainland mobile number, e.g. 13812345678")
+        raise InvalidInput.field("phone", T_("must be a mainland mobile number, e.g. 13812345678"))
     return normalized
+
+
+def _refused(error: type[DomainError], refusal: Text) -> DomainError:
+    """A refusal of the rules (``field: reason``) as an error on its field."""
+    return error.field(refusal.values["field"], refusal.values["reason"])
 
 
 def request_code(session: Session, *, now: datetime, token: str, phone: str, client: str, config: object = None, limits: rules.Limits = rules.LIMITS) -> ReportCode:
@@ -62,7 +68,7 @@ def request_code(session: Session, *, now: datetime, token: str, phone: str, cli
     by_client = session.scalar(select(func.count(ReportCode.id)).where(ReportCode.client == client[:64], ReportCode.created_at > since)) or 0
     refusal = rules.code_request_refusal(by_phone=by_phone, by_client=by_client, limits=limits)
     if refusal is not None:
-        raise TooManyRequests(refusal, problems=[FieldProblem("phone", refusal.split(": ", 1)[1])])
+        raise _refused(TooManyRequests, refusal)
     code = f"{secrets.randbelow(1_000_000):06d}"
     row = ReportCode(grid_id=grid.id, phone=mobile, client=client[:64], code_hash="", attempts=0, expires_at=now + limits.code_ttl, created_at=now)
     session.add(row)
@@ -94,11 +100,11 @@ def submit_report(
     mobile = _mobile(phone)
     problems = []
     if category not in rules.PUBLIC_CATEGORIES:
-        problems.append(FieldProblem("category", f"must be one of {', '.join(rules.PUBLIC_CATEGORIES)}"))
+        problems.append(FieldProblem("category", T_("must be one of %(choices)s", choices=", ".join(rules.PUBLIC_CATEGORIES))))
     if not description.strip() or len(description) > 1000:
-        problems.append(FieldProblem("description", "must be 1 to 1000 characters"))
+        problems.append(FieldProblem("description", T_("must be %(low)s to %(high)s characters", low=1, high=1000)))
     if len(name) > 50 or len(address) > 200:
-        problems.append(FieldProblem("address" if len(address) > 200 else "name", "is too long"))
+        problems.append(FieldProblem("address" if len(address) > 200 else "name", T_("is too long")))
     if problems:
         raise InvalidInput.many(problems)
     row = session.scalar(
@@ -108,14 +114,14 @@ def submit_report(
     if refusal is not None:
         status, reason = refusal
         error = TooManyRequests if status == 429 else InvalidInput
-        raise error(reason, problems=[FieldProblem("code", reason.split(": ", 1)[1])])
+        raise _refused(error, reason)
     assert row is not None
     if not rules.code_matches(row.code_hash, code=code, phone=mobile, grid_id=grid.id, nonce=str(row.id)):
         row.attempts += 1
-        return Filed(None, InvalidInput.field("code", f"wrong code; {max(0, limits.max_attempts - row.attempts)} tries left"))
+        return Filed(None, InvalidInput.field("code", T_("wrong code; %(n)s tries left", n=max(0, limits.max_attempts - row.attempts))))
     filed_today = session.scalar(select(func.count(ReportCode.id)).where(ReportCode.phone == mobile, ReportCode.order_id.is_not(None), ReportCode.used_at > now - timedelta(days=1))) or 0
     if filed_today >= limits.reports_per_phone_per_day:
-        raise TooManyRequests(f"phone: at most {limits.reports_per_phone_per_day} reports a day from one phone; please call the number on the card")
+        raise TooManyRequests(T_("phone: at most %(n)s reports a day from one phone; please call the number on the card", n=limits.reports_per_phone_per_day))
     intake = _intake(session, grid=grid, mobile=mobile, category=category, description=description, name=name, address=address, key=f"public-report:{row.id}", token=token)
     created = orders.create_order(session, actor=public_principal(client), now=now, intake=intake)
     row.used_at, row.order_id = now, created.order.id
@@ -169,7 +175,7 @@ def cards_for(session: Session, *, actor: Principal, now: datetime, base_url: st
         by_code = {g.code: g for g in visible}
         unknown = [c for c in grid_codes if c not in by_code]
         if unknown:
-            raise InvalidInput.field("grid", f"no grid {unknown[0]!r} in your scope")
+            raise InvalidInput.field("grid", T_("no grid %(code)r in your scope", code=unknown[0]))
         visible = [by_code[c] for c in dict.fromkeys(grid_codes)]
     out = []
     for grid in visible:

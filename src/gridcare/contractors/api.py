@@ -18,6 +18,7 @@ from gridcare.contractors.schemas import (
     RatingIn,
 )
 from gridcare.core.errors import NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.uploads import MAX_BYTES
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
@@ -72,7 +73,7 @@ async def add_log(project_id: int, session: DbSession, principal: CurrentPrincip
 def log_photo(project_id: int, log_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> FileResponse:
     log = supervision.get_log(session, actor=principal, project_id=project_id, log_id=log_id)
     if not log.photo_path:
-        raise NotFound("log_id: this log has no photo")
+        raise NotFound(T_("log_id: this log has no photo"))
     return FileResponse(state.settings.data_dir / log.photo_path, media_type=log.photo_type or "application/octet-stream")
 
 

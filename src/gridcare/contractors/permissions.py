@@ -7,6 +7,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from gridcare.core.errors import Forbidden
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 
 
@@ -41,4 +42,4 @@ def allowed(actor: Principal, capability: Capability) -> bool:
 
 def require(actor: Principal, capability: Capability) -> None:
     if not allowed(actor, capability):
-        raise Forbidden(f"role {actor.role.value} may not {capability.value}")
+        raise Forbidden(T_("role %(role)s may not %(capability)s", role=Label("role", actor.role.value), capability=capability.value))

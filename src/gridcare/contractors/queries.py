@@ -14,6 +14,7 @@ from gridcare.contractors.models import Feedback, Project, ProjectItem, SpotChec
 from gridcare.contractors.permissions import Capability, require
 from gridcare.contractors.service import grid_ids_of, visible
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 
@@ -28,7 +29,7 @@ def list_projects(session: Session, *, actor: Principal, status: str | None = No
         stmt = stmt.where(Project.status.in_(sorted(rules.OPEN)))
     elif status:
         if status not in rules.STATUSES:
-            raise InvalidInput.field("status", f"must be open or one of {', '.join(rules.STATUSES)}")
+            raise InvalidInput.field("status", T_("must be open or one of %(choices)s", choices=", ".join(rules.STATUSES)))
         stmt = stmt.where(Project.status == status)
     projects = list(session.scalars(stmt.order_by(Project.starts_at.desc(), Project.id.desc()).limit(limit)))
     return summaries(session, projects)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gridcare.core.errors import InvalidInput
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 KINDS = {
     "tank_cleaning": N_("Tank cleaning"),
@@ -34,10 +34,10 @@ OPEN = frozenset({"planned", "active"})
 def next_status(status: str, command: str) -> str:
     """The state after ``command``, or InvalidInput naming why it is not allowed now."""
     if command not in COMMANDS:
-        raise InvalidInput.field("command", f"must be one of {', '.join(COMMANDS)}")
+        raise InvalidInput.field("command", T_("must be one of %(choices)s", choices=", ".join(COMMANDS)))
     sources, target = COMMANDS[command]
     if status not in sources:
-        raise InvalidInput.field("command", f"cannot {command} a project that is {status}")
+        raise InvalidInput.field("command", T_("cannot %(command)s a project that is %(status)s", command=command, status=status))
     return target
 
 
@@ -57,9 +57,9 @@ class SampleRule:
 
     def __post_init__(self) -> None:
         if self.min_n < 0:
-            raise InvalidInput.field("sample_min", "must be 0 or more")
+            raise InvalidInput.field("sample_min", T_("must be %(n)s or more", n=0))
         if not (0.0 <= self.share <= 1.0) or math.isnan(self.share):
-            raise InvalidInput.field("sample_share", "must be between 0 and 1")
+            raise InvalidInput.field("sample_share", T_("must be between %(low)s and %(high)s", low=0, high=1))
 
 
 def sample_size(n: int, rule: SampleRule) -> int:
@@ -112,16 +112,16 @@ def parse_weights(text: str | None) -> dict[str, float]:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or name not in DEFAULT_WEIGHTS:
-            raise InvalidInput.field("weights", f"expected NAME=NUMBER with NAME one of {', '.join(DEFAULT_WEIGHTS)}")
+            raise InvalidInput.field("weights", T_("expected NAME=NUMBER with NAME one of %(choices)s", choices=", ".join(DEFAULT_WEIGHTS)))
         try:
             number = float(value)
         except ValueError:
-            raise InvalidInput.field("weights", f"{name}: {value.strip()!r} is not a number") from None
+            raise InvalidInput.field("weights", T_("%(field)s: %(reason)s", field=name, reason=T_("%(value)r is not a number", value=value.strip()))) from None
         if not (0 <= number <= 100) or math.isnan(number):
-            raise InvalidInput.field("weights", f"{name}: must be between 0 and 100")
+            raise InvalidInput.field("weights", T_("%(field)s: %(reason)s", field=name, reason=T_("must be between %(low)s and %(high)s", low=0, high=100)))
         weights[name] = number
     if sum(weights.values()) <= 0:
-        raise InvalidInput.field("weights", "at least one weight must be above 0")
+        raise InvalidInput.field("weights", T_("at least one weight must be above %(n)s", n=0))
     return weights
 
 

@@ -19,6 +19,7 @@ from gridcare.contractors.models import Project, ProjectGrid, ProjectItem
 from gridcare.contractors.permissions import Capability, require
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 
 MAX_ITEMS = 20_000
@@ -43,7 +44,7 @@ def get_project(session: Session, *, actor: Principal, project_id: int, lock: bo
         stmt = stmt.with_for_update()
     project = session.scalar(stmt)
     if project is None:
-        raise NotFound(f"project_id: no contractor project {project_id} in your scope")
+        raise NotFound(T_("project_id: no contractor project %(id)s in your scope", id=project_id))
     return project
 
 
@@ -93,25 +94,25 @@ def create_project(
     require(actor, Capability.PROJECTS_MANAGE)
     problems: list[FieldProblem] = []
     if not name.strip() or len(name.strip()) > 200:
-        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+        problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=200)))
     if kind not in rules.KINDS:
-        problems.append(FieldProblem("kind", f"must be one of {', '.join(rules.KINDS)}"))
+        problems.append(FieldProblem("kind", T_("must be one of %(choices)s", choices=", ".join(rules.KINDS))))
     unit = auth.find_org_unit(session, org_unit_id=contractor_id)
     if unit is None or unit.kind != "contractor":
-        problems.append(FieldProblem("contractor_id", "must be an organisation unit of kind contractor"))
+        problems.append(FieldProblem("contractor_id", T_("must be an organisation unit of kind contractor")))
     if starts_at is None:
-        problems.append(FieldProblem("starts_at", "is required"))
+        problems.append(FieldProblem("starts_at", T_("is required")))
     if due_at is None:
-        problems.append(FieldProblem("due_at", "is required"))
+        problems.append(FieldProblem("due_at", T_("is required")))
     elif starts_at is not None and due_at <= starts_at:
-        problems.append(FieldProblem("due_at", "must be after starts_at"))
+        problems.append(FieldProblem("due_at", T_("must be after %(other)s", other="starts_at")))
     if len(notice_text) > 300:
-        problems.append(FieldProblem("notice_text", "must be at most 300 characters"))
+        problems.append(FieldProblem("notice_text", T_("must be at most %(n)s characters", n=300)))
     labels = [i.strip() for i in items if i.strip()]
     if any(len(label) > 200 for label in labels):
-        problems.append(FieldProblem("items", "each item must be at most 200 characters"))
+        problems.append(FieldProblem("items", T_("each item must be at most %(n)s characters", n=200)))
     if not grid_ids:
-        problems.append(FieldProblem("grid_ids", "choose at least one grid"))
+        problems.append(FieldProblem("grid_ids", T_("choose at least one grid")))
     try:
         rules.SampleRule(sample_min, sample_share)
     except InvalidInput as exc:
@@ -121,14 +122,14 @@ def create_project(
         try:
             found.append(grids.get_grid(session, actor=actor, grid_id=gid))
         except NotFound:
-            problems.append(FieldProblem("grid_ids", f"no grid {gid} in your scope"))
+            problems.append(FieldProblem("grid_ids", T_("no grid %(id)s in your scope", id=gid)))
     if found and len({g.utility for g in found}) > 1:
-        problems.append(FieldProblem("grid_ids", "all grids must be of one utility"))
+        problems.append(FieldProblem("grid_ids", T_("all grids must be of one utility")))
     customer_ids = sorted(audience.in_grids(session, grid_ids=[g.id for g in found])) if customers_as_items and found else []
     if not problems and not labels and not customer_ids:
-        problems.append(FieldProblem("items", "give the items of the scope, or take the grids' customers as items"))
+        problems.append(FieldProblem("items", T_("give the items of the scope, or take the grids' customers as items")))
     if len(labels) + len(customer_ids) > MAX_ITEMS:
-        problems.append(FieldProblem("items", f"at most {MAX_ITEMS} items"))
+        problems.append(FieldProblem("items", T_("at most %(n)s items", n=MAX_ITEMS)))
     if problems:
         raise InvalidInput.many(problems)
     assert starts_at is not None and due_at is not None
@@ -172,16 +173,16 @@ def complete_items(session: Session, *, actor: Principal, now: datetime, project
     require(actor, Capability.PROJECTS_WORK)
     project = get_project(session, actor=actor, project_id=project_id)
     if project.status != "active":
-        raise InvalidInput.field("project_id", f"items are completed while the project is in progress; it is {project.status}")
+        raise InvalidInput.field("project_id", T_("items are completed while the project is in progress; it is %(status)s", status=project.status))
     if len(note) > 400:
-        raise InvalidInput.field("note", "must be at most 400 characters")
+        raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=400))
     wanted = sorted(set(item_ids))
     if not wanted:
-        raise InvalidInput.field("item_ids", "choose at least one item")
+        raise InvalidInput.field("item_ids", T_("choose at least one item"))
     rows = list(session.scalars(select(ProjectItem).where(ProjectItem.project_id == project.id, ProjectItem.id.in_(wanted))))
     missing = sorted(set(wanted) - {r.id for r in rows})
     if missing:
-        raise InvalidInput.field("item_ids", f"not items of this project: {', '.join(map(str, missing[:10]))}")
+        raise InvalidInput.field("item_ids", T_("not items of this project: %(ids)s", ids=", ".join(map(str, missing[:10]))))
     changed = 0
     for item in rows:
         if item.status != "done":
@@ -212,9 +213,9 @@ def _tell(session: Session, *, actor: Principal, now: datetime, project: Project
     from gridcare.contractors import notifying
 
     if project.notified_at is not None:
-        raise Conflict(f"project_id: customers were told already, at {to_local(project.notified_at):%Y-%m-%d %H:%M}")
+        raise Conflict(T_("project_id: customers were told already, at %(at)s", at=f"{to_local(project.notified_at):%Y-%m-%d %H:%M}"))
     if project.status not in rules.OPEN:
-        raise InvalidInput.field("project_id", f"the project is {project.status}")
+        raise InvalidInput.field("project_id", T_("the project is %(status)s", status=project.status))
     contractor = session.get(OrgUnit, project.contractor_id)
     context = {"kind": rules.KINDS[project.kind], "contractor": contractor.name if contractor else "", "starts_at": project.starts_at, "due_at": project.due_at, "text": project.notice_text}
     ids = affected_customers(session, project=project)

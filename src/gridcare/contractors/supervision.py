@@ -19,12 +19,13 @@ from gridcare.contractors.permissions import Capability, require
 from gridcare.contractors.service import get_project, visible
 from gridcare.core import uploads
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
 
 def _store_photo(data: bytes, data_dir: Path) -> tuple[str, str]:
     """Stored like work-order attachments: by content hash, outside the database."""
-    stored = uploads.store(data, data_dir, field="photo", allowed=uploads.PHOTO_TYPES, allowed_text="a JPEG, PNG, WebP or HEIC photo")
+    stored = uploads.store(data, data_dir, field="photo", allowed=uploads.PHOTO_TYPES, allowed_text=T_("a JPEG, PNG, WebP or HEIC photo"))
     return stored.path, stored.media_type
 
 
@@ -32,11 +33,11 @@ def add_log(session: Session, *, actor: Principal, now: datetime, project_id: in
     require(actor, Capability.PROJECTS_SUPERVISE)
     project = get_project(session, actor=actor, project_id=project_id)
     if not note.strip() or len(note) > 4000:
-        raise InvalidInput.field("note", "must be 1 to 4000 characters")
+        raise InvalidInput.field("note", T_("must be %(low)s to %(high)s characters", low=1, high=4000))
     path = media = None
     if photo:
         if data_dir is None:
-            raise InvalidInput.field("photo", "photos are not accepted here")
+            raise InvalidInput.field("photo", T_("photos are not accepted here"))
         path, media = _store_photo(photo, data_dir)
     log = SupervisionLog(project_id=project.id, author=actor.login, note=note.strip(), photo_path=path, photo_type=media, created_at=now)
     session.add(log)
@@ -49,7 +50,7 @@ def get_log(session: Session, *, actor: Principal, project_id: int, log_id: int)
     get_project(session, actor=actor, project_id=project_id)
     log = session.get(SupervisionLog, log_id)
     if log is None or log.project_id != project_id:
-        raise NotFound(f"log_id: no log {log_id} on this project")
+        raise NotFound(T_("log_id: no log %(id)s on this project", id=log_id))
     return log
 
 
@@ -59,7 +60,7 @@ def draw_spot_checks(session: Session, *, actor: Principal, now: datetime, proje
     project = get_project(session, actor=actor, project_id=project_id, lock=True)
     done = list(session.scalars(select(ProjectItem.id).where(ProjectItem.project_id == project.id, ProjectItem.status == "done")))
     if not done:
-        raise InvalidInput.field("project_id", "no completed items to check yet")
+        raise InvalidInput.field("project_id", T_("no completed items to check yet"))
     already = list(session.scalars(select(SpotCheck.item_id).where(SpotCheck.project_id == project.id)))
     chosen = rules.top_up(done, already, rules.SampleRule(project.sample_min, project.sample_share), seed=project.sample_seed)
     checks = [SpotCheck(project_id=project.id, item_id=i, result="pending", evidence="", created_at=now) for i in chosen]
@@ -74,13 +75,13 @@ def record_check(session: Session, *, actor: Principal, now: datetime, project_i
     project = get_project(session, actor=actor, project_id=project_id)
     check = session.get(SpotCheck, check_id)
     if check is None or check.project_id != project.id:
-        raise NotFound(f"check_id: no spot check {check_id} on this project")
+        raise NotFound(T_("check_id: no spot check %(id)s on this project", id=check_id))
     if result not in ("pass", "fail"):
-        raise InvalidInput.field("result", "must be pass or fail")
+        raise InvalidInput.field("result", T_("must be pass or fail"))
     if result == "fail" and not evidence.strip():
-        raise InvalidInput.field("evidence", "say what was wrong: a failed check needs its evidence")
+        raise InvalidInput.field("evidence", T_("say what was wrong: a failed check needs its evidence"))
     if len(evidence) > 1000:
-        raise InvalidInput.field("evidence", "must be at most 1000 characters")
+        raise InvalidInput.field("evidence", T_("must be at most %(n)s characters", n=1000))
     before = {"result": check.result, "evidence": check.evidence}
     check.result, check.evidence, check.checked_by, check.checked_at = result, evidence.strip(), actor.login, now
     audit.record(session, actor=actor, at=now, action="contractor_project.check", entity="contractor_project", entity_id=project.id, before=before, after={"check_id": check.id, "result": result, "evidence": check.evidence}, org_path=project.org_path)
@@ -91,9 +92,9 @@ def add_feedback(session: Session, *, actor: Principal, now: datetime, project_i
     require(actor, Capability.PROJECTS_SUPERVISE)
     project = get_project(session, actor=actor, project_id=project_id)
     if not 1 <= score <= 5:
-        raise InvalidInput.field("score", "must be 1 to 5")
+        raise InvalidInput.field("score", T_("must be %(low)s to %(high)s", low=1, high=5))
     if len(comment) > 500:
-        raise InvalidInput.field("comment", "must be at most 500 characters")
+        raise InvalidInput.field("comment", T_("must be at most %(n)s characters", n=500))
     if customer_id is not None:
         from gridcare.customers import service as customers
 
@@ -110,7 +111,7 @@ def rate(session: Session, *, actor: Principal, now: datetime, project_id: int, 
     require(actor, Capability.PROJECTS_SUPERVISE)
     project = get_project(session, actor=actor, project_id=project_id)
     if not 1 <= rating <= 5:
-        raise InvalidInput.field("rating", "must be 1 to 5")
+        raise InvalidInput.field("rating", T_("must be %(low)s to %(high)s", low=1, high=5))
     before = project.rep_rating
     project.rep_rating, project.updated_at = rating, now
     audit.record(session, actor=actor, at=now, action="contractor_project.rate", entity="contractor_project", entity_id=project.id, before={"rating": before}, after={"rating": rating}, org_path=project.org_path)

@@ -13,11 +13,12 @@ from gridcare.contractors import queries, rules, service, supervision
 from gridcare.contractors.permissions import Capability, allowed
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.customers import service as customers
 from gridcare.grids import service as grids
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -29,14 +30,14 @@ def local_time(value: str, field: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.strip()).replace(tzinfo=SHANGHAI)
     except ValueError:
-        raise InvalidInput.field(field, "expected a date and time, e.g. 2026-11-24T09:00") from None
+        raise InvalidInput.field(field, T_("expected a date and time, e.g. 2026-11-24T09:00")) from None
 
 
 def _int(value: object, field: str) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise InvalidInput.field(field, "must be a whole number") from None
+        raise InvalidInput.field(field, T_("must be a whole number")) from None
 
 
 @router.get("/contractors", response_class=HTMLResponse)
@@ -72,7 +73,7 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
                 sample_min=_int(form.get("sample_min", "3") or 3, "sample_min"), sample_share=_int(form.get("sample_percent", "10") or 10, "sample_percent") / 100,
             )
     except DomainError as exc:
-        return _new_form(request, session, principal, error=exc.detail, form=form, status_code=422)
+        return _new_form(request, session, principal, error=explained(request, principal, exc), form=form, status_code=422)
     return RedirectResponse(f"/contractors/{project.id}", status_code=303)
 
 
@@ -114,9 +115,9 @@ async def project_action(project_id: int, request: Request, session: DbSession, 
             elif action == "rate":
                 supervision.rate(session, actor=principal, now=now, project_id=project_id, rating=_int(form.get("rating", ""), "rating"))
             else:
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        return RedirectResponse(f"/contractors/{project_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/contractors/{project_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/contractors/{project_id}", status_code=303)
 
 

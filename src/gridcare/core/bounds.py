@@ -18,11 +18,12 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 
 SQL_MAX = 2**31 - 1  # PostgreSQL's int4, the narrowest integer column
 SQL_MIN = -(2**31)
 NUL = "\x00"
-NUL_REASON = "must not contain NUL characters"
+NUL_REASON = T_("must not contain NUL characters")
 # Any integer beyond the range has at least 10 digits; JSON writes NUL as \u0000. A body
 # with neither (nearly all of them) is not parsed again.
 _SUSPECT_JSON = re.compile(rb"\d{10}|\\u0000")
@@ -60,9 +61,9 @@ def _int_params_of(route: APIRoute) -> list[tuple[str, str]]:
 
 def _out_of_range(value: int) -> str | None:
     if value > SQL_MAX:
-        return f"must be at most {SQL_MAX}"
+        return T_("must be at most %(n)s", n=SQL_MAX)
     if value < SQL_MIN:
-        return f"must be at least {SQL_MIN}"
+        return T_("must be at least %(n)s", n=SQL_MIN)
     return None
 
 
@@ -90,7 +91,7 @@ def _json_problems(value: Any, path: str, out: list[FieldProblem]) -> None:
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if NUL in key:
-                out.append(FieldProblem(_shown(where), "names a field with a NUL character"))
+                out.append(FieldProblem(_shown(where), T_("names a field with a NUL character")))
             else:
                 _json_problems(item, where, out)
     elif isinstance(value, list):

@@ -6,16 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Self
 
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_, Joined, in_language
 
 
 @dataclass(frozen=True)
 class FieldProblem:
     field: str
-    reason: str
+    reason: str  # a core.i18n.Text where it should be shown in the reader's language
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.reason}"
+        return str(self.said())
+
+    def said(self) -> str:
+        return T_("%(field)s: %(reason)s", field=self.field, reason=self.reason)
 
 
 class DomainError(Exception):
@@ -25,12 +28,17 @@ class DomainError(Exception):
 
     def __init__(self, detail: str, *, problems: list[FieldProblem] | None = None) -> None:
         super().__init__(detail)
-        self.detail = detail
+        self.detail = detail  # English; a Text (core.i18n.T_) is also shown in the reader's language
         self.problems = problems or []
 
     @classmethod
     def field(cls, field: str, reason: str) -> Self:
-        return cls(f"{field}: {reason}", problems=[FieldProblem(field, reason)])
+        problem = FieldProblem(field, reason)
+        return cls(problem.said(), problems=[problem])
+
+    def explained(self, locale: str) -> str:
+        """The detail in ``locale``: what a page or an API answer shows."""
+        return in_language(self.detail, locale)
 
 
 class InvalidInput(DomainError):
@@ -40,7 +48,7 @@ class InvalidInput(DomainError):
 
     @classmethod
     def many(cls, problems: list[FieldProblem]) -> InvalidInput:
-        return cls("; ".join(str(p) for p in problems), problems=problems)
+        return cls(Joined([p.said() for p in problems]), problems=problems)
 
 
 class NotFound(DomainError):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gridcare.core import i18n
 from gridcare.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,19 @@ def problem(status: int, title: str, detail: str, *, slug: str, instance: str = 
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def api_locale(request: Request) -> str:
+    """The language of an API answer's human text: what the client asks for, else English
+    (scripts and integrations read the fields; people reading the detail say which they want)."""
+    return i18n.negotiate(request.headers.get("accept-language"), default="en")
+
+
+def domain_problem(request: Request, exc: DomainError, *, status: int | None = None) -> JSONResponse:
+    locale = api_locale(request)
+    errors = [{"field": p.field, "reason": i18n.in_language(p.reason, locale)} for p in exc.problems]
+    title = i18n.gettext(locale, exc.title)
+    return problem(status or exc.status, title, exc.explained(locale), slug=exc.slug, instance=request.url.path, errors=errors or None, headers=getattr(exc, "headers", None))
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -123,8 +137,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
-        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, instance=request.url.path, errors=errors or None)
+        return domain_problem(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

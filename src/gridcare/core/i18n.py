@@ -9,7 +9,7 @@ import io
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -54,12 +54,15 @@ def negotiate(accept_language: str | None, default: str = DEFAULT) -> str:
 
 
 def translator(locale: str) -> Callable[..., str]:
-    """The ``_(message, **values)`` of pages, reports and messages in ``locale``."""
+    """The ``_(message, **values)`` of pages, reports and messages in ``locale``; a
+    :class:`Text` is shown with its own values."""
     catalog = translations(locale)
 
     def _(message: str, **values: Any) -> str:
+        if isinstance(message, Text):
+            return message.in_language(locale)
         text = catalog.gettext(message)
-        return text % values if values else text
+        return text % {key: in_language(value, locale) for key, value in values.items()} if values else text
 
     return _
 
@@ -67,6 +70,79 @@ def translator(locale: str) -> Callable[..., str]:
 def N_(message: str) -> str:
     """Marks a message for extraction where it is defined; it is translated where shown."""
     return message
+
+
+class Text(str):
+    """A message raised deep in a service, before anyone knows who will read it. The string
+    itself is the English text, so logs, the CLI and code that compares or slices it see a
+    plain ``str``; a page or an API answer shows it in its reader's language with
+    :meth:`in_language`. Values that are themselves :class:`Text` are translated too."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, values: dict[str, Any] | None = None) -> Self:
+        values = values or {}
+        text = super().__new__(cls, msgid % values if values else msgid)
+        text.msgid, text.values = msgid, values
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.msgid, self.values))
+
+    def in_language(self, locale: str) -> str:
+        values = {key: in_language(value, locale) for key, value in self.values.items()}
+        text = translations(locale).gettext(self.msgid)
+        return text % values if values else text
+
+
+class Joined(Text):
+    """Several messages shown as one line (``a; b``), each in the reader's language."""
+
+    def __new__(cls, parts: list[str], separator: str = "; ") -> Self:
+        text = str.__new__(cls, separator.join(parts))
+        text.msgid, text.values = str(text), {}
+        text.parts, text.separator = list(parts), separator
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.parts, self.separator))
+
+    def in_language(self, locale: str) -> str:
+        return self.separator.join(in_language(part, locale) for part in self.parts)
+
+
+class Label(Text):
+    """A code inside a message (a status, a role, a utility): the code itself in English, its
+    label (``status.closed`` → 已关闭) where the catalog has one."""
+
+    def __new__(cls, prefix: str, code: str, *, msgid: str | None = None) -> Self:
+        text = str.__new__(cls, code)
+        text.msgid, text.values, text.prefix = msgid or f"{prefix}.{code}", {}, prefix
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_label, (self.prefix, str(self), self.msgid))
+
+    def in_language(self, locale: str) -> str:
+        # English keeps the code: it is what the API and its English readers name things by.
+        label = self.msgid if locale == "en" else translations(locale).gettext(self.msgid)
+        return str(self) if label == self.msgid else label
+
+
+def _label(prefix: str, code: str, msgid: str) -> Label:
+    return Label(prefix, code, msgid=msgid)
+
+
+def T_(message: str, **values: Any) -> Text:
+    """A message with its values, translated where it is shown: ``T_("no plan %(id)s", id=7)``.
+    Extraction finds ``message``; write values as ``%(name)s``."""
+    return Text(message, values)
+
+
+def in_language(message: Any, locale: str) -> Any:
+    """``message`` in ``locale`` if it is a :class:`Text`; anything else unchanged."""
+    return message.in_language(locale) if isinstance(message, Text) else message
 
 
 # Role names shown in pages as _("role." ~ role); listed here so extraction finds them.

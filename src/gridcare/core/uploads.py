@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_BYTES = 50 * 1024 * 1024  # a layer or a year of monthly aggregates is far smaller
@@ -37,7 +38,7 @@ def read_limited(file: BinaryIO, limit: int, *, field: str = "file") -> bytes:
     """An uploaded file's bytes, refused past ``limit`` without reading the rest into memory."""
     data = file.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput.field(field, f"larger than {limit // 1024 // 1024} MiB")
+        raise InvalidInput.field(field, T_("larger than %(n)s MiB", n=limit // 1024 // 1024))
     return data
 
 
@@ -59,12 +60,12 @@ class Stored:
 def store(data: bytes, data_dir: Path, *, field: str, allowed: Collection[str], allowed_text: str) -> Stored:
     """Check one upload and store it; ``field`` and ``allowed_text`` name it in the error."""
     if not data:
-        raise InvalidInput.field(field, "is empty")
+        raise InvalidInput.field(field, T_("is empty"))
     if len(data) > MAX_BYTES:
-        raise InvalidInput.field(field, f"larger than {MAX_BYTES // 1024 // 1024} MiB")
+        raise InvalidInput.field(field, T_("larger than %(n)s MiB", n=MAX_BYTES // 1024 // 1024))
     media_type = sniff(data)
     if media_type not in allowed:
-        raise InvalidInput.field(field, f"must be {allowed_text}")
+        raise InvalidInput.field(field, T_("must be %(allowed)s", allowed=allowed_text))
     digest = hashlib.sha256(data).hexdigest()
     relative = Path("uploads") / digest[:2] / digest
     target = data_dir / relative

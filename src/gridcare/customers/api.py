@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.customers import queries, service
 from gridcare.customers.importing import parse_customers
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
@@ -41,7 +42,7 @@ class CustomerPage(BaseModel):
 @router.get("", response_model=CustomerPage)
 def search(session: DbSession, principal: CurrentPrincipal, q: str = "", grid_id: int | None = None, tag: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     if not 1 <= limit <= 500:
-        raise InvalidInput.field("limit", "must be between 1 and 500")
+        raise InvalidInput.field("limit", T_("must be between %(low)s and %(high)s", low=1, high=500))
     rows, total = service.search(session, actor=principal, query=q, grid_id=grid_id, tag=tag, limit=limit, offset=max(0, offset))
     return {"total": total, "items": queries.summaries(session, rows)}
 
@@ -85,11 +86,11 @@ async def import_file(
     require(principal, Action.GRIDS_MANAGE)  # before reading and parsing a file of up to 200 MiB
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise InvalidInput.field("file", "larger than 200 MiB")
+        raise InvalidInput.field("file", T_("larger than %(n)s MiB", n=200))
     unit = auth.get_org_unit(session, actor=principal, org_unit_id=org_unit_id)
     crs = crs.upper().replace("-", "")
     if crs not in ("WGS84", "GCJ02"):
-        raise InvalidInput.field("crs", "must be WGS84 or GCJ02")
+        raise InvalidInput.field("crs", T_("must be %(first)s or %(second)s", first="WGS84", second="GCJ02"))
     parsed = parse_customers(data, filename=file.filename or "", crs=crs)
     result = service.import_customers(session, actor=principal, now=state.clock.now(), parsed=parsed, org_path=unit.path, skip_bad_rows=skip_bad_rows)
     return {**result.__dict__, "problems_detail": [{"line": p.line, "field": p.field, "reason": p.reason} for p in parsed.problems[:1000]]}

@@ -28,6 +28,7 @@ from datetime import date, datetime, time
 from typing import Literal
 
 from gridcare.core.geo import gcj02_to_wgs84_xy
+from gridcare.core.i18n import T_, Text
 from gridcare.customers.phones import normalize_phone
 
 __all__ = [
@@ -92,7 +93,10 @@ class RowProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.reason}"
+        return str(self.said())
+
+    def said(self) -> Text:
+        return T_("%(field)s: %(reason)s", field=T_("line %(line)s, %(field)s", line=self.line, field=self.field), reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ def _csv_records(text: str) -> Iterator[_Record]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, None, f"unreadable CSV: {exc}"
+            yield start, None, T_("unreadable CSV: %(error)s", error=str(exc))
             continue
         yield start, cells, None
 
@@ -188,32 +192,32 @@ def _xlsx_records(data: bytes) -> Iterator[_Record]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises anything from KeyError to BadZipFile
-        yield 0, None, "not a readable XLSX workbook"
+        yield 0, None, T_("not a readable XLSX workbook")
         return
     try:
         if not workbook.worksheets:
-            yield 0, None, "the workbook has no worksheet"
+            yield 0, None, T_("the workbook has no worksheet")
             return
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # declared dimensions may be wrong and would drop rows
         for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield line, [_cell_text(v) for v in values], None
     except Exception:  # noqa: BLE001 - a damaged sheet is a problem to report, not a crash
-        yield line + 1, None, "the workbook is damaged from this row on"
+        yield line + 1, None, T_("the workbook is damaged from this row on")
     finally:
         workbook.close()
 
 
 def _records(data: bytes, filename: str, encoding: str | None) -> Iterator[_Record]:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        yield 0, None, "old .xls workbooks are not supported; save as .xlsx or CSV"
+        yield 0, None, T_("old .xls workbooks are not supported; save as .xlsx or CSV")
     elif data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         yield from _xlsx_records(data)
     else:
         text = _decode(data, encoding)
         if text is None:
-            which = encoding or "UTF-8 or GB18030"
-            yield 0, None, f"the file is not text in {which}; save it as CSV UTF-8 or XLSX"
+            which = encoding or T_("UTF-8 or GB18030")
+            yield 0, None, T_("the file is not text in %(encoding)s; save it as CSV UTF-8 or XLSX", encoding=which)
         else:
             yield from _csv_records(text)
 
@@ -226,7 +230,7 @@ def _nonblank(
     try:
         for line, cells, error in records:
             if cells is None:
-                problems.append(RowProblem(line, "file", error or "unreadable"))
+                problems.append(RowProblem(line, "file", error or T_("unreadable")))
             elif any(cell.strip() for cell in cells):
                 yield line, cells
     finally:
@@ -261,7 +265,7 @@ def _parse_header(
     if len(cells) > MAX_COLUMNS:
         problems.append(
             RowProblem(
-                line, "header", f"has {len(cells)} columns; at most {MAX_COLUMNS} are allowed"
+                line, "header", T_("has %(n)s columns; at most %(max)s are allowed", n=len(cells), max=MAX_COLUMNS)
             )
         )
         return None
@@ -270,13 +274,13 @@ def _parse_header(
         key = _COLUMN.get(_header_key(cell))
         name = key or ("@" + cell.strip() if cell.strip() else None)
         if name is not None and name in columns:
-            problems.append(RowProblem(line, "header", f"column {_q(cell.strip())} appears twice"))
+            problems.append(RowProblem(line, "header", T_("column %(name)s appears twice", name=_q(cell.strip()))))
             name = None
         columns.append(name)
     missing = [k for k in _REQUIRED if k not in columns]
     if missing:
         named = ", ".join(f"{k} ({_ALIASES[k][1]})" for k in missing)
-        problems.append(RowProblem(line, "header", f"missing required column(s): {named}"))
+        problems.append(RowProblem(line, "header", T_("missing required column(s): %(columns)s", columns=named)))
         return None
     return columns
 
@@ -319,10 +323,10 @@ def _parse_coordinate(value: str, bounds: tuple[float, float]) -> float | str:
     """The number, or why it is not acceptable."""
     text = unicodedata.normalize("NFKC", value).strip()
     if not _NUMBER.fullmatch(text):
-        return f"{_q(value)} is not a number"
+        return T_("%(value)s is not a number", value=_q(value))
     number = float(text)
     if not math.isfinite(number) or not bounds[0] <= number <= bounds[1]:
-        return f"{_q(value)} is outside China ({bounds[0]:g} to {bounds[1]:g})"
+        return T_("%(value)s is outside China (%(low)g to %(high)g)", value=_q(value), low=bounds[0], high=bounds[1])
     return number
 
 
@@ -345,7 +349,7 @@ def _parse_row(
         problems.append(RowProblem(line, name, reason))
 
     if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
-        bad("row", f"has {len(cells)} values but the header names {len(columns)} columns")
+        bad("row", T_("has %(n)s values but the header names %(columns)s columns", n=len(cells), columns=len(columns)))
     values: dict[str, str] = {}
     attributes: dict[str, str] = {}
     for index, column in enumerate(columns):
@@ -354,9 +358,9 @@ def _parse_row(
             continue
         shown = column.lstrip("@")
         if len(raw) > MAX_FIELD_CHARS:
-            bad(shown, f"is {len(raw)} characters long; at most {MAX_FIELD_CHARS} are allowed")
+            bad(shown, T_("is %(n)s characters long; at most %(max)s are allowed", n=len(raw), max=MAX_FIELD_CHARS))
         elif _CONTROL.search(raw):
-            bad(shown, f"{_q(raw)} contains control characters")
+            bad(shown, T_("%(value)s contains control characters", value=_q(raw)))
         elif column.startswith("@"):
             if raw.strip():
                 attributes[shown] = raw.strip()
@@ -364,32 +368,32 @@ def _parse_row(
             values[column] = raw.strip()
     for name, limit in _MAX_CHARS.items():
         if len(values.get(name, "")) > limit:
-            bad(name, f"is {len(values.pop(name))} characters long; at most {limit} are allowed")
+            bad(name, T_("is %(n)s characters long; at most %(max)s are allowed", n=len(values.pop(name)), max=limit))
 
     account = unicodedata.normalize("NFKC", values.get("account", ""))
     if "account" in values and not account:
-        bad("account", "is required")
+        bad("account", T_("is required"))
     elif account and not _ACCOUNT.fullmatch(account):
-        bad("account", f"{_q(account)} must be 1-40 letters, digits, '-' or '_'")
+        bad("account", T_("%(value)s must be 1-%(max)s letters, digits, '-' or '_'", value=_q(account), max=40))
     elif account in ctx.accounts:
-        bad("account", f"{_q(account)} is already used on line {ctx.accounts[account]}")
+        bad("account", T_("%(value)s is already used on line %(line)s", value=_q(account), line=ctx.accounts[account]))
     elif account:
         ctx.accounts[account] = line
 
     name = values.get("name", "")
     if "name" in values and not name:
-        bad("name", "is required")
+        bad("name", T_("is required"))
 
     phones, unknown = _parse_phones(values.get("phones", ""), ctx.area_code)
     for piece in unknown:
-        bad("phones", f"{_q(piece)} is not a valid phone number")
+        bad("phones", T_("%(value)s is not a valid phone number", value=_q(piece)))
 
     lon: float | None = None
     lat: float | None = None
     lon_text, lat_text = values.get("lon", ""), values.get("lat", "")
     if lon_text or lat_text:
-        got_lon = _parse_coordinate(lon_text, _CHINA_LON) if lon_text else "is required with lat"
-        got_lat = _parse_coordinate(lat_text, _CHINA_LAT) if lat_text else "is required with lon"
+        got_lon = _parse_coordinate(lon_text, _CHINA_LON) if lon_text else T_("is required with %(field)s", field="lat")
+        got_lat = _parse_coordinate(lat_text, _CHINA_LAT) if lat_text else T_("is required with %(field)s", field="lon")
         if isinstance(got_lon, str):
             bad("lon", got_lon)
         if isinstance(got_lat, str):
@@ -404,15 +408,19 @@ def _parse_row(
         else ctx.default_utility
     )
     if utility is None:
-        which = f"{_q(utility_text)} is not" if utility_text else "is required:"
-        bad("utility", f"{which} electric (电), water (水) or gas (气)")
+        bad(
+            "utility",
+            T_("%(value)s is not electric (电), water (水) or gas (气)", value=_q(utility_text))
+            if utility_text
+            else T_("is required: electric (电), water (水) or gas (气)"),
+        )
 
     tags: set[str] = set()
     for piece in _LIST_SPLIT.split(values.get("tags", "")):
         if piece:
             tag = _TAG.get(unicodedata.normalize("NFKC", piece).lower())
             if tag is None:
-                bad("tags", f"{_q(piece)} is not one of major, protected, sensitive, supervised")
+                bad("tags", T_("%(value)s is not one of %(choices)s", value=_q(piece), choices="major, protected, sensitive, supervised"))
             else:
                 tags.add(tag)
 
@@ -425,10 +433,10 @@ def _parse_row(
         if len(piece) > _MAX_METER_CHARS or not _METER.fullmatch(piece):
             bad(
                 "meters",
-                f"{_q(piece)} must be 1-{_MAX_METER_CHARS} letters, digits, '.', '-' or '_'",
+                T_("%(value)s must be 1-%(max)s letters, digits, '.', '-' or '_'", value=_q(piece), max=_MAX_METER_CHARS),
             )
         elif ctx.meters.setdefault(piece, line) != line:
-            bad("meters", f"{_q(piece)} is already listed on line {ctx.meters[piece]}")
+            bad("meters", T_("%(value)s is already listed on line %(line)s", value=_q(piece), line=ctx.meters[piece]))
         else:
             meters.append(piece)
 
@@ -492,7 +500,7 @@ def parse_customers(
                 if total > max_rows:
                     total -= 1
                     problems.append(
-                        RowProblem(line, "file", f"more than {max_rows} rows; split the file")
+                        RowProblem(line, "file", T_("more than %(n)s rows; split the file", n=max_rows))
                     )
                     break
                 row, row_problems = _parse_row(line, cells, columns, ctx)
@@ -518,9 +526,9 @@ def _gcj02_rows_to_wgs84(rows: list[CustomerRow]) -> list[CustomerRow]:
     return out
 
 
-def problems_to_text(problems: Iterable[RowProblem]) -> str:
+def problems_to_text(problems: Iterable[RowProblem], locale: str = "en") -> str:
     """One line per problem: "line 12, phones: '12345' is not a valid phone number"."""
-    return "\n".join(str(p) for p in problems)
+    return "\n".join(p.said().in_language(locale) for p in problems)
 
 
 def _csv_safe(cell: str) -> str:

@@ -16,6 +16,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import ScopedStatement, openable_ids, require, scoped
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.customers.importing import CustomerImport, CustomerRow
 from gridcare.customers.models import Customer, CustomerPhone, CustomerTag, Meter
@@ -40,7 +41,7 @@ def get_customer(session: Session, *, actor: Principal, customer_id: int) -> Cus
     require(actor, Action.GRIDS_READ)
     customer = session.get(Customer, customer_id)
     if customer is None or not can_see(actor, _scope(customer)):
-        raise NotFound(f"customer_id: no customer {customer_id} in your scope")
+        raise NotFound(T_("customer_id: no customer %(id)s in your scope", id=customer_id))
     return customer
 
 
@@ -61,7 +62,7 @@ def addressee(session: Session, *, customer_id: int) -> Any:
     a row, not an ORM object, since merged storm calls each send one."""
     found = session.connection().execute(_ADDRESSEE, {"id": customer_id}).first()
     if found is None:
-        raise NotFound(f"customer_id: no customer {customer_id}")
+        raise NotFound(T_("customer_id: no customer %(id)s", id=customer_id))
     return found
 
 
@@ -77,7 +78,7 @@ def addressees(session: Session, *, customer_ids: Sequence[int]) -> dict[int, An
         found.update((row.id, row) for row in session.execute(select(*_ADDRESSEE_COLUMNS).where(Customer.id.in_(wanted[start : start + CHUNK]))))
     missing = next((cid for cid in wanted if cid not in found), None)
     if missing is not None:
-        raise NotFound(f"customer_id: no customer {missing}")
+        raise NotFound(T_("customer_id: no customer %(id)s", id=missing))
     return found
 
 
@@ -258,30 +259,30 @@ def create_customer(
     account, name = account.strip(), name.strip()
     problems: list[FieldProblem] = []
     if not account or len(account) > 40:
-        problems.append(FieldProblem("account", "must be 1 to 40 characters"))
+        problems.append(FieldProblem("account", T_("must be %(low)s to %(high)s characters", low=1, high=40)))
     if not name or len(name) > 200:
-        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+        problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=200)))
     if len(address) > 400:
-        problems.append(FieldProblem("address", "must be at most 400 characters"))
+        problems.append(FieldProblem("address", T_("must be at most %(n)s characters", n=400)))
     if utility not in ("electric", "water", "gas"):
-        problems.append(FieldProblem("utility", "must be electric, water or gas"))
+        problems.append(FieldProblem("utility", T_("must be electric, water or gas")))
     if (lon is None) != (lat is None):
-        problems.append(FieldProblem("lat" if lat is None else "lon", "give both lon and lat, or neither"))
+        problems.append(FieldProblem("lat" if lat is None else "lon", T_("give both lon and lat, or neither")))
     e164s: list[str] = []
     for i, raw in enumerate(phones):
         number = normalize_phone(raw)
         if number is None:
-            problems.append(FieldProblem(f"phones[{i}]", f"{raw!r} is not a phone number"))
+            problems.append(FieldProblem(f"phones[{i}]", T_("%(value)r is not a phone number", value=raw)))
         elif number not in e164s:
             e164s.append(number)
     if not phones:
-        problems.append(FieldProblem("phones", "give at least one phone number"))
+        problems.append(FieldProblem("phones", T_("give at least one phone number")))
     if problems:
         raise InvalidInput.many(problems)
     if session.scalar(select(Customer.id).where(Customer.account == account)) is not None:
         from gridcare.core.errors import Conflict
 
-        raise Conflict(f"account: customer {account!r} already exists")
+        raise Conflict(T_("account: customer %(account)r already exists", account=account))
     grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility) if lon is not None and lat is not None else None
     customer = Customer(
         account=account, name=name, address=address.strip(), lon=lon, lat=lat, utility=utility, grid_id=grid.id if grid else None,
@@ -321,7 +322,12 @@ def import_customers(
     if parsed.problems and not skip_bad_rows:
         shown = [FieldProblem(f"line {p.line}: {p.field}", p.reason) for p in parsed.problems[:200]]
         more = len(parsed.problems) - len(shown)
-        raise InvalidInput(f"{len(parsed.problems)} bad rows; nothing imported" + (f" ({more} more not shown)" if more > 0 else ""), problems=shown)
+        detail = (
+            T_("%(n)s bad rows; nothing imported (%(more)s more not shown)", n=len(parsed.problems), more=more)
+            if more > 0
+            else T_("%(n)s bad rows; nothing imported", n=len(parsed.problems))
+        )
+        raise InvalidInput(detail, problems=shown)
     from gridcare.grids import service as grids
 
     rows = list(parsed.rows)
@@ -447,7 +453,7 @@ def suggest_by_address(session: Session, *, actor: Principal, text: str, limit: 
     community, building …), best first, with the fields that matched."""
     require(actor, Action.GRIDS_READ)
     if not text.strip():
-        raise InvalidInput.field("address", "must not be empty")
+        raise InvalidInput.field("address", T_("must not be empty"))
     matches = _address_index(session).search(text, limit=limit * 3)
     found = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_([m.id for m in matches])))}
     out = []
@@ -521,7 +527,7 @@ def add_tag(session: Session, *, actor: Principal, now: datetime, customer_id: i
     a tag the customer has already changes nothing."""
     require(actor, Action.ORDERS_SUPERVISE)
     if tag not in TAGS:
-        raise InvalidInput.field("tag", f"must be one of {', '.join(TAGS)}")
+        raise InvalidInput.field("tag", T_("must be one of %(choices)s", choices=", ".join(TAGS)))
     customer = get_customer(session, actor=actor, customer_id=customer_id)
     before = [t for t in (customer.tags or "").split(";") if t]
     if tag in before:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from gridcare.core.clock import to_local
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.uploads import MAX_BYTES
 from gridcare.field import changes, checkins, patrols, queries, rules, visits
 from gridcare.field.permissions import require_read
@@ -100,7 +101,7 @@ def _float(value: str | None, name: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise InvalidInput.field(name, "must be a number") from None
+        raise InvalidInput.field(name, T_("must be a number")) from None
 
 
 @router.post("/stops/{stop_id}/check-in", response_model=StopOut)
@@ -116,7 +117,7 @@ async def check_in(
         if not isinstance(answers, dict):
             raise ValueError
     except ValueError:
-        raise InvalidInput.field("checklist", 'must be a JSON object {"item": true|false}') from None
+        raise InvalidInput.field("checklist", T_('must be a JSON object {"item": true|false}')) from None
     # One byte past the limit is enough for the store to refuse it; the rest stays unread.
     files = [(f.filename or "photo", await f.read(MAX_BYTES + 1)) for f in (photos or []) if f.filename]
     stop = checkins.check_in(
@@ -146,10 +147,10 @@ def stop_photo(stop_id: int, index: int, session: DbSession, principal: CurrentP
 
     stop = session.get(PatrolStop, stop_id)
     if stop is None:
-        raise NotFound(f"stop_id: no patrol stop {stop_id}")
+        raise NotFound(T_("stop_id: no patrol stop %(id)s", id=stop_id))
     patrols.get_task(session, actor=principal, task_id=stop.task_id)
     if not 0 <= index < len(stop.photos):
-        raise NotFound(f"index: the stop has {len(stop.photos)} photos")
+        raise NotFound(T_("index: the stop has %(n)s photos", n=len(stop.photos)))
     photo = stop.photos[index]
     return Response(photos.read(photo=photo, data_dir=Path(state.settings.data_dir)), media_type=photo["media_type"], headers={"Cache-Control": "private, max-age=86400"})
 

@@ -16,6 +16,7 @@ from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.field import records, rules, sites
 from gridcare.field.models import DataChange, PatrolStop, PatrolTask, Watch
@@ -43,21 +44,21 @@ def submit(
     require_work(actor)
     payload = {str(k): str(v).strip() for k, v in (payload or {}).items() if v is not None and str(v).strip()}
     if (lon is None) != (lat is None):
-        raise InvalidInput.field("lat" if lat is None else "lon", "give both lon and lat, or neither")
+        raise InvalidInput.field("lat" if lat is None else "lon", T_("give both lon and lat, or neither"))
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
-        raise InvalidInput.field("lon", "not a WGS84 position")
+        raise InvalidInput.field("lon", T_("not a WGS84 position"))
     customer = customers.get_customer(session, actor=actor, customer_id=customer_id) if customer_id is not None else None
     utility = utility or (customer.utility if customer else None) or "electric"
     if utility not in ("electric", "water", "gas"):
-        raise InvalidInput.field("utility", "must be electric, water or gas")
+        raise InvalidInput.field("utility", T_("must be electric, water or gas"))
     asset = None
     if asset_code:
         asset = session.scalar(select(Asset).where(Asset.utility == utility, Asset.code == asset_code.strip()))
         if asset is None:
-            raise InvalidInput.field("asset_code", f"no {utility} asset {asset_code!r}")
+            raise InvalidInput.field("asset_code", T_("no %(utility)s asset %(code)r", utility=Label("utility", utility), code=asset_code))
     problems = [FieldProblem(f, r) for f, r in rules.change_problems(kind, payload, has_customer=customer is not None, has_asset=asset is not None, has_position=lon is not None)]
     if len(note) > 2000:
-        problems.append(FieldProblem("note", "must be at most 2000 characters"))
+        problems.append(FieldProblem("note", T_("must be at most %(n)s characters", n=2000)))
     if problems:
         raise InvalidInput.many(problems)
     grid = None
@@ -83,7 +84,7 @@ def get_change(session: Session, *, actor: Principal, change_id: int) -> DataCha
     require_read(actor)
     change = session.get(DataChange, change_id)
     if change is None or not (can_see(actor, _scope(change)) or change.submitted_by == actor.login):
-        raise NotFound(f"change_id: no data change {change_id} in your scope")
+        raise NotFound(T_("change_id: no data change %(id)s in your scope", id=change_id))
     return change
 
 
@@ -101,11 +102,11 @@ def review(session: Session, *, actor: Principal, now: datetime, change_id: int,
     require_manage(actor)
     change = get_change(session, actor=actor, change_id=change_id)
     if change.status != "pending":
-        raise Conflict(f"change_id: change {change.id} is already {change.status}")
+        raise Conflict(T_("change_id: change %(id)s is already %(status)s", id=change.id, status=change.status))
     before_view = _view(change)
     if not approve:
         if not reason.strip():
-            raise InvalidInput.field("reason", "say why the change is rejected")
+            raise InvalidInput.field("reason", T_("say why the change is rejected"))
         change.status, change.reason = "rejected", reason.strip()[:2000]
     else:
         change.before, change.after = _apply(session, actor=actor, now=now, change=change)
@@ -171,9 +172,9 @@ def close_watch(session: Session, *, actor: Principal, now: datetime, watch_id: 
     require_work(actor)
     watch = session.get(Watch, watch_id)
     if watch is None or not can_see(actor, _scope(watch)):
-        raise NotFound(f"watch_id: no watch {watch_id} in your scope")
+        raise NotFound(T_("watch_id: no watch %(id)s in your scope", id=watch_id))
     if watch.status == "closed":
-        raise Conflict(f"watch_id: watch {watch.id} is already closed")
+        raise Conflict(T_("watch_id: watch %(id)s is already closed", id=watch.id))
     watch.status, watch.closed_at, watch.closed_by = "closed", now, actor.login
     untouched = [
         t for t in session.scalars(select(PatrolTask.id).where(PatrolTask.watch_id == watch.id, PatrolTask.status == "open"))

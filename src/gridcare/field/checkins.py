@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridcare.audit import service as audit
 from gridcare.core import i18n
 from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role, system_principal
 from gridcare.field import patrols, photos, rules
 from gridcare.field.models import Checklist, Finding, FindingRoute, PatrolStop, PatrolTask
@@ -31,10 +32,10 @@ def checklist_for(session: Session, kind: str) -> list[str]:
 def set_checklist(session: Session, *, actor: Principal, now: datetime, kind: str, items: Sequence[str]) -> Checklist:
     require_manage(actor)
     if kind not in (*rules.PATROL_KINDS, "place"):
-        raise InvalidInput.field("kind", f"must be one of {', '.join((*rules.PATROL_KINDS, 'place'))}")
+        raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join((*rules.PATROL_KINDS, "place"))))
     cleaned = [i.strip()[:200] for i in items if i.strip()]
     if not cleaned or len(cleaned) > 30:
-        raise InvalidInput.field("items", "give 1 to 30 items")
+        raise InvalidInput.field("items", T_("give %(low)s to %(high)s items", low=1, high=30))
     row = session.get(Checklist, kind)
     before = list(row.items) if row else list(rules.DEFAULT_CHECKLISTS.get(kind, ()))
     if row is None:
@@ -50,10 +51,10 @@ def _stop_for_work(session: Session, *, actor: Principal, stop_id: int) -> tuple
     require_work(actor)
     stop = session.get(PatrolStop, stop_id)
     if stop is None:
-        raise NotFound(f"stop_id: no patrol stop {stop_id}")
+        raise NotFound(T_("stop_id: no patrol stop %(id)s", id=stop_id))
     task = patrols.get_task(session, actor=actor, task_id=stop.task_id)
     if task.assignee_id not in (None, actor.user_id) and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("only the assigned rep or a supervisor records this patrol")
+        raise Forbidden(T_("only the assigned rep or a supervisor records this patrol"))
     return stop, task
 
 
@@ -61,11 +62,11 @@ def _position(lon: float | None, lat: float | None) -> tuple[float, float] | Non
     if lon is None and lat is None:
         return None
     if lon is None or lat is None:
-        raise InvalidInput.field("lat" if lat is None else "lon", "give both lon and lat, or neither")
+        raise InvalidInput.field("lat" if lat is None else "lon", T_("give both lon and lat, or neither"))
     if not (-180 <= lon <= 180):
-        raise InvalidInput.field("lon", "must be between -180 and 180")
+        raise InvalidInput.field("lon", T_("must be between %(low)s and %(high)s", low=-180, high=180))
     if not (-90 <= lat <= 90):
-        raise InvalidInput.field("lat", "must be between -90 and 90")
+        raise InvalidInput.field("lat", T_("must be between %(low)s and %(high)s", low=-90, high=90))
     return (lon, lat)
 
 
@@ -77,24 +78,27 @@ def check_in(
     says; every checklist item of the asset's kind must be answered."""
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     if task.status == "missed" and actor.role is Role.REP:
-        raise Conflict("task_id: this patrol was missed; the supervisor has it")
+        raise Conflict(T_("task_id: this patrol was missed; the supervisor has it"))
     verdict, distance = rules.check_in_verdict(
         asset=(stop.lon, stop.lat) if stop.lon is not None and stop.lat is not None else None, position=_position(lon, lat),
         max_distance_m=stop.max_distance_m, far_policy=stop.far_policy,
     )
     if verdict is rules.CheckIn.REJECTED:
-        reason = "no position received: allow location on the phone" if distance is None else f"{distance:.0f} m from {stop.asset_code or stop.name}; check in within {stop.max_distance_m} m"
+        reason = (
+            T_("no position received: allow location on the phone") if distance is None
+            else T_("%(distance)s m from %(stop)s; check in within %(max)s m", distance=f"{distance:.0f}", stop=stop.asset_code or stop.name, max=stop.max_distance_m)
+        )
         raise InvalidInput.field("lon", reason)
     items = checklist_for(session, stop.asset_kind)
     answers = {k: bool(v) for k, v in (checklist or {}).items()}
     unknown = sorted(set(answers) - set(items))
     if unknown:
-        raise InvalidInput.field("checklist", f"not on the {stop.asset_kind} checklist: {', '.join(unknown)}")
+        raise InvalidInput.field("checklist", T_("not on the %(kind)s checklist: %(items)s", kind=stop.asset_kind, items=", ".join(unknown)))
     if len(photo_files) > MAX_PHOTOS:
-        raise InvalidInput.field("photos", f"at most {MAX_PHOTOS} photos per stop")
+        raise InvalidInput.field("photos", T_("at most %(n)s photos per stop", n=MAX_PHOTOS))
     stored = [photos.store(data=data, filename=name, data_dir=data_dir, field=f"photos[{i}]") for i, (name, data) in enumerate(photo_files)]
     if len(note) > 2000:
-        raise InvalidInput.field("note", "must be at most 2000 characters")
+        raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=2000))
     stop.status, stop.checked_at, stop.checked_by = "checked", now, actor.login
     stop.checked_lon, stop.checked_lat = lon, lat
     stop.distance_m = round(distance, 1) if distance is not None else None
@@ -132,12 +136,12 @@ def set_finding_route(session: Session, *, actor: Principal, now: datetime, kind
 
     require_manage(actor)
     if kind not in rules.FINDINGS:
-        raise InvalidInput.field("kind", f"must be one of {', '.join(rules.FINDINGS)}")
+        raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(rules.FINDINGS)))
     unit = auth.get_org_unit(session, actor=actor, org_unit_id=org_unit_id)
     if unit.kind not in ("department", "contractor"):
-        raise InvalidInput.field("org_unit_id", f"{unit.name} is not a department or contractor")
+        raise InvalidInput.field("org_unit_id", T_("%(name)s is not a department or contractor", name=unit.name))
     if unit.kind == "department" and unit.utility not in (rules.FINDINGS[kind].utility, "multi"):
-        raise InvalidInput.field("org_unit_id", f"{unit.name} is a {unit.utility} department; this is a {rules.FINDINGS[kind].utility} finding")
+        raise InvalidInput.field("org_unit_id", T_("%(name)s is a %(utility)s department; this is a %(finding_utility)s finding", name=unit.name, utility=Label("utility", unit.utility), finding_utility=Label("utility", rules.FINDINGS[kind].utility)))
     row = session.get(FindingRoute, kind)
     if row is None:
         row = FindingRoute(kind=kind, org_unit_id=unit.id, updated_by=actor.login, updated_at=now)
@@ -161,11 +165,11 @@ def report_finding(
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     found = rules.FINDINGS.get(kind)
     if found is None:
-        raise InvalidInput.field("kind", f"must be one of {', '.join(rules.FINDINGS)}")
+        raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(rules.FINDINGS)))
     if found.utility != task.utility:
-        raise InvalidInput.field("kind", f"{kind} is a {found.utility} finding; this is a {task.utility} patrol")
+        raise InvalidInput.field("kind", T_("%(kind)s is a %(utility)s finding; this is a %(patrol_utility)s patrol", kind=kind, utility=Label("utility", found.utility), patrol_utility=task.utility))
     if len(note) > 2000:
-        raise InvalidInput.field("note", "must be at most 2000 characters")
+        raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=2000))
     position = _position(lon, lat)
     where = (stop.lon, stop.lat) if stop.lon is not None else position or (stop.checked_lon, stop.checked_lat)
     if photo is not None:

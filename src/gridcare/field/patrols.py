@@ -16,6 +16,7 @@ from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
 from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 from gridcare.core.workdays import WorkCalendar
 from gridcare.field import rules, sites
@@ -52,7 +53,7 @@ def get_plan(session: Session, *, actor: Principal, plan_id: int) -> PatrolPlan:
     require_read(actor)
     plan = session.get(PatrolPlan, plan_id)
     if plan is None or not can_see(actor, _scope(plan)):
-        raise NotFound(f"plan_id: no patrol plan {plan_id} in your scope")
+        raise NotFound(T_("plan_id: no patrol plan %(id)s in your scope", id=plan_id))
     return plan
 
 
@@ -67,24 +68,24 @@ def list_plans(session: Session, *, actor: Principal, grid_id: int | None = None
 def _checked(*, name: str, rrule: str, starts_on: date, holidays: str, far_policy: str, max_distance_m: int, distances: dict[str, int], grace_days: int) -> list[FieldProblem]:
     problems = []
     if not name.strip() or len(name) > 200:
-        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+        problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=200)))
     try:
         rules.parse_rrule(rrule, starts_on)
     except rules.RuleProblem as exc:
-        problems.append(FieldProblem("rrule", str(exc)))
+        problems.append(FieldProblem("rrule", exc.args[0]))
     if holidays not in rules.HOLIDAY_RULES:
-        problems.append(FieldProblem("holidays", f"must be one of {', '.join(rules.HOLIDAY_RULES)}"))
+        problems.append(FieldProblem("holidays", T_("must be one of %(choices)s", choices=", ".join(rules.HOLIDAY_RULES))))
     if far_policy not in rules.FAR_POLICIES:
-        problems.append(FieldProblem("far_policy", f"must be one of {', '.join(rules.FAR_POLICIES)}"))
+        problems.append(FieldProblem("far_policy", T_("must be one of %(choices)s", choices=", ".join(rules.FAR_POLICIES))))
     if not 5 <= max_distance_m <= 5000:
-        problems.append(FieldProblem("max_distance_m", "must be between 5 and 5000 metres"))
+        problems.append(FieldProblem("max_distance_m", T_("must be between %(low)s and %(high)s metres", low=5, high=5000)))
     for kind, metres in distances.items():
         if kind not in rules.PATROL_KINDS:
-            problems.append(FieldProblem(f"distances.{kind}", f"not an asset kind; use {', '.join(rules.PATROL_KINDS)}"))
+            problems.append(FieldProblem(f"distances.{kind}", T_("not an asset kind; use %(choices)s", choices=", ".join(rules.PATROL_KINDS))))
         elif not 5 <= int(metres) <= 5000:
-            problems.append(FieldProblem(f"distances.{kind}", "must be between 5 and 5000 metres"))
+            problems.append(FieldProblem(f"distances.{kind}", T_("must be between %(low)s and %(high)s metres", low=5, high=5000)))
     if not 0 <= grace_days <= 30:
-        problems.append(FieldProblem("grace_days", "must be between 0 and 30"))
+        problems.append(FieldProblem("grace_days", T_("must be between %(low)s and %(high)s", low=0, high=30)))
     return problems
 
 
@@ -125,7 +126,7 @@ def update_plan(session: Session, *, actor: Principal, now: datetime, plan_id: i
     allowed = {"name", "rrule", "starts_on", "holidays", "max_distance_m", "distances", "far_policy", "grace_days", "assignee_id", "active", "kinds", "codes"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise InvalidInput.many([FieldProblem(k, "cannot be changed") for k in unknown])
+        raise InvalidInput.many([FieldProblem(k, T_("cannot be changed")) for k in unknown])
     merged = {k: changes.get(k, getattr(plan, k)) for k in ("name", "rrule", "starts_on", "holidays", "far_policy", "max_distance_m", "distances", "grace_days")}
     merged["distances"] = {k: int(v) for k, v in (merged["distances"] or {}).items()}
     problems = _checked(**merged)
@@ -193,7 +194,7 @@ def generate(session: Session, *, now: datetime, days: int = DEFAULT_HORIZON_DAY
     today over ``days`` days. Each (plan, day) has one key, so running again creates
     nothing new. Returns how many tasks were created."""
     if not 0 <= days <= 366:
-        raise InvalidInput.field("days", "must be between 0 and 366")
+        raise InvalidInput.field("days", T_("must be between %(low)s and %(high)s", low=0, high=366))
     today = to_local(now).date()
     window = (today, today + timedelta(days=days))
     stmt = select(PatrolPlan).where(PatrolPlan.active.is_(True)).order_by(PatrolPlan.id)
@@ -233,7 +234,7 @@ def get_task(session: Session, *, actor: Principal, task_id: int) -> PatrolTask:
     require_read(actor)
     task = session.get(PatrolTask, task_id)
     if task is None or not (can_see(actor, _scope(task)) or task.assignee_id == actor.user_id):
-        raise NotFound(f"task_id: no patrol task {task_id} in your scope")
+        raise NotFound(T_("task_id: no patrol task %(id)s in your scope", id=task_id))
     return task
 
 

@@ -5,6 +5,7 @@ field, supervisors and admins plan patrols, review data changes and set the rhyt
 from __future__ import annotations
 
 from gridcare.core.errors import Forbidden
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 
 FIELD_WORKERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.REP, Role.EXPERT})
@@ -22,14 +23,14 @@ def can_manage(actor: Principal) -> bool:
 
 def require_read(actor: Principal) -> None:
     if actor.role not in FIELD_READERS:
-        raise Forbidden(f"role {actor.role.value} may not read field work")
+        raise Forbidden(T_("role %(role)s may not read field work", role=Label("role", actor.role.value)))
 
 
 def require_work(actor: Principal) -> None:
     if not can_work(actor):
-        raise Forbidden(f"role {actor.role.value} may not record field work")
+        raise Forbidden(T_("role %(role)s may not record field work", role=Label("role", actor.role.value)))
 
 
 def require_manage(actor: Principal) -> None:
     if not can_manage(actor):
-        raise Forbidden(f"role {actor.role.value} may not manage field work (plans, reviews, rhythms)")
+        raise Forbidden(T_("role %(role)s may not manage field work (plans, reviews, rhythms)", role=Label("role", actor.role.value)))

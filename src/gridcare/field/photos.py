@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from gridcare.core import uploads
+from gridcare.core.i18n import T_
 
 
 def store(*, data: bytes, filename: str, data_dir: Path, field: str = "photo") -> dict[str, Any]:
     """Check and store one photo; returns what the stop keeps of it."""
-    stored = uploads.store(data, data_dir, field=field, allowed=uploads.PHOTO_TYPES, allowed_text="a JPEG, PNG, WebP or HEIC photo")
+    stored = uploads.store(data, data_dir, field=field, allowed=uploads.PHOTO_TYPES, allowed_text=T_("a JPEG, PNG, WebP or HEIC photo"))
     return {"sha256": stored.sha256, "path": stored.path, "media_type": stored.media_type, "size": stored.size, "filename": uploads.safe_filename(filename, "photo")}
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 
 
@@ -30,7 +31,7 @@ def update_customer(session: Session, *, actor: Principal, now: datetime, custom
     after: dict[str, Any] = {}
     if name is not None and name.strip() and name.strip() != customer.name:
         if len(name.strip()) > 200:
-            raise InvalidInput.field("payload.name", "must be at most 200 characters")
+            raise InvalidInput.field("payload.name", T_("must be at most %(n)s characters", n=200))
         before["name"], after["name"] = customer.name, name.strip()
         customer.name = name.strip()
     if address is not None and address.strip() and address.strip() != customer.address:
@@ -39,7 +40,7 @@ def update_customer(session: Session, *, actor: Principal, now: datetime, custom
     if phone is not None and phone.strip():
         e164 = normalize_phone(phone)
         if e164 is None:
-            raise InvalidInput.field("payload.phone", f"{phone!r} is not a phone number")
+            raise InvalidInput.field("payload.phone", T_("%(phone)r is not a phone number", phone=phone))
         if phones != [e164]:
             before["phones"], after["phones"] = phones, [e164]
             session.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == customer.id))
@@ -56,7 +57,7 @@ def note_building(session: Session, *, actor: Principal, now: datetime, utility:
 
     asset = session.scalar(select(Asset).where(Asset.utility == utility, Asset.code == asset_code))
     if asset is None:
-        raise NotFound(f"asset_code: no {utility} asset {asset_code!r}")
+        raise NotFound(T_("asset_code: no %(utility)s asset %(code)r", utility=Label("utility", utility), code=asset_code))
     attributes = dict(asset.attributes or {})
     buildings = list(attributes.get("buildings", []))
     before = {"buildings": list(buildings)}

@@ -14,7 +14,7 @@ from enum import StrEnum
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 EARTH_RADIUS_M = 6_371_008.8
 HOLIDAY_RULES = ("keep", "skip", "next_workday")
@@ -39,18 +39,18 @@ def parse_rrule(text: str, starts_on: date) -> object:
     """The dateutil rule for ``text`` (``FREQ=WEEKLY;BYDAY=MO``; a leading ``RRULE:`` is fine)."""
     body = text.strip().removeprefix("RRULE:")
     if not body:
-        raise RuleProblem("must not be empty, e.g. FREQ=WEEKLY;BYDAY=MO")
+        raise RuleProblem(T_("must not be empty, e.g. FREQ=WEEKLY;BYDAY=MO"))
     try:
         return rrulestr(f"RRULE:{body}", dtstart=datetime.combine(starts_on, datetime.min.time()))
     except (ValueError, TypeError) as exc:
-        raise RuleProblem(f"not an RFC 5545 recurrence rule ({exc})") from None
+        raise RuleProblem(T_("not an RFC 5545 recurrence rule (%(error)s)", error=str(exc))) from None
 
 
 def occurrences(rule: str, *, starts_on: date, window: tuple[date, date], holidays: str, is_workday: Callable[[date], bool]) -> list[Occurrence]:
     """The patrols due in ``window`` (both ends included). A date on a day off is kept,
     skipped, or moved to the next working day; two dates moved onto one day make one patrol."""
     if holidays not in HOLIDAY_RULES:
-        raise RuleProblem(f"holidays must be one of {', '.join(HOLIDAY_RULES)}")
+        raise RuleProblem(T_("holidays must be one of %(choices)s", choices=", ".join(HOLIDAY_RULES)))
     first, last = window
     parsed = parse_rrule(rule, starts_on)
     # A date moved forward by a holiday may come from before the window: look back a little.
@@ -76,7 +76,7 @@ def next_workday(day: date, is_workday: Callable[[date], bool]) -> date:
         day += timedelta(days=1)
         if is_workday(day):
             return day
-    raise RuleProblem("no working day within 60 days: the holiday calendar is wrong")
+    raise RuleProblem(T_("no working day within 60 days: the holiday calendar is wrong"))
 
 
 class TaskState(StrEnum):
@@ -115,7 +115,7 @@ class CheckIn(StrEnum):
 def check_in_verdict(*, asset: tuple[float, float] | None, position: tuple[float, float] | None, max_distance_m: float, far_policy: str) -> tuple[CheckIn, float | None]:
     """Whether a check-in at ``position`` counts for an asset at ``asset`` (lon, lat)."""
     if far_policy not in FAR_POLICIES:
-        raise RuleProblem(f"far_policy must be one of {', '.join(FAR_POLICIES)}")
+        raise RuleProblem(T_("far_policy must be one of %(choices)s", choices=", ".join(FAR_POLICIES)))
     if position is None:
         return (CheckIn.REJECTED if far_policy == "reject" else CheckIn.NO_POSITION), None
     if asset is None:
@@ -216,7 +216,7 @@ def rhythm_for_tags(tags: set[str], rules: dict[str, Rhythm]) -> tuple[str, Rhyt
 
 def next_due(after: date, every_months: int) -> date:
     if every_months < 1:
-        raise RuleProblem("every_months must be at least 1")
+        raise RuleProblem(T_("every_months must be at least 1"))
     return after + relativedelta(months=every_months)
 
 
@@ -255,14 +255,14 @@ ROAD_WORKS_REACH_M = 100.0  # road works this close to a pipe node or a line ass
 def change_problems(kind: str, payload: dict[str, str], *, has_customer: bool, has_asset: bool, has_position: bool) -> list[tuple[str, str]]:
     """What is missing from a submitted change, as (field, reason) pairs."""
     if kind not in CHANGE_KINDS:
-        return [("kind", f"must be one of {', '.join(CHANGE_KINDS)}")]
-    problems = [(f"payload.{name}", "is required") for name in CHANGE_FIELDS[kind] if not str(payload.get(name, "")).strip()]
+        return [("kind", T_("must be one of %(choices)s", choices=", ".join(CHANGE_KINDS)))]
+    problems = [(f"payload.{name}", T_("is required")) for name in CHANGE_FIELDS[kind] if not str(payload.get(name, "")).strip()]
     if kind == "shop_transfer" and not has_customer:
-        problems.append(("customer_id", "say which customer's shop changed hands"))
+        problems.append(("customer_id", T_("say which customer's shop changed hands")))
     if kind == "new_building" and not has_asset:
-        problems.append(("asset_code", "say which supply point (transformer or service node) feeds the building"))
+        problems.append(("asset_code", T_("say which supply point (transformer or service node) feeds the building")))
     if kind in ("road_works", "new_resident") and not has_position:
-        problems.append(("lon", "give the place (lon and lat)"))
+        problems.append(("lon", T_("give the place (lon and lat)")))
     return problems
 
 

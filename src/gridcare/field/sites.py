@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.core.errors import FieldProblem
+from gridcare.core.i18n import T_, Label
 from gridcare.field import rules
 from gridcare.network.models import Asset, Pipe
 
@@ -58,20 +59,20 @@ def route(session: Session, *, utility: str, grid_id: int, kinds: Sequence[str],
             elif code in pipe_stops:
                 stops.append(pipe_stops[code])
             else:
-                problems.append(FieldProblem("codes", f"no {utility} asset or pipe {code!r}"))
+                problems.append(FieldProblem("codes", T_("no %(utility)s asset or pipe %(code)r", utility=Label("utility", utility), code=code)))
     else:
         bad = [k for k in kinds if k not in rules.PATROL_KINDS]
         if bad or not kinds:
-            problems.append(FieldProblem("kinds", f"choose asset kinds from {', '.join(rules.PATROL_KINDS)}, or list asset codes"))
+            problems.append(FieldProblem("kinds", T_("choose asset kinds from %(choices)s, or list asset codes", choices=", ".join(rules.PATROL_KINDS))))
             return [], problems
         network_kinds = [NETWORK_KINDS[k] for k in kinds if k in NETWORK_KINDS]
         stops = [_asset_stop(a) for a in session.scalars(select(Asset).where(Asset.utility == utility, Asset.grid_id == grid_id, Asset.kind.in_(network_kinds)).order_by(Asset.code).limit(MAX_STOPS + 1))]
         if "pipe" in kinds and utility == "water":
             stops += _pipe_stops(session, list(session.scalars(select(Pipe).where(Pipe.grid_id == grid_id).order_by(Pipe.code).limit(MAX_STOPS + 1))))
         if not stops:
-            problems.append(FieldProblem("kinds", f"the grid has no {', '.join(kinds)} to patrol"))
+            problems.append(FieldProblem("kinds", T_("the grid has no %(kinds)s to patrol", kinds=", ".join(kinds))))
     if len(stops) > MAX_STOPS:
-        problems.append(FieldProblem("codes" if codes else "kinds", f"at most {MAX_STOPS} stops per patrol; split the plan"))
+        problems.append(FieldProblem("codes" if codes else "kinds", T_("at most %(n)s stops per patrol; split the plan", n=MAX_STOPS)))
     return stops, problems
 
 

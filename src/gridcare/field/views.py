@@ -16,11 +16,12 @@ from starlette.datastructures import UploadFile
 
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.field import changes, checkins, patrols, queries, rules, visits
 from gridcare.field.permissions import can_manage, can_work, require_read
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 LABELS = {
@@ -35,13 +36,13 @@ def _back(path: str, *, msg: str = "", error: str = "") -> RedirectResponse:
     return RedirectResponse(path + query, status_code=303)
 
 
-def _attempt(session: Any, back: str, action: Callable[[], str]) -> RedirectResponse:
+def _attempt(session: Any, principal: Any, back: str, action: Callable[[], str]) -> RedirectResponse:
     """Run one change in a savepoint and go back with its message, or its error."""
     try:
         with session.begin_nested():
             msg = action()
     except DomainError as exc:
-        return _back(back, error=exc.detail)
+        return _back(back, error=exc.explained(principal.locale))
     return _back(back, msg=msg)
 
 
@@ -52,7 +53,7 @@ def _number(value: Any, name: str, cast: type = float) -> Any:
     try:
         return cast(text)
     except ValueError:
-        raise InvalidInput.field(name, "must be a number") from None
+        raise InvalidInput.field(name, T_("must be a number")) from None
 
 
 def _grids(session: Any, principal: Any) -> list[Any]:
@@ -89,7 +90,7 @@ async def generate(request: Request, session: DbSession, principal: CurrentPrinc
         created = patrols.generate(session, now=state.clock.now(), days=_number(form.get("days"), "days", int) or 7)
         return f"{created}"
 
-    return _attempt(session, "/field", run)
+    return _attempt(session, principal, "/field", run)
 
 
 # --- plans --------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def _plan_form(form: Any) -> dict[str, Any]:
     try:
         starts_on = date.fromisoformat(starts) if starts else None
     except ValueError:
-        raise InvalidInput.field("starts_on", "expected a date, e.g. 2026-12-01") from None
+        raise InvalidInput.field("starts_on", T_("expected a date, e.g. %(example)s", example="2026-12-01")) from None
     rrule = str(form.get("rrule_custom", "")).strip() or str(form.get("rrule", "")).strip()
     return dict(
         name=str(form.get("name", "")), rrule=rrule, starts_on=starts_on, holidays=str(form.get("holidays", "next_workday")), kinds=kinds, codes=codes,
@@ -134,7 +135,7 @@ async def create_plan(request: Request, session: DbSession, principal: CurrentPr
             plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=_number(form.get("grid_id"), "grid_id", int) or 0, **_plan_form(form))
     except DomainError as exc:
         shown = {k: str(v) for k, v in form.items()} | {"kinds": form.getlist("kinds")}
-        return render(request, "field/plan.html", principal=principal, plan=None, form=shown, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=exc.detail, status_code=422)
+        return render(request, "field/plan.html", principal=principal, plan=None, form=shown, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=explained(request, principal, exc), status_code=422)
     return _back(f"/field/plans/{plan.id}", msg="saved")
 
 
@@ -159,7 +160,7 @@ async def update_plan(plan_id: int, request: Request, session: DbSession, princi
         patrols.update_plan(session, actor=principal, now=state.clock.now(), plan_id=plan_id, active=form.get("active") == "on", **values)
         return "saved"
 
-    return _attempt(session, f"/field/plans/{plan_id}", run)
+    return _attempt(session, principal, f"/field/plans/{plan_id}", run)
 
 
 @router.get("/field/tasks/{task_id}", response_class=HTMLResponse)
@@ -203,7 +204,7 @@ async def check_in(stop_id: int, request: Request, session: DbSession, principal
         )
         return f"checked:{stop.asset_code or stop.name}" + (f":far:{stop.distance_m:.0f}" if stop.far and stop.distance_m is not None else "")
 
-    return _attempt(session, "/field/today", run)
+    return _attempt(session, principal, "/field/today", run)
 
 
 @router.post("/field/stops/{stop_id}/finding", response_model=None)
@@ -218,7 +219,7 @@ async def finding(stop_id: int, request: Request, session: DbSession, principal:
         )
         return f"order:{row.order_number}"
 
-    return _attempt(session, "/field/today", run)
+    return _attempt(session, principal, "/field/today", run)
 
 
 # --- visits and stakeholders ----------------------------------------------------------------
@@ -241,7 +242,7 @@ async def save_rule(request: Request, session: DbSession, principal: CurrentPrin
         visits.sync_plans(session, now=state.clock.now())
         return "saved"
 
-    return _attempt(session, "/field/visits", run)
+    return _attempt(session, principal, "/field/visits", run)
 
 
 @router.get("/field/visits/{plan_id}", response_class=HTMLResponse)
@@ -262,7 +263,7 @@ async def record_visit(plan_id: int, request: Request, session: DbSession, princ
         )
         return "recorded"
 
-    return _attempt(session, f"/field/visits/{plan_id}", run)
+    return _attempt(session, principal, f"/field/visits/{plan_id}", run)
 
 
 @router.get("/field/stakeholders", response_class=HTMLResponse)
@@ -284,7 +285,7 @@ async def add_stakeholder(request: Request, session: DbSession, principal: Curre
         )
         return "saved"
 
-    return _attempt(session, "/field/stakeholders", run)
+    return _attempt(session, principal, "/field/stakeholders", run)
 
 
 # --- data changes -------------------------------------------------------------------------
@@ -310,7 +311,7 @@ async def submit_change(request: Request, session: DbSession, principal: Current
         )
         return f"submitted:{row.id}"
 
-    return _attempt(session, "/field/changes", run)
+    return _attempt(session, principal, "/field/changes", run)
 
 
 @router.post("/field/changes/{change_id}/review", response_model=None)
@@ -320,16 +321,16 @@ async def review_change(change_id: int, request: Request, session: DbSession, pr
 
     def run() -> str:
         if decision not in ("approve", "reject"):
-            raise InvalidInput.field("decision", "approve or reject")
+            raise InvalidInput.field("decision", T_("approve or reject"))
         row = changes.review(session, actor=principal, now=state.clock.now(), change_id=change_id, approve=decision == "approve", reason=str(form.get("reason", "")))
         return f"{row.status}:{row.id}"
 
-    return _attempt(session, "/field/changes", run)
+    return _attempt(session, principal, "/field/changes", run)
 
 
 @router.post("/field/watches/{watch_id}/close", response_model=None)
 async def close_watch(watch_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
-    return _attempt(session, "/field/changes", lambda: f"closed:{changes.close_watch(session, actor=principal, now=state.clock.now(), watch_id=watch_id).id}")
+    return _attempt(session, principal, "/field/changes", lambda: f"closed:{changes.close_watch(session, actor=principal, now=state.clock.now(), watch_id=watch_id).id}")
 
 
 # --- settings: checklists and where findings go -------------------------------------------
@@ -353,13 +354,13 @@ def settings_page(request: Request, session: DbSession, principal: CurrentPrinci
 async def save_checklist(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     form = await request.form()
     items = str(form.get("items", "")).splitlines()
-    return _attempt(session, "/field/settings", lambda: checkins.set_checklist(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), items=items) and "saved")
+    return _attempt(session, principal, "/field/settings", lambda: checkins.set_checklist(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), items=items) and "saved")
 
 
 @router.post("/field/settings/route", response_model=None)
 async def save_route(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     form = await request.form()
-    return _attempt(session, "/field/settings", lambda: checkins.set_finding_route(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), org_unit_id=_number(form.get("org_unit_id"), "org_unit_id", int) or 0) and "saved")
+    return _attempt(session, principal, "/field/settings", lambda: checkins.set_finding_route(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), org_unit_id=_number(form.get("org_unit_id"), "org_unit_id", int) or 0) and "saved")
 
 
 mark_available("field")

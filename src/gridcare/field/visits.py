@@ -16,6 +16,7 @@ from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
 from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 from gridcare.field import rules
 from gridcare.field.models import Stakeholder, Visit, VisitPlan, VisitRule
@@ -41,9 +42,9 @@ def set_visit_rule(session: Session, *, actor: Principal, now: datetime, subject
     require_manage(actor)
     subjects = (*TAGS, *(f"stakeholder:{k}" for k in rules.STAKEHOLDER_KINDS))
     if subject not in subjects:
-        raise InvalidInput.field("subject", f"must be one of {', '.join(subjects)}")
+        raise InvalidInput.field("subject", T_("must be one of %(choices)s", choices=", ".join(subjects)))
     if not 1 <= every_months <= 24:
-        raise InvalidInput.field("every_months", "must be between 1 and 24")
+        raise InvalidInput.field("every_months", T_("must be between %(low)s and %(high)s", low=1, high=24))
     row = session.get(VisitRule, subject)
     before = visit_rules(session).get(subject)
     if row is None:
@@ -65,13 +66,13 @@ def add_stakeholder(session: Session, *, actor: Principal, now: datetime, grid_i
     grid = grids.get_grid(session, actor=actor, grid_id=grid_id)
     problems = []
     if kind not in rules.STAKEHOLDER_KINDS:
-        problems.append(FieldProblem("kind", f"must be one of {', '.join(rules.STAKEHOLDER_KINDS)}"))
+        problems.append(FieldProblem("kind", T_("must be one of %(choices)s", choices=", ".join(rules.STAKEHOLDER_KINDS))))
     if not name.strip() or len(name) > 200:
-        problems.append(FieldProblem("name", "must be 1 to 200 characters"))
+        problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=200)))
     if len(contact) > 100:
-        problems.append(FieldProblem("contact", "must be at most 100 characters"))
+        problems.append(FieldProblem("contact", T_("must be at most %(n)s characters", n=100)))
     if len(phone) > 32:
-        problems.append(FieldProblem("phone", "must be at most 32 characters"))
+        problems.append(FieldProblem("phone", T_("must be at most %(n)s characters", n=32)))
     if problems:
         raise InvalidInput.many(problems)
     row = Stakeholder(grid_id=grid.id, org_path=grid.org_path, kind=kind, name=name.strip(), contact=contact.strip(), phone=phone.strip(), address=address.strip()[:400], active=True, created_at=now)
@@ -182,7 +183,7 @@ def get_plan(session: Session, *, actor: Principal, plan_id: int) -> VisitPlan:
     require_read(actor)
     plan = session.get(VisitPlan, plan_id)
     if plan is None or not (can_see(actor, _scope(plan)) or plan.rep_id == actor.user_id):
-        raise NotFound(f"plan_id: no visit plan {plan_id} in your scope")
+        raise NotFound(T_("plan_id: no visit plan %(id)s in your scope", id=plan_id))
     return plan
 
 
@@ -207,16 +208,16 @@ def record_visit(session: Session, *, actor: Principal, now: datetime, plan_id: 
     require_work(actor)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
     if not may_record(actor, plan):
-        raise Forbidden("only the plan's rep or a supervisor records its visits")
+        raise Forbidden(T_("only the plan's rep or a supervisor records its visits"))
     problems = []
     if not contact_met.strip() or len(contact_met) > 100:
-        problems.append(FieldProblem("contact_met", "say whom you met (1 to 100 characters)"))
+        problems.append(FieldProblem("contact_met", T_("say whom you met (%(low)s to %(high)s characters)", low=1, high=100)))
     if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
-        problems.append(FieldProblem("satisfaction", "must be a whole number from 1 to 5"))
+        problems.append(FieldProblem("satisfaction", T_("must be a whole number from %(low)s to %(high)s", low=1, high=5)))
     if len(notes) > 4000:
-        problems.append(FieldProblem("notes", "must be at most 4000 characters"))
+        problems.append(FieldProblem("notes", T_("must be at most %(n)s characters", n=4000)))
     if len(issues) > 4000:
-        problems.append(FieldProblem("issues", "must be at most 4000 characters"))
+        problems.append(FieldProblem("issues", T_("must be at most %(n)s characters", n=4000)))
     if problems:
         raise InvalidInput.many(problems)
     today = to_local(now).date()

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, utilities_held
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.grids import queries, service
 from gridcare.grids.files import read_grid_file
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
@@ -102,10 +103,10 @@ async def import_grids(
     require(principal, Action.GRIDS_MANAGE)  # before reading and parsing a file of up to MAX_UPLOAD
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise InvalidInput.field("file", f"larger than {MAX_UPLOAD // 1024 // 1024} MiB")
+        raise InvalidInput.field("file", T_("larger than %(n)s MiB", n=MAX_UPLOAD // 1024 // 1024))
     document = read_grid_file(data, filename=file.filename or "grids.geojson")
     if crs.upper().replace("-", "") not in ("WGS84", "GCJ02"):
-        raise InvalidInput.field("crs", "must be WGS84 or GCJ02")
+        raise InvalidInput.field("crs", T_("must be WGS84 or GCJ02"))
     try:
         shapes = parse_grid_features(document, crs=crs.upper().replace("-", ""), repair=repair)
     except GeometryImportError as exc:

@@ -16,6 +16,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import mapping
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".zip"}
 
@@ -26,7 +27,7 @@ def _feature_collection_from_ogr(path: Path) -> dict[str, Any]:
     try:
         meta, _fids, geometries, fields = pyogrio.raw.read(path)
     except Exception as exc:  # GDAL's errors are many; the user needs the one line
-        raise InvalidInput.field("file", f"cannot read {path.name}: {str(exc).splitlines()[0]}") from None
+        raise InvalidInput.field("file", T_("cannot read %(file)s: %(error)s", file=path.name, error=str(exc).splitlines()[0])) from None
     geoms = shapely.from_wkb(geometries)
     source = meta.get("crs")
     if source and CRS.from_user_input(source) != CRS.from_epsg(4326):
@@ -47,7 +48,7 @@ def read_grid_file(data: bytes, *, filename: str) -> dict[str, Any]:
         try:
             return json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput.field("file", f"not a GeoJSON document: {exc}") from None
+            raise InvalidInput.field("file", T_("not a GeoJSON document: %(error)s", error=str(exc))) from None
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / Path(filename).name
         target.write_bytes(data)
@@ -57,10 +58,10 @@ def read_grid_file(data: bytes, *, filename: str) -> dict[str, Any]:
                     members = [m for m in archive.namelist() if not m.startswith("/") and ".." not in m]
                     archive.extractall(tmp, members=members)
             except zipfile.BadZipFile:
-                raise InvalidInput.field("file", "not a zip archive") from None
+                raise InvalidInput.field("file", T_("not a zip archive")) from None
             shapes = sorted(Path(tmp).rglob("*.shp"))
             if not shapes:
-                raise InvalidInput.field("file", "the zip holds no .shp file")
+                raise InvalidInput.field("file", T_("the zip holds no .shp file"))
             target = shapes[0]
         return _feature_collection_from_ogr(target)
 

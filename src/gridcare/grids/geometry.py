@@ -19,6 +19,7 @@ from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 
 from gridcare.core.geo import gcj02_to_wgs84_xy
+from gridcare.core.i18n import T_
 from gridcare.grids.coverage import CoverageReport, Gap, Overlap, check_coverage
 from gridcare.grids.locate import GridLocator
 
@@ -59,7 +60,7 @@ class Problem:
     feature_index: int
     code: str | None
     field: str
-    reason: str
+    reason: str  # a core.i18n.Text, shown in the reader's language
 
     def __str__(self) -> str:
         if self.feature_index < 0:
@@ -99,65 +100,69 @@ def _type_name(value: object) -> str:
 def _number(value: object, where: str) -> float:
     # bool is an int subclass, but `true` is never a coordinate
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reject(where, f"expected a number, got {_type_name(value)}")
+        raise _Reject(where, T_("expected a number, got %(type)s", type=_type_name(value)))
     if isinstance(value, int):
         if abs(value) > 1_000_000:  # float() of a huge int raises OverflowError
-            raise _Reject(where, "number is out of range")
+            raise _Reject(where, T_("number is out of range"))
         return float(value)
     if not math.isfinite(value):
-        raise _Reject(where, f"number {value} is not finite")
+        raise _Reject(where, T_("number %(value)s is not finite", value=value))
     return value
 
 
 def _ring(raw: object, where: str, *, repair: bool) -> np.ndarray:
     """Validate one linear ring and return it as an (n, 2) array."""
     if not isinstance(raw, list):
-        raise _Reject(where, f"a linear ring must be an array of positions, got {_type_name(raw)}")
+        raise _Reject(
+            where, T_("a linear ring must be an array of positions, got %(type)s", type=_type_name(raw))
+        )
     xy = np.empty((len(raw), 2), dtype=np.float64)
     for i, pos in enumerate(raw):
         pwhere = f"{where}[{i}]"
         if not isinstance(pos, list) or not 2 <= len(pos) <= 3:
-            raise _Reject(pwhere, "a position must be an array of 2 or 3 numbers")
+            raise _Reject(pwhere, T_("a position must be an array of 2 or 3 numbers"))
         lon = _number(pos[0], pwhere)
         lat = _number(pos[1], pwhere)
         if len(pos) == 3:
             _number_any(pos[2], pwhere)
         if not -180.0 <= lon <= 180.0:
-            raise _Reject(pwhere, f"longitude {lon} outside [-180, 180]")
+            raise _Reject(pwhere, T_("longitude %(lon)s outside [-180, 180]", lon=lon))
         if not -90.0 <= lat <= 90.0:
-            raise _Reject(pwhere, f"latitude {lat} outside [-90, 90]")
+            raise _Reject(pwhere, T_("latitude %(lat)s outside [-90, 90]", lat=lat))
         xy[i] = (lon, lat)
     if len(xy) and not np.array_equal(xy[0], xy[-1]):
         if not repair:
-            raise _Reject(where, "linear ring is not closed (first and last positions differ)")
+            raise _Reject(where, T_("linear ring is not closed (first and last positions differ)"))
         xy = np.vstack((xy, xy[:1]))
     if len(xy) < 4:
-        raise _Reject(where, f"a linear ring needs at least 4 positions, got {len(xy)}")
+        raise _Reject(where, T_("a linear ring needs at least 4 positions, got %(n)s", n=len(xy)))
     return xy
 
 
 def _number_any(value: object, where: str) -> None:
     """Altitude: any finite number is fine (we drop it), anything else is not."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reject(where, f"expected a number, got {_type_name(value)}")
+        raise _Reject(where, T_("expected a number, got %(type)s", type=_type_name(value)))
     if isinstance(value, float) and not math.isfinite(value):
-        raise _Reject(where, f"number {value} is not finite")
+        raise _Reject(where, T_("number %(value)s is not finite", value=value))
 
 
 def _polygon_rings(raw: object, where: str, *, repair: bool) -> list[np.ndarray]:
     if not isinstance(raw, list):
         raise _Reject(
-            where, f"polygon coordinates must be an array of rings, got {_type_name(raw)}"
+            where, T_("polygon coordinates must be an array of rings, got %(type)s", type=_type_name(raw))
         )
     if not raw:
-        raise _Reject(where, "polygon has no rings")
+        raise _Reject(where, T_("polygon has no rings"))
     return [_ring(r, f"{where}[{i}]", repair=repair) for i, r in enumerate(raw)]
 
 
 def _geometry(raw: object, *, gcj02: bool, repair: bool) -> Polygonal:
     """Turn a GeoJSON geometry object into a valid WGS84 (Multi)Polygon or raise _Reject."""
     if not isinstance(raw, dict):
-        raise _Reject("geometry", f"expected a GeoJSON geometry object, got {_type_name(raw)}")
+        raise _Reject(
+            "geometry", T_("expected a GeoJSON geometry object, got %(type)s", type=_type_name(raw))
+        )
     gtype = raw.get("type")
     coords = raw.get("coordinates")
     if gtype == "Polygon":
@@ -165,7 +170,7 @@ def _geometry(raw: object, *, gcj02: bool, repair: bool) -> Polygonal:
     elif gtype == "MultiPolygon":
         if not isinstance(coords, list) or not coords:
             raise _Reject(
-                "geometry.coordinates", "a MultiPolygon needs a non-empty array of polygons"
+                "geometry.coordinates", T_("a MultiPolygon needs a non-empty array of polygons")
             )
         polys = [
             _polygon_rings(p, f"geometry.coordinates[{i}]", repair=repair)
@@ -173,7 +178,9 @@ def _geometry(raw: object, *, gcj02: bool, repair: bool) -> Polygonal:
         ]
     else:
         shown = gtype if isinstance(gtype, str) else _type_name(gtype)
-        raise _Reject("geometry.type", f"must be Polygon or MultiPolygon, got {shown[:40]!r}")
+        raise _Reject(
+            "geometry.type", T_("must be Polygon or MultiPolygon, got %(type)r", type=shown[:40])
+        )
 
     if gcj02:
         # one vectorised conversion for all vertices of the feature
@@ -192,12 +199,14 @@ def _geometry(raw: object, *, gcj02: bool, repair: bool) -> Polygonal:
         reason = shapely.is_valid_reason(geom)
         if reason != "Valid Geometry":
             if not repair:
-                raise _Reject("geometry", f"invalid geometry: {reason}")
+                raise _Reject("geometry", T_("invalid geometry: %(reason)s", reason=reason))
             geom = _polygonal_part(shapely.make_valid(geom))
     except (GEOSException, ValueError) as exc:  # GEOS refusing odd input is a data problem
-        raise _Reject("geometry", f"cannot build geometry: {exc}") from None
+        raise _Reject("geometry", T_("cannot build geometry: %(error)s", error=str(exc))) from None
     if geom.is_empty or geom.area <= 0.0:
-        raise _Reject("geometry", "geometry has no area" + (" after repair" if repair else ""))
+        raise _Reject(
+            "geometry", T_("geometry has no area after repair") if repair else T_("geometry has no area")
+        )
     return geom
 
 
@@ -220,12 +229,12 @@ def _text(props: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
     """(value, problem) for a required non-empty string property."""
     value = props.get(key)
     if not isinstance(value, str):
-        return None, f"missing or not a string (got {_type_name(value)})"
+        return None, T_("missing or not a string (got %(type)s)", type=_type_name(value))
     value = value.strip()
     if not value:
-        return None, "must not be empty"
+        return None, T_("must not be empty")
     if any(ch < " " or ch == "\x7f" for ch in value):
-        return None, "must not contain control characters"
+        return None, T_("must not contain control characters")
     return value, None
 
 
@@ -272,34 +281,38 @@ def parse_grid_features(
 
     if not isinstance(geojson, dict):
         raise GeometryImportError(
-            [Problem(-1, None, "type", f"expected a JSON object, got {_type_name(geojson)}")]
+            [Problem(-1, None, "type", T_("expected a JSON object, got %(type)s", type=_type_name(geojson)))]
         )
     if geojson.get("type") != "FeatureCollection":
-        problems.append(Problem(-1, None, "type", "must be 'FeatureCollection'"))
+        problems.append(Problem(-1, None, "type", T_("must be 'FeatureCollection'")))
     features = geojson.get("features")
     if not isinstance(features, list):
         problems.append(
-            Problem(-1, None, "features", f"must be an array, got {_type_name(features)}")
+            Problem(-1, None, "features", T_("must be an array, got %(type)s", type=_type_name(features)))
         )
         raise GeometryImportError(problems)
     if not features and not problems:
-        problems.append(Problem(-1, None, "features", "the file contains no features"))
+        problems.append(Problem(-1, None, "features", T_("the file contains no features")))
 
     shapes: list[GridShape] = []
     first_index_of: dict[str, int] = {}
     for index, feature in enumerate(features):
         if not isinstance(feature, dict):
             problems.append(
-                Problem(index, None, "feature", f"expected an object, got {_type_name(feature)}")
+                Problem(
+                    index, None, "feature", T_("expected an object, got %(type)s", type=_type_name(feature))
+                )
             )
             continue
         before = len(problems)
         if feature.get("type") != "Feature":
-            problems.append(Problem(index, None, "type", "must be 'Feature'"))
+            problems.append(Problem(index, None, "type", T_("must be 'Feature'")))
         props = feature.get("properties")
         if not isinstance(props, dict):
             problems.append(
-                Problem(index, None, "properties", f"must be an object, got {_type_name(props)}")
+                Problem(
+                    index, None, "properties", T_("must be an object, got %(type)s", type=_type_name(props))
+                )
             )
             props = {}
 
@@ -312,7 +325,7 @@ def parse_grid_features(
                     index,
                     code,
                     "properties.code",
-                    f"duplicate code, first used by feature #{first_index_of[code]}",
+                    T_("duplicate code, first used by feature #%(n)s", n=first_index_of[code]),
                 )
             )
         else:
@@ -330,13 +343,13 @@ def parse_grid_features(
                         index,
                         code,
                         f"properties.{key}",
-                        f"must be a string, got {_type_name(value)}",
+                        T_("must be a string, got %(type)s", type=_type_name(value)),
                     )
                 )
         texts = {v.strip() for v in reps.values() if isinstance(v, str) and v.strip()}
         if len(texts) > 1:
             problems.append(
-                Problem(index, code, "properties.rep_login", "'rep' and 'rep_login' disagree")
+                Problem(index, code, "properties.rep_login", T_("'rep' and 'rep_login' disagree"))
             )
         elif texts:
             rep_login = texts.pop()
@@ -348,7 +361,7 @@ def parse_grid_features(
             geom = None
 
         for where in _nul_keys({k: v for k, v in props.items() if k not in ("code", "name")}, "properties"):
-            problems.append(Problem(index, code, where.replace("\x00", "\\0"), "must not contain NUL characters"))
+            problems.append(Problem(index, code, where.replace("\x00", "\\0"), T_("must not contain NUL characters")))
 
         if len(problems) == before and geom is not None and code and name:
             other = {k: v for k, v in props.items() if k not in _RESERVED_KEYS}

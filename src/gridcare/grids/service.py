@@ -21,6 +21,7 @@ from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import openable_ids, require, scoped
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.geo import area_m2
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.grids.coverage import CoverageReport, check_coverage
 from gridcare.grids.geometry import GridShape
@@ -50,7 +51,7 @@ def get_grid(session: Session, *, actor: Principal, grid_id: int) -> Grid:
     require(actor, Action.GRIDS_READ)
     grid = session.get(Grid, grid_id)
     if grid is None or not can_see(actor, RecordScope(org_path=grid.org_path, grid_id=grid.id, gridded=True)):
-        raise NotFound(f"grid_id: no grid {grid_id} in your scope")
+        raise NotFound(T_("grid_id: no grid %(id)s in your scope", id=grid_id))
     return grid
 
 
@@ -101,15 +102,15 @@ def create_grid(
     require(actor, Action.GRIDS_MANAGE)
     code = code.strip()
     if not code:
-        raise InvalidInput.field("code", "must not be empty")
+        raise InvalidInput.field("code", T_("must not be empty"))
     if area_class not in AREA_CLASSES:
-        raise InvalidInput.field("area_class", f"must be one of {', '.join(AREA_CLASSES)}")
+        raise InvalidInput.field("area_class", T_("must be one of %(choices)s", choices=", ".join(AREA_CLASSES)))
     if find_grid_by_code(session, code=code) is not None:
-        raise Conflict(f"code: grid {code!r} already exists")
+        raise Conflict(T_("code: grid %(code)r already exists", code=code))
     unit = auth.get_org_unit(session, actor=actor, org_unit_id=org_unit_id)
     for field, user_id in (("rep_id", rep_id), ("backup_id", backup_id)):
         if user_id is not None and auth.find_user(session, user_id=user_id) is None:
-            raise NotFound(f"{field}: no user {user_id}")
+            raise NotFound(T_("%(field)s: %(reason)s", field=field, reason=T_("no user %(id)s", id=user_id)))
     geo = _geometry_columns(geometry) if geometry is not None else {}
     grid = Grid(
         code=code,
@@ -175,7 +176,7 @@ def import_grids(
         if s.rep_login and s.rep_login not in reps:
             user = auth.find_user_by_login(session, login=s.rep_login)
             if user is None:
-                problems.append(FieldProblem(f"features[{s.code}].rep", f"no user with login {s.rep_login!r}"))
+                problems.append(FieldProblem(f"features[{s.code}].rep", T_("no user with login %(login)r", login=s.rep_login)))
             else:
                 reps[s.rep_login] = user.id
     if problems:
@@ -195,7 +196,7 @@ def import_grids(
             created += 1
             continue
         if not can_see(actor, RecordScope(org_path=grid.org_path)):
-            raise NotFound(f"code: no grid {s.code!r} in your scope")
+            raise NotFound(T_("code: no grid %(code)r in your scope", code=s.code))
         new_geo = _geometry_columns(s.geometry)
         same_shape = grid.geometry is not None and shapely.equals_exact(shape(json.loads(grid.geometry)), s.geometry, tolerance=1e-9)
         same_rep = rep_id is None or rep_id == grid.rep_id
@@ -253,7 +254,7 @@ def retire_grid(session: Session, *, actor: Principal, now: datetime, grid: Grid
     and its history and past orders stay."""
     require(actor, Action.GRIDS_MANAGE)
     if grid.retired_at is not None:
-        raise InvalidInput.field("grid_id", f"grid {grid.code} is already retired")
+        raise InvalidInput.field("grid_id", T_("grid %(code)s is already retired", code=grid.code))
     effective = effective_from or now
     before = {"version": grid.version, "area_m2": grid.area_m2, "rep_id": grid.rep_id}
     session.execute(update(GridVersion).where(GridVersion.grid_id == grid.id, GridVersion.effective_to.is_(None)).values(effective_to=effective))
@@ -343,11 +344,11 @@ def _located(session: Session, *, utility: str) -> tuple[GridLocator, dict[int, 
 def locate(session: Session, *, lon: float, lat: float, utility: str | None = None) -> dict[str, GridSummary]:
     """The grid holding the point, per utility (only ``utility`` when given)."""
     if not (-180 <= lon <= 180):
-        raise InvalidInput.field("lon", "must be between -180 and 180")
+        raise InvalidInput.field("lon", T_("must be between %(low)s and %(high)s", low=-180, high=180))
     if not (-90 <= lat <= 90):
-        raise InvalidInput.field("lat", "must be between -90 and 90")
+        raise InvalidInput.field("lat", T_("must be between %(low)s and %(high)s", low=-90, high=90))
     if utility is not None and utility not in UTILITIES:
-        raise InvalidInput.field("utility", f"must be one of {', '.join(UTILITIES)}")
+        raise InvalidInput.field("utility", T_("must be one of %(choices)s", choices=", ".join(UTILITIES)))
     found: dict[str, GridSummary] = {}
     for u in (utility,) if utility else UTILITIES:
         found_locator, summaries = _located(session, utility=u)

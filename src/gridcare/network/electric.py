@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gridcare.core.i18n import T_
 from gridcare.network.topology import TopologyError, TopologyProblem
 
 __all__ = ["ASSET_KINDS", "AssetRecord", "ElectricTree"]
@@ -89,21 +90,27 @@ def _explain(ix: _Indexed, i: int) -> list[TopologyProblem]:
     if kind not in ASSET_KINDS:
         out.append(
             TopologyProblem(
-                code, "kind", f"unknown kind {kind!r}; expected one of {', '.join(ASSET_KINDS)}"
+                code,
+                "kind",
+                T_(
+                    "unknown kind %(kind)r; expected one of %(choices)s",
+                    kind=kind,
+                    choices=", ".join(ASSET_KINDS),
+                ),
             )
         )
     if kind == "substation":
         if parent is not None:
             out.append(
-                TopologyProblem(code, "parent", f"a substation has no parent, got {parent!r}")
+                TopologyProblem(code, "parent", T_("a substation has no parent, got %(parent)r", parent=parent))
             )
     elif parent is None:
         if kind in ASSET_KINDS:  # of an unknown kind we cannot tell whether it needs one
-            out.append(TopologyProblem(code, "parent", f"a {kind} needs a parent"))
+            out.append(TopologyProblem(code, "parent", T_("a %(kind)s needs a parent", kind=kind)))
     elif j == i:
-        out.append(TopologyProblem(code, "parent", "an asset cannot be its own parent"))
+        out.append(TopologyProblem(code, "parent", T_("an asset cannot be its own parent")))
     elif j == _UNKNOWN:
-        out.append(TopologyProblem(code, "parent", f"unknown parent {parent!r}"))
+        out.append(TopologyProblem(code, "parent", T_("unknown parent %(parent)r", parent=parent)))
     else:
         parent_kind = ix.kinds[j]
         allowed = _ALLOWED_PARENTS.get(kind)
@@ -111,11 +118,18 @@ def _explain(ix: _Indexed, i: int) -> list[TopologyProblem]:
         # not again on each of its children.
         if allowed is not None and parent_kind in ASSET_KINDS and parent_kind not in allowed:
             if parent_kind == "transformer":
-                why = f"a {kind} cannot hang under transformer {parent!r}: transformers are leaves"
+                why = T_(
+                    "a %(kind)s cannot hang under transformer %(parent)r: transformers are leaves",
+                    kind=kind,
+                    parent=parent,
+                )
             else:
-                why = (
-                    f"a {kind} cannot hang under {parent_kind} {parent!r}; "
-                    f"expected a parent of kind {' or '.join(sorted(allowed))}"
+                why = T_(
+                    "a %(kind)s cannot hang under %(parent_kind)s %(parent)r; expected a parent of kind %(kinds)s",
+                    kind=kind,
+                    parent_kind=parent_kind,
+                    parent=parent,
+                    kinds=" or ".join(sorted(allowed)),
                 )
             out.append(TopologyProblem(code, "parent", why))
     return out
@@ -128,9 +142,9 @@ def _problems(ix: _Indexed) -> list[tuple[int, TopologyProblem]]:
     if len(first) != len(codes) or "" in first or None in first:
         for i, code in enumerate(codes):
             if not isinstance(code, str) or not code:
-                found.append((i, TopologyProblem(None, "code", f"record #{i} has no code")))
+                found.append((i, TopologyProblem(None, "code", T_("record #%(i)s has no code", i=i))))
             elif first[code] != i:
-                found.append((i, TopologyProblem(code, "code", "duplicate code")))
+                found.append((i, TopologyProblem(code, "code", T_("duplicate code"))))
     # Fast path: one pass of set look-ups, then a careful look at the few that fail it.
     suspects = [
         i
@@ -162,15 +176,16 @@ def _cycles(
         if i >= 0 and state[i] == 1:  # the walk ran into itself
             loop = walk[walk.index(i) :]
             if len(loop) > 1:  # a self-parent is already reported on its own
-                shown = " → ".join(ix.codes[k] for k in [*loop[:8], loop[0]])
+                shown: str = " → ".join(ix.codes[k] for k in [*loop[:8], loop[0]])
                 if len(loop) > 8:  # one message per member: keep each short
-                    shown = " → ".join(ix.codes[k] for k in loop[:8]) + (
-                        f" → … ({len(loop)} assets in all) → {ix.codes[loop[0]]}"
+                    shown = T_(
+                        "%(first)s → … (%(n)s assets in all) → %(last)s",
+                        first=" → ".join(ix.codes[k] for k in loop[:8]),
+                        n=len(loop),
+                        last=ix.codes[loop[0]],
                     )
-                out.extend(
-                    (k, TopologyProblem(ix.codes[k], "parent", f"parent chain loops: {shown}"))
-                    for k in loop
-                )
+                why = T_("parent chain loops: %(loop)s", loop=shown)
+                out.extend((k, TopologyProblem(ix.codes[k], "parent", why)) for k in loop)
         for k in walk:
             state[k] = 2
     return out

@@ -30,6 +30,7 @@ import numpy as np
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 
 from gridcare.core.geo import gcj02_to_wgs84_xy
+from gridcare.core.i18n import T_
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
 from gridcare.network.electric import ASSET_KINDS, AssetRecord, ElectricTree
 from gridcare.network.topology import TopologyError, TopologyProblem
@@ -105,7 +106,7 @@ class ImportProblem:
     line_or_feature: int
     code: str | None
     field: str
-    reason: str
+    reason: str  # a core.i18n.Text, shown in the reader's language
 
     def __str__(self) -> str:
         where = "file" if self.line_or_feature == FILE else f"#{self.line_or_feature}"
@@ -157,7 +158,7 @@ class _Problems:
                     FILE,
                     None,
                     "file",
-                    (f"too many problems; only the first {MAX_PROBLEMS} are listed"),
+                    T_("too many problems; only the first %(n)s are listed", n=MAX_PROBLEMS),
                 )
             )
         return out
@@ -220,9 +221,9 @@ def _decode(data: bytes) -> str | None:
 
 def _check_lon_lat(lon: float, lat: float, lon_field: str, lat_field: str) -> None:
     if not -180.0 <= lon <= 180.0:
-        _reject(lon_field, f"longitude {lon} outside [-180, 180]")
+        _reject(lon_field, T_("longitude %(lon)s outside [-180, 180]", lon=lon))
     if not -90.0 <= lat <= 90.0:
-        _reject(lat_field, f"latitude {lat} outside [-90, 90]")
+        _reject(lat_field, T_("latitude %(lat)s outside [-90, 90]", lat=lat))
 
 
 def _to_wgs84(xy: list[tuple[float, float]], gcj02: bool) -> list[tuple[float, float]]:
@@ -238,12 +239,12 @@ def _code_text(value: object, field_: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        _reject(field_, f"must be a string, got {_type_name(value)}")
+        _reject(field_, T_("must be a string, got %(type)s", type=_type_name(value)))
     text = value.strip()
     if not text:
-        _reject(field_, "missing")
+        _reject(field_, T_("missing"))
     if len(text) > MAX_CODE_LEN:
-        _reject(field_, f"longer than {MAX_CODE_LEN} characters")
+        _reject(field_, T_("longer than %(n)s characters", n=MAX_CODE_LEN))
     return text
 
 
@@ -302,7 +303,7 @@ def parse_electric_assets(
 
     field_names = _GEOJSON_FIELDS if geojson else {}
     if not rows and not len(sink):
-        sink.add(FILE, None, "file", "the file contains no assets")
+        sink.add(FILE, None, "file", T_("the file contains no assets"))
     try:
         _check_tree(rows, sink, field_names)
     except _Full:
@@ -378,14 +379,18 @@ def _electric_row(
         sink.add(where, None, rej.field, rej.reason)
         return None
     if code in seen:
-        sink.add(where, code, fname("code"), f"duplicate code, first used by {noun} {seen[code]}")
+        if noun == "line":
+            why = T_("duplicate code, first used by line %(n)s", n=seen[code])
+        else:
+            why = T_("duplicate code, first used by feature # %(n)s", n=seen[code])
+        sink.add(where, code, fname("code"), why)
         return None
     seen[code] = where
 
     raw_kind = values.get("kind")
     kind = ""
     if not isinstance(raw_kind, str) or not raw_kind.strip():
-        sink.add(where, code, fname("kind"), "missing")
+        sink.add(where, code, fname("kind"), T_("missing"))
     else:
         kind = _ELECTRIC_KINDS.get(raw_kind.strip().lower(), raw_kind.strip())
         if kind not in ASSET_KINDS:
@@ -393,9 +398,10 @@ def _electric_row(
                 where,
                 code,
                 fname("kind"),
-                (
-                    f"unknown kind {_show(raw_kind.strip())}; expected one of "
-                    f"{', '.join(ASSET_KINDS)} or 变电站, 馈线, 线路, 开关, 熔断器, 配变, 变压器, 台区"
+                T_(
+                    "unknown kind %(kind)s; expected one of %(choices)s or 变电站, 馈线, 线路, 开关, 熔断器, 配变, 变压器, 台区",
+                    kind=_show(raw_kind.strip()),
+                    choices=", ".join(ASSET_KINDS),
                 ),
             )
 
@@ -411,17 +417,17 @@ def _electric_row(
     name = code
     if raw_name is not None:
         if not isinstance(raw_name, str | int) or isinstance(raw_name, bool):
-            sink.add(where, code, fname("name"), f"must be a string, got {_type_name(raw_name)}")
+            sink.add(where, code, fname("name"), T_("must be a string, got %(type)s", type=_type_name(raw_name)))
         elif str(raw_name).strip():
             name = str(raw_name).strip()
             if len(name) > MAX_NAME_LEN:
-                sink.add(where, code, fname("name"), f"longer than {MAX_NAME_LEN} characters")
+                sink.add(where, code, fname("name"), T_("longer than %(n)s characters", n=MAX_NAME_LEN))
 
     lon, lat = values.get("lon"), values.get("lat")
     if lon is not None and lat is None:
-        sink.add(where, code, fname("lat"), "missing while the longitude is given")
+        sink.add(where, code, fname("lat"), T_("missing while the longitude is given"))
     elif lat is not None and lon is None:
-        sink.add(where, code, fname("lon"), "missing while the latitude is given")
+        sink.add(where, code, fname("lon"), T_("missing while the latitude is given"))
     elif lon is not None and lat is not None:
         try:
             _check_lon_lat(lon, lat, fname("lon"), fname("lat"))
@@ -437,19 +443,19 @@ def _csv_number(text: str, column: str) -> float | None:
     try:
         value = float(text)
     except (ValueError, OverflowError):
-        _reject(column, f"not a number: {_show(text)}")
+        _reject(column, T_("not a number: %(value)s", value=_show(text)))
     if not math.isfinite(value):
-        _reject(column, f"number {_show(text)} is not finite")
+        _reject(column, T_("number %(value)s is not finite", value=_show(text)))
     return value
 
 
 def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
     text = _decode(data)
     if text is None:
-        sink.add(FILE, None, "encoding", "not UTF-8, UTF-16 or GBK/GB18030 text")
+        sink.add(FILE, None, "encoding", T_("not UTF-8, UTF-16 or GBK/GB18030 text"))
         return
     if "\x00" in text:
-        sink.add(FILE, None, "file", "binary data (NUL bytes), not a CSV file")
+        sink.add(FILE, None, "file", T_("binary data (NUL bytes), not a CSV file"))
         return
     first_line = re.match(r"[^\r\n]*", text).group()  # type: ignore[union-attr]
     # Excel in a Chinese locale writes commas, sometimes tabs; some tools use semicolons.
@@ -459,10 +465,10 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
     try:
         header = next(reader)
     except StopIteration:
-        sink.add(FILE, None, "file", "the file is empty")
+        sink.add(FILE, None, "file", T_("the file is empty"))
         return
     except csv.Error as exc:
-        sink.add(1, None, "header", f"cannot read the header: {exc}")
+        sink.add(1, None, "header", T_("cannot read the header: %(error)s", error=str(exc)))
         return
     columns: dict[str, int] = {}
     extra: dict[int, str] = {}
@@ -473,7 +479,8 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
             if label:
                 extra[i] = label[:100]
         elif key in columns:
-            sink.add(1, None, "header", f"column {key!r} appears twice ({_show(label)})")
+            why = T_("column %(column)r appears twice (%(label)s)", column=key, label=_show(label))
+            sink.add(1, None, "header", why)
         else:
             columns[key] = i
     missing = [k for k in _REQUIRED_COLUMNS if k not in columns]
@@ -482,9 +489,9 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
             1,
             None,
             "header",
-            (
-                f"missing column(s) {', '.join(missing)}; expected code/编码, kind/类型, "
-                "parent/上级 and optionally name/名称, lon/经度, lat/纬度"
+            T_(
+                "missing column(s) %(columns)s; expected code/编码, kind/类型, parent/上级 and optionally name/名称, lon/经度, lat/纬度",
+                columns=", ".join(missing),
             ),
         )
         return
@@ -499,7 +506,7 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
         except StopIteration:
             break
         except csv.Error as exc:
-            sink.add(start, None, "line", f"cannot read this line as CSV: {exc}")
+            sink.add(start, None, "line", T_("cannot read this line as CSV: %(error)s", error=str(exc)))
             if reader.line_num <= last_line:
                 break  # the reader is stuck; nothing more can be read
             last_line = reader.line_num
@@ -517,7 +524,7 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
                 start,
                 values["code"].strip() or None,
                 "line",
-                f"{len(cells)} cells but the header has {width}",
+                T_("%(n)s cells but the header has %(width)s", n=len(cells), width=width),
             )
         for key in ("lon", "lat"):
             try:
@@ -541,7 +548,7 @@ def _load_json(data: bytes, sink: _Problems) -> dict[str, Any] | None:
     """The FeatureCollection (with a ``features`` array), or None after reporting why not."""
     text = _decode(data)
     if text is None:
-        sink.add(FILE, None, "encoding", "not UTF-8, UTF-16 or GBK/GB18030 text")
+        sink.add(FILE, None, "encoding", T_("not UTF-8, UTF-16 or GBK/GB18030 text"))
         return None
 
     def no_constants(name: str) -> NoReturn:
@@ -550,37 +557,38 @@ def _load_json(data: bytes, sink: _Problems) -> dict[str, Any] | None:
     try:
         doc = json.loads(text, parse_constant=no_constants)
     except RecursionError:
-        sink.add(FILE, None, "file", "JSON nested too deeply")
+        sink.add(FILE, None, "file", T_("JSON nested too deeply"))
         return None
     except ValueError as exc:  # JSONDecodeError, NaN, over-long integers
-        sink.add(FILE, None, "file", f"not valid JSON: {_show(str(exc), 120)}")
+        sink.add(FILE, None, "file", T_("not valid JSON: %(error)s", error=_show(str(exc), 120)))
         return None
     if not isinstance(doc, dict):
-        sink.add(FILE, None, "type", f"expected a GeoJSON object, got {_type_name(doc)}")
+        sink.add(FILE, None, "type", T_("expected a GeoJSON object, got %(type)s", type=_type_name(doc)))
         return None
     if doc.get("type") != "FeatureCollection":
-        sink.add(FILE, None, "type", "must be 'FeatureCollection'")
+        sink.add(FILE, None, "type", T_("must be 'FeatureCollection'"))
     if not isinstance(doc.get("features"), list):
-        sink.add(FILE, None, "features", f"must be an array, got {_type_name(doc.get('features'))}")
+        why = T_("must be an array, got %(type)s", type=_type_name(doc.get("features")))
+        sink.add(FILE, None, "features", why)
         return None
     return doc
 
 
 def _json_number(value: object, field_: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        _reject(field_, f"expected a number, got {_type_name(value)}")
+        _reject(field_, T_("expected a number, got %(type)s", type=_type_name(value)))
     try:
         number = float(value)
     except OverflowError:
-        _reject(field_, "number is out of range")
+        _reject(field_, T_("number is out of range"))
     if not math.isfinite(number):
-        _reject(field_, f"number {_show(value)} is not finite")
+        _reject(field_, T_("number %(value)s is not finite", value=_show(value)))
     return number
 
 
 def _position(raw: object, field_: str) -> tuple[float, float]:
     if not isinstance(raw, list) or not 2 <= len(raw) <= 3:
-        _reject(field_, "a position must be an array of 2 or 3 numbers")
+        _reject(field_, T_("a position must be an array of 2 or 3 numbers"))
     lon, lat = _json_number(raw[0], field_), _json_number(raw[1], field_)
     if len(raw) == 3:
         _json_number(raw[2], field_)  # altitude: checked, then dropped
@@ -591,15 +599,15 @@ def _position(raw: object, field_: str) -> tuple[float, float]:
 def _feature(raw: object, index: int, sink: _Problems) -> tuple[dict[str, Any], Any] | None:
     """(properties, geometry) of a feature, or None after reporting why not."""
     if not isinstance(raw, dict):
-        sink.add(index, None, "feature", f"expected an object, got {_type_name(raw)}")
+        sink.add(index, None, "feature", T_("expected an object, got %(type)s", type=_type_name(raw)))
         return None
     if raw.get("type") != "Feature":
-        sink.add(index, None, "type", "must be 'Feature'")
+        sink.add(index, None, "type", T_("must be 'Feature'"))
     props = raw.get("properties")
     if props is None:
         props = {}
     if not isinstance(props, dict):
-        sink.add(index, None, "properties", f"must be an object, got {_type_name(props)}")
+        sink.add(index, None, "properties", T_("must be an object, got %(type)s", type=_type_name(props)))
         return None
     return props, raw.get("geometry")
 
@@ -621,7 +629,7 @@ def _electric_geojson(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> No
         if geometry is not None:
             try:
                 if not isinstance(geometry, dict) or geometry.get("type") != "Point":
-                    _reject("geometry.type", "an asset must be a Point (or have no geometry)")
+                    _reject("geometry.type", T_("an asset must be a Point (or have no geometry)"))
                 values["lon"], values["lat"] = _position(
                     geometry.get("coordinates"), "geometry.coordinates"
                 )
@@ -699,12 +707,12 @@ def _diameter(value: object) -> int | None:
     if isinstance(value, str):
         match = _DN.match(value.strip())
         if not match:
-            _reject("properties.diameter_mm", f"not a diameter: {_show(value)}")
+            _reject("properties.diameter_mm", T_("not a diameter: %(value)s", value=_show(value)))
         number = float(match.group(1))
     else:
         number = _json_number(value, "properties.diameter_mm")
     if not 1 <= number <= 10_000:
-        _reject("properties.diameter_mm", f"{_show(value)} mm is not a plausible diameter")
+        _reject("properties.diameter_mm", T_("%(value)s mm is not a plausible diameter", value=_show(value)))
     return round(number)
 
 
@@ -713,12 +721,12 @@ def _year(value: object) -> int | None:
         return None
     if isinstance(value, str):
         if not value.strip().isdecimal() or len(value.strip()) != 4:
-            _reject("properties.year", f"not a year: {_show(value)}")
+            _reject("properties.year", T_("not a year: %(value)s", value=_show(value)))
         number = float(value.strip())
     else:
         number = _json_number(value, "properties.year")
     if not number.is_integer() or not 1800 <= number <= 2100:
-        _reject("properties.year", f"{_show(value)} is not a plausible year")
+        _reject("properties.year", T_("%(value)s is not a plausible year", value=_show(value)))
     return int(number)
 
 
@@ -729,13 +737,13 @@ def _line_parts(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
         names = ["geometry.coordinates"]
     else:
         if not isinstance(coords, list) or not coords:
-            _reject("geometry.coordinates", "a MultiLineString needs a non-empty array of lines")
+            _reject("geometry.coordinates", T_("a MultiLineString needs a non-empty array of lines"))
         raw_parts = coords
         names = [f"geometry.coordinates[{i}]" for i in range(len(coords))]
     parts = []
     for raw, name in zip(raw_parts, names):
         if not isinstance(raw, list) or len(raw) < 2:
-            _reject(name, "a line needs an array of at least 2 positions")
+            _reject(name, T_("a line needs an array of at least 2 positions"))
         parts.append([_position(pos, f"{name}[{i}]") for i, pos in enumerate(raw)])
     return parts
 
@@ -766,12 +774,15 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
         elif gtype in ("Polygon", "MultiPolygon"):
             _dma(index, props, geometry, dma_where, gcj02, sink, out)
         else:
-            shown = "no geometry" if geometry is None else f"geometry type {_show(gtype)}"
+            if geometry is None:
+                shown = T_("no geometry")
+            else:
+                shown = T_("geometry type %(type)s", type=_show(gtype))
             sink.add(
                 index,
                 None,
                 "geometry",
-                (f"{shown}; expected a Point (node), LineString (pipe) or Polygon (DMA)"),
+                T_("%(found)s; expected a Point (node), LineString (pipe) or Polygon (DMA)", found=shown),
             )
 
     # Positions go to WGS84 before snapping, so nodes and line ends are compared alike.
@@ -844,7 +855,11 @@ def _unique_code(index: int, props: dict[str, Any], seen: dict[str, int], sink: 
         sink.add(index, None, rej.field, rej.reason)
         return None
     if code in seen:
-        sink.add(index, code, "properties.code", f"duplicate {what} code, first used by feature #{seen[code]}")
+        if what == "node":
+            why = T_("duplicate node code, first used by feature #%(n)s", n=seen[code])
+        else:
+            why = T_("duplicate pipe code, first used by feature #%(n)s", n=seen[code])
+        sink.add(index, code, "properties.code", why)
         return None
     seen[code] = index
     return code
@@ -864,7 +879,7 @@ def _water_node(
     raw_kind = props.get("kind")
     kind = ""
     if not isinstance(raw_kind, str) or not raw_kind.strip():
-        sink.add(index, code, "properties.kind", "missing")
+        sink.add(index, code, "properties.kind", T_("missing"))
     else:
         kind = _WATER_KINDS.get(raw_kind.strip().lower(), raw_kind.strip())
         if kind not in WATER_NODE_KINDS:
@@ -872,8 +887,10 @@ def _water_node(
                 index,
                 code,
                 "properties.kind",
-                (
-                    f"unknown kind {_show(raw_kind.strip())}; expected one of {', '.join(WATER_NODE_KINDS)}"
+                T_(
+                    "unknown kind %(kind)s; expected one of %(choices)s",
+                    kind=_show(raw_kind.strip()),
+                    choices=", ".join(WATER_NODE_KINDS),
                 ),
             )
     lon: float | None = None
@@ -911,7 +928,7 @@ def _water_pipe(
     material = props.get("material")
     if material is not None and not isinstance(material, str):
         sink.add(
-            index, code, "properties.material", f"must be a string, got {_type_name(material)}"
+            index, code, "properties.material", T_("must be a string, got %(type)s", type=_type_name(material))
         )
         material = None
     material = (material or "").strip()[:30] or None
@@ -954,14 +971,14 @@ def _dma(
         return
     kind = props.get("kind")
     if not isinstance(kind, str) or kind.strip().lower() not in _DMA_KINDS:
-        sink.add(index, code, "properties.kind", "a polygon must have kind 'dma'")
+        sink.add(index, code, "properties.kind", T_("a polygon must have kind 'dma'"))
         return
     if code in seen:
         sink.add(
             index,
             code,
             "properties.code",
-            f"duplicate DMA code, first used by feature #{seen[code]}",
+            T_("duplicate DMA code, first used by feature #%(n)s", n=seen[code]),
         )
         return
     seen[code] = index
@@ -979,7 +996,7 @@ def _dma(
             sink.add(index, code, p.field, p.reason)
         return
     except (ValueError, TypeError, RecursionError) as exc:  # GEOS and numpy on odd input
-        sink.add(index, code, "geometry", f"cannot build geometry: {_show(str(exc), 120)}")
+        sink.add(index, code, "geometry", T_("cannot build geometry: %(error)s", error=_show(str(exc), 120)))
         return
     out.dmas.append((code, shape.geometry))
 
@@ -1017,7 +1034,6 @@ def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: _Problems) -> N
         for end, key in ((0, "from"), (1, "to")):
             if p.ends[end] is not None:
                 continue
-            where = "first" if end == 0 else "last"
             hits = near(*(p.line[0][0] if end == 0 else p.line[-1][-1])) if p.line else []
             if len(hits) == 1:
                 p.ends[end] = hits[0]
@@ -1025,26 +1041,32 @@ def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: _Problems) -> N
             p.ok = False
             if not p.line:
                 sink.add(
-                    p.where, p.code, f"properties.{key}", "missing, and no usable line to snap"
+                    p.where, p.code, f"properties.{key}", T_("missing, and no usable line to snap")
                 )
             elif not hits:
-                sink.add(
-                    p.where,
-                    p.code,
-                    f"properties.{key}",
-                    (
-                        f"missing, and no node lies within {SNAP_TOLERANCE_M} m of the line's "
-                        f"{where} position"
-                    ),
-                )
+                if end == 0:
+                    why = T_(
+                        "missing, and no node lies within %(m)s m of the line's first position",
+                        m=SNAP_TOLERANCE_M,
+                    )
+                else:
+                    why = T_(
+                        "missing, and no node lies within %(m)s m of the line's last position",
+                        m=SNAP_TOLERANCE_M,
+                    )
+                sink.add(p.where, p.code, f"properties.{key}", why)
             else:
                 shown = ", ".join(_show(h) for h in sorted(hits)[:5])
-                sink.add(
-                    p.where,
-                    p.code,
-                    f"properties.{key}",
-                    (
-                        f"missing, and several nodes lie within {SNAP_TOLERANCE_M} m of the line's "
-                        f"{where} position: {shown}"
-                    ),
-                )
+                if end == 0:
+                    why = T_(
+                        "missing, and several nodes lie within %(m)s m of the line's first position: %(codes)s",
+                        m=SNAP_TOLERANCE_M,
+                        codes=shown,
+                    )
+                else:
+                    why = T_(
+                        "missing, and several nodes lie within %(m)s m of the line's last position: %(codes)s",
+                        m=SNAP_TOLERANCE_M,
+                        codes=shown,
+                    )
+                sink.add(p.where, p.code, f"properties.{key}", why)

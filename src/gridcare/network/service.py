@@ -20,6 +20,7 @@ from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, require_utility
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.geo import distance_m
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.network.models import Asset, Dma, Pipe
 from gridcare.network.topology import AssetRecord, ElectricTree, WaterNetwork, WaterNode, WaterPipe
@@ -129,7 +130,7 @@ def get_asset(session: Session, *, actor: Principal, utility: str, code: str) ->
     require_utility(session, actor, utility)
     asset = session.scalar(select(Asset).where(Asset.utility == utility, Asset.code == code))
     if asset is None:
-        raise NotFound(f"code: no {utility} asset {code!r}")
+        raise NotFound(T_("code: no %(utility)s asset %(code)r", utility=Label("utility", utility), code=code))
     return asset
 
 
@@ -163,7 +164,7 @@ def supply_points_cut_off_by_valves(session: Session, *, valves: set[str]) -> se
     net = water_network(session)
     unknown = sorted(v for v in valves if not net.has(v))
     if unknown:
-        raise InvalidInput.many([FieldProblem("valves", f"no valve {v!r}") for v in unknown])
+        raise InvalidInput.many([FieldProblem("valves", T_("no valve %(code)r", code=v)) for v in unknown])
     return net.service_nodes_cut_off_by(valves)
 
 
@@ -190,7 +191,7 @@ def supply_points_in_dma(session: Session, *, dma_code: str) -> set[str]:
 
     dma = session.scalar(select(Dma).where(Dma.code == dma_code))
     if dma is None:
-        raise NotFound(f"dma: no DMA {dma_code!r}")
+        raise NotFound.field("dma", T_("no DMA %(code)r", code=dma_code))
     polygon = shape(json.loads(dma.geometry))
     rows = session.execute(select(Asset.code, Asset.lon, Asset.lat).where(Asset.utility == "water", Asset.kind == "service")).all()
     if not rows:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_, Joined, Text
 
 if TYPE_CHECKING:
     from gridcare.network.electric import ASSET_KINDS, AssetRecord, ElectricTree
@@ -52,12 +53,15 @@ class TopologyProblem:
 
     code: str | None
     field: str
-    reason: str
+    reason: str  # a core.i18n.Text, shown in the reader's language
 
     def __str__(self) -> str:
+        return str(self.said())
+
+    def said(self) -> Text:
         if self.code is None:
-            return f"{self.field}: {self.reason}"
-        return f"{self.code!r} {self.field}: {self.reason}"
+            return T_("%(field)s: %(reason)s", field=self.field, reason=self.reason)
+        return T_("%(code)r %(field)s: %(reason)s", code=self.code, field=self.field, reason=self.reason)
 
 
 class TopologyError(InvalidInput):
@@ -69,10 +73,10 @@ class TopologyError(InvalidInput):
 
     def __init__(self, problems: Iterable[TopologyProblem]) -> None:
         listed = list(problems)
-        shown = "; ".join(str(p) for p in listed[:20])
+        shown = [p.said() for p in listed[:20]]
         if len(listed) > 20:
-            shown += f"; ... and {len(listed) - 20} more"
-        super().__init__(shown or "invalid network")
+            shown.append(T_("... and %(n)s more", n=len(listed) - 20))
+        super().__init__(Joined(shown) if shown else T_("invalid network"))
         self.problems: list[TopologyProblem] = listed  # type: ignore[assignment]
 
 

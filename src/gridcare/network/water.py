@@ -18,6 +18,7 @@ from functools import cached_property
 from itertools import compress
 from typing import Any
 
+from gridcare.core.i18n import T_
 from gridcare.network.topology import TopologyError, TopologyProblem
 
 __all__ = ["WATER_NODE_KINDS", "IsolationImpossible", "WaterNetwork", "WaterNode", "WaterPipe"]
@@ -97,9 +98,9 @@ class WaterNetwork:
         seen: set[str] = set()
         for i, n in enumerate(node_list):
             if not isinstance(n.code, str) or not n.code:
-                problems.append(TopologyProblem(None, "code", f"node #{i} has no code"))
+                problems.append(TopologyProblem(None, "code", T_("node #%(i)s has no code", i=i)))
             elif n.code in seen:
-                problems.append(TopologyProblem(n.code, "code", "duplicate node code"))
+                problems.append(TopologyProblem(n.code, "code", T_("duplicate node code")))
             else:
                 seen.add(n.code)
             if n.kind not in WATER_NODE_KINDS:
@@ -107,29 +108,33 @@ class WaterNetwork:
                     TopologyProblem(
                         n.code or None,
                         "kind",
-                        (f"unknown kind {n.kind!r}; expected one of {', '.join(WATER_NODE_KINDS)}"),
+                        T_(
+                            "unknown kind %(kind)r; expected one of %(choices)s",
+                            kind=n.kind,
+                            choices=", ".join(WATER_NODE_KINDS),
+                        ),
                     )
                 )
         seen_pipes: set[str] = set()
         for i, p in enumerate(pipe_list):
             code = p.code if isinstance(p.code, str) and p.code else None
             if code is None:
-                problems.append(TopologyProblem(None, "code", f"pipe #{i} has no code"))
+                problems.append(TopologyProblem(None, "code", T_("pipe #%(i)s has no code", i=i)))
             elif code in seen_pipes:
-                problems.append(TopologyProblem(code, "code", "duplicate pipe code"))
+                problems.append(TopologyProblem(code, "code", T_("duplicate pipe code")))
             else:
                 seen_pipes.add(code)
             for fname, ref in (("from_code", p.from_code), ("to_code", p.to_code)):
                 if ref not in seen:
-                    problems.append(TopologyProblem(code, fname, f"unknown node {ref!r}"))
+                    problems.append(TopologyProblem(code, fname, T_("unknown node %(code)r", code=ref)))
             if p.from_code == p.to_code and p.from_code in seen:
                 problems.append(
                     TopologyProblem(
-                        code, "to_code", f"pipe starts and ends at the same node {p.to_code!r}"
+                        code, "to_code", T_("pipe starts and ends at the same node %(code)r", code=p.to_code)
                     )
                 )
         if not any(n.kind == "source" for n in node_list):
-            problems.append(TopologyProblem(None, "kind", "the network has no source"))
+            problems.append(TopologyProblem(None, "kind", T_("the network has no source")))
         if problems:
             raise TopologyError(problems)
         return cls(node_list, pipe_list)
@@ -179,13 +184,13 @@ class WaterNetwork:
         for code in valves:
             i = self._index.get(code)
             if i is None:
-                problems.append(TopologyProblem(code, "closed_valves", "unknown node"))
+                problems.append(TopologyProblem(code, "closed_valves", T_("unknown node")))
             elif not self._is_valve[i]:
                 problems.append(
                     TopologyProblem(
                         code,
                         "closed_valves",
-                        f"not a valve (it is a {self._kind[i]}); only valves close",
+                        T_("not a valve (it is a %(kind)s); only valves close", kind=self._kind[i]),
                     )
                 )
             else:
@@ -344,9 +349,9 @@ class WaterNetwork:
                     TopologyProblem(
                         pipe_code,
                         "pipe",
-                        (
-                            "no valve separates this pipe from source "
-                            + ", ".join(map(repr, inside_sources))
+                        T_(
+                            "no valve separates this pipe from source %(sources)s",
+                            sources=", ".join(map(repr, inside_sources)),
                         ),
                     )
                 ]

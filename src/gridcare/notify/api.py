@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.notify import groups, queries, service
 from gridcare.notify.schemas import (
     CampaignIn,
@@ -73,7 +74,7 @@ def list_groups(session: DbSession, principal: CurrentPrincipal, grid_id: int | 
 @router.post("/groups", response_model=GroupOut, status_code=status.HTTP_201_CREATED)
 def create_group(body: GroupIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
     if not body.webhook_url:
-        raise InvalidInput.field("webhook_url", "is required for a new group")
+        raise InvalidInput.field("webhook_url", T_("is required for a new group"))
     return _group_out(groups.save_group(session, actor=principal, now=state.clock.now(), **body.model_dump()))
 
 
@@ -110,10 +111,10 @@ def send_campaign(body: CampaignIn, session: DbSession, principal: CurrentPrinci
     if grid_id is None and body.grid_code:
         grid = grids.find_grid_by_code(session, code=body.grid_code.strip())
         if grid is None:
-            raise InvalidInput.field("grid_code", f"no grid with code {body.grid_code!r}")
+            raise InvalidInput.field("grid_code", T_("no grid with code %(code)r", code=body.grid_code))
         grid_id = grid.id
     if grid_id is None:
-        raise InvalidInput.field("grid_id", "give grid_id or grid_code")
+        raise InvalidInput.field("grid_id", T_("give grid_id or grid_code"))
     return groups.send_campaign(
         session, actor=principal, now=state.clock.now(), grid_id=grid_id, text=body.text, to_customers=body.to_customers, to_groups=body.to_groups, tag=body.tag or None, config=service.config_from(state.settings)
     )

@@ -14,7 +14,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 from gridcare.core.principal import Principal
 from gridcare.notify import recipients, service
 from gridcare.notify.models import Campaign, WecomGroup
@@ -56,12 +56,12 @@ def list_groups(session: Session, *, actor: Principal, grid_id: int | None = Non
 def _validate(name: str, webhook_url: str, audience: str) -> list[FieldProblem]:
     problems = []
     if not name.strip() or len(name.strip()) > 100:
-        problems.append(FieldProblem("name", "must be 1 to 100 characters"))
+        problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=100)))
     parts = urlsplit(webhook_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or len(webhook_url) > 500:
-        problems.append(FieldProblem("webhook_url", "must be the robot's http(s) webhook address (at most 500 characters)"))
+        problems.append(FieldProblem("webhook_url", T_("must be the robot's http(s) webhook address (at most %(n)s characters)", n=500)))
     if audience not in AUDIENCES:
-        problems.append(FieldProblem("audience", f"must be one of {', '.join(AUDIENCES)}"))
+        problems.append(FieldProblem("audience", T_("must be one of %(choices)s", choices=", ".join(AUDIENCES))))
     return problems
 
 
@@ -72,7 +72,7 @@ def _view(group: WecomGroup) -> dict[str, Any]:
 def get_group(session: Session, *, actor: Principal, group_id: int) -> WecomGroup:
     group = session.get(WecomGroup, group_id)
     if group is None or group.grid_id not in _visible_grid_ids(session, actor):
-        raise NotFound(f"group_id: no WeCom group {group_id} in your scope")
+        raise NotFound(T_("group_id: no WeCom group %(id)s in your scope", id=group_id))
     return group
 
 
@@ -154,11 +154,11 @@ def send_campaign(
     require(actor, Action.NOTIFY_MANAGE)
     problems = []
     if not text.strip() or len(text.strip()) > MAX_CAMPAIGN_CHARS:
-        problems.append(FieldProblem("text", f"must be 1 to {MAX_CAMPAIGN_CHARS} characters"))
+        problems.append(FieldProblem("text", T_("must be %(low)s to %(high)s characters", low=1, high=MAX_CAMPAIGN_CHARS)))
     if not (to_customers or to_groups):
-        problems.append(FieldProblem("to_customers", "choose the customers, the WeCom groups or both"))
+        problems.append(FieldProblem("to_customers", T_("choose the customers, the WeCom groups or both")))
     if tag is not None and tag not in customers.TAGS:
-        problems.append(FieldProblem("tag", f"must be one of {', '.join(customers.TAGS)}"))
+        problems.append(FieldProblem("tag", T_("must be one of %(choices)s", choices=", ".join(customers.TAGS))))
     if problems:
         raise InvalidInput.many(problems)
     grid = grids.get_grid(session, actor=actor, grid_id=grid_id)

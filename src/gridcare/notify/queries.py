@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.notify import rules
 from gridcare.notify.models import Notification
@@ -42,16 +43,21 @@ def _kind_id(text: str, field: str, kinds: tuple[str, ...] | None) -> tuple[str,
         return None
     if (kinds is not None and kind not in kinds) or not ident.strip().isdigit():
         example = "user:12" if field == "recipient" else "order:12"
-        raise InvalidInput.field(field, f"expected KIND:ID, e.g. {example}" + (f" (kinds: {', '.join(kinds)})" if kinds else ""))
+        raise InvalidInput.field(
+            field,
+            T_("expected KIND:ID, e.g. %(example)s (kinds: %(kinds)s)", example=example, kinds=", ".join(kinds))
+            if kinds
+            else T_("expected KIND:ID, e.g. %(example)s", example=example),
+        )
     return kind, int(ident)
 
 
 def _conditions(actor: Principal, f: LogFilter) -> list[Any]:
     problems: list[FieldProblem] = []
     if f.state and f.state not in rules.STATES:
-        problems.append(FieldProblem("state", f"must be one of {', '.join(rules.STATES)}"))
+        problems.append(FieldProblem("state", T_("must be one of %(choices)s", choices=", ".join(rules.STATES))))
     if f.channel and f.channel not in rules.CHANNELS:
-        problems.append(FieldProblem("channel", f"must be one of {', '.join(rules.CHANNELS)}"))
+        problems.append(FieldProblem("channel", T_("must be one of %(choices)s", choices=", ".join(rules.CHANNELS))))
     if problems:
         raise InvalidInput.many(problems)
     conds: list[Any] = []
@@ -71,7 +77,7 @@ def _conditions(actor: Principal, f: LogFilter) -> list[Any]:
     if f.source:
         found = _kind_id(f.source.strip(), "source", None)
         if found is None:
-            raise InvalidInput.field("source", "expected KIND:ID, e.g. order:12")
+            raise InvalidInput.field("source", T_("expected KIND:ID, e.g. %(example)s", example="order:12"))
         conds += [Notification.source_kind == found[0], Notification.source_id == found[1]]
     if f.since is not None:
         since = f.since if f.since.tzinfo is not None else f.since.replace(tzinfo=SHANGHAI)
@@ -103,7 +109,7 @@ def get_notification(session: Session, *, actor: Principal, notification_id: int
         stmt = stmt.with_for_update()
     note = session.scalar(stmt)
     if note is None:
-        raise NotFound(f"notification_id: no notification {notification_id} in your scope")
+        raise NotFound(T_("notification_id: no notification %(id)s in your scope", id=notification_id))
     return note
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import system_principal
 from gridcare.notify import templates
 from gridcare.notify.models import WecomGroup
@@ -51,7 +52,7 @@ def _user_recipient(session: Session, *, user_id: int) -> Recipient:
 
     user = auth.contact(session, user_id=user_id)
     if user is None:
-        raise InvalidInput.field("user_id", f"no user {user_id}")
+        raise InvalidInput.field("user_id", T_("no user %(id)s", id=user_id))
     phone = user.phone or ""
     return Recipient(
         kind="user",

@@ -270,7 +270,7 @@ def _values(
         signed = recipient.signature if (recipient.kind == "customer" and channel == "sms") else None
         rendered = templates.render(template, context, signature=signed)
     except templates.TemplateProblem as exc:
-        raise InvalidInput.field("context" if "lacks" in str(exc) else "event", str(exc)) from None
+        raise InvalidInput.field("context" if "lacks" in str(exc) else "event", exc.args[0]) from None
     earliest = rules.earliest_send(now, urgent=urgent, recipient_kind=recipient.kind, quiet=config.quiet)
     scheduled = planner.slot(channel, earliest)
     next_rung = rules.ladder_due(ladder, popped_at=now, step=0) if ladder is not None else None

@@ -22,8 +22,10 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.notify import rules, templates
+from gridcare.notify.labels import STATE_LABELS
 from gridcare.notify.models import Notification
 from gridcare.notify.recipients import (
     Recipient,
@@ -58,7 +60,7 @@ def _check_channels(channels: Iterable[str], allowed: tuple[str, ...]) -> tuple[
     chosen = tuple(dict.fromkeys(channels))
     bad = [c for c in chosen if c not in allowed]
     if bad or not chosen:
-        raise InvalidInput.field("channels", f"choose from {', '.join(allowed)}")
+        raise InvalidInput.field("channels", T_("choose from %(choices)s", choices=", ".join(allowed)))
     return chosen
 
 
@@ -191,13 +193,13 @@ def notify_address(
     require(actor, Action.NOTIFY_MANAGE)
     channel = _check_channels((channel,), ("sms", "voice", "email"))[0]
     if channel == "email" and "@" not in address:
-        raise InvalidInput.field("address", "must be an email address")
+        raise InvalidInput.field("address", T_("must be an email address"))
     if channel != "email":
         from gridcare.customers.phones import normalize_phone
 
         normalized = normalize_phone(address)
         if normalized is None:
-            raise InvalidInput.field("address", "must be a phone number")
+            raise InvalidInput.field("address", T_("must be a phone number"))
         address = normalized
     recipient = Recipient(kind="address", id=None, name=address, locale=locale if locale in templates.LOCALES else templates.DEFAULT_LOCALE, org_path=actor.org_path, addresses={channel: address})
     config = config or current_config()
@@ -213,9 +215,9 @@ def _own_popup(session: Session, *, actor: Principal, notification_id: int, lock
         stmt = stmt.with_for_update()
     note = session.scalar(stmt)
     if note is None or not (note.recipient_kind == "user" and note.recipient_id == actor.user_id):
-        raise NotFound(f"notification_id: no notification {notification_id} addressed to you")
+        raise NotFound(T_("notification_id: no notification %(id)s addressed to you", id=notification_id))
     if note.channel != "popup":
-        raise InvalidInput.field("notification_id", "only pop-ups are acknowledged")
+        raise InvalidInput.field("notification_id", T_("only pop-ups are acknowledged"))
     return note
 
 
@@ -314,7 +316,7 @@ def retry(session: Session, *, actor: Principal, now: datetime, notification_id:
     require(actor, Action.NOTIFY_MANAGE)
     note = queries.get_notification(session, actor=actor, notification_id=notification_id, lock=True)
     if note.state != "dead":
-        raise Conflict(f"notification_id: only dead letters are retried; this one is {note.state}")
+        raise Conflict(T_("notification_id: only dead letters are retried; this one is %(state)s", state=Label("state", note.state, msgid=STATE_LABELS.get(note.state))))
     before = {"state": note.state, "last_error": note.last_error}
     note.state = "queued"
     note.scheduled_at = now

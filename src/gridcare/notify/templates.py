@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from gridcare.core import i18n
 from gridcare.core.clock import to_local
+from gridcare.core.i18n import T_
 
 SHIPPED = Path(__file__).resolve().parent / "messages"
 LOCALES = ("zh_CN", "en")
@@ -63,14 +64,14 @@ def parse_template_file(event: str, text: str) -> dict[tuple[str, str, str], Mes
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise TemplateProblem(f"{event}: {exc}") from None
+        raise TemplateProblem(T_("%(where)s: %(error)s", where=event, error=str(exc))) from None
     found: dict[tuple[str, str, str], MessageTemplate] = {}
     for locale, channels in data.items():
         if locale not in LOCALES or not isinstance(channels, dict):
-            raise TemplateProblem(f"{event}: top-level tables must be locales ({', '.join(LOCALES)}), got {locale!r}")
+            raise TemplateProblem(T_("%(where)s: top-level tables must be locales (%(locales)s), got %(locale)r", where=event, locales=", ".join(LOCALES), locale=locale))
         for channel, spec in channels.items():
             if not isinstance(spec, dict) or not isinstance(spec.get("body"), str):
-                raise TemplateProblem(f"{event}: [{locale}.{channel}] needs a body")
+                raise TemplateProblem(T_("%(where)s: [%(table)s] needs a body", where=event, table=f"{locale}.{channel}"))
             found[(event, locale, channel)] = MessageTemplate(
                 event=event,
                 locale=locale,
@@ -121,7 +122,7 @@ def find(catalog: Catalog, *, event: str, locale: str, channel: str) -> MessageT
             if ch is not None and (event, loc, ch) in catalog:
                 found = catalog[(event, loc, ch)]
                 return found if ch == channel else MessageTemplate(event, found.locale, channel, found.subject, found.body, found.signature)
-    raise TemplateProblem(f"no template for event {event!r} on channel {channel!r}")
+    raise TemplateProblem(T_("no template for event %(event)r on channel %(channel)r", event=event, channel=channel))
 
 
 def _localtime(value: Any, fmt: str = "%m-%d %H:%M") -> str:
@@ -177,9 +178,9 @@ def render(template: MessageTemplate, context: Mapping[str, Any], *, signature: 
         subject = _compiled(template.subject).render(values).strip() if template.subject else ""
         body = _compiled(template.body).render(values).strip()
     except UndefinedError as exc:
-        raise TemplateProblem(f"{template.event}/{template.channel}: the context lacks a value: {exc.message}") from None
+        raise TemplateProblem(T_("%(where)s: the context lacks a value: %(error)s", where=f"{template.event}/{template.channel}", error=exc.message)) from None
     except TemplateError as exc:
-        raise TemplateProblem(f"{template.event}/{template.channel}: {exc}") from None
+        raise TemplateProblem(T_("%(where)s: %(error)s", where=f"{template.event}/{template.channel}", error=str(exc))) from None
     if signature is not None and template.signature and signature.name:
         body = body + signature_text(template.locale, signature)
     return Rendered(subject=subject, body=body)
@@ -193,5 +194,5 @@ def check_catalog(catalog: Catalog, samples: Mapping[str, Mapping[str, Any]]) ->
         try:
             render(template, samples.get(event, {}))
         except TemplateProblem as exc:
-            problems.append(str(exc))
+            problems.append(exc.args[0])
     return problems

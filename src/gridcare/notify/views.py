@@ -11,10 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.notify import groups, labels, queries, rules, service
 from gridcare.outages import queries as outages
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 from gridcare.workorders import queries as orders
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
@@ -31,7 +32,7 @@ def _since(text: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=SHANGHAI)
     except ValueError:
-        raise InvalidInput.field("since", "expected a date, e.g. 2026-11-24") from None
+        raise InvalidInput.field("since", T_("expected a date, e.g. %(example)s", example="2026-11-24")) from None
 
 
 @router.get("/notifications", response_class=HTMLResponse)
@@ -45,7 +46,7 @@ def log_page(
         counts = queries.counts(session, actor=principal, filters=filters)
     except InvalidInput as exc:
         # A bad filter shows the page unfiltered with the reason, not an error page.
-        problem = exc.detail
+        problem = explained(request, principal, exc)
         filters = queries.LogFilter()
         rows, total = queries.list_notifications(session, actor=principal, filters=filters, limit=PAGE)
         counts = queries.counts(session, actor=principal, filters=filters)
@@ -74,22 +75,22 @@ def log_page(
 
 
 @router.post("/notifications/{notification_id}/retry", response_model=None)
-def retry_form(notification_id: int, session: DbSession, principal: CurrentPrincipal, state: State, back: str = Form("/notifications")) -> Response:
+def retry_form(notification_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, back: str = Form("/notifications")) -> Response:
     try:
         with session.begin_nested():
             service.retry(session, actor=principal, now=state.clock.now(), notification_id=notification_id)
     except DomainError as exc:
-        return RedirectResponse(f"/notifications?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/notifications?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(_back(back, "/notifications"), status_code=303)
 
 
 @router.post("/notifications/{notification_id}/ack", response_model=None)
-def ack_form(notification_id: int, session: DbSession, principal: CurrentPrincipal, state: State, back: str = Form("/notifications")) -> Response:
+def ack_form(notification_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, back: str = Form("/notifications")) -> Response:
     try:
         with session.begin_nested():
             service.acknowledge(session, actor=principal, now=state.clock.now(), notification_id=notification_id)
     except DomainError as exc:
-        return RedirectResponse(f"/notifications?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/notifications?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(_back(back, "/notifications"), status_code=303)
 
 
@@ -118,6 +119,7 @@ def groups_page(request: Request, session: DbSession, principal: CurrentPrincipa
 @router.post("/notifications/groups", response_model=None)
 def groups_save(
     session: DbSession,
+    request: Request,
     principal: CurrentPrincipal,
     state: State,
     action: str = Form("save"),
@@ -138,12 +140,12 @@ def groups_save(
                 return RedirectResponse(f"/notifications?recipient=grid_group:{group_id}#n{note_id}", status_code=303)
             elif action == "save":
                 if grid_id is None:
-                    raise InvalidInput.field("grid_id", "choose a grid")
+                    raise InvalidInput.field("grid_id", T_("choose a grid"))
                 groups.save_group(session, actor=principal, now=now, grid_id=grid_id, name=name, webhook_url=webhook_url or None, audience=audience, enabled=enabled, group_id=group_id)
             else:
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        target = f"/notifications/groups?error={quote(exc.detail)}" + (f"&edit={group_id}" if group_id else "")
+        target = f"/notifications/groups?error={quote(explained(request, principal, exc))}" + (f"&edit={group_id}" if group_id else "")
         return RedirectResponse(target, status_code=303)
     return RedirectResponse("/notifications/groups", status_code=303)
 
@@ -172,6 +174,7 @@ def campaigns_page(request: Request, session: DbSession, principal: CurrentPrinc
 @router.post("/notifications/campaigns", response_model=None)
 def campaigns_send(
     session: DbSession,
+    request: Request,
     principal: CurrentPrincipal,
     state: State,
     grid_id: int | None = Form(None),
@@ -183,10 +186,10 @@ def campaigns_send(
     try:
         with session.begin_nested():
             if grid_id is None:
-                raise InvalidInput.field("grid_id", "choose a grid")
+                raise InvalidInput.field("grid_id", T_("choose a grid"))
             campaign = groups.send_campaign(
                 session, actor=principal, now=state.clock.now(), grid_id=grid_id, text=text, to_customers=to_customers, to_groups=to_groups, tag=tag or None, config=service.config_from(state.settings)
             )
     except DomainError as exc:
-        return RedirectResponse(f"/notifications/campaigns?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/notifications/campaigns?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/notifications/campaigns?sent={campaign.id}", status_code=303)

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from gridcare.core.errors import DomainError, TooManyRequests
+from gridcare.core.http import api_locale
+from gridcare.core.i18n import T_
 from gridcare.core.ratelimit import digest
 from gridcare.open311 import service
 from gridcare.web.deps import DbSession, State, check_intake, client_address
@@ -70,7 +72,7 @@ async def post_request(fmt: str, request: Request, state: State) -> Response:
     try:
         await check_intake(request, "key:" + digest(key) if key else "ip:" + client_address(request))
     except TooManyRequests as exc:
-        response = _error(fmt, 429, exc.detail)
+        response = _error(fmt, 429, exc.explained(api_locale(request)))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     from starlette.concurrency import run_in_threadpool
@@ -85,7 +87,7 @@ async def post_request(fmt: str, request: Request, state: State) -> Response:
     try:
         row = await run_in_threadpool(work)
     except DomainError as exc:
-        return _error(fmt, exc.status if exc.status != 422 else 400, exc.detail)
+        return _error(fmt, exc.status if exc.status != 422 else 400, exc.explained(api_locale(request)))
     return _respond(fmt, "service_requests", "request", [row], status=201)
 
 
@@ -97,7 +99,7 @@ def _parse_date(value: str | None, field: str) -> datetime | None:
     except ValueError:
         from gridcare.core.errors import InvalidInput
 
-        raise InvalidInput.field(field, "must be a W3C date-time like 2026-11-24T08:00:00Z") from None
+        raise InvalidInput.field(field, T_("must be a W3C date-time like %(example)s", example="2026-11-24T08:00:00Z")) from None
 
 
 @router.get("/requests.{fmt}")
@@ -113,7 +115,7 @@ def search_requests(fmt: str, request: Request, session: DbSession) -> Response:
             end=_parse_date(q.get("end_date"), "end_date"),
         )
     except DomainError as exc:
-        return _error(fmt, 400, exc.detail)
+        return _error(fmt, 400, exc.explained(api_locale(request)))
     return _respond(fmt, "service_requests", "request", [service.public_view(session, o, _locale(request)) for o in rows])
 
 

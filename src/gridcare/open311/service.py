@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.core.errors import Conflict, InvalidInput, Unauthenticated
-from gridcare.core.i18n import gettext
+from gridcare.core.i18n import T_, gettext
 from gridcare.core.principal import Principal, Role
 from gridcare.open311.models import Open311Key
 from gridcare.workorders import service as orders
@@ -37,9 +37,9 @@ def _digest(key: str) -> str:
 def create_key(session: Session, *, now: datetime, name: str) -> str:
     name = name.strip()
     if not name:
-        raise InvalidInput.field("name", "must not be empty")
+        raise InvalidInput.field("name", T_("must not be empty"))
     if session.scalar(select(Open311Key.id).where(Open311Key.name == name)) is not None:
-        raise Conflict(f"name: an Open311 key named {name!r} exists")
+        raise Conflict(T_("name: an Open311 key named %(name)r exists", name=name))
     key = "o311_" + secrets.token_urlsafe(24)
     session.add(Open311Key(name=name, key_hash=_digest(key), created_at=now))
     return key
@@ -47,10 +47,10 @@ def create_key(session: Session, *, now: datetime, name: str) -> str:
 
 def principal_for_key(session: Session, *, key: str | None) -> Principal:
     if not key:
-        raise Unauthenticated("api_key: required to post service requests")
+        raise Unauthenticated(T_("api_key: required to post service requests"))
     row = session.scalar(select(Open311Key).where(Open311Key.key_hash == _digest(key)))
     if row is None or row.revoked_at is not None:
-        raise Unauthenticated("api_key: unknown or revoked")
+        raise Unauthenticated(T_("api_key: unknown or revoked"))
     return Principal(user_id=None, login=f"open311:{row.name}", role=Role.AGENT, org_unit_id=None, org_path="/", origin=f"open311 {row.name}")
 
 
@@ -72,16 +72,16 @@ def services(locale: str = "zh_CN") -> list[dict[str, Any]]:
 def post_request(session: Session, *, actor: Principal, now: datetime, form: dict[str, str]) -> WorkOrder:
     code = form.get("service_code", "")
     if code not in orders.CATEGORIES:
-        raise InvalidInput.field("service_code", f"must be one of {', '.join(orders.CATEGORIES)}")
+        raise InvalidInput.field("service_code", T_("must be one of %(choices)s", choices=", ".join(orders.CATEGORIES)))
     lat, lon = form.get("lat"), form.get("long")
     try:
         lat_f = float(lat) if lat else None
         lon_f = float(lon) if lon else None
     except ValueError:
-        raise InvalidInput.field("lat" if lat and not _is_float(lat) else "long", "must be a number") from None
+        raise InvalidInput.field("lat" if lat and not _is_float(lat) else "long", T_("must be a number")) from None
     account = form.get("account_id") or form.get("address_id") or None
     if lat_f is None and not form.get("address_string") and not account:
-        raise InvalidInput.field("lat", "a location is required: lat and long, address_string, or address_id")
+        raise InvalidInput.field("lat", T_("a location is required: lat and long, address_string, or address_id"))
     name = " ".join(p for p in (form.get("last_name", ""), form.get("first_name", "")) if p)
     created = orders.create_order(
         session,

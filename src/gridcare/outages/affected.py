@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.customers import service as customers
 from gridcare.customers.service import CustomerBrief
 from gridcare.network import service as network
@@ -20,7 +21,7 @@ from gridcare.outages import rules
 
 def check_devices(session: Session, *, utility: str, devices: Sequence[str]) -> list[FieldProblem]:
     known = network.assets_by_code(session, utility=utility, codes=list(devices))
-    return [FieldProblem(f"devices[{i}]", f"no {utility} device {code!r}") for i, code in enumerate(devices) if code not in known]
+    return [FieldProblem(f"devices[{i}]", T_("no %(utility)s device %(code)r", utility=Label("utility", utility), code=code)) for i, code in enumerate(devices) if code not in known]
 
 
 def supply_points(session: Session, *, utility: str, devices: Sequence[str]) -> set[str]:
@@ -52,7 +53,7 @@ def compute(session: Session, *, utility: str, devices: Sequence[str], polygon: 
         try:
             points |= network.supply_points_in_dma(session, dma_code=dma)
         except NotFound as exc:
-            raise InvalidInput.field("dma", exc.detail.partition(": ")[2] or exc.detail) from None
+            raise InvalidInput.field("dma", exc.problems[0].reason if exc.problems else exc.detail) from None
     found = {c.id: c for c in customers.briefs_on_supply_points(session, utility=utility, codes=sorted(points))}
     if polygon is not None:
         found.update({c.id: c for c in customers.briefs_in_polygon(session, utility=utility, polygon=polygon)})

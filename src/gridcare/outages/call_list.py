@@ -12,6 +12,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.outages import service
 from gridcare.outages.models import OutageCallTask
@@ -24,13 +25,13 @@ def record_call(session: Session, *, actor: Principal, now: datetime, outage_id:
     require(actor, Action.OUTAGES_CALL)
     task = session.scalar(select(OutageCallTask).where(OutageCallTask.id == task_id).with_for_update())
     if task is None or task.outage_id != outage_id:
-        raise NotFound(f"task_id: no call task {task_id} in outage {outage_id}")
+        raise NotFound(T_("task_id: no call task %(task)s in outage %(outage)s", task=task_id, outage=outage_id))
     outage = service.get_outage(session, actor=actor, outage_id=task.outage_id)
     problems = []
     if state not in OUTCOMES:
-        problems.append(FieldProblem("state", f"must be one of {', '.join(OUTCOMES)}"))
+        problems.append(FieldProblem("state", T_("must be one of %(choices)s", choices=", ".join(OUTCOMES))))
     if len(note) > 400:
-        problems.append(FieldProblem("note", "must be at most 400 characters"))
+        problems.append(FieldProblem("note", T_("must be at most %(n)s characters", n=400)))
     if problems:
         raise InvalidInput.many(problems)
     before = {"state": task.state, "note": task.note}

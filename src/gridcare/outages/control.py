@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 from gridcare.outages import service, states
 from gridcare.outages.models import Outage
@@ -26,16 +27,16 @@ def _predicted(session: Session, actor: Principal, outage_id: int) -> Outage:
     require(actor, Action.OUTAGES_MANAGE)
     outage = service.get_outage(session, actor=actor, outage_id=outage_id, lock=True)
     if outage.status != states.Status.PREDICTED.value:
-        raise Conflict(f"status: only a predicted outage can be re-drawn; this one is {outage.status}")
+        raise Conflict(T_("status: only a predicted outage can be re-drawn; this one is %(status)s", status=outage.status))
     if outage.utility != "electric" or outage.master_order_id is None:
-        raise Conflict("status: this outage has no calls merged by fault triage")
+        raise Conflict(T_("status: this outage has no calls merged by fault triage"))
     return outage
 
 
 def _reason(reason: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise InvalidInput.field("reason", "say why, for the audit trail")
+        raise InvalidInput.field("reason", T_("say why, for the audit trail"))
     return text[:200]
 
 
@@ -53,9 +54,9 @@ def release_calls(session: Session, *, actor: Principal, now: datetime, outage_i
     outage = _predicted(session, actor, outage_id)
     why = _reason(reason)
     merged = {c.id for c in merging.children(session, parent_id=outage.master_order_id)}
-    problems = [FieldProblem(f"order_ids[{i}]", f"order {oid} is not merged into this outage") for i, oid in enumerate(order_ids) if oid not in merged]
+    problems = [FieldProblem(f"order_ids[{i}]", T_("order %(id)s is not merged into this outage", id=oid)) for i, oid in enumerate(order_ids) if oid not in merged]
     if not order_ids:
-        problems.append(FieldProblem("order_ids", "name at least one merged call"))
+        problems.append(FieldProblem("order_ids", T_("name at least one merged call")))
     if problems:
         raise InvalidInput.many(problems)
     for oid in dict.fromkeys(order_ids):
@@ -73,9 +74,9 @@ def rehome(session: Session, *, actor: Principal, now: datetime, outage_id: int,
     why = _reason(reason)
     code = (device or "").strip()
     if not code or not network.electric_tree(session).has(code):
-        raise InvalidInput.field("device", f"no electric device {code!r}" if code else "name the device")
+        raise InvalidInput.field("device", T_("no electric device %(code)r", code=code) if code else T_("name the device"))
     if code in {d.code for d in service.devices_of(session, outage.id)}:
-        raise InvalidInput.field("device", f"the outage is at {code} already")
+        raise InvalidInput.field("device", T_("the outage is at %(code)s already", code=code))
     return _redraw(session, actor=actor, now=now, outage=outage, codes=[code], why=why, action="outage.rehome")[0]
 
 
@@ -92,14 +93,14 @@ def split(session: Session, *, actor: Principal, now: datetime, outage_id: int, 
     above = [d.code for d in service.devices_of(session, outage.id)]
     problems: list[FieldProblem] = []
     if len(codes) < 2:
-        problems.append(FieldProblem("devices", "name two or more devices to split into"))
+        problems.append(FieldProblem("devices", T_("name two or more devices to split into")))
     for i, code in enumerate(codes):
         if not tree.has(code):
-            problems.append(FieldProblem(f"devices[{i}]", f"no electric device {code!r}"))
+            problems.append(FieldProblem(f"devices[{i}]", T_("no electric device %(code)r", code=code)))
         elif code in above or not any(tree.is_downstream(code, a) for a in above):
-            problems.append(FieldProblem(f"devices[{i}]", f"{code} is not below {', '.join(above)}"))
+            problems.append(FieldProblem(f"devices[{i}]", T_("%(code)s is not below %(devices)s", code=code, devices=", ".join(above))))
         elif any(other != code and tree.has(other) and tree.is_downstream(code, other) for other in codes):
-            problems.append(FieldProblem(f"devices[{i}]", f"{code} lies under another device of the split"))
+            problems.append(FieldProblem(f"devices[{i}]", T_("%(code)s lies under another device of the split", code=code)))
     if problems:
         raise InvalidInput.many(problems)
     return _redraw(session, actor=actor, now=now, outage=outage, codes=codes, why=why, action="outage.split")

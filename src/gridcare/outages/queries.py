@@ -15,6 +15,7 @@ from gridcare.auth.rules import Action, can
 from gridcare.auth.scoping import require
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role, system_principal
 from gridcare.outages import service, states
 from gridcare.outages.models import Outage, OutageCallTask, OutageCustomer, OutageDevice
@@ -43,11 +44,11 @@ def list_outages(session: Session, *, actor: Principal, status: str | None = Non
         wanted = [s.strip() for s in status.split(",") if s.strip()]
         bad = [s for s in wanted if s not in {x.value for x in states.Status} | {"open"}]
         if bad:
-            problems.append(FieldProblem("status", f"must be one of {', '.join(s.value for s in states.Status)} or open"))
+            problems.append(FieldProblem("status", T_("must be one of %(choices)s or open", choices=", ".join(s.value for s in states.Status))))
     if utility and utility not in ("electric", "water", "gas"):
-        problems.append(FieldProblem("utility", "must be electric, water or gas"))
+        problems.append(FieldProblem("utility", T_("must be electric, water or gas")))
     if kind and kind not in ("planned", "unplanned"):
-        problems.append(FieldProblem("kind", "must be planned or unplanned"))
+        problems.append(FieldProblem("kind", T_("must be planned or unplanned")))
     if problems:
         raise InvalidInput.many(problems)
     stmt = _scoped(select(Outage), actor)
@@ -269,7 +270,7 @@ def month_bounds(month: str) -> tuple[date, date]:
         year, mon = (int(p) for p in month.split("-"))
         first = date(year, mon, 1)
     except ValueError:
-        raise InvalidInput.field("month", "expected YYYY-MM, e.g. 2026-11") from None
+        raise InvalidInput.field("month", T_("expected YYYY-MM, e.g. 2026-11")) from None
     return first, first.replace(day=month_calendar.monthrange(year, mon)[1])
 
 

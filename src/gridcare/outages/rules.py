@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import FieldProblem
+from gridcare.core.i18n import T_
 
 PRIORITY_TAGS = frozenset({"major", "protected", "sensitive"})  # 重点客户: key, protected, sensitive
 COMPLAINT_LOOKBACK = timedelta(days=30)
@@ -72,15 +73,15 @@ def common_path(paths: Iterable[str], fallback: str) -> str:
 def check_times(*, kind: str, starts_at: datetime | None, ends_at: datetime | None, eta: datetime | None, now: datetime) -> list[FieldProblem]:
     problems = []
     if kind == "planned" and starts_at is None:
-        problems.append(FieldProblem("starts_at", "a planned outage needs a start"))
+        problems.append(FieldProblem("starts_at", T_("a planned outage needs a start")))
     if kind == "planned" and ends_at is None:
-        problems.append(FieldProblem("ends_at", "a planned outage needs an end"))
+        problems.append(FieldProblem("ends_at", T_("a planned outage needs an end")))
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        problems.append(FieldProblem("ends_at", "must be after starts_at"))
+        problems.append(FieldProblem("ends_at", T_("must be after %(field)s", field="starts_at")))
     if eta is not None and starts_at is not None and eta <= starts_at:
-        problems.append(FieldProblem("eta", "must be after starts_at"))
+        problems.append(FieldProblem("eta", T_("must be after %(field)s", field="starts_at")))
     if kind == "planned" and starts_at is not None and starts_at < now - timedelta(minutes=5):
-        problems.append(FieldProblem("starts_at", "a planned outage cannot start in the past"))
+        problems.append(FieldProblem("starts_at", T_("a planned outage cannot start in the past")))
     return problems
 
 
@@ -91,16 +92,16 @@ def parse_polygon(value: Mapping[str, Any]) -> Any:
 
     geometry = value.get("geometry") if value.get("type") == "Feature" else value
     if not isinstance(geometry, Mapping) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        raise ValueError("must be a GeoJSON Polygon or MultiPolygon")
+        raise ValueError(T_("must be a GeoJSON Polygon or MultiPolygon"))
     try:
         shp = shape(geometry)
     except (ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise ValueError(f"is not valid GeoJSON: {exc}") from None
+        raise ValueError(T_("is not valid GeoJSON: %(error)s", error=str(exc))) from None
     if not shp.is_valid:
-        raise ValueError(f"is not a valid polygon: {explain_validity(shp)}")
+        raise ValueError(T_("is not a valid polygon: %(reason)s", reason=explain_validity(shp)))
     if shp.is_empty or shp.area == 0:
-        raise ValueError("encloses no area")
+        raise ValueError(T_("encloses no area"))
     minx, miny, maxx, maxy = shp.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise ValueError("coordinates must be WGS84 lon/lat")
+        raise ValueError(T_("coordinates must be WGS84 lon/lat"))
     return shp

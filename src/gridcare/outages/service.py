@@ -17,6 +17,7 @@ from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require, require_utility
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 from gridcare.outages import affected, notices, rules, states
 from gridcare.outages.models import Outage, OutageCustomer, OutageDevice
@@ -48,7 +49,7 @@ def get_outage(session: Session, *, actor: Principal, outage_id: int, lock: bool
     stmt = select(Outage).where(Outage.id == outage_id)
     outage = session.scalar(stmt.with_for_update() if lock else stmt)
     if outage is None or not visible_to(session, actor, outage):
-        raise NotFound(f"outage_id: no outage {outage_id} in your scope")
+        raise NotFound(T_("outage_id: no outage %(id)s in your scope", id=outage_id))
     return outage
 
 
@@ -79,14 +80,14 @@ def _check_polygon(polygon: dict[str, Any] | None, problems: list[FieldProblem])
     try:
         return rules.parse_polygon(polygon)
     except ValueError as exc:
-        problems.append(FieldProblem("polygon", str(exc)))
+        problems.append(FieldProblem("polygon", exc.args[0]))
         return None
 
 
 def _check_texts(problems: list[FieldProblem], **texts: tuple[str | None, int]) -> None:
     for name, (value, limit) in texts.items():
         if value is not None and len(value) > limit:
-            problems.append(FieldProblem(name, f"must be at most {limit} characters"))
+            problems.append(FieldProblem(name, T_("must be at most %(n)s characters", n=limit)))
 
 
 def _area_text(session: Session, utility: str, devices: Sequence[str], given: str) -> str:
@@ -209,15 +210,15 @@ def create_outage(
     codes = _clean_devices(devices)
     problems: list[FieldProblem] = []
     if utility not in rules.UTILITIES:
-        problems.append(FieldProblem("utility", f"must be one of {', '.join(rules.UTILITIES)}"))
+        problems.append(FieldProblem("utility", T_("must be one of %(choices)s", choices=", ".join(rules.UTILITIES))))
     if kind not in rules.KINDS:
-        problems.append(FieldProblem("kind", "must be planned or unplanned"))
+        problems.append(FieldProblem("kind", T_("must be planned or unplanned")))
     if not codes and polygon is None and not dma:
-        problems.append(FieldProblem("devices", "name the devices, draw a polygon or give a DMA"))
+        problems.append(FieldProblem("devices", T_("name the devices, draw a polygon or give a DMA")))
     if dma and utility != "water":
-        problems.append(FieldProblem("dma", "only water outages cover a DMA"))
+        problems.append(FieldProblem("dma", T_("only water outages cover a DMA")))
     if not 0 <= notice_days <= rules.MAX_NOTICE_DAYS:
-        problems.append(FieldProblem("notice_days", f"must be between 0 and {rules.MAX_NOTICE_DAYS}"))
+        problems.append(FieldProblem("notice_days", T_("must be between %(low)s and %(high)s", low=0, high=rules.MAX_NOTICE_DAYS)))
     _check_texts(problems, cause=(cause, 200), reason=(reason, 400), area=(area, 200))
     shape = _check_polygon(polygon, problems)
     if utility in rules.UTILITIES and codes:
@@ -257,7 +258,7 @@ def _move(outage: Outage, command: states.Command) -> None:
     try:
         outage.status = states.next_status(outage.status, command).value
     except states.Refused as exc:
-        raise Conflict(f"status: {exc}") from None
+        raise Conflict(T_("%(field)s: %(reason)s", field="status", reason=exc.args[0])) from None
 
 
 def confirm(session: Session, *, actor: Principal, now: datetime, outage_id: int, cause: str | None = None, eta: datetime | None = None) -> Outage:
@@ -306,7 +307,7 @@ def update_outage(
     if codes is not None:
         problems += affected.check_devices(session, utility=outage.utility, devices=codes)
     if notice_days is not None and not 0 <= notice_days <= rules.MAX_NOTICE_DAYS:
-        problems.append(FieldProblem("notice_days", f"must be between 0 and {rules.MAX_NOTICE_DAYS}"))
+        problems.append(FieldProblem("notice_days", T_("must be between %(low)s and %(high)s", low=0, high=rules.MAX_NOTICE_DAYS)))
     new_start, new_end, new_eta = starts_at or outage.starts_at, ends_at or outage.ends_at, eta or outage.eta
     if starts_at is not None or ends_at is not None or eta is not None:
         times = rules.check_times(kind=outage.kind, starts_at=new_start, ends_at=new_end, eta=new_eta, now=now)
@@ -361,14 +362,14 @@ def restore(session: Session, *, actor: Principal, now: datetime, outage_id: int
     outage = get_outage(session, actor=actor, outage_id=outage_id, lock=True)
     before = _snapshot(outage)
     if not states.restores_partly(outage.status):
-        raise Conflict(f"status: cannot restore an outage that is {outage.status}")
+        raise Conflict(T_("%(field)s: %(reason)s", field="status", reason=T_("cannot %(command)s an outage that is %(status)s", command="restore", status=outage.status)))
     rows = devices_of(session, outage.id)
     out = [d for d in rows if d.restored_at is None]
     codes = _clean_devices(devices)
     if codes:
-        problems = [FieldProblem(f"devices[{i}]", f"{c!r} is not a device of this outage still off") for i, c in enumerate(codes) if c not in {d.code for d in out}]
+        problems = [FieldProblem(f"devices[{i}]", T_("%(code)r is not a device of this outage still off", code=c)) for i, c in enumerate(codes) if c not in {d.code for d in out}]
         if outage.polygon or outage.dma:
-            problems.append(FieldProblem("devices", "this outage is drawn as an area: restore it whole"))
+            problems.append(FieldProblem("devices", T_("this outage is drawn as an area: restore it whole")))
         if problems:
             raise InvalidInput.many(problems)
     restoring = [d for d in out if not codes or d.code in codes]

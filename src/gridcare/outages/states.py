@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Self
 
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_
 
 
 class Status(StrEnum):
@@ -63,7 +63,7 @@ def next_status(status: Status | str, command: Command | str) -> Status:
     current, cmd = Status(status), Command(command)
     found = TRANSITIONS.get((current, cmd))
     if found is None:
-        raise Refused(f"cannot {cmd.value} an outage that is {current.value}")
+        raise Refused(T_("cannot %(command)s an outage that is %(status)s", command=cmd.value, status=current.value))
     return found
 
 

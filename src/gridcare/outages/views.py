@@ -13,11 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.grids import service as grids
 from gridcare.notify.labels import STATE_LABELS
 from gridcare.outages import call_list, control, queries, service, states
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 LABELS = {s.value: s.label for s in states.Status}
@@ -30,7 +31,7 @@ def _local(value: str, field: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.strip()).replace(tzinfo=SHANGHAI)
     except ValueError:
-        raise InvalidInput.field(field, "expected a date and time, e.g. 2026-11-24T09:00") from None
+        raise InvalidInput.field(field, T_("expected a date and time, e.g. 2026-11-24T09:00")) from None
 
 
 @router.get("/outages", response_class=HTMLResponse)
@@ -63,9 +64,9 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
                 cause=form.get("cause", ""), reason=form.get("reason", ""), area=form.get("area", ""), notice_days=int(form.get("notice_days") or 1),
             )
     except DomainError as exc:
-        return render(request, "outages/new.html", principal=principal, error=exc.detail, form=form, status_code=422)
+        return render(request, "outages/new.html", principal=principal, error=explained(request, principal, exc), form=form, status_code=422)
     except ValueError:
-        return render(request, "outages/new.html", principal=principal, error="notice_days: must be a whole number", form=form, status_code=422)
+        return render(request, "outages/new.html", principal=principal, error=T_("%(field)s: %(reason)s", field="notice_days", reason=T_("must be a whole number")), form=form, status_code=422)
     return RedirectResponse(f"/outages/{outage.id}", status_code=303)
 
 
@@ -123,11 +124,12 @@ async def outage_action(outage_id: int, request: Request, session: DbSession, pr
             elif action == "call":
                 call_list.record_call(session, actor=principal, now=now, outage_id=outage_id, task_id=int(str(form.get("task_id", "0")) or 0), state=str(form.get("state", "")), note=str(form.get("note", "")))
             else:
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        return RedirectResponse(f"/outages/{outage_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/outages/{outage_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"/outages/{outage_id}?error={quote('task_id, order_ids: must be numbers')}", status_code=303)
+        problem = InvalidInput.field("task_id, order_ids", T_("must be numbers"))
+        return RedirectResponse(f"/outages/{outage_id}?error={quote(explained(request, principal, problem))}", status_code=303)
     return RedirectResponse(f"/outages/{target}", status_code=303)
 
 

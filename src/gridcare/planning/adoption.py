@@ -18,6 +18,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, DomainError, InvalidInput
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.planning import sources
 from gridcare.planning.models import PlanningProposal, PlanningUnit
@@ -34,10 +35,10 @@ def adopt(session: Session, *, actor: Principal, now: datetime, proposal_id: int
     """Adopt now, or schedule for ``effective_from`` (the worker applies it on that date)."""
     require(actor, Action.GRIDS_MANAGE)
     if rehome not in REHOME_RULES:
-        raise InvalidInput.field("rehome", f"must be one of {', '.join(REHOME_RULES)}")
+        raise InvalidInput.field("rehome", T_("must be one of %(choices)s", choices=", ".join(REHOME_RULES)))
     proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
     if proposal.status != "draft":
-        raise InvalidInput.field("proposal_id", f"proposal {proposal_id} is {proposal.status}; only a draft can be adopted")
+        raise InvalidInput.field("proposal_id", T_("proposal %(id)s is %(status)s; only a draft can be adopted", id=proposal_id, status=Label("proposal", proposal.status)))
     effective = effective_from or now
     proposal.effective_from = effective
     proposal.adoption = {"rehome": rehome}
@@ -93,7 +94,7 @@ def apply(session: Session, *, actor: Principal, now: datetime, proposal: Planni
     people_after = sources.customers(session, utility=proposal.utility)
     lost = int((people_after.grid_ids < 0).sum()) - int((people_before.grid_ids < 0).sum())
     if lost > 0 or len(people_after.ids) != len(people_before.ids):
-        raise Conflict(f"proposal_id: adopting would leave {lost} customers without a grid; the units do not cover today's service area")
+        raise Conflict(T_("proposal_id: adopting would leave %(n)s customers without a grid; the units do not cover today's service area", n=lost))
     after_grid = dict(zip(people_after.ids.tolist(), people_after.grid_ids.tolist(), strict=True))
     gained = Counter(after_grid[c] for c in after_grid if after_grid[c] != before_grid.get(c))
     lost_by = Counter(before_grid[c] for c in before_grid if after_grid.get(c) != before_grid[c])
@@ -117,7 +118,7 @@ def _org_unit_for(session: Session, *, proposal: PlanningProposal, unit_codes: l
     votes = Counter(r for r in rows if r is not None)
     grid_id = votes.most_common(1)[0][0] if votes else session.scalar(select(Grid.id).where(Grid.utility == proposal.utility).limit(1))
     if grid_id is None:
-        raise InvalidInput.field("proposal_id", "no grid of today to take the org unit of a new grid from")
+        raise InvalidInput.field("proposal_id", T_("no grid of today to take the org unit of a new grid from"))
     return int(session.scalar(select(Grid.org_unit_id).where(Grid.id == grid_id)))
 
 

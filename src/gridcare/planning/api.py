@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.planning import adoption, proposals, service
 from gridcare.planning.files import parse_barriers, parse_units
@@ -101,9 +102,9 @@ def compare(session: DbSession, principal: CurrentPrincipal, ids: str = Query(..
     try:
         wanted = [int(i) for i in ids.split(",") if i.strip()]
     except ValueError:
-        raise InvalidInput.field("ids", "must be proposal ids separated by commas") from None
+        raise InvalidInput.field("ids", T_("must be proposal ids separated by commas")) from None
     if not wanted:
-        raise InvalidInput.field("ids", "name at least one proposal")
+        raise InvalidInput.field("ids", T_("name at least one proposal"))
     return proposals.comparison([proposals.get_proposal(session, actor=principal, proposal_id=i) for i in wanted])
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridcare.core.i18n import T_
+
 Neighbours = Sequence[Sequence[int]]
 BALANCE_TARGET = 1.05  # the heaviest grid's workload over the mean that a design aims under
 
@@ -77,9 +79,9 @@ def is_contiguous(neighbours: Neighbours, members: Sequence[int]) -> bool:
 def _share_seeds(parts: list[list[int]], workload: np.ndarray, k: int) -> list[int]:
     """Grids per island in proportion to workload (largest remainder), each at least one."""
     if k < len(parts):
-        raise DesignError("k", f"at least {len(parts)} grids are needed: barriers leave {len(parts)} separate areas")
+        raise DesignError("k", T_("at least %(n)s grids are needed: barriers leave %(n)s separate areas", n=len(parts)))
     if k > sum(len(p) for p in parts):
-        raise DesignError("k", f"at most {sum(len(p) for p in parts)} grids: one per unit")
+        raise DesignError("k", T_("at most %(n)s grids: one per unit", n=sum(len(p) for p in parts)))
     loads = np.array([workload[p].sum() for p in parts], dtype=float) + 1e-9
     share = np.ones(len(parts), dtype=int)
     spare = k - len(parts)
@@ -370,11 +372,11 @@ def partition(
     workload = np.asarray(workload, dtype=float)
     xy = np.asarray(xy, dtype=float)
     if k < 1:
-        raise DesignError("k", "must be at least 1")
+        raise DesignError("k", T_("must be at least %(n)s", n=1))
     if n == 0:
-        raise DesignError("units", "there are no units to design grids from")
+        raise DesignError("units", T_("there are no units to design grids from"))
     if (workload < 0).any() or not np.isfinite(workload).all():
-        raise DesignError("workload", "must be finite and not negative")
+        raise DesignError("workload", T_("must be finite and not negative"))
     parts = components(neighbours)
     shares = _share_seeds(parts, workload, k)
     seeds: list[int] = []
@@ -430,9 +432,9 @@ def smallest_k(neighbours: Neighbours, workload: np.ndarray, capacity: float, *,
     """The fewest grids whose mean workload fits one rep's ``capacity`` with room for the
     imbalance the design leaves (``tolerance`` × mean for the heaviest grid)."""
     if capacity <= 0:
-        raise DesignError("capacity_hours", "must be more than 0")
+        raise DesignError("capacity_hours", T_("must be more than %(n)s", n=0))
     total = float(np.sum(workload))
     k = max(int(np.ceil(total * tolerance / capacity)), len(components(neighbours)), 1)
     if k > len(neighbours):
-        raise DesignError("capacity_hours", f"too small: even one grid per unit exceeds {capacity:g} hours")
+        raise DesignError("capacity_hours", T_("too small: even one grid per unit exceeds %(capacity)g hours", capacity=capacity))
     return k

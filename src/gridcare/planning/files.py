@@ -11,6 +11,7 @@ from typing import Any
 from shapely.geometry import shape
 
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.planning.workload import CATEGORIES
 
 UNIT_KINDS = ("community", "block", "station", "lattice")
@@ -41,18 +42,18 @@ def _features(text: str | bytes) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput.field("file", f"not GeoJSON: {exc}") from None
+        raise InvalidInput.field("file", T_("not GeoJSON: %(error)s", error=str(exc))) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-        raise InvalidInput.field("file", "must be a GeoJSON FeatureCollection")
+        raise InvalidInput.field("file", T_("must be a GeoJSON FeatureCollection"))
     if not data["features"]:
-        raise InvalidInput.field("file", "has no features")
+        raise InvalidInput.field("file", T_("has no features"))
     return data["features"]
 
 
 def _properties(feature: Any, where: str, problems: list[FieldProblem]) -> dict[str, Any] | None:
     props = feature.get("properties") if isinstance(feature, dict) else None
     if not isinstance(feature, dict) or not isinstance(props or {}, dict):
-        problems.append(FieldProblem(where, "must be a GeoJSON Feature with an object of properties"))
+        problems.append(FieldProblem(where, T_("must be a GeoJSON Feature with an object of properties")))
         return None
     return props or {}
 
@@ -61,7 +62,7 @@ def _text(props: dict[str, Any], key: str, where: str, problems: list[FieldProbl
     """The property as text; None, with the problem noted, when it holds control characters."""
     value = str(props.get(key) or "").strip()
     if any(ch < " " or ch == "\x7f" for ch in value):
-        problems.append(FieldProblem(f"{where}.{key}", "must not contain control characters"))
+        problems.append(FieldProblem(f"{where}.{key}", T_("must not contain control characters")))
         return None
     return value
 
@@ -70,14 +71,14 @@ def _geometry(where: str, feature: dict[str, Any], kinds: tuple[str, ...]) -> An
     try:
         geom = shape(feature.get("geometry") or {})
     except Exception:  # shapely's errors for bad GeoJSON are many
-        raise InvalidInput.field(f"{where}.geometry", "is not a valid GeoJSON geometry") from None
+        raise InvalidInput.field(f"{where}.geometry", T_("is not a valid GeoJSON geometry")) from None
     if geom.is_empty or geom.geom_type not in kinds:
-        raise InvalidInput.field(f"{where}.geometry", f"must be a {' or '.join(kinds)}")
+        raise InvalidInput.field(f"{where}.geometry", T_("must be a %(kinds)s", kinds=" or ".join(kinds)))
     if not geom.is_valid:
         geom = geom.buffer(0)
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InvalidInput.field(f"{where}.geometry", "coordinates must be WGS84 longitude, latitude")
+        raise InvalidInput.field(f"{where}.geometry", T_("coordinates must be WGS84 longitude, latitude"))
     return geom
 
 
@@ -87,16 +88,16 @@ def _number(problems: list[FieldProblem], where: str, value: Any) -> float | Non
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        problems.append(FieldProblem(where, "must be a number"))
+        problems.append(FieldProblem(where, T_("must be a number")))
         return None
     if not math.isfinite(number):
-        problems.append(FieldProblem(where, "must be a number"))
+        problems.append(FieldProblem(where, T_("must be a number")))
         return None
     if number > 1e12:  # stored as integers: no unit holds more customers or meters than that
-        problems.append(FieldProblem(where, "is too large"))
+        problems.append(FieldProblem(where, T_("is too large")))
         return None
     if number < 0:
-        problems.append(FieldProblem(where, "must not be negative"))
+        problems.append(FieldProblem(where, T_("must not be negative")))
     return number
 
 
@@ -116,15 +117,15 @@ def parse_units(text: str | bytes) -> list[UnitRow]:
         if code is None:
             continue
         if not code:
-            problems.append(FieldProblem(f"{where}.code", "must not be empty"))
+            problems.append(FieldProblem(f"{where}.code", T_("must not be empty")))
             continue
         if code in seen:
-            problems.append(FieldProblem(f"{where}.code", f"{code!r} appears twice"))
+            problems.append(FieldProblem(f"{where}.code", T_("%(code)r appears twice", code=code)))
             continue
         seen.add(code)
         kind = str(props.get("kind") or "block")
         if kind not in UNIT_KINDS:
-            problems.append(FieldProblem(f"{where}.kind", f"must be one of {', '.join(UNIT_KINDS)}"))
+            problems.append(FieldProblem(f"{where}.kind", T_("must be one of %(choices)s", choices=", ".join(UNIT_KINDS))))
             continue
         try:
             geom = _geometry(where, feature, ("Polygon", "MultiPolygon"))
@@ -158,7 +159,7 @@ def parse_barriers(text: str | bytes, *, default_kind: str = "other") -> list[Ba
             continue
         kind = str(props.get("kind") or default_kind)
         if kind not in BARRIER_KINDS:
-            problems.append(FieldProblem(f"{where}.kind", f"must be one of {', '.join(BARRIER_KINDS)}"))
+            problems.append(FieldProblem(f"{where}.kind", T_("must be one of %(choices)s", choices=", ".join(BARRIER_KINDS))))
             continue
         try:
             geom = _geometry(where, feature, ("LineString", "MultiLineString", "Polygon", "MultiPolygon"))

@@ -21,6 +21,7 @@ from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, utilities_held
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.geo import local_projection
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.planning import design, forecast, metrics, units
 from gridcare.planning.models import PlanningProposal, PlanningUnit
@@ -91,7 +92,7 @@ def workloads(rows: Sequence[PlanningUnit], weights: Weights, *, use_forecast: b
 def load_layer(session: Session, *, actor: Principal, utility: str, weights: Weights, use_forecast: bool, barrier_ids: Sequence[int] = ()) -> Layer:
     rows = list_units(session, actor=actor, utility=utility)
     if len(rows) < 2:
-        raise InvalidInput.field("utility", f"needs at least 2 {utility} units: import units or generate a lattice first")
+        raise InvalidInput.field("utility", T_("needs at least %(n)s %(utility)s units: import units or generate a lattice first", n=2, utility=Label("utility", utility)))
     wgs = np.array([shape(json.loads(u.geometry)) for u in rows], dtype=object)
     projection = local_projection(wgs)
     metric = projection.to_metric(wgs)
@@ -144,7 +145,7 @@ def design_proposal(
     require(actor, Action.GRIDS_MANAGE)
     check_utility(utility)
     if (k is None) == (capacity_hours is None):
-        raise InvalidInput.field("k", "give either k (number of grids) or capacity_hours, not both or neither")
+        raise InvalidInput.field("k", T_("give either k (number of grids) or capacity_hours, not both or neither"))
     chosen = weights_from(weights)
     progress("units", 0, 1)
     layer = load_layer(session, actor=actor, utility=utility, weights=chosen, use_forecast=use_forecast, barrier_ids=barrier_ids)
@@ -214,7 +215,7 @@ def get_proposal(session: Session, *, actor: Principal, proposal_id: int) -> Pla
     require(actor, Action.GRIDS_READ)
     proposal = session.get(PlanningProposal, proposal_id)
     if proposal is None or proposal.utility not in utilities_held(session, actor):
-        raise NotFound(f"proposal_id: no proposal {proposal_id}")
+        raise NotFound(T_("proposal_id: no proposal %(id)s", id=proposal_id))
     return proposal
 
 
@@ -230,7 +231,7 @@ def discard(session: Session, *, actor: Principal, now: datetime, proposal_id: i
     require(actor, Action.GRIDS_MANAGE)
     proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
     if proposal.status not in ("draft", "scheduled"):
-        raise InvalidInput.field("proposal_id", f"proposal {proposal_id} is {proposal.status}; only a draft or scheduled one can be discarded")
+        raise InvalidInput.field("proposal_id", T_("proposal %(id)s is %(status)s; only a draft or scheduled one can be discarded", id=proposal_id, status=Label("proposal", proposal.status)))
     proposal.status = "discarded"
     audit.record(session, actor=actor, at=now, action="planning.discard", entity="planning_proposal", entity_id=proposal.id, after={"status": "discarded"})
     return proposal

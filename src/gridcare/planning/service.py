@@ -21,6 +21,7 @@ from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, require_utility, utilities_held
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.geo import local_projection
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.planning import sources, units
 from gridcare.planning.files import BARRIER_KINDS, BarrierRow, UnitRow
@@ -37,7 +38,7 @@ def _quiet(_stage: str, _done: int, _total: int) -> None:
 
 def check_utility(utility: str) -> str:
     if utility not in UTILITIES:
-        raise InvalidInput.field("utility", f"must be one of {', '.join(UTILITIES)}")
+        raise InvalidInput.field("utility", T_("must be one of %(choices)s", choices=", ".join(UTILITIES)))
     return utility
 
 
@@ -70,7 +71,7 @@ def import_units(session: Session, *, actor: Principal, now: datetime, utility: 
 
 def _store_units(session: Session, *, actor: Principal, now: datetime, utility: str, rows: Sequence[UnitRow], progress: Progress, people: sources.CustomerPoints | None) -> int:
     if not rows:
-        raise InvalidInput.field("file", "has no units")
+        raise InvalidInput.field("file", T_("has no units"))
     geoms = [r.geometry for r in rows]
     measured = _measure(session, utility=utility, polygons=geoms, now=now, progress=progress, people=people)
     session.execute(delete(PlanningUnit).where(PlanningUnit.utility == utility))
@@ -100,9 +101,9 @@ def generate_units(
     require(actor, Action.GRIDS_MANAGE)
     check_utility(utility)
     if not (50 <= cell_m <= 20_000):
-        raise InvalidInput.field("cell_m", "must be between 50 and 20000 metres")
+        raise InvalidInput.field("cell_m", T_("must be between %(low)s and %(high)s metres", low=50, high=20000))
     if lattice not in units.LATTICES:
-        raise InvalidInput.field("lattice", f"must be one of {', '.join(units.LATTICES)}")
+        raise InvalidInput.field("lattice", T_("must be one of %(choices)s", choices=", ".join(units.LATTICES)))
     area = _service_area(session, utility=utility)
     projection = local_projection(area)
     # Built in metres, clipped in degrees: clipping before reprojecting would leave slivers
@@ -110,7 +111,7 @@ def generate_units(
     metric_area = projection.to_metric(area)
     estimate = metric_area.area / (cell_m * cell_m * (0.866 if lattice == "hex" else 1.0))
     if estimate > 20_000:
-        raise InvalidInput.field("cell_m", f"too small: about {estimate:.0f} cells; at most 20000")
+        raise InvalidInput.field("cell_m", T_("too small: about %(n)s cells; at most %(most)s", n=f"{estimate:.0f}", most=20000))
     cells = units.lattice(metric_area, cell_m=cell_m, kind=lattice, clip=False)
     people = sources.customers(session, utility=utility)
     if len(people.ids) and cells:
@@ -120,7 +121,7 @@ def generate_units(
         most = split_over if split_over is not None else max(10, int(1.5 * len(people.ids) / len(cells)))
         cells = units.split_crowded(cells, metric_people, most=most)
     if len(cells) > 20_000:
-        raise InvalidInput.field("cell_m", f"too small: {len(cells)} cells; at most 20000")
+        raise InvalidInput.field("cell_m", T_("too small: %(n)s cells; at most %(most)s", n=len(cells), most=20000))
     wgs = units.clip_cells(list(projection.to_wgs84(np.array(cells, dtype=object))), area)
     prefix = {"square": "SQ", "hex": "HX"}[lattice]
     rows = [UnitRow(code=f"{prefix}{i + 1:05d}", name=f"{prefix}{i + 1:05d}", kind="lattice", geometry=g) for i, g in enumerate(wgs)]
@@ -132,7 +133,7 @@ def _service_area(session: Session, *, utility: str) -> Any:
 
     shapes = [shape(json.loads(g)) for g in session.scalars(select(Grid.geometry).where(Grid.utility == utility, Grid.geometry.is_not(None)))]
     if not shapes:
-        raise InvalidInput.field("utility", f"no {utility} grids on file to cover with a lattice; import units instead")
+        raise InvalidInput.field("utility", T_("no %(utility)s grids on file to cover with a lattice; import units instead", utility=Label("utility", utility)))
     return shapely.union_all(shapes).buffer(0)
 
 
@@ -250,7 +251,7 @@ def add_barriers(session: Session, *, actor: Principal, now: datetime, utility: 
     added = []
     for row in rows:
         if row.kind not in BARRIER_KINDS:
-            raise InvalidInput.field("kind", f"must be one of {', '.join(BARRIER_KINDS)}")
+            raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(BARRIER_KINDS)))
         barrier = PlanningBarrier(utility=utility, name=row.name[:200], kind=row.kind, geometry=_geojson(row.geometry), created_at=now)
         session.add(barrier)
         added.append(barrier)
@@ -263,7 +264,7 @@ def delete_barrier(session: Session, *, actor: Principal, now: datetime, barrier
     require(actor, Action.GRIDS_MANAGE)
     barrier = session.get(PlanningBarrier, barrier_id)
     if barrier is None:
-        raise NotFound(f"barrier_id: no barrier {barrier_id}")
+        raise NotFound(T_("barrier_id: no barrier %(id)s", id=barrier_id))
     require_utility(session, actor, barrier.utility)
     audit.record(session, actor=actor, at=now, action="planning.barriers.delete", entity="planning_barriers", entity_id=barrier.utility, before={"id": barrier.id, "name": barrier.name})
     session.delete(barrier)
@@ -273,8 +274,8 @@ def barrier_shapes(session: Session, *, utility: str, ids: Sequence[int]) -> lis
     rows = list(session.scalars(select(PlanningBarrier).where(PlanningBarrier.id.in_(list(ids)))))
     missing = set(ids) - {b.id for b in rows}
     if missing:
-        raise InvalidInput.field("barrier_ids", f"no barrier {sorted(missing)[0]}")
+        raise InvalidInput.field("barrier_ids", T_("no barrier %(id)s", id=sorted(missing)[0]))
     wrong = [b.id for b in rows if b.utility != utility]
     if wrong:
-        raise InvalidInput.field("barrier_ids", f"barrier {wrong[0]} belongs to another utility")
+        raise InvalidInput.field("barrier_ids", T_("barrier %(id)s belongs to another utility", id=wrong[0]))
     return [shape(json.loads(b.geometry)) for b in rows]

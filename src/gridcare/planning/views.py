@@ -15,12 +15,13 @@ from gridcare.auth.rules import Action, can
 from gridcare.auth.scoping import utilities_held
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.planning import adoption, proposals, service
 from gridcare.planning.files import BARRIER_KINDS, parse_barriers, parse_units
 from gridcare.planning.proposals import COMPARED
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import render
+from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -41,7 +42,7 @@ def _number(form: dict[str, str], name: str, kind: type = float) -> Any:
     try:
         return kind(text)
     except ValueError:
-        raise InvalidInput.field(name, "must be a number") from None
+        raise InvalidInput.field(name, T_("must be a number")) from None
 
 
 @router.get("/planning", response_class=HTMLResponse)
@@ -73,7 +74,7 @@ async def design_from_form(request: Request, session: DbSession, principal: Curr
                 barrier_ids=[int(v) for v in raw.getlist("barrier_ids")],
             )
     except DomainError as exc:
-        return _back(utility, error=exc.detail)
+        return _back(utility, error=explained(request, principal, exc))
     return RedirectResponse(f"/planning/proposals/{p.id}", status_code=303)
 
 
@@ -89,10 +90,10 @@ async def units_from_form(request: Request, session: DbSession, principal: Curre
             else:
                 upload = raw.get("file")
                 if upload is None or isinstance(upload, str):
-                    raise InvalidInput.field("file", "choose a GeoJSON file of units")
+                    raise InvalidInput.field("file", T_("choose a GeoJSON file of units"))
                 count = service.import_units(session, actor=principal, now=state.clock.now(), utility=utility, rows=parse_units(await upload.read()))
     except DomainError as exc:
-        return _back(utility, error=exc.detail)
+        return _back(utility, error=explained(request, principal, exc))
     return _back(utility, message=f"units: {count}")
 
 
@@ -107,10 +108,10 @@ async def barriers_from_form(request: Request, session: DbSession, principal: Cu
                 return _back(utility)
             upload = raw.get("file")
             if upload is None or isinstance(upload, str):
-                raise InvalidInput.field("file", "choose a GeoJSON file of lines or polygons")
+                raise InvalidInput.field("file", T_("choose a GeoJSON file of lines or polygons"))
             added = service.add_barriers(session, actor=principal, now=state.clock.now(), utility=utility, rows=parse_barriers(await upload.read(), default_kind=str(raw.get("kind", "other"))))
     except DomainError as exc:
-        return _back(utility, error=exc.detail)
+        return _back(utility, error=explained(request, principal, exc))
     return _back(utility, message=f"barriers: {len(added)}")
 
 
@@ -137,10 +138,10 @@ async def proposal_action(request: Request, proposal_id: int, session: DbSession
                 try:
                     effective = datetime.fromisoformat(when).replace(tzinfo=SHANGHAI) if when else None
                 except ValueError:
-                    raise InvalidInput.field("effective_from", "expected a date and time, e.g. 2027-01-01T00:00") from None
+                    raise InvalidInput.field("effective_from", T_("expected a date and time, e.g. 2027-01-01T00:00")) from None
                 adoption.adopt(session, actor=principal, now=state.clock.now(), proposal_id=proposal_id, effective_from=effective, rehome=form.get("rehome", "follow"))
     except DomainError as exc:
-        return RedirectResponse(f"/planning/proposals/{proposal_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/planning/proposals/{proposal_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/planning/proposals/{proposal_id}", status_code=303)
 
 
@@ -148,7 +149,7 @@ async def proposal_action(request: Request, proposal_id: int, session: DbSession
 def compare_page(request: Request, session: DbSession, principal: CurrentPrincipal, ids: Annotated[list[int] | None, Query()] = None) -> HTMLResponse:
     wanted = ids or []
     if not wanted:
-        raise InvalidInput.field("ids", "tick at least one proposal to compare")
+        raise InvalidInput.field("ids", T_("tick at least one proposal to compare"))
     found = [proposals.get_proposal(session, actor=principal, proposal_id=i) for i in wanted[:3]]
     return render(request, "planning/compare.html", principal=principal, found=found, rows=proposals.comparison(found), compared=COMPARED, utility=found[0].utility)
 

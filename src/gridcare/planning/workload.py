@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 
 CATEGORIES = ("consultation", "repair", "complaint", "reconnection", "service_request", "suggestion", "praise")
 
@@ -45,7 +46,7 @@ def weights_from(data: Mapping[str, Any] | None) -> Weights:
     hours = dict(DEFAULT_ORDER_HOURS)
     for category, value in dict(data.get("order_hours") or {}).items():
         if category not in CATEGORIES:
-            raise InvalidInput.field(f"weights.order_hours.{category}", f"unknown category; use one of {', '.join(CATEGORIES)}")
+            raise InvalidInput.field(f"weights.order_hours.{category}", T_("unknown category; use one of %(choices)s", choices=", ".join(CATEGORIES)))
         hours[category] = _hours(f"weights.order_hours.{category}", value)
     return Weights(
         order_hours=hours,
@@ -59,9 +60,9 @@ def _hours(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InvalidInput.field(name, "must be a number of hours") from None
+        raise InvalidInput.field(name, T_("must be a number of hours")) from None
     if not (0 <= number < 1000):
-        raise InvalidInput.field(name, "must be between 0 and 1000 hours")
+        raise InvalidInput.field(name, T_("must be between %(low)s and %(high)s hours", low=0, high=1000))
     return number
 
 

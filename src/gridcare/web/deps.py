@@ -21,6 +21,7 @@ from gridcare.auth.cache import principals
 from gridcare.config import Settings
 from gridcare.core.clock import Clock
 from gridcare.core.errors import Forbidden, TooManyRequests, Unauthenticated
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.core.ratelimit import digest, make_limiter
 from gridcare.db import Database
@@ -126,14 +127,14 @@ async def csrf_guard(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(str(expected), sent):
-        raise Forbidden("csrf_token: missing or wrong; reload the page and try again")
+        raise Forbidden(T_("csrf_token: missing or wrong; reload the page and try again"))
 
 
 def signed_in(request: Request, session: Session) -> Principal:
     """Who is asking, for routes that open their own transaction (see GroupCommit)."""
     principal = _resolve_principal(request, session, request.app.state.gridcare)
     if principal is None:
-        raise Unauthenticated("authorization: sign in or send a bearer token")
+        raise Unauthenticated(T_("authorization: sign in or send a bearer token"))
     return principal
 
 
@@ -166,7 +167,7 @@ def _resolve_principal(request: Request, session: Session, state: AppState) -> P
             return cached.with_origin(_origin(request, "api"))
         user = auth.user_for_token(session, token=token, now=now)
         if user is None:
-            raise Unauthenticated("authorization: the bearer token is unknown, expired or revoked")
+            raise Unauthenticated(T_("authorization: the bearer token is unknown, expired or revoked"))
         principal = auth.principal_for(session, user=user, origin=_origin(request, "api"))
         principals.put(key, principal, now)
         return principal
@@ -195,7 +196,7 @@ MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 async def require_principal(principal: MaybePrincipal) -> Principal:
     if principal is None:
-        raise Unauthenticated("authorization: sign in or send a bearer token")
+        raise Unauthenticated(T_("authorization: sign in or send a bearer token"))
     return principal
 
 
@@ -222,7 +223,7 @@ async def check_intake(request: Request, client: str) -> None:
     state: AppState = request.app.state.gridcare
     decision = await state.limiter.ahit("intake", client, state.clock.now())
     if not decision.allowed:
-        raise TooManyRequests(f"intake: too many orders from this client; retry in {decision.retry_after} s", retry_after=decision.retry_after)
+        raise TooManyRequests(T_("intake: too many orders from this client; retry in %(seconds)s s", seconds=decision.retry_after), retry_after=decision.retry_after)
 
 
 async def limit_intake(request: Request) -> None:

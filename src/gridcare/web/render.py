@@ -13,6 +13,7 @@ from markupsafe import Markup
 from gridcare import __version__
 from gridcare.core import i18n
 from gridcare.core.clock import to_local
+from gridcare.core.errors import DomainError
 from gridcare.core.principal import Principal
 from gridcare.web.deps import csrf_token
 from gridcare.web.nav import active_href, sections_for
@@ -46,8 +47,15 @@ def locale_for(request: Request, principal: Principal | None) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 
+def explained(request: Request, principal: Principal | None, exc: DomainError) -> str:
+    """A domain error's detail in the reader's language, e.g. for a redirect's ``?error=``."""
+    return exc.explained(locale_for(request, principal))
+
+
 def render(request: Request, template: str, *, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = locale_for(request, principal)
+    if isinstance(context.get("error"), i18n.Text):
+        context["error"] = context["error"].in_language(locale)
     state = request.app.state.gridcare
     context.update(
         request=request,

@@ -14,6 +14,7 @@ from gridcare.auth import service as auth
 from gridcare.auth.rules import in_subtree
 from gridcare.core import i18n
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.migrations_runner import current_revision, head_revision
 from gridcare.pubsub import PushEvent
@@ -34,7 +35,7 @@ def home(request: Request, principal: MaybePrincipal) -> HTMLResponse | Redirect
 @router.post("/settings/locale", dependencies=[CsrfChecked])
 def switch_locale(request: Request, session: DbSession, state: State, principal: MaybePrincipal, locale: str = Form(...), next: str = Form("/")) -> RedirectResponse:
     if locale not in i18n.SUPPORTED:
-        raise InvalidInput.field("locale", f"must be one of {', '.join(i18n.SUPPORTED)}")
+        raise InvalidInput.field("locale", T_("must be one of %(choices)s", choices=", ".join(i18n.SUPPORTED)))
     request.session["locale"] = locale
     if principal is not None and principal.user_id is not None:
         auth.set_locale(session, actor=principal, now=state.clock.now(), locale=locale)

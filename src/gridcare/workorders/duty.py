@@ -12,6 +12,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.workorders.models import OffDuty
 
@@ -50,9 +51,9 @@ def add_absence(session: Session, *, actor: Principal, now: datetime, user_id: i
     require(actor, Action.ORDERS_SUPERVISE)
     user = auth.get_user(session, actor=actor, user_id=user_id)
     if ends_at <= starts_at:
-        raise InvalidInput.field("ends_at", "must be after starts_at")
+        raise InvalidInput.field("ends_at", T_("must be after %(other)s", other="starts_at"))
     if ends_at <= now:
-        raise InvalidInput.field("ends_at", "is in the past")
+        raise InvalidInput.field("ends_at", T_("is in the past"))
     row = OffDuty(user_id=user.id, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()[:200])
     session.add(row)
     session.flush()
@@ -67,7 +68,7 @@ def remove_absence(session: Session, *, actor: Principal, now: datetime, absence
     require(actor, Action.ORDERS_SUPERVISE)
     row = session.get(OffDuty, absence_id)
     if row is None:
-        raise NotFound(f"absence_id: no absence {absence_id}")
+        raise NotFound(T_("absence_id: no absence %(id)s", id=absence_id))
     user = auth.get_user(session, actor=actor, user_id=row.user_id)
     audit.record(session, actor=actor, at=now, action="duty.absence_remove", entity="user", entity_id=user.id, before={"starts_at": row.starts_at, "ends_at": row.ends_at, "reason": row.reason}, org_path=user.org_path)
     session.delete(row)

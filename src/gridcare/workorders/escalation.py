@@ -20,6 +20,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, require_utility
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 from gridcare.workorders.models import CategoryRoute, EscalationRung
 
@@ -48,14 +49,14 @@ def ladder_problems(rungs: list[tuple[int, str]]) -> list[FieldProblem]:
     """Pure: what is wrong with a ladder given as (minutes after the deadline, audience)."""
     problems = []
     if not 1 <= len(rungs) <= MAX_RUNGS:
-        problems.append(FieldProblem("rungs", f"give 1 to {MAX_RUNGS} rungs"))
+        problems.append(FieldProblem("rungs", T_("give 1 to %(n)s rungs", n=MAX_RUNGS)))
     for i, (minutes, audience) in enumerate(rungs, start=1):
         if not 0 <= minutes <= 30 * 24 * 60:
-            problems.append(FieldProblem(f"rungs[{i}].after_minutes", "must be between 0 and 43200 (30 days)"))
+            problems.append(FieldProblem(f"rungs[{i}].after_minutes", T_("must be between %(low)s and %(high)s (%(days)s days)", low=0, high=43200, days=30)))
         if audience not in AUDIENCES:
-            problems.append(FieldProblem(f"rungs[{i}].audience", f"must be one of {', '.join(AUDIENCES)}"))
+            problems.append(FieldProblem(f"rungs[{i}].audience", T_("must be one of %(choices)s", choices=", ".join(AUDIENCES))))
     if any(b[0] < a[0] for a, b in zip(rungs, rungs[1:], strict=False)):
-        problems.append(FieldProblem("rungs", "each rung must come at or after the one before"))
+        problems.append(FieldProblem("rungs", T_("each rung must come at or after the one before")))
     return problems
 
 
@@ -105,7 +106,7 @@ def ladder_for(session: Session, utility: str) -> tuple[Rung, ...]:
 def set_ladder(session: Session, *, actor: Principal, now: datetime, utility: str, rungs: list[tuple[int, str]]) -> tuple[Rung, ...]:
     require(actor, Action.ORDERS_SUPERVISE)
     require_utility(session, actor, utility)
-    problems = [] if utility in UTILITIES else [FieldProblem("utility", f"must be one of {', '.join(UTILITIES)}")]
+    problems = [] if utility in UTILITIES else [FieldProblem("utility", T_("must be one of %(choices)s", choices=", ".join(UTILITIES)))]
     problems += ladder_problems(rungs)
     if problems:
         raise InvalidInput.many(problems)
@@ -156,14 +157,14 @@ def set_route(session: Session, *, actor: Principal, now: datetime, utility: str
     require_utility(session, actor, utility)
     problems = []
     if utility not in UTILITIES:
-        problems.append(FieldProblem("utility", f"must be one of {', '.join(UTILITIES)}"))
+        problems.append(FieldProblem("utility", T_("must be one of %(choices)s", choices=", ".join(UTILITIES))))
     if category not in {c.value for c in Category}:
-        problems.append(FieldProblem("category", f"unknown category {category!r}"))
+        problems.append(FieldProblem("category", T_("unknown category %(category)r", category=category)))
     unit = None
     if org_unit_id is not None:
         unit = auth.get_org_unit(session, actor=actor, org_unit_id=org_unit_id)
         if unit.kind != "department":
-            problems.append(FieldProblem("org_unit_id", f"{unit.name} is a {unit.kind}, not a department"))
+            problems.append(FieldProblem("org_unit_id", T_("%(name)s is a %(kind)s, not a department", name=unit.name, kind=unit.kind)))
     if problems:
         raise InvalidInput.many(problems)
     row = session.get(CategoryRoute, (utility, category))

@@ -13,6 +13,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.workorders import service, states
 from gridcare.workorders.models import WorkOrder
@@ -23,14 +24,14 @@ MAX_LINKS = 50
 def _find(session: Session, *, actor: Principal, other: str) -> WorkOrder:
     text = other.strip()
     if not text:
-        raise InvalidInput.field("other", "give the number (GD…) or id of the related order")
+        raise InvalidInput.field("other", T_("give the number (GD…) or id of the related order"))
     found_id = int(text) if text.isdigit() else session.scalar(select(WorkOrder.id).where(WorkOrder.number == text))
     if found_id is None:
-        raise NotFound(f"other: no work order {text}")
+        raise NotFound(T_("other: no work order %(order)s", order=text))
     try:
         return service.get_order(session, actor=actor, order_id=found_id, lock=True)
     except NotFound:
-        raise NotFound(f"other: no work order {text} in your scope") from None
+        raise NotFound(T_("other: no work order %(order)s in your scope", order=text)) from None
 
 
 def link(session: Session, *, actor: Principal, now: datetime, order_id: int, other: str, note: str = "") -> WorkOrder:
@@ -40,11 +41,11 @@ def link(session: Session, *, actor: Principal, now: datetime, order_id: int, ot
     order = service.get_order(session, actor=actor, order_id=order_id, lock=True)
     related = _find(session, actor=actor, other=other)
     if related.id == order.id:
-        raise InvalidInput.field("other", "an order cannot be linked to itself")
+        raise InvalidInput.field("other", T_("an order cannot be linked to itself"))
     if related.number in order.attributes.get("links", []):
         return order
     if len(order.attributes.get("links", [])) >= MAX_LINKS:
-        raise InvalidInput.field("other", f"an order keeps at most {MAX_LINKS} links")
+        raise InvalidInput.field("other", T_("an order keeps at most %(n)s links", n=MAX_LINKS))
     for one, two in ((order, related), (related, order)):
         before = list(one.attributes.get("links", []))
         one.attributes = {**one.attributes, "links": [*before, two.number]}  # a new dict: JSON columns see reassignment only

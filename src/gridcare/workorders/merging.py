@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.workorders import states
 from gridcare.workorders.models import WorkOrder
@@ -53,7 +54,7 @@ def merge_many(session: Session, *, actor: Principal, now: datetime, parent_id: 
 
     parent = service.get_order(session, actor=actor, order_id=parent_id)
     if states.Status(parent.status).group is states.Group.CLOSED:
-        raise InvalidInput.field("parent_id", f"order {parent.number} is already closed")
+        raise InvalidInput.field("parent_id", T_("order %(number)s is already closed", number=parent.number))
     wanted = sorted(set(order_ids) - {parent.id})
     stmt = select(WorkOrder).where(WorkOrder.id.in_(wanted)).order_by(WorkOrder.id).with_for_update()
     orders = [o for o in session.scalars(stmt) if service.visible_to(session, actor, o)]

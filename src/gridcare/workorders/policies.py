@@ -16,6 +16,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, require_utility
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.workorders import sla
 from gridcare.workorders.models import SlaTarget
@@ -60,17 +61,17 @@ def set_target(session: Session, *, actor: Principal, now: datetime, utility: st
     require_utility(session, actor, utility)
     problems = []
     if (utility, category, area_class) not in sla.DEFAULT_POLICIES:
-        problems.append(FieldProblem("category", f"no policy for {utility}/{category}/{area_class}"))
+        problems.append(FieldProblem("category", T_("no policy for %(utility)s/%(category)s/%(area_class)s", utility=Label("utility", utility), category=category, area_class=area_class)))
     if step not in STEPS:
-        problems.append(FieldProblem("step", f"must be one of {', '.join(STEPS)}"))
+        problems.append(FieldProblem("step", T_("must be one of %(choices)s", choices=", ".join(STEPS))))
     if minutes is not None and not 1 <= minutes <= 60 * 24 * 60:
-        problems.append(FieldProblem("minutes", "must be between 1 and 86400 (60 days), or empty for no deadline"))
+        problems.append(FieldProblem("minutes", T_("must be between %(low)s and %(high)s (%(days)s days), or empty for no deadline", low=1, high=86400, days=60)))
     if clock not in ("calendar", "business"):
-        problems.append(FieldProblem("clock", "must be calendar or business"))
+        problems.append(FieldProblem("clock", T_("must be calendar or business")))
     if from_step not in FROM_STEPS:
-        problems.append(FieldProblem("from_step", f"must be one of {', '.join(FROM_STEPS)}"))
+        problems.append(FieldProblem("from_step", T_("must be one of %(choices)s", choices=", ".join(FROM_STEPS))))
     if not 0.1 <= warn_at <= 0.99:
-        problems.append(FieldProblem("warn_at", "must be between 0.1 and 0.99"))
+        problems.append(FieldProblem("warn_at", T_("must be between %(low)s and %(high)s", low=0.1, high=0.99)))
     if problems:
         raise InvalidInput.many(problems)
     before = sla.policy_for(utility, category, area_class, effective(session))

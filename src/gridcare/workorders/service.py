@@ -18,6 +18,7 @@ from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
+from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
 from gridcare.group_commit import UNITS
@@ -73,7 +74,7 @@ def get_order(session: Session, *, actor: Principal, order_id: int, lock: bool =
         stmt = stmt.with_for_update()
     order = session.scalar(stmt)
     if order is None or not visible_to(session, actor, order):
-        raise NotFound(f"order_id: no work order {order_id} in your scope")
+        raise NotFound(T_("order_id: no work order %(id)s in your scope", id=order_id))
     return order
 
 
@@ -94,19 +95,19 @@ def _assisting(session: Session, actor: Principal, order: WorkOrder) -> bool:
 def _validate(intake: Intake) -> list[FieldProblem]:
     problems = []
     if intake.category not in CATEGORIES:
-        problems.append(FieldProblem("category", f"must be one of {', '.join(CATEGORIES)}"))
+        problems.append(FieldProblem("category", T_("must be one of %(choices)s", choices=", ".join(CATEGORIES))))
     if intake.channel not in CHANNELS:
-        problems.append(FieldProblem("channel", f"must be one of {', '.join(CHANNELS)}"))
+        problems.append(FieldProblem("channel", T_("must be one of %(choices)s", choices=", ".join(CHANNELS))))
     if intake.utility is not None and intake.utility not in ("electric", "water", "gas"):
-        problems.append(FieldProblem("utility", "must be electric, water or gas"))
+        problems.append(FieldProblem("utility", T_("must be electric, water or gas")))
     if (intake.lon is None) != (intake.lat is None):
-        problems.append(FieldProblem("lat" if intake.lat is None else "lon", "give both lon and lat, or neither"))
+        problems.append(FieldProblem("lat" if intake.lat is None else "lon", T_("give both lon and lat, or neither")))
     if intake.lon is not None and not (-180 <= intake.lon <= 180):
-        problems.append(FieldProblem("lon", "must be between -180 and 180"))
+        problems.append(FieldProblem("lon", T_("must be between %(low)s and %(high)s", low=-180, high=180)))
     if intake.lat is not None and not (-90 <= intake.lat <= 90):
-        problems.append(FieldProblem("lat", "must be between -90 and 90"))
+        problems.append(FieldProblem("lat", T_("must be between %(low)s and %(high)s", low=-90, high=90)))
     if len(intake.description) > 4000:
-        problems.append(FieldProblem("description", "must be at most 4000 characters"))
+        problems.append(FieldProblem("description", T_("must be at most %(n)s characters", n=4000)))
     return problems
 
 
@@ -211,7 +212,7 @@ def _replay(session: Session, *, actor: Principal, key: str | None) -> Created |
     if order is None:
         return None
     if not visible_to(session, actor, order):  # somebody else's key: their order stays theirs
-        raise Conflict.field("idempotency_key", "already used for an order you cannot see; send a new key")
+        raise Conflict.field("idempotency_key", T_("already used for an order you cannot see; send a new key"))
     return Created(order, replayed=True)
 
 
@@ -230,7 +231,7 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
     elif intake.account:
         customer = customers.caller_by_account(session, actor=actor, account=intake.account)
         if customer is None:
-            raise InvalidInput.field("account", f"no customer with account {intake.account!r}")
+            raise InvalidInput.field("account", T_("no customer with account %(account)r", account=intake.account))
     elif intake.phone:
         matches = customers.find_by_phone(session, actor=actor, phone=intake.phone)
         customer = matches[0] if len(matches) == 1 else None
@@ -355,7 +356,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     if order.id is None:  # the key is taken; the number drawn for this try is a gap
         replay = _replay(session, actor=actor, key=intake.idempotency_key)
         if replay is None:
-            raise Conflict.field("idempotency_key", "taken by an order being written; retry")
+            raise Conflict.field("idempotency_key", T_("taken by an order being written; retry"))
         return replay
     make_transient_to_detached(order)
     session.add(order)
@@ -526,14 +527,14 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
     """Apply one command (accept, arrive, resolve, callback …) through the state machine."""
     args = dict(args or {})
     if command not in {c.value for c in states.Command}:
-        raise InvalidInput.field("command", f"unknown command {command!r}")
+        raise InvalidInput.field("command", T_("unknown command %(command)r", command=command))
     order = get_order(session, actor=actor, order_id=order_id, lock=True)
     if command == states.Command.MERGE_INTO.value:
         parent = get_order(session, actor=actor, order_id=_parent_id(args))
         if parent.id == order.id:
-            raise InvalidInput.field("parent_id", "an order cannot be merged into itself")
+            raise InvalidInput.field("parent_id", T_("an order cannot be merged into itself"))
         if states.Status(parent.status).group is states.Group.CLOSED:
-            raise InvalidInput.field("parent_id", f"order {parent.number} is already closed")
+            raise InvalidInput.field("parent_id", T_("order %(number)s is already closed", number=parent.number))
         args["parent_id"] = parent.id
     released_to = None
     if command == states.Command.RELEASE.value and not args.get("handler_id"):
@@ -601,7 +602,7 @@ def _parent_id(args: dict[str, Any]) -> int:
     try:
         return int(args.get("parent_id"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InvalidInput.field("parent_id", "must be the id of the order to merge into") from None
+        raise InvalidInput.field("parent_id", T_("must be the id of the order to merge into")) from None
 
 
 def _stamp(session: Session, order: WorkOrder, command: states.Command, now: datetime, args: dict[str, Any]) -> None:

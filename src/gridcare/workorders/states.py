@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, Self
 
 from gridcare.core.errors import Conflict, FieldProblem
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Role
 
 
@@ -202,7 +203,7 @@ DESK = SUPERVISORS | {Role.AGENT}  # command center and call center
 HANDLERS = frozenset({Role.REP, Role.DEPARTMENT, Role.CONTRACTOR, Role.EXPERT, Role.AGENT})
 NOTE_TAKERS = DESK | {Role.EXPERT}
 NOBODY: frozenset[str] = frozenset()
-REFUSAL = "a rep cannot refuse an order; request a transfer"
+REFUSAL = T_("a rep cannot refuse an order; request a transfer")
 
 
 # Guard and route names: the preconditions and branches, readable in the table below.
@@ -258,54 +259,54 @@ def _state(refused_when: Callable[[Context], bool], reason: str) -> Guard:
 
 def _gps(c: Context) -> Refusal:
     if not _in_range(c.args.get("lat"), 90):
-        return "arrival needs the GPS latitude (−90…90)", "lat"
+        return T_("arrival needs the GPS latitude (−90…90)"), "lat"
     if not _in_range(c.args.get("lon"), 180):
-        return "arrival needs the GPS longitude (−180…180)", "lon"
+        return T_("arrival needs the GPS longitude (−180…180)"), "lon"
     return None
 
 
 def _satisfaction(c: Context) -> Refusal:
     value = c.args.get("satisfaction")
     ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
-    return None if ok else ("must be 1–5", "satisfaction")
+    return None if ok else (T_("must be 1–5"), "satisfaction")
 
 
 def _parent(c: Context) -> Refusal:
     parent = _int(c.args, "parent_id")
     if parent is None:
-        return "name the order to merge into", "parent_id"
+        return T_("name the order to merge into"), "parent_id"
     if parent == c.order.order_id:
-        return "an order cannot be merged into itself", "parent_id"
+        return T_("an order cannot be merged into itself"), "parent_id"
     return None
 
 
 def _same_handler(c: Context) -> Refusal:
     same = c.args.get("handler_id") == c.order.handler_id
-    return ("the order already has this handler", "handler_id") if same else None
+    return (T_("the order already has this handler"), "handler_id") if same else None
 
 
 GUARDS: dict[str, Guard] = {
-    REASON: _required("reason", "give a reason"),
-    HANDLER_NAMED: _required("handler_id", "name the new handler", _int),
+    REASON: _required("reason", T_("give a reason")),
+    HANDLER_NAMED: _required("handler_id", T_("name the new handler"), _int),
     HANDLER_CHANGES: Guard(_same_handler, on_input=True),
     NO_TRANSFER: _state(
-        lambda c: c.order.transfer_pending, "a transfer is pending; wait for the supervisor"
+        lambda c: c.order.transfer_pending, T_("a transfer is pending; wait for the supervisor")
     ),
-    TRANSFER_PENDING: _state(lambda c: not c.order.transfer_pending, "no transfer was requested"),
+    TRANSFER_PENDING: _state(lambda c: not c.order.transfer_pending, T_("no transfer was requested")),
     GPS_FIX: Guard(_gps, on_input=True),
     NO_ARRIVAL_NEEDED: _state(
-        lambda c: c.order.needs_arrival, "this category needs an arrival on site first"
+        lambda c: c.order.needs_arrival, T_("this category needs an arrival on site first")
     ),
-    DESCRIBED: _required("resolution", "describe the resolution"),
+    DESCRIBED: _required("resolution", T_("describe the resolution")),
     SATISFACTION: Guard(_satisfaction, on_input=True),
     NOT_OWN_REVIEW: _state(
-        lambda c: c.actor_is_handler, "a handler cannot review their own resolution"
+        lambda c: c.actor_is_handler, T_("a handler cannot review their own resolution")
     ),
     NOT_OWN_CALLBACK: _state(
-        lambda c: c.actor_is_handler, "the callback is made by someone other than the handler"
+        lambda c: c.actor_is_handler, T_("the callback is made by someone other than the handler")
     ),
     OTHER_ORDER: Guard(_parent, on_input=True),
-    NOTE_TEXT: _required("text", "write the note"),
+    NOTE_TEXT: _required("text", T_("write the note")),
 }
 
 
@@ -400,7 +401,7 @@ def _refusal(role: str) -> TransitionRefused:
     if role == Role.REP:
         return TransitionRefused(REFUSAL, forbidden=True)
     return TransitionRefused(
-        "an order cannot be refused; request a transfer or redispatch it", forbidden=True
+        T_("an order cannot be refused; request a transfer or redispatch it"), forbidden=True
     )
 
 
@@ -417,18 +418,18 @@ def decide(
     try:
         command = Command(command)
     except ValueError:
-        raise TransitionRefused(f"unknown command {command!r}") from None
+        raise TransitionRefused(T_("unknown command %(command)r", command=command)) from None
     if command is Command.REFUSE:
         raise _refusal(actor_role)
     if actor_role not in ROLES:
-        raise TransitionRefused(f"unknown role {actor_role!r}", forbidden=True)
+        raise TransitionRefused(T_("unknown role %(role)r", role=actor_role), forbidden=True)
     rule = TRANSITIONS.get((order.status, command))
     if rule is None:
-        raise TransitionRefused(f"cannot {command} an order that is {order.status}")
+        raise TransitionRefused(T_("cannot %(command)s an order that is %(status)s", command=Label("command", str(command)), status=Label("status", str(order.status))))
     if not _permitted(rule, actor_role, actor_is_handler):
         if actor_role in rule.handler_roles:
-            raise TransitionRefused(f"only the order's handler may {command} it", forbidden=True)
-        raise TransitionRefused(f"a {actor_role} may not {command} an order", forbidden=True)
+            raise TransitionRefused(T_("only the order's handler may %(command)s it", command=Label("command", str(command))), forbidden=True)
+        raise TransitionRefused(T_("a %(role)s may not %(command)s an order", role=Label("role", str(actor_role)), command=Label("command", str(command))), forbidden=True)
     context = Context(order, args, actor_role, actor_is_handler)
     for name in rule.guards:
         problem = GUARDS[name].check(context)

@@ -14,6 +14,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, can
 from gridcare.core import uploads
 from gridcare.core.errors import Forbidden, InvalidInput, NotFound
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 from gridcare.workorders import service, states
 from gridcare.workorders.models import Attachment, ExpertQuestion, SupportTask, WorkOrder
@@ -29,7 +30,7 @@ def _event(session: Session, actor: Principal, now: datetime, order: WorkOrder, 
 
 def _handler_or_supervisor(actor: Principal, order: WorkOrder) -> None:
     if actor.user_id != order.handler_id and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("only the order's handler or a supervisor may do this")
+        raise Forbidden(T_("only the order's handler or a supervisor may do this"))
 
 
 def add_task(session: Session, *, actor: Principal, now: datetime, order_id: int, unit_id: int, title: str, due_minutes: int) -> SupportTask:
@@ -39,12 +40,12 @@ def add_task(session: Session, *, actor: Principal, now: datetime, order_id: int
     order = service.get_order(session, actor=actor, order_id=order_id, lock=True)
     _handler_or_supervisor(actor, order)
     if not title.strip():
-        raise InvalidInput.field("title", "must not be empty")
+        raise InvalidInput.field("title", T_("must not be empty"))
     if not 1 <= due_minutes <= 60 * 24 * 30:
-        raise InvalidInput.field("due_minutes", "must be between 1 minute and 30 days")
+        raise InvalidInput.field("due_minutes", T_("must be between 1 minute and 30 days"))
     unit = auth.get_org_unit(session, actor=system_principal(), org_unit_id=unit_id)
     if unit.kind not in SUPPORT_UNIT_KINDS:
-        raise InvalidInput.field("unit_id", f"{unit.name} is not a department or contractor")
+        raise InvalidInput.field("unit_id", T_("%(name)s is not a department or contractor", name=unit.name))
     task = SupportTask(order_id=order.id, unit_id=unit.id, title=title.strip(), due_at=now + timedelta(minutes=due_minutes), status="open", result="", created_by=actor.login, created_at=now)
     session.add(task)
     session.flush()
@@ -61,18 +62,18 @@ def tasks_of(session: Session, *, order_id: int) -> list[SupportTask]:
 def complete_task(session: Session, *, actor: Principal, now: datetime, task_id: int, result: str) -> SupportTask:
     task = session.get(SupportTask, task_id)
     if task is None:
-        raise NotFound(f"task_id: no task {task_id}")
+        raise NotFound(T_("task_id: no task %(id)s", id=task_id))
     if actor.org_unit_id == task.unit_id:
         order = session.get(WorkOrder, task.order_id)
     elif actor.role in (Role.SUPERVISOR, Role.ADMIN):
         # A supervisor stands in for the unit only on orders in their own scope.
         order = service.get_order(session, actor=actor, order_id=task.order_id)
     else:
-        raise Forbidden("only the assigned department or contractor completes its task")
+        raise Forbidden(T_("only the assigned department or contractor completes its task"))
     if task.status != "open":
-        raise InvalidInput.field("task_id", f"task is {task.status}, not open")
+        raise InvalidInput.field("task_id", T_("task is %(status)s, not open", status=task.status))
     if not result.strip():
-        raise InvalidInput.field("result", "say what was done")
+        raise InvalidInput.field("result", T_("say what was done"))
     task.status, task.result, task.done_at = "done", result.strip(), now
     _event(session, actor, now, order, "task.done", note=f"{task.title}: {task.result}", task_id=task.id)
     if order.handler_id:
@@ -85,11 +86,11 @@ def confirm_task(session: Session, *, actor: Principal, now: datetime, task_id: 
     """The rep supervises the work on site and confirms (or sends back) its result."""
     task = session.get(SupportTask, task_id)
     if task is None:
-        raise NotFound(f"task_id: no task {task_id}")
+        raise NotFound(T_("task_id: no task %(id)s", id=task_id))
     order = service.get_order(session, actor=actor, order_id=task.order_id, lock=True)
     _handler_or_supervisor(actor, order)
     if task.status != "done":
-        raise InvalidInput.field("task_id", f"task is {task.status}: only a done task can be confirmed")
+        raise InvalidInput.field("task_id", T_("task is %(status)s: only a done task can be confirmed", status=task.status))
     task.status = "confirmed" if accepted else "open"
     task.confirmed_at = now if accepted else None
     _event(session, actor, now, order, "task.confirmed" if accepted else "task.sent_back", note=note or task.title, task_id=task.id)
@@ -105,14 +106,14 @@ def works_orders(actor: Principal) -> bool:
 
 def _works_orders(actor: Principal) -> None:
     if not works_orders(actor):
-        raise Forbidden(f"role {actor.role.value} may not work on orders")
+        raise Forbidden(T_("role %(role)s may not work on orders", role=Label("role", actor.role.value)))
 
 
 def ask_expert(session: Session, *, actor: Principal, now: datetime, order_id: int, question: str) -> ExpertQuestion:
     _works_orders(actor)
     order = service.get_order(session, actor=actor, order_id=order_id)
     if not question.strip():
-        raise InvalidInput.field("question", "must not be empty")
+        raise InvalidInput.field("question", T_("must not be empty"))
     q = ExpertQuestion(order_id=order.id, asked_by=actor.login, question=question.strip(), asked_at=now)
     session.add(q)
     session.flush()
@@ -123,13 +124,13 @@ def ask_expert(session: Session, *, actor: Principal, now: datetime, order_id: i
 
 def answer_expert(session: Session, *, actor: Principal, now: datetime, question_id: int, answer: str) -> ExpertQuestion:
     if actor.role not in (Role.EXPERT, Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("only an expert seat answers questions")
+        raise Forbidden(T_("only an expert seat answers questions"))
     q = session.get(ExpertQuestion, question_id)
     if q is None:
-        raise NotFound(f"question_id: no question {question_id}")
+        raise NotFound(T_("question_id: no question %(id)s", id=question_id))
     order = service.get_order(session, actor=actor, order_id=q.order_id)
     if not answer.strip():
-        raise InvalidInput.field("answer", "must not be empty")
+        raise InvalidInput.field("answer", T_("must not be empty"))
     q.answer, q.answered_by, q.answered_at = answer.strip(), actor.login, now
     _event(session, actor, now, order, "expert.answered", note=q.answer, question_id=q.id)
     if order.handler_id:
@@ -143,7 +144,7 @@ def questions_of(session: Session, *, order_id: int) -> list[ExpertQuestion]:
 
 def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQuestion, WorkOrder]]:
     if actor.role not in (Role.EXPERT, Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("the expert queue is for expert seats")
+        raise Forbidden(T_("the expert queue is for expert seats"))
     rows = session.execute(select(ExpertQuestion, WorkOrder).join(WorkOrder, WorkOrder.id == ExpertQuestion.order_id).where(ExpertQuestion.answer.is_(None)).order_by(ExpertQuestion.asked_at))
     return [(q, o) for q, o in rows if o.org_path.startswith(actor.org_path)]
 
@@ -151,7 +152,7 @@ def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQu
 def add_attachment(session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None) -> Attachment:
     _works_orders(actor)
     order = service.get_order(session, actor=actor, order_id=order_id)
-    stored = uploads.store(data, data_dir, field="file", allowed=ATTACHMENT_TYPES, allowed_text="a JPEG, PNG, WebP or HEIC photo, or a PDF")
+    stored = uploads.store(data, data_dir, field="file", allowed=ATTACHMENT_TYPES, allowed_text=T_("a JPEG, PNG, WebP or HEIC photo, or a PDF"))
     safe_name = uploads.safe_filename(filename, "upload")
     row = Attachment(order_id=order.id, filename=safe_name, media_type=stored.media_type, size=stored.size, sha256=stored.sha256, path=stored.path, lon=lon, lat=lat, uploaded_by=actor.login, uploaded_at=now)
     session.add(row)
@@ -168,5 +169,5 @@ def get_attachment(session: Session, *, actor: Principal, order_id: int, attachm
     service.get_order(session, actor=actor, order_id=order_id)
     row = session.get(Attachment, attachment_id)
     if row is None or row.order_id != order_id:
-        raise NotFound(f"attachment_id: no attachment {attachment_id} on this order")
+        raise NotFound(T_("attachment_id: no attachment %(id)s on this order", id=attachment_id))
     return row

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.workorders import support
 from gridcare.workorders.models import SupportTask
@@ -126,6 +127,6 @@ def download(order_id: int, attachment_id: int, session: DbSession, principal: C
     row = support.get_attachment(session, actor=principal, order_id=order_id, attachment_id=attachment_id)
     path = Path(state.settings.data_dir) / row.path
     if not path.is_file():
-        raise InvalidInput.field("attachment_id", "the stored file is missing")
+        raise InvalidInput.field("attachment_id", T_("the stored file is missing"))
     inline = row.media_type.startswith("image/")
     return FileResponse(path, media_type=row.media_type, filename=row.filename, content_disposition_type="inline" if inline else "attachment")

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.core.errors import DomainError
+from gridcare.core.i18n import T_, in_language
 from gridcare.grids import queries as grid_queries
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State
-from gridcare.web.render import render
+from gridcare.web.render import explained, locale_for, render
 from gridcare.workorders import escalation, queries, service, states
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
@@ -122,6 +123,7 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
 def order_command(
     order_id: int,
     session: DbSession,
+    request: Request,
     principal: CurrentPrincipal,
     state: State,
     command: str = Form(...),
@@ -143,20 +145,20 @@ def order_command(
         with session.begin_nested():
             service.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=command, args=args)
     except DomainError as exc:
-        return RedirectResponse(f"/orders/{order_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     target = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/orders/{order_id}/link", response_model=None)
-def link_order(order_id: int, session: DbSession, principal: CurrentPrincipal, state: State, other: str = Form(""), note: str = Form("")) -> Response:
+def link_order(order_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, other: str = Form(""), note: str = Form("")) -> Response:
     from gridcare.workorders import links
 
     try:
         with session.begin_nested():
             links.link(session, actor=principal, now=state.clock.now(), order_id=order_id, other=other, note=note)
     except DomainError as exc:
-        return RedirectResponse(f"/orders/{order_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
@@ -182,7 +184,7 @@ def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, 
     return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, utilities=[u for u in held if u != "gas"], ladder=escalation.ladder_for(session, utility), routes=[r for r in escalation.routes(session).values() if r.utility == utility], departments=_departments(session, principal, utility), audiences=escalation.AUDIENCES, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
 
 
-def _save_rule(session: Any, utility: str, anchor: str, not_a_number: str, save: Any) -> Response:
+def _save_rule(session: Any, principal: Any, utility: str, anchor: str, not_a_number: str, save: Any) -> Response:
     """Run one rule change in a savepoint and go back to the SLA page, with the error
     (a domain error, or ``not_a_number`` when a form field did not parse) if any."""
     back = f"/admin/sla?utility={utility}"
@@ -190,9 +192,9 @@ def _save_rule(session: Any, utility: str, anchor: str, not_a_number: str, save:
         with session.begin_nested():
             save()
     except DomainError as exc:
-        return RedirectResponse(f"{back}&error={quote(exc.detail)}{anchor}", status_code=303)
+        return RedirectResponse(f"{back}&error={quote(exc.explained(principal.locale))}{anchor}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"{back}&error={quote(not_a_number)}{anchor}", status_code=303)
+        return RedirectResponse(f"{back}&error={quote(in_language(not_a_number, principal.locale))}{anchor}", status_code=303)
     return RedirectResponse(f"{back}{anchor}", status_code=303)
 
 
@@ -213,7 +215,7 @@ async def ladder_save(request: Request, session: DbSession, principal: CurrentPr
         rungs = [(int(str(m)), str(a)) for m, a in zip(minutes, audiences, strict=False) if str(m).strip()]
         escalation.set_ladder(session, actor=principal, now=state.clock.now(), utility=utility, rungs=rungs)
 
-    return _save_rule(session, utility, "#ladder", "after_minutes: must be a whole number", save)
+    return _save_rule(session, principal, utility, "#ladder", T_("after_minutes: must be a whole number"), save)
 
 
 @router.post("/admin/sla/routes", response_model=None)
@@ -222,7 +224,7 @@ def route_save(session: DbSession, principal: CurrentPrincipal, state: State, ut
         unit = int(org_unit_id) if org_unit_id.strip() else None
         escalation.set_route(session, actor=principal, now=state.clock.now(), utility=utility, category=category, org_unit_id=unit)
 
-    return _save_rule(session, utility, "#routes", "org_unit_id: must be a number", save)
+    return _save_rule(session, principal, utility, "#routes", T_("org_unit_id: must be a number"), save)
 
 
 @router.post("/admin/sla", response_model=None)
@@ -244,7 +246,7 @@ def sla_save(
         value = int(minutes) if minutes.strip() else None
         policies.set_target(session, actor=principal, now=state.clock.now(), utility=utility, category=category, area_class=area_class, step=step, minutes=value, clock=clock, from_step=from_step)
 
-    return _save_rule(session, utility, "", "minutes: must be a whole number", save)
+    return _save_rule(session, principal, utility, "", T_("minutes: must be a whole number"), save)
 
 
 
@@ -278,11 +280,12 @@ async def support_action(order_id: int, request: Request, session: DbSession, pr
             else:
                 from gridcare.core.errors import InvalidInput
 
-                raise InvalidInput.field("action", f"unknown action {action!r}")
+                raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
-        return RedirectResponse(f"/orders/{order_id}?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"/orders/{order_id}?error={quote('a number was expected')}", status_code=303)
+        shown = in_language(T_("a number was expected"), locale_for(request, principal))
+        return RedirectResponse(f"/orders/{order_id}?error={quote(shown)}", status_code=303)
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
@@ -305,7 +308,7 @@ def duty_page(request: Request, session: DbSession, principal: CurrentPrincipal,
 
 
 @router.post("/admin/duty", response_model=None)
-def duty_add(session: DbSession, principal: CurrentPrincipal, state: State, user_id: int = Form(...), starts_at: str = Form(...), ends_at: str = Form(...), reason: str = Form(""), remove: int | None = Form(None)) -> Response:
+def duty_add(session: DbSession, request: Request, principal: CurrentPrincipal, state: State, user_id: int = Form(...), starts_at: str = Form(...), ends_at: str = Form(...), reason: str = Form(""), remove: int | None = Form(None)) -> Response:
     from datetime import datetime
 
     from gridcare.core.clock import SHANGHAI
@@ -321,7 +324,8 @@ def duty_add(session: DbSession, principal: CurrentPrincipal, state: State, user
                 end = datetime.fromisoformat(ends_at).replace(tzinfo=SHANGHAI)
                 duty.add_absence(session, actor=principal, now=now, user_id=user_id, starts_at=start, ends_at=end, reason=reason)
     except DomainError as exc:
-        return RedirectResponse(f"/admin/duty?error={quote(exc.detail)}", status_code=303)
+        return RedirectResponse(f"/admin/duty?error={quote(explained(request, principal, exc))}", status_code=303)
     except ValueError:
-        return RedirectResponse(f"/admin/duty?error={quote('starts_at/ends_at: expected a date and time')}", status_code=303)
+        shown = in_language(T_("starts_at/ends_at: expected a date and time"), locale_for(request, principal))
+        return RedirectResponse(f"/admin/duty?error={quote(shown)}", status_code=303)
     return RedirectResponse("/admin/duty", status_code=303)
