@@ -33,3 +33,20 @@ def test_it_finds_the_caller_by_address_and_dispatches_to_the_grids_rep(browser,
     body = page.locator("main").inner_text()
     assert "张台区经理" in body and "已派单" in body
     page.close()
+
+
+def test_the_routing_check_answers_in_the_users_language_not_the_browsers(browser, site):
+    # The browser asks for English; the agent's setting (zh-CN) is what the page and its API
+    # calls speak.
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    page.goto(site + "/login")
+    page.fill("input[name=login]", "agent")
+    page.fill("input[name=password]", demo_org.PASSWORD)
+    page.click("button.primary")
+    page.goto(site + "/calls")
+    page.fill("form[data-route-form] input[name=caller]", "13600009999")
+    page.click("form[data-route-form] button")
+    answer = page.locator(".route-answer")
+    answer.filter(has_text="来电号码未匹配到客户").wait_for()
+    assert "caller's number" not in answer.inner_text()
+    page.close()

@@ -133,6 +133,8 @@ def test_it_routes_to_an_expert_then_to_the_general_queue_when_the_rep_cannot_ta
         duty.add_absence(session, actor=system_principal(), now=clock.now(), user_id=org.user_id("rep"), starts_at=clock.now() - timedelta(hours=1), ends_at=clock.now() + timedelta(hours=8), reason="培训")
     general = client.get("/api/v1/calls/route", params={"caller": "13600001234"}, headers=auth).json()
     assert general["destination"] == "general" and "off duty" in general["reason"] and "no expert seat is free" in general["reason"]
+    chinese = client.get("/api/v1/calls/route", params={"caller": "13600001234"}, headers={**auth, "Accept-Language": "zh-CN"}).json()
+    assert chinese["reason"].endswith("不在岗；没有空闲的专家席")
     headers = as_agent(client, "expert")
     assert client.put("/api/v1/calls/agents/me/status", json={"status": "available"}, headers=headers).json()["extension"] == "8101"
     expert = client.get("/api/v1/calls/route", params={"caller": "13600001234"}, headers=auth).json()

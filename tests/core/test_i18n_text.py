@@ -72,3 +72,11 @@ def test_a_code_in_a_message_is_shown_by_its_label():
         decide(OrderFacts(status=Status.CLOSED, category="repair"), "accept", actor_role="rep", actor_is_handler=True)
     assert refused.value.detail == "cannot accept an order that is closed"
     assert refused.value.explained("zh_CN") == "工单状态为“已归档”，不能执行“接单”"
+
+
+def test_an_outage_refusal_names_the_status_and_the_command_by_their_labels():
+    from gridcare.outages import states
+
+    refused = states.refusal("restore", "cancelled")
+    assert refused == "cannot restore an outage that is cancelled"
+    assert refused.in_language("zh_CN") == "停电状态为“已取消”，不能执行“恢复供电”"

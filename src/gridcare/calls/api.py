@@ -40,6 +40,7 @@ from gridcare.calls.schemas import (
     StatusIn,
 )
 from gridcare.core.errors import InvalidInput
+from gridcare.core.http import api_locale
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 from gridcare.pubsub import Broadcaster, PushEvent
@@ -121,7 +122,7 @@ def list_calls(session: DbSession, principal: CurrentPrincipal, state: State, fr
 
 
 @router.get("/route", response_model=RouteOut, responses={200: {"content": {"text/plain": {"example": "rep;8301;+8613800000005"}}}})
-def route(session: DbSession, principal: CurrentPrincipal, state: State, caller: str = Query(max_length=64), format: str = Query("json", pattern="^(json|text)$")) -> Any:
+def route(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, caller: str = Query(max_length=64), format: str = Query("json", pattern="^(json|text)$")) -> Any:
     """Where the call should go: the caller's grid rep when on duty and free, else an expert
     seat, else the general queue; a caller inside a known outage gets the outage answer.
     ``format=text`` answers ``destination;extension;phone`` for a PBX dialplan to CUT()."""
@@ -135,7 +136,7 @@ def route(session: DbSession, principal: CurrentPrincipal, state: State, caller:
         "extension": seat.extension if seat else None,
         "phone": seat.phone if seat else None,
         "user": {"id": seat.user_id, "name": seat.name} if seat else None,
-        "reason": decided.reason,
+        "reason": decided.reason.in_language(api_locale(request)),
         "outage": {"id": outage.id, "title": outage.title, "eta": outage.eta} if outage else None,
     }
 

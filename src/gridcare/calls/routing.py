@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, T_, Label, Text
 
 
 class Destination(StrEnum):
@@ -85,37 +85,39 @@ class RouteFacts:
 class Route:
     destination: Destination
     seat: Seat | None
-    reason: str
+    reason: Text  # English; shown in the reader's language
     outage: OutageFact | None = None
 
 
-def _rep_unavailable(facts: RouteFacts) -> str:
+def _rep_unavailable(facts: RouteFacts) -> Text:
     if facts.customers == 0:
-        return "caller's number matches no customer"
+        return T_("caller's number matches no customer")
     if len(facts.grid_codes) > 1:
-        return f"number shared by customers of {len(facts.grid_codes)} grids"
+        return T_("number shared by customers of %(n)s grids", n=len(facts.grid_codes))
     if not facts.grid_codes:
-        return "caller's customer has no grid"
+        return T_("caller's customer has no grid")
     rep = facts.rep
     grid = facts.grid_codes[0]
     if rep is None:
-        return f"grid {grid} has no rep"
+        return T_("grid %(grid)s has no rep", grid=grid)
     if not rep.on_duty:
-        return f"rep {rep.name} of grid {grid} is off duty"
+        return T_("rep %(rep)s of grid %(grid)s is off duty", rep=rep.name, grid=grid)
     if rep.on_call:
-        return f"rep {rep.name} of grid {grid} is on another call"
-    return f"rep {rep.name} of grid {grid} is {rep.status.value if rep.status else 'unavailable'}"
+        return T_("rep %(rep)s of grid %(grid)s is on another call", rep=rep.name, grid=grid)
+    if rep.status is None:
+        return T_("rep %(rep)s of grid %(grid)s is unavailable", rep=rep.name, grid=grid)
+    return T_("rep %(rep)s of grid %(grid)s is %(status)s", rep=rep.name, grid=grid, status=Label("seat", rep.status.value))
 
 
 def route(facts: RouteFacts) -> Route:
     if facts.outage is not None:
-        return Route(Destination.OUTAGE, None, f"caller is inside outage {facts.outage.id}: play the known answer", facts.outage)
+        return Route(Destination.OUTAGE, None, T_("caller is inside outage %(id)s: play the known answer", id=facts.outage.id), facts.outage)
     rep = facts.rep
     if facts.customers and len(facts.grid_codes) == 1 and rep is not None and rep.free:
-        return Route(Destination.REP, rep, f"rep {rep.name} of grid {facts.grid_codes[0]} is on duty and free")
+        return Route(Destination.REP, rep, T_("rep %(rep)s of grid %(grid)s is on duty and free", rep=rep.name, grid=facts.grid_codes[0]))
     why = _rep_unavailable(facts)
     free_experts = [s for s in facts.experts if s.free]
     if free_experts:
         # The seat listed first is the one idle longest: the service orders them so.
-        return Route(Destination.EXPERT, free_experts[0], f"{why}; expert {free_experts[0].name} is free")
-    return Route(Destination.GENERAL, None, f"{why}; no expert seat is free")
+        return Route(Destination.EXPERT, free_experts[0], T_("%(why)s; expert %(expert)s is free", why=why, expert=free_experts[0].name))
+    return Route(Destination.GENERAL, None, T_("%(why)s; no expert seat is free", why=why))

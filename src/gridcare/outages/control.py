@@ -27,7 +27,7 @@ def _predicted(session: Session, actor: Principal, outage_id: int) -> Outage:
     require(actor, Action.OUTAGES_MANAGE)
     outage = service.get_outage(session, actor=actor, outage_id=outage_id, lock=True)
     if outage.status != states.Status.PREDICTED.value:
-        raise Conflict(T_("status: only a predicted outage can be re-drawn; this one is %(status)s", status=outage.status))
+        raise Conflict(T_("status: only a predicted outage can be re-drawn; this one is %(status)s", status=states.status_label(outage.status)))
     if outage.utility != "electric" or outage.master_order_id is None:
         raise Conflict(T_("status: this outage has no calls merged by fault triage"))
     return outage

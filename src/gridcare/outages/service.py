@@ -362,7 +362,7 @@ def restore(session: Session, *, actor: Principal, now: datetime, outage_id: int
     outage = get_outage(session, actor=actor, outage_id=outage_id, lock=True)
     before = _snapshot(outage)
     if not states.restores_partly(outage.status):
-        raise Conflict(T_("%(field)s: %(reason)s", field="status", reason=T_("cannot %(command)s an outage that is %(status)s", command="restore", status=outage.status)))
+        raise Conflict(T_("%(field)s: %(reason)s", field="status", reason=states.refusal(states.Command.RESTORE, outage.status)))
     rows = devices_of(session, outage.id)
     out = [d for d in rows if d.restored_at is None]
     codes = _clean_devices(devices)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Self
 
-from gridcare.core.i18n import N_, T_
+from gridcare.core.i18n import N_, T_, Label, Text
 
 
 class Status(StrEnum):
@@ -63,8 +63,29 @@ def next_status(status: Status | str, command: Command | str) -> Status:
     current, cmd = Status(status), Command(command)
     found = TRANSITIONS.get((current, cmd))
     if found is None:
-        raise Refused(T_("cannot %(command)s an outage that is %(status)s", command=cmd.value, status=current.value))
+        raise Refused(refusal(cmd, current))
     return found
+
+
+# Commands inside messages are shown by these labels (the buttons say more, e.g. "Confirm and notify").
+COMMAND_LABELS = {
+    Command.CONFIRM: N_("outage.command.confirm"),
+    Command.BEGIN: N_("outage.command.begin"),
+    Command.RESTORE: N_("outage.command.restore"),
+    Command.CANCEL: N_("outage.command.cancel"),
+    Command.UPDATE: N_("outage.command.update"),
+}
+
+
+def status_label(status: Status | str) -> Label:
+    current = Status(status)
+    return Label("outage", current.value, msgid=current.label)
+
+
+def refusal(command: Command | str, status: Status | str) -> Text:
+    """Why ``command`` does not apply in ``status``; both are shown by their labels."""
+    cmd = Command(command)
+    return T_("cannot %(command)s an outage that is %(status)s", command=Label("outage", cmd.value, msgid=COMMAND_LABELS[cmd]), status=status_label(status))
 
 
 def available(status: Status | str) -> list[Command]:

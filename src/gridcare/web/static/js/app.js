@@ -2,9 +2,23 @@
 (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]');
+  // Our API answers (errors, reasons) in the language asked for: ask for the page's, which is
+  // the user's setting, not the browser's.
+  var lang = document.documentElement.lang;
   document.addEventListener("htmx:configRequest", function (evt) {
     if (csrf) evt.detail.headers["X-CSRF-Token"] = csrf.content;
+    if (lang) evt.detail.headers["Accept-Language"] = lang;
   });
+  var plainFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    var url = String(input instanceof Request ? input.url : input);
+    if (!lang || !(url.charAt(0) === "/" || url.indexOf(location.origin + "/") === 0)) return plainFetch(input, init);
+    init = Object.assign({}, init);
+    var headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+    if (!headers.has("Accept-Language")) headers.set("Accept-Language", lang);
+    init.headers = headers;
+    return plainFetch(input, init);
+  };
   // Filters that apply as soon as they change: the Content-Security-Policy forbids inline
   // handlers (onchange="…"), so one listener serves every such control.
   document.addEventListener("change", function (evt) {
