@@ -130,4 +130,4 @@ def test_a_supervisor_edits_a_checklist_and_routes_a_finding_from_the_settings_p
     assert kinds["leak"] == repairs and kinds["valve_covered"] == world.units["XC-W-NET"]
     headers = as_user(client, "w_rep")
     refused = client.post("/field/settings/route", data={"csrf_token": headers["X-CSRF-Token"], "kind": "leak", "org_unit_id": str(world.units["XC-W-NET"])})
-    assert "角色 台区经理/网格经理 无权管理现场工作" in unquote(refused.headers["location"])
+    assert "角色“台区经理/网格经理”无权管理现场工作" in unquote(refused.headers["location"])

@@ -51,7 +51,7 @@ def test_it_shows_the_log_with_counts_and_retries_a_dead_letter(client, database
     with database.read() as session:
         assert session.get(Notification, sms).state == "queued"
     again = client.post(f"/notifications/{sms}/retry", data={"csrf_token": token})
-    assert "只有死信可以重新发送，这条通知的状态是 待发送" in unquote(again.headers["location"])
+    assert "只有死信可以重新发送，这条通知的状态是“待发送”" in unquote(again.headers["location"])
 
 
 def test_it_shows_a_bad_filter_as_a_message_not_an_error_page(client, database, clock):

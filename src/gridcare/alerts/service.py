@@ -21,7 +21,7 @@ from gridcare.auth.scoping import require
 from gridcare.core import i18n
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role, system_principal
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def acknowledge(session: Session, *, actor: Principal, now: datetime, alert_id: 
     text = _note(note, required=True)
     alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
     if alert.status != "open":
-        raise Conflict(T_("status: alert %(id)s is %(status)s, only an open alert can be acknowledged", id=alert_id, status=alert.status))
+        raise Conflict(T_("status: alert %(id)s is %(status)s, only an open alert can be acknowledged", id=alert_id, status=Label("alert.status", alert.status)))
     alert.status, alert.acknowledged_by, alert.acknowledged_at, alert.note, alert.updated_at = "acknowledged", actor.login, now, text, now
     session.flush()
     audit.record(session, actor=actor, at=now, action="alert.acknowledge", entity="alert", entity_id=alert.id, before={"status": "open"}, after={"status": alert.status, "note": text}, org_path=alert.org_path)

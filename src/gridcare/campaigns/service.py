@@ -126,7 +126,7 @@ def send(session: Session, *, actor: Principal, now: datetime, campaign_id: int,
 
     campaign = get_campaign(session, actor=actor, campaign_id=campaign_id, lock=True)
     if campaign.status != "scheduled":
-        raise InvalidInput.field("campaign_id", T_("only scheduled campaigns are sent; this one is %(status)s", status=campaign.status))
+        raise InvalidInput.field("campaign_id", T_("only scheduled campaigns are sent; this one is %(status)s", status=Label("campaign", campaign.status, msgid=rules.STATUSES.get(campaign.status))))
     # The sender's reach is the planner's, kept with the campaign: the job sends as the system.
     within = audience.in_grids(session, grid_ids=campaign.target.get("scope_grid_ids") or [])
     to, spared = resolve(session, actor=actor, target=rules.parse_target(campaign.target), channel=campaign.channel, topic=campaign.topic, within=within)
@@ -143,7 +143,7 @@ def send(session: Session, *, actor: Principal, now: datetime, campaign_id: int,
 def cancel(session: Session, *, actor: Principal, now: datetime, campaign_id: int) -> Campaign:
     campaign = get_campaign(session, actor=actor, campaign_id=campaign_id, lock=True)
     if campaign.status != "scheduled":
-        raise InvalidInput.field("campaign_id", T_("only scheduled campaigns are cancelled; this one is %(status)s", status=campaign.status))
+        raise InvalidInput.field("campaign_id", T_("only scheduled campaigns are cancelled; this one is %(status)s", status=Label("campaign", campaign.status, msgid=rules.STATUSES.get(campaign.status))))
     campaign.status, campaign.updated_at = "cancelled", now
     audit.record(session, actor=actor, at=now, action="campaign.cancel", entity="campaign", entity_id=campaign.id, before={"status": "scheduled"}, after={"status": "cancelled"}, org_path=campaign.org_path)
     return campaign

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gridcare.core.errors import InvalidInput
-from gridcare.core.i18n import N_, T_
+from gridcare.core.i18n import N_, T_, Label
 
 KINDS = {
     "tank_cleaning": N_("Tank cleaning"),
@@ -37,7 +37,7 @@ def next_status(status: str, command: str) -> str:
         raise InvalidInput.field("command", T_("must be one of %(choices)s", choices=", ".join(COMMANDS)))
     sources, target = COMMANDS[command]
     if status not in sources:
-        raise InvalidInput.field("command", T_("cannot %(command)s a project that is %(status)s", command=command, status=status))
+        raise InvalidInput.field("command", T_("cannot %(command)s a project that is %(status)s", command=Label("project", command, msgid=COMMAND_LABELS.get(command)), status=Label("project", status, msgid=STATUSES.get(status))))
     return target
 
 

@@ -19,7 +19,7 @@ from gridcare.contractors.models import Project, ProjectGrid, ProjectItem
 from gridcare.contractors.permissions import Capability, require
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 
 MAX_ITEMS = 20_000
@@ -173,7 +173,7 @@ def complete_items(session: Session, *, actor: Principal, now: datetime, project
     require(actor, Capability.PROJECTS_WORK)
     project = get_project(session, actor=actor, project_id=project_id)
     if project.status != "active":
-        raise InvalidInput.field("project_id", T_("items are completed while the project is in progress; it is %(status)s", status=project.status))
+        raise InvalidInput.field("project_id", T_("items are completed while the project is in progress; it is %(status)s", status=Label("project", project.status, msgid=rules.STATUSES.get(project.status))))
     if len(note) > 400:
         raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=400))
     wanted = sorted(set(item_ids))
@@ -215,7 +215,7 @@ def _tell(session: Session, *, actor: Principal, now: datetime, project: Project
     if project.notified_at is not None:
         raise Conflict(T_("project_id: customers were told already, at %(at)s", at=f"{to_local(project.notified_at):%Y-%m-%d %H:%M}"))
     if project.status not in rules.OPEN:
-        raise InvalidInput.field("project_id", T_("the project is %(status)s", status=project.status))
+        raise InvalidInput.field("project_id", T_("the project is %(status)s", status=Label("project", project.status, msgid=rules.STATUSES.get(project.status))))
     contractor = session.get(OrgUnit, project.contractor_id)
     context = {"kind": rules.KINDS[project.kind], "contractor": contractor.name if contractor else "", "starts_at": project.starts_at, "due_at": project.due_at, "text": project.notice_text}
     ids = affected_customers(session, project=project)

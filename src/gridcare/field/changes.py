@@ -102,7 +102,7 @@ def review(session: Session, *, actor: Principal, now: datetime, change_id: int,
     require_manage(actor)
     change = get_change(session, actor=actor, change_id=change_id)
     if change.status != "pending":
-        raise Conflict(T_("change_id: change %(id)s is already %(status)s", id=change.id, status=change.status))
+        raise Conflict(T_("change_id: change %(id)s is already %(status)s", id=change.id, status=Label("change", change.status)))
     before_view = _view(change)
     if not approve:
         if not reason.strip():

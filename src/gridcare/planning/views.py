@@ -21,7 +21,7 @@ from gridcare.planning.files import BARRIER_KINDS, parse_barriers, parse_units
 from gridcare.planning.proposals import COMPARED
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
-from gridcare.web.render import explained, render
+from gridcare.web.render import explained, locale_for, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -94,7 +94,7 @@ async def units_from_form(request: Request, session: DbSession, principal: Curre
                 count = service.import_units(session, actor=principal, now=state.clock.now(), utility=utility, rows=parse_units(await upload.read()))
     except DomainError as exc:
         return _back(utility, error=explained(request, principal, exc))
-    return _back(utility, message=f"units: {count}")
+    return _back(utility, message=T_("basic units: %(n)s", n=count).in_language(locale_for(request, principal)))
 
 
 @router.post("/planning/barriers", response_model=None)
@@ -112,7 +112,7 @@ async def barriers_from_form(request: Request, session: DbSession, principal: Cu
             added = service.add_barriers(session, actor=principal, now=state.clock.now(), utility=utility, rows=parse_barriers(await upload.read(), default_kind=str(raw.get("kind", "other"))))
     except DomainError as exc:
         return _back(utility, error=explained(request, principal, exc))
-    return _back(utility, message=f"barriers: {len(added)}")
+    return _back(utility, message=T_("barriers: %(n)s", n=len(added)).in_language(locale_for(request, principal)))
 
 
 @router.get("/planning/proposals/{proposal_id}", response_class=HTMLResponse)

@@ -71,7 +71,7 @@ def complete_task(session: Session, *, actor: Principal, now: datetime, task_id:
     else:
         raise Forbidden(T_("only the assigned department or contractor completes its task"))
     if task.status != "open":
-        raise InvalidInput.field("task_id", T_("task is %(status)s, not open", status=task.status))
+        raise InvalidInput.field("task_id", T_("task is %(status)s, not open", status=Label("task", task.status)))
     if not result.strip():
         raise InvalidInput.field("result", T_("say what was done"))
     task.status, task.result, task.done_at = "done", result.strip(), now
@@ -90,7 +90,7 @@ def confirm_task(session: Session, *, actor: Principal, now: datetime, task_id: 
     order = service.get_order(session, actor=actor, order_id=task.order_id, lock=True)
     _handler_or_supervisor(actor, order)
     if task.status != "done":
-        raise InvalidInput.field("task_id", T_("task is %(status)s: only a done task can be confirmed", status=task.status))
+        raise InvalidInput.field("task_id", T_("task is %(status)s: only a done task can be confirmed", status=Label("task", task.status)))
     task.status = "confirmed" if accepted else "open"
     task.confirmed_at = now if accepted else None
     _event(session, actor, now, order, "task.confirmed" if accepted else "task.sent_back", note=note or task.title, task_id=task.id)
