@@ -53,6 +53,13 @@ def test_the_api_answers_in_the_language_the_client_asks_for(client):
     assert chinese.json()["title"] == "输入有误" and chinese.json()["detail"] == "limit：须在 1 到 1000 之间"
 
 
+
+def test_an_error_page_speaks_the_users_language_whatever_the_browser_asks_for(client):
+    sign_in(client, "admin", demo_org.PASSWORD)
+    page = client.get("/orders/999999", headers={"Accept-Language": "en-US"})
+    assert page.status_code == 404
+    assert "<h1>未找到</h1>" in page.text and "order_id：您的范围内没有工单 999999" in page.text
+
 def test_it_answers_unknown_api_paths_with_problem_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.json()["title"] == "Not found"
