@@ -60,6 +60,17 @@ def test_an_error_page_speaks_the_users_language_whatever_the_browser_asks_for(c
     assert page.status_code == 404
     assert "<h1>未找到</h1>" in page.text and "order_id：您的范围内没有工单 999999" in page.text
 
+def test_the_api_says_a_malformed_request_in_chinese_when_asked(client):
+    _, token = sign_in(client, "admin", demo_org.PASSWORD)
+    body = {"login": "x", "display_name": "", "role": "pilot", "org_unit_id": "one", "password": "p"}
+    english = client.post("/api/v1/users", json=body, headers={"X-CSRF-Token": token}).json()
+    chinese = client.post("/api/v1/users", json=body, headers={"X-CSRF-Token": token, "Accept-Language": "zh-CN"}).json()
+    assert english["title"] == "Invalid input" and chinese["title"] == "输入有误"
+    reasons = {e["field"]: e["reason"] for e in chinese["errors"]}
+    assert reasons["org_unit_id"] == "必须是整数"
+    assert [e["field"] for e in english["errors"]] == [e["field"] for e in chinese["errors"]]
+    assert "org_unit_id：必须是整数" in chinese["detail"]
+
 def test_it_answers_unknown_api_paths_with_problem_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.json()["title"] == "Not found"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridcare.core import i18n
+from gridcare.core import i18n, validation
 from gridcare.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -131,9 +131,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_path(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")} for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        return problem(422, "Invalid input", detail, slug="invalid-input", instance=request.url.path, errors=errors)
+        locale = api_locale(request)
+        errors = [{"field": _field_path(tuple(e.get("loc", ()))), "reason": validation.reason(e, locale)} for e in exc.errors()]
+        joined = i18n.gettext(locale, "%(field)s: %(reason)s")
+        detail = "; ".join(joined % e for e in errors)
+        return problem(422, i18n.gettext(locale, "Invalid input"), detail, slug="invalid-input", instance=request.url.path, errors=errors)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
