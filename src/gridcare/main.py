@@ -10,21 +10,29 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from gridcare import __version__, heap
 from gridcare.config import Settings, get_settings
+from gridcare.core import validation
 from gridcare.core.bounds import values_fit_sql
 from gridcare.core.clock import Clock, clock_for
-from gridcare.core.errors import DomainError, TooManyRequests, Unauthenticated
-from gridcare.core.http import install_problem_handlers
+from gridcare.core.errors import (
+    DomainError,
+    FieldProblem,
+    InvalidInput,
+    TooManyRequests,
+    Unauthenticated,
+)
+from gridcare.core.http import field_path, install_problem_handlers
 from gridcare.db import Database
 from gridcare.domains import FIELD_AND_MANAGEMENT
 from gridcare.pubsub import Broadcaster, make_broadcaster
 from gridcare.web.deps import AppState
-from gridcare.web.render import make_templates, render
+from gridcare.web.render import locale_for, make_templates, render
 from gridcare.worker import Worker, WorkerContext
 from gridcare.worker_child import WorkerChild
 
@@ -161,6 +169,18 @@ def create_app(
         return render(request, "error.html", principal=getattr(request.state, "principal", None), status_code=exc.status, error=exc)
 
     app.add_exception_handler(DomainError, page_or_problem)
+    validation_problem = app.exception_handlers[RequestValidationError]
+
+    async def page_or_validation_problem(request: Request, exc: RequestValidationError) -> Response:
+        # A page's form that FastAPI could not read (a number that is not one): the error
+        # page names the fields, as for any refused input, instead of a JSON body.
+        if _is_api(request):
+            return await validation_problem(request, exc)
+        locale = locale_for(request, getattr(request.state, "principal", None))
+        problems = [FieldProblem(field_path(tuple(e.get("loc", ()))), validation.reason(e, locale)) for e in exc.errors()]
+        return await page_or_problem(request, InvalidInput.many(problems))
+
+    app.add_exception_handler(RequestValidationError, page_or_validation_problem)
 
     async def rate_limited(request: Request, exc: TooManyRequests) -> Response:
         response = await page_or_problem(request, exc)

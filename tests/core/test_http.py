@@ -71,6 +71,13 @@ def test_the_api_says_a_malformed_request_in_chinese_when_asked(client):
     assert [e["field"] for e in english["errors"]] == [e["field"] for e in chinese["errors"]]
     assert "org_unit_id：必须是整数" in chinese["detail"]
 
+
+def test_a_page_form_fastapi_cannot_read_gets_an_error_page_naming_the_field(client):
+    _, token = sign_in(client, "admin", demo_org.PASSWORD)
+    page = client.post("/admin/duty", data={"csrf_token": token, "user_id": "abc", "starts_at": "2026-11-25T08:00", "ends_at": "2026-11-25T18:00"})
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "user_id：必须是整数" in page.text
+
 def test_it_answers_unknown_api_paths_with_problem_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.json()["title"] == "Not found"

@@ -43,7 +43,7 @@ def domain_problem(request: Request, exc: DomainError, *, status: int | None = N
     return problem(status or exc.status, title, exc.explained(locale), slug=exc.slug, instance=request.url.path, errors=errors or None, headers=getattr(exc, "headers", None))
 
 
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # ("body", "phones", 0) -> "phones[0]"; the "body"/"query" prefix says where, the rest what.
     parts: list[str] = []
     for item in loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form") else loc:
@@ -132,7 +132,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         locale = api_locale(request)
-        errors = [{"field": _field_path(tuple(e.get("loc", ()))), "reason": validation.reason(e, locale)} for e in exc.errors()]
+        errors = [{"field": field_path(tuple(e.get("loc", ()))), "reason": validation.reason(e, locale)} for e in exc.errors()]
         joined = i18n.gettext(locale, "%(field)s: %(reason)s")
         detail = "; ".join(joined % e for e in errors)
         return problem(422, i18n.gettext(locale, "Invalid input"), detail, slug="invalid-input", instance=request.url.path, errors=errors)
