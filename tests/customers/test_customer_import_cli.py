@@ -8,6 +8,7 @@ import pytest
 
 from gridcare.customers import service as customers
 from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
 
 GOOD = "account,name,phones,address,lon,lat,utility,supply_point,tags\nE1,王芳,13812345678,五一大道1号,112.92,28.12,electric,,major\nE2,李强,13900001111,五一大道2号,112.97,28.12,electric,,\n"
 BAD = GOOD + "E3,,12345,五一大道3号,112.9,28.1,electric,,\nE1,重复,13812345678,x,,,electric,,vip\n"
@@ -60,3 +61,16 @@ def test_it_imports_the_good_rows_when_told_to_skip_the_bad_and_updates_on_reimp
 def test_it_names_a_missing_file_in_one_line(database, org, tmp_path):
     result = run(database, tmp_path, "import", "customers", str(tmp_path / "nope.csv"), "--org", "XC-E")
     assert result.returncode == 1 and result.stderr.strip() == f"gridcare: error: FILE: {tmp_path / 'nope.csv'} does not exist"
+
+
+def test_the_api_lists_skipped_rows_in_the_language_asked_for(settings, database, clock, org):
+    with client_for(settings, database, clock) as client:
+        _, token = sign_in(client, "admin", demo_org.PASSWORD)
+        form = {"org_unit_id": str(org.units["XC"]), "skip_bad_rows": "true"}
+        english, chinese = (
+            client.post("/api/v1/customers/import", files={"file": ("c.csv", BAD.encode())}, data=form, headers={"X-CSRF-Token": token, **extra}).json()
+            for extra in ({}, {"Accept-Language": "zh-CN"})
+        )
+    assert [(p["line"], p["field"]) for p in english["problems_detail"]] == [(p["line"], p["field"]) for p in chinese["problems_detail"]]
+    name = next(p for p in chinese["problems_detail"] if p["field"] == "name")
+    assert name["reason"] == "为必填项" and next(p for p in english["problems_detail"] if p["field"] == "name")["reason"] == "is required"

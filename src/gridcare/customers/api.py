@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel
 
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
 from gridcare.core.errors import InvalidInput
-from gridcare.core.i18n import T_
+from gridcare.core.http import api_locale
+from gridcare.core.i18n import T_, in_language
 from gridcare.customers import queries, service
 from gridcare.customers.importing import parse_customers
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
@@ -73,6 +74,7 @@ def detail(customer_id: int, session: DbSession, principal: CurrentPrincipal) ->
 
 @router.post("/import")
 async def import_file(
+    request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
     state: State,
@@ -93,4 +95,5 @@ async def import_file(
         raise InvalidInput.field("crs", T_("must be %(first)s or %(second)s", first="WGS84", second="GCJ02"))
     parsed = parse_customers(data, filename=file.filename or "", crs=crs)
     result = service.import_customers(session, actor=principal, now=state.clock.now(), parsed=parsed, org_path=unit.path, skip_bad_rows=skip_bad_rows)
-    return {**result.__dict__, "problems_detail": [{"line": p.line, "field": p.field, "reason": p.reason} for p in parsed.problems[:1000]]}
+    locale = api_locale(request)
+    return {**result.__dict__, "problems_detail": [{"line": p.line, "field": p.field, "reason": in_language(p.reason, locale)} for p in parsed.problems[:1000]]}
