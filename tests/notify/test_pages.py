@@ -42,7 +42,7 @@ def test_it_shows_the_log_with_counts_and_retries_a_dead_letter(client, database
     assert page.status_code == 200 and f"<h1>{zh('Notifications')}</h1>" in page.text and 'lang="zh-CN"' in page.text
     counts = page.text.split('id="counts"')[1].split("</table>")[0]
     assert zh("Pop-up") in counts and zh("SMS") in counts and zh("Dead letter") in counts
-    assert "新工单 GD-1" in page.text and "GRIDCARE_SMS_HTTP_URL" in page.text
+    assert "新工单 GD-1" in page.text and "短信通道未配置：请设置 GRIDCARE_SMS_HTTP_URL" in page.text
     assert f'action="/notifications/{sms}/retry"' in page.text
     dead_only = client.get("/notifications", params={"state": "dead"})
     assert "新工单 GD-1" not in dead_only.text and "李强" in dead_only.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gridcare.core.i18n import N_
 
 STATE_LABELS = {
@@ -55,3 +57,17 @@ LADDER_LABELS = {
     "accepted": N_("Accepted in time"),
     "completed": N_("Fallback finished"),
 }
+
+
+# Delivery errors are stored in English (gateways answer in it, and the log is read by
+# operators too); the log shows the common ones in the reader's language, the rest as stored.
+DELIVERY_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?P<channel>[a-z_]+) channel is not configured: set (?P<names>.+)$"), N_("%(channel)s channel is not configured: set %(names)s")),
+    (re.compile(r"^no mobile number for the recipient$"), N_("no mobile number for the recipient")),
+    (re.compile(r"^no phone number for the recipient$"), N_("no phone number for the recipient")),
+    (re.compile(r"^no email address for the recipient$"), N_("no email address for the recipient")),
+    (re.compile(r"^pop-ups go to staff users only$"), N_("pop-ups go to staff users only")),
+    (re.compile(r"^the WeCom group has no robot webhook \(removed or disabled\)$"), N_("the WeCom group has no robot webhook (removed or disabled)")),
+    (re.compile(r"^(?P<what>.+) timed out: (?P<error>.+)$"), N_("%(what)s timed out: %(error)s")),
+    (re.compile(r"^(?P<what>.+) unreachable: (?P<error>.+)$"), N_("%(what)s unreachable: %(error)s")),
+)

@@ -2,7 +2,7 @@
 listed so the catalog extraction finds them."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from gridcare.core.i18n import N_
 
@@ -132,14 +132,21 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def reason_text(text: str | None, gettext: Callable[..., str]) -> str:
-    """A stored reason in the reader's language (``gettext`` is the page's ``_``)."""
+def reason_text(
+    text: str | None, gettext: Callable[..., str], reasons: Sequence[tuple[re.Pattern[str], str]] = REASONS, labels: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    """A stored reason in the reader's language (``gettext`` is the page's ``_``), read by
+    the first of ``reasons`` that matches it; anything else is shown as stored. A value
+    named in ``labels`` (e.g. a channel code) is shown by its label."""
     if not text:
         return ""
-    for pattern, message in REASONS:
+    for pattern, message in reasons:
         found = pattern.match(text)
         if found:
             values = found.groupdict()
+            for name, known in (labels or {}).items():
+                if values.get(name) in known:
+                    values[name] = gettext(known[values[name]])
             if "steps" in values:
                 names = [gettext(f"step.{s.strip()}") for s in values["steps"].split(",")]
                 chinese = any("\u4e00" <= ch <= "\u9fff" for name in names for ch in name)
