@@ -1,6 +1,7 @@
 import pytest
 from tests.support import area
 from tests.support import org as demo_org
+from tests.support.browser import sign_in
 from tests.support.live import live_site
 
 pytestmark = pytest.mark.browser
@@ -39,10 +40,7 @@ def test_the_routing_check_answers_in_the_users_language_not_the_browsers(browse
     # The browser asks for English; the agent's setting (zh-CN) is what the page and its API
     # calls speak.
     page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
-    page.goto(site + "/login")
-    page.fill("input[name=login]", "agent")
-    page.fill("input[name=password]", demo_org.PASSWORD)
-    page.click("button.primary")
+    sign_in(page, site, "agent")
     page.goto(site + "/calls")
     page.fill("form[data-route-form] input[name=caller]", "13600009999")
     page.click("form[data-route-form] button")
