@@ -93,7 +93,7 @@ def check_in(
     answers = {k: bool(v) for k, v in (checklist or {}).items()}
     unknown = sorted(set(answers) - set(items))
     if unknown:
-        raise InvalidInput.field("checklist", T_("not on the %(kind)s checklist: %(items)s", kind=stop.asset_kind, items=", ".join(unknown)))
+        raise InvalidInput.field("checklist", T_("not on the %(kind)s checklist: %(items)s", kind=Label("kind", stop.asset_kind), items=", ".join(unknown)))
     if len(photo_files) > MAX_PHOTOS:
         raise InvalidInput.field("photos", T_("at most %(n)s photos per stop", n=MAX_PHOTOS))
     stored = [photos.store(data=data, filename=name, data_dir=data_dir, field=f"photos[{i}]") for i, (name, data) in enumerate(photo_files)]
@@ -167,7 +167,7 @@ def report_finding(
     if found is None:
         raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(rules.FINDINGS)))
     if found.utility != task.utility:
-        raise InvalidInput.field("kind", T_("%(kind)s is a %(utility)s finding; this is a %(patrol_utility)s patrol", kind=kind, utility=Label("utility", found.utility), patrol_utility=task.utility))
+        raise InvalidInput.field("kind", T_("%(kind)s is a %(utility)s finding; this is a %(patrol_utility)s patrol", kind=kind, utility=Label("utility", found.utility), patrol_utility=Label("utility", task.utility)))
     if len(note) > 2000:
         raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=2000))
     position = _position(lon, lat)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, Label
 from gridcare.network.topology import TopologyError, TopologyProblem
 
 __all__ = ["ASSET_KINDS", "AssetRecord", "ElectricTree"]
@@ -106,7 +106,7 @@ def _explain(ix: _Indexed, i: int) -> list[TopologyProblem]:
             )
     elif parent is None:
         if kind in ASSET_KINDS:  # of an unknown kind we cannot tell whether it needs one
-            out.append(TopologyProblem(code, "parent", T_("a %(kind)s needs a parent", kind=kind)))
+            out.append(TopologyProblem(code, "parent", T_("a %(kind)s needs a parent", kind=Label("asset", kind))))
     elif j == i:
         out.append(TopologyProblem(code, "parent", T_("an asset cannot be its own parent")))
     elif j == _UNKNOWN:
