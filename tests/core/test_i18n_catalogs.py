@@ -34,6 +34,23 @@ def test_translations_keep_every_placeholder():
     assert wrong == []
 
 
+def test_every_translation_with_placeholders_formats():
+    # A stray "%" in a translation would turn a zh-CN reader's error into a 500.
+    with open(LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    broken = []
+    for m in catalog:
+        found = PLACEHOLDER.findall(m.id) if m.id else []
+        if not found or not m.string:
+            continue
+        values = {re.match(r"%\((\w+)\)", p).group(1): 1 for p in found}
+        try:
+            m.string % values
+        except (ValueError, TypeError, KeyError) as exc:
+            broken.append((m.id, m.string, str(exc)))
+    assert broken == []
+
+
 def test_it_names_roles_in_both_languages():
     assert translations("zh_CN").gettext("role.rep") == "台区经理/网格经理"
     assert translations("en").gettext("role.rep") == "Grid rep"
