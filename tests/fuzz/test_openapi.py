@@ -62,7 +62,8 @@ def app(fuzz_settings, populated, clock):
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_api(case, app, admin_token):
-    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {admin_token}"}
+    # Chinese answers: each error is then formatted in English (raised) and in Chinese (shown).
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {admin_token}", "Accept-Language": "zh-CN"}
     response = case.call(app=app)
     case.validate_response(
         response, checks=[not_a_server_error, response_schema_conformance, status_code_conformance]
