@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gridcare.config import ConfigError, Settings, get_settings
 from gridcare.core import i18n
 from gridcare.core.errors import DomainError
+from gridcare.core.i18n import T_
 
 app = typer.Typer(
     help="gridcare: grid-based customer service for utilities. Every demand lands with a named rep and is answered.",
@@ -44,6 +45,11 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def refuse(reason: str, code: int = 1) -> None:
+    """``gridcare: error: <reason>``, in the operator's language when ``reason`` is a T_ text."""
+    fail(i18n.in_language(T_("error: %(reason)s", reason=reason), cli_locale()), code)
+
+
 def settings() -> Settings:
     try:
         return get_settings()
@@ -57,7 +63,7 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        fail(f"error: {exc.explained(cli_locale())}")
+        refuse(exc.detail)
 
 
 def cli_locale() -> str:
@@ -230,7 +236,7 @@ def users_create(
     with reported_errors(), db.write() as session:
         unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == org))
         if unit_id is None:
-            fail(f"error: --org: no organisation unit with code {org!r}")
+            refuse(T_("--org: no organisation unit with code %(code)r", code=org))
         user = auth.create_user(
             session, actor=system_principal("cli"), now=system_clock.now(), login=login, display_name=name or login, role=role, org_unit_id=unit_id, password=password, phone=phone
         )
@@ -251,7 +257,7 @@ def tokens_create(
     with reported_errors(), db.write() as session:
         found = auth.find_user_by_login(session, login=user)
         if found is None:
-            fail(f"error: USER: no user with login {user!r}")
+            refuse(T_("USER: no user with login %(login)r", login=user))
         _token, plain = auth.create_token(session, actor=system_principal("cli"), now=system_clock.now(), user_id=found.id, name=name)
     print(plain)
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from gridcare.cli import app, cli_locale, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, cli_locale, out, progress_bar, refuse, reported_errors, settings
 from gridcare.core.i18n import T_
 
 import_app = typer.Typer(help="Import grids, customers or network assets from files.", no_args_is_help=True)
@@ -32,13 +32,13 @@ def _unit_id(session, code: str) -> int:  # noqa: ANN001
 
     unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
     if unit_id is None:
-        fail(f"error: --org: no organisation unit with code {code!r}")
+        refuse(T_("--org: no organisation unit with code %(code)r", code=code))
     return unit_id
 
 
 def _read(path: Path) -> bytes:
     if not path.is_file():
-        fail(f"error: FILE: {path} does not exist")
+        refuse(T_("%(option)s: %(path)s does not exist", option="FILE", path=str(path)))
     return path.read_bytes()
 
 
@@ -65,7 +65,7 @@ def import_grids(
     except GeometryImportError as exc:
         for p in exc.problems:
             out.print(f"feature {p.feature_index}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
-        fail(f"error: {len(exc.problems)} problems; nothing imported")
+        refuse(T_("%(n)s problems; nothing imported", n=len(exc.problems)))
     effective = None
     if effective_from:
         from datetime import datetime
@@ -75,7 +75,7 @@ def import_grids(
         try:
             effective = datetime.fromisoformat(effective_from)
         except ValueError:
-            fail(f"error: --effective-from: {effective_from!r} is not an ISO date or date-time")
+            refuse(T_("--effective-from: %(text)r is not an ISO date or date-time", text=effective_from))
         effective = effective if effective.tzinfo else effective.replace(tzinfo=SHANGHAI)
     with reported_errors(), _db().write() as session:
         summary = service.import_grids(session, actor=system_principal("cli"), now=system_clock.now(), shapes=shapes, org_unit_id=_unit_id(session, org), effective_from=effective)
@@ -101,8 +101,7 @@ def import_customers(
     if parsed.problems:
         out.print(problems_to_text(parsed.problems, cli_locale()), markup=False)
         if not skip_bad_rows:
-            refused = T_("%(n)s problems in %(file)s; nothing imported (fix them, or pass --skip-bad-rows)", n=len(parsed.problems), file=file.name)
-            fail(f"error: {refused.in_language(cli_locale())}")
+            refuse(T_("%(n)s problems in %(file)s; nothing imported (fix them, or pass --skip-bad-rows)", n=len(parsed.problems), file=file.name))
     with reported_errors(), _db().write() as session, progress_bar() as report:
         path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == _unit_id(session, org)))
         result = service.import_customers(session, actor=system_principal("cli"), now=system_clock.now(), parsed=parsed, org_path=path, skip_bad_rows=skip_bad_rows, progress=report)
@@ -127,11 +126,11 @@ def import_assets(
         water = importing.read_water_network(data)
         nodes, pipes, dmas, problems = water.nodes, water.pipes, water.dmas, water.problems
     else:
-        fail("error: --utility: must be electric or water")
+        refuse(T_("--utility: must be electric or water"))
     if problems:
         for p in problems:
             out.print(f"{'line' if file.suffix.lower() == '.csv' else 'feature'} {p.line_or_feature}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
-        fail(f"error: {len(problems)} problems; nothing imported")
+        refuse(T_("%(n)s problems; nothing imported", n=len(problems)))
     now = system_clock.now()
     with reported_errors(), _db().write() as session, progress_bar() as report:
         actor = system_principal("cli")

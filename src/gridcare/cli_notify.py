@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.core.i18n import T_
 
 notify_app = typer.Typer(help="Notifications: campaigns and delivery states.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
@@ -34,7 +35,7 @@ def campaign(
     with reported_errors(), progress_bar() as report, db.write() as session:
         found = grids.find_grid_by_code(session, code=grid.strip())
         if found is None:
-            fail(f"error: --grid: no grid with code {grid!r}")
+            refuse(T_("--grid: no grid with code %(code)r", code=grid))
         sent = notify_groups.send_campaign(
             session, actor=system_principal("cli"), now=system_clock.now(), grid_id=found.id, text=text, to_customers=customers, to_groups=groups, tag=tag, progress=report, config=service.config_from(s)
         )

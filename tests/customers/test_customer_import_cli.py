@@ -41,7 +41,7 @@ def test_an_operator_whose_shell_speaks_chinese_reads_the_error_in_chinese(datab
     result = run(database, tmp_path, "import", "customers", str(path), "--org", "XC-E", lang="zh_CN.UTF-8")
     assert result.returncode == 1
     assert "第 4 行，name：" in result.stdout and "第 5 行，account：" in result.stdout
-    assert result.stderr.strip().splitlines()[-1] == "gridcare: error: customers.csv 中有 4 处问题，未导入任何数据（请修正，或加 --skip-bad-rows 只导入正确的行）"
+    assert result.stderr.strip().splitlines()[-1] == "gridcare: 错误：customers.csv 中有 4 处问题，未导入任何数据（请修正，或加 --skip-bad-rows 只导入正确的行）"
 
 
 def test_it_imports_the_good_rows_when_told_to_skip_the_bad_and_updates_on_reimport(database, org, tmp_path):

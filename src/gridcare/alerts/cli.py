@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.core.i18n import T_
 
 alerts_app = typer.Typer(help="Characteristic-value alerts (特征值预警): scan the orders, list the alerts.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
@@ -23,7 +24,7 @@ def _since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        fail(f"error: --since: expected a date or date and time, e.g. 2026-11-20 or 2026-11-20T08:00, got {value!r}")
+        refuse(T_("--since: expected a date or date and time, e.g. 2026-11-20 or 2026-11-20T08:00, got %(text)r", text=value))
         raise
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, cli_locale, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, cli_locale, out, progress_bar, refuse, reported_errors, settings
+from gridcare.core.i18n import T_
 
 analytics_app = typer.Typer(help="Analytics: KPI rollup, scorecard aggregates and monthly snapshots.", no_args_is_help=True)
 app.add_typer(analytics_app, name="analytics")
@@ -31,7 +32,7 @@ def import_aggregates(
     from gridcare.core.principal import system_principal
 
     if not file.is_file():
-        fail(f"error: FILE: {file} is not a readable file")
+        refuse(T_("FILE: %(path)s is not a readable file", path=str(file)))
     data = file.read_bytes()
     actor = system_principal("cli")
     db = _db()
@@ -39,7 +40,7 @@ def import_aggregates(
         parsed = scorecards.parse_file(session, actor=actor, data=data, filename=file.name)
     if not parsed.ok:
         out.print(problems_to_text(parsed.problems, cli_locale()), markup=False, highlight=False)
-        fail(f"error: {len(parsed.problems)} problems in {file.name}; nothing imported")
+        refuse(T_("%(n)s problems in %(file)s; nothing imported", n=len(parsed.problems), file=file.name))
     with reported_errors(), progress_bar() as report, db.write() as session:
         rows = scorecards.import_aggregates(session, actor=actor, now=system_clock.now(), data=data, filename=file.name, progress=report)
     out.print(f"aggregates: {rows} rows imported from {file.name}", markup=False, highlight=False)

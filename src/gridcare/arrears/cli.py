@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
 
 arrears_app = typer.Typer(help="Hard arrears cases (疑难欠费).", no_args_is_help=True)
 app.add_typer(arrears_app, name="arrears")
@@ -38,9 +38,9 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
     try:
         rows = list(reader)
     except csv.Error as exc:
-        fail(f"error: {file}: line {reader.line_num}: unreadable CSV: {exc}")
+        refuse(T_("%(file)s: line %(line)s: unreadable CSV: %(error)s", file=str(file), line=reader.line_num, error=str(exc)))
     if not rows or "account" not in rows[0] or "amount" not in rows[0]:
-        fail(f"error: {file}: needs the columns account and amount")
+        refuse(T_("%(file)s: needs the columns account and amount", file=str(file)))
     actor, now = system_principal("cli"), system_clock.now()
     db = Database(settings().sqlalchemy_url)
     with reported_errors(), progress_bar() as report, db.write() as session:

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.core.i18n import T_
 
 cards_app = typer.Typer(help="Contact cards and meter-box stickers (一箱一贴).", no_args_is_help=True)
 app.add_typer(cards_app, name="cards")
@@ -28,11 +29,11 @@ def print_cards(
     from gridcare.db import Database
 
     if bool(grid) == all_grids:
-        fail("error: --grid: give --grid CODE (one or more) or --all")
+        refuse(T_("--grid: give --grid CODE (one or more) or --all"))
     s = settings()
     url = base_url or os.environ.get("GRIDCARE_PUBLIC_URL", "http://localhost:8000")
     if not url.startswith(("http://", "https://")):
-        fail("error: --base-url: must start with http:// or https://")
+        refuse(T_("--base-url: must start with http:// or https://"))
     db = Database(s.sqlalchemy_url)
     with reported_errors(), progress_bar() as report, db.write() as session:
         cards = service.cards_for(session, actor=system_principal("cli"), now=system_clock.now(), base_url=url, grid_codes=None if all_grids else list(grid or []), data_dir=s.data_dir)

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from gridcare.cli import app, fail, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.core.i18n import T_
 
 
 def _when(text: str | None) -> datetime | None:
@@ -21,7 +22,7 @@ def _when(text: str | None) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        fail(f"error: --effective-from: {text!r} is not a date (YYYY-MM-DD or an ISO time)")
+        refuse(T_("--effective-from: %(text)r is not a date (YYYY-MM-DD or an ISO time)", text=text))
         raise
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
@@ -72,11 +73,11 @@ def plan_grids(
     for part in compare.split(","):
         if part.strip():
             if not part.strip().isdigit():
-                fail(f"error: --compare: {part.strip()!r} is not a proposal id")
+                refuse(T_("--compare: %(text)r is not a proposal id", text=part.strip()))
             others.append(int(part))
     for path, option in ((units, "--units"), (barriers, "--barriers"), (geojson and geojson.parent, "--geojson")):
         if path is not None and not Path(path).exists():
-            fail(f"error: {option}: {path} does not exist")
+            refuse(T_("%(option)s: %(path)s does not exist", option=option, path=str(path)))
     with reported_errors(), progress_bar() as report, db.write() as session:
         now = system_clock.now()
         if units is not None:
