@@ -71,6 +71,10 @@ def test_it_flags_the_repair_hour_of_a_storm(world, database, clock):
     [alert] = _alerts(database)
     assert result.raised == 1 and alert.grid_code == "E-EAST" and alert.evidence["hour"] == 7 and alert.observed == 6
     assert len(alert.evidence["history"]) == 8 * 7
+    with database.write() as session, pytest.raises(InvalidInput) as refused:
+        service.apply_sensitive_tag(session, actor=world.principal("supervisor"), now=now, alert_id=alert.id)
+    assert refused.value.detail == f"alert_id: alert {alert.id} suggests no tag (it is a spike alert)"
+    assert refused.value.explained("zh_CN") == f"alert_id：预警 {alert.id} 没有建议的标记（这是一条“工单量异常”预警）"
 
 
 def test_it_suggests_the_sensitive_tag_and_applies_it_in_one_step(world, database, clock):

@@ -310,7 +310,7 @@ def apply_sensitive_tag(session: Session, *, actor: Principal, now: datetime, al
     require(actor, Action.ORDERS_SUPERVISE)  # before anything about the alert is told
     alert = get_alert(session, actor=actor, alert_id=alert_id, lock=True)
     if alert.kind != "sensitive":
-        raise InvalidInput.field("alert_id", T_("alert %(id)s suggests no tag (it is a %(kind)s alert)", id=alert_id, kind=alert.kind))
+        raise InvalidInput.field("alert_id", T_("alert %(id)s suggests no tag (it is a %(kind)s alert)", id=alert_id, kind=Label("alert", alert.kind, msgid=titles.KIND_LABELS.get(alert.kind))))
     if alert.status == "closed":
         raise Conflict(T_("status: alert %(id)s is closed already", id=alert_id))
     customers.add_tag(session, actor=actor, now=now, customer_id=int(alert.subject), tag="sensitive")

@@ -13,6 +13,7 @@ from gridcare.core.i18n import N_
 
 Translate = Callable[..., str]
 SEVERITY_LABELS = {"critical": N_("Critical"), "warning": N_("Warning")}
+KIND_LABELS = {"spike": N_("Unusual volume"), "sensitive": N_("Repeat complainer"), "repeat_repairs": N_("Repeated repairs"), "repeat_calls": N_("Repeat calls")}
 
 
 def alert_title(kind: str, evidence: Mapping[str, Any] | None, stored: str, _: Translate) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.alerts import queries, service, titles
-from gridcare.alerts.titles import SEVERITY_LABELS
+from gridcare.alerts.titles import KIND_LABELS, SEVERITY_LABELS
 from gridcare.auth.rules import Action, can
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
@@ -20,7 +20,6 @@ from gridcare.web.nav import mark_available
 from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
-KIND_LABELS = {"spike": N_("Unusual volume"), "sensitive": N_("Repeat complainer"), "repeat_repairs": N_("Repeated repairs"), "repeat_calls": N_("Repeat calls")}
 # Keys, not words: "Open" is already 在途 for orders and outages, an alert is 待处理.
 STATUS_LABELS = {"active": N_("Open or acknowledged"), "open": N_("alert.status.open"), "acknowledged": N_("alert.status.acknowledged"), "closed": N_("alert.status.closed"), "all": N_("All")}
 # The facts of rule alerts, shown as "evidence.<key>" in the templates.
