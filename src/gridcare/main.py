@@ -22,12 +22,10 @@ from gridcare.core.bounds import values_fit_sql
 from gridcare.core.clock import Clock, clock_for
 from gridcare.core.errors import (
     DomainError,
-    FieldProblem,
-    InvalidInput,
     TooManyRequests,
     Unauthenticated,
 )
-from gridcare.core.http import field_path, install_problem_handlers
+from gridcare.core.http import install_problem_handlers
 from gridcare.db import Database
 from gridcare.domains import FIELD_AND_MANAGEMENT
 from gridcare.pubsub import Broadcaster, make_broadcaster
@@ -177,8 +175,7 @@ def create_app(
         if _is_api(request):
             return await validation_problem(request, exc)
         locale = locale_for(request, getattr(request.state, "principal", None))
-        problems = [FieldProblem(field_path(tuple(e.get("loc", ()))), validation.reason(e, locale)) for e in exc.errors()]
-        return await page_or_problem(request, InvalidInput.many(problems))
+        return await page_or_problem(request, validation.refused(exc.errors(), locale))
 
     app.add_exception_handler(RequestValidationError, page_or_validation_problem)
 

@@ -2,12 +2,11 @@
 the reader's language."""
 
 from gridcare.core.i18n import translator
-from gridcare.notify.labels import CHANNEL_LABELS, DELIVERY_ERRORS
-from gridcare.workorders.labels import reason_text
+from gridcare.notify.labels import delivery_error_text
 
 
 def said(text, locale="zh_CN"):
-    return reason_text(text, translator(locale), DELIVERY_ERRORS, {"channel": CHANNEL_LABELS})
+    return delivery_error_text(text, translator(locale))
 
 
 def test_common_delivery_errors_are_read_out_in_chinese():

@@ -36,22 +36,11 @@ def api_locale(request: Request) -> str:
     return i18n.negotiate(request.headers.get("accept-language"), default="en")
 
 
-def domain_problem(request: Request, exc: DomainError, *, status: int | None = None) -> JSONResponse:
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
     locale = api_locale(request)
     errors = [{"field": p.field, "reason": i18n.in_language(p.reason, locale)} for p in exc.problems]
     title = i18n.gettext(locale, exc.title)
-    return problem(status or exc.status, title, exc.explained(locale), slug=exc.slug, instance=request.url.path, errors=errors or None, headers=getattr(exc, "headers", None))
-
-
-def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    # ("body", "phones", 0) -> "phones[0]"; the "body"/"query" prefix says where, the rest what.
-    parts: list[str] = []
-    for item in loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form") else loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or str(loc[0] if loc else "body")
+    return problem(exc.status, title, exc.explained(locale), slug=exc.slug, instance=request.url.path, errors=errors or None)
 
 
 # Every API operation can answer these; the document says so, in the shape clients really get
@@ -131,11 +120,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        locale = api_locale(request)
-        errors = [{"field": field_path(tuple(e.get("loc", ()))), "reason": validation.reason(e, locale)} for e in exc.errors()]
-        joined = i18n.gettext(locale, "%(field)s: %(reason)s")
-        detail = "; ".join(joined % e for e in errors)
-        return problem(422, i18n.gettext(locale, "Invalid input"), detail, slug="invalid-input", instance=request.url.path, errors=errors)
+        return domain_problem(request, validation.refused(exc.errors(), api_locale(request)))
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:

@@ -6,7 +6,8 @@ tree holds no generated ``.mo`` files and an edited catalog needs no build step.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self
@@ -132,6 +133,21 @@ class Label(Text):
 
 def _label(prefix: str, code: str, msgid: str) -> Label:
     return Label(prefix, code, msgid=msgid)
+
+
+def read_out(text: str | None, gettext: Callable[..., str], patterns: Sequence[tuple[re.Pattern[str], str]], shown: Mapping[str, Callable[[str], str]] | None = None) -> str:
+    """A text stored in English (a dispatch reason, a gateway's error) in the reader's
+    language: the first of ``patterns`` that matches it gives the message, its named groups
+    the values, each shown through ``shown[name]`` when given (a code by its label). Anything
+    else, e.g. free text a supervisor typed, is shown as stored."""
+    if not text:
+        return ""
+    for pattern, message in patterns:
+        found = pattern.match(text)
+        if found:
+            values = {name: shown[name](value) if shown and name in shown else value for name, value in found.groupdict().items()}
+            return gettext(message, **values)
+    return text
 
 
 def T_(message: str, **values: Any) -> Text:

@@ -5,8 +5,10 @@ readers keep those words; other readers get ours, by the error's type and its li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.i18n import N_, translations
 
 # error type -> (message, the ctx key that fills %(n)s or %(choices)s)
@@ -58,3 +60,19 @@ def reason(error: dict[str, Any], locale: str) -> str:
     if value is None:
         return said
     return text % {"n": value, "choices": value}
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "phones", 0) -> "phones[0]"; the "body"/"query" prefix says where, the rest what.
+    parts: list[str] = []
+    for item in loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form") else loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or str(loc[0] if loc else "body")
+
+
+def refused(errors: Sequence[dict[str, Any]], locale: str) -> InvalidInput:
+    """FastAPI's validation errors as one refusal naming each field and its reason."""
+    return InvalidInput.many([FieldProblem(field_path(tuple(e.get("loc", ()))), reason(e, locale)) for e in errors])

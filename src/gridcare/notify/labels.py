@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, read_out
 
 STATE_LABELS = {
     "queued": N_("Queued"),
@@ -71,3 +72,8 @@ DELIVERY_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<what>.+) timed out: (?P<error>.+)$"), N_("%(what)s timed out: %(error)s")),
     (re.compile(r"^(?P<what>.+) unreachable: (?P<error>.+)$"), N_("%(what)s unreachable: %(error)s")),
 )
+
+
+def delivery_error_text(text: str | None, gettext: Callable[..., str]) -> str:
+    """A stored delivery error in the reader's language, its channel by its label."""
+    return read_out(text, gettext, DELIVERY_ERRORS, {"channel": lambda code: gettext(CHANNEL_LABELS[code]) if code in CHANNEL_LABELS else code})

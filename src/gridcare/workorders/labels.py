@@ -2,9 +2,9 @@
 listed so the catalog extraction finds them."""
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 
-from gridcare.core.i18n import N_
+from gridcare.core.i18n import N_, read_out
 
 LABELS = [
     N_("from.created"),
@@ -132,24 +132,13 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def reason_text(
-    text: str | None, gettext: Callable[..., str], reasons: Sequence[tuple[re.Pattern[str], str]] = REASONS, labels: Mapping[str, Mapping[str, str]] | None = None
-) -> str:
-    """A stored reason in the reader's language (``gettext`` is the page's ``_``), read by
-    the first of ``reasons`` that matches it; anything else is shown as stored. A value
-    named in ``labels`` (e.g. a channel code) is shown by its label."""
-    if not text:
-        return ""
-    for pattern, message in reasons:
-        found = pattern.match(text)
-        if found:
-            values = found.groupdict()
-            for name, known in (labels or {}).items():
-                if values.get(name) in known:
-                    values[name] = gettext(known[values[name]])
-            if "steps" in values:
-                names = [gettext(f"step.{s.strip()}") for s in values["steps"].split(",")]
-                chinese = any("\u4e00" <= ch <= "\u9fff" for name in names for ch in name)
-                values["steps"] = ("、" if chinese else ", ").join(names)
-            return gettext(message, **values)
-    return text
+def reason_text(text: str | None, gettext: Callable[..., str]) -> str:
+    """A stored dispatch reason or escalation note in the reader's language (``gettext`` is
+    the page's ``_``)."""
+
+    def steps(listed: str) -> str:
+        names = [gettext(f"step.{s.strip()}") for s in listed.split(",")]
+        chinese = any("\u4e00" <= ch <= "\u9fff" for name in names for ch in name)
+        return ("、" if chinese else ", ").join(names)
+
+    return read_out(text, gettext, REASONS, {"steps": steps})
