@@ -115,3 +115,8 @@ def test_it_scans_on_request_reading_a_bare_time_as_local(client, raised):
     assert [(a["grid_code"], a["evidence"]["hour"], a["observed"]) for a in hourly] == [("E-WEST", 9, 9)]
     late = client.post("/api/v1/alerts/scan", json={"since": "2030-01-01T00:00"}, headers=headers)
     assert late.status_code == 422 and "since" in late.json()["detail"]
+    # A scan from year 1 would judge millions of hourly cells and hold a web worker for hours.
+    ancient = client.post("/api/v1/alerts/scan", json={"since": "0001-01-01T00:00:00+08:00"}, headers=headers)
+    assert ancient.status_code == 422 and ancient.json()["errors"] == [{"field": "since", "reason": "must be within the last 92 days"}]
+    in_chinese = client.post("/api/v1/alerts/scan", json={"since": "2020-01-01T00:00"}, headers={**headers, "Accept-Language": "zh-CN"})
+    assert in_chinese.json()["errors"] == [{"field": "since", "reason": "须在最近 92 天之内"}]

@@ -19,6 +19,9 @@ from datetime import date, timedelta
 from statistics import median
 
 MAD_SCALE = 1.4826  # MAD × this estimates σ of a normal series
+# How far back one scan may judge: a quarter of hourly cells is a few thousand steps; a
+# scan "since year 1" would be millions and hold a web worker for hours.
+LONGEST_SCAN = timedelta(days=92)
 
 
 @dataclass(frozen=True)

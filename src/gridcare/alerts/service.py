@@ -236,6 +236,8 @@ def _since(now: datetime, since: datetime | None, daily: bool) -> datetime:
         raise InvalidInput.field("since", T_("give a time zone (e.g. +08:00)"))
     if since > now:
         raise InvalidInput.field("since", T_("must not be in the future"))
+    if now - since > detector.LONGEST_SCAN:
+        raise InvalidInput.field("since", T_("must be within the last %(days)s days", days=detector.LONGEST_SCAN.days))
     return since
 
 
