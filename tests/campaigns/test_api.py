@@ -126,5 +126,11 @@ def test_a_campaign_that_cannot_go_is_marked_failed_and_does_not_block_the_other
         assert service.release_due(session, now=clock.now()) == [ids[1]]
     bad, good = (client.get(f"/api/v1/campaigns/{i}").json() for i in ids)
     assert bad["status"] == "failed" and "target.tag" in bad["error"] and good["status"] == "sent"
+    # Its page gives the reason in the reader's language, though a job recorded it.
+    from gridcare.core.i18n import T_, translator
+
+    page = client.get("/campaigns", headers=headers)
+    assert page.status_code == 200, page.text[:300]
+    assert translator("zh_CN")(T_("must be one of %(choices)s", choices="x")).split("x")[0] in page.text and "must be one of" not in page.text
     with database.write() as session:
         assert service.release_due(session, now=clock.now()) == []

@@ -80,3 +80,23 @@ def test_an_outage_refusal_names_the_status_and_the_command_by_their_labels():
     refused = states.refusal("restore", "cancelled")
     assert refused == "cannot restore an outage that is cancelled"
     assert refused.in_language("zh_CN") == "停电状态为“已取消”，不能执行“恢复供电”"
+
+
+def test_a_stored_text_comes_back_in_either_language():
+    import json
+
+    from gridcare.core.i18n import as_stored, restored
+
+    message = Joined([T_("%(field)s: %(reason)s", field="since", reason=T_(BETWEEN, low=1, high=2)), T_("cannot %(command)s", command=Label("status", "closed"))])
+    back = restored(json.loads(json.dumps(as_stored(message))), "fallback")
+    assert back == message and back.in_language("zh_CN") == message.in_language("zh_CN") and "须在 1 到 2 之间" in back.in_language("zh_CN")
+    # Nothing stored (a row from before), or a message that no longer formats: the English kept beside it.
+    assert restored(None, "as stored") == "as stored" and restored({"msgid": "%(n)d days", "values": {"n": "many"}}, "as stored") == "as stored"
+
+
+@given(st.text(), st.integers())
+def test_any_stored_text_restores_to_the_same_english(value, number):
+    from gridcare.core.i18n import as_stored, restored
+
+    message = T_("%(value)s and %(number)d", value=value, number=number)
+    assert restored(as_stored(message)) == message

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from gridcare.campaigns import service
 from gridcare.campaigns.models import Campaign
+from gridcare.core.i18n import restored
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"], dependencies=[CsrfChecked])
@@ -51,10 +52,11 @@ class ReplyIn(BaseModel):
 
 
 def view(session: Any, campaigns: list[Campaign]) -> list[dict[str, Any]]:
+    # "error" is a Text: English in the API, the reader's language on the page.
     stats = service.delivery(session, campaign_ids=[c.id for c in campaigns])
     return [
         {"id": c.id, "title": c.title, "text": c.text, "channel": c.channel, "topic": c.topic, "target": {k: v for k, v in c.target.items() if k != "scope_grid_ids"},
-         "status": c.status, "send_at": c.send_at, "sent_at": c.sent_at, "recipients": c.recipients, "opted_out": c.opted_out, "unreachable": c.unreachable, "error": c.error, "created_by": c.created_by, "delivery": stats[c.id]}
+         "status": c.status, "send_at": c.send_at, "sent_at": c.sent_at, "recipients": c.recipients, "opted_out": c.opted_out, "unreachable": c.unreachable, "error": restored(c.error_message, c.error), "created_by": c.created_by, "delivery": stats[c.id]}
         for c in campaigns
     ]
 

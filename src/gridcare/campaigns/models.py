@@ -31,6 +31,7 @@ class Campaign(Base):
     opted_out: Mapped[int] = mapped_column(Integer, default=0)
     unreachable: Mapped[int] = mapped_column(Integer, default=0)  # no address on the channel (no mobile, no email)
     error: Mapped[str] = mapped_column(String(300), default="")  # why the job could not send it
+    error_message: Mapped[dict[str, Any] | None] = mapped_column(JSONData)  # the same, to be shown in each reader's language
     org_path: Mapped[str] = mapped_column(String(400), index=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

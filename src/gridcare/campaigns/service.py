@@ -17,7 +17,7 @@ from gridcare.campaigns import audience, rules, sending
 from gridcare.campaigns.models import Campaign, OptOut
 from gridcare.contractors.permissions import Capability, require
 from gridcare.core.errors import DomainError, InvalidInput, NotFound
-from gridcare.core.i18n import T_, Label
+from gridcare.core.i18n import T_, Label, as_stored
 from gridcare.core.principal import Principal, system_principal
 
 SOURCE = "campaigns"  # notifications' source_kind (notify's own simple campaigns use "campaign")
@@ -169,7 +169,7 @@ def release_due(session: Session, *, now: datetime, config: Any = None, ids: Seq
         except DomainError as exc:
             failed = session.get(Campaign, cid)
             if failed is not None:
-                failed.status, failed.error, failed.updated_at = "failed", exc.detail[:300], now
+                failed.status, failed.error, failed.error_message, failed.updated_at = "failed", exc.detail[:300], as_stored(exc.detail), now
                 audit.record(session, actor=actor, at=now, action="campaign.fail", entity="campaign", entity_id=cid, after={"error": failed.error}, org_path=failed.org_path)
     return sent
 

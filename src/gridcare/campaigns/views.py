@@ -4,6 +4,7 @@ opt-out list (record a customer's 退订, or the reply they sent)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -65,6 +66,13 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
     return RedirectResponse("/campaigns", status_code=303)
 
 
+def _number(form: Any, name: str) -> int:
+    try:
+        return int(str(form.get(name, "0")) or 0)
+    except ValueError:
+        raise InvalidInput.field(name, T_("must be a number")) from None
+
+
 @router.post("/campaigns/do", response_model=None)
 async def campaign_action(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     """Send now, cancel, record an opt-out (by account or by a reply), or remove one."""
@@ -76,7 +84,7 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
     try:
         with session.begin_nested():
             if action in ("send", "cancel"):
-                cid = int(str(form.get("campaign_id", "0")) or 0)
+                cid = _number(form, "campaign_id")
                 (service.send if action == "send" else service.cancel)(session, actor=principal, now=now, campaign_id=cid)
             elif action == "opt_out":
                 account = str(form.get("account", "")).strip()
@@ -88,14 +96,11 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
                 if not service.reply(session, actor=principal, now=now, phone=str(form.get("phone", "")), text=str(form.get("text", ""))):
                     raise InvalidInput.field("text", T_("not an opt-out reply (TD / 退订), or no customer has that phone"))
             elif action == "opt_in":
-                service.opt_back_in(session, actor=principal, now=now, opt_out_id=int(str(form.get("opt_out_id", "0")) or 0))
+                service.opt_back_in(session, actor=principal, now=now, opt_out_id=_number(form, "opt_out_id"))
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
         return RedirectResponse(f"/campaigns?error={quote(explained(request, principal, exc))}", status_code=303)
-    except ValueError:
-        bad = InvalidInput.field("campaign_id", T_("must be a number"))
-        return RedirectResponse(f"/campaigns?error={quote(explained(request, principal, bad))}", status_code=303)
     return RedirectResponse("/campaigns", status_code=303)
 
 

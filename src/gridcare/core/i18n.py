@@ -156,6 +156,34 @@ def T_(message: str, **values: Any) -> Text:
     return Text(message, values)
 
 
+def as_stored(message: Any) -> Any:
+    """``message`` as JSON that :func:`restored` turns back into it: a text a job records
+    today (why a campaign failed) is shown in each reader's language later."""
+    if isinstance(message, Label):
+        return {"label": [message.prefix, str(message), message.msgid]}
+    if isinstance(message, Joined):
+        return {"joined": [as_stored(part) for part in message.parts], "separator": message.separator}
+    if isinstance(message, Text):
+        return {"msgid": message.msgid, "values": {key: as_stored(value) for key, value in message.values.items()}}
+    return message if message is None or isinstance(message, str | int | float | bool) else str(message)
+
+
+def restored(data: Any, fallback: str = "") -> Any:
+    """What :func:`as_stored` kept, as the text it was; ``fallback`` (the stored English) when
+    there is nothing, or it no longer formats (a value stored as a string for ``%d``)."""
+    if not isinstance(data, dict):
+        return data if isinstance(data, str) and data else fallback
+    try:
+        if "label" in data:
+            prefix, code, msgid = data["label"]
+            return Label(prefix, code, msgid=msgid)
+        if "joined" in data:
+            return Joined([restored(part) for part in data["joined"]], data.get("separator", "; "))
+        return Text(data["msgid"], {key: restored(value, value) for key, value in data.get("values", {}).items()})
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
 def in_language(message: Any, locale: str) -> Any:
     """``message`` in ``locale`` if it is a :class:`Text`; anything else unchanged."""
     return message.in_language(locale) if isinstance(message, Text) else message
