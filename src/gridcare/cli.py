@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gridcare.config import ConfigError, Settings, get_settings
 from gridcare.core import i18n
 from gridcare.core.errors import DomainError
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, Label
 
 app = typer.Typer(
     help="gridcare: grid-based customer service for utilities. Every demand lands with a named rep and is answered.",
@@ -48,6 +48,11 @@ def fail(message: str, code: int = 1) -> None:
 def refuse(reason: str, code: int = 1) -> None:
     """``gridcare: error: <reason>``, in the operator's language when ``reason`` is a T_ text."""
     fail(i18n.in_language(T_("error: %(reason)s", reason=reason), cli_locale()), code)
+
+
+def say(text: str) -> None:
+    """One line of a command's answer, in the operator's language when ``text`` is a T_ text."""
+    out.print(i18n.in_language(text, cli_locale()), markup=False, highlight=False)
 
 
 def settings() -> Settings:
@@ -106,7 +111,7 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the latest version (safe to run again)."""
     s = settings()
     _upgrade(s)
-    out.print("database is at the latest schema")
+    say(T_("database is at the latest schema"))
 
 
 @app.command()
@@ -126,7 +131,8 @@ def serve(
         _upgrade(s)
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bind_host, bind_port = host or s.host, port or s.port
-    out.print(f"gridcare listening on http://{bind_host}:{bind_port} ({'embedded' if s.is_sqlite else 'scaled'} mode)")
+    mode = T_("embedded mode") if s.is_sqlite else T_("scaled mode")
+    say(T_("gridcare listening on http://%(host)s:%(port)s (%(mode)s)", host=bind_host, port=bind_port, mode=mode))
     uvicorn.run("gridcare.main:served_app", factory=True, host=bind_host, port=bind_port, workers=workers, log_level=s.log_level.lower(), proxy_headers=True)
 
 
@@ -157,7 +163,7 @@ def worker(
     if parent_pid is not None:
         stop_when_parent_is_gone(parent_pid, w.stop)
     else:
-        out.print(f"gridcare worker {w.name} running; Ctrl-C stops it")
+        say(T_("gridcare worker %(name)s running; Ctrl-C stops it", name=w.name))
     if relay is not None:
         relay.ready()
     heap.settle()
@@ -175,8 +181,8 @@ def demo(seed: Annotated[int, typer.Option(help="Seed of the synthetic city; the
     with reported_errors(), progress_bar() as report:
         summary = load_demo(_database(s), clock=system_clock, seed=seed, progress=report)
     if not summary.created:
-        out.print("the database already has data; demo not loaded again")
-    out.print(f"Demo login: admin / {summary.password}  (also: {', '.join(login for login, _ in summary.users[1:])}; same password)")
+        say(T_("the database already has data; demo not loaded again"))
+    say(T_("Demo login: admin / %(password)s  (also: %(logins)s; same password)", password=summary.password, logins=", ".join(login for login, _ in summary.users[1:])))
 
 
 @audit_app.command("verify")
@@ -200,7 +206,7 @@ def audit_verify() -> None:
             result = audit.verify(session, progress=step)
     if result.broken is not None:
         fail(f"audit trail broken at {result.broken}")
-    out.print(f"audit trail intact: {result.entries} entries in {result.streams} streams, {result.checkpoints} checkpoints")
+    say(T_("audit trail intact: %(entries)s entries in %(streams)s streams, %(checkpoints)s checkpoints", entries=result.entries, streams=result.streams, checkpoints=result.checkpoints))
 
 
 @audit_app.command("checkpoint")
@@ -212,7 +218,7 @@ def audit_checkpoint() -> None:
     db = _database(settings())
     with db.write() as session:
         cp = audit.seal_checkpoint(session, at=system_clock.now())
-    out.print("checkpoint sealed" if cp else "nothing changed since the last checkpoint")
+    say(T_("checkpoint sealed") if cp else T_("nothing changed since the last checkpoint"))
 
 
 @users_app.command("create")
@@ -240,7 +246,7 @@ def users_create(
         user = auth.create_user(
             session, actor=system_principal("cli"), now=system_clock.now(), login=login, display_name=name or login, role=role, org_unit_id=unit_id, password=password, phone=phone
         )
-        out.print(f"created user {user.login} ({user.role})")
+        say(T_("created user %(login)s (%(role)s)", login=user.login, role=Label("role", user.role)))
 
 
 @tokens_app.command("create")

@@ -10,8 +10,16 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from gridcare.cli import app, cli_locale, out, progress_bar, refuse, reported_errors, settings
+from gridcare.cli import app, cli_locale, out, progress_bar, refuse, reported_errors, say, settings
 from gridcare.core.i18n import T_
+
+
+def _problem(where: str, code: str | None, field: str, reason: str) -> None:
+    """One line of a file's problems: where (line or feature), the record's code, field, reason."""
+    if code:
+        where = T_("%(where)s (%(code)s)", where=where, code=code)
+    say(T_("%(where)s, %(field)s: %(reason)s", where=where, field=field, reason=reason))
+
 
 import_app = typer.Typer(help="Import grids, customers or network assets from files.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data to files.", no_args_is_help=True)
@@ -64,7 +72,7 @@ def import_grids(
         shapes = parse_grid_features(document, crs="GCJ02" if gcj02 else "WGS84", repair=repair)
     except GeometryImportError as exc:
         for p in exc.problems:
-            out.print(f"feature {p.feature_index}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
+            _problem(T_("feature %(n)s", n=p.feature_index), p.code, p.field, p.reason)
         refuse(T_("%(n)s problems; nothing imported", n=len(exc.problems)))
     effective = None
     if effective_from:
@@ -79,7 +87,7 @@ def import_grids(
         effective = effective if effective.tzinfo else effective.replace(tzinfo=SHANGHAI)
     with reported_errors(), _db().write() as session:
         summary = service.import_grids(session, actor=system_principal("cli"), now=system_clock.now(), shapes=shapes, org_unit_id=_unit_id(session, org), effective_from=effective)
-    out.print(f"grids: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; {summary.reassigned} records re-assigned")
+    say(T_("grids: %(created)s created, %(updated)s updated, %(unchanged)s unchanged; %(moved)s records re-assigned", created=summary.created, updated=summary.updated, unchanged=summary.unchanged, moved=summary.reassigned))
 
 
 @import_app.command("customers")
@@ -105,7 +113,7 @@ def import_customers(
     with reported_errors(), _db().write() as session, progress_bar() as report:
         path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == _unit_id(session, org)))
         result = service.import_customers(session, actor=system_principal("cli"), now=system_clock.now(), parsed=parsed, org_path=path, skip_bad_rows=skip_bad_rows, progress=report)
-    out.print(f"customers: {result.created} created, {result.updated} updated, {result.skipped_rows} bad rows skipped")
+    say(T_("customers: %(created)s created, %(updated)s updated, %(skipped)s bad rows skipped", created=result.created, updated=result.updated, skipped=result.skipped_rows))
 
 
 @import_app.command("assets")
@@ -129,7 +137,7 @@ def import_assets(
         refuse(T_("--utility: must be electric or water"))
     if problems:
         for p in problems:
-            out.print(f"{'line' if file.suffix.lower() == '.csv' else 'feature'} {p.line_or_feature}" + (f" ({p.code})" if p.code else "") + f", {p.field}: {p.reason}", markup=False)
+            _problem(T_("line %(n)s", n=p.line_or_feature) if file.suffix.lower() == ".csv" else T_("feature %(n)s", n=p.line_or_feature), p.code, p.field, p.reason)
         refuse(T_("%(n)s problems; nothing imported", n=len(problems)))
     now = system_clock.now()
     with reported_errors(), _db().write() as session, progress_bar() as report:
@@ -139,7 +147,8 @@ def import_assets(
         else:
             result = service.import_water(session, actor=actor, now=now, nodes=nodes, pipes=pipes, dmas=dmas, pipe_geometries=water.pipe_geometries)
         moved = grids.reassign_all(session, now=now, reason=f"{utility} network import", progress=report)
-    out.print(f"{utility} network: {result.assets} assets, {result.pipes} pipes, {result.dmas} DMAs; {moved} records re-assigned")
+    network = T_("electric network") if utility == "electric" else T_("water network")
+    say(T_("%(network)s: %(assets)s assets, %(pipes)s pipes, %(dmas)s DMAs; %(moved)s records re-assigned", network=network, assets=result.assets, pipes=result.pipes, dmas=result.dmas, moved=moved))
 
 
 @export_app.command("grids")
@@ -154,7 +163,7 @@ def export_grids(
     with _db().read() as session:
         document = queries.grids_geojson(session, actor=system_principal("cli"), utility=utility)
     file.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    out.print(f"wrote {len(document['features'])} grids to {file}")
+    say(T_("wrote %(n)s grids to %(file)s", n=len(document["features"]), file=str(file)))
 
 
 @grids_app.command("check")
@@ -185,7 +194,7 @@ def assign() -> None:
 
     with _db().write() as session, progress_bar() as report:
         moved = service.reassign_all(session, now=system_clock.now(), reason="gridcare assign", progress=report)
-    out.print(f"{moved} records moved to a different grid")
+    say(T_("%(n)s records moved to a different grid", n=moved))
 
 
 open311_app = typer.Typer(help="Open311 GeoReport v2 endpoint (/open311/v2/).", no_args_is_help=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, say, settings
 from gridcare.core.i18n import T_
 
 notify_app = typer.Typer(help="Notifications: campaigns and delivery states.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def campaign(
             session, actor=system_principal("cli"), now=system_clock.now(), grid_id=found.id, text=text, to_customers=customers, to_groups=groups, tag=tag, progress=report, config=service.config_from(s)
         )
         campaign_id, recipients = sent.id, sent.recipients
-    out.print(f"campaign {campaign_id}: {recipients} messages queued for grid {grid}", markup=False, highlight=False)
+    say(T_("campaign %(id)s: %(n)s messages queued for grid %(grid)s", id=campaign_id, n=recipients, grid=grid))
 
 
 @notify_app.command("status")

@@ -74,3 +74,18 @@ def test_the_api_lists_skipped_rows_in_the_language_asked_for(settings, database
     assert [(p["line"], p["field"]) for p in english["problems_detail"]] == [(p["line"], p["field"]) for p in chinese["problems_detail"]]
     name = next(p for p in chinese["problems_detail"] if p["field"] == "name")
     assert name["reason"] == "为必填项" and next(p for p in english["problems_detail"] if p["field"] == "name")["reason"] == "is required"
+
+
+def test_an_operator_whose_shell_speaks_chinese_reads_the_summaries_and_problem_lines_in_chinese(database, org, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(BAD, encoding="utf-8")
+    skipped = run(database, tmp_path, "import", "customers", str(path), "--org", "XC-E", "--skip-bad-rows", lang="zh_CN.UTF-8")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "客户：新建 2 户，更新 0 户，跳过错误行" in skipped.stdout
+    assets = tmp_path / "assets.csv"
+    assets.write_text("code,kind,parent,name,lon,lat\nT1,teapot,,一号,112.9,28.1\n", encoding="utf-8")
+    refused = {lang: run(database, tmp_path, "import", "assets", str(assets), lang=lang) for lang in ("zh_CN.UTF-8", "C.UTF-8")}
+    assert refused["zh_CN.UTF-8"].returncode == 1 and "第 2 行（T1），kind：" in refused["zh_CN.UTF-8"].stdout
+    assert "line 2 (T1), kind: " in refused["C.UTF-8"].stdout  # English stays as it was
+    upgraded = run(database, tmp_path, "db", "upgrade", lang="zh_CN.UTF-8")
+    assert upgraded.stdout.strip() == "数据库已是最新结构"

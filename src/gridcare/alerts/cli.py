@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, say, settings
 from gridcare.core.i18n import T_
 
 alerts_app = typer.Typer(help="Characteristic-value alerts (特征值预警): scan the orders, list the alerts.", no_args_is_help=True)
@@ -45,7 +45,7 @@ def scan(
     db = Database(settings().sqlalchemy_url)
     with reported_errors(), progress_bar() as report, db.write() as session:
         result = service.scan(session, now=system_clock.now(), since=start, hourly=hourly, daily=daily, with_rules=rules, progress=report)
-    out.print(f"{result.cells} cells and rules judged: {result.raised} new alerts, {result.refreshed} already known", markup=False, highlight=False)
+    say(T_("%(cells)s cells and rules judged: %(raised)s new alerts, %(known)s already known", cells=result.cells, raised=result.raised, known=result.refreshed))
 
 
 @alerts_app.command("list")
@@ -65,4 +65,4 @@ def list_alerts(
         found, total = queries.list_alerts(session, actor=system_principal("cli"), status=status, kind=kind, grid=grid, limit=200)
         for a in found:
             out.print(f"{a.id:>6}  {to_local(a.raised_at):%Y-%m-%d %H:%M}  {a.status:<12} {a.severity:<8} {a.kind:<14} {a.grid_code:<10} {a.title}", markup=False, highlight=False)
-    out.print(f"{total} alerts", markup=False, highlight=False)
+    say(T_("%(n)s alerts", n=total))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, cli_locale, out, progress_bar, refuse, reported_errors, settings
+from gridcare.cli import app, cli_locale, out, progress_bar, refuse, reported_errors, say, settings
 from gridcare.core.i18n import T_
 
 analytics_app = typer.Typer(help="Analytics: KPI rollup, scorecard aggregates and monthly snapshots.", no_args_is_help=True)
@@ -43,7 +43,7 @@ def import_aggregates(
         refuse(T_("%(n)s problems in %(file)s; nothing imported", n=len(parsed.problems), file=file.name))
     with reported_errors(), progress_bar() as report, db.write() as session:
         rows = scorecards.import_aggregates(session, actor=actor, now=system_clock.now(), data=data, filename=file.name, progress=report)
-    out.print(f"aggregates: {rows} rows imported from {file.name}", markup=False, highlight=False)
+    say(T_("aggregates: %(n)s rows imported from %(file)s", n=rows, file=file.name))
 
 
 @analytics_app.command("snapshot")
@@ -59,7 +59,7 @@ def snapshot(
     with reported_errors(), progress_bar() as report, _db().write() as session:
         rollup.refresh(session, now=system_clock.now(), progress=report)
         written = scorecards.snapshot(session, actor=system_principal("cli"), now=system_clock.now(), month=month, kind=kind)
-    out.print(f"snapshot {month}: {written} scorecards stored" if written else f"snapshot {month}: already closed, left as it was", markup=False, highlight=False)
+    say(T_("snapshot %(month)s: %(n)s scorecards stored", month=month, n=written) if written else T_("snapshot %(month)s: already closed, left as it was", month=month))
 
 
 @analytics_app.command("rollup")
@@ -71,10 +71,10 @@ def rollup_command(full: Annotated[bool, typer.Option("--full", help="Rebuild ev
     with reported_errors(), progress_bar() as report, _db().write() as session:
         if full:
             rows = rollup.rebuild_all(session, now=system_clock.now(), progress=report)
-            message = f"rollup rebuilt: {rows} rows"
+            message = T_("rollup rebuilt: %(n)s rows", n=rows)
         else:
-            message = f"rollup refreshed: {rollup.refresh(session, now=system_clock.now(), progress=report)} days rebuilt"
-    out.print(message, markup=False, highlight=False)
+            message = T_("rollup refreshed: %(n)s days rebuilt", n=rollup.refresh(session, now=system_clock.now(), progress=report))
+    say(message)
 
 
 @app.command("report")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.cli import app, progress_bar, refuse, reported_errors, say, settings
 from gridcare.core.i18n import T_
 
 cards_app = typer.Typer(help="Contact cards and meter-box stickers (一箱一贴).", no_args_is_help=True)
@@ -39,4 +39,4 @@ def print_cards(
         cards = service.cards_for(session, actor=system_principal("cli"), now=system_clock.now(), base_url=url, grid_codes=None if all_grids else list(grid or []), data_dir=s.data_dir)
         data = pdf.render(cards, progress=report)
     output.write_bytes(data)
-    out.print(f"{len(cards)} grids, {len(data) // 1024} KiB → {output}", markup=False, highlight=False)
+    say(T_("%(n)s grids, %(kib)s KiB → %(file)s", n=len(cards), kib=len(data) // 1024, file=str(output)))
