@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "gridcare"
 MESSAGE_FIRST = {
     "DomainError", "InvalidInput", "NotFound", "Forbidden", "Unauthenticated", "Conflict", "Locked", "TooManyRequests",
     "TransitionRefused", "TopologyError", "IsolationImpossible", "RuleProblem", "Refused", "TemplateProblem", "GeometryImportError",
-    "refuse",
+    "refuse", "say",
 }
 # (field, reason) pairs: the reason is what is read.
 REASON_SECOND = {"FieldProblem", "DesignError"}
