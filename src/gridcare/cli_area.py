@@ -181,7 +181,8 @@ def grids_check(
         report = service.coverage(session, actor=system_principal("cli"), utility=utility, overlap_tolerance_m2=overlap_tolerance, gap_tolerance_m2=gap_tolerance)
     if geojson is not None:
         geojson.write_text(json.dumps(report.to_geojson(), ensure_ascii=False), encoding="utf-8")
-    out.print(report.to_text(), markup=False)
+    for line in report.lines():
+        say(line)
     if not report.ok:
         raise typer.Exit(1)
 

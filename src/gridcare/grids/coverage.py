@@ -23,6 +23,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridcare.core.geo import local_projection
+from gridcare.core.i18n import T_
 
 __all__ = ["CoverageReport", "Gap", "Overlap", "check_coverage"]
 
@@ -66,16 +67,19 @@ class CoverageReport:
     def ok(self) -> bool:
         return not self.overlaps and not self.gaps
 
-    def to_text(self) -> str:
-        """One line per finding, overlaps first; a single line when all is well."""
+    def lines(self) -> list[str]:
+        """One T_ text per finding, overlaps first; a single line when all is well."""
         if self.ok:
-            return "coverage ok: no overlaps, no gaps"
+            return [T_("coverage ok: no overlaps, no gaps")]
         lines = [
-            f"overlap {o.grid_a} / {o.grid_b}: {o.area_m2:,.1f} m2 at {o.lon:.6f},{o.lat:.6f}"
+            T_("overlap %(a)s / %(b)s: %(area)s m2 at %(lon)s,%(lat)s", a=o.grid_a, b=o.grid_b, area=f"{o.area_m2:,.1f}", lon=f"{o.lon:.6f}", lat=f"{o.lat:.6f}")
             for o in self.overlaps
         ]
-        lines += [f"gap: {g.area_m2:,.1f} m2 at {g.lon:.6f},{g.lat:.6f}" for g in self.gaps]
-        return "\n".join(lines)
+        lines += [T_("gap: %(area)s m2 at %(lon)s,%(lat)s", area=f"{g.area_m2:,.1f}", lon=f"{g.lon:.6f}", lat=f"{g.lat:.6f}") for g in self.gaps]
+        return lines
+
+    def to_text(self) -> str:
+        return "\n".join(self.lines())
 
     def to_geojson(self) -> dict[str, Any]:
         """A FeatureCollection with ``kind`` (overlap|gap), ``grids`` and ``area_m2``."""
