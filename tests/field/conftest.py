@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from dateutil import rrule as rrule_module
 from sqlalchemy import select
 
 from gridcare.config import load_settings
@@ -18,6 +19,7 @@ from gridcare.network.topology import WaterNode, WaterPipe
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.area import BOTH
+from tests.support.web import client_for, sign_in
 
 # A 1×1 PNG: the smallest photo a phone could send.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -48,3 +50,31 @@ def world(database, clock, tmp_path):
 def customer_id(db: Any, account: str) -> int:
     with db.read() as session:
         return session.scalars(select(Customer.id).where(Customer.account == account)).one()
+
+
+@pytest.fixture
+def client(settings, database, clock, world):
+    with client_for(settings, database, clock) as c:
+        yield c
+
+
+def as_user(client: Any, login: str) -> dict[str, str]:
+    client.cookies.clear()
+    _, token = sign_in(client, login, demo_org.PASSWORD)
+    return {"X-CSRF-Token": token}
+
+
+@pytest.fixture
+def months_walked(monkeypatch):
+    """Each (year, month) dateutil's walk through a rule looked at: it rebuilds its calendar
+    whenever the walk enters a new month (a new year for a yearly rule). What a walk costs,
+    counted rather than timed."""
+    seen: list[tuple[int, int]] = []
+    rebuild = rrule_module._iterinfo.rebuild
+
+    def counting(self: Any, year: int, month: int) -> Any:
+        seen.append((year, month))
+        return rebuild(self, year, month)
+
+    monkeypatch.setattr(rrule_module._iterinfo, "rebuild", counting)
+    return seen

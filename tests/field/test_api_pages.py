@@ -4,28 +4,14 @@ field, data changes submitted and reviewed from the pages, every page in both la
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import pytest
 
 from gridcare.auth import service as auth
 from gridcare.core.principal import system_principal
-from tests.field.conftest import PNG
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
+from tests.field.conftest import PNG, as_user
 
 
 def test_a_patrol_runs_end_to_end_over_the_api(client, world):

@@ -3,10 +3,10 @@ visit states, rhythms and data-change validation."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gridcare.core.geo import distance_m
@@ -175,3 +175,141 @@ def test_a_change_names_every_missing_field():
 def test_near_lists_points_within_reach_nearest_first():
     points = [("far", 112.95, 28.12), ("close", 112.9301, 28.12), ("closest", 112.93, 28.12)]
     assert rules.near((112.93, 28.12), points, 50) == ["closest", "close"]
+
+
+# --- rules a plan may follow, and walks that stay short ----------------------------------
+
+TODAY = date(2026, 11, 24)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+NEVER_DUE = [
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", date(2026, 1, 1)),
+    ("FREQ=WEEKLY;INTERVAL=2;BYMONTH=4;BYMONTHDAY=31", date(2025, 3, 3)),
+    ("FREQ=MONTHLY;BYMONTH=6;BYMONTHDAY=31", date(2022, 1, 1)),
+    ("FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", date(2025, 1, 1)),  # 2025, 2029, … are never leap years
+    ("FREQ=DAILY;INTERVAL=7;BYDAY=MO", date(2026, 11, 24)),  # every seventh day from a Tuesday is a Tuesday
+]
+
+
+@pytest.mark.parametrize("rule,starts_on", NEVER_DUE)
+def test_a_rule_that_never_falls_due_is_given_up_within_decades_not_at_year_9999(rule, starts_on, months_walked):
+    assert dates(rule, TODAY, TODAY + timedelta(days=7), "next_workday", starts_on=starts_on) == []
+    # dateutil walks to year 9999 looking for the next date, whatever UNTIL says: 95,700 months.
+    assert len(months_walked) < 1000
+
+
+@pytest.mark.parametrize("rule,part", [
+    ("FREQ=SECONDLY", "FREQ"), ("FREQ=MINUTELY;INTERVAL=5", "FREQ"), ("FREQ=HOURLY", "FREQ"), ("FREQ=DAILY;INTERVAL=0", "INTERVAL"),
+    ("FREQ=WEEKLY;INTERVAL=367", "INTERVAL"), ("FREQ=DAILY;BYHOUR=8,9", "BYHOUR"), ("FREQ=WEEKLY;BYMINUTE=0,30", "BYMINUTE"), ("FREQ=DAILY;BYSECOND=1", "BYSECOND"),
+    ("FREQ=YEARLY;BYEASTER=0", "BYEASTER"),
+])
+def test_a_rule_more_often_than_daily_or_with_times_of_day_is_refused_naming_its_part(rule, part):
+    problem = rules.rule_problem(rule, starts_on=TODAY, today=TODAY)
+    assert problem is not None and problem.startswith(f"{part}: ")
+    with pytest.raises(rules.RuleProblem, match=f"^{part}: "):
+        rules.planned_dates(rule, starts_on=TODAY, first=TODAY, last=TODAY)
+
+
+def test_the_refusals_say_what_is_wrong():
+    assert rules.rule_problem("FREQ=SECONDLY", starts_on=TODAY, today=TODAY) == "FREQ: must be one of DAILY, WEEKLY, MONTHLY, YEARLY"
+    assert rules.rule_problem("FREQ=DAILY;INTERVAL=400", starts_on=TODAY, today=TODAY) == "INTERVAL: must be between 1 and 366"
+    assert rules.rule_problem("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", starts_on=TODAY, today=TODAY) == "gives no date within the next 400 days"
+    assert rules.rule_problem("FREQ=DAILY;BYMONTHDAY=1" + ",1" * 100, starts_on=TODAY, today=TODAY) == "must be at most 200 characters"
+
+
+def test_a_stored_rule_more_often_than_daily_is_not_followed():
+    # Before rules were checked, FREQ=SECONDLY from five months back was 13 million instants.
+    with pytest.raises(rules.RuleProblem, match="FREQ"):
+        dates("FREQ=SECONDLY", TODAY, TODAY, "keep", starts_on=TODAY - timedelta(days=150))
+
+
+@pytest.mark.parametrize("rule", ["FREQ=DAILY\nDTSTART:00010101T000000", "FREQ=DAILY RRULE:FREQ=SECONDLY", "FREQ=DAILY;COUNT=2 EXDATE:20261125T000000"])
+def test_a_rule_carrying_its_own_first_day_or_more_lines_is_refused(rule):
+    # dateutil would walk from year 1, or read a rule set of several rules.
+    with pytest.raises(rules.RuleProblem, match="single recurrence rule"):
+        dates(rule, TODAY, TODAY, "keep")
+
+
+@pytest.mark.parametrize("rule,starts_on", [
+    ("FREQ=DAILY;UNTIL=20260101", date(2025, 6, 1)),  # ended
+    ("FREQ=WEEKLY;BYDAY=MO;COUNT=3", date(2025, 6, 1)),  # used up
+    ("FREQ=YEARLY;INTERVAL=3", date(2026, 6, 1)),  # next in 2029
+    *NEVER_DUE,
+])
+def test_a_rule_without_a_date_in_the_next_400_days_is_refused(rule, starts_on):
+    assert rules.rule_problem(rule, starts_on=starts_on, today=TODAY) == "gives no date within the next 400 days"
+
+
+@pytest.mark.parametrize("rule,starts_on", [
+    ("FREQ=WEEKLY;BYDAY=MO", TODAY), ("FREQ=DAILY", TODAY - timedelta(days=1800)), ("FREQ=YEARLY", TODAY + timedelta(days=366)),
+    ("FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=31", date(2026, 1, 1)), ("FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270101", TODAY), ("FREQ=DAILY;INTERVAL=366", TODAY),
+])
+def test_rules_a_patrol_keeps_are_accepted(rule, starts_on):
+    assert rules.rule_problem(rule, starts_on=starts_on, today=TODAY) is None
+
+
+def test_a_new_first_day_may_be_five_years_back_and_a_year_ahead():
+    assert rules.starts_on_problem(date(2021, 11, 24), TODAY) is None
+    assert rules.starts_on_problem(date(2027, 11, 25), TODAY) is None
+    refused = "must be between 2021-11-24 and 2027-11-25"
+    assert rules.starts_on_problem(date(2021, 11, 23), TODAY) == refused
+    assert rules.starts_on_problem(date(2027, 11, 26), TODAY) == refused
+    assert rules.starts_on_problem(date(1, 1, 1), TODAY) == refused
+
+
+def test_a_stored_plan_starting_centuries_back_is_not_walked():
+    with pytest.raises(rules.RuleProblem, match="starts_on: must be after 1926"):
+        rules.planned_dates("FREQ=DAILY", starts_on=date(202, 11, 24), first=TODAY, last=TODAY)
+    assert rules.planned_dates("FREQ=DAILY", starts_on=date(1927, 1, 1), first=TODAY, last=TODAY) == [TODAY]
+
+
+def test_one_rule_never_gives_more_than_max_occurrences():
+    found = rules.planned_dates("FREQ=DAILY", starts_on=TODAY, first=TODAY, last=TODAY + timedelta(days=3 * 365))
+    assert len(found) == rules.MAX_OCCURRENCES and found[-1] == TODAY + timedelta(days=rules.MAX_OCCURRENCES - 1)
+
+
+@st.composite
+def patrol_rules(draw: st.DrawFn) -> str:
+    """Rules of every frequency a patrol may have, with the BY parts people combine (and
+    some that rarely or never fall due)."""
+    freq = draw(st.sampled_from(rules.PATROL_FREQUENCIES))
+    parts = [f"FREQ={freq}"]
+    if draw(st.booleans()):
+        parts.append(f"INTERVAL={draw(st.integers(1, 13))}")
+    if draw(st.booleans()):
+        nth = st.sampled_from(["", "1", "2", "-1"]) if freq in ("MONTHLY", "YEARLY") else st.just("")
+        days = draw(st.lists(st.tuples(nth, st.sampled_from(WEEKDAYS)), min_size=1, max_size=3, unique_by=lambda d: d[1]))
+        parts.append("BYDAY=" + ",".join(n + d for n, d in days))
+    if draw(st.booleans()):
+        parts.append("BYMONTHDAY=" + ",".join(str(d) for d in draw(st.lists(st.integers(-31, 31).filter(bool), min_size=1, max_size=3, unique=True))))
+    if draw(st.booleans()):
+        parts.append("BYMONTH=" + ",".join(str(m) for m in draw(st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True))))
+    if freq == "YEARLY" and draw(st.booleans()):
+        parts.append(draw(st.sampled_from(["BYWEEKNO=1,20,53", "BYYEARDAY=1,100,-1", "BYYEARDAY=366"])))
+    if draw(st.booleans()):
+        parts.append(f"BYSETPOS={draw(st.sampled_from([1, 2, -1]))}")
+    if draw(st.booleans()):
+        parts.append(f"WKST={draw(st.sampled_from(WEEKDAYS))}")
+    return ";".join(parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rule=patrol_rules(), starts_on=st.dates(min_value=date(2019, 1, 1), max_value=date(2030, 12, 31)), after=st.integers(-60, 900), span=st.integers(0, 120))
+def test_it_finds_the_dates_dateutil_finds(rule, starts_on, after, span):
+    first = starts_on + timedelta(days=after)
+    last = first + timedelta(days=span)
+    # dateutil alone ends its walk at the first date after the window, or at year 9999.
+    assume(rules.planned_dates(rule, starts_on=starts_on, first=last + timedelta(days=1), last=last + timedelta(days=3660)))
+    parsed = rules.parse_rrule(rule, starts_on)
+    expected = [i.date() for i in parsed.between(datetime.combine(first, time.min), datetime.combine(last, time.max), inc=True)]
+    assert rules.planned_dates(rule, starts_on=starts_on, first=first, last=last) == expected
+
+
+@pytest.mark.parametrize("rule,starts_on,last", [
+    ("FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20270115", TODAY, date(2027, 3, 1)),
+    ("FREQ=MONTHLY;BYMONTHDAY=31;COUNT=5", date(2026, 1, 1), date(2027, 12, 31)),
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;UNTIL=20290101", date(2022, 1, 1), date(2028, 12, 31)),
+])
+def test_until_and_count_keep_their_meaning(rule, starts_on, last):
+    parsed = rules.parse_rrule(rule, starts_on)
+    expected = [i.date() for i in parsed.between(datetime.combine(starts_on, time.min), datetime.combine(last, time.max), inc=True)]
+    assert expected and rules.planned_dates(rule, starts_on=starts_on, first=starts_on, last=last) == expected

@@ -54,8 +54,9 @@ def _tasks_out(session: Any, tasks: list[Any]) -> list[TaskOut]:
 
 
 @router.get("/plans", response_model=list[PlanOut])
-def list_plans(session: DbSession, principal: CurrentPrincipal, grid_id: int | None = None) -> Any:
-    return patrols.list_plans(session, actor=principal, grid_id=grid_id)
+def list_plans(session: DbSession, principal: CurrentPrincipal, grid_id: int | None = None, limit: int = 200, offset: int = 0) -> Any:
+    """Patrol plans in scope by grid and name, ``limit`` (1 to 1000) from ``offset``."""
+    return patrols.list_plans(session, actor=principal, grid_id=grid_id, limit=limit, offset=offset)
 
 
 @router.post("/plans", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
@@ -260,8 +261,10 @@ def reject_change(change_id: int, body: ReviewIn, session: DbSession, principal:
 
 
 @router.get("/watches", response_model=list[WatchOut])
-def list_watches(session: DbSession, principal: CurrentPrincipal, status: str | None = "open") -> Any:
-    return changes.watches(session, actor=principal, status=status or None)
+def list_watches(session: DbSession, principal: CurrentPrincipal, status: str | None = "open", limit: int = 200, offset: int = 0) -> Any:
+    """Road-works watches in scope, newest first (``status``: open, closed; empty for all),
+    ``limit`` (1 to 1000) from ``offset``."""
+    return changes.watches(session, actor=principal, status=status or None, limit=limit, offset=offset)
 
 
 @router.post("/watches/{watch_id}/close", response_model=WatchOut)

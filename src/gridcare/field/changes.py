@@ -159,12 +159,14 @@ def open_watch(session: Session, *, actor: Principal, now: datetime, change: Dat
     return watch
 
 
-def watches(session: Session, *, actor: Principal, status: str | None = "open") -> list[Watch]:
+def watches(session: Session, *, actor: Principal, status: str | None = "open", limit: int = 200, offset: int = 0) -> list[Watch]:
+    """Watches in scope, newest first; every status when ``status`` is empty."""
     require_read(actor)
     stmt = scoped(select(Watch), actor, org_path=Watch.org_path, grid_id=Watch.grid_id)
     if status:
         stmt = stmt.where(Watch.status == status)
-    return list(session.scalars(stmt.order_by(Watch.created_at.desc())))
+    stmt = stmt.order_by(Watch.created_at.desc(), Watch.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))
+    return list(session.scalars(stmt))
 
 
 def close_watch(session: Session, *, actor: Principal, now: datetime, watch_id: int) -> Watch:

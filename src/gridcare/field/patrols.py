@@ -4,6 +4,7 @@ and late or missed patrols flagged to the supervisors. Check-ins and findings ar
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from gridcare.field import rules, sites
 from gridcare.field.models import PatrolPlan, PatrolStop, PatrolTask, Watch
 from gridcare.field.permissions import require_manage, require_read
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 DEFAULT_HORIZON_DAYS = 7
 _calendar: WorkCalendar | None = None
@@ -57,22 +59,31 @@ def get_plan(session: Session, *, actor: Principal, plan_id: int) -> PatrolPlan:
     return plan
 
 
-def list_plans(session: Session, *, actor: Principal, grid_id: int | None = None) -> list[PatrolPlan]:
+def list_plans(session: Session, *, actor: Principal, grid_id: int | None = None, limit: int = 200, offset: int = 0) -> list[PatrolPlan]:
     require_read(actor)
     stmt = scoped(select(PatrolPlan), actor, org_path=PatrolPlan.org_path, grid_id=PatrolPlan.grid_id)
     if grid_id is not None:
         stmt = stmt.where(PatrolPlan.grid_id == grid_id)
-    return list(session.scalars(stmt.order_by(PatrolPlan.grid_id, PatrolPlan.name)))
+    stmt = stmt.order_by(PatrolPlan.grid_id, PatrolPlan.name, PatrolPlan.id).limit(max(1, min(limit, 1000))).offset(max(0, offset))
+    return list(session.scalars(stmt))
 
 
-def _checked(*, name: str, rrule: str, starts_on: date, holidays: str, far_policy: str, max_distance_m: int, distances: dict[str, int], grace_days: int) -> list[FieldProblem]:
+def _checked(
+    *, today: date, name: str, rrule: str, starts_on: date, holidays: str, far_policy: str, max_distance_m: int, distances: dict[str, int], grace_days: int,
+    new_rule: bool = True, new_start: bool = True,
+) -> list[FieldProblem]:
+    """What is wrong with a plan's values. The rule and the first day are checked when they
+    are new (``new_rule``, ``new_start``): a plan saved before they were checked can still
+    be renamed or stopped."""
     problems = []
     if not name.strip() or len(name) > 200:
         problems.append(FieldProblem("name", T_("must be %(low)s to %(high)s characters", low=1, high=200)))
-    try:
-        rules.parse_rrule(rrule, starts_on)
-    except rules.RuleProblem as exc:
-        problems.append(FieldProblem("rrule", exc.args[0]))
+    rule_problem = rules.rule_problem(rrule, starts_on=starts_on, today=today) if new_rule or new_start else None
+    if rule_problem:
+        problems.append(FieldProblem("rrule", rule_problem))
+    start_problem = rules.starts_on_problem(starts_on, today) if new_start else None
+    if start_problem:
+        problems.append(FieldProblem("starts_on", start_problem))
     if holidays not in rules.HOLIDAY_RULES:
         problems.append(FieldProblem("holidays", T_("must be one of %(choices)s", choices=", ".join(rules.HOLIDAY_RULES))))
     if far_policy not in rules.FAR_POLICIES:
@@ -100,9 +111,10 @@ def create_plan(
 
     require_manage(actor)
     grid = grids.get_grid(session, actor=actor, grid_id=grid_id)
-    starts_on = starts_on or to_local(now).date()
+    today = to_local(now).date()
+    starts_on = starts_on or today
     distances = {k: int(v) for k, v in (distances or {}).items()}
-    problems = _checked(name=name, rrule=rrule, starts_on=starts_on, holidays=holidays, far_policy=far_policy, max_distance_m=max_distance_m, distances=distances, grace_days=grace_days)
+    problems = _checked(today=today, name=name, rrule=rrule, starts_on=starts_on, holidays=holidays, far_policy=far_policy, max_distance_m=max_distance_m, distances=distances, grace_days=grace_days)
     stops, stop_problems = sites.route(session, utility=grid.utility, grid_id=grid.id, kinds=kinds, codes=codes)
     problems += stop_problems
     if problems:
@@ -127,9 +139,11 @@ def update_plan(session: Session, *, actor: Principal, now: datetime, plan_id: i
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise InvalidInput.many([FieldProblem(k, T_("cannot be changed")) for k in unknown])
-    merged = {k: changes.get(k, getattr(plan, k)) for k in ("name", "rrule", "starts_on", "holidays", "far_policy", "max_distance_m", "distances", "grace_days")}
+    # None is no change: these columns cannot be empty.
+    merged = {k: getattr(plan, k) if changes.get(k) is None else changes[k] for k in ("name", "rrule", "starts_on", "holidays", "far_policy", "max_distance_m", "distances", "grace_days")}
     merged["distances"] = {k: int(v) for k, v in (merged["distances"] or {}).items()}
-    problems = _checked(**merged)
+    new_rule = merged["rrule"].strip().removeprefix("RRULE:") != plan.rrule
+    problems = _checked(today=to_local(now).date(), new_rule=new_rule, new_start=merged["starts_on"] != plan.starts_on, **merged)
     new_stops = None
     if changes.get("kinds") or changes.get("codes"):
         new_stops, stop_problems = sites.route(session, utility=plan.utility, grid_id=plan.grid_id, kinds=changes.get("kinds") or (), codes=changes.get("codes") or ())
@@ -189,6 +203,22 @@ def _plan_stops(plan: PatrolPlan) -> list[dict[str, Any]]:
     ]
 
 
+def _add_plan_tasks(batch: _Batch, plan: PatrolPlan, *, now: datetime, window: tuple[date, date], is_workday: Callable[[date], bool]) -> None:
+    """A plan whose rule cannot be followed (saved before rules were checked) is skipped and
+    logged, so that it holds up neither the run nor the other plans."""
+    try:
+        due = rules.occurrences(plan.rrule, starts_on=plan.starts_on, window=window, holidays=plan.holidays, is_workday=is_workday)
+    except rules.RuleProblem as exc:
+        log.warning("patrol plan %s skipped: rrule %r from %s: %s", plan.id, plan.rrule, plan.starts_on, exc)
+        return
+    for occ in due:
+        values = {
+            "plan_id": plan.id, "title": plan.name, "utility": plan.utility, "grid_id": plan.grid_id, "org_path": plan.org_path, "assignee_id": plan.assignee_id,
+            "due_on": occ.due_on, "planned_on": occ.planned_on, "grace_days": plan.grace_days,
+        }
+        batch.add(now=now, key=f"plan:{plan.id}:{occ.due_on.isoformat()}", values=values, stops=_plan_stops(plan))
+
+
 def generate(session: Session, *, now: datetime, days: int = DEFAULT_HORIZON_DAYS, progress: Progress | None = None, plan_ids: Sequence[int] | None = None, watch_ids: Sequence[int] | None = None) -> int:
     """Tasks of every active plan and open road-works watch (or of those listed) due from
     today over ``days`` days. Each (plan, day) has one key, so running again creates
@@ -209,9 +239,7 @@ def generate(session: Session, *, now: datetime, days: int = DEFAULT_HORIZON_DAY
     cal = calendar()
     batch = _Batch(session, window)
     for n, plan in enumerate(plans, start=1):
-        for occ in rules.occurrences(plan.rrule, starts_on=plan.starts_on, window=window, holidays=plan.holidays, is_workday=cal.is_workday):
-            values = dict(plan_id=plan.id, title=plan.name, utility=plan.utility, grid_id=plan.grid_id, org_path=plan.org_path, assignee_id=plan.assignee_id, due_on=occ.due_on, planned_on=occ.planned_on, grace_days=plan.grace_days)
-            batch.add(now=now, key=f"plan:{plan.id}:{occ.due_on.isoformat()}", values=values, stops=_plan_stops(plan))
+        _add_plan_tasks(batch, plan, now=now, window=window, is_workday=cal.is_workday)
         if progress:
             progress("patrol plans", n, total)
     for n, watch in enumerate(watches, start=len(plans) + 1):

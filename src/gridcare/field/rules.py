@@ -1,18 +1,21 @@
-"""Pure rules of field work: when patrols fall due (RRULE with Chinese holidays), whether a
-check-in is near enough to its asset, when visits are due and overdue, and the shipped
-defaults (checklists, distances, findings, visit rhythms). No database, no clock: dates,
-calendars and positions come in as arguments."""
+"""Pure rules of field work: which RRULEs a patrol plan may follow and when patrols fall due
+(with Chinese holidays), whether a check-in is near enough to its asset, when visits are due
+and overdue, and the shipped defaults (checklists, distances, findings, visit rhythms). No
+database, no clock: dates, calendars and positions come in as arguments."""
 
 from __future__ import annotations
 
+import calendar
+import functools
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, date, datetime, time, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import rrulestr
+from dateutil.rrule import DAILY, rrule, rrulestr
 
 from gridcare.core.i18n import N_, T_
 
@@ -20,6 +23,13 @@ EARTH_RADIUS_M = 6_371_008.8
 HOLIDAY_RULES = ("keep", "skip", "next_workday")
 FAR_POLICIES = ("flag", "reject")
 MAX_OCCURRENCES = 1000  # one plan never floods a window, whatever its rule says
+PATROL_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")  # a patrol is never more often than daily
+MAX_INTERVAL = 366  # every 366 days is a yearly patrol; weeks and months that far apart fail the horizon below
+MAX_RULE_CHARS = 200  # the width of the plan's column
+HORIZON_DAYS = 400  # a saved rule falls due within this: a year, with room for a yearly plan starting next year
+STARTS_ON_BACK = relativedelta(years=5)  # backdating a new plan only carries over the rhythm of one kept on paper
+STARTS_ON_AHEAD = timedelta(days=366)  # nobody plans patrols further ahead
+OLDEST_YEARS = 100  # a stored plan's dates are walked from its first day: centuries back is a typo (0202 for 2026)
 
 
 class RuleProblem(ValueError):
@@ -35,15 +45,93 @@ class Occurrence:
     planned_on: date  # the rule's own date (differs when a holiday moved it)
 
 
-def parse_rrule(text: str, starts_on: date) -> object:
+def parse_rrule(text: str, starts_on: date) -> rrule:
     """The dateutil rule for ``text`` (``FREQ=WEEKLY;BYDAY=MO``; a leading ``RRULE:`` is fine)."""
     body = text.strip().removeprefix("RRULE:")
     if not body:
         raise RuleProblem(T_("must not be empty, e.g. FREQ=WEEKLY;BYDAY=MO"))
     try:
-        return rrulestr(f"RRULE:{body}", dtstart=datetime.combine(starts_on, datetime.min.time()))
+        parsed = rrulestr(f"RRULE:{body}", dtstart=datetime.combine(starts_on, time.min))
     except (ValueError, TypeError) as exc:
         raise RuleProblem(T_("not an RFC 5545 recurrence rule (%(error)s)", error=str(exc))) from None
+    # dateutil reads more lines as a rule set, and a DTSTART line as the first day instead of starts_on.
+    if not isinstance(parsed, rrule) or any(c.isspace() or c == ":" for c in body):
+        raise RuleProblem(T_("must be a single recurrence rule such as FREQ=WEEKLY;BYDAY=MO, without DTSTART or other lines"))
+    return parsed
+
+
+def _part(name: str, reason: str) -> str:
+    return T_("%(field)s: %(reason)s", field=name, reason=reason)
+
+
+def _shape_problem(parsed: rrule) -> str | None:
+    """Why a parsed rule cannot be a patrol's whatever its dates: more often than daily, an
+    interval that is a typo (or 0, which dateutil repeats forever), times of day (a day can
+    hold 86,400 of them), or dateutil's own BYEASTER, which the calendar check cannot follow.
+    dateutil keeps what it parsed only in these private attributes."""
+    given = parsed._original_rule  # type: ignore[attr-defined]
+    if parsed._freq > DAILY:  # type: ignore[attr-defined]  # dateutil counts YEARLY=0 … SECONDLY=6
+        return _part("FREQ", T_("must be one of %(choices)s", choices=", ".join(PATROL_FREQUENCIES)))
+    if not 1 <= parsed._interval <= MAX_INTERVAL:  # type: ignore[attr-defined]
+        return _part("INTERVAL", T_("must be between %(low)s and %(high)s", low=1, high=MAX_INTERVAL))
+    for name in ("byhour", "byminute", "bysecond"):
+        if name in given:
+            return _part(name.upper(), T_("patrols fall on days: leave out the time of day"))
+    if "byeaster" in given:
+        return _part("BYEASTER", T_("not part of RFC 5545"))
+    return None
+
+
+def usable_rule(text: str, starts_on: date) -> rrule:
+    """The parsed rule, if a patrol plan may follow it (see ``_shape_problem``)."""
+    parsed = parse_rrule(text, starts_on)
+    problem = _shape_problem(parsed)
+    if problem:
+        raise RuleProblem(problem)
+    return parsed
+
+
+def _same_calendar(year: int, other: int) -> bool:
+    return calendar.isleap(year) == calendar.isleap(other) and date(year, 1, 1).weekday() == date(other, 1, 1).weekday()
+
+
+@functools.lru_cache(maxsize=256)
+def _years_to_the_end(first: int, last: int) -> int:
+    """How many years to move the years ``first`` to ``last`` (and one each side, which
+    week numbers look at) so that they end as late as the calendar allows, each date on
+    the same weekday. Why: dateutil gives up on a rule that stops matching only when it
+    reaches year 9999, whatever UNTIL says (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30 walks eight
+    thousand years). Moved there, the walk past the window is at most a few decades, as
+    the calendar repeats every 28 years within a century and every 400 years always."""
+    years = range(max(1, first - 1), last + 2)
+    for shift in range(MAXYEAR - years[-1], 0, -1):
+        if all(_same_calendar(y, y + shift) for y in years):
+            return shift
+    return 0
+
+
+def _moved(instant: datetime, years: int) -> datetime:
+    return instant.replace(year=instant.year + years)  # a 29 February stays one: the years have the same calendar
+
+
+def planned_dates(rule: str, *, starts_on: date, first: date, last: date) -> list[date]:
+    """The rule's dates from ``first`` to ``last`` (both included), at most MAX_OCCURRENCES,
+    in a walk that stays short whatever the rule says, even one saved before rules were
+    checked: the rule is followed in the same dates moved towards year 9999."""
+    parsed = usable_rule(rule, starts_on)
+    if first.year - starts_on.year > OLDEST_YEARS:
+        raise RuleProblem(_part("starts_on", T_("must be after %(other)s", other=str(first.year - OLDEST_YEARS))))
+    start, end = datetime.combine(starts_on, time.min), datetime.combine(last, time.max)
+    until = parsed._until  # type: ignore[attr-defined]  # the rule's own UNTIL, a date like any other
+    if until is not None:
+        end = min(end, until)
+    if end < start:
+        return []
+    shift = _years_to_the_end(starts_on.year, last.year)
+    moved_end = _moved(end, shift)
+    moved = parsed.replace(dtstart=_moved(start, shift), until=moved_end if until is not None else None)
+    found = moved.xafter(_moved(datetime.combine(first, time.min), shift), count=MAX_OCCURRENCES, inc=True)
+    return [_moved(instant, -shift).date() for instant in itertools.takewhile(lambda i: i <= moved_end, found)]
 
 
 def occurrences(rule: str, *, starts_on: date, window: tuple[date, date], holidays: str, is_workday: Callable[[date], bool]) -> list[Occurrence]:
@@ -52,14 +140,10 @@ def occurrences(rule: str, *, starts_on: date, window: tuple[date, date], holida
     if holidays not in HOLIDAY_RULES:
         raise RuleProblem(T_("holidays must be one of %(choices)s", choices=", ".join(HOLIDAY_RULES)))
     first, last = window
-    parsed = parse_rrule(rule, starts_on)
     # A date moved forward by a holiday may come from before the window: look back a little.
     look_back = first - timedelta(days=15) if holidays == "next_workday" else first
     found: dict[date, Occurrence] = {}
-    for n, instant in enumerate(parsed.between(datetime.combine(look_back, datetime.min.time()), datetime.combine(last, datetime.max.time()), inc=True)):  # type: ignore[attr-defined]
-        if n >= MAX_OCCURRENCES:
-            break
-        planned = instant.date()
+    for planned in planned_dates(rule, starts_on=starts_on, first=look_back, last=last):
         due = planned
         if not is_workday(planned):
             if holidays == "skip":
@@ -69,6 +153,32 @@ def occurrences(rule: str, *, starts_on: date, window: tuple[date, date], holida
         if first <= due <= last and due not in found:
             found[due] = Occurrence(due_on=due, planned_on=planned)
     return [found[d] for d in sorted(found)]
+
+
+def starts_on_problem(starts_on: date, today: date) -> str | None:
+    """Why a newly given first day of a plan is refused on ``today``, or None."""
+    low, high = today - STARTS_ON_BACK, today + STARTS_ON_AHEAD
+    if low <= starts_on <= high:
+        return None
+    return T_("must be between %(low)s and %(high)s", low=low.isoformat(), high=high.isoformat())
+
+
+def rule_problem(text: str, *, starts_on: date, today: date) -> str | None:
+    """Why ``text`` cannot be saved as the rule of a plan starting on ``starts_on``, checked
+    on ``today``, or None. A rule must fall due within HORIZON_DAYS: one that never does
+    (30 February) is a mistake its author should hear about now, not a plan that never
+    makes a task. A first day that alone keeps it from there (centuries back, or after the
+    horizon) is starts_on's problem, said there."""
+    if len(text.strip()) > MAX_RULE_CHARS:
+        return T_("must be at most %(n)s characters", n=MAX_RULE_CHARS)
+    last = today + timedelta(days=HORIZON_DAYS)
+    try:
+        usable_rule(text, starts_on)
+        if today.year - starts_on.year <= OLDEST_YEARS and starts_on <= last and not planned_dates(text, starts_on=starts_on, first=today, last=last):
+            return T_("gives no date within the next %(days)s days", days=HORIZON_DAYS)
+    except RuleProblem as exc:
+        return exc.args[0]
+    return None
 
 
 def next_workday(day: date, is_workday: Callable[[date], bool]) -> date:
