@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from gridcare.calls import quality
 from gridcare.calls.handlers import sample_yesterday
 from gridcare.calls.models import CallRecord, QaScore
 from gridcare.config import load_settings
@@ -99,6 +101,47 @@ def test_it_samples_a_share_of_each_agents_calls_and_puts_them_first(pbx, client
     assert {c["id"] for c in queue[:4]} == set(out["call_ids"]) and all(c["qa_sampled_at"] for c in queue[:4])
     bad = client.post("/api/v1/calls/qa/sample", json={"percent": 0}, headers=supervisor)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "percent"
+
+
+def test_a_sample_covers_a_month_at_most(pbx, client, supervisor, clock):
+    answered(pbx, "m1")
+    end = clock.now() + timedelta(hours=1)
+    month = client.post("/api/v1/calls/qa/sample", json={"from": (end - timedelta(days=31)).isoformat(), "to": end.isoformat()}, headers=supervisor)
+    assert month.status_code == 200 and month.json()["sampled"] == 1
+    longer = client.post("/api/v1/calls/qa/sample", json={"from": (end - timedelta(days=31, seconds=1)).isoformat(), "to": end.isoformat()}, headers=supervisor)
+    assert longer.status_code == 422 and longer.json()["errors"] == [{"field": "to", "reason": "the period may span at most 31 days"}]
+    page = client.post("/calls/qa/sample", data={"csrf_token": supervisor["X-CSRF-Token"], "start": "2026-10-24", "end": "2026-11-24"})
+    assert page.status_code == 303 and "error=" in page.headers["location"] and "31" in unquote(page.headers["location"])
+
+
+def test_it_marks_a_large_sample_a_chunk_of_ids_at_a_time(pbx, database, clock, org, monkeypatch):
+    ids = [answered(pbx, f"k{i}", after=60 * i) for i in range(5)]
+    monkeypatch.setattr(quality, "CHUNK", 2)
+    widest: list[int] = []
+
+    def grab(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if "qa_sampled_at" in statement:
+            widest.append(len(parameters))
+
+    event.listen(database.engine, "before_cursor_execute", grab)
+    try:
+        with database.write() as session:
+            chosen = quality.sample(session, actor=org.principal("supervisor"), now=clock.now(), start=clock.now(), end=clock.now() + timedelta(hours=1), percent=100)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", grab)
+    assert sorted(chosen) == sorted(ids)
+    assert widest and max(widest) <= 2 + 1  # a chunk's ids, and the time they are marked at
+
+
+def test_the_review_queue_spans_three_months_at_most(pbx, client, supervisor):
+    call_id = answered(pbx, "r1")
+    quarter = client.get("/api/v1/calls/qa/queue", params={"from": "2026-08-25", "to": "2026-11-24"})  # 92 days
+    assert quarter.status_code == 200 and [c["id"] for c in quarter.json()] == [call_id]
+    longer = client.get("/api/v1/calls/qa/queue", params={"from": "2026-08-24", "to": "2026-11-24"})
+    assert longer.status_code == 422 and longer.json()["errors"] == [{"field": "to", "reason": "the period may span at most 92 days"}]
+    assert client.get("/calls/qa", params={"from": "2026-08-25", "to": "2026-11-24"}).status_code == 200
+    page = client.get("/calls/qa", params={"from": "2026-08-24", "to": "2026-11-24"})
+    assert page.status_code == 422 and "92" in page.text
 
 
 def test_it_samples_yesterdays_calls_every_day_on_its_own(pbx, database, clock):

@@ -6,6 +6,7 @@ Test network: SUB → F1 → {T1 (E001), SW1 → T2 (E002, E003)}."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
@@ -124,6 +125,24 @@ def test_bad_control_input_names_the_field_and_changes_nothing(settings, databas
         answer = client.post(f"/api/v1/outages/{outage_id}/{path}", json=body, headers=as_user(client, "supervisor"))
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("application/problem+json")
     assert field in [e["field"] for e in answer.json()["errors"]]
+    assert state(database, ids) == before
+    assert open_outages(database) == {"F1": ids[0]}
+
+
+def test_a_split_into_more_than_twenty_devices_is_refused_before_they_are_looked_at(settings, database, clock, world, storm_at_f1):
+    outage_id, ids = storm_at_f1
+    before = state(database, ids)
+    codes = [f"T{i}" for i in range(1, 22)]  # T1 and T2 exist below F1, the rest nowhere
+    with client_for(settings, database, clock) as client:
+        headers = as_user(client, "supervisor")
+        too_many = client.post(f"/api/v1/outages/{outage_id}/split", json={"devices": codes, "reason": "x"}, headers=headers)
+        twenty = client.post(f"/api/v1/outages/{outage_id}/split", json={"devices": codes[:20], "reason": "x"}, headers=headers)
+        page = client.post(f"/outages/{outage_id}/do", data={"action": "split", "devices": "\n".join(codes), "reason": "x", "csrf_token": headers["X-CSRF-Token"]})
+    assert too_many.status_code == 422 and too_many.json()["errors"] == [{"field": "devices", "reason": "must have at most 20 items"}]
+    # Twenty pass the count: each device is then checked on its own.
+    assert twenty.status_code == 422 and [e["field"] for e in twenty.json()["errors"]] == [f"devices[{i}]" for i in range(2, 20)]
+    said = unquote(page.headers["location"])
+    assert page.status_code == 303 and said.startswith(f"/outages/{outage_id}?error=devices") and "devices[" not in said and "20" in said
     assert state(database, ids) == before
     assert open_outages(database) == {"F1": ids[0]}
 

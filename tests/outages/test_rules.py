@@ -83,3 +83,10 @@ def test_it_finds_the_deepest_common_organisation_node():
     assert rules.common_path(["/1/4/7/", "/1/4/9/"], "/") == "/1/4/"
     assert rules.common_path(["/1/4/7/"], "/") == "/1/4/7/"
     assert rules.common_path([], "/1/") == "/1/"
+
+
+def test_a_split_names_two_to_twenty_devices():
+    assert [p.field for p in rules.split_size_problems(["T1"])] == ["devices"]
+    assert rules.split_size_problems([f"T{i}" for i in range(rules.MAX_SPLIT_DEVICES)]) == []
+    too_many = rules.split_size_problems([f"T{i}" for i in range(rules.MAX_SPLIT_DEVICES + 1)])
+    assert [(p.field, str(p.reason)) for p in too_many] == [("devices", "must have at most 20 items")]

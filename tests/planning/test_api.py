@@ -59,6 +59,18 @@ def test_bad_input_names_the_field(client, world):
     assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "features[0].code"
 
 
+def test_a_design_has_a_thousand_grids_at_most(client, world):
+    headers = as_user(client, "admin")
+    client.post("/api/v1/planning/units/lattice", json={"utility": "electric", "cell_m": 1000}, headers=headers)
+    too_many = client.post("/api/v1/planning/proposals", json={"utility": "electric", "k": 1001, "minimum_disruption": True}, headers=headers)
+    assert too_many.status_code == 422 and too_many.json()["errors"] == [{"field": "k", "reason": "must be at most 1000"}]
+    # A thousand pass the bound: the units, fewer here, refuse them.
+    thousand = client.post("/api/v1/planning/proposals", json={"utility": "electric", "k": 1000, "minimum_disruption": True}, headers=headers)
+    assert thousand.status_code == 422 and thousand.json()["errors"][0]["field"] == "k" and "one per unit" in thousand.json()["errors"][0]["reason"]
+    form = client.post("/planning/proposals", data={"csrf_token": headers["X-CSRF-Token"], "utility": "electric", "by": "k", "k": "1001", "minimum_disruption": "on"}, follow_redirects=True)
+    assert form.status_code == 200 and "k：不能大于 1000" in form.text
+
+
 def test_a_rep_may_look_but_not_design(client, world):
     headers = as_user(client, "rep")
     assert client.get("/api/v1/planning/proposals").status_code == 200

@@ -81,6 +81,18 @@ def test_it_refuses_what_cannot_be_done_naming_the_field():
     assert err.value.field == "workload"
 
 
+def test_it_designs_a_thousand_grids_at_most():
+    neighbours, xy = lattice(40, 30)  # 1,200 units: one grid per unit would still be allowed
+    with pytest.raises(DesignError) as err:
+        partition(neighbours, np.ones(1200), xy, 1001, options=DesignOptions(keep_current=1.0), current=np.zeros(1200, dtype=np.int64), customers=np.ones(1200))
+    assert (err.value.field, str(err.value.reason)) == ("k", "must be at most 1000")
+    design.check_k(1000)
+    assert smallest_k(neighbours, np.full(1200, 2.5), 3.0, tolerance=1.0) == 1000
+    with pytest.raises(DesignError) as err:
+        smallest_k(neighbours, np.full(1200, 2.5), 2.9, tolerance=1.0)  # 1,035 grids
+    assert err.value.field == "capacity_hours"
+
+
 def test_smallest_k_leaves_room_for_imbalance():
     neighbours, _ = lattice(4, 4)
     assert smallest_k(neighbours, np.full(16, 10.0), 40.0) == 5  # 160 h × 1.05 / 40 h = 4.2

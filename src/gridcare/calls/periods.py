@@ -22,15 +22,23 @@ def _parse(value: str, field: str, *, end: bool) -> datetime:
     return as_utc(parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed)
 
 
-def period(start: str | None, end: str | None, *, now: datetime, default_days: int = 7) -> tuple[datetime, datetime]:
+def period(start: str | None, end: str | None, *, now: datetime, default_days: int = 7, max_days: int | None = None) -> tuple[datetime, datetime]:
     """[from, to) in UTC. Without ``to``: the end of today. Without ``from``: ``default_days``
-    local days up to and including today."""
+    local days up to and including today. Longer than ``max_days`` is refused."""
     today = datetime.combine(now.astimezone(SHANGHAI).date(), time(0), tzinfo=SHANGHAI)
     stop = _parse(end, "to", end=True) if end else as_utc(today + timedelta(days=1))
     begin = _parse(start, "from", end=False) if start else as_utc(today - timedelta(days=default_days - 1))
     if stop <= begin:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
+    if max_days is not None:
+        check_span(begin, stop, max_days=max_days)
     return begin, stop
+
+
+def check_span(start: datetime, end: datetime, *, max_days: int) -> None:
+    """Refuse a period longer than ``max_days``: what runs over it grows with its calls."""
+    if end - start > timedelta(days=max_days):
+        raise InvalidInput.field("to", T_("the period may span at most %(n)s days", n=max_days))
 
 
 def local_dates(start: datetime, end: datetime) -> tuple[str, str]:

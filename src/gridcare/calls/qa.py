@@ -31,6 +31,9 @@ DEFAULT_ITEMS: tuple[dict[str, Any], ...] = (
 )
 PASS_SHARE = 0.8  # a call passes at 80 % of the checklist's points
 MAX_COMMENT = 2000
+# QA reviews recent calls; a sample or a queue over years would load and sort them all.
+MAX_SAMPLE_DAYS = 31
+MAX_QUEUE_DAYS = 92
 
 
 def checklist_problems(items: Sequence[Mapping[str, Any]]) -> list[FieldProblem]:

@@ -3,6 +3,7 @@ sampling and results per agent and team."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
-from gridcare.calls import qa
+from gridcare.calls import periods, qa
 from gridcare.calls.models import CallRecord, QaChecklist, QaScore
 from gridcare.calls.service import get_call
 from gridcare.core.errors import FieldProblem, InvalidInput
@@ -21,6 +22,7 @@ from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 
 DEFAULT_SAMPLE_PERCENT = 5.0
+CHUNK = 500  # ids per IN (...): far below PostgreSQL's 65,535 bound parameters and SQLite's limit
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def review_queue(session: Session, *, actor: Principal, start: datetime, end: da
     """Answered calls to score, sampled ones first, unscored before scored; with the
     reviewer's own score when given."""
     require(actor, Action.CALLS_QA)
+    periods.check_span(start, end, max_days=qa.MAX_QUEUE_DAYS)
     mine = select(QaScore.total).where(QaScore.call_record_id == CallRecord.id, QaScore.scorer_id == actor.user_id).correlate(CallRecord).scalar_subquery()
     stmt = scoped(select(CallRecord, mine), actor, org_path=CallRecord.org_path).where(
         CallRecord.answered_at.is_not(None), CallRecord.started_at >= start, CallRecord.started_at < end
@@ -125,15 +128,23 @@ def sample(session: Session, *, actor: Principal, now: datetime, start: datetime
         raise InvalidInput.field("percent", T_("must be more than %(low)s and at most %(high)s", low=0, high=100))
     if end <= start:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
+    periods.check_span(start, end, max_days=qa.MAX_SAMPLE_DAYS)
     stmt = scoped(select(CallRecord.id, CallRecord.line_id, CallRecord.agent_user_id), actor, org_path=CallRecord.org_path).where(
         CallRecord.answered_at.is_not(None), CallRecord.ended_at.is_not(None), CallRecord.started_at >= start, CallRecord.started_at < end
     )
     candidates = [qa.Candidate(r.id, str(r.line_id or "hotline"), str(r.agent_user_id or "")) for r in session.execute(stmt)]
-    chosen = qa.sample(candidates, percent)
-    fresh = list(session.scalars(select(CallRecord.id).where(CallRecord.id.in_(chosen), CallRecord.qa_sampled_at.is_(None)))) if chosen else []
-    if fresh:
-        session.execute(update(CallRecord).where(CallRecord.id.in_(fresh)).values(qa_sampled_at=now))
+    fresh: list[int] = []
+    for ids in _chunks(qa.sample(candidates, percent)):
+        unmarked = list(session.scalars(select(CallRecord.id).where(CallRecord.id.in_(ids), CallRecord.qa_sampled_at.is_(None))))
+        if unmarked:
+            session.execute(update(CallRecord).where(CallRecord.id.in_(unmarked)).values(qa_sampled_at=now))
+        fresh.extend(unmarked)
     return fresh
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
 
 
 def results(session: Session, *, actor: Principal, start: datetime, end: datetime, by: str = "agent") -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from gridcare.auth.rules import Action, can
-from gridcare.calls import lines, lookup, periods, quality, reports, seats, service
+from gridcare.calls import lines, lookup, periods, qa, quality, reports, seats, service
 from gridcare.calls.routing import SeatStatus
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -119,7 +119,8 @@ def lines_save(session: DbSession, request: Request, principal: CurrentPrincipal
 def qa_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, by: str = "agent", error: str = "", sampled: int | None = None) -> HTMLResponse:
     now = state.clock.now()
     params = request.query_params
-    start, end = periods.period(params.get("from"), params.get("to"), now=now)
+    # The results below run over the same span as the queue: one bound for both.
+    start, end = periods.period(params.get("from"), params.get("to"), now=now, max_days=qa.MAX_QUEUE_DAYS)
     queue = quality.review_queue(session, actor=principal, start=start, end=end, limit=100)
     staff_ids = {c.agent_user_id for c, _t in queue if c.agent_user_id}
     from gridcare.grids import queries as grid_queries

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,13 @@ from gridcare.auth.scoping import require
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
-from gridcare.outages import service, states
+from gridcare.outages import rules, service, states
 from gridcare.outages.models import Outage
 from gridcare.workorders import merging
 from gridcare.workorders.merging import Child
+
+if TYPE_CHECKING:
+    from gridcare.network.electric import ElectricTree
 
 
 def _predicted(session: Session, actor: Principal, outage_id: int) -> Outage:
@@ -89,11 +93,18 @@ def split(session: Session, *, actor: Principal, now: datetime, outage_id: int, 
     outage = _predicted(session, actor, outage_id)
     why = _reason(reason)
     codes = list(dict.fromkeys(d.strip() for d in devices if d and d.strip()))
-    tree = network.electric_tree(session)
-    above = [d.code for d in service.devices_of(session, outage.id)]
+    problems = rules.split_size_problems(codes)
+    # Too many are refused unread: each device would be checked against every other.
+    if len(codes) <= rules.MAX_SPLIT_DEVICES:
+        problems.extend(_split_problems(network.electric_tree(session), codes, [d.code for d in service.devices_of(session, outage.id)]))
+    if problems:
+        raise InvalidInput.many(problems)
+    return _redraw(session, actor=actor, now=now, outage=outage, codes=codes, why=why, action="outage.split")
+
+
+def _split_problems(tree: ElectricTree, codes: list[str], above: list[str]) -> list[FieldProblem]:
+    """Each device must be known, below the predicted one and under no other of the split."""
     problems: list[FieldProblem] = []
-    if len(codes) < 2:
-        problems.append(FieldProblem("devices", T_("name two or more devices to split into")))
     for i, code in enumerate(codes):
         if not tree.has(code):
             problems.append(FieldProblem(f"devices[{i}]", T_("no electric device %(code)r", code=code)))
@@ -101,9 +112,7 @@ def split(session: Session, *, actor: Principal, now: datetime, outage_id: int, 
             problems.append(FieldProblem(f"devices[{i}]", T_("%(code)s is not below %(devices)s", code=code, devices=", ".join(above))))
         elif any(other != code and tree.has(other) and tree.is_downstream(code, other) for other in codes):
             problems.append(FieldProblem(f"devices[{i}]", T_("%(code)s lies under another device of the split", code=code)))
-    if problems:
-        raise InvalidInput.many(problems)
-    return _redraw(session, actor=actor, now=now, outage=outage, codes=codes, why=why, action="outage.split")
+    return problems
 
 
 def narrow(session: Session, *, now: datetime, outage_id: int, device: str, devices: Sequence[str]) -> list[Outage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,9 @@ PRIORITY_TAGS = frozenset({"major", "protected", "sensitive"})  # 重点客户: 
 COMPLAINT_LOOKBACK = timedelta(days=30)
 DEFAULT_NOTICE_DAYS = 1
 MAX_NOTICE_DAYS = 14
+# A real split is two to a handful of faults. Each device is checked against every other and
+# every call, and becomes a predicted outage with its customers and notices in one transaction.
+MAX_SPLIT_DEVICES = 20
 KINDS = ("planned", "unplanned")
 UTILITIES = ("electric", "water", "gas")
 
@@ -83,6 +86,15 @@ def check_times(*, kind: str, starts_at: datetime | None, ends_at: datetime | No
     if kind == "planned" and starts_at is not None and starts_at < now - timedelta(minutes=5):
         problems.append(FieldProblem("starts_at", T_("a planned outage cannot start in the past")))
     return problems
+
+
+def split_size_problems(codes: Sequence[str]) -> list[FieldProblem]:
+    """The devices named to split an outage into: two at least (one is a move), a handful at most."""
+    if len(codes) < 2:
+        return [FieldProblem("devices", T_("name two or more devices to split into"))]
+    if len(codes) > MAX_SPLIT_DEVICES:
+        return [FieldProblem("devices", T_("must have at most %(n)s items", n=MAX_SPLIT_DEVICES))]
+    return []
 
 
 def parse_polygon(value: Mapping[str, Any]) -> Any:

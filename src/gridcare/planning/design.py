@@ -20,6 +20,9 @@ from gridcare.core.i18n import T_
 
 Neighbours = Sequence[Sequence[int]]
 BALANCE_TARGET = 1.05  # the heaviest grid's workload over the mean that a design aims under
+# One rep per grid: a city has hundreds at most. Minimum disruption holds a k × units matrix
+# of floats, several gigabytes for one grid per unit of a big city.
+MAX_GRIDS = 1000
 
 
 class DesignError(ValueError):
@@ -74,6 +77,13 @@ def is_contiguous(neighbours: Neighbours, members: Sequence[int]) -> bool:
                 seen.add(v)
                 stack.append(v)
     return len(seen) == len(inside)
+
+
+def check_k(k: int) -> None:
+    if k < 1:
+        raise DesignError("k", T_("must be at least %(n)s", n=1))
+    if k > MAX_GRIDS:
+        raise DesignError("k", T_("must be at most %(n)s", n=MAX_GRIDS))
 
 
 def _share_seeds(parts: list[list[int]], workload: np.ndarray, k: int) -> list[int]:
@@ -371,8 +381,7 @@ def partition(
     n = len(neighbours)
     workload = np.asarray(workload, dtype=float)
     xy = np.asarray(xy, dtype=float)
-    if k < 1:
-        raise DesignError("k", T_("must be at least %(n)s", n=1))
+    check_k(k)
     if n == 0:
         raise DesignError("units", T_("there are no units to design grids from"))
     if (workload < 0).any() or not np.isfinite(workload).all():
@@ -437,4 +446,6 @@ def smallest_k(neighbours: Neighbours, workload: np.ndarray, capacity: float, *,
     k = max(int(np.ceil(total * tolerance / capacity)), len(components(neighbours)), 1)
     if k > len(neighbours):
         raise DesignError("capacity_hours", T_("too small: even one grid per unit exceeds %(capacity)g hours", capacity=capacity))
+    if k > MAX_GRIDS:
+        raise DesignError("capacity_hours", T_("too small: it takes %(n)s grids; at most %(most)s", n=k, most=MAX_GRIDS))
     return k

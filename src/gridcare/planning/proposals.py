@@ -147,10 +147,12 @@ def design_proposal(
     if (k is None) == (capacity_hours is None):
         raise InvalidInput.field("k", T_("give either k (number of grids) or capacity_hours, not both or neither"))
     chosen = weights_from(weights)
-    progress("units", 0, 1)
-    layer = load_layer(session, actor=actor, utility=utility, weights=chosen, use_forecast=use_forecast, barrier_ids=barrier_ids)
-    progress("units", 1, 1)
     try:
+        if k is not None:
+            design.check_k(int(k))  # before the units are loaded for nothing
+        progress("units", 0, 1)
+        layer = load_layer(session, actor=actor, utility=utility, weights=chosen, use_forecast=use_forecast, barrier_ids=barrier_ids)
+        progress("units", 1, 1)
         if capacity_hours is not None:
             k = design.smallest_k(layer.neighbours, layer.workload, float(capacity_hours))
         assert k is not None

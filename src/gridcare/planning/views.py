@@ -16,7 +16,7 @@ from gridcare.auth.scoping import utilities_held
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
-from gridcare.planning import adoption, proposals, service
+from gridcare.planning import adoption, design, proposals, service
 from gridcare.planning.files import BARRIER_KINDS, parse_barriers, parse_units
 from gridcare.planning.proposals import COMPARED
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
@@ -55,7 +55,7 @@ def planning_page(request: Request, session: DbSession, principal: CurrentPrinci
     return render(
         request, "planning/index.html", principal=principal, utility=utility, totals=totals, forecast=fc,
         barriers=service.list_barriers(session, actor=principal, utility=utility), proposals=proposals.list_proposals(session, actor=principal, utility=utility),
-        can_manage=can(principal, Action.GRIDS_MANAGE), barrier_kinds=BARRIER_KINDS, message=message, error=error,
+        can_manage=can(principal, Action.GRIDS_MANAGE), barrier_kinds=BARRIER_KINDS, message=message, error=error, max_grids=design.MAX_GRIDS,
     )
 
 
