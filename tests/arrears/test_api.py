@@ -76,3 +76,27 @@ def test_it_answers_bad_cases_naming_the_field(client, world, database):
     again = open_case(client, database, headers)
     assert again.status_code == 422 and again.json()["errors"][0]["field"] == "customer_id"
     assert open_case(client, database, as_user(client, "rep")).status_code == 403
+
+
+def test_it_answers_for_one_case_however_many_come_before_it_in_the_list(client, world, database, clock):
+    """The list holds at most 10,000 cases; a case's own answers once looked for it there."""
+    from sqlalchemy import insert
+
+    from gridcare.arrears.models import ArrearsCase
+
+    headers = as_user(client, "supervisor")
+    case = client.post("/api/v1/arrears", json={"customer_id": customer_id(database, "E001"), "amount": "88", "next_follow_up_at": (clock.now() + timedelta(days=30)).isoformat()}, headers=headers).json()
+    with database.write() as session:
+        mine = session.get(ArrearsCase, case["id"])
+        earlier = {k: getattr(mine, k) for k in ("customer_id", "grid_id", "assignee_id", "utility", "org_path", "amount_fen", "created_by", "created_at", "updated_at")}
+        session.execute(insert(ArrearsCase), [earlier | {"number": f"QF-OLD-{i:05d}", "status": "closed", "next_follow_up_at": clock.now() + timedelta(days=1)} for i in range(10_000)])
+    later = client.post("/api/v1/arrears", json={"customer_id": customer_id(database, "E002"), "amount": "66", "next_follow_up_at": (clock.now() + timedelta(days=40)).isoformat()}, headers=headers)
+    assert later.status_code == 201 and later.json()["amount"] == 66.0, later.text[:300]
+    got = client.get(f"/api/v1/arrears/{case['id']}", headers=headers)
+    assert got.status_code == 200 and got.json()["number"] == case["number"], got.text[:300]
+    followed = client.post(f"/api/v1/arrears/{case['id']}/follow-ups", json={"method": "call", "note": "已电话联系", "paid": "88"}, headers=headers)
+    assert followed.status_code == 201 and followed.json()["paid"] == 88.0
+    closed = client.post(f"/api/v1/arrears/{case['id']}/close", json={"outcome": "paid"}, headers=headers)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    other = as_user(client, "w_rep")  # another grid's rep: the case is still out of their scope
+    assert client.get(f"/api/v1/arrears/{case['id']}", headers=other).status_code == 404

@@ -134,3 +134,35 @@ def test_a_campaign_that_cannot_go_is_marked_failed_and_does_not_block_the_other
     assert translator("zh_CN")(T_("must be one of %(choices)s", choices="x")).split("x")[0] in page.text and "must be one of" not in page.text
     with database.write() as session:
         assert service.release_due(session, now=clock.now()) == []
+
+
+def more_grids(database, world, n):
+    """``n`` grids beside the world's, in the west grid's unit: their ids."""
+    from sqlalchemy import insert, select
+
+    from gridcare.grids.models import Grid
+
+    with database.write() as session:
+        west = session.get(Grid, world.grids["west"])
+        rows = [{"code": f"E-X{i:04d}", "name": f"网格{i}", "utility": west.utility, "org_unit_id": west.org_unit_id, "org_path": west.org_path, "created_at": west.created_at} for i in range(n)]
+        session.execute(insert(Grid), rows)
+        return list(session.scalars(select(Grid.id).where(Grid.code.like("E-X%"))))
+
+
+def test_it_takes_at_most_500_grids_in_a_target_to_preview_or_to_plan(client, world, database):
+    headers = as_user(client, "admin")
+    grids = sorted([*world.grids.values(), *more_grids(database, world, 500 - len(world.grids))])
+    assert len(grids) == 500 and reach(client, headers, grid_ids=grids) == {"recipients": 4, "opted_out": 0}
+    too_many = [*grids, max(grids) + 1]
+    for path, body in (("/api/v1/campaigns/preview", {"target": {"grid_ids": too_many}}), ("/api/v1/campaigns", {"title": "t", "text": "y", "target": {"grid_ids": too_many}})):
+        refused = client.post(path, json=body, headers=headers)
+        assert refused.status_code == 422 and refused.json()["errors"] == [{"field": "target.grid_ids", "reason": "at most 500 items"}], refused.text
+
+
+def test_it_previews_only_grids_the_sender_may_plan_for(client, world, database):
+    headers = as_user(client, "rep")  # E-WEST only
+    for grid_ids in ([world.grids["east"]], [world.grids["west"], 10**9]):
+        refused = client.post("/api/v1/campaigns/preview", json={"target": {"grid_ids": grid_ids}}, headers=headers)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "target.grid_ids", refused.text
+        assert "in your scope" in refused.json()["errors"][0]["reason"]
+    assert reach(client, headers, grid_ids=[world.grids["west"]]) == {"recipients": 1, "opted_out": 0}

@@ -44,3 +44,11 @@ def test_it_spares_opt_outs_of_the_channel_and_topic_or_of_every_topic():
     assert rules.spared(rows, channel="sms", topic="policy") == {1, 4}
     assert rules.spared(rows, channel="sms", topic="billing") == {1, 2}
     assert rules.spared(rows, channel="email", topic="policy") == {3}
+
+
+def test_it_takes_at_most_500_grids():
+    assert len(rules.parse_target({"grid_ids": list(range(1, 501))}).grid_ids) == 500
+    assert len(rules.parse_target({"grid_ids": [*range(1, 501), 500, "7"]}).grid_ids) == 500  # each grid once
+    with pytest.raises(InvalidInput) as caught:
+        rules.parse_target({"grid_ids": list(range(1, 502))})
+    assert [(p.field, str(p.reason)) for p in caught.value.problems] == [("target.grid_ids", "at most 500 items")]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gridcare.contractors import rules
-from gridcare.contractors.models import Project
+from gridcare.contractors.models import Project, ProjectItem
 from tests.contractors.world import as_user, messages
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -113,3 +113,31 @@ def test_it_tells_customers_from_the_job_a_day_before_the_work(client, world, cl
         assert service.tell_due(session, now=clock.now() + timedelta(days=1, minutes=1)) == 3
         assert service.tell_due(session, now=clock.now() + timedelta(days=1, minutes=2)) == 0
     assert len(messages(database, "contractor_project", project["id"])) == 3
+
+
+def test_it_marks_at_most_a_projects_item_cap_done_at_once(client, world, clock, database):
+    headers = as_user(client, "supervisor")
+    project = plan(client, world, clock, headers, customers_as_items=False, items=[f"水表{i}" for i in range(20_000)]).json()
+    pid = project["id"]
+    client.post(f"/api/v1/contractors/projects/{pid}/commands", json={"command": "start"}, headers=headers)
+    with database.read() as session:
+        items = list(session.scalars(select(ProjectItem.id).where(ProjectItem.project_id == pid).order_by(ProjectItem.id)))
+    assert len(items) == 20_000
+    for item_ids in ([*items, max(items) + 1], list(range(1, 70_001))):  # the second, in one IN, passed PostgreSQL's 65,535 parameters
+        refused = client.post(f"/api/v1/contractors/projects/{pid}/items/done", json={"item_ids": item_ids}, headers=headers)
+        assert refused.status_code == 422 and refused.json()["errors"] == [{"field": "item_ids", "reason": "at most 20000 items"}], refused.text[:300]
+    done = client.post(f"/api/v1/contractors/projects/{pid}/items/done", json={"item_ids": items}, headers=headers)
+    assert done.status_code == 200 and done.json() == {"changed": 20_000}
+
+
+def test_it_reads_the_items_to_mark_in_chunks(client, world, clock, database, monkeypatch):
+    from gridcare.contractors import service
+
+    monkeypatch.setattr(service, "IN_CHUNK", 3)
+    headers = as_user(client, "supervisor")
+    pid = plan(client, world, clock, headers, customers_as_items=False, items=[f"水箱{i}" for i in range(1, 11)]).json()["id"]
+    client.post(f"/api/v1/contractors/projects/{pid}/commands", json={"command": "start"}, headers=headers)
+    items = [i["id"] for i in client.get(f"/api/v1/contractors/projects/{pid}").json()["item_list"]]
+    stranger = client.post(f"/api/v1/contractors/projects/{pid}/items/done", json={"item_ids": [*items[:7], max(items) + 1]}, headers=headers)
+    assert stranger.status_code == 422 and stranger.json()["errors"][0]["reason"] == f"not items of this project: {max(items) + 1}"
+    assert client.post(f"/api/v1/contractors/projects/{pid}/items/done", json={"item_ids": items[:8]}, headers=headers).json() == {"changed": 8}

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from gridcare.arrears import rules, service
-from gridcare.arrears.models import ArrearsCase
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
@@ -56,9 +55,10 @@ class CloseIn(BaseModel):
     note: str = Field(default="", max_length=400)
 
 
-def detail(session: Session, actor: Principal, case: ArrearsCase, now: datetime) -> dict[str, Any]:
-    row = next(r for r in service.list_cases(session, actor=actor, now=now, status=None, limit=10_000) if r["id"] == case.id)
-    return row | {
+def detail(session: Session, actor: Principal, case_id: int, now: datetime) -> dict[str, Any]:
+    """One case with its follow-ups, read by its id in the caller's scope."""
+    case = service.get_case(session, actor=actor, case_id=case_id)
+    return service.rows(session, [case], now=now)[0] | {
         "outcome_note": case.outcome_note, "closed_at": case.closed_at,
         "follow_ups": [{"id": f.id, "method": f.method, "note": f.note, "paid": f.paid_fen / 100, "next_follow_up_at": f.next_follow_up_at, "author": f.author, "at": f.at}
                        for f in service.follow_ups_of(session, case_id=case.id)],
@@ -76,7 +76,7 @@ def open_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal, sta
     now = state.clock.now()
     case = service.open_case(session, actor=principal, now=now, customer_id=body.customer_id, amount_fen=fen(body.amount, "amount"), months=body.months, reason=body.reason,
                              next_follow_up_at=body.next_follow_up_at)
-    return detail(session, principal, case, now)
+    return detail(session, principal, case.id, now)
 
 
 @router.get("/outcomes")
@@ -86,17 +86,18 @@ def outcomes(principal: CurrentPrincipal) -> dict[str, dict[str, str]]:
 
 @router.get("/{case_id}")
 def get(case_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
-    return detail(session, principal, service.get_case(session, actor=principal, case_id=case_id), state.clock.now())
+    return detail(session, principal, case_id, state.clock.now())
 
 
 @router.post("/{case_id}/follow-ups", status_code=status.HTTP_201_CREATED)
 def follow_up(case_id: int, body: FollowUpIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
     now = state.clock.now()
     service.follow_up(session, actor=principal, now=now, case_id=case_id, method=body.method, note=body.note, paid_fen=fen(body.paid, "paid"), next_follow_up_at=body.next_follow_up_at)
-    return detail(session, principal, service.get_case(session, actor=principal, case_id=case_id), now)
+    return detail(session, principal, case_id, now)
 
 
 @router.post("/{case_id}/close")
 def close(case_id: int, body: CloseIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
     now = state.clock.now()
-    return detail(session, principal, service.close(session, actor=principal, now=now, case_id=case_id, outcome=body.outcome, note=body.note), now)
+    service.close(session, actor=principal, now=now, case_id=case_id, outcome=body.outcome, note=body.note)
+    return detail(session, principal, case_id, now)

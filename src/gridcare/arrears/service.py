@@ -3,6 +3,7 @@ followed up until they close with an outcome; overdue follow-ups are flagged to 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -131,9 +132,6 @@ def follow_ups_of(session: Session, *, case_id: int) -> list[FollowUp]:
 
 
 def list_cases(session: Session, *, actor: Principal, now: datetime, status: str | None = "open", overdue: bool = False, limit: int = 200) -> list[dict[str, Any]]:
-    from gridcare.customers import service as customers
-    from gridcare.grids import service as grids
-
     require(actor, Capability.ARREARS_FOLLOW)
     if status not in (None, "", "open", "closed"):
         raise InvalidInput.field("status", T_("must be open or closed"))
@@ -143,6 +141,14 @@ def list_cases(session: Session, *, actor: Principal, now: datetime, status: str
     if overdue:
         stmt = stmt.where(ArrearsCase.status == "open", ArrearsCase.next_follow_up_at < now)
     cases = list(session.scalars(stmt.order_by(ArrearsCase.next_follow_up_at.is_(None), ArrearsCase.next_follow_up_at, ArrearsCase.id).limit(limit)))
+    return rows(session, cases, now=now)
+
+
+def rows(session: Session, cases: Sequence[ArrearsCase], *, now: datetime) -> list[dict[str, Any]]:
+    """Cases with their customer, grid and assignee named, read for all of them at once."""
+    from gridcare.customers import service as customers
+    from gridcare.grids import service as grids
+
     briefs = customers.briefs(session, customer_ids=[c.customer_id for c in cases])
     names = grids.grid_names(session, ids=[c.grid_id for c in cases if c.grid_id])
     from gridcare.grids.queries import staff_names

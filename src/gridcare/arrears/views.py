@@ -53,8 +53,7 @@ async def open_from_form(request: Request, session: DbSession, principal: Curren
 
 @router.get("/arrears/{case_id}", response_class=HTMLResponse)
 def detail_page(case_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
-    case = service.get_case(session, actor=principal, case_id=case_id)
-    return render(request, "arrears/detail.html", principal=principal, c=detail(session, principal, case, state.clock.now()), error=error, outcomes=rules.OUTCOMES, methods=rules.METHODS)
+    return render(request, "arrears/detail.html", principal=principal, c=detail(session, principal, case_id, state.clock.now()), error=error, outcomes=rules.OUTCOMES, methods=rules.METHODS)
 
 
 @router.post("/arrears/{case_id}/do", response_model=None)

@@ -29,6 +29,9 @@ VIA_LABELS = {"reply": N_("by SMS reply"), "page": N_("on the page"), "api": N_(
 STATUSES = {"scheduled": N_("Scheduled"), "sending": N_("Sending"), "sent": N_("Sent"), "cancelled": N_("Cancelled"), "failed": N_("Failed")}
 TAGS = ("major", "protected", "sensitive", "supervised")
 MAX_TEXT = 500
+# More than a whole utility's grids (a million customers take about 200), and one chunk of
+# audience.in_grids; unbounded, one preview of a million ids cost thousands of queries.
+MAX_GRIDS = 500
 OPT_OUT_WORDS = frozenset({"TD", "T", "退订", "退定", "N", "STOP", "UNSUBSCRIBE"})
 
 
@@ -60,6 +63,8 @@ def parse_target(raw: Mapping[str, Any] | None) -> Target:
         grid_ids = tuple(sorted({int(g) for g in raw.get("grid_ids") or ()}))
     except (TypeError, ValueError):
         problems.append(FieldProblem("target.grid_ids", T_("must be a list of grid ids")))
+    if len(grid_ids) > MAX_GRIDS:
+        problems.append(FieldProblem("target.grid_ids", T_("at most %(n)s items", n=MAX_GRIDS)))
     tag = raw.get("tag") or None
     if tag is not None and tag not in TAGS:
         problems.append(FieldProblem("target.tag", T_("must be one of %(choices)s", choices=", ".join(TAGS))))

@@ -81,6 +81,18 @@ def resolve(session: Session, *, actor: Principal, target: rules.Target, channel
     return sorted(chosen - spared), sorted(spared)
 
 
+def _check_grids(session: Session, *, actor: Principal, target: rules.Target) -> None:
+    """Every grid of the target must be one the sender may open; read at once, not grid by grid."""
+    from gridcare.grids import service as grids
+
+    if not target.grid_ids:
+        return
+    mine = grids.openable(session, actor=actor, ids=target.grid_ids)
+    missing = [gid for gid in target.grid_ids if gid not in mine]
+    if missing:
+        raise InvalidInput.field("target.grid_ids", T_("no grid %(id)s in your scope", id=missing[0]))
+
+
 def create_campaign(session: Session, *, actor: Principal, now: datetime, title: str, text: str, channel: str = "sms", topic: str = "policy", target: dict[str, Any] | None = None, send_at: datetime | None = None) -> Campaign:
     """Plan a campaign; it goes at ``send_at`` (now when not given) through the job, or at
     once with ``send``."""
@@ -94,14 +106,7 @@ def create_campaign(session: Session, *, actor: Principal, now: datetime, title:
     if problems:
         raise InvalidInput.many(problems)
     assert parsed is not None
-    if parsed.grid_ids:
-        from gridcare.grids import service as grids
-
-        for gid in parsed.grid_ids:
-            try:
-                grids.get_grid(session, actor=actor, grid_id=gid)
-            except NotFound:
-                raise InvalidInput.field("target.grid_ids", T_("no grid %(id)s in your scope", id=gid)) from None
+    _check_grids(session, actor=actor, target=parsed)
     resolve(session, actor=actor, target=parsed, channel=channel, topic=topic)  # a bad node fails now, not at send time
     campaign = Campaign(
         title=title.strip(), text=text.strip(), channel=channel, topic=topic, target=parsed.as_json() | {"scope_grid_ids": scope_grids(session, actor=actor)}, status="scheduled", send_at=send_at or now,
@@ -115,7 +120,9 @@ def create_campaign(session: Session, *, actor: Principal, now: datetime, title:
 
 def preview(session: Session, *, actor: Principal, target: dict[str, Any], channel: str = "sms", topic: str = "policy") -> dict[str, int]:
     require(actor, Capability.CAMPAIGNS_MANAGE)
-    to, spared = resolve(session, actor=actor, target=rules.parse_target(target), channel=channel, topic=topic)
+    parsed = rules.parse_target(target)
+    _check_grids(session, actor=actor, target=parsed)
+    to, spared = resolve(session, actor=actor, target=parsed, channel=channel, topic=topic)
     return {"recipients": len(to), "opted_out": len(spared)}
 
 

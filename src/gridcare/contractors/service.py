@@ -23,6 +23,9 @@ from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 
 MAX_ITEMS = 20_000
+# Ids per IN (...): databases bound a statement's parameters (PostgreSQL 65,535; SQLite
+# 32,766, or 999 on older builds).
+IN_CHUNK = 500
 NOTICE_LEAD_DAYS = 1  # the job tells customers this many days before the work starts
 
 
@@ -179,7 +182,9 @@ def complete_items(session: Session, *, actor: Principal, now: datetime, project
     wanted = sorted(set(item_ids))
     if not wanted:
         raise InvalidInput.field("item_ids", T_("choose at least one item"))
-    rows = list(session.scalars(select(ProjectItem).where(ProjectItem.project_id == project.id, ProjectItem.id.in_(wanted))))
+    if len(wanted) > MAX_ITEMS:
+        raise InvalidInput.field("item_ids", T_("at most %(n)s items", n=MAX_ITEMS))
+    rows = _items(session, project_id=project.id, ids=wanted)
     missing = sorted(set(wanted) - {r.id for r in rows})
     if missing:
         raise InvalidInput.field("item_ids", T_("not items of this project: %(ids)s", ids=", ".join(map(str, missing[:10]))))
@@ -191,6 +196,13 @@ def complete_items(session: Session, *, actor: Principal, now: datetime, project
     project.updated_at = now
     audit.record(session, actor=actor, at=now, action="contractor_project.items_done", entity="contractor_project", entity_id=project.id, after={"items": [r.id for r in rows], "changed": changed}, org_path=project.org_path)
     return changed
+
+
+def _items(session: Session, *, project_id: int, ids: Sequence[int]) -> list[ProjectItem]:
+    rows: list[ProjectItem] = []
+    for i in range(0, len(ids), IN_CHUNK):
+        rows += session.scalars(select(ProjectItem).where(ProjectItem.project_id == project_id, ProjectItem.id.in_(ids[i : i + IN_CHUNK])))
+    return rows
 
 
 def affected_customers(session: Session, *, project: Project) -> list[int]:

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, TooManyRequests
 from gridcare.core.http import api_locale
 from gridcare.core.i18n import T_
@@ -95,20 +96,26 @@ def _parse_date(value: str | None, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         from gridcare.core.errors import InvalidInput
 
         raise InvalidInput.field(field, T_("must be a W3C date-time like %(example)s", example="2026-11-24T08:00:00Z")) from None
+    # W3C allows a bare date; our requesters mean their own day, and a naive time cannot be
+    # compared with the stored UTC ones.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SHANGHAI)
 
 
 @router.get("/requests.{fmt}")
-def search_requests(fmt: str, request: Request, session: DbSession) -> Response:
+def search_requests(fmt: str, request: Request, session: DbSession, state: State) -> Response:
+    """Requests of the last 90 days, or of start_date … end_date (at most 90 days apart; one
+    of them alone reaches 90 days from it), or at most 50 by service_request_id."""
     q = request.query_params
     try:
         rows = service.search(
             session,
-            ids=[i for i in q.get("service_request_id", "").split(",") if i],
+            now=state.clock.now(),
+            ids=q.get("service_request_id", "").split(","),
             service_code=q.get("service_code"),
             status=q.get("status"),
             start=_parse_date(q.get("start_date"), "start_date"),
@@ -116,7 +123,7 @@ def search_requests(fmt: str, request: Request, session: DbSession) -> Response:
         )
     except DomainError as exc:
         return _error(fmt, 400, exc.explained(api_locale(request)))
-    return _respond(fmt, "service_requests", "request", [service.public_view(session, o, _locale(request)) for o in rows])
+    return _respond(fmt, "service_requests", "request", service.public_views(session, rows, _locale(request)))
 
 
 @router.get("/requests/{number}.{fmt}")

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, InvalidInput, Unauthenticated
 from gridcare.core.i18n import T_, gettext
 from gridcare.core.principal import Principal, Role
+from gridcare.open311 import rules
 from gridcare.open311.models import Open311Key
 from gridcare.workorders import service as orders
 from gridcare.workorders import states
@@ -116,10 +119,15 @@ def find(session: Session, *, number: str) -> WorkOrder | None:
     return session.scalar(select(WorkOrder).where(WorkOrder.number == number))
 
 
-def search(session: Session, *, ids: list[str], service_code: str | None, status: str | None, start: datetime | None, end: datetime | None, limit: int = 1000) -> list[WorkOrder]:
-    stmt = select(WorkOrder).where(WorkOrder.channel.in_(("web", "open311")))
-    if ids:
-        stmt = select(WorkOrder).where(WorkOrder.number.in_(ids))
+def search(session: Session, *, now: datetime, ids: Sequence[str], service_code: str | None, status: str | None, start: datetime | None, end: datetime | None, limit: int = 1000) -> list[WorkOrder]:
+    """Requests by id (at most rules.MAX_IDS, any age), else those of web and Open311 posted
+    within the spec's 90-day window; newest first, at most ``limit``."""
+    wanted = rules.request_ids(ids)
+    if wanted:
+        stmt = select(WorkOrder).where(WorkOrder.number.in_(wanted))
+    else:
+        start, end = rules.search_window(start, end, now=now)
+        stmt = select(WorkOrder).where(WorkOrder.channel.in_(("web", "open311")))
     if service_code:
         stmt = stmt.where(WorkOrder.category == service_code)
     if status == "open":
@@ -133,36 +141,66 @@ def search(session: Session, *, ids: list[str], service_code: str | None, status
     return list(session.scalars(stmt.order_by(WorkOrder.id.desc()).limit(limit)))
 
 
-def outage_notice(session: Session, order: WorkOrder, locale: str = "zh_CN") -> str:
-    """A known or predicted outage the requester is inside: they learn it at once."""
-    from gridcare.core.clock import to_local
+def outage_notices(session: Session, orders: Sequence[WorkOrder], locale: str = "zh_CN") -> dict[str, str]:
+    """A known or predicted outage each open requester is inside, by request number: they
+    learn it at once. Outages are read once per local day the requests were made on, as
+    that day decides which planned outages count."""
     from gridcare.outages import service as outages
 
-    if order.customer_id is None or order.closed_at is not None:
-        return ""
-    found = outages.outages_covering(session, customer_ids=[order.customer_id], now=order.created_at)
-    if not found:
-        return ""
-    o = found[0]
-    text = gettext(locale, "Known outage in your area: %(area)s.") % {"area": o["title"]}
-    if o["eta"]:
-        text += " " + gettext(locale, "Expected back by %(eta)s.") % {"eta": to_local(o["eta"]).strftime("%Y-%m-%d %H:%M")}
+    by_day: dict[date, list[WorkOrder]] = {}
+    for order in orders:
+        if order.customer_id is not None and order.closed_at is None:
+            by_day.setdefault(to_local(order.created_at).date(), []).append(order)
+    notices = {}
+    for same_day in by_day.values():
+        found = outages.outages_covering(session, customer_ids=[o.customer_id for o in same_day], now=same_day[0].created_at)
+        for order in same_day:
+            first = next((o for o in found if order.customer_id in o["customer_ids"]), None)
+            if first is not None:
+                notices[order.number] = _outage_text(first, locale)
+    return notices
+
+
+def _outage_text(outage: dict[str, Any], locale: str) -> str:
+    text = gettext(locale, "Known outage in your area: %(area)s.") % {"area": outage["title"]}
+    if outage["eta"]:
+        text += " " + gettext(locale, "Expected back by %(eta)s.") % {"eta": to_local(outage["eta"]).strftime("%Y-%m-%d %H:%M")}
     return text
+
+
+def agencies(session: Session, orders: Sequence[WorkOrder], locale: str = "zh_CN") -> dict[str, str]:
+    """Who answers each request, by number: its grid and the grid's rep, or the command center."""
+    from gridcare.grids import queries as grid_queries
+    from gridcare.grids.models import Grid
+
+    grid_ids = {o.grid_id for o in orders if o.grid_id}
+    grids = {g.id: g for g in session.scalars(select(Grid).where(Grid.id.in_(grid_ids)))} if grid_ids else {}
+    staff = grid_queries.staff_names(session, {g.rep_id for g in grids.values() if g.rep_id})
+    found = {}
+    for order in orders:
+        if not order.grid_id:
+            found[order.number] = gettext(locale, "Command center")
+            continue
+        grid = grids.get(order.grid_id)
+        rep = staff.get(grid.rep_id) if grid else None
+        found[order.number] = f"{grid.name}（{grid.code}）" + (f" · {rep[0]} {rep[1]}" if rep else "") if grid else ""
+    return found
 
 
 def public_view(session: Session, order: WorkOrder, locale: str = "zh_CN") -> dict[str, Any]:
     """What anyone may read about a request: no names, no phone numbers."""
-    from gridcare.grids import queries as grid_queries
-    from gridcare.grids.models import Grid
+    return public_views(session, [order], locale)[0]
 
-    agency = ""
-    if order.grid_id:
-        grid = session.get(Grid, order.grid_id)
-        staff = grid_queries.staff_names(session, {grid.rep_id}) if grid else {}
-        rep = staff.get(grid.rep_id) if grid else None
-        agency = f"{grid.name}（{grid.code}）" + (f" · {rep[0]} {rep[1]}" if rep else "") if grid else ""
-    else:
-        agency = gettext(locale, "Command center")
+
+def public_views(session: Session, orders: Sequence[WorkOrder], locale: str = "zh_CN") -> list[dict[str, Any]]:
+    """``public_view`` of many requests: their grids and reps are read at once, and outages
+    once per day of requests, so a search costs queries per day searched, not per request."""
+    agency = agencies(session, orders, locale)
+    notices = outage_notices(session, orders, locale)
+    return [_public(order, agency=agency[order.number], notice=notices.get(order.number, ""), locale=locale) for order in orders]
+
+
+def _public(order: WorkOrder, *, agency: str, notice: str, locale: str) -> dict[str, Any]:
     closed = order.closed_at is not None or order.status in ("closed", "cancelled", "merged")
     return {
         "service_request_id": order.number,
@@ -172,7 +210,7 @@ def public_view(session: Session, order: WorkOrder, locale: str = "zh_CN") -> di
         "service_code": order.category,
         "description": order.description,
         "agency_responsible": agency,
-        "service_notice": outage_notice(session, order, locale),
+        "service_notice": notice,
         "requested_datetime": order.created_at.isoformat(),
         "updated_datetime": (order.closed_at or order.resolved_at or order.accepted_at or order.created_at).isoformat(),
         "expected_datetime": (order.resolve_due.isoformat() if order.resolve_due else None),
