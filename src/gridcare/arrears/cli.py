@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, say, settings
+from gridcare.core.i18n import T_
 
 arrears_app = typer.Typer(help="Hard arrears cases (疑难欠费).", no_args_is_help=True)
 app.add_typer(arrears_app, name="arrears")
@@ -23,7 +24,6 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
     from gridcare.arrears.api import fen
     from gridcare.core.clock import system_clock
     from gridcare.core.errors import InvalidInput
-    from gridcare.core.i18n import T_
     from gridcare.core.principal import system_principal
     from gridcare.customers import service as customers
     from gridcare.db import Database
@@ -56,7 +56,7 @@ def import_cases(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK): 
             except InvalidInput as exc:
                 raise InvalidInput(T_("line %(line)s: %(detail)s", line=n + 1, detail=exc.detail)) from None
             report("cases", n, len(rows))
-    out.print(f"{len(rows)} cases opened", markup=False, highlight=False)
+    say(T_("%(n)s cases opened", n=len(rows)))
 
 
 @arrears_app.command("overdue")
@@ -76,4 +76,4 @@ def overdue() -> None:
         rows = service.list_cases(session, actor=system_principal("cli"), now=now, overdue=True)
         for r in rows:
             out.print(f"{r['number']}  {to_local(r['next_follow_up_at']):%Y-%m-%d}  {r['assignee'] or '-':<10} {r['amount']:>10.2f}  {r['customer']}", markup=False, highlight=False)
-    out.print(f"{len(rows)} overdue, {flagged} newly flagged", markup=False, highlight=False)
+    say(T_("%(n)s overdue, %(flagged)s newly flagged", n=len(rows), flagged=flagged))

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, reported_errors, say, settings
+from gridcare.core.i18n import T_
 
 campaigns_app = typer.Typer(help="Campaigns (政策宣传, 停水通知) to targeted customers.", no_args_is_help=True)
 app.add_typer(campaigns_app, name="campaigns")
@@ -28,7 +29,7 @@ def list_campaigns(limit: Annotated[int, typer.Option(help="How many, newest fir
             counts = " ".join(f"{k}={v}" for k, v in sorted(stats[c.id].items())) or "-"
             out.print(f"{c.id:>5}  {c.status:<9} {to_local(c.send_at):%Y-%m-%d %H:%M}  {c.channel:<5} {c.recipients:>6} to  {c.opted_out:>4} opted out  {counts}  {c.title}", markup=False, highlight=False)
         if not found:
-            out.print("no campaigns", markup=False, highlight=False)
+            say(T_("no campaigns"))
 
 
 @campaigns_app.command("send")
@@ -45,4 +46,4 @@ def send(campaign_id: Annotated[int, typer.Argument(help="The id of a scheduled 
     with reported_errors(), progress_bar() as report, db.write() as session:
         sent = service.send(session, actor=system_principal("cli"), now=system_clock.now(), campaign_id=campaign_id, progress=report, config=notifying.config(s))
         recipients, spared = sent.recipients, sent.opted_out
-    out.print(f"campaign {campaign_id}: {recipients} messages queued, {spared} customers spared by their opt-out", markup=False, highlight=False)
+    say(T_("campaign %(id)s: %(n)s messages queued, %(spared)s customers spared by their opt-out", id=campaign_id, n=recipients, spared=spared))

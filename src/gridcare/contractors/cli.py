@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, out, progress_bar, reported_errors, say, settings
+from gridcare.core.i18n import T_
 
 contractors_app = typer.Typer(help="Contractor projects (外包项目监管).", no_args_is_help=True)
 app.add_typer(contractors_app, name="contractors")
@@ -39,4 +40,4 @@ def notify(project: Annotated[int, typer.Argument(help="The project's id.")]) ->
     db = Database(s.sqlalchemy_url)
     with reported_errors(), progress_bar() as report, db.write() as session:
         sent = service.notify_customers(session, actor=system_principal("cli"), now=system_clock.now(), project_id=project, config=notifying.config(s), progress=report)
-    out.print(f"project {project}: {sent} customers told", markup=False, highlight=False)
+    say(T_("project %(id)s: %(n)s customers told", id=project, n=sent))

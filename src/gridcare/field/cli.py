@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, reported_errors, settings
+from gridcare.cli import app, progress_bar, reported_errors, say, settings
+from gridcare.core.i18n import T_
 
 field_app = typer.Typer(help="Field work: patrol tasks, late patrols, visit plans.", no_args_is_help=True)
 app.add_typer(field_app, name="field")
@@ -31,7 +32,7 @@ def generate(days: Annotated[int, typer.Option(help="Create the tasks due from t
     db = _db()
     with reported_errors(), progress_bar() as report, db.write() as session:
         created = patrols.generate(session, now=system_clock.now(), days=days, progress=report)
-    out.print(f"{created} patrol tasks created", markup=False, highlight=False)
+    say(T_("%(n)s patrol tasks created", n=created))
 
 
 @field_app.command("flag")
@@ -48,7 +49,7 @@ def flag() -> None:
         report("visits", 1, 2)
         told = visits.flag_overdue(session, now=now)
         report("visits", 2, 2)
-    out.print(f"{late} patrols late, {missed} missed; {told} overdue visits flagged", markup=False, highlight=False)
+    say(T_("%(late)s patrols late, %(missed)s missed; %(told)s overdue visits flagged", late=late, missed=missed, told=told))
 
 
 @field_app.command("visits")
@@ -60,4 +61,4 @@ def sync_visits() -> None:
     db = _db()
     with reported_errors(), progress_bar() as report, db.write() as session:
         changed = visits.sync_plans(session, now=system_clock.now(), progress=report)
-    out.print(f"{changed} visit plans created or changed", markup=False, highlight=False)
+    say(T_("%(n)s visit plans created or changed", n=changed))

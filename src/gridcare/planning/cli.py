@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from gridcare.cli import app, out, progress_bar, refuse, reported_errors, settings
-from gridcare.core.i18n import T_
+from gridcare.cli import app, out, progress_bar, refuse, reported_errors, say, settings
+from gridcare.core.i18n import T_, Label
 
 
 def _when(text: str | None) -> datetime | None:
@@ -97,9 +97,9 @@ def plan_grids(
         if adopt:
             adoption.adopt(session, actor=actor, now=now, proposal_id=proposal.id, effective_from=when, rehome=rehome)
         proposal_id, status, seconds, fc, done = proposal.id, proposal.status, proposal.seconds, dict(proposal.forecast), dict(proposal.adoption)
-    out.print(f"proposal {proposal_id} ({status}): designed in {seconds:.2f} s", markup=False, highlight=False)
+    say(T_("proposal %(id)s (%(status)s): designed in %(seconds)s s", id=proposal_id, status=Label("proposal", status), seconds=f"{seconds:.2f}"))
     print_comparison(rows)
     if fc:
-        out.print(f"forecast: {fc['next_year_orders']:.0f} orders next year ({fc['growth']:+.1%}); hold-out {fc['holdout_months']} months, WAPE {fc['holdout_wape']:.1%}", markup=False, highlight=False)
+        say(T_("forecast: %(orders)s orders next year (%(growth)s); hold-out %(months)s months, WAPE %(wape)s", orders=f"{fc['next_year_orders']:.0f}", growth=f"{fc['growth']:+.1%}", months=fc["holdout_months"], wape=f"{fc['holdout_wape']:.1%}"))
     if done.get("reassigned") is not None:
-        out.print(f"adopted: {done['customers_moved']} customers moved, {done['orders_rehomed']} open orders re-homed, {done['reps_told']} reps told", markup=False, highlight=False)
+        say(T_("adopted: %(moved)s customers moved, %(rehomed)s open orders re-homed, %(told)s reps told", moved=done["customers_moved"], rehomed=done["orders_rehomed"], told=done["reps_told"]))
