@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     notify_rate_limits: str = Field(default="sms=60/min;voice=10/min;email=120/min;wecom=20/min", description="Per-channel send rate, CHANNEL=COUNT/UNIT (s, min, h).")
     notify_ladders: str = Field(default="default=5/15", description="Pop-up fallback per event, EVENT=SMS_MIN/VOICE_MIN; '-' skips a rung.")
     triage_rules: str = Field(default="", description="Fault-triage rules, e.g. 'window=30;leaf=3;point_share=0.4' (see outages/triage.py).")
-    rate_limits: str = Field(default="login=10/min;login_ip=100/min;intake=100000/min", description="Sign-in and intake limits, NAME=COUNT/UNIT (s, min, h); a name left out is not limited (see core/ratelimit.py).")
+    rate_limits: str = Field(default="login=10/min;login_ip=100/min;intake=100000/min;open311_read=600/min", description="Sign-in, intake and public look-up limits, NAME=COUNT/UNIT (s, min, h); a name left out is not limited (see core/ratelimit.py).")
     notify_templates_dir: Path | None = Field(default=None, description="TOML message templates overriding the shipped ones, file by file.")
     sms_transport: Literal["http", "smpp"] = "http"
     sms_http_url: str | None = Field(default=None, description="SMS gateway endpoint (JSON POST).")

@@ -199,6 +199,24 @@ def test_it_limits_open311_posts_per_key(settings, database, clock, world, backe
     assert refused.json()[0]["code"] == 429 and int(refused.headers["Retry-After"]) > 0
 
 
+def test_it_limits_public_open311_look_ups_per_address(settings, database, clock, world, backend) -> None:
+    # Anyone may search without a key; one address must not flood the database doing it.
+    with TestClient(
+        _app(settings, database, clock, rate_limits="open311_read=3/min", **backend),
+        follow_redirects=False,
+    ) as client:
+        statuses = [
+            client.get(path).status_code
+            for path in ("/open311/v2/requests.json", "/open311/v2/requests/NOPE.json", "/open311/v2/tokens/NOPE.json")
+        ]
+        refused = client.get("/open311/v2/requests.xml", headers={"Accept-Language": "zh-CN"})
+        services = client.get("/open311/v2/services.json")
+    assert statuses == [200, 404, 404]
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "<code>429</code>" in refused.text and "请求过于频繁" in refused.text  # the spec's XML, the reader's language
+    assert services.status_code == 200, "the service list is static and not counted"
+
+
 def test_it_limits_intake_from_the_order_form_per_user(settings, database, clock, world) -> None:
     with TestClient(
         _app(settings, database, clock, rate_limits="intake=1/min"), follow_redirects=False

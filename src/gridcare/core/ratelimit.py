@@ -1,4 +1,4 @@
-"""Rate limits on sign-in and intake: a fixed-window counter per client.
+"""Rate limits on sign-in, intake and public look-ups: a fixed-window counter per client.
 
 With Redis configured the counters live there, so every web process counts the same hits;
 otherwise they live in this process. Redis being down never stops sign-in or intake: the
@@ -25,8 +25,9 @@ NAMES = {
     "login": "sign-in attempts per account and address",
     "login_ip": "sign-in attempts per address, whatever the account",
     "intake": "orders posted per client (bearer token, Open311 key or signed-in user)",
+    "open311_read": "public Open311 look-ups (searches, requests, tokens) per address",
 }
-DEFAULT = "login=10/min;login_ip=100/min;intake=100000/min"
+DEFAULT = "login=10/min;login_ip=100/min;intake=100000/min;open311_read=600/min"
 _UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}
 # After Redis fails, the next this-many seconds do not try it again: a dead server must not
 # add a timeout to every intake.

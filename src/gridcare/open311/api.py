@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, TooManyRequests
 from gridcare.core.http import api_locale
-from gridcare.core.i18n import T_
-from gridcare.core.ratelimit import digest
+from gridcare.core.i18n import T_, in_language
+from gridcare.core.ratelimit import Decision, digest
 from gridcare.open311 import service
 from gridcare.web.deps import DbSession, State, check_intake, client_address
 
@@ -47,6 +47,23 @@ def _error(fmt: str, code: int, description: str) -> Response:
     return JSONResponse(rows, status_code=code)
 
 
+async def _public_read(request: Request) -> Decision:
+    """One public look-up from this address: anyone may search, no one may flood the database."""
+    state = request.app.state.gridcare
+    return await state.limiter.ahit("open311_read", "ip:" + client_address(request), state.clock.now())
+
+
+PublicRead = Annotated[Decision, Depends(_public_read)]
+TOO_MANY = {429: {"description": "Too many look-ups from this address (GRIDCARE_RATE_LIMITS open311_read); see Retry-After"}}
+
+
+def _too_many(fmt: str, request: Request, decision: Decision) -> Response:
+    said = T_("too many look-ups from this address; retry in %(seconds)s s", seconds=decision.retry_after)
+    response = _error(fmt, 429, in_language(said, api_locale(request)))
+    response.headers["Retry-After"] = str(decision.retry_after)
+    return response
+
+
 def _locale(request: Request) -> str:
     from gridcare.core.i18n import negotiate
 
@@ -59,9 +76,9 @@ def list_services(fmt: str, request: Request) -> Response:
 
 
 @router.get("/services/{code}.{fmt}")
-def service_definition(code: str, fmt: str) -> Response:
+def service_definition(code: str, fmt: str, request: Request) -> Response:
     if code not in {s["service_code"] for s in service.services()}:
-        return _error(fmt, 404, f"service_code: no service {code!r}")
+        return _error(fmt, 404, in_language(T_("service_code: no service %(code)r", code=code), api_locale(request)))
     return _respond(fmt, "service_definition", "attributes", [{"service_code": code, "attributes": ""}]) if fmt == "xml" else JSONResponse({"service_code": code, "attributes": []})
 
 
@@ -106,10 +123,12 @@ def _parse_date(value: str | None, field: str) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SHANGHAI)
 
 
-@router.get("/requests.{fmt}")
-def search_requests(fmt: str, request: Request, session: DbSession, state: State) -> Response:
+@router.get("/requests.{fmt}", responses=TOO_MANY)
+def search_requests(fmt: str, request: Request, session: DbSession, state: State, allowed: PublicRead) -> Response:
     """Requests of the last 90 days, or of start_date … end_date (at most 90 days apart; one
     of them alone reaches 90 days from it), or at most 50 by service_request_id."""
+    if not allowed.allowed:
+        return _too_many(fmt, request, allowed)
     q = request.query_params
     try:
         rows = service.search(
@@ -126,18 +145,22 @@ def search_requests(fmt: str, request: Request, session: DbSession, state: State
     return _respond(fmt, "service_requests", "request", service.public_views(session, rows, _locale(request)))
 
 
-@router.get("/requests/{number}.{fmt}")
-def get_request(number: str, fmt: str, request: Request, session: DbSession) -> Response:
+@router.get("/requests/{number}.{fmt}", responses=TOO_MANY)
+def get_request(number: str, fmt: str, request: Request, session: DbSession, allowed: PublicRead) -> Response:
+    if not allowed.allowed:
+        return _too_many(fmt, request, allowed)
     order = service.find(session, number=number)
     if order is None:
-        return _error(fmt, 404, f"service_request_id: no request {number!r}")
+        return _error(fmt, 404, in_language(T_("service_request_id: no request %(number)r", number=number), api_locale(request)))
     return _respond(fmt, "service_requests", "request", [service.public_view(session, order, _locale(request))])
 
 
-@router.get("/tokens/{token}.{fmt}")
-def token(token: str, fmt: str, session: DbSession) -> Response:
+@router.get("/tokens/{token}.{fmt}", responses=TOO_MANY)
+def token(token: str, fmt: str, request: Request, session: DbSession, allowed: PublicRead) -> Response:
+    if not allowed.allowed:
+        return _too_many(fmt, request, allowed)
     # Requests are created at once, so the token is the request id itself.
     order = service.find(session, number=token)
     if order is None:
-        return _error(fmt, 404, f"token: no request for token {token!r}")
+        return _error(fmt, 404, in_language(T_("token: no request for token %(token)r", token=token), api_locale(request)))
     return _respond(fmt, "service_requests", "request", [{"service_request_id": order.number, "token": token}])
