@@ -83,9 +83,16 @@ def test_editing_checks_only_what_is_newly_given(client, world, clock):
 def test_the_plan_page_refuses_a_rule_more_often_than_daily(client, world):
     headers = as_user(client, "w_supervisor")
     form = {"csrf_token": headers["X-CSRF-Token"], "name": "消火栓巡视", "grid_id": str(world.grids["water"]), "rrule": "FREQ=DAILY", "rrule_custom": "FREQ=SECONDLY", "kinds": "hydrant"}
+    blank = client.get("/field/plans/new")
+    assert 'class="plain" >' in blank.text and "disabled" not in blank.text, "a supervisor can fill in a new plan"
     page = client.post("/field/plans/new", data=form)
     assert page.status_code == 422
     assert "FREQ" in page.text and "DAILY, WEEKLY, MONTHLY, YEARLY" in page.text  # the values read the same in both languages
+    assert "disabled" not in page.text and 'type="submit"' in page.text, "the refused form comes back to be corrected"
+    assert 'value="FREQ=SECONDLY"' in page.text, "with the rule its author typed"
+    # Kinds the grid lacks are named by their labels, listed the Chinese way.
+    lacking = client.post("/field/plans/new", data=form | {"rrule_custom": "", "kinds": ["transformer", "line"]})
+    assert "kinds：该网格没有可巡视的 配变、线路" in lacking.text
     assert client.get("/api/v1/field/plans").json() == []
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.core.errors import FieldProblem
-from gridcare.core.i18n import T_, Label
+from gridcare.core.i18n import T_, Joined, Label
 from gridcare.field import rules
 from gridcare.network.models import Asset, Pipe
 
@@ -70,7 +70,7 @@ def route(session: Session, *, utility: str, grid_id: int, kinds: Sequence[str],
         if "pipe" in kinds and utility == "water":
             stops += _pipe_stops(session, list(session.scalars(select(Pipe).where(Pipe.grid_id == grid_id).order_by(Pipe.code).limit(MAX_STOPS + 1))))
         if not stops:
-            problems.append(FieldProblem("kinds", T_("the grid has no %(kinds)s to patrol", kinds=", ".join(kinds))))
+            problems.append(FieldProblem("kinds", T_("the grid has no %(kinds)s to patrol", kinds=Joined([Label("kind", k) for k in kinds], ", "))))
     if len(stops) > MAX_STOPS:
         problems.append(FieldProblem("codes" if codes else "kinds", T_("at most %(n)s stops per patrol; split the plan", n=MAX_STOPS)))
     return stops, problems

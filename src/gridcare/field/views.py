@@ -124,7 +124,7 @@ PRESETS = [
 
 @router.get("/field/plans/new", response_class=HTMLResponse)
 def new_plan_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
-    return render(request, "field/plan.html", principal=principal, plan=None, form={"starts_on": to_local(state.clock.now()).date().isoformat(), "holidays": "next_workday", "far_policy": "flag", "max_distance_m": 100, "grace_days": 2, "rrule": "FREQ=WEEKLY;BYDAY=MO"}, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error="")
+    return render(request, "field/plan.html", principal=principal, plan=None, form={"starts_on": to_local(state.clock.now()).date().isoformat(), "holidays": "next_workday", "far_policy": "flag", "max_distance_m": 100, "grace_days": 2, "rrule": "FREQ=WEEKLY;BYDAY=MO"}, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error="", can_manage=can_manage(principal))
 
 
 @router.post("/field/plans/new", response_model=None)
@@ -135,7 +135,7 @@ async def create_plan(request: Request, session: DbSession, principal: CurrentPr
             plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=_number(form.get("grid_id"), "grid_id", int) or 0, **_plan_form(form))
     except DomainError as exc:
         shown = {k: str(v) for k, v in form.items()} | {"kinds": form.getlist("kinds")}
-        return render(request, "field/plan.html", principal=principal, plan=None, form=shown, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=explained(request, principal, exc), status_code=422)
+        return render(request, "field/plan.html", principal=principal, plan=None, form=shown, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=explained(request, principal, exc), status_code=422, can_manage=can_manage(principal))
     return _back(f"/field/plans/{plan.id}", msg="saved")
 
 
