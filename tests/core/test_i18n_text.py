@@ -35,7 +35,7 @@ def test_values_that_are_texts_are_translated_too():
 def test_many_problems_are_one_line_in_either_language():
     error = InvalidInput.many([FieldProblem("low", T_(BETWEEN, low=1, high=2)), FieldProblem("name", "plain")])
     assert error.detail == "low: must be between 1 and 2; name: plain"
-    assert error.explained("zh_CN") == "low：须在 1 到 2 之间; name：plain"
+    assert error.explained("zh_CN") == "low：须在 1 到 2 之间；name：plain"
 
 
 def test_a_plain_string_and_an_unknown_message_stay_as_they_are():

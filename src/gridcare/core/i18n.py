@@ -110,7 +110,12 @@ class Joined(Text):
         return (type(self), (self.parts, self.separator))
 
     def in_language(self, locale: str) -> str:
-        return self.separator.join(in_language(part, locale) for part in self.parts)
+        separator = _CHINESE_SEPARATORS.get(self.separator, self.separator) if locale.startswith("zh") else self.separator
+        return separator.join(in_language(part, locale) for part in self.parts)
+
+
+# Chinese punctuation between the parts of a line: 须在 1 到 2 之间；消火栓、阀门
+_CHINESE_SEPARATORS = {"; ": "；", ", ": "、"}
 
 
 class Label(Text):
