@@ -230,44 +230,113 @@ def _write_key(matrix: Matrix, action: str) -> str | None:
     return None
 
 
+@dataclass
+class Crawl:
+    linked_from: dict[str, str]  # page -> the page that linked to it
+    refused: list[str]  # links that refused their reader
+    forms: dict[str, str]  # route posted to -> a page showing the form
+    offered: dict[str, set[str]]  # page read -> the routes its forms post to
+
+
+def _crawl(matrix: Matrix, login: str) -> Crawl:
+    """Every page ``login`` reaches from the home page by links (two pages of each shape read)."""
+    headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
+    seen = Crawl({"/": "the start"}, [], {}, {})
+    queue, read = ["/"], Counter[str]()
+    try:
+        while queue:
+            path = queue.pop(0)
+            response = matrix.client.get(path, headers=headers)
+            if response.status_code in (401, 403, 404) or response.status_code >= 500:
+                seen.refused.append(f"{path} ({response.status_code}) linked from {seen.linked_from[path]}")
+            shape = re.sub(r"\d+", "N", path)
+            if not response.headers.get("content-type", "").startswith("text/html") or read[shape] >= 2:
+                continue
+            read[shape] += 1
+            seen.offered[path] = set()
+            for match in POSTS.finditer(response.text):
+                action = html.unescape(next(filter(None, match.groups())))
+                key = _write_key(matrix, action) or f"POST {action} (no such route)"
+                seen.forms.setdefault(key, path)
+                seen.offered[path].add(key)
+            for link in map(html.unescape, LINK.findall(response.text)):
+                link = link.partition("?")[0]
+                if not link.startswith(NOT_PAGES) and link not in seen.linked_from:
+                    seen.linked_from[link] = path
+                    queue.append(link)
+    finally:
+        matrix.restore()  # pages that mark what was seen (notifications) write
+    return seen
+
+
 @pytest.mark.parametrize("login", MATRIX_LOGINS[1:])
 def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -> None:
     """From the home page, every link a reader is shown opens for them: no tab, tile, menu
     entry or cross-link ends on a refusal (a rep's outage reaching other grids, an agent's
     wall beside analytics pages that are not theirs). Every link of the pages read is opened
     (once per path: who may open a page is not in its query); two pages of each shape are read."""
-    headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
-    linked_from, queue, read, refused = {"/": "the start"}, ["/"], Counter[str](), []
-    forms: dict[str, str] = {}  # route posted to -> a page showing the form
-    try:
-        while queue:
-            path = queue.pop(0)
-            response = matrix.client.get(path, headers=headers)
-            if response.status_code in (401, 403, 404) or response.status_code >= 500:
-                refused.append(f"{path} ({response.status_code}) linked from {linked_from[path]}")
-            shape = re.sub(r"\d+", "N", path)
-            if not response.headers.get("content-type", "").startswith("text/html") or read[shape] >= 2:
-                continue
-            read[shape] += 1
-            for match in POSTS.finditer(response.text):
-                action = html.unescape(next(filter(None, match.groups())))
-                forms.setdefault(_write_key(matrix, action) or f"POST {action} (no such route)", path)
-            for link in map(html.unescape, LINK.findall(response.text)):
-                link = link.partition("?")[0]
-                if not link.startswith(NOT_PAGES) and link not in linked_from:
-                    linked_from[link] = path
-                    queue.append(link)
-    finally:
-        matrix.restore()  # pages that mark what was seen (notifications) write
-    assert len(linked_from) > 5, f"{login} reached only {sorted(linked_from)}"
-    assert not refused, f"{login} is shown links that refuse them:\n  " + "\n  ".join(refused)
+    seen = _crawl(matrix, login)
+    assert len(seen.linked_from) > 5, f"{login} reached only {sorted(seen.linked_from)}"
+    assert not seen.refused, f"{login} is shown links that refuse them:\n  " + "\n  ".join(seen.refused)
     # Nor a form whose change the reader may not make (a button that can only be refused).
     futile = [
         f"{key} on {page}"
-        for key, page in sorted(forms.items())
+        for key, page in sorted(seen.forms.items())
         if key not in EXPECT or (EXPECT[key].write and key not in SHARED_FORMS and login not in EXPECT[key].allow)
     ]
     assert not futile, f"{login} is shown forms they may not send:\n  " + "\n  ".join(futile)
+
+
+# Forms shown only with something of the reader's own, or in a state, that the matrix's world
+# does not give every writer; login None: whoever the writer.
+SHOWN_WHEN: dict[str, tuple[str, str | None]] = {
+    "POST /calls/status": ("the reader has a seat on the console", None),
+    "POST /calls/{call_id}/order": ("a call rings at the reader's seat", None),
+    "POST /calls/{call_id}/customer": ("a call rings at the reader's seat", None),
+    "POST /calls/{call_id}/new-customer": ("a call rings at the reader's seat", None),
+    "POST /field/stops/{stop_id}/check-in": ("the reader patrols today", None),
+    "POST /field/stops/{stop_id}/finding": ("the reader patrols today", None),
+    "POST /notifications/{notification_id}/retry": ("a message is dead", None),
+    "POST /analytics/scorecards/snapshot": ("a month can be closed", None),
+    "POST /orders/{order_id}/link": ("an order has a task for the department", "department"),
+    "POST /orders/{order_id}/support": ("an order has a task for the department", "department"),
+}
+OWN_FORMS = {key for key, (_when, login) in SHOWN_WHEN.items() if login is None}
+
+
+@pytest.mark.parametrize("login", MATRIX_LOGINS[1:])
+def test_every_page_form_a_reader_may_send_is_on_a_page_they_reach(matrix: Matrix, login: str) -> None:
+    """A form shown to no one is a capability no one can use from the pages: the new patrol
+    plan page once showed its form disabled to every role, and no test noticed, as the
+    other tests look only at forms shown. Every page route (not /api) the matrix lets this
+    reader post to is on a page they reach, unless it needs what SHOWN_WHEN names."""
+    offered = set().union(*_crawl(matrix, login).offered.values())
+    unreached = [
+        key
+        for key, spec in EXPECT.items()
+        if key.startswith("POST /") and not key.startswith("POST /api/") and spec.write and login in spec.allow and key not in offered
+        and not (key in SHOWN_WHEN and SHOWN_WHEN[key][1] in (None, login))
+    ]
+    assert not unreached, f"{login} may send these, but no page they reach offers them:\n  " + "\n  ".join(sorted(unreached))
+
+
+def test_every_page_offers_its_forms_to_everyone_who_may_send_them(matrix: Matrix) -> None:
+    """The converse: a page that shows one reader a form shows it to every other reader of
+    that page whom the matrix lets send it. (The new patrol plan page once showed its form
+    disabled to everyone, so no plan could be made from a page.) Pages of one record are
+    left out: what they offer depends on the record's grid as well as on the role."""
+    crawls = {login: _crawl(matrix, login) for login in MATRIX_LOGINS[1:]}
+    missing = [
+        f"{login} is not offered {key} on {page} (shown to {shown_to})"
+        for shown_to, crawl in crawls.items()
+        for page, keys in crawl.offered.items()
+        if not re.search(r"\d", page)
+        for key in keys
+        if key in EXPECT and EXPECT[key].write and key not in OWN_FORMS
+        for login, other in crawls.items()
+        if login in EXPECT[key].allow and page in other.offered and key not in other.offered[page]
+    ]
+    assert not missing, "\n".join(sorted(set(missing)))
 
 
 @pytest.mark.parametrize("key", WRITES)
