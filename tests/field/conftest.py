@@ -16,10 +16,10 @@ from gridcare.grids import service as grids
 from gridcare.main import load_plugins
 from gridcare.network import service as network
 from gridcare.network.topology import WaterNode, WaterPipe
+from tests.contractors.world import as_user, client  # noqa: F401  (the same sign-in, over this folder's world)
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.area import BOTH
-from tests.support.web import client_for, sign_in
 
 # A 1×1 PNG: the smallest photo a phone could send.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -52,16 +52,6 @@ def customer_id(db: Any, account: str) -> int:
         return session.scalars(select(Customer.id).where(Customer.account == account)).one()
 
 
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client: Any, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
 
 
 @pytest.fixture
