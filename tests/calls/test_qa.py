@@ -141,7 +141,10 @@ def test_the_review_queue_spans_three_months_at_most(pbx, client, supervisor):
     assert longer.status_code == 422 and longer.json()["errors"] == [{"field": "to", "reason": "the period may span at most 92 days"}]
     assert client.get("/calls/qa", params={"from": "2026-08-25", "to": "2026-11-24"}).status_code == 200
     page = client.get("/calls/qa", params={"from": "2026-08-24", "to": "2026-11-24"})
-    assert page.status_code == 422 and "92" in page.text
+    # The page stays, with the reason and its dates form on the default week to correct.
+    assert page.status_code == 422 and "to：统计周期最长 92 天" in page.text and 'name="from" value="2026-11-18"' in page.text
+    stats = client.get("/calls/stats", params={"from": "2025-01-01", "to": "2026-11-24"})
+    assert stats.status_code == 422 and "to：统计周期最长 366 天" in stats.text and 'name="from" value="2026-11-18"' in stats.text
 
 
 def test_it_samples_yesterdays_calls_every_day_on_its_own(pbx, database, clock):

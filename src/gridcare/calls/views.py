@@ -8,6 +8,7 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -70,11 +71,22 @@ def console(request: Request, session: DbSession, principal: CurrentPrincipal, s
     )
 
 
+def _asked_period(request: Request, principal: Any, now: datetime, *, max_days: int) -> tuple[datetime, datetime, str]:
+    """The period the page's form asks for, or, when it cannot be shown, the default one and
+    why: the reader keeps the page and its form to correct the dates."""
+    params = request.query_params
+    try:
+        start, end = periods.period(params.get("from"), params.get("to"), now=now, max_days=max_days)
+        return start, end, ""
+    except InvalidInput as exc:
+        start, end = periods.period(None, None, now=now)
+        return start, end, explained(request, principal, exc)
+
+
 @router.get("/calls/stats", response_class=HTMLResponse)
 def stats_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
     now = state.clock.now()
-    params = request.query_params
-    start, end = periods.period(params.get("from"), params.get("to"), now=now)
+    start, end, error = _asked_period(request, principal, now, max_days=reports.MAX_DAYS)
     found = reports.figures(session, actor=principal, start=start, end=end)
     chart = {
         "hours": [r["hour"] for r in found["hour"]],
@@ -89,7 +101,7 @@ def stats_page(request: Request, session: DbSession, principal: CurrentPrincipal
     first, last = periods.local_dates(start, end)
     return render(
         request, "calls/stats.html", principal=principal, f=found, seats=seats.seats(session, actor=principal, now=now),
-        chart_json=json.dumps(chart, ensure_ascii=False), first=first, last=last,
+        chart_json=json.dumps(chart, ensure_ascii=False), first=first, last=last, error=error, status_code=422 if error else 200,
     )
 
 
@@ -118,9 +130,9 @@ def lines_save(session: DbSession, request: Request, principal: CurrentPrincipal
 @router.get("/calls/qa", response_class=HTMLResponse)
 def qa_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, by: str = "agent", error: str = "", sampled: int | None = None) -> HTMLResponse:
     now = state.clock.now()
-    params = request.query_params
     # The results below run over the same span as the queue: one bound for both.
-    start, end = periods.period(params.get("from"), params.get("to"), now=now, max_days=qa.MAX_QUEUE_DAYS)
+    start, end, refused = _asked_period(request, principal, now, max_days=qa.MAX_QUEUE_DAYS)
+    error = error or refused
     queue = quality.review_queue(session, actor=principal, start=start, end=end, limit=100)
     staff_ids = {c.agent_user_id for c, _t in queue if c.agent_user_id}
     from gridcare.grids import queries as grid_queries
@@ -130,6 +142,7 @@ def qa_page(request: Request, session: DbSession, principal: CurrentPrincipal, s
         request, "calls/qa.html", principal=principal, queue=queue, staff=grid_queries.staff_names(session, set(staff_ids)),
         lines=lines.line_names(session, ids=[c.line_id for c, _t in queue if c.line_id]), results=quality.results(session, actor=principal, start=start, end=end, by=by),
         by=by, first=first, last=last, error=error, sampled=sampled, percent=quality.DEFAULT_SAMPLE_PERCENT, numbers=_numbers([c for c, _t in queue]),
+        status_code=422 if refused else 200,
     )
 
 
