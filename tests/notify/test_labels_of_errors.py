@@ -19,3 +19,13 @@ def test_unknown_errors_are_shown_as_stored_and_english_names_the_channel_by_its
     assert said("voice channel is not configured: set X", "en") == "Voice call channel is not configured: set X"
     assert said("WeCom robot error 93000: invalid webhook url") == "WeCom robot error 93000: invalid webhook url"
     assert said("fax channel is not configured: set X") == "fax通道未配置：请设置 X"
+
+
+def test_why_a_fallback_ladder_stopped_is_read_out_in_chinese():
+    from gridcare.notify.labels import ladder_text
+
+    zh, en = translator("zh_CN"), translator("en")
+    assert ladder_text("acknowledged", zh) == zh("Acknowledged") != "Acknowledged"
+    assert ladder_text("error: template sms.order: unknown field 'x'", zh) == "升级提醒已中止：template sms.order: unknown field 'x'"
+    assert ladder_text("error: template sms.order: unknown field 'x'", en) == "Fallback stopped: template sms.order: unknown field 'x'"
+    assert ladder_text(None, zh) == ""

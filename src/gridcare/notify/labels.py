@@ -74,6 +74,17 @@ DELIVERY_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A ladder stopped by a template an operator broke keeps "error: <why>" (notify.service).
+LADDER_STOPS: tuple[tuple[re.Pattern[str], str], ...] = ((re.compile(r"^error: (?P<error>.+)$"), N_("Fallback stopped: %(error)s")),)
+
+
+def ladder_text(stopped: str | None, gettext: Callable[..., str]) -> str:
+    """Why a pop-up's fallback ladder stopped, in the reader's language."""
+    if stopped in LADDER_LABELS:
+        return gettext(LADDER_LABELS[stopped])
+    return read_out(stopped, gettext, LADDER_STOPS)
+
+
 def delivery_error_text(text: str | None, gettext: Callable[..., str]) -> str:
     """A stored delivery error in the reader's language, its channel by its label."""
     return read_out(text, gettext, DELIVERY_ERRORS, {"channel": lambda code: gettext(CHANNEL_LABELS[code]) if code in CHANNEL_LABELS else code})
