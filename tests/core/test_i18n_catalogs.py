@@ -54,3 +54,11 @@ def test_every_translation_with_placeholders_formats():
 def test_it_names_roles_in_both_languages():
     assert translations("zh_CN").gettext("role.rep") == "台区经理/网格经理"
     assert translations("en").gettext("role.rep") == "Grid rep"
+
+
+def test_templates_mark_the_labels_of_their_literal_lists():
+    # {% for key, label in [("team", "By team")] %}…{{ _(label) }} translates at run time, but
+    # extraction never sees "By team", so it stayed English on a zh page. Write _("By team").
+    bare = re.compile(r'\{%-?\s*for [^%]*\bin \[[^\]]*\(\s*"[^"]*"\s*,\s*"[A-Za-z][^"]*"\s*\)')
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "src" / "gridcare").rglob("*.html") if bare.search(p.read_text(encoding="utf-8"))]
+    assert not offenders, offenders
