@@ -170,3 +170,12 @@ def test_watches_of_every_status_are_listed_a_page_at_a_time(client, world, cloc
     assert titles(status="", limit=2, offset=2) == ["施工看护 0"]
     assert titles(status="", limit=0) == ["施工看护 2"]
     assert titles() == ["施工看护 2"]  # open ones by default
+
+
+def test_a_plan_page_says_when_its_stored_rule_makes_no_tasks(client, world, clock):
+    good = make_plan(world, clock)
+    bad = stored_plan(world, clock, like=good, rrule="FREQ=SECONDLY", starts_on=TODAY)
+    as_user(client, "w_supervisor")
+    warned = client.get(f"/field/plans/{bad}")
+    assert warned.status_code == 200 and "此计划不会生成巡视任务" in warned.text and "FREQ：须为以下之一：DAILY, WEEKLY, MONTHLY, YEARLY" in warned.text
+    assert "此计划不会生成巡视任务" not in client.get(f"/field/plans/{good}").text

@@ -203,6 +203,14 @@ def _plan_stops(plan: PatrolPlan) -> list[dict[str, Any]]:
     ]
 
 
+def why_no_tasks(plan: PatrolPlan, *, today: date) -> str | None:
+    """Why an active plan makes no tasks (a rule saved before rules were checked, or one
+    that has run out), for its page; None when it makes them."""
+    if not plan.active:
+        return None
+    return rules.rule_problem(plan.rrule, starts_on=plan.starts_on, today=today)
+
+
 def _add_plan_tasks(batch: _Batch, plan: PatrolPlan, *, now: datetime, window: tuple[date, date], is_workday: Callable[[date], bool]) -> None:
     """A plan whose rule cannot be followed (saved before rules were checked) is skipped and
     logged, so that it holds up neither the run nor the other plans."""

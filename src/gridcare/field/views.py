@@ -140,13 +140,17 @@ async def create_plan(request: Request, session: DbSession, principal: CurrentPr
 
 
 @router.get("/field/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, msg: str = "", error: str = "") -> HTMLResponse:
+def plan_page(plan_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, msg: str = "", error: str = "") -> HTMLResponse:
     plan = patrols.get_plan(session, actor=principal, plan_id=plan_id)
     form = {
         "name": plan.name, "rrule": plan.rrule, "starts_on": plan.starts_on.isoformat(), "holidays": plan.holidays, "far_policy": plan.far_policy, "max_distance_m": plan.max_distance_m,
         "grace_days": plan.grace_days, "codes": ", ".join(s["code"] for s in plan.stops), **{f"distance_{k}": v for k, v in (plan.distances or {}).items()},
     }
-    return render(request, "field/plan.html", principal=principal, plan=plan, form=form, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=error, msg=msg, can_manage=can_manage(principal))
+    trouble = patrols.why_no_tasks(plan, today=to_local(state.clock.now()).date())
+    return render(
+        request, "field/plan.html", principal=principal, plan=plan, form=form, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=error, msg=msg,
+        can_manage=can_manage(principal), trouble=trouble,
+    )
 
 
 @router.post("/field/plans/{plan_id}", response_model=None)
