@@ -75,7 +75,7 @@ def overview(request: Request, session: DbSession, principal: CurrentPrincipal, 
     grid_ids = {p.grid_id for p in data["plans"]} | {d["task"].grid_id for d in data["todays"] + data["flagged"]}
     return render(
         request, "field/overview.html", principal=principal, today=today, msg=msg, error=error, labels=LABELS, grid_names=grids.grid_names(session, ids=[g for g in grid_ids if g]),
-        can_manage=can_manage(principal), can_work=can_work(principal), **data,
+        can_manage=can_manage(principal), can_work=can_work(principal), troubled={p.id for p in data["plans"] if patrols.why_no_tasks(p, today=today)}, **data,
     )
 
 
