@@ -12,10 +12,10 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import fcntl
@@ -66,6 +66,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONData = JSON().with_variant(JSONB(), "postgresql")
+_T = TypeVar("_T")
+
+
+def batches(ids: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    """``ids`` in runs of ``size``, one ``IN (...)`` each: databases bound a statement's
+    parameters (PostgreSQL 65,535; SQLite 32,766, or 999 on older builds)."""
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,7 +3,6 @@ sampling and results per agent and team."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from gridcare.calls.service import get_call
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
+from gridcare.db import batches
 
 DEFAULT_SAMPLE_PERCENT = 5.0
 CHUNK = 500  # ids per IN (...): far below PostgreSQL's 65,535 bound parameters and SQLite's limit
@@ -134,17 +134,12 @@ def sample(session: Session, *, actor: Principal, now: datetime, start: datetime
     )
     candidates = [qa.Candidate(r.id, str(r.line_id or "hotline"), str(r.agent_user_id or "")) for r in session.execute(stmt)]
     fresh: list[int] = []
-    for ids in _chunks(qa.sample(candidates, percent)):
+    for ids in batches(qa.sample(candidates, percent), CHUNK):
         unmarked = list(session.scalars(select(CallRecord.id).where(CallRecord.id.in_(ids), CallRecord.qa_sampled_at.is_(None))))
         if unmarked:
             session.execute(update(CallRecord).where(CallRecord.id.in_(unmarked)).values(qa_sampled_at=now))
         fresh.extend(unmarked)
     return fresh
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
 
 
 def results(session: Session, *, actor: Principal, start: datetime, end: datetime, by: str = "agent") -> list[dict[str, Any]]:

@@ -9,14 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.customers.models import Customer, CustomerTag
+from gridcare.db import batches
 
 CHUNK = 500  # stay under SQLite's bound-parameter limit
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    ordered = sorted(set(ids))
-    for i in range(0, len(ordered), CHUNK):
-        yield ordered[i : i + CHUNK]
+def _chunks(ids: Iterable[int]) -> Iterator[Sequence[int]]:
+    return batches(sorted(set(ids)), CHUNK)
 
 
 def in_grids(session: Session, *, grid_ids: Iterable[int]) -> set[int]:

@@ -21,11 +21,10 @@ from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
+from gridcare.db import batches
 
 MAX_ITEMS = 20_000
-# Ids per IN (...): databases bound a statement's parameters (PostgreSQL 65,535; SQLite
-# 32,766, or 999 on older builds).
-IN_CHUNK = 500
+IN_CHUNK = 500  # ids per IN (...), see gridcare.db.batches
 NOTICE_LEAD_DAYS = 1  # the job tells customers this many days before the work starts
 
 
@@ -199,10 +198,7 @@ def complete_items(session: Session, *, actor: Principal, now: datetime, project
 
 
 def _items(session: Session, *, project_id: int, ids: Sequence[int]) -> list[ProjectItem]:
-    rows: list[ProjectItem] = []
-    for i in range(0, len(ids), IN_CHUNK):
-        rows += session.scalars(select(ProjectItem).where(ProjectItem.project_id == project_id, ProjectItem.id.in_(ids[i : i + IN_CHUNK])))
-    return rows
+    return [item for chunk in batches(ids, IN_CHUNK) for item in session.scalars(select(ProjectItem).where(ProjectItem.project_id == project_id, ProjectItem.id.in_(chunk)))]
 
 
 def affected_customers(session: Session, *, project: Project) -> list[int]:

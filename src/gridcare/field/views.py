@@ -122,9 +122,18 @@ PRESETS = [
 ]
 
 
+def _plan_page(request: Request, session: Any, principal: Any, *, plan: Any, form: dict[str, Any], error: str = "", msg: str = "", trouble: str | None = None, status_code: int = 200) -> HTMLResponse:
+    """The plan form, new or existing, with what every showing of it needs (who may manage it among them)."""
+    return render(
+        request, "field/plan.html", principal=principal, plan=plan, form=form, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=error, msg=msg,
+        can_manage=can_manage(principal), trouble=trouble, status_code=status_code,
+    )
+
+
 @router.get("/field/plans/new", response_class=HTMLResponse)
 def new_plan_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
-    return render(request, "field/plan.html", principal=principal, plan=None, form={"starts_on": to_local(state.clock.now()).date().isoformat(), "holidays": "next_workday", "far_policy": "flag", "max_distance_m": 100, "grace_days": 2, "rrule": "FREQ=WEEKLY;BYDAY=MO"}, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error="", can_manage=can_manage(principal))
+    form = {"starts_on": to_local(state.clock.now()).date().isoformat(), "holidays": "next_workday", "far_policy": "flag", "max_distance_m": 100, "grace_days": 2, "rrule": "FREQ=WEEKLY;BYDAY=MO"}
+    return _plan_page(request, session, principal, plan=None, form=form)
 
 
 @router.post("/field/plans/new", response_model=None)
@@ -135,7 +144,7 @@ async def create_plan(request: Request, session: DbSession, principal: CurrentPr
             plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=_number(form.get("grid_id"), "grid_id", int) or 0, **_plan_form(form))
     except DomainError as exc:
         shown = {k: str(v) for k, v in form.items()} | {"kinds": form.getlist("kinds")}
-        return render(request, "field/plan.html", principal=principal, plan=None, form=shown, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=explained(request, principal, exc), status_code=422, can_manage=can_manage(principal))
+        return _plan_page(request, session, principal, plan=None, form=shown, error=explained(request, principal, exc), status_code=422)
     return _back(f"/field/plans/{plan.id}", msg="saved")
 
 
@@ -147,10 +156,7 @@ def plan_page(plan_id: int, request: Request, session: DbSession, principal: Cur
         "grace_days": plan.grace_days, "codes": ", ".join(s["code"] for s in plan.stops), **{f"distance_{k}": v for k, v in (plan.distances or {}).items()},
     }
     trouble = patrols.why_no_tasks(plan, today=to_local(state.clock.now()).date())
-    return render(
-        request, "field/plan.html", principal=principal, plan=plan, form=form, grids=_grids(session, principal), presets=PRESETS, kinds=rules.PATROL_KINDS, error=error, msg=msg,
-        can_manage=can_manage(principal), trouble=trouble,
-    )
+    return _plan_page(request, session, principal, plan=plan, form=form, error=error, msg=msg, trouble=trouble)
 
 
 @router.post("/field/plans/{plan_id}", response_model=None)
