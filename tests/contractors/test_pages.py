@@ -75,7 +75,7 @@ def test_the_forms_plan_record_and_close(client, world, seeded, database, clock)
     assert "W001" in client.get("/campaigns").text
     for action, field in (("opt_in", "opt_out_id"), ("send", "campaign_id")):  # each names its own field
         bad = client.post("/campaigns/do", data={"csrf_token": token, "action": action, field: "abc"}, follow_redirects=True)
-        assert f"{field}：须为数字" in bad.text, action
+        assert f"{field}：必须是整数" in bad.text, action
     planned = client.post("/campaigns", data={"csrf_token": token, "title": "停水通知", "text": "明日停水", "topic": "water_outage", "channel": "sms", "grid_ids": str(world.grids["water"])})
     assert planned.status_code == 303
 

@@ -99,7 +99,7 @@ def test_the_design_form_redirects_to_the_proposal_and_errors_come_back_named(cl
     done = client.post("/planning/proposals", data={"csrf_token": token, "utility": "electric", "by": "k", "k": "2", "use_forecast": "on"}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/planning/proposals/")
     bad = client.post("/planning/proposals", data={"csrf_token": token, "utility": "electric", "by": "k", "k": "two"}, follow_redirects=True)
-    assert bad.status_code == 200 and "k：须为数字" in bad.text
+    assert bad.status_code == 200 and "k：必须是整数" in bad.text
     made = client.post("/planning/units", data={"csrf_token": token, "utility": "electric", "action": "lattice", "cell_m": "1000"}, follow_redirects=True)
     assert made.status_code == 200 and "已保存 — 基础单元" in made.text
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from gridcare.main import create_app
-from tests.conftest import forget_caches
 from tests.security.expectations import EXPECT, Spec
-from tests.security.routes import Route, app_routes, build_call, send
-from tests.security.world import LOGINS, PERSONAL, Sample, World, build, grid_marker
+from tests.security.matrix import Matrix, served_world
+from tests.security.routes import Route, build_call, send
+from tests.security.world import LOGINS, PERSONAL, Sample, World, grid_marker
 
 # agent2 is agent's twin (same role, same unit): one of them is enough per route.
 MATRIX_LOGINS: list[str | None] = [None, *(login for login in LOGINS if login != "agent2")]
@@ -42,50 +38,10 @@ CONTROL_ORDER = [
 API_PREFIXES = ("/api/", "/open311/")
 
 
-@dataclass
-class Matrix:
-    world: World
-    client: TestClient
-    routes: dict[str, Route]
-    path: Path
-    pristine: Path
-    watch: sqlite3.Connection
-
-    def version(self) -> int:
-        """SQLite's data_version moves whenever another connection commits a change."""
-        return self.watch.execute("PRAGMA data_version").fetchone()[0]
-
-    def restore(self) -> None:
-        """Back to the world as built, through SQLite's backup API: the app's connections stay
-        open and see the restored pages on their next transaction."""
-        with sqlite3.connect(self.pristine) as source:
-            source.backup(self.watch)
-        forget_caches()
-
-
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Matrix]:
-    directory = tmp_path_factory.mktemp("matrix")
-    world = build(directory, sqlite_template)
-    world.db.engine.dispose()
-    path = directory / "world.sqlite3"
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    pristine = directory / "pristine.sqlite3"
-    shutil.copy(path, pristine)
-    app = create_app(world.settings, db=world.db, clock=world.clock, run_worker=False)
-    with TestClient(app, follow_redirects=False) as client:
-        m = Matrix(
-            world,
-            client,
-            {r.key: r for r in app_routes(app)},
-            path,
-            pristine,
-            sqlite3.connect(path),
-        )
-        yield m
-        m.watch.close()
-    world.db.dispose()
+    with served_world(tmp_path_factory.mktemp("matrix"), sqlite_template) as served:
+        yield served
 
 
 def test_it_has_an_expectation_for_every_route(matrix: Matrix) -> None:

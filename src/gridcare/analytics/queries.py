@@ -20,6 +20,7 @@ from gridcare.analytics import histogram, kpis, periods
 from gridcare.analytics.models import DailyDurations, DailyOrders, MonthlyDurations, MonthlyOrders
 from gridcare.analytics.permissions import require_read
 from gridcare.auth.scoping import scoped
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
@@ -49,16 +50,9 @@ class Scope:
 
 
 def scope_from(utility: str = "", grid: str = "", rep: str = "", team: str = "", category: str = "", channel: str = "") -> Scope:
-    def number(name: str, value: str) -> int | None:
-        if not value.strip():
-            return None
-        if not value.strip().isdigit():
-            raise InvalidInput.field(name, T_("must be a number (an id)"))
-        return int(value)
-
     if utility and utility not in ("electric", "water", "gas"):
         raise InvalidInput.field("utility", T_("must be %(a)s, %(b)s or %(c)s", a="electric", b="water", c="gas"))
-    return Scope(utility or None, number("grid", grid), number("rep", rep), team.strip() or None, category or None, channel or None)
+    return Scope(utility or None, whole_number(grid, "grid"), whole_number(rep, "rep"), team.strip() or None, category or None, channel or None)
 
 
 def _table(period: periods.Period, *, daily: bool = False) -> Any:

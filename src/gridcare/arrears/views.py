@@ -12,6 +12,7 @@ from gridcare.arrears import rules, service
 from gridcare.arrears.api import detail, fen
 from gridcare.contractors.permissions import Capability, allowed
 from gridcare.contractors.views import local_time
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
@@ -42,12 +43,9 @@ async def open_from_form(request: Request, session: DbSession, principal: Curren
             if found is None:
                 raise InvalidInput.field("account", T_("no customer with account %(account)r", account=account))
             case = service.open_case(session, actor=principal, now=state.clock.now(), customer_id=found.id, amount_fen=fen(form.get("amount", ""), "amount"),
-                                     months=int(form.get("months") or 0), reason=form.get("reason", ""))
+                                     months=whole_number(form.get("months"), "months") or 0, reason=form.get("reason", ""))
     except DomainError as exc:
         return RedirectResponse(f"/arrears?error={quote(explained(request, principal, exc))}", status_code=303)
-    except ValueError:
-        error = InvalidInput.field("months", T_("must be a whole number"))
-        return RedirectResponse(f"/arrears?error={quote(explained(request, principal, error))}", status_code=303)
     return RedirectResponse(f"/arrears/{case.id}", status_code=303)
 
 

@@ -4,7 +4,6 @@ opt-out list (record a customer's 退订, or the reply they sent)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -14,6 +13,7 @@ from gridcare.campaigns import rules, service
 from gridcare.campaigns.api import view
 from gridcare.contractors.permissions import Capability, allowed
 from gridcare.contractors.views import local_time
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.notify.labels import STATE_LABELS
@@ -40,7 +40,7 @@ def list_page(request: Request, session: DbSession, principal: CurrentPrincipal,
 
 
 def _target(form: dict, grid_ids: list[str]) -> dict:
-    target: dict = {"grid_ids": [int(g) for g in grid_ids if g.strip().isdigit()], "tag": form.get("tag") or None}
+    target: dict = {"grid_ids": [whole_number(g, "target.grid_ids", required=True) for g in grid_ids if g.strip()], "tag": form.get("tag") or None}
     if form.get("polygon", "").strip():
         try:
             target["polygon"] = json.loads(form["polygon"])
@@ -66,13 +66,6 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
     return RedirectResponse("/campaigns", status_code=303)
 
 
-def _number(form: Any, name: str) -> int:
-    try:
-        return int(str(form.get(name, "0")) or 0)
-    except ValueError:
-        raise InvalidInput.field(name, T_("must be a number")) from None
-
-
 @router.post("/campaigns/do", response_model=None)
 async def campaign_action(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     """Send now, cancel, record an opt-out (by account or by a reply), or remove one."""
@@ -84,7 +77,7 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
     try:
         with session.begin_nested():
             if action in ("send", "cancel"):
-                cid = _number(form, "campaign_id")
+                cid = whole_number(form.get("campaign_id"), "campaign_id") or 0
                 (service.send if action == "send" else service.cancel)(session, actor=principal, now=now, campaign_id=cid)
             elif action == "opt_out":
                 account = str(form.get("account", "")).strip()
@@ -96,7 +89,7 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
                 if not service.reply(session, actor=principal, now=now, phone=str(form.get("phone", "")), text=str(form.get("text", ""))):
                     raise InvalidInput.field("text", T_("not an opt-out reply (TD / 退订), or no customer has that phone"))
             elif action == "opt_in":
-                service.opt_back_in(session, actor=principal, now=now, opt_out_id=_number(form, "opt_out_id"))
+                service.opt_back_in(session, actor=principal, now=now, opt_out_id=whole_number(form.get("opt_out_id"), "opt_out_id") or 0)
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.contractors import queries, rules, service, supervision
 from gridcare.contractors.permissions import Capability, allowed
+from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -31,13 +32,6 @@ def local_time(value: str, field: str) -> datetime | None:
         return datetime.fromisoformat(value.strip()).replace(tzinfo=SHANGHAI)
     except ValueError:
         raise InvalidInput.field(field, T_("expected a date and time, e.g. 2026-11-24T09:00")) from None
-
-
-def _int(value: object, field: str) -> int:
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise InvalidInput.field(field, T_("must be a whole number")) from None
 
 
 @router.get("/contractors", response_class=HTMLResponse)
@@ -67,10 +61,10 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
     try:
         with session.begin_nested():
             project = service.create_project(
-                session, actor=principal, now=state.clock.now(), name=form.get("name", ""), kind=form.get("kind", ""), contractor_id=_int(form.get("contractor_id", "0") or 0, "contractor_id"),
-                grid_ids=[_int(g, "grid_ids") for g in raw.getlist("grid_ids")], starts_at=local_time(form.get("starts_at", ""), "starts_at"), due_at=local_time(form.get("due_at", ""), "due_at"),
+                session, actor=principal, now=state.clock.now(), name=form.get("name", ""), kind=form.get("kind", ""), contractor_id=whole_number(form.get("contractor_id", "0") or 0, "contractor_id", required=True),
+                grid_ids=[whole_number(g, "grid_ids", required=True) for g in raw.getlist("grid_ids")], starts_at=local_time(form.get("starts_at", ""), "starts_at"), due_at=local_time(form.get("due_at", ""), "due_at"),
                 notice_text=form.get("notice_text", ""), items=form.get("items", "").splitlines(), customers_as_items=form.get("customers_as_items") == "on",
-                sample_min=_int(form.get("sample_min", "3") or 3, "sample_min"), sample_share=_int(form.get("sample_percent", "10") or 10, "sample_percent") / 100,
+                sample_min=whole_number(form.get("sample_min", "3") or 3, "sample_min", required=True), sample_share=whole_number(form.get("sample_percent", "10") or 10, "sample_percent", required=True) / 100,
             )
     except DomainError as exc:
         return _new_form(request, session, principal, error=explained(request, principal, exc), form=form, status_code=422)
@@ -101,19 +95,19 @@ async def project_action(project_id: int, request: Request, session: DbSession, 
             elif action == "notify":
                 service.notify_customers(session, actor=principal, now=now, project_id=project_id)
             elif action == "done":
-                service.complete_items(session, actor=principal, now=now, project_id=project_id, item_ids=[_int(i, "item_ids") for i in form.getlist("item_ids")], note=str(form.get("note", "")))
+                service.complete_items(session, actor=principal, now=now, project_id=project_id, item_ids=[whole_number(i, "item_ids", required=True) for i in form.getlist("item_ids")], note=str(form.get("note", "")))
             elif action == "sample":
                 supervision.draw_spot_checks(session, actor=principal, now=now, project_id=project_id)
             elif action in ("pass", "fail"):
-                supervision.record_check(session, actor=principal, now=now, project_id=project_id, check_id=_int(form.get("check_id", ""), "check_id"), result=action, evidence=str(form.get("evidence", "")))
+                supervision.record_check(session, actor=principal, now=now, project_id=project_id, check_id=whole_number(form.get("check_id", ""), "check_id", required=True), result=action, evidence=str(form.get("evidence", "")))
             elif action == "log":
                 upload = form.get("photo")
                 data = await upload.read() if upload is not None and not isinstance(upload, str) else None
                 supervision.add_log(session, actor=principal, now=now, project_id=project_id, note=str(form.get("note", "")), photo=data or None, data_dir=state.settings.data_dir)
             elif action == "feedback":
-                supervision.add_feedback(session, actor=principal, now=now, project_id=project_id, score=_int(form.get("score", ""), "score"), comment=str(form.get("comment", "")))
+                supervision.add_feedback(session, actor=principal, now=now, project_id=project_id, score=whole_number(form.get("score", ""), "score", required=True), comment=str(form.get("comment", "")))
             elif action == "rate":
-                supervision.rate(session, actor=principal, now=now, project_id=project_id, rating=_int(form.get("rating", ""), "rating"))
+                supervision.rate(session, actor=principal, now=now, project_id=project_id, rating=whole_number(form.get("rating", ""), "rating", required=True))
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:

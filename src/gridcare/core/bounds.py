@@ -9,6 +9,7 @@ and JSON body up front and answers 422 naming the field, whatever the route forg
 from __future__ import annotations
 
 import json
+import math
 import re
 import types
 import typing
@@ -27,6 +28,7 @@ NUL_REASON = T_("must not contain NUL characters")
 # Any integer beyond the range has at least 10 digits; JSON writes NUL as \u0000. A body
 # with neither (nearly all of them) is not parsed again.
 _SUSPECT_JSON = re.compile(rb"\d{10}|\\u0000")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 _int_params: dict[int, list[tuple[str, str]]] = {}
 
 
@@ -65,6 +67,40 @@ def _out_of_range(value: int) -> str | None:
     if value < SQL_MIN:
         return T_("must be at least %(n)s", n=SQL_MIN)
     return None
+
+
+@typing.overload
+def whole_number(value: object, field: str, *, required: typing.Literal[True]) -> int: ...
+@typing.overload
+def whole_number(value: object, field: str, *, required: bool = False) -> int | None: ...
+def whole_number(value: object, field: str, *, required: bool = False) -> int | None:
+    """A whole number typed as text (a form field, a filter read by hand), or None when blank
+    and not required. Only ASCII digits: ``str.isdigit`` also passes "²", which ``int``
+    refuses, and "١٢", which it reads; and only what fits an integer column, so the driver
+    never sees it."""
+    text = str(value if value is not None else "").strip()
+    if not text and not required:
+        return None
+    if not _WHOLE.fullmatch(text):
+        raise InvalidInput.field(field, T_("must be a whole number"))
+    number = int(text)
+    if reason := _out_of_range(number):
+        raise InvalidInput.field(field, reason)
+    return number
+
+
+def real_number(value: object, field: str) -> float | None:
+    """A number typed as text, or None when blank; never NaN or infinite ("1e400", "nan")."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    try:
+        number = float(text) if text.isascii() else math.nan
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise InvalidInput.field(field, T_("must be a number"))
+    return number
 
 
 def _integer_problem(name: str, text: str) -> FieldProblem | None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from gridcare.core.bounds import real_number, whole_number
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -44,16 +45,6 @@ def _attempt(session: Any, principal: Any, back: str, action: Callable[[], str])
     except DomainError as exc:
         return _back(back, error=exc.explained(principal.locale))
     return _back(back, msg=msg)
-
-
-def _number(value: Any, name: str, cast: type = float) -> Any:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        return cast(text)
-    except ValueError:
-        raise InvalidInput.field(name, T_("must be a number")) from None
 
 
 def _grids(session: Any, principal: Any) -> list[Any]:
@@ -87,7 +78,7 @@ async def generate(request: Request, session: DbSession, principal: CurrentPrinc
         from gridcare.field.permissions import require_manage
 
         require_manage(principal)
-        created = patrols.generate(session, now=state.clock.now(), days=_number(form.get("days"), "days", int) or 7)
+        created = patrols.generate(session, now=state.clock.now(), days=whole_number(form.get("days"), "days") or 7)
         return f"{created}"
 
     return _attempt(session, principal, "/field", run)
@@ -99,7 +90,7 @@ async def generate(request: Request, session: DbSession, principal: CurrentPrinc
 def _plan_form(form: Any) -> dict[str, Any]:
     kinds = [str(k) for k in form.getlist("kinds")]
     codes = [c for c in str(form.get("codes", "")).replace("，", ",").replace("\n", ",").replace(" ", ",").split(",") if c.strip()]
-    distances = {k: _number(form.get(f"distance_{k}"), f"distances.{k}", int) for k in rules.PATROL_KINDS if str(form.get(f"distance_{k}", "")).strip()}
+    distances = {k: whole_number(form.get(f"distance_{k}"), f"distances.{k}") for k in rules.PATROL_KINDS if str(form.get(f"distance_{k}", "")).strip()}
     starts = str(form.get("starts_on", "")).strip()
     try:
         starts_on = date.fromisoformat(starts) if starts else None
@@ -108,8 +99,8 @@ def _plan_form(form: Any) -> dict[str, Any]:
     rrule = str(form.get("rrule_custom", "")).strip() or str(form.get("rrule", "")).strip()
     return dict(
         name=str(form.get("name", "")), rrule=rrule, starts_on=starts_on, holidays=str(form.get("holidays", "next_workday")), kinds=kinds, codes=codes,
-        max_distance_m=_number(form.get("max_distance_m"), "max_distance_m", int) or 100, distances=distances, far_policy=str(form.get("far_policy", "flag")),
-        grace_days=_number(form.get("grace_days"), "grace_days", int) or 0,
+        max_distance_m=whole_number(form.get("max_distance_m"), "max_distance_m") or 100, distances=distances, far_policy=str(form.get("far_policy", "flag")),
+        grace_days=whole_number(form.get("grace_days"), "grace_days") or 0,
     )
 
 
@@ -141,7 +132,7 @@ async def create_plan(request: Request, session: DbSession, principal: CurrentPr
     form = await request.form()
     try:
         with session.begin_nested():
-            plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=_number(form.get("grid_id"), "grid_id", int) or 0, **_plan_form(form))
+            plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=whole_number(form.get("grid_id"), "grid_id") or 0, **_plan_form(form))
     except DomainError as exc:
         shown = {k: str(v) for k, v in form.items()} | {"kinds": form.getlist("kinds")}
         return _plan_page(request, session, principal, plan=None, form=shown, error=explained(request, principal, exc), status_code=422)
@@ -209,7 +200,7 @@ async def check_in(stop_id: int, request: Request, session: DbSession, principal
     def run() -> str:
         items = {str(i): True for i in form.getlist("item")}
         stop = checkins.check_in(
-            session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=_number(form.get("lon"), "lon"), lat=_number(form.get("lat"), "lat"), checklist=items,
+            session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), checklist=items,
             note=str(form.get("note", "")), photo_files=files, data_dir=Path(state.settings.data_dir),
         )
         return f"checked:{stop.asset_code or stop.name}" + (f":far:{stop.distance_m:.0f}" if stop.far and stop.distance_m is not None else "")
@@ -225,7 +216,7 @@ async def finding(stop_id: int, request: Request, session: DbSession, principal:
     def run() -> str:
         row = checkins.report_finding(
             session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=str(form.get("kind", "")), note=str(form.get("note", "")),
-            lon=_number(form.get("lon"), "lon"), lat=_number(form.get("lat"), "lat"), photo=files[0] if files else None, data_dir=Path(state.settings.data_dir),
+            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), photo=files[0] if files else None, data_dir=Path(state.settings.data_dir),
         )
         return f"order:{row.order_number}"
 
@@ -248,7 +239,7 @@ async def save_rule(request: Request, session: DbSession, principal: CurrentPrin
     form = await request.form()
 
     def run() -> str:
-        visits.set_visit_rule(session, actor=principal, now=state.clock.now(), subject=str(form.get("subject", "")), every_months=_number(form.get("every_months"), "every_months", int) or 0, unannounced=form.get("unannounced") == "on")
+        visits.set_visit_rule(session, actor=principal, now=state.clock.now(), subject=str(form.get("subject", "")), every_months=whole_number(form.get("every_months"), "every_months") or 0, unannounced=form.get("unannounced") == "on")
         visits.sync_plans(session, now=state.clock.now())
         return "saved"
 
@@ -268,7 +259,7 @@ async def record_visit(plan_id: int, request: Request, session: DbSession, princ
 
     def run() -> str:
         visits.record_visit(
-            session, actor=principal, now=state.clock.now(), plan_id=plan_id, contact_met=str(form.get("contact_met", "")), satisfaction=_number(form.get("satisfaction"), "satisfaction", int) or 0,
+            session, actor=principal, now=state.clock.now(), plan_id=plan_id, contact_met=str(form.get("contact_met", "")), satisfaction=whole_number(form.get("satisfaction"), "satisfaction") or 0,
             notes=str(form.get("notes", "")), issues=str(form.get("issues", "")),
         )
         return "recorded"
@@ -290,7 +281,7 @@ async def add_stakeholder(request: Request, session: DbSession, principal: Curre
 
     def run() -> str:
         visits.add_stakeholder(
-            session, actor=principal, now=state.clock.now(), grid_id=_number(form.get("grid_id"), "grid_id", int) or 0, kind=str(form.get("kind", "")), name=str(form.get("name", "")),
+            session, actor=principal, now=state.clock.now(), grid_id=whole_number(form.get("grid_id"), "grid_id") or 0, kind=str(form.get("kind", "")), name=str(form.get("name", "")),
             contact=str(form.get("contact", "")), phone=str(form.get("phone", "")), address=str(form.get("address", "")),
         )
         return "saved"
@@ -316,8 +307,8 @@ async def submit_change(request: Request, session: DbSession, principal: Current
         payload = {k.removeprefix("p_"): str(v) for k, v in form.items() if k.startswith("p_")}
         row = changes.submit(
             session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), payload=payload, utility=str(form.get("utility", "")) or None,
-            customer_id=_number(form.get("customer_id"), "customer_id", int), asset_code=str(form.get("asset_code", "")).strip() or None,
-            lon=_number(form.get("lon"), "lon"), lat=_number(form.get("lat"), "lat"), note=str(form.get("note", "")),
+            customer_id=whole_number(form.get("customer_id"), "customer_id"), asset_code=str(form.get("asset_code", "")).strip() or None,
+            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), note=str(form.get("note", "")),
         )
         return f"submitted:{row.id}"
 
@@ -370,7 +361,7 @@ async def save_checklist(request: Request, session: DbSession, principal: Curren
 @router.post("/field/settings/route", response_model=None)
 async def save_route(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     form = await request.form()
-    return _attempt(session, principal, "/field/settings", lambda: checkins.set_finding_route(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), org_unit_id=_number(form.get("org_unit_id"), "org_unit_id", int) or 0) and "saved")
+    return _attempt(session, principal, "/field/settings", lambda: checkins.set_finding_route(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), org_unit_id=whole_number(form.get("org_unit_id"), "org_unit_id") or 0) and "saved")
 
 
 mark_available("field")

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action, can
+from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.i18n import T_
@@ -41,7 +42,7 @@ def _kind_id(text: str, field: str, kinds: tuple[str, ...] | None) -> tuple[str,
     kind, sep, ident = text.partition(":")
     if not sep:
         return None
-    if (kinds is not None and kind not in kinds) or not ident.strip().isdigit():
+    if (kinds is not None and kind not in kinds) or not ident.strip().isascii() or not ident.strip().isdigit():
         example = "user:12" if field == "recipient" else "order:12"
         raise InvalidInput.field(
             field,
@@ -49,7 +50,7 @@ def _kind_id(text: str, field: str, kinds: tuple[str, ...] | None) -> tuple[str,
             if kinds
             else T_("expected KIND:ID, e.g. %(example)s", example=example),
         )
-    return kind, int(ident)
+    return kind, whole_number(ident, field, required=True)
 
 
 def _conditions(actor: Principal, f: LogFilter) -> list[Any]:

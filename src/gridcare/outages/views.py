@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.auth.rules import Action, can
+from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -61,12 +62,10 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
                 session, actor=principal, now=state.clock.now(), utility=form.get("utility", "electric"), kind=form.get("kind", "unplanned"),
                 devices=[c for c in form.get("devices", "").replace("，", ",").replace(" ", ",").split(",") if c.strip()],
                 starts_at=_local(form.get("starts_at", ""), "starts_at"), ends_at=_local(form.get("ends_at", ""), "ends_at"), eta=_local(form.get("eta", ""), "eta"),
-                cause=form.get("cause", ""), reason=form.get("reason", ""), area=form.get("area", ""), notice_days=int(form.get("notice_days") or 1),
+                cause=form.get("cause", ""), reason=form.get("reason", ""), area=form.get("area", ""), notice_days=whole_number(form.get("notice_days"), "notice_days") or 1,
             )
     except DomainError as exc:
         return render(request, "outages/new.html", principal=principal, error=explained(request, principal, exc), form=form, status_code=422)
-    except ValueError:
-        return render(request, "outages/new.html", principal=principal, error=T_("%(field)s: %(reason)s", field="notice_days", reason=T_("must be a whole number")), form=form, status_code=422)
     return RedirectResponse(f"/outages/{outage.id}", status_code=303)
 
 
@@ -120,16 +119,13 @@ async def outage_action(outage_id: int, request: Request, session: DbSession, pr
             elif action == "rehome":
                 target = control.rehome(session, actor=principal, now=now, outage_id=outage_id, device=str(form.get("device", "")), reason=str(form.get("reason", ""))).id
             elif action == "release":
-                control.release_calls(session, actor=principal, now=now, outage_id=outage_id, order_ids=[int(str(v)) for v in form.getlist("order_ids")], reason=str(form.get("reason", "")))
+                control.release_calls(session, actor=principal, now=now, outage_id=outage_id, order_ids=[whole_number(v, "order_ids", required=True) for v in form.getlist("order_ids")], reason=str(form.get("reason", "")))
             elif action == "call":
-                call_list.record_call(session, actor=principal, now=now, outage_id=outage_id, task_id=int(str(form.get("task_id", "0")) or 0), state=str(form.get("state", "")), note=str(form.get("note", "")))
+                call_list.record_call(session, actor=principal, now=now, outage_id=outage_id, task_id=whole_number(form.get("task_id"), "task_id") or 0, state=str(form.get("state", "")), note=str(form.get("note", "")))
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
         return RedirectResponse(f"/outages/{outage_id}?error={quote(explained(request, principal, exc))}", status_code=303)
-    except ValueError:
-        problem = InvalidInput.field("task_id, order_ids", T_("must be numbers"))
-        return RedirectResponse(f"/outages/{outage_id}?error={quote(explained(request, principal, problem))}", status_code=303)
     return RedirectResponse(f"/outages/{target}", status_code=303)
 
 

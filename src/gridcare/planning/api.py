@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
@@ -99,10 +100,7 @@ def design(body: ProposalIn, session: DbSession, principal: CurrentPrincipal, st
 @router.get("/compare")
 def compare(session: DbSession, principal: CurrentPrincipal, ids: str = Query(..., description="Proposal ids, comma-separated")) -> list[dict[str, Any]]:
     """Today's grids, then each proposal: workload max/mean, Gini, compactness, radius, customers moved."""
-    try:
-        wanted = [int(i) for i in ids.split(",") if i.strip()]
-    except ValueError:
-        raise InvalidInput.field("ids", T_("must be proposal ids separated by commas")) from None
+    wanted = [whole_number(i, "ids", required=True) for i in ids.split(",") if i.strip()]
     if not wanted:
         raise InvalidInput.field("ids", T_("name at least one proposal"))
     return proposals.comparison([proposals.get_proposal(session, actor=principal, proposal_id=i) for i in wanted])

@@ -5,7 +5,7 @@ several proposals."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.auth.rules import Action, can
 from gridcare.auth.scoping import utilities_held
+from gridcare.core.bounds import real_number, whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -33,16 +34,6 @@ def _back(utility: str, message: str = "", error: str = "") -> RedirectResponse:
     if error:
         query += f"&error={quote(error)}"
     return RedirectResponse(f"/planning{query}", status_code=303)
-
-
-def _number(form: dict[str, str], name: str, kind: type = float) -> Any:
-    text = form.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        raise InvalidInput.field(name, T_("must be a number")) from None
 
 
 @router.get("/planning", response_class=HTMLResponse)
@@ -69,9 +60,9 @@ async def design_from_form(request: Request, session: DbSession, principal: Curr
         with session.begin_nested():
             p = proposals.design_proposal(
                 session, actor=principal, now=state.clock.now(), utility=utility, name=form.get("name", ""),
-                k=_number(form, "k", int) if by == "k" else None, capacity_hours=_number(form, "capacity_hours") if by == "capacity" else None,
+                k=whole_number(form.get("k"), "k") if by == "k" else None, capacity_hours=real_number(form.get("capacity_hours"), "capacity_hours") if by == "capacity" else None,
                 minimum_disruption=form.get("minimum_disruption") == "on", use_forecast=form.get("use_forecast") == "on",
-                barrier_ids=[int(v) for v in raw.getlist("barrier_ids")],
+                barrier_ids=[whole_number(v, "barrier_ids", required=True) for v in raw.getlist("barrier_ids")],
             )
     except DomainError as exc:
         return _back(utility, error=explained(request, principal, exc))
@@ -86,7 +77,7 @@ async def units_from_form(request: Request, session: DbSession, principal: Curre
         with session.begin_nested():
             if raw.get("action") == "lattice":
                 form = {k: str(v) for k, v in raw.items()}
-                count = service.generate_units(session, actor=principal, now=state.clock.now(), utility=utility, cell_m=_number(form, "cell_m") or 500.0, lattice=form.get("lattice", "hex"))
+                count = service.generate_units(session, actor=principal, now=state.clock.now(), utility=utility, cell_m=real_number(form.get("cell_m"), "cell_m") or 500.0, lattice=form.get("lattice", "hex"))
             else:
                 upload = raw.get("file")
                 if upload is None or isinstance(upload, str):
@@ -104,7 +95,7 @@ async def barriers_from_form(request: Request, session: DbSession, principal: Cu
     try:
         with session.begin_nested():
             if raw.get("delete"):
-                service.delete_barrier(session, actor=principal, now=state.clock.now(), barrier_id=int(str(raw.get("delete"))))
+                service.delete_barrier(session, actor=principal, now=state.clock.now(), barrier_id=whole_number(raw.get("delete"), "delete", required=True))
                 return _back(utility)
             upload = raw.get("file")
             if upload is None or isinstance(upload, str):
@@ -145,11 +136,12 @@ async def proposal_action(request: Request, proposal_id: int, session: DbSession
     return RedirectResponse(f"/planning/proposals/{proposal_id}", status_code=303)
 
 
-@router.get("/planning/compare", response_class=HTMLResponse)
-def compare_page(request: Request, session: DbSession, principal: CurrentPrincipal, ids: Annotated[list[int] | None, Query()] = None) -> HTMLResponse:
+@router.get("/planning/compare", response_class=HTMLResponse, response_model=None)
+def compare_page(request: Request, session: DbSession, principal: CurrentPrincipal, ids: Annotated[list[int] | None, Query()] = None) -> Response:
     wanted = ids or []
-    if not wanted:
-        raise InvalidInput.field("ids", T_("tick at least one proposal to compare"))
+    if not wanted:  # back to the proposals, to tick some
+        problem = InvalidInput.field("ids", T_("tick at least one proposal to compare"))
+        return RedirectResponse(f"/planning?error={quote(explained(request, principal, problem))}", status_code=303)
     found = [proposals.get_proposal(session, actor=principal, proposal_id=i) for i in wanted[:3]]
     return render(request, "planning/compare.html", principal=principal, found=found, rows=proposals.comparison(found), compared=COMPARED, utility=found[0].utility)
 

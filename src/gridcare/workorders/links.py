@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
@@ -25,7 +26,7 @@ def _find(session: Session, *, actor: Principal, other: str) -> WorkOrder:
     text = other.strip()
     if not text:
         raise InvalidInput.field("other", T_("give the number (GD…) or id of the related order"))
-    found_id = int(text) if text.isdigit() else session.scalar(select(WorkOrder.id).where(WorkOrder.number == text))
+    found_id = whole_number(text, "other") if text.isascii() and text.isdigit() else session.scalar(select(WorkOrder.id).where(WorkOrder.number == text))
     if found_id is None:
         raise NotFound(T_("other: no work order %(order)s", order=text))
     try:

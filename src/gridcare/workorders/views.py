@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError
 from gridcare.core.i18n import T_, in_language
 from gridcare.grids import queries as grid_queries
@@ -212,7 +213,7 @@ async def ladder_save(request: Request, session: DbSession, principal: CurrentPr
     minutes, audiences = form.getlist("after_minutes"), form.getlist("audience")
 
     def save() -> None:
-        rungs = [(int(str(m)), str(a)) for m, a in zip(minutes, audiences, strict=False) if str(m).strip()]
+        rungs = [(whole_number(m, "after_minutes", required=True), str(a)) for m, a in zip(minutes, audiences, strict=False) if str(m).strip()]
         escalation.set_ladder(session, actor=principal, now=state.clock.now(), utility=utility, rungs=rungs)
 
     return _save_rule(session, principal, utility, "#ladder", T_("after_minutes: must be a whole number"), save)
@@ -221,7 +222,7 @@ async def ladder_save(request: Request, session: DbSession, principal: CurrentPr
 @router.post("/admin/sla/routes", response_model=None)
 def route_save(session: DbSession, principal: CurrentPrincipal, state: State, utility: str = Form(...), category: str = Form(...), org_unit_id: str = Form("")) -> Response:
     def save() -> None:
-        unit = int(org_unit_id) if org_unit_id.strip() else None
+        unit = whole_number(org_unit_id, "org_unit_id")
         escalation.set_route(session, actor=principal, now=state.clock.now(), utility=utility, category=category, org_unit_id=unit)
 
     return _save_rule(session, principal, utility, "#routes", T_("org_unit_id: must be a number"), save)
@@ -264,15 +265,15 @@ async def support_action(order_id: int, request: Request, session: DbSession, pr
     try:
         with session.begin_nested():
             if action == "task":
-                support.add_task(session, actor=principal, now=now, order_id=order_id, unit_id=int(form.get("unit_id", 0) or 0), title=str(form.get("title", "")), due_minutes=int(form.get("due_minutes", 120) or 120))
+                support.add_task(session, actor=principal, now=now, order_id=order_id, unit_id=whole_number(form.get("unit_id"), "unit_id") or 0, title=str(form.get("title", "")), due_minutes=whole_number(form.get("due_minutes"), "due_minutes") or 120)
             elif action in ("confirm", "send_back"):
-                support.confirm_task(session, actor=principal, now=now, task_id=int(form.get("task_id", 0) or 0), accepted=action == "confirm")
+                support.confirm_task(session, actor=principal, now=now, task_id=whole_number(form.get("task_id"), "task_id") or 0, accepted=action == "confirm")
             elif action == "done":
-                support.complete_task(session, actor=principal, now=now, task_id=int(form.get("task_id", 0) or 0), result=str(form.get("result", "")))
+                support.complete_task(session, actor=principal, now=now, task_id=whole_number(form.get("task_id"), "task_id") or 0, result=str(form.get("result", "")))
             elif action == "ask":
                 support.ask_expert(session, actor=principal, now=now, order_id=order_id, question=str(form.get("question", "")))
             elif action == "answer":
-                support.answer_expert(session, actor=principal, now=now, question_id=int(form.get("question_id", 0) or 0), answer=str(form.get("answer", "")))
+                support.answer_expert(session, actor=principal, now=now, question_id=whole_number(form.get("question_id"), "question_id") or 0, answer=str(form.get("answer", "")))
             elif action == "upload":
                 upload = form.get("file")
                 data = await upload.read(support.MAX_ATTACHMENT_BYTES + 1) if hasattr(upload, "read") else b""
@@ -283,9 +284,6 @@ async def support_action(order_id: int, request: Request, session: DbSession, pr
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
         return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
-    except ValueError:
-        shown = in_language(T_("a number was expected"), locale_for(request, principal))
-        return RedirectResponse(f"/orders/{order_id}?error={quote(shown)}", status_code=303)
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
