@@ -30,6 +30,7 @@ from gridcare.db import Database
 from gridcare.domains import FIELD_AND_MANAGEMENT
 from gridcare.pubsub import Broadcaster, make_broadcaster
 from gridcare.web.deps import AppState
+from gridcare.web.filters import without_bad_filter
 from gridcare.web.render import locale_for, make_templates, render
 from gridcare.worker import Worker, WorkerContext
 from gridcare.worker_child import WorkerChild
@@ -164,6 +165,8 @@ def create_app(
         if isinstance(exc, Unauthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         # The signed-in user (when the request got that far) reads it in their language.
+        if unfiltered := without_bad_filter(request, exc):
+            return unfiltered
         return render(request, "error.html", principal=getattr(request.state, "principal", None), status_code=exc.status, error=exc)
 
     app.add_exception_handler(DomainError, page_or_problem)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from tests.support import org as demo_org
 from tests.support.web import client_for, sign_in
@@ -49,8 +51,8 @@ def test_the_api_answers_in_the_language_the_client_asks_for(client):
     chinese = client.get("/api/v1/audit?limit=0", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert english.status_code == chinese.status_code == 422
     assert english.json()["errors"] == [{"field": "limit", "reason": "must be between 1 and 1000"}]
-    assert chinese.json()["errors"] == [{"field": "limit", "reason": "须在 1 到 1000 之间"}]
-    assert chinese.json()["title"] == "输入有误" and chinese.json()["detail"] == "limit：须在 1 到 1000 之间"
+    assert chinese.json()["errors"] == [{"field": "limit", "reason": "必须在 1 到 1000 之间"}]
+    assert chinese.json()["title"] == "输入有误" and chinese.json()["detail"] == "limit：必须在 1 到 1000 之间"
 
 
 
@@ -77,6 +79,56 @@ def test_a_page_form_fastapi_cannot_read_gets_an_error_page_naming_the_field(cli
     page = client.post("/admin/duty", data={"csrf_token": token, "user_id": "abc", "starts_at": "2026-11-25T08:00", "ends_at": "2026-11-25T18:00"})
     assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
     assert "user_id：必须是整数" in page.text
+
+
+def _banner(page) -> str:
+    found = re.search(r'id="filter-problem">([^<]*)<', page.text)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "reason"),
+    [
+        # A filter the page checks itself, one FastAPI checks, and one past any id.
+        ("/outages?status=bogus&utility=electric", "/outages?utility=electric", "status：必须是以下之一"),
+        ("/customers?page=two&q=%E5%BC%A0", "/customers?q=%E5%BC%A0", "page：必须是整数"),
+        ("/analytics?period=month&grid=99999999999999999999", "/analytics?period=month", "grid：不能大于 2147483647"),
+        # Two bad filters: found one after the other, both named.
+        ("/alerts?kind=bogus&status=bogus&grid=3", "/alerts?grid=3", "status：必须为以下之一：open, acknowledged, closed, active, all；kind：必须为以下之一"),
+    ],
+)
+def test_a_page_asked_with_a_filter_it_cannot_use_shows_itself_without_it_and_why(client, asked, shown, reason):
+    sign_in(client, "admin", demo_org.PASSWORD)
+    sent = client.get(asked)
+    while sent.status_code == 303 and sent.headers["location"] != shown:
+        sent = client.get(sent.headers["location"])
+    assert sent.status_code == 303 and sent.headers["location"] == shown
+    page = client.get(shown)
+    assert page.status_code == 200
+    assert _banner(page).startswith("已忽略此筛选条件：") and reason in _banner(page)
+    assert _banner(client.get(shown)) == "", "the reason is said once"
+
+
+def test_a_comparison_of_nothing_goes_back_to_the_proposals_and_an_export_is_never_swapped(client):
+    sign_in(client, "admin", demo_org.PASSWORD)
+    # Which proposals to compare is the page itself: without any, back to where they are ticked.
+    compare = client.get(client.get("/planning/compare?ids=two").headers["location"])
+    assert compare.status_code == 303 and compare.headers["location"].startswith("/planning?error=")
+    planning = client.get(compare.headers["location"])
+    assert "ids[0]：必须是整数" in _banner(planning) and "请至少勾选一个方案进行对比" in planning.text
+    # A download with a bad filter is refused, never answered with other data than asked for.
+    export = client.get("/analytics/export/orders.csv?period=decade")
+    assert export.status_code == 422 and "location" not in export.headers
+    # An API read is answered as before.
+    assert client.get("/api/v1/outages?status=bogus").headers["content-type"] == "application/problem+json"
+
+
+def test_the_reason_a_filter_was_ignored_is_said_in_the_readers_language(client):
+    _, token = sign_in(client, "admin", demo_org.PASSWORD)
+    client.post("/settings/locale", data={"locale": "en", "next": "/", "csrf_token": token})
+    shown = client.get(client.get("/outages/calendar?month=2026-13").headers["location"])
+    assert _banner(shown).startswith("This filter was ignored: month: ")
+
 
 def test_it_answers_unknown_api_paths_with_problem_json(client):
     response = client.get("/api/v1/nothing-here")

@@ -16,6 +16,7 @@ from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError
 from gridcare.core.principal import Principal
 from gridcare.web.deps import csrf_token
+from gridcare.web.filters import taken_notice
 from gridcare.web.nav import active_href, sections_for
 
 TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
@@ -69,6 +70,7 @@ def render(request: Request, template: str, *, principal: Principal | None, stat
         current_path=request.url.path,
         version=__version__,
         redis_mode=bool(state.settings.redis_url),
+        filter_problem=taken_notice(request, locale) if principal else "",
         csrf_input=Markup(f'<input type="hidden" name="csrf_token" value="{csrf_token(request)}">'),
     )
     return state.templates.TemplateResponse(request, template, context, status_code=status_code)
