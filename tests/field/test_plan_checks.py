@@ -177,7 +177,7 @@ def test_a_plan_page_says_when_its_stored_rule_makes_no_tasks(client, world, clo
     bad = stored_plan(world, clock, like=good, rrule="FREQ=SECONDLY", starts_on=TODAY)
     as_user(client, "w_supervisor")
     warned = client.get(f"/field/plans/{bad}")
-    assert warned.status_code == 200 and "此计划不会生成巡视任务" in warned.text and "FREQ：须为以下之一：DAILY, WEEKLY, MONTHLY, YEARLY" in warned.text
+    assert warned.status_code == 200 and "此计划不会生成巡视任务" in warned.text and "FREQ：必须为以下之一：DAILY, WEEKLY, MONTHLY, YEARLY" in warned.text
     assert "此计划不会生成巡视任务" not in client.get(f"/field/plans/{good}").text
     overview = client.get("/field").text  # the list points at it, so no one has to open every plan
     assert overview.count("不生成任务") == 1 and f'class="badge red" href="/field/plans/{bad}"' in overview

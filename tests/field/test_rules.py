@@ -313,3 +313,40 @@ def test_until_and_count_keep_their_meaning(rule, starts_on, last):
     parsed = rules.parse_rrule(rule, starts_on)
     expected = [i.date() for i in parsed.between(datetime.combine(starts_on, time.min), datetime.combine(last, time.max), inc=True)]
     assert expected and rules.planned_dates(rule, starts_on=starts_on, first=starts_on, last=last) == expected
+
+
+@pytest.mark.parametrize("rule,days", [
+    ("freq=daily;interval=2;until=20261128", ["11-24", "11-26", "11-28"]),
+    ("RRULE:FREQ=DAILY;UNTIL=20261126", ["11-24", "11-25", "11-26"]),
+    (" RRULE:freq=daily;until=20261126 ", ["11-24", "11-25", "11-26"]),
+    ("FREQ=DAILY;UNTIL=2026-11-26", ["11-24", "11-25", "11-26"]),
+    ("FREQ=DAILY;UNTIL=20261126T120000", ["11-24", "11-25", "11-26"]),
+    ("FREQ=DAILY;UNTIL=20261125T235959", ["11-24", "11-25"]),
+    ("Freq=Weekly;ByDay=Tu,Th;Until=20261203t000000", ["11-24", "11-26", "12-01", "12-03"]),
+    ("FREQ=DAILY;INTERVAL=400;INTERVAL=2;UNTIL=20261201;UNTIL=20261127", ["11-24", "11-26"]),  # the last of a key given twice counts
+])
+def test_a_rule_is_read_as_dateutil_reads_it(rule, days):
+    last = TODAY + timedelta(days=30)
+    assert rules.rule_problem(rule, starts_on=TODAY, today=TODAY) is None
+    found = rules.planned_dates(rule, starts_on=TODAY, first=TODAY, last=last)
+    assert found == [date.fromisoformat(f"2026-{d}") for d in days]
+    parsed = rules.parse_rrule(rule, TODAY)
+    assert found == [i.date() for i in parsed.between(datetime.combine(TODAY, time.min), datetime.combine(last, time.max), inc=True)]
+
+
+@pytest.mark.parametrize("rule,problem", [
+    ("freq=hourly", "FREQ: must be one of DAILY, WEEKLY, MONTHLY, YEARLY"),
+    ("freq=daily;interval=0", "INTERVAL: must be between 1 and 366"),
+    ("FREQ=DAILY;INTERVAL=2;INTERVAL=400", "INTERVAL: must be between 1 and 366"),
+    ("freq=daily;byminute=0", "BYMINUTE: patrols fall on days: leave out the time of day"),
+    ("RRULE:freq=yearly;byeaster=0", "BYEASTER: not part of RFC 5545"),
+    # A plan's first day has no time zone, so no UTC end (calendars export one).
+    ("FREQ=DAILY;UNTIL=20261126T000000Z", "UNTIL: must be a local date such as 20271231, without Z"),
+    ("FREQ=DAILY;until=20261126t000000z;BYDAY=MO", "UNTIL: must be a local date such as 20271231, without Z"),
+    # dateutil reads a space as a line break, leaving a rule part without its "=".
+    ("FREQ=DAILY; INTERVAL=2", "not an RFC 5545 recurrence rule ("),
+    # Only an upper-case "RRULE:" is taken off; dateutil then finds a second one.
+    ("rrule:FREQ=DAILY", "not an RFC 5545 recurrence rule ("),
+])
+def test_a_rule_is_refused_as_dateutil_reads_it(rule, problem):
+    assert rules.rule_problem(rule, starts_on=TODAY, today=TODAY).startswith(problem)

@@ -9,13 +9,15 @@ import calendar
 import functools
 import itertools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import MAXYEAR, date, datetime, time, timedelta
 from enum import StrEnum
 
+from dateutil import parser
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import DAILY, rrule, rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from gridcare.core.i18n import N_, T_
 
@@ -45,11 +47,20 @@ class Occurrence:
     planned_on: date  # the rule's own date (differs when a holiday moved it)
 
 
+_UTC_UNTIL = re.compile(r"(^|;)UNTIL=[^;]*Z($|;)", re.IGNORECASE)
+
+
+def _body(text: str) -> str:
+    return text.strip().removeprefix("RRULE:")
+
+
 def parse_rrule(text: str, starts_on: date) -> rrule:
     """The dateutil rule for ``text`` (``FREQ=WEEKLY;BYDAY=MO``; a leading ``RRULE:`` is fine)."""
-    body = text.strip().removeprefix("RRULE:")
+    body = _body(text)
     if not body:
         raise RuleProblem(T_("must not be empty, e.g. FREQ=WEEKLY;BYDAY=MO"))
+    if _UTC_UNTIL.search(body):  # calendars write UNTIL in UTC; dateutil's refusal says it obscurely
+        raise RuleProblem(_part("UNTIL", T_("must be a local date such as 20271231, without Z: patrol days have no time zone")))
     try:
         parsed = rrulestr(f"RRULE:{body}", dtstart=datetime.combine(starts_on, time.min))
     except (ValueError, TypeError) as exc:
@@ -60,24 +71,31 @@ def parse_rrule(text: str, starts_on: date) -> rrule:
     return parsed
 
 
+def _rule_parts(text: str) -> dict[str, str]:
+    """The ``KEY=VALUE`` parts of a rule ``parse_rrule`` accepted, read from its text because
+    dateutil keeps them only in private attributes. Read as dateutil reads them: the whole
+    rule upper-cased (``freq=daily`` is FREQ=DAILY), a key given twice keeping its last value."""
+    pairs = (pair.partition("=") for pair in _body(text).upper().split(";"))
+    return {key: value for key, _, value in pairs}
+
+
 def _part(name: str, reason: str) -> str:
     return T_("%(field)s: %(reason)s", field=name, reason=reason)
 
 
-def _shape_problem(parsed: rrule) -> str | None:
-    """Why a parsed rule cannot be a patrol's whatever its dates: more often than daily, an
-    interval that is a typo (or 0, which dateutil repeats forever), times of day (a day can
-    hold 86,400 of them), or dateutil's own BYEASTER, which the calendar check cannot follow.
-    dateutil keeps what it parsed only in these private attributes."""
-    given = parsed._original_rule  # type: ignore[attr-defined]
-    if parsed._freq > DAILY:  # type: ignore[attr-defined]  # dateutil counts YEARLY=0 … SECONDLY=6
+def _shape_problem(parts: dict[str, str]) -> str | None:
+    """Why a rule (its ``_rule_parts``) cannot be a patrol's whatever its dates: more often
+    than daily, an interval that is a typo (or 0, which dateutil repeats forever), times of
+    day (a day can hold 86,400 of them), or dateutil's own BYEASTER, which the calendar check
+    cannot follow."""
+    if parts["FREQ"] not in PATROL_FREQUENCIES:
         return _part("FREQ", T_("must be one of %(choices)s", choices=", ".join(PATROL_FREQUENCIES)))
-    if not 1 <= parsed._interval <= MAX_INTERVAL:  # type: ignore[attr-defined]
+    if not 1 <= int(parts.get("INTERVAL", "1")) <= MAX_INTERVAL:
         return _part("INTERVAL", T_("must be between %(low)s and %(high)s", low=1, high=MAX_INTERVAL))
-    for name in ("byhour", "byminute", "bysecond"):
-        if name in given:
-            return _part(name.upper(), T_("patrols fall on days: leave out the time of day"))
-    if "byeaster" in given:
+    for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        if name in parts:
+            return _part(name, T_("patrols fall on days: leave out the time of day"))
+    if "BYEASTER" in parts:
         return _part("BYEASTER", T_("not part of RFC 5545"))
     return None
 
@@ -85,7 +103,7 @@ def _shape_problem(parsed: rrule) -> str | None:
 def usable_rule(text: str, starts_on: date) -> rrule:
     """The parsed rule, if a patrol plan may follow it (see ``_shape_problem``)."""
     parsed = parse_rrule(text, starts_on)
-    problem = _shape_problem(parsed)
+    problem = _shape_problem(_rule_parts(text))
     if problem:
         raise RuleProblem(problem)
     return parsed
@@ -122,7 +140,11 @@ def planned_dates(rule: str, *, starts_on: date, first: date, last: date) -> lis
     if first.year - starts_on.year > OLDEST_YEARS:
         raise RuleProblem(_part("starts_on", T_("must be after %(other)s", other=str(first.year - OLDEST_YEARS))))
     start, end = datetime.combine(starts_on, time.min), datetime.combine(last, time.max)
-    until = parsed._until  # type: ignore[attr-defined]  # the rule's own UNTIL, a date like any other
+    # The rule's own UNTIL, a date like any other. dateutil's parser reads it in many forms
+    # (20270101, 2027-01-01, 20270101T120000, a year alone taking today's month and day):
+    # the same call gives the same instant as the rule holds.
+    given_until = _rule_parts(rule).get("UNTIL")
+    until = None if given_until is None else parser.parse(given_until)
     if until is not None:
         end = min(end, until)
     if end < start:
