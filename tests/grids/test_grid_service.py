@@ -146,3 +146,19 @@ def test_grid_names_come_from_the_locators_cache_and_the_rows_only_for_grids_wit
             event.remove(database.engine, "before_cursor_execute", grab)
     assert names == {ids["west"]: ("E-WEST", "西网格"), ids["water"]: ("W-ALL", "全域供水网格"), drawn_later: ("E-NEW", "新网格")}
     assert len(reads) == 1 and "grids.id IN" in reads[0]  # only the grid without a geometry
+
+
+def test_the_coverage_api_says_its_findings_in_the_accept_language_english_by_default(settings, database, clock, org, ids):
+    with client_for(settings, database, clock) as client:
+        sign_in(client, "admin", demo_org.PASSWORD)
+        assert client.get("/api/v1/grids/coverage").json()["text"] == "coverage ok: no overlaps, no gaps"
+        assert client.get("/api/v1/grids/coverage", headers={"Accept-Language": "zh-CN"}).json()["text"] == "覆盖检查通过：无重叠，无空隙"
+        with database.write() as session:
+            west = grids.find_grid_by_code(session, code="E-WEST")
+            grids.change_grid(session, actor=org.principal("admin"), now=clock.now(), grid=west, geometry=box(112.90, 28.10, 112.94, 28.15), reason="shrink")
+        english = client.get("/api/v1/grids/coverage").json()
+        chinese = client.get("/api/v1/grids/coverage", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).json()
+    assert not english["ok"] and english["geojson"] == chinese["geojson"]
+    assert english["text"].startswith("gap: ") and " m2 at " in english["text"]
+    assert chinese["text"].startswith("空隙：") and " 平方米，位于 " in chinese["text"]
+    assert chinese["text"].split("位于 ")[1] == english["text"].split(" at ")[1]  # the same place, in either language

@@ -4,7 +4,7 @@ Storage is UTC; display is Asia/Shanghai (``to_local``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,11 @@ def as_utc(value: datetime) -> datetime:
 
 def to_local(value: datetime, zone: ZoneInfo = SHANGHAI) -> datetime:
     return as_utc(value).astimezone(zone)
+
+
+def end_of_local_day(value: datetime) -> datetime:
+    """Local midnight after ``value``: what starts before it counts for that day."""
+    return datetime.combine(to_local(value).date() + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
 system_clock: Clock = SystemClock()

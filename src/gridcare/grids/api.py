@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel
 
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, utilities_held
 from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.http import api_locale
 from gridcare.core.i18n import T_
 from gridcare.grids import queries, service
 from gridcare.grids.files import read_grid_file
@@ -84,10 +85,11 @@ def locate(session: DbSession, principal: CurrentPrincipal, lon: float = Query(.
 
 
 @router.get("/coverage")
-def coverage(session: DbSession, principal: CurrentPrincipal, utility: str = "electric", overlap_tolerance_m2: float = 1.0, gap_tolerance_m2: float = 1.0) -> dict[str, Any]:
-    """Overlaps and gaps of one utility's grids, as GeoJSON with areas in m²."""
+def coverage(request: Request, session: DbSession, principal: CurrentPrincipal, utility: str = "electric", overlap_tolerance_m2: float = 1.0, gap_tolerance_m2: float = 1.0) -> dict[str, Any]:
+    """Overlaps and gaps of one utility's grids, as GeoJSON with areas in m²; ``text`` says
+    them one a line in the Accept-Language header's language, English when there is none."""
     report = service.coverage(session, actor=principal, utility=utility, overlap_tolerance_m2=overlap_tolerance_m2, gap_tolerance_m2=gap_tolerance_m2)
-    return {"ok": report.ok, "text": report.to_text(), "geojson": report.to_geojson()}
+    return {"ok": report.ok, "text": report.to_text(api_locale(request)), "geojson": report.to_geojson()}
 
 
 @router.post("/import", status_code=status.HTTP_200_OK)

@@ -23,7 +23,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridcare.core.geo import local_projection
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, in_language
 
 __all__ = ["CoverageReport", "Gap", "Overlap", "check_coverage"]
 
@@ -78,8 +78,10 @@ class CoverageReport:
         lines += [T_("gap: %(area)s m2 at %(lon)s,%(lat)s", area=f"{g.area_m2:,.1f}", lon=f"{g.lon:.6f}", lat=f"{g.lat:.6f}") for g in self.gaps]
         return lines
 
-    def to_text(self) -> str:
-        return "\n".join(self.lines())
+    def to_text(self, locale: str | None = None) -> str:
+        """The lines, one a line: in ``locale`` when given, else in English."""
+        lines = self.lines()
+        return "\n".join(lines if locale is None else (in_language(line, locale) for line in lines))
 
     def to_geojson(self) -> dict[str, Any]:
         """A FeatureCollection with ``kind`` (overlap|gap), ``grids`` and ``area_m2``."""

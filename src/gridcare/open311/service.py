@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridcare.core.clock import to_local
+from gridcare.core.clock import end_of_local_day, to_local
 from gridcare.core.errors import Conflict, InvalidInput, Unauthenticated
 from gridcare.core.i18n import T_, gettext
 from gridcare.core.principal import Principal, Role
@@ -143,21 +143,22 @@ def search(session: Session, *, now: datetime, ids: Sequence[str], service_code:
 
 def outage_notices(session: Session, orders: Sequence[WorkOrder], locale: str = "zh_CN") -> dict[str, str]:
     """A known or predicted outage each open requester is inside, by request number: they
-    learn it at once. Outages are read once per local day the requests were made on, as
-    that day decides which planned outages count."""
+    learn it at once. The local day a request was made on decides which planned outages count
+    for it (those starting before that day ends), so the outages of all the requests' days are
+    read in one query, up to the end of the last day, and each request keeps those of its own."""
     from gridcare.outages import service as outages
+    from gridcare.outages.states import Status
 
-    by_day: dict[date, list[WorkOrder]] = {}
-    for order in orders:
-        if order.customer_id is not None and order.closed_at is None:
-            by_day.setdefault(to_local(order.created_at).date(), []).append(order)
+    asking = [order for order in orders if order.customer_id is not None and order.closed_at is None]
+    if not asking:
+        return {}
+    found = outages.outages_covering(session, customer_ids=[o.customer_id for o in asking], now=max(o.created_at for o in asking))
     notices = {}
-    for same_day in by_day.values():
-        found = outages.outages_covering(session, customer_ids=[o.customer_id for o in same_day], now=same_day[0].created_at)
-        for order in same_day:
-            first = next((o for o in found if order.customer_id in o["customer_ids"]), None)
-            if first is not None:
-                notices[order.number] = _outage_text(first, locale)
+    for order in asking:
+        day_ends = end_of_local_day(order.created_at)
+        first = next((o for o in found if order.customer_id in o["customer_ids"] and (o["status"] != Status.SCHEDULED or o["starts_at"] < day_ends)), None)
+        if first is not None:
+            notices[order.number] = _outage_text(first, locale)
     return notices
 
 
@@ -193,8 +194,9 @@ def public_view(session: Session, order: WorkOrder, locale: str = "zh_CN") -> di
 
 
 def public_views(session: Session, orders: Sequence[WorkOrder], locale: str = "zh_CN") -> list[dict[str, Any]]:
-    """``public_view`` of many requests: their grids and reps are read at once, and outages
-    once per day of requests, so a search costs queries per day searched, not per request."""
+    """``public_view`` of many requests: their grids and reps, and the outages over all the
+    days they were made on, are read at once, so a search costs the same queries whatever its
+    length or span."""
     agency = agencies(session, orders, locale)
     notices = outage_notices(session, orders, locale)
     return [_public(order, agency=agency[order.number], notice=notices.get(order.number, ""), locale=locale) for order in orders]

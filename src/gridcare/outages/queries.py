@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action, can
 from gridcare.auth.scoping import require
-from gridcare.core.clock import SHANGHAI, to_local
+from gridcare.core.clock import SHANGHAI, end_of_local_day, to_local
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role, system_principal
@@ -247,7 +247,7 @@ def covering_reads(*, customer_ids: Sequence[int], now: datetime) -> Reads[list[
     """``covering`` as ``Reads``, to run with a screen pop's other reads."""
     if not customer_ids:
         return Reads((), lambda _: [])
-    end_of_day = datetime.combine(to_local(now).date() + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    end_of_day = end_of_local_day(now)
 
     def answer(rows: list[Sequence[Row[Any]]]) -> list[dict[str, Any]]:
         found: dict[int, dict[str, Any]] = {}
