@@ -119,4 +119,4 @@ def test_it_scans_on_request_reading_a_bare_time_as_local(client, raised):
     ancient = client.post("/api/v1/alerts/scan", json={"since": "0001-01-01T00:00:00+08:00"}, headers=headers)
     assert ancient.status_code == 422 and ancient.json()["errors"] == [{"field": "since", "reason": "must be within the last 92 days"}]
     in_chinese = client.post("/api/v1/alerts/scan", json={"since": "2020-01-01T00:00"}, headers={**headers, "Accept-Language": "zh-CN"})
-    assert in_chinese.json()["errors"] == [{"field": "since", "reason": "须在最近 92 天之内"}]
+    assert in_chinese.json()["errors"] == [{"field": "since", "reason": "必须在最近 92 天之内"}]

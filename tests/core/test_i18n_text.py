@@ -21,21 +21,21 @@ def test_a_text_is_its_english_string():
 
 
 def test_a_text_is_shown_in_chinese_with_its_values():
-    assert T_(BETWEEN, low=1, high=24).in_language("zh_CN") == "须在 1 到 24 之间"
+    assert T_(BETWEEN, low=1, high=24).in_language("zh_CN") == "必须在 1 到 24 之间"
     assert T_(BETWEEN, low=1, high=24).in_language("en") == "must be between 1 and 24"
 
 
 def test_values_that_are_texts_are_translated_too():
     error = InvalidInput.field("every_months", T_(BETWEEN, low=1, high=24))
     assert error.detail == "every_months: must be between 1 and 24"
-    assert error.explained("zh_CN") == "every_months：须在 1 到 24 之间"
+    assert error.explained("zh_CN") == "every_months：必须在 1 到 24 之间"
     assert error.explained("en") == error.detail
 
 
 def test_many_problems_are_one_line_in_either_language():
     error = InvalidInput.many([FieldProblem("low", T_(BETWEEN, low=1, high=2)), FieldProblem("name", "plain")])
     assert error.detail == "low: must be between 1 and 2; name: plain"
-    assert error.explained("zh_CN") == "low：须在 1 到 2 之间；name：plain"
+    assert error.explained("zh_CN") == "low：必须在 1 到 2 之间；name：plain"
 
 
 def test_a_plain_string_and_an_unknown_message_stay_as_they_are():
@@ -46,8 +46,8 @@ def test_a_plain_string_and_an_unknown_message_stay_as_they_are():
 
 def test_the_page_translator_shows_a_text_in_the_page_language():
     _ = translator("zh_CN")
-    assert _(T_(BETWEEN, low=3, high=4)) == "须在 3 到 4 之间"
-    assert _("Could not answer: %(detail)s", detail=NotFound(T_(BETWEEN, low=3, high=4)).detail).endswith("须在 3 到 4 之间")
+    assert _(T_(BETWEEN, low=3, high=4)) == "必须在 3 到 4 之间"
+    assert _("Could not answer: %(detail)s", detail=NotFound(T_(BETWEEN, low=3, high=4)).detail).endswith("必须在 3 到 4 之间")
 
 
 def test_texts_survive_pickling_between_processes():
@@ -89,7 +89,7 @@ def test_a_stored_text_comes_back_in_either_language():
 
     message = Joined([T_("%(field)s: %(reason)s", field="since", reason=T_(BETWEEN, low=1, high=2)), T_("cannot %(command)s", command=Label("status", "closed"))])
     back = restored(json.loads(json.dumps(as_stored(message))), "fallback")
-    assert back == message and back.in_language("zh_CN") == message.in_language("zh_CN") and "须在 1 到 2 之间" in back.in_language("zh_CN")
+    assert back == message and back.in_language("zh_CN") == message.in_language("zh_CN") and "必须在 1 到 2 之间" in back.in_language("zh_CN")
     # Nothing stored (a row from before), or a message that no longer formats: the English kept beside it.
     assert restored(None, "as stored") == "as stored" and restored({"msgid": "%(n)d days", "values": {"n": "many"}}, "as stored") == "as stored"
 

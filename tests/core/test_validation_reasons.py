@@ -33,14 +33,14 @@ def test_english_keeps_pydantics_words_and_chinese_gets_ours_with_the_limits():
     chinese = {field: validation.reason(error, "zh_CN") for field, error in found.items()}
     assert chinese == {
         "count": "必须是整数",
-        "share": "须为数字",
-        "kind": "须为以下之一：'repair' or 'complaint'",
+        "share": "必须为数字",
+        "kind": "必须为以下之一：'repair' or 'complaint'",
         "code": "不能超过 2 个字符",
         "level": "不能小于 1",
-        "at": "须为日期时间，例如 2026-11-24T08:00:00+08:00",
-        "on": "须为日期，例如 2026-11-24",
-        "flag": "须为 true 或 false",
-        "items": "须为列表",
+        "at": "必须为日期时间，例如 2026-11-24T08:00:00+08:00",
+        "on": "必须为日期，例如 2026-11-24",
+        "flag": "必须为 true 或 false",
+        "items": "必须为列表",
     }
 
 

@@ -114,7 +114,7 @@ class Joined(Text):
         return separator.join(in_language(part, locale) for part in self.parts)
 
 
-# Chinese punctuation between the parts of a line: 须在 1 到 2 之间；消火栓、阀门
+# Chinese punctuation between the parts of a line: 必须在 1 到 2 之间；消火栓、阀门
 _CHINESE_SEPARATORS = {"; ": "；", ", ": "、"}
 
 
