@@ -25,6 +25,7 @@ CORE: dict[str, Spec] = {
         None, EVERYONE, body=form(locale="en", next="/"), note="each user's own setting"
     ),
     "GET /healthz": G(public=True),
+    "GET /favicon.ico": G(public=True),
     "GET /readyz": G(public=True),
     "GET /events": G(stream=True),
     "GET /login": G(public=True),

@@ -43,6 +43,12 @@ def switch_locale(request: Request, session: DbSession, state: State, principal:
     return RedirectResponse(target, status_code=303)
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Browsers and bookmark tools ask here whatever the page links to."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/healthz")
 def healthz() -> JSONResponse:
     """Liveness: the process answers. A load balancer restarts it when this fails."""
