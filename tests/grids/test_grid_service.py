@@ -100,7 +100,9 @@ def test_it_answers_locate_over_http_in_both_found_and_not_found_cases(settings,
         # The water company's grid at the same point is not the electric agent's to see.
         assert hit["found"] and hit["grid"]["code"] == "E-EAST" and set(hit["by_utility"]) == {"electric"}
         miss = client.get("/api/v1/grids/locate", params={"lon": 100.0, "lat": 30.0}).json()
-        assert not miss["found"] and miss["grid"] is None and "no grid holds" in miss["message"]
+        assert not miss["found"] and miss["grid"] is None and miss["message"] == "no grid holds (100.0, 30.0)"
+        water = client.get("/api/v1/grids/locate", params={"lon": 100.0, "lat": 30.0, "utility": "water"}, headers={"Accept-Language": "zh-CN"}).json()
+        assert water["message"] == "没有供水网格覆盖 (100.0, 30.0)"
         bad = client.get("/api/v1/grids/locate", params={"lon": 200, "lat": 30})
         assert bad.status_code == 422 and bad.json()["errors"] == [{"field": "lon", "reason": "must be between -180 and 180"}]
         client.cookies.clear()

@@ -12,7 +12,7 @@ from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, utilities_held
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.http import api_locale
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, Label
 from gridcare.grids import queries, service
 from gridcare.grids.files import read_grid_file
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
@@ -72,7 +72,7 @@ def grids_geojson(session: DbSession, principal: CurrentPrincipal, utility: str 
 
 
 @router.get("/locate", response_model=LocateOut)
-def locate(session: DbSession, principal: CurrentPrincipal, lon: float = Query(..., description="WGS84 longitude"), lat: float = Query(..., description="WGS84 latitude"), utility: str | None = None) -> LocateOut:
+def locate(request: Request, session: DbSession, principal: CurrentPrincipal, lon: float = Query(..., description="WGS84 longitude"), lat: float = Query(..., description="WGS84 latitude"), utility: str | None = None) -> LocateOut:
     """The grid holding a point (per utility); ``found`` is false, with a message, when none does."""
     require(principal, Action.GRIDS_READ)
     # Another company's grid at the same point (water under electric) is not the caller's.
@@ -80,7 +80,12 @@ def locate(session: DbSession, principal: CurrentPrincipal, lon: float = Query(.
     found = {u: g for u, g in service.locate(session, lon=lon, lat=lat, utility=utility).items() if u in held}
     by = {u: LocatedGrid(id=g.id, code=g.code, name=g.name, utility=g.utility, rep_id=g.rep_id, backup_id=g.backup_id) for u, g in found.items()}
     first = by.get(utility) if utility else (by.get("electric") or next(iter(by.values()), None))
-    message = "" if first else f"no grid holds ({lon}, {lat})" + (f" for {utility}" if utility else "")
+    if first is not None:
+        message = ""
+    elif utility:
+        message = T_("no %(utility)s grid holds (%(lon)s, %(lat)s)", utility=Label("utility", utility), lon=lon, lat=lat).in_language(api_locale(request))
+    else:
+        message = T_("no grid holds (%(lon)s, %(lat)s)", lon=lon, lat=lat).in_language(api_locale(request))
     return LocateOut(lon=lon, lat=lat, found=first is not None, grid=first, by_utility=by, message=message)
 
 
