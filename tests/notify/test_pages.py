@@ -57,8 +57,10 @@ def test_it_shows_the_log_with_counts_and_retries_a_dead_letter(client, database
 def test_it_shows_a_bad_filter_as_a_message_not_an_error_page(client, database, clock):
     seed(database, clock, client.org)
     sign_in(client, "supervisor", "gridcare-demo")
-    page = client.get("/notifications", params={"source": "nonsense"})
-    assert page.status_code == 200 and "source：格式应为 类型:编号" in page.text
+    sent = client.get("/notifications", params={"source": "nonsense", "channel": "sms"})
+    assert sent.status_code == 303 and sent.headers["location"] == "/notifications?channel=sms"
+    page = client.get(sent.headers["location"])
+    assert page.status_code == 200 and "已忽略此筛选条件：source：格式应为 类型:编号" in page.text
 
 
 def test_it_speaks_english_to_an_english_user(client, database, clock):

@@ -39,17 +39,10 @@ def _since(text: str) -> datetime | None:
 def log_page(
     request: Request, session: DbSession, principal: CurrentPrincipal, state: str = "", channel: str = "", recipient: str = "", source: str = "", since: str = "", offset: int = 0, error: str = ""
 ) -> HTMLResponse:
-    problem = error
-    try:
-        filters = queries.LogFilter(state=state or None, channel=channel or None, recipient=recipient or None, source=source or None, since=_since(since))
-        rows, total = queries.list_notifications(session, actor=principal, filters=filters, limit=PAGE, offset=max(0, offset))
-        counts = queries.counts(session, actor=principal, filters=filters)
-    except InvalidInput as exc:
-        # A bad filter shows the page unfiltered with the reason, not an error page.
-        problem = explained(request, principal, exc)
-        filters = queries.LogFilter()
-        rows, total = queries.list_notifications(session, actor=principal, filters=filters, limit=PAGE)
-        counts = queries.counts(session, actor=principal, filters=filters)
+    # A bad filter is dropped by the app's error handler, which names it above the page.
+    filters = queries.LogFilter(state=state or None, channel=channel or None, recipient=recipient or None, source=source or None, since=_since(since))
+    rows, total = queries.list_notifications(session, actor=principal, filters=filters, limit=PAGE, offset=max(0, offset))
+    counts = queries.counts(session, actor=principal, filters=filters)
     present = sorted({c for _s, c in counts}, key=rules.CHANNELS.index)
     query = {"state": state, "channel": channel, "recipient": recipient, "source": source, "since": since}
     return render(
@@ -70,7 +63,7 @@ def log_page(
         channels=rules.CHANNELS,
         labels=labels,
         can_manage=can(principal, Action.NOTIFY_MANAGE),
-        error=problem,
+        error=error,
     )
 
 
