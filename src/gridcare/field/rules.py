@@ -51,7 +51,8 @@ _UTC_UNTIL = re.compile(r"(^|;)UNTIL=[^;]*Z($|;)", re.IGNORECASE)
 
 
 def _body(text: str) -> str:
-    return text.strip().removeprefix("RRULE:")
+    body = text.strip()
+    return body[6:] if body[:6].upper() == "RRULE:" else body  # as dateutil reads names: any case
 
 
 def parse_rrule(text: str, starts_on: date) -> rrule:
