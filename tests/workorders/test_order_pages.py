@@ -96,6 +96,11 @@ def test_it_applies_a_utilitys_own_sla_target_saved_as_data(client):
     assert saved.status_code == 303 and "error" not in saved.headers["location"]
     bad = client.post("/admin/sla", data={"utility": "electric", "category": "reconnection", "area_class": "urban", "step": "resolve", "minutes": "-5", "csrf_token": token})
     assert "minutes" in bad.headers["location"]
+    from urllib.parse import unquote
+
+    for typed in ("twelve", "²"):  # not a number: the field is named, the target kept
+        refused = client.post("/admin/sla", data={"utility": "electric", "category": "reconnection", "area_class": "urban", "step": "resolve", "minutes": typed, "csrf_token": token})
+        assert "minutes：必须是整数" in unquote(refused.headers["location"])
     assert "12 小时" in client.get("/admin/sla").text
     client.cookies.clear()
     _, token = sign_in(client, "agent", demo_org.PASSWORD)

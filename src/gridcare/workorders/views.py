@@ -185,17 +185,14 @@ def sla_page(request: Request, session: DbSession, principal: CurrentPrincipal, 
     return render(request, "orders/sla.html", principal=principal, rows=rows, utility=utility, utilities=[u for u in held if u != "gas"], ladder=escalation.ladder_for(session, utility), routes=[r for r in escalation.routes(session).values() if r.utility == utility], departments=_departments(session, principal, utility), audiences=escalation.AUDIENCES, can_edit=can(principal, Action.ORDERS_SUPERVISE), error=error)
 
 
-def _save_rule(session: Any, principal: Any, utility: str, anchor: str, not_a_number: str, save: Any) -> Response:
-    """Run one rule change in a savepoint and go back to the SLA page, with the error
-    (a domain error, or ``not_a_number`` when a form field did not parse) if any."""
+def _save_rule(session: Any, principal: Any, utility: str, anchor: str, save: Any) -> Response:
+    """Run one rule change in a savepoint and go back to the SLA page, with the error if any."""
     back = f"/admin/sla?utility={utility}"
     try:
         with session.begin_nested():
             save()
     except DomainError as exc:
         return RedirectResponse(f"{back}&error={quote(exc.explained(principal.locale))}{anchor}", status_code=303)
-    except ValueError:
-        return RedirectResponse(f"{back}&error={quote(in_language(not_a_number, principal.locale))}{anchor}", status_code=303)
     return RedirectResponse(f"{back}{anchor}", status_code=303)
 
 
@@ -216,7 +213,7 @@ async def ladder_save(request: Request, session: DbSession, principal: CurrentPr
         rungs = [(whole_number(m, "after_minutes", required=True), str(a)) for m, a in zip(minutes, audiences, strict=False) if str(m).strip()]
         escalation.set_ladder(session, actor=principal, now=state.clock.now(), utility=utility, rungs=rungs)
 
-    return _save_rule(session, principal, utility, "#ladder", T_("after_minutes: must be a whole number"), save)
+    return _save_rule(session, principal, utility, "#ladder", save)
 
 
 @router.post("/admin/sla/routes", response_model=None)
@@ -225,7 +222,7 @@ def route_save(session: DbSession, principal: CurrentPrincipal, state: State, ut
         unit = whole_number(org_unit_id, "org_unit_id")
         escalation.set_route(session, actor=principal, now=state.clock.now(), utility=utility, category=category, org_unit_id=unit)
 
-    return _save_rule(session, principal, utility, "#routes", T_("org_unit_id: must be a number"), save)
+    return _save_rule(session, principal, utility, "#routes", save)
 
 
 @router.post("/admin/sla", response_model=None)
@@ -244,10 +241,10 @@ def sla_save(
     from gridcare.workorders import policies
 
     def save() -> None:
-        value = int(minutes) if minutes.strip() else None
+        value = whole_number(minutes, "minutes")
         policies.set_target(session, actor=principal, now=state.clock.now(), utility=utility, category=category, area_class=area_class, step=step, minutes=value, clock=clock, from_step=from_step)
 
-    return _save_rule(session, principal, utility, "", T_("minutes: must be a whole number"), save)
+    return _save_rule(session, principal, utility, "", save)
 
 
 
