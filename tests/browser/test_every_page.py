@@ -1,5 +1,7 @@
 """Every page each role reaches from home, in a real browser: no script error, no console
-error (a script or style the CSP blocks shows as one) and no request of the page that fails.
+error (a script or style the CSP blocks shows as one), no request of the page that fails, and
+no WCAG 2 A/AA violation that axe-core finds (contrast, a field without a name, a link told
+from its text by colour alone); each page shape is audited once, by the first role to open it.
 
 Other browser tests drive one page's flow; a page none of them opens could break its script
 unseen. The world is the security matrix's (every role, rows of every kind); one page of each
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from tests.security.world import World, build
 from tests.support.live import live_server
 
@@ -21,6 +24,8 @@ from gridcare.main import create_app
 pytestmark = pytest.mark.browser
 
 LOGINS = ["admin", "supervisor", "agent", "expert", "rep", "department", "contractor"]
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AUDITED: set[str] = set()
 NOT_PAGES = re.compile(r"^/(static|api|open311|r)/|^/logout|/export|\.(csv|xlsx|pdf|png|json|geojson|zip)(\?|$)")
 
 
@@ -58,6 +63,11 @@ def test_every_page_a_role_reaches_runs_without_an_error(browser: Any, site: tup
             opened += 1
             if response is None or not response.headers.get("content-type", "").startswith("text/html"):
                 continue
+            if _shape(path) not in AUDITED:
+                AUDITED.add(_shape(path))
+                for v in Axe().run(page, options=WCAG).response["violations"]:
+                    node = v["nodes"][0]
+                    problems.append(f"{path}: {v['id']} ({v['impact']}, {len(v['nodes'])}×) at {node['target']}: {node['html'][:100]}")
             for href in page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))"):
                 href = href.partition("#")[0]
                 if href and not NOT_PAGES.search(href) and _shape(href) not in shapes:
@@ -67,3 +77,18 @@ def test_every_page_a_role_reaches_runs_without_an_error(browser: Any, site: tup
         context.close()
     assert opened > 3, f"{login} opened only {opened} pages"
     assert not problems, f"{login}, {len(problems)} problems:\n  " + "\n  ".join(problems)
+
+
+def test_the_pages_opened_without_signing_in_pass_the_audit_too(browser: Any, site: tuple[str, World]) -> None:
+    """The sign-in page, and the report page a customer opens from a grid card's QR code on
+    their own phone."""
+    url, world = site
+    token = world.samples["card_token"][0].params["token"]
+    problems: list[str] = []
+    for path, viewport in (("/login", {"width": 1280, "height": 900}), (f"/r/{token}", {"width": 390, "height": 844})):
+        page = browser.new_page(locale="zh-CN", viewport=viewport)
+        page.on("console", lambda m, path=path: problems.append(f"{path}: console: {m.text}") if m.type == "error" else None)
+        assert page.goto(url + path).status == 200
+        problems += [f"{path}: {v['id']} ({v['impact']}) at {v['nodes'][0]['target']}" for v in Axe().run(page, options=WCAG).response["violations"]]
+        page.close()
+    assert not problems, "\n".join(problems)
