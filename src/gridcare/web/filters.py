@@ -31,8 +31,11 @@ def without_bad_filter(request: Request, exc: DomainError) -> RedirectResponse |
     named = {_parameter(p.field) for p in exc.problems}
     if not named or not named <= set(request.query_params):
         return None
-    # Two bad filters are found one redirect after the other: the page names both.
-    request.session[FLASH] = [*request.session.get(FLASH, []), as_stored(exc.detail)]
+    # Two bad filters are found one redirect after the other: the page names both. The path
+    # keeps the reason off any other page (another tab's) that happens to be read next.
+    earlier = request.session.get(FLASH)
+    kept_problems = earlier["problems"] if isinstance(earlier, dict) and earlier.get("path") == request.url.path else []
+    request.session[FLASH] = {"path": request.url.path, "problems": [*kept_problems, as_stored(exc.detail)]}
     kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in named])
     return RedirectResponse(request.url.path + (f"?{kept}" if kept else ""), status_code=303)
 
@@ -41,5 +44,8 @@ def taken_notice(request: Request, locale: str) -> str:
     """The reason a filter was dropped, once, on the page the reader was sent to."""
     if "hx-request" in request.headers or "session" not in request.scope:
         return ""
-    problems = [restored(p) for p in request.session.pop(FLASH, [])]
+    kept = request.session.pop(FLASH, None)
+    if not isinstance(kept, dict) or kept.get("path") != request.url.path:
+        return ""
+    problems = [restored(p) for p in kept.get("problems", [])]
     return in_language(T_("This filter was ignored: %(problem)s", problem=Joined(problems)), locale) if problems else ""
