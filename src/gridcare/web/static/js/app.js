@@ -89,6 +89,18 @@
   });
 })();
 
+// A table wider than a phone scrolls sideways; a keyboard user reaches that scroll only if
+// the table can take focus, so a table that overflows gets a tab stop (and only then).
+(function () {
+  function focusable() {
+    document.querySelectorAll(".grid-table").forEach(function (t) {
+      if (t.scrollWidth > t.clientWidth + 1) t.setAttribute("tabindex", "0"); else t.removeAttribute("tabindex");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusable);
+  window.addEventListener("resize", focusable);
+})();
+
 // Address suggestions on the intake form: what the caller says is matched against known
 // addresses; choosing one fills the account, so the order finds its customer and grid.
 (function () {
