@@ -6,7 +6,7 @@ their filters and form fields as text and parse them by hand (``?grid=`` on anal
 column, or "²" (which ``str.isdigit`` accepts and ``int`` refuses), reached the driver or
 ``int()``, a 500. Here the forms come from the pages themselves: each role reads the pages it
 reaches from home, and every form found (filters and commands alike) is sent once per field and
-hostile value, the other fields as the page filled them. A refusal (4xx, or a redirect with the
+hostile value, the other fields as the page filled them, and each upload gets hostile files. A refusal (4xx, or a redirect with the
 reason) is fine; a 5xx is not."""
 
 from __future__ import annotations
@@ -29,6 +29,17 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 NOT_PAGES = ("/static/", "/api/", "/open311/", "/logout", "/r/", "/settings/locale")
 # Values that broke hand-written parsing somewhere: past every integer column, digits that
 # str.isdigit accepts and int refuses or reads, dates that are not, and text far past a column.
+# Files for the pages' uploads (their importers are fuzzed through the API in test_importers):
+# empty, binary, GBK, a ZIP that is no spreadsheet, JSON that is no GeoJSON, markup, a NUL name.
+HOSTILE_FILES = [
+    ("empty.csv", b""),
+    ("noise.bin", bytes(range(256)) * 64),
+    ("gbk.csv", "网格,月份\n芙蓉,2026-11\n".encode("gbk")),
+    ("fake.xlsx", b"PK\x03\x04" + b"\x00" * 200),
+    ("shapes.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null, "properties": {}}]}'),
+    ("x.svg", b"<svg onload=alert(1)></svg>"),
+    ("a\x00b.csv", b"grid,month\n"),
+]
 HOSTILE = ["", "bogus", "-1", "0", str(2**66), "²", "١٢", "1e400", "2026-13-45T99:99", "x" * 5000]
 SECTIONS = ["orders", "calls", "customers", "grids", "network", "outages", "field", "contractors", "campaigns", "notifications", "arrears", "analytics", "alerts", "planning", "admin", "other"]
 
@@ -40,6 +51,7 @@ class Form:
     method: str
     action: str
     fields: tuple[tuple[str, str], ...]  # (name, value as the page filled it), in order
+    files: tuple[str, ...] = ()  # the names of its file inputs
 
     @property
     def shape(self) -> tuple[str, str, tuple[str, ...]]:
@@ -90,7 +102,8 @@ def _crawl(matrix: Matrix, login: str) -> list[Form]:
             action = html.unescape(form.get("action") or page).partition("?")[0]
             if action.startswith(NOT_PAGES) or not action.startswith("/"):
                 continue
-            forms.append(Form(login, page, (form.get("method") or "get").upper(), action, tuple(_fields(form))))
+            files = tuple(f["name"] for f in form.find_all("input", attrs={"type": "file", "name": True}))
+            forms.append(Form(login, page, (form.get("method") or "get").upper(), action, tuple(_fields(form)), files))
         for link in map(html.unescape, LINK.findall(response.text)):
             link = link.partition("?")[0]
             if not link.startswith(NOT_PAGES) and link not in seen:
@@ -145,9 +158,15 @@ def test_no_page_form_answers_a_hostile_value_with_a_server_error(served: tuple[
                     status = matrix.client.post(form.action, data=_multi(data), headers=headers).status_code
                 if status >= 500:
                     failures.append(f"{form.method} {form.action} {name}={bad[:30]!r} (form on {form.page} for {form.login}): {status}")
+        for name in form.files:
+            for filename, content in HOSTILE_FILES:
+                status = matrix.client.post(form.action, data=_multi(list(form.fields)), files={name: (filename, content)}, headers=headers).status_code
+                if status >= 500:
+                    failures.append(f"POST {form.action} {name}={filename!r} (form on {form.page} for {form.login}): {status}")
         if form.method == "POST":
             matrix.restore()
     assert mine or section == "other", f"no forms found for {section}"
+    assert section not in ("orders", "planning", "analytics") or any(f.files for f in mine), f"{section}'s upload forms were not found"
     assert not failures, f"{len(failures)} server errors:\n  " + "\n  ".join(failures)
 
 
