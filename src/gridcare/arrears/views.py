@@ -43,7 +43,7 @@ async def open_from_form(request: Request, session: DbSession, principal: Curren
             if found is None:
                 raise InvalidInput.field("account", T_("no customer with account %(account)r", account=account))
             case = service.open_case(session, actor=principal, now=state.clock.now(), customer_id=found.id, amount_fen=fen(form.get("amount", ""), "amount"),
-                                     months=whole_number(form.get("months"), "months") or 0, reason=form.get("reason", ""))
+                                     months=whole_number(form.get("months"), "months", blank=0), reason=form.get("reason", ""))
     except DomainError as exc:
         return RedirectResponse(f"/arrears?error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/arrears/{case.id}", status_code=303)

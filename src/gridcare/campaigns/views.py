@@ -77,7 +77,7 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
     try:
         with session.begin_nested():
             if action in ("send", "cancel"):
-                cid = whole_number(form.get("campaign_id"), "campaign_id") or 0
+                cid = whole_number(form.get("campaign_id"), "campaign_id", blank=0)
                 (service.send if action == "send" else service.cancel)(session, actor=principal, now=now, campaign_id=cid)
             elif action == "opt_out":
                 account = str(form.get("account", "")).strip()
@@ -89,7 +89,7 @@ async def campaign_action(request: Request, session: DbSession, principal: Curre
                 if not service.reply(session, actor=principal, now=now, phone=str(form.get("phone", "")), text=str(form.get("text", ""))):
                     raise InvalidInput.field("text", T_("not an opt-out reply (TD / 退订), or no customer has that phone"))
             elif action == "opt_in":
-                service.opt_back_in(session, actor=principal, now=now, opt_out_id=whole_number(form.get("opt_out_id"), "opt_out_id") or 0)
+                service.opt_back_in(session, actor=principal, now=now, opt_out_id=whole_number(form.get("opt_out_id"), "opt_out_id", blank=0))
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:

@@ -72,15 +72,18 @@ def _out_of_range(value: int) -> str | None:
 @typing.overload
 def whole_number(value: object, field: str, *, required: typing.Literal[True]) -> int: ...
 @typing.overload
+def whole_number(value: object, field: str, *, blank: int) -> int: ...
+@typing.overload
 def whole_number(value: object, field: str, *, required: bool = False) -> int | None: ...
-def whole_number(value: object, field: str, *, required: bool = False) -> int | None:
-    """A whole number typed as text (a form field, a filter read by hand), or None when blank
-    and not required. Only ASCII digits: ``str.isdigit`` also passes "²", which ``int``
-    refuses, and "١٢", which it reads; and only what fits an integer column, so the driver
-    never sees it."""
+def whole_number(value: object, field: str, *, required: bool = False, blank: int | None = None) -> int | None:
+    """A whole number typed as text (a form field, a filter read by hand); ``blank`` (None
+    unless given) when nothing is typed and it is not required. Only ASCII digits:
+    ``str.isdigit`` also passes "²", which ``int`` refuses, and "١٢", which it reads; and
+    only what fits an integer column, so the driver never sees it. A typed 0 stays 0 (a
+    default after ``or`` would replace it)."""
     text = str(value if value is not None else "").strip()
     if not text and not required:
-        return None
+        return blank
     if not _WHOLE.fullmatch(text):
         raise InvalidInput.field(field, T_("must be a whole number"))
     number = int(text)
@@ -89,11 +92,16 @@ def whole_number(value: object, field: str, *, required: bool = False) -> int | 
     return number
 
 
-def real_number(value: object, field: str) -> float | None:
-    """A number typed as text, or None when blank; never NaN or infinite ("1e400", "nan")."""
+@typing.overload
+def real_number(value: object, field: str, *, blank: float) -> float: ...
+@typing.overload
+def real_number(value: object, field: str) -> float | None: ...
+def real_number(value: object, field: str, *, blank: float | None = None) -> float | None:
+    """A number typed as text, or ``blank`` (None unless given) when nothing is typed; never
+    NaN or infinite ("1e400", "nan")."""
     text = str(value if value is not None else "").strip()
     if not text:
-        return None
+        return blank
     try:
         number = float(text) if text.isascii() else math.nan
     except ValueError:

@@ -78,7 +78,7 @@ async def generate(request: Request, session: DbSession, principal: CurrentPrinc
         from gridcare.field.permissions import require_manage
 
         require_manage(principal)
-        created = patrols.generate(session, now=state.clock.now(), days=whole_number(form.get("days"), "days") or 7)
+        created = patrols.generate(session, now=state.clock.now(), days=whole_number(form.get("days"), "days", blank=7))
         return f"{created}"
 
     return _attempt(session, principal, "/field", run)
@@ -99,8 +99,8 @@ def _plan_form(form: Any) -> dict[str, Any]:
     rrule = str(form.get("rrule_custom", "")).strip() or str(form.get("rrule", "")).strip()
     return dict(
         name=str(form.get("name", "")), rrule=rrule, starts_on=starts_on, holidays=str(form.get("holidays", "next_workday")), kinds=kinds, codes=codes,
-        max_distance_m=whole_number(form.get("max_distance_m"), "max_distance_m") or 100, distances=distances, far_policy=str(form.get("far_policy", "flag")),
-        grace_days=whole_number(form.get("grace_days"), "grace_days") or 0,
+        max_distance_m=whole_number(form.get("max_distance_m"), "max_distance_m", blank=100), distances=distances, far_policy=str(form.get("far_policy", "flag")),
+        grace_days=whole_number(form.get("grace_days"), "grace_days", blank=0),
     )
 
 
@@ -132,7 +132,7 @@ async def create_plan(request: Request, session: DbSession, principal: CurrentPr
     form = await request.form()
     try:
         with session.begin_nested():
-            plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=whole_number(form.get("grid_id"), "grid_id") or 0, **_plan_form(form))
+            plan = patrols.create_plan(session, actor=principal, now=state.clock.now(), grid_id=whole_number(form.get("grid_id"), "grid_id", blank=0), **_plan_form(form))
     except DomainError as exc:
         shown = {k: str(v) for k, v in form.items()} | {"kinds": form.getlist("kinds")}
         return _plan_page(request, session, principal, plan=None, form=shown, error=explained(request, principal, exc), status_code=422)
@@ -239,7 +239,7 @@ async def save_rule(request: Request, session: DbSession, principal: CurrentPrin
     form = await request.form()
 
     def run() -> str:
-        visits.set_visit_rule(session, actor=principal, now=state.clock.now(), subject=str(form.get("subject", "")), every_months=whole_number(form.get("every_months"), "every_months") or 0, unannounced=form.get("unannounced") == "on")
+        visits.set_visit_rule(session, actor=principal, now=state.clock.now(), subject=str(form.get("subject", "")), every_months=whole_number(form.get("every_months"), "every_months", blank=0), unannounced=form.get("unannounced") == "on")
         visits.sync_plans(session, now=state.clock.now())
         return "saved"
 
@@ -259,7 +259,7 @@ async def record_visit(plan_id: int, request: Request, session: DbSession, princ
 
     def run() -> str:
         visits.record_visit(
-            session, actor=principal, now=state.clock.now(), plan_id=plan_id, contact_met=str(form.get("contact_met", "")), satisfaction=whole_number(form.get("satisfaction"), "satisfaction") or 0,
+            session, actor=principal, now=state.clock.now(), plan_id=plan_id, contact_met=str(form.get("contact_met", "")), satisfaction=whole_number(form.get("satisfaction"), "satisfaction", blank=0),
             notes=str(form.get("notes", "")), issues=str(form.get("issues", "")),
         )
         return "recorded"
@@ -281,7 +281,7 @@ async def add_stakeholder(request: Request, session: DbSession, principal: Curre
 
     def run() -> str:
         visits.add_stakeholder(
-            session, actor=principal, now=state.clock.now(), grid_id=whole_number(form.get("grid_id"), "grid_id") or 0, kind=str(form.get("kind", "")), name=str(form.get("name", "")),
+            session, actor=principal, now=state.clock.now(), grid_id=whole_number(form.get("grid_id"), "grid_id", blank=0), kind=str(form.get("kind", "")), name=str(form.get("name", "")),
             contact=str(form.get("contact", "")), phone=str(form.get("phone", "")), address=str(form.get("address", "")),
         )
         return "saved"
@@ -361,7 +361,7 @@ async def save_checklist(request: Request, session: DbSession, principal: Curren
 @router.post("/field/settings/route", response_model=None)
 async def save_route(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     form = await request.form()
-    return _attempt(session, principal, "/field/settings", lambda: checkins.set_finding_route(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), org_unit_id=whole_number(form.get("org_unit_id"), "org_unit_id") or 0) and "saved")
+    return _attempt(session, principal, "/field/settings", lambda: checkins.set_finding_route(session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), org_unit_id=whole_number(form.get("org_unit_id"), "org_unit_id", blank=0)) and "saved")
 
 
 mark_available("field")

@@ -62,7 +62,7 @@ async def create_from_form(request: Request, session: DbSession, principal: Curr
                 session, actor=principal, now=state.clock.now(), utility=form.get("utility", "electric"), kind=form.get("kind", "unplanned"),
                 devices=[c for c in form.get("devices", "").replace("，", ",").replace(" ", ",").split(",") if c.strip()],
                 starts_at=_local(form.get("starts_at", ""), "starts_at"), ends_at=_local(form.get("ends_at", ""), "ends_at"), eta=_local(form.get("eta", ""), "eta"),
-                cause=form.get("cause", ""), reason=form.get("reason", ""), area=form.get("area", ""), notice_days=whole_number(form.get("notice_days"), "notice_days") or 1,
+                cause=form.get("cause", ""), reason=form.get("reason", ""), area=form.get("area", ""), notice_days=whole_number(form.get("notice_days"), "notice_days", blank=1),
             )
     except DomainError as exc:
         return render(request, "outages/new.html", principal=principal, error=explained(request, principal, exc), form=form, status_code=422)
@@ -121,7 +121,7 @@ async def outage_action(outage_id: int, request: Request, session: DbSession, pr
             elif action == "release":
                 control.release_calls(session, actor=principal, now=now, outage_id=outage_id, order_ids=[whole_number(v, "order_ids", required=True) for v in form.getlist("order_ids")], reason=str(form.get("reason", "")))
             elif action == "call":
-                call_list.record_call(session, actor=principal, now=now, outage_id=outage_id, task_id=whole_number(form.get("task_id"), "task_id") or 0, state=str(form.get("state", "")), note=str(form.get("note", "")))
+                call_list.record_call(session, actor=principal, now=now, outage_id=outage_id, task_id=whole_number(form.get("task_id"), "task_id", blank=0), state=str(form.get("state", "")), note=str(form.get("note", "")))
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:

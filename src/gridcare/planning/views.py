@@ -77,7 +77,7 @@ async def units_from_form(request: Request, session: DbSession, principal: Curre
         with session.begin_nested():
             if raw.get("action") == "lattice":
                 form = {k: str(v) for k, v in raw.items()}
-                count = service.generate_units(session, actor=principal, now=state.clock.now(), utility=utility, cell_m=real_number(form.get("cell_m"), "cell_m") or 500.0, lattice=form.get("lattice", "hex"))
+                count = service.generate_units(session, actor=principal, now=state.clock.now(), utility=utility, cell_m=real_number(form.get("cell_m"), "cell_m", blank=500.0), lattice=form.get("lattice", "hex"))
             else:
                 upload = raw.get("file")
                 if upload is None or isinstance(upload, str):

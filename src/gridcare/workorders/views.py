@@ -262,15 +262,15 @@ async def support_action(order_id: int, request: Request, session: DbSession, pr
     try:
         with session.begin_nested():
             if action == "task":
-                support.add_task(session, actor=principal, now=now, order_id=order_id, unit_id=whole_number(form.get("unit_id"), "unit_id") or 0, title=str(form.get("title", "")), due_minutes=whole_number(form.get("due_minutes"), "due_minutes") or 120)
+                support.add_task(session, actor=principal, now=now, order_id=order_id, unit_id=whole_number(form.get("unit_id"), "unit_id", blank=0), title=str(form.get("title", "")), due_minutes=whole_number(form.get("due_minutes"), "due_minutes", blank=120))
             elif action in ("confirm", "send_back"):
-                support.confirm_task(session, actor=principal, now=now, task_id=whole_number(form.get("task_id"), "task_id") or 0, accepted=action == "confirm")
+                support.confirm_task(session, actor=principal, now=now, task_id=whole_number(form.get("task_id"), "task_id", blank=0), accepted=action == "confirm")
             elif action == "done":
-                support.complete_task(session, actor=principal, now=now, task_id=whole_number(form.get("task_id"), "task_id") or 0, result=str(form.get("result", "")))
+                support.complete_task(session, actor=principal, now=now, task_id=whole_number(form.get("task_id"), "task_id", blank=0), result=str(form.get("result", "")))
             elif action == "ask":
                 support.ask_expert(session, actor=principal, now=now, order_id=order_id, question=str(form.get("question", "")))
             elif action == "answer":
-                support.answer_expert(session, actor=principal, now=now, question_id=whole_number(form.get("question_id"), "question_id") or 0, answer=str(form.get("answer", "")))
+                support.answer_expert(session, actor=principal, now=now, question_id=whole_number(form.get("question_id"), "question_id", blank=0), answer=str(form.get("answer", "")))
             elif action == "upload":
                 upload = form.get("file")
                 data = await upload.read(support.MAX_ATTACHMENT_BYTES + 1) if hasattr(upload, "read") else b""
