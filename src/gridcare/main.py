@@ -164,9 +164,9 @@ def create_app(
             return await problem_handler(request, exc)
         if isinstance(exc, Unauthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        # The signed-in user (when the request got that far) reads it in their language.
         if unfiltered := without_bad_filter(request, exc):
             return unfiltered
+        # The signed-in user (when the request got that far) reads it in their language.
         return render(request, "error.html", principal=getattr(request.state, "principal", None), status_code=exc.status, error=exc)
 
     app.add_exception_handler(DomainError, page_or_problem)

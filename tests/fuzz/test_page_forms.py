@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +20,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.security.matrix import Matrix, served_world
+from tests.security.matrix import NOT_PAGES, Matrix, served_world, walk
 from tests.security.routes import Route
 
 LOGINS = ["admin", "supervisor", "rep", "agent", "expert", "department", "contractor"]
-LINK = re.compile(r'href="(/[^"#]*)"')
-NOT_PAGES = ("/static/", "/api/", "/open311/", "/logout", "/r/", "/settings/locale")
+NOT_FORMS = (*NOT_PAGES, "/settings/locale")
 # Values that broke hand-written parsing somewhere: past every integer column, digits that
 # str.isdigit accepts and int refuses or reads, dates that are not, and text far past a column.
 # Files for the pages' uploads (their importers are fuzzed through the API in test_importers):
@@ -88,28 +86,17 @@ def _fields(form) -> list[tuple[str, str]]:
 
 def _crawl(matrix: Matrix, login: str) -> list[Form]:
     """The forms on the pages ``login`` reaches from home (two pages of each shape)."""
-    headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
     forms: list[Form] = []
-    queue, seen, read = ["/"], {"/"}, Counter[str]()
-    while queue:
-        page = queue.pop(0)
-        response = matrix.client.get(page, headers=headers)
-        shape = re.sub(r"\d+", "N", page)
-        if not response.headers.get("content-type", "").startswith("text/html") or read[shape] >= 2:
+    for visit in walk(matrix, login):
+        if not visit.read:
             continue
-        read[shape] += 1
-        for form in BeautifulSoup(response.text, "html.parser").find_all("form"):
+        page = visit.path
+        for form in BeautifulSoup(visit.response.text, "html.parser").find_all("form"):
             action = html.unescape(form.get("action") or page).partition("?")[0]
-            if action.startswith(NOT_PAGES) or not action.startswith("/"):
+            if action.startswith(NOT_FORMS) or not action.startswith("/"):
                 continue
             files = tuple(f["name"] for f in form.find_all("input", attrs={"type": "file", "name": True}))
             forms.append(Form(login, page, (form.get("method") or "get").upper(), action, tuple(_fields(form)), files))
-        for link in map(html.unescape, LINK.findall(response.text)):
-            link = link.partition("?")[0]
-            if not link.startswith(NOT_PAGES) and link not in seen:
-                seen.add(link)
-                queue.append(link)
-    matrix.restore()  # pages that mark what was read (notifications) write
     return forms
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -15,6 +19,9 @@ from gridcare.main import create_app
 from tests.conftest import forget_caches
 from tests.security.routes import Route, app_routes
 from tests.security.world import World, build
+
+LINK = re.compile(r'href="(/[^"#]*)"')
+NOT_PAGES = ("/static/", "/api/", "/open311/", "/logout", "/r/")
 
 
 @dataclass
@@ -60,3 +67,35 @@ def served_world(directory: Path, sqlite_template: Path, *, raise_server_excepti
         yield m
         m.watch.close()
     world.db.dispose()
+
+
+@dataclass
+class Visit:
+    path: str
+    linked_from: str
+    response: Any
+    read: bool  # an HTML page whose links were followed: two of each shape (/orders/N) are
+
+
+def walk(matrix: Matrix, login: str) -> Iterator[Visit]:
+    """Every page ``login`` reaches from the home page by links, each opened once; the world
+    is restored after (pages that mark what was seen, such as notifications, write)."""
+    headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
+    linked_from, queue, read = {"/": "the start"}, ["/"], Counter[str]()
+    try:
+        while queue:
+            path = queue.pop(0)
+            response = matrix.client.get(path, headers=headers)
+            shape = re.sub(r"\d+", "N", path)
+            follows = response.headers.get("content-type", "").startswith("text/html") and read[shape] < 2
+            read[shape] += follows
+            yield Visit(path, linked_from[path], response, follows)
+            if not follows:
+                continue
+            for link in map(html.unescape, LINK.findall(response.text)):
+                link = link.partition("?")[0]
+                if not link.startswith(NOT_PAGES) and link not in linked_from:
+                    linked_from[link] = path
+                    queue.append(link)
+    finally:
+        matrix.restore()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.security.expectations import EXPECT, Spec
-from tests.security.matrix import Matrix, served_world
+from tests.security.matrix import Matrix, served_world, walk
 from tests.security.routes import Route, build_call, send
 from tests.security.world import LOGINS, PERSONAL, Sample, World, grid_marker
 
@@ -169,9 +168,7 @@ def test_reads_show_nothing_outside_the_callers_scope(matrix: Matrix, key: str) 
     assert not problems, f"{key}:\n  " + "\n  ".join(problems)
 
 
-LINK = re.compile(r'href="(/[^"#]*)"')
 POSTS = re.compile(r'<form\b[^>]*\bmethod="post"[^>]*\baction="(/[^"#?]*)|<form\b[^>]*\baction="(/[^"#?]*)"[^>]*\bmethod="post"|hx-post="(/[^"#?]*)"', re.IGNORECASE)
-NOT_PAGES = ("/static/", "/api/", "/open311/", "/logout", "/r/")
 # Forms whose commands belong to different people (the handler accepts, a supervisor
 # escalates; a contractor ticks items, a rep rates; a pop-up's own recipient acknowledges):
 # the matrix tries one command, the pages offer each reader theirs (tests of those pages).
@@ -196,32 +193,20 @@ class Crawl:
 
 def _crawl(matrix: Matrix, login: str) -> Crawl:
     """Every page ``login`` reaches from the home page by links (two pages of each shape read)."""
-    headers = {"Authorization": f"Bearer {matrix.world.tokens[login]}"}
-    seen = Crawl({"/": "the start"}, [], {}, {})
-    queue, read = ["/"], Counter[str]()
-    try:
-        while queue:
-            path = queue.pop(0)
-            response = matrix.client.get(path, headers=headers)
-            if response.status_code in (401, 403, 404) or response.status_code >= 500:
-                seen.refused.append(f"{path} ({response.status_code}) linked from {seen.linked_from[path]}")
-            shape = re.sub(r"\d+", "N", path)
-            if not response.headers.get("content-type", "").startswith("text/html") or read[shape] >= 2:
-                continue
-            read[shape] += 1
-            seen.offered[path] = set()
-            for match in POSTS.finditer(response.text):
-                action = html.unescape(next(filter(None, match.groups())))
-                key = _write_key(matrix, action) or f"POST {action} (no such route)"
-                seen.forms.setdefault(key, path)
-                seen.offered[path].add(key)
-            for link in map(html.unescape, LINK.findall(response.text)):
-                link = link.partition("?")[0]
-                if not link.startswith(NOT_PAGES) and link not in seen.linked_from:
-                    seen.linked_from[link] = path
-                    queue.append(link)
-    finally:
-        matrix.restore()  # pages that mark what was seen (notifications) write
+    seen = Crawl({}, [], {}, {})
+    for visit in walk(matrix, login):
+        path, status = visit.path, visit.response.status_code
+        seen.linked_from[path] = visit.linked_from
+        if status in (401, 403, 404) or status >= 500:
+            seen.refused.append(f"{path} ({status}) linked from {visit.linked_from}")
+        if not visit.read:
+            continue
+        seen.offered[path] = set()
+        for match in POSTS.finditer(visit.response.text):
+            action = html.unescape(next(filter(None, match.groups())))
+            key = _write_key(matrix, action) or f"POST {action} (no such route)"
+            seen.forms.setdefault(key, path)
+            seen.offered[path].add(key)
     return seen
 
 

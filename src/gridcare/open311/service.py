@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridcare.core.clock import end_of_local_day, to_local
+from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, InvalidInput, Unauthenticated
 from gridcare.core.i18n import T_, gettext
 from gridcare.core.principal import Principal, Role
@@ -147,7 +147,6 @@ def outage_notices(session: Session, orders: Sequence[WorkOrder], locale: str = 
     for it (those starting before that day ends), so the outages of all the requests' days are
     read in one query, up to the end of the last day, and each request keeps those of its own."""
     from gridcare.outages import service as outages
-    from gridcare.outages.states import Status
 
     asking = [order for order in orders if order.customer_id is not None and order.closed_at is None]
     if not asking:
@@ -155,8 +154,7 @@ def outage_notices(session: Session, orders: Sequence[WorkOrder], locale: str = 
     found = outages.outages_covering(session, customer_ids=[o.customer_id for o in asking], now=max(o.created_at for o in asking))
     notices = {}
     for order in asking:
-        day_ends = end_of_local_day(order.created_at)
-        first = next((o for o in found if order.customer_id in o["customer_ids"] and (o["status"] != Status.SCHEDULED or o["starts_at"] < day_ends)), None)
+        first = outages.first_covering_on(found, customer_id=order.customer_id, at=order.created_at)
         if first is not None:
             notices[order.number] = _outage_text(first, locale)
     return notices

@@ -11,9 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gridcare.core.clock import SHANGHAI, to_local
+from gridcare.core.clock import SHANGHAI, end_of_local_day, to_local
 from gridcare.core.errors import FieldProblem
 from gridcare.core.i18n import T_
+from gridcare.outages.states import Status
 
 PRIORITY_TAGS = frozenset({"major", "protected", "sensitive"})  # 重点客户: key, protected, sensitive
 COMPLAINT_LOOKBACK = timedelta(days=30)
@@ -117,3 +118,11 @@ def parse_polygon(value: Mapping[str, Any]) -> Any:
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise ValueError(T_("coordinates must be WGS84 lon/lat"))
     return shp
+
+
+def first_covering_on(found: Sequence[Mapping[str, Any]], *, customer_id: int, at: datetime) -> Mapping[str, Any] | None:
+    """The first of these covering outages (``queries.covering``'s answer) that covered the
+    customer on ``at``'s local day. A planned outage counts for a day only once it starts
+    before the day ends, as ``queries._COVERING`` asks the database."""
+    day_ends = end_of_local_day(at)
+    return next((o for o in found if customer_id in o["customer_ids"] and (o["status"] != Status.SCHEDULED or o["starts_at"] < day_ends)), None)

@@ -446,6 +446,12 @@ def outages_covering(session: Session, *, customer_ids: Sequence[int], now: date
     return queries.covering(session, customer_ids=customer_ids, now=now)
 
 
+def first_covering_on(found: Sequence[dict[str, Any]], *, customer_id: int, at: datetime) -> dict[str, Any] | None:
+    """Of ``outages_covering``'s answer for a later moment, the first that covered this
+    customer on ``at``'s local day (Open311 reads one span for many requests' days)."""
+    return rules.first_covering_on(found, customer_id=customer_id, at=at)
+
+
 def outages_covering_reads(*, customer_ids: Sequence[int], now: datetime) -> Reads[list[dict[str, Any]]]:
     """``outages_covering`` as ``Reads``, to run with a screen pop's other reads (``gridcare.together``)."""
     from gridcare.outages import queries
