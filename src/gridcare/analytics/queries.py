@@ -253,11 +253,12 @@ def expert_share(session: Session, *, actor: Principal, scope: Scope, period: pe
 def call_figures(session: Session, *, actor: Principal, period: periods.Period) -> dict[str, float | None]:
     """Call volume, answer rate and AHT (calls domain), QA average when the actor may see QA."""
     from gridcare.auth.rules import Action, can
+    from gridcare.calls import periods as call_periods
     from gridcare.calls import reports, stats
 
     out: dict[str, float | None] = {"calls_offered": None, "answer_rate": None, "aht_seconds": None, "qa_average": None}
     start, end = period.utc_bounds()
-    if (end - start).days > reports.MAX_DAYS:
+    if call_periods.too_long(start, end, max_days=reports.MAX_DAYS):
         return out
     if can(actor, Action.CALLS_READ):
         figures = stats.total(reports.buckets(session, actor=actor, start=start, end=end))

@@ -35,9 +35,14 @@ def period(start: str | None, end: str | None, *, now: datetime, default_days: i
     return begin, stop
 
 
+def too_long(start: datetime, end: datetime, *, max_days: int) -> bool:
+    """Whether [start, end) is longer than ``max_days``: what runs over it grows with its calls."""
+    return end - start > timedelta(days=max_days)
+
+
 def check_span(start: datetime, end: datetime, *, max_days: int) -> None:
-    """Refuse a period longer than ``max_days``: what runs over it grows with its calls."""
-    if end - start > timedelta(days=max_days):
+    """Refuse a period longer than ``max_days``."""
+    if too_long(start, end, max_days=max_days):
         raise InvalidInput.field("to", T_("the period may span at most %(n)s days", n=max_days))
 
 

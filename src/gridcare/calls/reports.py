@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
-from gridcare.calls import stats
+from gridcare.calls import periods, stats
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import CallRecord
 from gridcare.core.errors import InvalidInput
@@ -27,8 +27,7 @@ def buckets(session: Session, *, actor: Principal, start: datetime, end: datetim
     require(actor, Action.CALLS_READ)
     if end <= start:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
-    if (end - start).days > MAX_DAYS:
-        raise InvalidInput.field("to", T_("the period may span at most %(n)s days", n=MAX_DAYS))
+    periods.check_span(start, end, max_days=MAX_DAYS)
     within = case((CallRecord.outcome == "answered", case((CallRecord.wait_seconds <= stats.SERVICE_LEVEL_SECONDS, 1), else_=0)), else_=0)
     cols = (CallRecord.local_day, CallRecord.local_hour, CallRecord.queue, CallRecord.agent_user_id, CallRecord.line_id, CallRecord.outcome)
     stmt = scoped(
