@@ -17,12 +17,12 @@ from gridcare.demo.city import (
     AREA_CLASSES,
     TAGS,
     City,
-    _merge_fragments,
     build_city,
     city_digest,
     city_to_geojson_grids,
     iter_customer_rows,
 )
+from gridcare.demo.gridding import _merge_fragments
 from gridcare.demo.names import BUSINESS_SEGMENTS, PROTECTED_SEGMENTS
 
 SMALL = {"customers": 3000, "grids": 20}
