@@ -208,6 +208,7 @@ def create_app(
     from gridcare.outages import api as outages_api
     from gridcare.outages import views as outages_views
     from gridcare.web import views as web_views
+    from gridcare.workbench import api as workbench_api
     from gridcare.workorders import api as workorders_api
     from gridcare.workorders import policy_api, support_api
     from gridcare.workorders import views as workorders_views
@@ -236,6 +237,7 @@ def create_app(
         calls_views.router,
         outages_api.router,
         outages_views.router,
+        workbench_api.router,
     ):
         app.include_router(router)
     for domain in FIELD_AND_MANAGEMENT:

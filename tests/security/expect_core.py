@@ -21,6 +21,7 @@ from tests.security.world import NOW, PNG
 CORE: dict[str, Spec] = {
     # --- shell and auth --------------------------------------------------------------------
     "GET /": G(),
+    "GET /api/v1/workbench": G(),
     "POST /settings/locale": W(
         None, EVERYONE, body=form(locale="en", next="/"), note="each user's own setting"
     ),
@@ -284,8 +285,9 @@ CORE: dict[str, Spec] = {
     ),
     "POST /orders/{order_id}/support": W(
         "order",
-        roles("admin", "supervisor", "agent", "expert", "rep", "department"),
+        roles("admin", "supervisor", "agent", "expert", "rep", "department", "contractor"),
         body=form(action="ask", question="怎么办？"),
+        note="a department or contractor on the orders it has tasks on",
     ),
     "GET /experts": G(),
     "GET /admin/duty": G(),

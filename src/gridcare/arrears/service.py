@@ -144,6 +144,13 @@ def list_cases(session: Session, *, actor: Principal, now: datetime, status: str
     return rows(session, cases, now=now)
 
 
+def count_overdue(session: Session, *, actor: Principal, now: datetime) -> int:
+    """Open cases in scope whose next follow-up has passed (the list's ``overdue`` filter)."""
+    require(actor, Capability.ARREARS_FOLLOW)
+    stmt = _visible(select(func.count()).select_from(ArrearsCase), actor).where(ArrearsCase.status == "open", ArrearsCase.next_follow_up_at < now)
+    return int(session.scalar(stmt) or 0)
+
+
 def rows(session: Session, cases: Sequence[ArrearsCase], *, now: datetime) -> list[dict[str, Any]]:
     """Cases with their customer, grid and assignee named, read for all of them at once."""
     from gridcare.customers import service as customers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -153,6 +154,7 @@ def load_open_orders(session: Session, *, actor: Principal, now: datetime, city:
     }
     demo_rep = auth.find_user_by_login(session, login="rep")
     first_grid = city.grids[0].code
+    accepted: dict[str, list[tuple[int, Any]]] = {}
     people = [c for c in city.customers if c.grid_code == first_grid and c.utility == "electric"][:8] + rng.sample(list(city.customers), count - 8)
     for i, customer in enumerate(people):
         category = rng.choices(list(texts["electric"]), weights=[55, 20, 8, 3, 14])[0]
@@ -168,3 +170,26 @@ def load_open_orders(session: Session, *, actor: Principal, now: datetime, city:
         # still standing on its own is accepted.
         if handler is not None and i % 3 == 1 and created.status == "dispatched":
             orders.execute(session, actor=auth.principal_for(session, user=handler, origin="demo"), now=now, order_id=created.id, command="accept")
+            accepted.setdefault(customer.utility, []).append((created.id, handler))
+    _pull_in_support(session, now=now, accepted=accepted)
+
+
+# What the reps asked of others today: a department's and a contractor's tasks and a
+# question for the expert seats, so each of those roles has work on its workbench.
+_SUPPORT = {
+    "electric": ("department", [("核实客户电费账单并出具说明", 90), ("现场核查计量装置接线", 30)]),
+    "water": ("contractor", [("开挖抢修破损管道并恢复路面", 240), ("更换损坏的水表阀门", 20)]),
+}
+
+
+def _pull_in_support(session: Session, *, now: datetime, accepted: dict[str, list[tuple[int, Any]]]) -> None:
+    from gridcare.workorders import support
+
+    for utility, (login, tasks) in _SUPPORT.items():
+        unit_user = auth.find_user_by_login(session, login=login)
+        for (order_id, handler), (title, due_minutes) in zip(accepted.get(utility, []), tasks, strict=False):
+            if unit_user is not None and unit_user.org_unit_id is not None:
+                rep = auth.principal_for(session, user=handler, origin="demo")
+                support.add_task(session, actor=rep, now=now, order_id=order_id, unit_id=unit_user.org_unit_id, title=title, due_minutes=due_minutes)
+    for order_id, handler in accepted.get("electric", [])[2:3]:
+        support.ask_expert(session, actor=auth.principal_for(session, user=handler, origin="demo"), now=now, order_id=order_id, question="客户对阶梯电价分档有异议，请专家核对本户年度用电量与分档结果")

@@ -71,6 +71,11 @@ def sections_for(role: Role) -> list[tuple[str, list[NavItem]]]:
     return list(grouped.items())
 
 
+def pages_of(role: Role) -> frozenset[str]:
+    """The navigation keys ``role`` may open."""
+    return frozenset(item.key for item in NAV if role in item.roles)
+
+
 def active_href(path: str) -> str | None:
     """The one entry to highlight: the longest href the path starts with ("/orders/board"
     beats "/orders"; "/" only for the dashboard itself)."""

@@ -19,6 +19,7 @@ from gridcare.core.principal import Principal
 from gridcare.migrations_runner import current_revision, head_revision
 from gridcare.pubsub import PushEvent
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, MaybePrincipal, State
+from gridcare.web.nav import pages_of
 from gridcare.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,10 +27,17 @@ HEARTBEAT_SECONDS = 15.0
 
 
 @router.get("/", response_class=HTMLResponse, response_model=None)
-def home(request: Request, principal: MaybePrincipal) -> HTMLResponse | RedirectResponse:
+def home(request: Request, session: DbSession, state: State, principal: MaybePrincipal) -> HTMLResponse | RedirectResponse:
+    """The workbench (工作台): what waits on the reader now, counted for their role."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    return render(request, "home.html", principal=principal)
+    from gridcare.workbench import service as workbench
+    from gridcare.workorders import queries as order_queries
+
+    now = state.clock.now()
+    pages = pages_of(principal.role)
+    found = workbench.workbench(session, actor=principal, now=now, pages=pages)
+    return render(request, "home.html", principal=principal, bench=found, rows=order_queries.queue_rows(session, found.next_orders, now), handles="mine" in pages, unit_tasks=found.unit_tasks, now=now)
 
 
 @router.post("/settings/locale", dependencies=[CsrfChecked])

@@ -132,6 +132,14 @@ def queue_due() -> Any:
     )
 
 
+def next_due(order: WorkOrder) -> datetime | None:
+    """``queue_due`` of one loaded order."""
+    for met, due in ((order.accepted_at, order.accept_due), (order.arrived_at, order.arrive_due), (order.resolved_at, order.resolve_due)):
+        if met is None and due is not None:
+            return due
+    return order.callback_due
+
+
 # The queue in its order, so a queue view reads its first rows instead of sorting every open
 # order. PostgreSQL only (migration 0021): SQLite cannot keep NULLS LAST order in an index.
 Index(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, Select, String, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,52 @@ def queue(session: Session, *, actor: Principal, status: str | None = None, mine
     if late_only:
         stmt = stmt.where(WorkOrder.escalation_level > 0)
     return list(session.scalars(stmt.order_by(WorkOrder.escalation_level.desc(), queue_due().asc().nulls_last(), WorkOrder.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How the actor's queue stands now: what a workbench counts before it lists."""
+
+    open: int
+    late: int  # escalated at least once
+    due_soon: int  # the next deadline within ``soon``, not yet escalated
+    unassigned: int  # the command center's to dispatch
+    callbacks: int  # resolved, waiting for the customer to be called back
+    mine: int  # the actor's own as handler
+    to_accept: int  # the actor's own, dispatched and not yet accepted
+
+
+def queue_counts(session: Session, *, actor: Principal, now: datetime, soon: timedelta = timedelta(hours=1)) -> QueueCounts:
+    """Counted in two statements over the queue's statuses (its partial index on PostgreSQL):
+    the actor's scope, then the actor's own orders, which a handler may hold outside it."""
+    due = queue_due()
+    late = WorkOrder.escalation_level > 0
+
+    def n(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    scope = scoped(select(func.count(), n(late), n(~late & (due < now + soon)), n(WorkOrder.status == states.Status.UNASSIGNED.value), n(WorkOrder.status == states.Status.CALLBACK_PENDING.value)), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
+    total, late_n, soon_n, unassigned, callbacks = session.execute(scope.where(_IN_QUEUE)).one()
+    mine = to_accept = 0
+    if actor.user_id is not None:
+        own = select(func.count(), n(WorkOrder.status == states.Status.DISPATCHED.value)).where(WorkOrder.handler_id == actor.user_id, _IN_QUEUE)
+        mine, to_accept = session.execute(own).one()
+    return QueueCounts(int(total), int(late_n), int(soon_n), int(unassigned), int(callbacks), int(mine), int(to_accept))
+
+
+def queue_rows(session: Session, orders: Sequence[WorkOrder], now: datetime) -> list[dict[str, Any]]:
+    """A list's rows: each order with its handler's and grid's names and its next open step."""
+    from gridcare.grids import queries as grid_queries
+    from gridcare.grids import service as grids
+
+    staff = grid_queries.staff_names(session, {o.handler_id for o in orders})
+    names = grids.grid_names(session, ids=[o.grid_id for o in orders if o.grid_id])
+    pauses = service.pauses_of(session, [o.id for o in orders])
+    rows = []
+    for o in orders:
+        open_steps = [c for c in countdowns(session, o, now, pauses=pauses) if c["met_at"] is None]
+        rows.append({"o": o, "handler": staff.get(o.handler_id, ("", "", ""))[0], "grid": names.get(o.grid_id, ("", ""))[1], "next": open_steps[0] if open_steps else None})
+    return rows
 
 
 def countdowns(session: Session, order: WorkOrder, now: datetime, *, pauses: dict[int, service.Pauses] | None = None) -> list[dict[str, Any]]:

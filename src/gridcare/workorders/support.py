@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gridcare import outbox
@@ -57,6 +57,25 @@ def add_task(session: Session, *, actor: Principal, now: datetime, order_id: int
 
 def tasks_of(session: Session, *, order_id: int) -> list[SupportTask]:
     return list(session.scalars(select(SupportTask).where(SupportTask.order_id == order_id).order_by(SupportTask.id)))
+
+
+def unit_tasks(session: Session, *, actor: Principal, limit: int = 200) -> list[tuple[SupportTask, WorkOrder]]:
+    """Open tasks assigned to the actor's department or contractor, the soonest due first,
+    each with its order (the unit works the task on the order's page)."""
+    if actor.org_unit_id is None:
+        return []
+    stmt = select(SupportTask, WorkOrder).join(WorkOrder, WorkOrder.id == SupportTask.order_id)
+    stmt = stmt.where(SupportTask.unit_id == actor.org_unit_id, SupportTask.status == "open").order_by(SupportTask.due_at, SupportTask.id).limit(limit)
+    return [(t, o) for t, o in session.execute(stmt)]
+
+
+def unit_task_counts(session: Session, *, actor: Principal, now: datetime) -> tuple[int, int]:
+    """How many of the unit's tasks are open, and how many of those are past due."""
+    if actor.org_unit_id is None:
+        return 0, 0
+    late = func.coalesce(func.sum(case((SupportTask.due_at < now, 1), else_=0)), 0)
+    total, overdue = session.execute(select(func.count(), late).where(SupportTask.unit_id == actor.org_unit_id, SupportTask.status == "open")).one()
+    return int(total), int(overdue)
 
 
 def complete_task(session: Session, *, actor: Principal, now: datetime, task_id: int, result: str) -> SupportTask:

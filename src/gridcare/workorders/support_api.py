@@ -9,13 +9,11 @@ from typing import Any
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.workorders import support
-from gridcare.workorders.models import SupportTask
 
 router = APIRouter(prefix="/api/v1", tags=["work orders"], dependencies=[CsrfChecked])
 
@@ -86,7 +84,7 @@ def add_task(order_id: int, body: TaskIn, session: DbSession, principal: Current
 @router.get("/support-tasks", response_model=list[TaskOut])
 def my_tasks(session: DbSession, principal: CurrentPrincipal) -> Any:
     """Open tasks assigned to the caller's department or contractor."""
-    return list(session.scalars(select(SupportTask).where(SupportTask.unit_id == principal.org_unit_id, SupportTask.status == "open").order_by(SupportTask.due_at)))
+    return [task for task, _ in support.unit_tasks(session, actor=principal)]
 
 
 @router.post("/support-tasks/{task_id}/done", response_model=TaskOut)

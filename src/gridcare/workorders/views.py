@@ -12,25 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError
 from gridcare.core.i18n import T_, in_language
+from gridcare.core.principal import Role
 from gridcare.grids import queries as grid_queries
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State
 from gridcare.web.render import explained, locale_for, render
-from gridcare.workorders import escalation, queries, service, states
+from gridcare.workorders import escalation, queries, service, states, support
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
-
-
-def _rows(session: DbSession, orders: list[Any], now: Any) -> list[dict[str, Any]]:
-    staff = grid_queries.staff_names(session, {o.handler_id for o in orders})
-    from gridcare.grids import service as grids
-
-    names = grids.grid_names(session, ids=[o.grid_id for o in orders if o.grid_id])
-    pauses = service.pauses_of(session, [o.id for o in orders])
-    rows = []
-    for o in orders:
-        open_steps = [c for c in queries.countdowns(session, o, now, pauses=pauses) if c["met_at"] is None]
-        rows.append({"o": o, "handler": staff.get(o.handler_id, ("", "", ""))[0], "grid": names.get(o.grid_id, ("", ""))[1], "next": open_steps[0] if open_steps else None})
-    return rows
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -39,7 +27,7 @@ def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal
     orders = queries.queue(session, actor=principal, status=status or None, mine=view == "mine", late_only=view == "late", unassigned=view == "unassigned", now=now)
     from gridcare.auth.rules import Action, can
 
-    return render(request, "orders/queue.html", principal=principal, rows=_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS, can_create=can(principal, Action.ORDERS_CREATE))
+    return render(request, "orders/queue.html", principal=principal, rows=queries.queue_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS, can_create=can(principal, Action.ORDERS_CREATE))
 
 
 @router.post("/orders", response_model=None, dependencies=[IntakeLimited])
@@ -72,7 +60,7 @@ def board(request: Request, session: DbSession, principal: CurrentPrincipal, sta
     now = state.clock.now()
     late = queries.queue(session, actor=principal, late_only=True, now=now, limit=500)
     unassigned = queries.queue(session, actor=principal, unassigned=True, now=now, limit=500)
-    rows = _rows(session, late, now)
+    rows = queries.queue_rows(session, late, now)
     by_level: dict[int, int] = {}
     by_grid: dict[str, int] = {}
     for r in rows:
@@ -85,7 +73,8 @@ def board(request: Request, session: DbSession, principal: CurrentPrincipal, sta
 def order_page(order_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
     from gridcare.auth import service as auth
     from gridcare.core.principal import system_principal
-    from gridcare.workorders import support
+    from gridcare.customers import service as customers
+    from gridcare.grids import service as grids
 
     found = queries.detail(session, actor=principal, order_id=order_id, now=state.clock.now())
     o = found["order"]
@@ -117,6 +106,10 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
         can_add=support.works_orders(principal),
         handlers=reps,
+        # A department or contractor pulled in by task sees the order, not the customer's
+        # record or the grid behind it.
+        customer_link=bool(o.customer_id) and o.customer_id in customers.openable(session, actor=principal, ids=[o.customer_id]),
+        grid_link=bool(o.grid_id) and o.grid_id in grids.openable(session, actor=principal, ids=[o.grid_id]),
     )
 
 
@@ -167,7 +160,9 @@ def link_order(order_id: int, session: DbSession, request: Request, principal: C
 def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
     now = state.clock.now()
     orders = queries.queue(session, actor=principal, mine=True, now=now)
-    return render(request, "orders/mobile.html", principal=principal, rows=_rows(session, orders, now))
+    # A department or contractor is pulled in by task, not made the order's handler.
+    tasks = support.unit_tasks(session, actor=principal) if principal.role in (Role.DEPARTMENT, Role.CONTRACTOR) else None
+    return render(request, "orders/mobile.html", principal=principal, rows=queries.queue_rows(session, orders, now), unit_tasks=tasks, now=now)
 
 
 @router.get("/admin/sla", response_class=HTMLResponse)

@@ -1,0 +1,114 @@
+"""Count what each reader has to do now. Each figure comes from its domain's service; only
+the figures the reader's role shows (``rules.wanted``) are counted, so a rep's home page
+does not pay for the supervisor's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridcare.core.clock import to_local
+from gridcare.core.principal import Principal
+from gridcare.workbench import rules
+
+NEXT_ORDERS = 8  # the urgent list's length: what fits above the fold on a phone
+UNIT_TASKS = 20
+
+
+@dataclass(frozen=True)
+class Workbench:
+    tiles: list[rules.Tile]
+    next_orders: list[Any]  # the actor's most urgent orders, in the queue's order
+    unit_tasks: list[tuple[Any, Any]]  # (task, order) for a department or contractor
+
+
+def _orders(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.workorders import queries
+
+    c = queries.queue_counts(session, actor=actor, now=now)
+    return {
+        "orders.open": c.open, "orders.late": c.late, "orders.due_soon": c.due_soon, "orders.unassigned": c.unassigned,
+        "orders.callbacks": c.callbacks, "orders.mine": c.mine, "orders.to_accept": c.to_accept,
+    }
+
+
+def _tasks(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.workorders import support
+
+    total, overdue = support.unit_task_counts(session, actor=actor, now=now)
+    return {"tasks.open": total, "tasks.overdue": overdue}
+
+
+def _questions(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.workorders import support
+
+    return {"questions.open": len(support.open_questions(session, actor=actor))}
+
+
+def _patrols(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.field import patrols
+
+    return {"patrols.today": len(patrols.tasks(session, actor=actor, day=to_local(now).date(), mine=True, status="open"))}
+
+
+def _visits(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.field import visits
+
+    return {"visits.overdue": len(visits.plans(session, actor=actor, mine=True, overdue_on=to_local(now).date()))}
+
+
+def _arrears(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.arrears import service as arrears
+
+    return {"arrears.overdue": arrears.count_overdue(session, actor=actor, now=now)}
+
+
+def _outages(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.outages import queries as outages
+
+    found = outages.list_outages(session, actor=actor, status="predicted,active,scheduled", limit=1000)
+    return {f"outages.{s}": sum(o.status == s for o in found) for s in ("predicted", "active", "scheduled")}
+
+
+def _alerts(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.alerts import queries as alerts
+
+    return {"alerts.open": alerts.counts_by_status(session, actor=actor).get("open", 0)}
+
+
+def _changes(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.field import changes
+
+    return {"changes.pending": len(changes.changes(session, actor=actor, status="pending", limit=1000))}
+
+
+def _notifications(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.notify import queries as notify
+
+    return {"notify.dead": sum(n for (state, _), n in notify.counts(session, actor=actor).items() if state == "dead")}
+
+
+# One reader per domain: the keys it answers for, counted in as few statements as it can.
+_READERS: dict[str, Callable[[Session, Principal, datetime], dict[str, int]]] = {
+    "orders": _orders, "tasks": _tasks, "questions": _questions, "patrols": _patrols, "visits": _visits,
+    "arrears": _arrears, "outages": _outages, "alerts": _alerts, "changes": _changes, "notify": _notifications,
+}
+
+
+def workbench(session: Session, *, actor: Principal, now: datetime, pages: Collection[str]) -> Workbench:
+    """The reader's tiles, their most urgent orders and their unit's open tasks. ``pages``:
+    the navigation keys the reader may open (a tile links to one of them)."""
+    from gridcare.workorders import queries, support
+
+    wanted = rules.wanted(actor.role.value, pages)
+    counts: dict[str, int] = {}
+    for domain in dict.fromkeys(key.split(".", 1)[0] for key in wanted):
+        counts.update(_READERS[domain](session, actor, now))
+    handles = "mine" in pages
+    next_orders = queries.queue(session, actor=actor, mine=handles, now=now, limit=NEXT_ORDERS) if "orders" in pages else []
+    tasks = support.unit_tasks(session, actor=actor, limit=UNIT_TASKS) if "tasks.open" in wanted else []
+    return Workbench(rules.arrange(actor.role.value, pages, counts), next_orders, tasks)

@@ -1,0 +1,126 @@
+"""The workbench on the home page and at /api/v1/workbench: each role's figures are what
+the pages behind them list."""
+
+from datetime import timedelta
+
+import pytest
+
+from gridcare.core.principal import Role
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.web import client_for, sign_in
+
+
+@pytest.fixture
+def client(settings, database, clock):
+    org = demo_org.load(database, clock)
+    area.load(org, clock)
+    with client_for(settings, database, clock) as c:
+        c.org = org
+        yield c
+
+
+def as_user(client, login):
+    client.cookies.clear()
+    _, token = sign_in(client, login, demo_org.PASSWORD)
+    return {"X-CSRF-Token": token}
+
+
+def new_order(client, account="E001", agent="agent"):
+    h = as_user(client, agent)
+    made = client.post("/api/v1/work-orders", json={"category": "repair", "account": account, "description": "家里停电"}, headers=h)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def tiles(client, language="en"):
+    got = client.get("/api/v1/workbench", headers={"Accept-Language": language})
+    assert got.status_code == 200, got.text
+    return got.json(), {t["key"]: t for t in got.json()["tiles"]}
+
+
+def run_worker(client, clock):
+    from gridcare.config import load_settings
+    from gridcare.main import load_plugins
+    from gridcare.pubsub import Broadcaster
+    from gridcare.worker import Worker, WorkerContext
+
+    s = load_settings()
+    load_plugins(s)
+    Worker(WorkerContext(db=client.app.state.gridcare.db, broadcaster=Broadcaster(), settings=s, clock=clock), name="w").run_once()
+
+
+def test_the_rep_sees_first_what_waits_on_them_and_their_most_urgent_orders(client):
+    first, second = new_order(client), new_order(client)
+    h = as_user(client, "rep")
+    assert client.post(f"/api/v1/work-orders/{first['id']}/commands", json={"command": "accept"}, headers=h).status_code == 200
+    body, by_key = tiles(client)
+    assert [t["key"] for t in body["tiles"]][:2] == ["orders.to_accept", "orders.mine"]
+    assert by_key["orders.to_accept"]["count"] == 1 and by_key["orders.to_accept"]["tone"] == "alert"
+    assert by_key["orders.mine"]["count"] == 2 and by_key["orders.mine"]["href"] == "/m"
+    assert by_key["orders.late"] == {"key": "orders.late", "label": "Late and escalated", "count": 0, "href": "/orders?view=late", "tone": "calm"}
+    assert "orders.open" not in by_key and "tasks.open" not in by_key
+    assert {o["id"] for o in body["next_orders"]} == {first["id"], second["id"]}
+    assert all(o["next_due_at"] for o in body["next_orders"])
+    page = client.get("/").text
+    assert "待您接单" in page and first["number"] in page and second["number"] in page and "您最紧急的工单" in page
+
+
+def test_a_late_order_counts_for_the_supervisor_in_their_language(client, clock):
+    made = new_order(client)
+    clock.advance(timedelta(minutes=10))
+    run_worker(client, clock)
+    as_user(client, "supervisor")
+    body, by_key = tiles(client, "zh-CN")
+    assert body["tiles"][0]["key"] == "orders.late"
+    assert by_key["orders.late"]["count"] == 1 and by_key["orders.late"]["label"] == "超时督办" and by_key["orders.late"]["tone"] == "alert"
+    assert by_key["orders.open"]["count"] == 1 and by_key["orders.due_soon"]["count"] == 0
+    assert body["next_orders"][0]["number"] == made["number"] and body["next_orders"][0]["escalation_level"] == 1
+    late_page = client.get(by_key["orders.late"]["href"]).text
+    assert made["number"] in late_page
+
+
+def test_a_department_sees_its_tasks_and_when_they_run_late(client, clock):
+    made = new_order(client)
+    h = as_user(client, "rep")
+    task = client.post(f"/api/v1/work-orders/{made['id']}/tasks", json={"unit_id": client.org.units["XC-E-MKT"], "title": "核实电费账单", "due_minutes": 30}, headers=h)
+    assert task.status_code == 201, task.text
+    as_user(client, "department")
+    body, by_key = tiles(client)
+    assert [t["key"] for t in body["tiles"]][:2] == ["tasks.overdue", "tasks.open"]
+    assert by_key["tasks.open"]["count"] == 1 and by_key["tasks.overdue"]["count"] == 0
+    assert [(t["order_number"], t["title"], t["overdue"]) for t in body["unit_tasks"]] == [(made["number"], "核实电费账单", False)]
+    page = client.get("/").text
+    assert "核实电费账单" in page and made["number"] in page and 'id="unit-tasks"' in page
+    clock.advance(timedelta(minutes=31))
+    body, by_key = tiles(client)
+    assert by_key["tasks.overdue"]["count"] == 1 and by_key["tasks.overdue"]["tone"] == "alert" and body["unit_tasks"][0]["overdue"] is True
+    as_user(client, "contractor")  # another unit: none of it
+    body, by_key = tiles(client)
+    assert by_key["tasks.open"]["count"] == 0 and body["unit_tasks"] == [] and body["next_orders"] == []
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_every_tile_links_to_a_page_its_reader_may_open(client, role):
+    new_order(client)
+    as_user(client, role)
+    body, _ = tiles(client)
+    assert body["tiles"], role
+    home = client.get("/")
+    assert home.status_code == 200
+    for t in body["tiles"]:
+        assert f'data-key="{t["key"]}"' in home.text
+        if not t["href"].startswith("#"):
+            assert client.get(t["href"]).status_code == 200, (role, t["href"])
+
+
+def test_a_contractor_finds_its_tasks_on_its_phone_list_too(client):
+    made = new_order(client, account="W001", agent="w_agent")
+    h = as_user(client, "w_rep")
+    task = client.post(f"/api/v1/work-orders/{made['id']}/tasks", json={"unit_id": client.org.units["HC"], "title": "开挖抢修", "due_minutes": 240}, headers=h)
+    assert task.status_code == 201, task.text
+    as_user(client, "contractor")
+    page = client.get("/m").text
+    assert "本单位协办任务" in page and "开挖抢修" in page and made["number"] in page
+    as_user(client, "w_rep")
+    assert "本单位协办任务" not in client.get("/m").text
