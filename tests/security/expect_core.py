@@ -22,6 +22,7 @@ CORE: dict[str, Spec] = {
     # --- shell and auth --------------------------------------------------------------------
     "GET /": G(),
     "GET /api/v1/workbench": G(),
+    "GET /workbench/body": G(),
     "POST /settings/locale": W(
         None, EVERYONE, body=form(locale="en", next="/"), note="each user's own setting"
     ),

@@ -124,3 +124,15 @@ def test_a_contractor_finds_its_tasks_on_its_phone_list_too(client):
     assert "本单位协办任务" in page and "开挖抢修" in page and made["number"] in page
     as_user(client, "w_rep")
     assert "本单位协办任务" not in client.get("/m").text
+
+
+def test_the_workbench_counts_again_without_the_page_around_it(client):
+    as_user(client, "rep")
+    home = client.get("/").text
+    assert 'hx-get="/workbench/body"' in home
+    assert 'data-key="orders.to_accept"><b class="tile-count">0</b>' in client.get("/workbench/body").text
+    made = new_order(client)
+    as_user(client, "rep")
+    fragment = client.get("/workbench/body", headers={"HX-Request": "true"}).text
+    assert 'data-key="orders.to_accept"><b class="tile-count">1</b>' in fragment and made["number"] in fragment
+    assert "<html" not in fragment and 'id="live-status"' not in fragment

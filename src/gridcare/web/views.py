@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
@@ -21,6 +23,7 @@ from gridcare.pubsub import PushEvent
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, MaybePrincipal, State
 from gridcare.web.nav import pages_of
 from gridcare.web.render import render
+from gridcare.workbench import service as workbench
 
 router = APIRouter(include_in_schema=False)
 HEARTBEAT_SECONDS = 15.0
@@ -31,13 +34,21 @@ def home(request: Request, session: DbSession, state: State, principal: MaybePri
     """The workbench (工作台): what waits on the reader now, counted for their role."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    from gridcare.workbench import service as workbench
+    return render(request, "home.html", principal=principal, **_workbench(session, principal, state.clock.now()))
+
+
+@router.get("/workbench/body", response_class=HTMLResponse)
+def workbench_body(request: Request, session: DbSession, state: State, principal: CurrentPrincipal) -> HTMLResponse:
+    """The workbench without the page around it, for the home page to count again."""
+    return render(request, "workbench/_body.html", principal=principal, **_workbench(session, principal, state.clock.now()))
+
+
+def _workbench(session: DbSession, principal: Principal, now: datetime) -> dict[str, Any]:
     from gridcare.workorders import queries as order_queries
 
-    now = state.clock.now()
     pages = pages_of(principal.role)
     found = workbench.workbench(session, actor=principal, now=now, pages=pages)
-    return render(request, "home.html", principal=principal, bench=found, rows=order_queries.queue_rows(session, found.next_orders, now), handles="mine" in pages, unit_tasks=found.unit_tasks, now=now)
+    return {"bench": found, "rows": order_queries.queue_rows(session, found.next_orders, now), "handles": "mine" in pages, "unit_tasks": found.unit_tasks, "now": now}
 
 
 @router.post("/settings/locale", dependencies=[CsrfChecked])
