@@ -485,3 +485,22 @@ def test_it_refuses_to_guess_between_two_close_nodes() -> None:
     assert pipes == []
     assert [(p.line_or_feature, p.field) for p in problems] == [(3, "properties.to")]
     assert "'A', 'B'" in problems[0].reason
+
+
+def test_it_reports_a_material_too_long_to_store_rather_than_cutting_it() -> None:
+    long_name = "球墨铸铁" * 8  # 32 characters; the column holds 30
+    data = water_doc(
+        point("S", "source", 114.0, 22.5),
+        point("A", "junction", 114.001, 22.5),
+        pipe("P", [[114.0, 22.5], [114.001, 22.5]], **{"from": "S", "to": "A"}, material=long_name),
+    )
+    _, pipes, _, problems = parse_water_network(data)
+    assert pipes == []
+    assert [(p.line_or_feature, p.code, p.field) for p in problems] == [(2, "P", "properties.material")]
+    assert "30" in str(problems[0].reason)
+    ok = water_doc(
+        point("S", "source", 114.0, 22.5),
+        point("A", "junction", 114.001, 22.5),
+        pipe("P", [[114.0, 22.5], [114.001, 22.5]], **{"from": "S", "to": "A"}, material=long_name[:30]),
+    )
+    assert parse_water_network(ok)[1][0].material == long_name[:30]

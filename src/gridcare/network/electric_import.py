@@ -178,7 +178,7 @@ def _electric_row(
         if noun == "line":
             why = T_("duplicate code, first used by line %(n)s", n=seen[code])
         else:
-            why = T_("duplicate code, first used by feature # %(n)s", n=seen[code])
+            why = T_("duplicate code, first used by feature #%(n)s", n=seen[code])
         sink.add(where, code, fname("code"), why)
         return None
     seen[code] = where

@@ -38,6 +38,7 @@ from gridcare.network.water import WATER_NODE_KINDS, WaterNetwork, WaterNode, Wa
 __all__ = ["SNAP_TOLERANCE_M", "WaterImport", "parse_water_network", "read_water_network"]
 
 SNAP_TOLERANCE_M = 0.5
+MAX_MATERIAL_LEN = 30  # the pipes table's column
 
 _WATER_KINDS: dict[str, str] = {k: k for k in WATER_NODE_KINDS} | {
     "水源": "source",
@@ -351,7 +352,10 @@ def _water_pipe(
             index, code, "properties.material", T_("must be a string, got %(type)s", type=_type_name(material))
         )
         material = None
-    material = (material or "").strip()[:30] or None
+    material = (material or "").strip() or None
+    if material is not None and len(material) > MAX_MATERIAL_LEN:
+        sink.add(index, code, "properties.material", T_("must be at most %(n)s characters", n=MAX_MATERIAL_LEN))
+        material = None
     diameter = year = None
     for key, parse in (("diameter_mm", _diameter), ("year", _year)):
         try:
