@@ -78,6 +78,9 @@ def test_a_late_order_counts_for_the_supervisor_in_their_language(client, clock)
     assert body["next_orders"][0]["number"] == made["number"] and body["next_orders"][0]["escalation_level"] == 1
     late_page = client.get(by_key["orders.late"]["href"]).text
     assert made["number"] in late_page
+    # The SMS to the rep found no gateway configured: a message that could not be sent.
+    dead = client.get(by_key["notify.dead"]["href"].replace("/notifications", "/api/v1/notifications")).json()
+    assert by_key["notify.dead"]["count"] == len(dead) == 1 and by_key["notify.dead"]["tone"] == "alert"
 
 
 def test_a_department_sees_its_tasks_and_when_they_run_late(client, clock):

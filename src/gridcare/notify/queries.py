@@ -90,9 +90,14 @@ def _conditions(actor: Principal, f: LogFilter) -> list[Any]:
     return conds
 
 
+def count(session: Session, *, actor: Principal, filters: LogFilter = LogFilter()) -> int:
+    """How many messages in scope pass ``filters`` (by state on the state index)."""
+    return int(session.scalar(_scoped(select(func.count()).select_from(Notification), actor).where(*_conditions(actor, filters))) or 0)
+
+
 def list_notifications(session: Session, *, actor: Principal, filters: LogFilter = LogFilter(), limit: int = 100, offset: int = 0) -> tuple[list[Notification], int]:
     stmt = _scoped(select(Notification), actor).where(*_conditions(actor, filters))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = count(session, actor=actor, filters=filters)
     rows = list(session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit).offset(offset)))
     return rows, total
 

@@ -89,7 +89,7 @@ def _changes(session: Session, actor: Principal, now: datetime) -> dict[str, int
 def _notifications(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.notify import queries as notify
 
-    return {"notify.dead": sum(n for (state, _), n in notify.counts(session, actor=actor).items() if state == "dead")}
+    return {"notify.dead": notify.count(session, actor=actor, filters=notify.LogFilter(state="dead"))}
 
 
 # One reader per domain: the keys it answers for, counted in as few statements as it can.
