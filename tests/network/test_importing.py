@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon
 
-from gridcare.core.geo import wgs84_to_gcj02
+from gridcare.core.geo import is_gcj02, wgs84_to_gcj02
 from gridcare.network.importing import (
     FILE,
     MAX_PROBLEMS,
@@ -504,3 +504,13 @@ def test_it_reports_a_material_too_long_to_store_rather_than_cutting_it() -> Non
         pipe("P", [[114.0, 22.5], [114.001, 22.5]], **{"from": "S", "to": "A"}, material=long_name[:30]),
     )
     assert parse_water_network(ok)[1][0].material == long_name[:30]
+
+
+@pytest.mark.parametrize(("crs", "gcj02"), [("WGS84", False), ("wgs-84", False), ("EPSG:4326", False), ("CRS84", False), ("GCJ02", True), ("gcj-02", True), ("GCJ_02", True)])
+def test_both_importers_and_the_grid_files_read_a_crs_one_way(crs: str, gcj02: bool) -> None:
+    assert is_gcj02(crs) is gcj02
+
+
+def test_an_unknown_crs_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="crs must be 'WGS84' or 'GCJ02'"):
+        is_gcj02("EPSG:3857")

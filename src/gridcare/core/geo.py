@@ -58,6 +58,17 @@ _INVERSE_MAX_ITER = 30
 FloatArray = NDArray[np.float64]
 
 
+def is_gcj02(crs: str) -> bool:
+    """True for GCJ-02, False for WGS84 (however a user spells them: "EPSG:4326", "gcj-02");
+    anything else is a programming error: the caller offered only these two."""
+    key = crs.upper().replace("-", "").replace("_", "").replace(":", "")
+    if key in ("WGS84", "EPSG4326", "CRS84"):
+        return False
+    if key == "GCJ02":
+        return True
+    raise ValueError(f"crs must be 'WGS84' or 'GCJ02', got {crs!r}")
+
+
 def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
     """True where GCJ-02 applies (the conventional bounding rectangle)."""
     x = np.asarray(lon, dtype=np.float64)

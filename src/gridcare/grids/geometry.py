@@ -18,7 +18,7 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 
-from gridcare.core.geo import gcj02_to_wgs84_xy
+from gridcare.core.geo import gcj02_to_wgs84_xy, is_gcj02
 from gridcare.core.i18n import T_
 from gridcare.grids.coverage import CoverageReport, Gap, Overlap, check_coverage
 from gridcare.grids.locate import GridLocator
@@ -249,16 +249,6 @@ def _nul_keys(value: Any, path: str) -> list[str]:
     return []
 
 
-def _normalise_crs(crs: str) -> bool:
-    """True for GCJ-02, False for WGS84; anything else is a programming error."""
-    key = crs.upper().replace("-", "").replace("_", "")
-    if key in ("WGS84", "EPSG4326", "CRS84"):
-        return False
-    if key == "GCJ02":
-        return True
-    raise ValueError(f"crs must be 'WGS84' or 'GCJ02', got {crs!r}")
-
-
 def parse_grid_features(
     geojson: Any, *, crs: str = "WGS84", repair: bool = False
 ) -> list[GridShape]:
@@ -276,7 +266,7 @@ def parse_grid_features(
     Every problem in the file is collected before one :class:`GeometryImportError`
     is raised, so a user can fix the whole file in one go.
     """
-    gcj02 = _normalise_crs(crs)
+    gcj02 = is_gcj02(crs)
     problems: list[Problem] = []
 
     if not isinstance(geojson, dict):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gridcare.core.geo import is_gcj02
 from gridcare.core.i18n import T_
 from gridcare.network.electric import ASSET_KINDS, AssetRecord, ElectricTree
 from gridcare.network.reading import (
@@ -24,7 +25,6 @@ from gridcare.network.reading import (
     _decode,
     _feature,
     _Full,
-    _is_gcj02,
     _load_json,
     _map_topology,
     _position,
@@ -94,7 +94,7 @@ def parse_electric_assets(
     other than the known ones go into ``attributes``. ``crs="GCJ02"`` converts positions
     from GCJ-02 (AMap/Gaode, Tencent) to WGS84.
     """
-    gcj02 = _is_gcj02(crs)
+    gcj02 = is_gcj02(crs)
     sink = _Problems()
     rows: list[_AssetRow] = []
     geojson = _looks_like_geojson(data, filename)

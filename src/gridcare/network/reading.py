@@ -112,15 +112,6 @@ def _type_name(value: object) -> str:
     )
 
 
-def _is_gcj02(crs: str) -> bool:
-    key = crs.upper().replace("-", "").replace("_", "")
-    if key in ("WGS84", "EPSG4326", "CRS84"):
-        return False
-    if key == "GCJ02":
-        return True
-    raise ValueError(f"crs must be 'WGS84' or 'GCJ02', got {crs!r}")
-
-
 def _decode(data: bytes) -> str | None:
     """Text of a file in any encoding our users' tools write, or None."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"

@@ -11,6 +11,7 @@ from typing import Any
 
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 
+from gridcare.core.geo import is_gcj02
 from gridcare.core.i18n import T_
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
 from gridcare.network.reading import (
@@ -20,7 +21,6 @@ from gridcare.network.reading import (
     _code_text,
     _feature,
     _Full,
-    _is_gcj02,
     _json_number,
     _load_json,
     _map_topology,
@@ -95,7 +95,7 @@ def read_water_network(data: bytes, *, crs: str = "WGS84") -> WaterImport:
     Only pipes and nodes fine on their own are returned; the problems list names the rest
     and every topology problem (unknown nodes, self-loops, no source).
     """
-    gcj02 = _is_gcj02(crs)
+    gcj02 = is_gcj02(crs)
     out = WaterImport()
     sink = _Problems()
     try:
