@@ -95,9 +95,11 @@ def test_a_department_sees_its_tasks_and_when_they_run_late(client, clock):
     assert [(t["order_number"], t["title"], t["overdue"]) for t in body["unit_tasks"]] == [(made["number"], "核实电费账单", False)]
     page = client.get("/").text
     assert "核实电费账单" in page and made["number"] in page and 'id="unit-tasks"' in page
+    assert 'data-state="ok"' in page and '<b class="cd-left">30′</b>' in page  # counts down in the browser
     clock.advance(timedelta(minutes=31))
     body, by_key = tiles(client)
     assert by_key["tasks.overdue"]["count"] == 1 and by_key["tasks.overdue"]["tone"] == "alert" and body["unit_tasks"][0]["overdue"] is True
+    assert 'class="cd cd-overdue"' in client.get("/").text
     as_user(client, "contractor")  # another unit: none of it
     body, by_key = tiles(client)
     assert by_key["tasks.open"]["count"] == 0 and body["unit_tasks"] == [] and body["next_orders"] == []
