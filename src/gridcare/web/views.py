@@ -46,9 +46,8 @@ def workbench_body(request: Request, session: DbSession, state: State, principal
 def _workbench(session: DbSession, principal: Principal, now: datetime) -> dict[str, Any]:
     from gridcare.workorders import queries as order_queries
 
-    pages = pages_of(principal.role)
-    found = workbench.workbench(session, actor=principal, now=now, pages=pages)
-    return {"bench": found, "rows": order_queries.queue_rows(session, found.next_orders, now), "handles": "mine" in pages, "unit_tasks": found.unit_tasks, "now": now}
+    found = workbench.workbench(session, actor=principal, now=now, pages=pages_of(principal.role))
+    return {"bench": found, "rows": order_queries.queue_rows(session, found.next_orders or [], now), "handles": found.handles, "unit_tasks": found.unit_tasks, "now": now}
 
 
 @router.post("/settings/locale", dependencies=[CsrfChecked])

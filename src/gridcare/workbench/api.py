@@ -62,7 +62,7 @@ def workbench(request: Request, session: DbSession, principal: CurrentPrincipal,
         tiles=[TileOut(key=t.key, label=i18n.gettext(locale, t.label), count=t.count, href=t.href, tone=t.tone) for t in found.tiles],
         next_orders=[
             NextOrderOut(id=o.id, number=o.number, category=o.category, status=o.status, escalation_level=o.escalation_level, next_due_at=next_due(o))
-            for o in found.next_orders
+            for o in found.next_orders or []
         ],
-        unit_tasks=[UnitTaskOut(id=t.id, order_id=o.id, order_number=o.number, title=t.title, due_at=t.due_at, overdue=t.due_at < now) for t, o in found.unit_tasks],
+        unit_tasks=[UnitTaskOut(id=t.id, order_id=o.id, order_number=o.number, title=t.title, due_at=t.due_at, overdue=t.due_at < now) for t, o in found.unit_tasks or []],
     )

@@ -22,8 +22,9 @@ UNIT_TASKS = 20
 @dataclass(frozen=True)
 class Workbench:
     tiles: list[rules.Tile]
-    next_orders: list[Any]  # the actor's most urgent orders, in the queue's order
-    unit_tasks: list[tuple[Any, Any]]  # (task, order) for a department or contractor
+    handles: bool  # the reader handles orders: the urgent list is their own, not their scope's
+    next_orders: list[Any] | None  # the most urgent orders in the queue's order; None: no orders to read
+    unit_tasks: list[tuple[Any, Any]] | None  # (task, order) of a department or contractor; None: not one
 
 
 def _orders(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
@@ -109,6 +110,6 @@ def workbench(session: Session, *, actor: Principal, now: datetime, pages: Colle
     for domain in dict.fromkeys(key.split(".", 1)[0] for key in wanted):
         counts.update(_READERS[domain](session, actor, now))
     handles = "mine" in pages
-    next_orders = queries.queue(session, actor=actor, mine=handles, now=now, limit=NEXT_ORDERS) if "orders" in pages else []
-    tasks = support.unit_tasks(session, actor=actor, limit=UNIT_TASKS) if "tasks.open" in wanted else []
-    return Workbench(rules.arrange(actor.role.value, pages, counts), next_orders, tasks)
+    next_orders = queries.queue(session, actor=actor, mine=handles, now=now, limit=NEXT_ORDERS) if "orders" in pages else None
+    tasks = support.unit_tasks(session, actor=actor, limit=UNIT_TASKS) if "tasks.open" in wanted else None
+    return Workbench(rules.arrange(actor.role.value, pages, counts), handles, next_orders, tasks)
