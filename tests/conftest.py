@@ -80,10 +80,23 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+_TABLES = [t.name for t in metadata.sorted_tables if t.name != "alembic_version"]
+# One statement that names the tables holding rows: most tests fill a dozen of some 80.
+_FILLED = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in _TABLES)
+
+
 def _truncate_postgres(db: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "alembic_version")
+    """Empty every table and restart every sequence, as TRUNCATE … RESTART IDENTITY would.
+    DELETE of the few tables that hold rows takes tens of milliseconds where TRUNCATE of all
+    (new files for each table) took half a second to a second, per test. Foreign keys are not
+    checked meanwhile (replica role: the order of the tables no longer matters)."""
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        filled = {row[0] for row in conn.execute(text(_FILLED))}
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for name in _TABLES:
+            if name in filled:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"))
 
 
 def forget_caches() -> None:
