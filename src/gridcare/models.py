@@ -14,6 +14,7 @@ from gridcare.customers import models as customer_models  # noqa: F401
 from gridcare.db import Base
 from gridcare.field import models as field_models  # noqa: F401
 from gridcare.grids import models as grid_models  # noqa: F401
+from gridcare.knowledge import models as knowledge_models  # noqa: F401
 from gridcare.network import models as network_models  # noqa: F401
 from gridcare.notify import models as notify_models  # noqa: F401
 from gridcare.open311 import models as open311_models  # noqa: F401

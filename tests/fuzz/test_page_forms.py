@@ -39,7 +39,7 @@ HOSTILE_FILES = [
     ("a\x00b.csv", b"grid,month\n"),
 ]
 HOSTILE = ["", "bogus", "-1", "0", str(2**66), "²", "١٢", "1e400", "2026-13-45T99:99", "x" * 5000]
-SECTIONS = ["orders", "calls", "customers", "grids", "network", "outages", "field", "contractors", "campaigns", "notifications", "arrears", "analytics", "alerts", "planning", "admin", "other"]
+SECTIONS = ["orders", "knowledge", "calls", "customers", "grids", "network", "outages", "field", "contractors", "campaigns", "notifications", "arrears", "analytics", "alerts", "planning", "admin", "other"]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from tests.security.spec import (
 )
 from tests.security.world import NOW, PNG
 
+KNOWLEDGE_WRITERS = roles("admin", "supervisor", "expert")
+KNOWLEDGE_READERS = EVERYONE - roles("contractor")
+
 CORE: dict[str, Spec] = {
     # --- shell and auth --------------------------------------------------------------------
     "GET /": G(),
@@ -291,6 +294,35 @@ CORE: dict[str, Spec] = {
         note="a department or contractor on the orders it has tasks on",
     ),
     "GET /experts": G(),
+    # --- knowledge base: readers are everyone but contractors; writers keep their node's ---
+    "GET /api/v1/knowledge": G(query={"q": "电费怎么算"}),
+    "GET /api/v1/knowledge/topics": G(),
+    "GET /api/v1/knowledge/export.csv": G(),
+    "GET /api/v1/knowledge/from-question/{question_id}": G("question"),
+    "POST /api/v1/knowledge": W(None, KNOWLEDGE_WRITERS, body={"title": "营业厅几点开门？", "body": "工作日 8:30–17:30。"}),
+    "POST /api/v1/knowledge/import": W(
+        None,
+        KNOWLEDGE_WRITERS,
+        body={"__form__": True, "__files__": {"file": ("k.csv", "标题,答案\n营业厅几点开门？,工作日 8:30–17:30。\n".encode(), "text/csv")}},
+    ),
+    "GET /api/v1/knowledge/{article_id}": G("knowledge_article"),
+    "PUT /api/v1/knowledge/{article_id}": W("knowledge_article", KNOWLEDGE_WRITERS, body={"title": "改写的标题", "body": "改写的答案"}),
+    "POST /api/v1/knowledge/{article_id}/status": W("knowledge_article", KNOWLEDGE_WRITERS, body={"status": "retired"}),
+    "POST /api/v1/knowledge/{article_id}/uses": W("knowledge_article", KNOWLEDGE_READERS, body={}),
+    "GET /knowledge": G(query={"q": "停电"}),
+    "GET /knowledge/search": G(query={"q": "停电"}),
+    "GET /knowledge/new": G(),
+    "POST /knowledge": W(None, KNOWLEDGE_WRITERS, body=form(title="营业厅几点开门？", body="工作日 8:30–17:30。", action="publish")),
+    "POST /knowledge/import": W(
+        None,
+        KNOWLEDGE_WRITERS,
+        body={"__form__": True, "__files__": {"file": ("k.csv", "标题,答案\n营业厅几点开门？,工作日 8:30–17:30。\n".encode(), "text/csv")}},
+    ),
+    "GET /knowledge/{article_id}": G("knowledge_article"),
+    "GET /knowledge/{article_id}/edit": G("knowledge_article"),
+    "POST /knowledge/{article_id}/do": W(
+        "knowledge_article", KNOWLEDGE_READERS, body=form(action="used"), note="publish, retire and revise are the writers'; tests/knowledge cover them"
+    ),
     "GET /admin/duty": G(),
     "POST /admin/duty": W(
         "user",

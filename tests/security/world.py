@@ -262,6 +262,7 @@ COMPANY_TEXT = {
     "contractor_projects": ("name", "org_path"),
     "local_repair_lines": ("name", "org_path"),
     "org_units": ("name", "path"),
+    "knowledge_articles": ("title", "org_path"),
 }
 
 

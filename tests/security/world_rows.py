@@ -3,6 +3,7 @@ path can name), the sample rows the matrix points paths at, and ids request bodi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -435,6 +436,14 @@ def samples(world: World) -> dict[str, list[Sample]]:
             ("project_id", "check_id"),
             contractor=True,
         )
+
+        # An article serves its node and all below it: seen as the network is, in or above.
+        company(
+            "knowledge_article",
+            "SELECT id, org_path FROM knowledge_articles WHERE org_path LIKE :p AND status = 'published' ORDER BY id",
+            ("article_id",),
+        )
+        out["knowledge_article"] = [replace(s, utility_wide=True) for s in out["knowledge_article"]]
 
         def per_utility(param: str, sql: str | None) -> list[Sample]:
             """One utility-wide sample per company: the electric one is "own", the water one

@@ -4,6 +4,7 @@ stored by content hash in the data directory, outside the database."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -75,3 +76,22 @@ def store(data: bytes, data_dir: Path, *, field: str, allowed: Collection[str], 
         tmp.write_bytes(data)
         tmp.replace(target)  # atomic: a crash never leaves half a file under the final name
     return Stored(str(relative), digest, media_type, len(data))
+
+
+def decode_text(data: bytes, encoding: str | None = None) -> str | None:
+    """A spreadsheet's text export as the office saved it: UTF-8 (with or without BOM), GB18030
+    (GBK's superset, what Excel writes on a Chinese Windows) or UTF-16 with its BOM; None when
+    it is none of them (or not ``encoding``, when given)."""
+    if encoding:
+        candidates: tuple[str, ...] = (encoding,)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)  # Excel's "Unicode text" export
+    else:
+        # GB18030 decodes most byte soup, so UTF-8 must be tried first and strictly.
+        candidates = ("utf-8-sig", "gb18030")
+    for name in candidates:
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None

@@ -16,7 +16,6 @@ escape leading ``= + - @`` (see :func:`problems_to_csv`), or a spreadsheet will 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import math
@@ -29,6 +28,7 @@ from typing import Literal
 
 from gridcare.core.geo import gcj02_to_wgs84_xy
 from gridcare.core.i18n import T_, Text
+from gridcare.core.uploads import decode_text
 from gridcare.customers.phones import normalize_phone
 
 __all__ = [
@@ -132,22 +132,6 @@ class CustomerImport:
 _Record = tuple[int, list[str] | None, str | None]  # (line, cells, or why the line is unreadable)
 
 
-def _decode(data: bytes, encoding: str | None) -> str | None:
-    if encoding:
-        candidates: tuple[str, ...] = (encoding,)
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)  # Excel's "Unicode text" export
-    else:
-        # GB18030 decodes most byte soup, so UTF-8 must be tried first and strictly.
-        candidates = ("utf-8-sig", "gb18030")
-    for name in candidates:
-        try:
-            return data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return None
-
-
 def _csv_records(text: str) -> Iterator[_Record]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
@@ -214,7 +198,7 @@ def _records(data: bytes, filename: str, encoding: str | None) -> Iterator[_Reco
     elif data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         yield from _xlsx_records(data)
     else:
-        text = _decode(data, encoding)
+        text = decode_text(data, encoding)
         if text is None:
             which = encoding or T_("UTF-8 or GB18030")
             yield 0, None, T_("the file is not text in %(encoding)s; save it as CSV UTF-8 or XLSX", encoding=which)

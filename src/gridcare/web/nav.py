@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("experts", N_("Expert queue"), "/experts", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.EXPERT}), available=True),
     NavItem("board", N_("Supervision board"), "/orders/board", N_("Service"), MANAGERS, available=True),
     NavItem("notifications", N_("Notifications"), "/notifications", N_("Service"), MANAGERS | {Role.AGENT}, available=True),
+    NavItem("knowledge", N_("Knowledge base"), "/knowledge", N_("Service"), ALL_ROLES - {Role.CONTRACTOR}),
     NavItem("calls", N_("Agent console"), "/calls", N_("Service"), frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.EXPERT}), available=True),
     NavItem("call_stats", N_("Call statistics"), "/calls/stats", N_("Service"), MANAGERS | {Role.VIEWER}, available=True),
     NavItem("call_qa", N_("Call QA"), "/calls/qa", N_("Service"), MANAGERS, available=True),

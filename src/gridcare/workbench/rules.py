@@ -45,6 +45,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("outages.scheduled", N_("Planned outages ahead"), "/outages?status=scheduled", "outages"),
     Figure("alerts.open", N_("Open alerts"), "/alerts?status=open", "alerts", ALERT),
     Figure("changes.pending", N_("Data changes to review"), "/field/changes", "field", WARN, MANAGERS),
+    Figure("knowledge.review", N_("Knowledge articles due for review"), "/knowledge?due=true", "knowledge", WARN, MANAGERS | {"expert"}),
     Figure("notify.dead", N_("Messages that could not be sent"), "/notifications?state=dead", "notifications", ALERT),
     Figure("orders.open", N_("Open work orders in your scope"), "/orders", "orders", CALM, DESK),
 )

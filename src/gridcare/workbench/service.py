@@ -93,10 +93,17 @@ def _notifications(session: Session, actor: Principal, now: datetime) -> dict[st
     return {"notify.dead": notify.count(session, actor=actor, filters=notify.LogFilter(state="dead"))}
 
 
+def _knowledge(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.knowledge import service as knowledge
+
+    return {"knowledge.review": knowledge.count_due_review(session, actor=actor, now=now)}
+
+
 # One reader per domain: the keys it answers for, counted in as few statements as it can.
 _READERS: dict[str, Callable[[Session, Principal, datetime], dict[str, int]]] = {
     "orders": _orders, "tasks": _tasks, "questions": _questions, "patrols": _patrols, "visits": _visits,
     "arrears": _arrears, "outages": _outages, "alerts": _alerts, "changes": _changes, "notify": _notifications,
+    "knowledge": _knowledge,
 }
 
 

@@ -157,6 +157,14 @@ def answer_expert(session: Session, *, actor: Principal, now: datetime, question
     return q
 
 
+def get_question(session: Session, *, actor: Principal, question_id: int) -> tuple[ExpertQuestion, WorkOrder]:
+    """A question with its order, if the order is in the actor's scope."""
+    q = session.get(ExpertQuestion, question_id)
+    if q is None:
+        raise NotFound(T_("question_id: no question %(id)s", id=question_id))
+    return q, service.get_order(session, actor=actor, order_id=q.order_id)
+
+
 def questions_of(session: Session, *, order_id: int) -> list[ExpertQuestion]:
     return list(session.scalars(select(ExpertQuestion).where(ExpertQuestion.order_id == order_id).order_by(ExpertQuestion.id)))
 

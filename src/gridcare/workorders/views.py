@@ -85,8 +85,11 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
     company = "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else o.org_path
     reps = [u for u in auth.list_users(session, actor=system_principal()) if u.role in ("rep", "expert", "department") and u.org_path.startswith(company)]
     from gridcare.auth.rules import Action, can
+    from gridcare.knowledge import rules as knowledge_rules
+    from gridcare.knowledge import service as knowledge
     from gridcare.workorders import links
 
+    questions = support.questions_of(session, order_id=o.id)
     return render(
         request,
         "orders/detail.html",
@@ -100,7 +103,10 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         commands=found["commands"],
         error=error,
         tasks=support.tasks_of(session, order_id=o.id),
-        questions=support.questions_of(session, order_id=o.id),
+        questions=questions,
+        # An answered question links the article written from it, or offers to write one.
+        articles=knowledge.written_from(session, actor=principal, question_ids=[q.id for q in questions if q.answer]),
+        writes_articles=knowledge_rules.may_write(principal),
         attachments=support.attachments_of(session, order_id=o.id),
         support_units={u.id: u for u in units},
         can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
@@ -265,7 +271,7 @@ async def support_action(order_id: int, request: Request, session: DbSession, pr
             elif action == "ask":
                 support.ask_expert(session, actor=principal, now=now, order_id=order_id, question=str(form.get("question", "")))
             elif action == "answer":
-                support.answer_expert(session, actor=principal, now=now, question_id=whole_number(form.get("question_id"), "question_id", blank=0), answer=str(form.get("answer", "")))
+                answered = support.answer_expert(session, actor=principal, now=now, question_id=whole_number(form.get("question_id"), "question_id", blank=0), answer=str(form.get("answer", "")))
             elif action == "upload":
                 upload = form.get("file")
                 data = await upload.read(support.MAX_ATTACHMENT_BYTES + 1) if hasattr(upload, "read") else b""
@@ -276,6 +282,8 @@ async def support_action(order_id: int, request: Request, session: DbSession, pr
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))
     except DomainError as exc:
         return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
+    if action == "answer" and form.get("to_knowledge"):
+        return RedirectResponse(f"/knowledge/new?question={answered.id}", status_code=303)
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 

@@ -1,0 +1,1 @@
+from tests.contractors.world import client, world  # noqa: F401
