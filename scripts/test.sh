@@ -6,4 +6,5 @@ source scripts/lib.sh
 ensure_venv
 pip_install -e '.[test]'
 ensure_debian_packages
-exec "$VENV/bin/python" -m pytest -n "${GRIDCARE_TEST_PROCESSES:-auto}" "$@"
+# loadgroup: tests marked xdist_group share one worker (and its module's costly world).
+exec "$VENV/bin/python" -m pytest -n "${GRIDCARE_TEST_PROCESSES:-auto}" --dist loadgroup "$@"

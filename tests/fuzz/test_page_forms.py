@@ -23,6 +23,9 @@ from bs4 import BeautifulSoup
 from tests.security.matrix import NOT_PAGES, Matrix, served_world, walk
 from tests.security.routes import Route
 
+# One worker builds the crawled world and sends every form: on each worker, the crawl alone
+# took ~40 s.
+pytestmark = pytest.mark.xdist_group("page_forms")
 LOGINS = ["admin", "supervisor", "rep", "agent", "expert", "department", "contractor"]
 NOT_FORMS = (*NOT_PAGES, "/settings/locale")
 # Values that broke hand-written parsing somewhere: past every integer column, digits that

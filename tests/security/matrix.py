@@ -9,7 +9,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class Matrix:
     path: Path
     pristine: Path
     watch: sqlite3.Connection
+    crawls: dict[str, Any] = field(default_factory=dict)  # login -> what their walk found (read-only: kept)
 
     def version(self) -> int:
         """SQLite's data_version moves whenever another connection commits a change."""

@@ -192,7 +192,19 @@ class Crawl:
 
 
 def _crawl(matrix: Matrix, login: str) -> Crawl:
-    """Every page ``login`` reaches from the home page by links (two pages of each shape read)."""
+    """Every page ``login`` reaches from the home page by links (two pages of each shape read).
+    Three tests read each login's walk; it is walked once per module (the crawl tests share a
+    worker, see CRAWLS)."""
+    if login not in matrix.crawls:
+        matrix.crawls[login] = _walked(matrix, login)
+    return matrix.crawls[login]
+
+
+# The tests that read every login's walk run on one worker, which walks each login once.
+CRAWLS = pytest.mark.xdist_group("scope_matrix_crawls")
+
+
+def _walked(matrix: Matrix, login: str) -> Crawl:
     seen = Crawl({}, [], {}, {})
     for visit in walk(matrix, login):
         path, status = visit.path, visit.response.status_code
@@ -210,6 +222,7 @@ def _crawl(matrix: Matrix, login: str) -> Crawl:
     return seen
 
 
+@CRAWLS
 @pytest.mark.parametrize("login", MATRIX_LOGINS[1:])
 def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -> None:
     """From the home page, every link a reader is shown opens for them: no tab, tile, menu
@@ -245,6 +258,7 @@ SHOWN_WHEN: dict[str, tuple[str, str | None]] = {
 OWN_FORMS = {key for key, (_when, login) in SHOWN_WHEN.items() if login is None}
 
 
+@CRAWLS
 @pytest.mark.parametrize("login", MATRIX_LOGINS[1:])
 def test_every_page_form_a_reader_may_send_is_on_a_page_they_reach(matrix: Matrix, login: str) -> None:
     """A form shown to no one is a capability no one can use from the pages: the new patrol
@@ -261,6 +275,7 @@ def test_every_page_form_a_reader_may_send_is_on_a_page_they_reach(matrix: Matri
     assert not unreached, f"{login} may send these, but no page they reach offers them:\n  " + "\n  ".join(sorted(unreached))
 
 
+@CRAWLS
 def test_every_page_offers_its_forms_to_everyone_who_may_send_them(matrix: Matrix) -> None:
     """The converse: a page that shows one reader a form shows it to every other reader of
     that page whom the matrix lets send it. (The new patrol plan page once showed its form
