@@ -258,3 +258,27 @@ def test_the_cli_imports_with_a_progress_bar_and_exports(world, database, tmp_pa
     assert exported.exit_code == 0 and "2" in exported.output
     assert "家里没水了怎么办？" in out.read_text(encoding="utf-8-sig")
     get_settings.cache_clear()
+
+
+def test_the_index_finds_what_reading_every_articles_text_would_and_follows_revisions(world, database, clock):
+    import random
+
+    from gridcare.knowledge import rules, service
+
+    rng = random.Random(7)
+    words = ["停电", "电费", "跳闸", "水压", "阶梯", "电价", "报装", "复电", "水质", "抄表", "缴费", "营业厅"]
+    expert, now = world.principal("expert"), clock.now()
+    with database.write() as session:
+        made = [service.write(session, actor=expert, now=now, title="".join(rng.sample(words, 2)), body="，".join(rng.choices(words, k=6)), keywords=rng.choice(words)) for _ in range(40)]
+        texts = [(a.id, a.title, a.keywords, a.body, a.uses) for a in made]
+        old_title = made[0].title
+    with database.read() as session:
+        for question in ["家里停电了", "电费怎么算", "跳闸复电", "营业厅在哪", "抄表缴费阶梯电价"]:
+            expected = rules.ranked(rules.query(question), texts, limit=10)
+            found = [(h.article.id, h.score) for h in service.search(session, actor=expert, text=question, limit=10)]
+            assert found == expected and found, question
+    with database.write() as session:
+        service.revise(session, actor=expert, now=now, article_id=made[0].id, title="燃气泄漏怎么办", body="立即关阀开窗。")
+    with database.read() as session:
+        assert [h.article.id for h in service.search(session, actor=expert, text="燃气泄漏")] == [made[0].id]
+        assert made[0].id not in {h.article.id for h in service.search(session, actor=expert, text=old_title)}  # its old words left the index

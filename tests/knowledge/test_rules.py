@@ -134,3 +134,23 @@ def test_a_spreadsheet_written_is_read_back_as_it_was(articles):
 def test_a_formula_in_a_cell_is_written_inert():
     text = importing.as_csv([("=HYPERLINK(\"x\")", "答案", "", "", None)]).decode("utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+@given(st.text(alphabet=st.one_of(HAN, st.sampled_from("abc019 ，。")), min_size=1, max_size=80), st.data())
+def test_every_pair_and_word_a_query_takes_from_an_articles_text_is_in_its_index_with_its_fields_weight(body, data):
+    title = data.draw(st.text(alphabet=st.one_of(HAN, st.sampled_from("ab ")), max_size=20))
+    index = rules.terms(title=title, keywords="", body=body)
+    start = data.draw(st.integers(0, len(body) - 1))
+    asked = rules.query(body[start:start + data.draw(st.integers(1, 12))])
+    for part in rules.indexed(asked):
+        if len(part) >= 2 and part in asked.pairs:
+            assert part in index
+            assert index[part] == (rules.TITLE_WEIGHT if part in title.lower() else rules.BODY_WEIGHT)
+    assert all(len(t) <= rules.TERM_MAX for t in index)
+
+
+def test_the_index_holds_pairs_words_and_the_pieces_of_mixed_words():
+    index = rules.terms(title="家里停电", keywords="10kV线路", body="meter 跳闸")
+    assert {"家里", "里停", "停电", "10kv", "线路", "meter", "跳闸"} <= set(index)
+    assert (index["停电"], index["线路"], index["meter"]) == (rules.TITLE_WEIGHT, rules.KEYWORD_WEIGHT, rules.BODY_WEIGHT)
+    assert rules.indexed(rules.query("电费怎么算")) == ("电费", "费怎", "么算")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridcare.db import Base, UTCDateTime
@@ -33,3 +33,15 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Term(Base):
+    """The search index: each word, character pair and piece of an article (``rules.terms``),
+    with the weight of the field it counts in. A search reads the rows of its query's parts
+    instead of every article's text."""
+
+    __tablename__ = "knowledge_terms"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id", ondelete="CASCADE"), primary_key=True, index=True)
+    weight: Mapped[int] = mapped_column(SmallInteger)

@@ -10,7 +10,7 @@ of the query's parts it holds, and where: the title and keywords count more than
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -92,6 +92,41 @@ def score(asked: Query, *, title: str, keywords: str, body: str) -> int:
         whole = f"{title}\n{keywords}\n{body}"
         total += sum(WHOLE_BONUS for w in asked.words if len(w) >= 3 and _HAN.search(w) and w in whole)
     return total
+
+
+TERM_MAX = 40  # characters of a term in the index (a longer word is found by its pairs, or not)
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """The index's terms of one text: each word, each pair of a Han run, each piece of a word
+    mixing scripts: the same cuts ``query`` makes, so a query's pairs and pieces are found."""
+    for word in _SPLIT.split(text.lower()):
+        if not word:
+            continue
+        if len(word) <= TERM_MAX:
+            yield word
+        for piece in _SCRIPTS.findall(word):
+            if _HAN.fullmatch(piece):
+                yield from (piece[i:i + 2] for i in range(len(piece) - 1))
+            elif piece != word and 2 <= len(piece) <= TERM_MAX:
+                yield piece
+
+
+def terms(*, title: str, keywords: str, body: str) -> dict[str, int]:
+    """Term -> the weight of the field it counts in (the highest it appears in): the rows an
+    article adds to the search index."""
+    found: dict[str, int] = {}
+    for text, weight in ((body, BODY_WEIGHT), (keywords, KEYWORD_WEIGHT), (title, TITLE_WEIGHT)):
+        for term in _pieces(text):
+            found[term] = weight
+    return found
+
+
+def indexed(asked: Query) -> tuple[str, ...]:
+    """The parts of a query the index answers: pairs and pieces always; words only as whole
+    as they are short (a long Han word is found by its pairs)."""
+    pairs = tuple(p for p in asked.pairs if len(p) <= TERM_MAX and not (_HAN.fullmatch(p) and len(p) != 2))
+    return tuple(dict.fromkeys((*(w for w in asked.words if len(w) <= TERM_MAX and not (_HAN.fullmatch(w) and len(w) > 2)), *pairs)))
 
 
 def ranked(asked: Query, articles: Iterable[tuple[int, str, str, str, int]], *, limit: int) -> list[tuple[int, int]]:

@@ -1,4 +1,5 @@
-"""knowledge_articles: the knowledge base (知识库) agents search while a caller waits
+"""knowledge_articles and knowledge_terms: the knowledge base (知识库) agents search while a
+caller waits, and its search index
 
 Revision ID: 0025
 Revises: 0024
@@ -40,7 +41,17 @@ def upgrade() -> None:
     )
     for column in ('topic', 'org_path', 'status', 'question_id', 'review_by'):
         op.create_index(f'ix_knowledge_articles_{column}', 'knowledge_articles', [column])
+    op.create_table(
+        'knowledge_terms',
+        sa.Column('term', sa.String(length=40), nullable=False),
+        sa.Column('article_id', sa.Integer(), nullable=False),
+        sa.Column('weight', sa.SmallInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['article_id'], ['knowledge_articles.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('term', 'article_id'),
+    )
+    op.create_index('ix_knowledge_terms_article_id', 'knowledge_terms', ['article_id'])
 
 
 def downgrade() -> None:
+    op.drop_table('knowledge_terms')
     op.drop_table('knowledge_articles')
