@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 from tests.notify.conftest import customer_id
 from tests.notify.stubs import GatewayStub, http_stub
-from tests.support import org as demo_org
 from tests.support.browser import sign_in
 from tests.support.live import live_server
 
@@ -30,15 +29,6 @@ def site(sqlite_database, clock, tmp_path, world_on):
         settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789", worker_poll_seconds=0.05, sms_http_url=sms_url, notify_quiet_hours="off")
         with live_server(create_app(settings, db=sqlite_database, clock=clock)) as url:
             yield url, stub, settings
-
-
-@pytest.fixture
-def world_on(sqlite_database, clock):
-    from tests.support import area
-
-    org = demo_org.load(sqlite_database, clock)
-    org.grids = area.load(org, clock)
-    return org
 
 
 def popup(db, clock, org, settings, order_id):

@@ -2,30 +2,17 @@
 without a reload, and the page stays clean at phone size."""
 
 import pytest
-from tests.support import org as demo_org
 from tests.support.browser import sign_in
-from tests.support.live import live_server
+from tests.support.live import live_site
 
-from gridcare.config import load_settings
-from gridcare.main import create_app
 from gridcare.workorders import service as orders
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def world_on(sqlite_database, clock):
-    from tests.support import area
-
-    org = demo_org.load(sqlite_database, clock)
-    area.load(org, clock)
-    return org
-
-
-@pytest.fixture
 def site(sqlite_database, clock, tmp_path, world_on):
-    settings = load_settings(data_dir=tmp_path, database_url=sqlite_database.url, secret_key="browser-test-secret-0123456789", worker_poll_seconds=0.05, notify_quiet_hours="off")
-    with live_server(create_app(settings, db=sqlite_database, clock=clock)) as url:
+    with live_site(sqlite_database, clock, tmp_path, run_worker=True, worker_poll_seconds=0.05, notify_quiet_hours="off") as url:
         yield url
 
 

@@ -18,6 +18,10 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+# Pulled into an order by a support task, never its handler: their work is their unit's tasks.
+TASKED_ROLES = frozenset({Role.DEPARTMENT, Role.CONTRACTOR})
+
+
 @dataclass(frozen=True)
 class Principal:
     user_id: int | None

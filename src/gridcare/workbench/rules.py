@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from gridcare.core.i18n import N_
+from gridcare.core.principal import TASKED_ROLES
 
 ALERT, WARN, CALM = "alert", "warn", "calm"
 
@@ -21,7 +22,7 @@ class Figure:
     roles: frozenset[str] | None = None  # who has such work at all; None: whoever may open the page
 
 
-UNITS = frozenset({"department", "contractor"})
+UNITS = frozenset(role.value for role in TASKED_ROLES)
 REPS = frozenset({"rep"})
 MANAGERS = frozenset({"admin", "supervisor"})
 DESK = frozenset({"admin", "supervisor", "agent", "expert", "viewer"})  # who watch the whole queue

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError
 from gridcare.core.i18n import T_, in_language
-from gridcare.core.principal import Role
+from gridcare.core.principal import TASKED_ROLES
 from gridcare.grids import queries as grid_queries
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State
 from gridcare.web.render import explained, locale_for, render
@@ -167,7 +167,7 @@ def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal
     now = state.clock.now()
     orders = queries.queue(session, actor=principal, mine=True, now=now)
     # A department or contractor is pulled in by task, not made the order's handler.
-    tasks = support.unit_tasks(session, actor=principal) if principal.role in (Role.DEPARTMENT, Role.CONTRACTOR) else None
+    tasks = support.unit_tasks(session, actor=principal) if principal.role in TASKED_ROLES else None
     return render(request, "orders/mobile.html", principal=principal, rows=queries.queue_rows(session, orders, now), unit_tasks=tasks, now=now)
 
 
