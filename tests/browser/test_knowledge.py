@@ -4,19 +4,12 @@ match marked and stored markup shown as text."""
 
 import pytest
 from tests.support.browser import sign_in
-from tests.support.live import live_site
 
 from gridcare.knowledge import service as knowledge
 from gridcare.workorders import service as orders
 from gridcare.workorders import support
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(sqlite_database, clock, tmp_path, world_on):
-    with live_site(sqlite_database, clock, tmp_path, run_worker=True, worker_poll_seconds=0.05, notify_quiet_hours="off") as url:
-        yield url
 
 
 def test_an_experts_answer_becomes_an_article_the_agent_finds_on_the_console(browser, site, sqlite_database, clock, world_on, screenshot_dir):

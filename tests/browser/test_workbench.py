@@ -3,17 +3,10 @@ without a reload, and the page stays clean at phone size."""
 
 import pytest
 from tests.support.browser import sign_in
-from tests.support.live import live_site
 
 from gridcare.workorders import service as orders
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(sqlite_database, clock, tmp_path, world_on):
-    with live_site(sqlite_database, clock, tmp_path, run_worker=True, worker_poll_seconds=0.05, notify_quiet_hours="off") as url:
-        yield url
 
 
 def to_accept(page):

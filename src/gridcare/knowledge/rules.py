@@ -125,7 +125,7 @@ def terms(*, title: str, keywords: str, body: str) -> dict[str, int]:
 def indexed(asked: Query) -> tuple[str, ...]:
     """The parts of a query the index answers: pairs and pieces always; words only as whole
     as they are short (a long Han word is found by its pairs)."""
-    pairs = tuple(p for p in asked.pairs if len(p) <= TERM_MAX and not (_HAN.fullmatch(p) and len(p) != 2))
+    pairs = tuple(p for p in asked.pairs if len(p) <= TERM_MAX)
     return tuple(dict.fromkeys((*(w for w in asked.words if len(w) <= TERM_MAX and not (_HAN.fullmatch(w) and len(w) > 2)), *pairs)))
 
 
@@ -223,6 +223,11 @@ def may_read(actor: Principal) -> bool:
 
 def may_write(actor: Principal) -> bool:
     return actor.role in WRITERS
+
+
+def may_change(actor: Principal, article_path: str) -> bool:
+    """A writer changes the articles published at their node or below it, not above."""
+    return may_write(actor) and article_path.startswith(actor.org_path)
 
 
 def shown_statuses(actor: Principal, asked: str | None) -> Collection[str]:

@@ -101,7 +101,7 @@ def article_page(article_id: int, request: Request, session: DbSession, principa
     now = state.clock.now()
     article = service.get(session, actor=principal, article_id=article_id)
     return render(request, "knowledge/article.html", principal=principal, a=article, error=error, used=used, statuses=rules.STATUSES, review=rules.review_due(article.review_by, now),
-                  keywords=rules.keyword_list(article.keywords), can_write=rules.may_write(principal) and article.org_path.startswith(principal.org_path))
+                  keywords=rules.keyword_list(article.keywords), can_write=rules.may_change(principal, article.org_path))
 
 
 @router.get("/knowledge/{article_id}/edit", response_class=HTMLResponse)
