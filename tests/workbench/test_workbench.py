@@ -141,3 +141,34 @@ def test_the_workbench_counts_again_without_the_page_around_it(client):
     fragment = client.get("/workbench/body", headers={"HX-Request": "true"}).text
     assert 'data-key="orders.to_accept"><b class="tile-count">1</b>' in fragment and made["number"] in fragment
     assert "<html" not in fragment and 'id="live-status"' not in fragment
+
+
+def test_outage_and_question_tiles_count_what_their_pages_list_in_the_readers_company(client, clock):
+    """Counted in the database, per status and company: the water company's outage and
+    question count for its own supervisor and not for the electric one's."""
+    from gridcare.outages import service as outages
+
+    with client.app.state.gridcare.db.write() as session:
+        admin = client.org.principal("admin")
+        outages.create_outage(session, actor=admin, now=clock.now(), utility="electric", kind="unplanned", devices=["SW1"], area="五一大道东段")
+        outages.create_outage(session, actor=admin, now=clock.now(), utility="electric", kind="planned", devices=["T1"], starts_at=clock.now() + timedelta(days=2), ends_at=clock.now() + timedelta(days=2, hours=4))
+        outages.predict(session, now=clock.now(), utility="electric", device="F1")
+        outages.create_outage(session, actor=admin, now=clock.now(), utility="water", kind="unplanned", devices=["V1"], area="滨江路")
+    electric, water = new_order(client), new_order(client, account="W001", agent="w_agent")
+    for made, login in ((electric, "rep"), (water, "w_rep")):
+        h = as_user(client, login)
+        assert client.post(f"/api/v1/work-orders/{made['id']}/commands", json={"command": "accept"}, headers=h).status_code == 200
+        assert client.post(f"/api/v1/work-orders/{made['id']}/questions", json={"question": "这个怎么处理？"}, headers=h).status_code == 201
+    seen = {}
+    for login in ("supervisor", "w_supervisor", "admin", "expert"):
+        as_user(client, login)
+        _, by_key = tiles(client)
+        seen[login] = {k: t["count"] for k, t in by_key.items() if k.startswith(("outages.", "questions."))}
+        for key, t in by_key.items():
+            if key.startswith("outages."):
+                assert len(client.get(t["href"].replace("/outages", "/api/v1/outages")).json()) == t["count"], (login, key)
+        assert len(client.get("/api/v1/expert-questions").json()) == by_key["questions.open"]["count"], login
+    assert seen["supervisor"] == {"outages.predicted": 1, "outages.active": 1, "outages.scheduled": 1, "questions.open": 1}
+    assert seen["w_supervisor"] == {"outages.predicted": 0, "outages.active": 1, "outages.scheduled": 0, "questions.open": 1}
+    assert seen["admin"] == {"outages.predicted": 1, "outages.active": 2, "outages.scheduled": 1, "questions.open": 2}
+    assert seen["expert"] == seen["supervisor"]

@@ -14,26 +14,26 @@ from typing import Any
 
 from gridcare.core.geo import is_gcj02
 from gridcare.core.i18n import T_
+from gridcare.core.uploads import decode_text
 from gridcare.network.electric import ASSET_KINDS, AssetRecord, ElectricTree
 from gridcare.network.reading import (
-    _GEOJSON_FIELDS,
     FILE,
+    GEOJSON_FIELDS,
     MAX_NAME_LEN,
+    Full,
     ImportProblem,
-    _check_lon_lat,
-    _code_text,
-    _decode,
-    _feature,
-    _Full,
-    _load_json,
-    _map_topology,
-    _position,
-    _Problems,
-    _Reject,
-    _reject,
-    _show,
-    _to_wgs84,
-    _type_name,
+    Problems,
+    Reject,
+    check_lon_lat,
+    code_text,
+    load_json,
+    map_topology,
+    read_feature,
+    read_position,
+    reject,
+    show,
+    to_wgs84,
+    type_name,
 )
 from gridcare.network.topology import TopologyError
 
@@ -95,7 +95,7 @@ def parse_electric_assets(
     from GCJ-02 (AMap/Gaode, Tencent) to WGS84.
     """
     gcj02 = is_gcj02(crs)
-    sink = _Problems()
+    sink = Problems()
     rows: list[_AssetRow] = []
     geojson = _looks_like_geojson(data, filename)
     try:
@@ -103,20 +103,20 @@ def parse_electric_assets(
             _electric_geojson(data, sink, rows)
         else:
             _electric_csv(data, sink, rows)
-    except _Full:
+    except Full:
         return [], sink.result()  # the topology of a half-read file would only add noise
 
-    field_names = _GEOJSON_FIELDS if geojson else {}
+    field_names = GEOJSON_FIELDS if geojson else {}
     if not rows and not len(sink):
         sink.add(FILE, None, "file", T_("the file contains no assets"))
     try:
         _check_tree(rows, sink, field_names)
-    except _Full:
+    except Full:
         pass
 
     good = [r for r in rows if r.ok]
     located = [(r.lon, r.lat) for r in good if r.lon is not None and r.lat is not None]
-    moved = iter(_to_wgs84(located, gcj02))  # type: ignore[arg-type]
+    moved = iter(to_wgs84(located, gcj02))  # type: ignore[arg-type]
     records = []
     for r in good:
         lon, lat = next(moved) if r.lon is not None and r.lat is not None else (None, None)
@@ -133,7 +133,7 @@ def _looks_like_geojson(data: bytes, filename: str) -> bool:
     return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
-def _check_tree(rows: list[_AssetRow], sink: _Problems, fields: Mapping[str, str]) -> None:
+def _check_tree(rows: list[_AssetRow], sink: Problems, fields: Mapping[str, str]) -> None:
     """Build the tree from every row with a usable code and map its complaints back.
 
     Rows with problems elsewhere (a bad longitude, say) still take part, so their children
@@ -147,7 +147,7 @@ def _check_tree(rows: list[_AssetRow], sink: _Problems, fields: Mapping[str, str
     try:
         ElectricTree.build(candidates)
     except TopologyError as error:
-        _map_topology(error, sink, lambda p: where.get(p.code or "", FILE), fields)
+        map_topology(error, sink, lambda p: where.get(p.code or "", FILE), fields)
         refused = {p.code for p in error.problems}
         for r in rows:  # a row the tree refused is not fine after all
             if r.code in refused:
@@ -155,7 +155,7 @@ def _check_tree(rows: list[_AssetRow], sink: _Problems, fields: Mapping[str, str
 
 
 def _electric_row(
-    sink: _Problems,
+    sink: Problems,
     where: int,
     values: Mapping[str, Any],
     seen: dict[str, int],
@@ -170,8 +170,8 @@ def _electric_row(
         return field_names.get(key, key)
 
     try:
-        code = _code_text(values.get("code"), fname("code"))
-    except _Reject as rej:
+        code = code_text(values.get("code"), fname("code"))
+    except Reject as rej:
         sink.add(where, None, rej.field, rej.reason)
         return None
     if code in seen:
@@ -196,7 +196,7 @@ def _electric_row(
                 fname("kind"),
                 T_(
                     "unknown kind %(kind)s; expected one of %(choices)s or 变电站, 馈线, 线路, 开关, 熔断器, 配变, 变压器, 台区",
-                    kind=_show(raw_kind.strip()),
+                    kind=show(raw_kind.strip()),
                     choices=", ".join(ASSET_KINDS),
                 ),
             )
@@ -205,15 +205,15 @@ def _electric_row(
     raw_parent = values.get("parent")
     if raw_parent is not None and not (isinstance(raw_parent, str) and not raw_parent.strip()):
         try:
-            parent = _code_text(raw_parent, fname("parent"))
-        except _Reject as rej:
+            parent = code_text(raw_parent, fname("parent"))
+        except Reject as rej:
             sink.add(where, code, rej.field, rej.reason)
 
     raw_name = values.get("name")
     name = code
     if raw_name is not None:
         if not isinstance(raw_name, str | int) or isinstance(raw_name, bool):
-            sink.add(where, code, fname("name"), T_("must be a string, got %(type)s", type=_type_name(raw_name)))
+            sink.add(where, code, fname("name"), T_("must be a string, got %(type)s", type=type_name(raw_name)))
         elif str(raw_name).strip():
             name = str(raw_name).strip()
             if len(name) > MAX_NAME_LEN:
@@ -226,8 +226,8 @@ def _electric_row(
         sink.add(where, code, fname("lon"), T_("missing while the latitude is given"))
     elif lon is not None and lat is not None:
         try:
-            _check_lon_lat(lon, lat, fname("lon"), fname("lat"))
-        except _Reject as rej:
+            check_lon_lat(lon, lat, fname("lon"), fname("lat"))
+        except Reject as rej:
             sink.add(where, code, rej.field, rej.reason)
     return _AssetRow(where, code, kind, parent, name, lon, lat, attributes, len(sink) == before)
 
@@ -239,14 +239,14 @@ def _csv_number(text: str, column: str) -> float | None:
     try:
         value = float(text)
     except (ValueError, OverflowError):
-        _reject(column, T_("not a number: %(value)s", value=_show(text)))
+        reject(column, T_("not a number: %(value)s", value=show(text)))
     if not math.isfinite(value):
-        _reject(column, T_("number %(value)s is not finite", value=_show(text)))
+        reject(column, T_("number %(value)s is not finite", value=show(text)))
     return value
 
 
-def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
-    text = _decode(data)
+def _electric_csv(data: bytes, sink: Problems, rows: list[_AssetRow]) -> None:
+    text = decode_text(data)
     if text is None:
         sink.add(FILE, None, "encoding", T_("not UTF-8, UTF-16 or GBK/GB18030 text"))
         return
@@ -275,7 +275,7 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
             if label:
                 extra[i] = label[:100]
         elif key in columns:
-            why = T_("column %(column)r appears twice (%(label)s)", column=key, label=_show(label))
+            why = T_("column %(column)r appears twice (%(label)s)", column=key, label=show(label))
             sink.add(1, None, "header", why)
         else:
             columns[key] = i
@@ -325,7 +325,7 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
         for key in ("lon", "lat"):
             try:
                 values[key] = _csv_number(values[key], key) if key in values else None
-            except _Reject as rej:
+            except Reject as rej:
                 sink.add(start, values["code"].strip() or None, rej.field, rej.reason)
         if len(sink) != before:  # drop the position, or its other half is reported as lonely
             values["lon"] = values["lat"] = None
@@ -340,14 +340,14 @@ def _electric_csv(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
             rows.append(row)
 
 
-def _electric_geojson(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> None:
-    doc = _load_json(data, sink)
+def _electric_geojson(data: bytes, sink: Problems, rows: list[_AssetRow]) -> None:
+    doc = load_json(data, sink)
     if doc is None:
         return
     seen: dict[str, int] = {}
     reserved = {"code", "kind", "parent", "name", *_CSV_COLUMNS}
     for index, raw in enumerate(doc["features"]):
-        got = _feature(raw, index, sink)
+        got = read_feature(raw, index, sink)
         if got is None:
             continue
         props, geometry = got
@@ -357,15 +357,15 @@ def _electric_geojson(data: bytes, sink: _Problems, rows: list[_AssetRow]) -> No
         if geometry is not None:
             try:
                 if not isinstance(geometry, dict) or geometry.get("type") != "Point":
-                    _reject("geometry.type", T_("an asset must be a Point (or have no geometry)"))
-                values["lon"], values["lat"] = _position(
+                    reject("geometry.type", T_("an asset must be a Point (or have no geometry)"))
+                values["lon"], values["lat"] = read_position(
                     geometry.get("coordinates"), "geometry.coordinates"
                 )
-            except _Reject as rej:
+            except Reject as rej:
                 code = props.get("code") if isinstance(props.get("code"), str) else None
                 sink.add(index, code, rej.field, rej.reason)
         attributes = {k: v for k, v in props.items() if k not in reserved}
-        row = _electric_row(sink, index, values, seen, attributes, _GEOJSON_FIELDS, "feature #")
+        row = _electric_row(sink, index, values, seen, attributes, GEOJSON_FIELDS, "feature #")
         if row is not None:
             row.ok = len(sink) == before
             rows.append(row)

@@ -18,6 +18,7 @@ import numpy as np
 
 from gridcare.core.geo import gcj02_to_wgs84_xy
 from gridcare.core.i18n import T_
+from gridcare.core.uploads import decode_text
 from gridcare.network.topology import TopologyError, TopologyProblem
 
 FILE = -1  # line_or_feature of a problem with the file as a whole
@@ -46,11 +47,11 @@ class ImportProblem:
 # ----------------------------------------------------------------------------- plumbing
 
 
-class _Full(Exception):
+class Full(Exception):
     """Internal: MAX_PROBLEMS reached; stop reading."""
 
 
-class _Problems:
+class Problems:
     """Collects problems and stops the reader once there are too many."""
 
     def __init__(self) -> None:
@@ -60,7 +61,7 @@ class _Problems:
     def add(self, where: int, code: str | None, field_: str, reason: str) -> None:
         if len(self.items) >= MAX_PROBLEMS:
             self.full = True
-            raise _Full
+            raise Full
         self.items.append(ImportProblem(where, code, field_, reason))
 
     def __len__(self) -> int:
@@ -80,24 +81,24 @@ class _Problems:
         return out
 
 
-class _Reject(Exception):
+class Reject(Exception):
     def __init__(self, field_: str, reason: str) -> None:
         super().__init__(reason)
         self.field = field_
         self.reason = reason
 
 
-def _reject(field_: str, reason: str) -> NoReturn:
-    raise _Reject(field_, reason)
+def reject(field_: str, reason: str) -> NoReturn:
+    raise Reject(field_, reason)
 
 
-def _show(value: object, limit: int = 40) -> str:
+def show(value: object, limit: int = 40) -> str:
     """A value quoted for a message, cut short: hostile files carry megabyte-long cells."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
     return (
         "null"
         if value is None
@@ -112,28 +113,14 @@ def _type_name(value: object) -> str:
     )
 
 
-def _decode(data: bytes) -> str | None:
-    """Text of a file in any encoding our users' tools write, or None."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")  # GB18030 reads everything GBK wrote
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _check_lon_lat(lon: float, lat: float, lon_field: str, lat_field: str) -> None:
+def check_lon_lat(lon: float, lat: float, lon_field: str, lat_field: str) -> None:
     if not -180.0 <= lon <= 180.0:
-        _reject(lon_field, T_("longitude %(lon)s outside [-180, 180]", lon=lon))
+        reject(lon_field, T_("longitude %(lon)s outside [-180, 180]", lon=lon))
     if not -90.0 <= lat <= 90.0:
-        _reject(lat_field, T_("latitude %(lat)s outside [-90, 90]", lat=lat))
+        reject(lat_field, T_("latitude %(lat)s outside [-90, 90]", lat=lat))
 
 
-def _to_wgs84(xy: list[tuple[float, float]], gcj02: bool) -> list[tuple[float, float]]:
+def to_wgs84(xy: list[tuple[float, float]], gcj02: bool) -> list[tuple[float, float]]:
     if not gcj02 or not xy:
         return xy
     arr = np.asarray(xy, dtype=np.float64)
@@ -141,23 +128,23 @@ def _to_wgs84(xy: list[tuple[float, float]], gcj02: bool) -> list[tuple[float, f
     return list(zip(lon.tolist(), lat.tolist()))
 
 
-def _code_text(value: object, field_: str) -> str:
+def code_text(value: object, field_: str) -> str:
     """A code: a non-empty string (GIS tools export numeric codes as numbers; fine too)."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        _reject(field_, T_("must be a string, got %(type)s", type=_type_name(value)))
+        reject(field_, T_("must be a string, got %(type)s", type=type_name(value)))
     text = value.strip()
     if not text:
-        _reject(field_, T_("missing"))
+        reject(field_, T_("missing"))
     if len(text) > MAX_CODE_LEN:
-        _reject(field_, T_("longer than %(n)s characters", n=MAX_CODE_LEN))
+        reject(field_, T_("longer than %(n)s characters", n=MAX_CODE_LEN))
     return text
 
 
-def _map_topology(
+def map_topology(
     error: TopologyError,
-    sink: _Problems,
+    sink: Problems,
     where: Callable[[TopologyProblem], int],
     fields: Mapping[str, str],
 ) -> None:
@@ -173,7 +160,7 @@ def _map_topology(
 # ----------------------------------------------------------------------------- GeoJSON
 
 
-_GEOJSON_FIELDS = {
+GEOJSON_FIELDS = {
     "code": "properties.code",
     "kind": "properties.kind",
     "parent": "properties.parent",
@@ -182,9 +169,9 @@ _GEOJSON_FIELDS = {
 }
 
 
-def _load_json(data: bytes, sink: _Problems) -> dict[str, Any] | None:
+def load_json(data: bytes, sink: Problems) -> dict[str, Any] | None:
     """The FeatureCollection (with a ``features`` array), or None after reporting why not."""
-    text = _decode(data)
+    text = decode_text(data)
     if text is None:
         sink.add(FILE, None, "encoding", T_("not UTF-8, UTF-16 or GBK/GB18030 text"))
         return None
@@ -198,46 +185,46 @@ def _load_json(data: bytes, sink: _Problems) -> dict[str, Any] | None:
         sink.add(FILE, None, "file", T_("JSON nested too deeply"))
         return None
     except ValueError as exc:  # JSONDecodeError, NaN, over-long integers
-        sink.add(FILE, None, "file", T_("not valid JSON: %(error)s", error=_show(str(exc), 120)))
+        sink.add(FILE, None, "file", T_("not valid JSON: %(error)s", error=show(str(exc), 120)))
         return None
     if not isinstance(doc, dict):
-        sink.add(FILE, None, "type", T_("expected a GeoJSON object, got %(type)s", type=_type_name(doc)))
+        sink.add(FILE, None, "type", T_("expected a GeoJSON object, got %(type)s", type=type_name(doc)))
         return None
     if doc.get("type") != "FeatureCollection":
         sink.add(FILE, None, "type", T_("must be 'FeatureCollection'"))
     if not isinstance(doc.get("features"), list):
-        why = T_("must be an array, got %(type)s", type=_type_name(doc.get("features")))
+        why = T_("must be an array, got %(type)s", type=type_name(doc.get("features")))
         sink.add(FILE, None, "features", why)
         return None
     return doc
 
 
-def _json_number(value: object, field_: str) -> float:
+def json_number(value: object, field_: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        _reject(field_, T_("expected a number, got %(type)s", type=_type_name(value)))
+        reject(field_, T_("expected a number, got %(type)s", type=type_name(value)))
     try:
         number = float(value)
     except OverflowError:
-        _reject(field_, T_("number is out of range"))
+        reject(field_, T_("number is out of range"))
     if not math.isfinite(number):
-        _reject(field_, T_("number %(value)s is not finite", value=_show(value)))
+        reject(field_, T_("number %(value)s is not finite", value=show(value)))
     return number
 
 
-def _position(raw: object, field_: str) -> tuple[float, float]:
+def read_position(raw: object, field_: str) -> tuple[float, float]:
     if not isinstance(raw, list) or not 2 <= len(raw) <= 3:
-        _reject(field_, T_("a position must be an array of 2 or 3 numbers"))
-    lon, lat = _json_number(raw[0], field_), _json_number(raw[1], field_)
+        reject(field_, T_("a position must be an array of 2 or 3 numbers"))
+    lon, lat = json_number(raw[0], field_), json_number(raw[1], field_)
     if len(raw) == 3:
-        _json_number(raw[2], field_)  # altitude: checked, then dropped
-    _check_lon_lat(lon, lat, field_, field_)
+        json_number(raw[2], field_)  # altitude: checked, then dropped
+    check_lon_lat(lon, lat, field_, field_)
     return lon, lat
 
 
-def _feature(raw: object, index: int, sink: _Problems) -> tuple[dict[str, Any], Any] | None:
+def read_feature(raw: object, index: int, sink: Problems) -> tuple[dict[str, Any], Any] | None:
     """(properties, geometry) of a feature, or None after reporting why not."""
     if not isinstance(raw, dict):
-        sink.add(index, None, "feature", T_("expected an object, got %(type)s", type=_type_name(raw)))
+        sink.add(index, None, "feature", T_("expected an object, got %(type)s", type=type_name(raw)))
         return None
     if raw.get("type") != "Feature":
         sink.add(index, None, "type", T_("must be 'Feature'"))
@@ -245,6 +232,6 @@ def _feature(raw: object, index: int, sink: _Problems) -> tuple[dict[str, Any], 
     if props is None:
         props = {}
     if not isinstance(props, dict):
-        sink.add(index, None, "properties", T_("must be an object, got %(type)s", type=_type_name(props)))
+        sink.add(index, None, "properties", T_("must be an object, got %(type)s", type=type_name(props)))
         return None
     return props, raw.get("geometry")

@@ -15,22 +15,22 @@ from gridcare.core.geo import is_gcj02
 from gridcare.core.i18n import T_
 from gridcare.grids.geometry import GeometryImportError, parse_grid_features
 from gridcare.network.reading import (
-    _GEOJSON_FIELDS,
     FILE,
+    GEOJSON_FIELDS,
+    Full,
     ImportProblem,
-    _code_text,
-    _feature,
-    _Full,
-    _json_number,
-    _load_json,
-    _map_topology,
-    _position,
-    _Problems,
-    _Reject,
-    _reject,
-    _show,
-    _to_wgs84,
-    _type_name,
+    Problems,
+    Reject,
+    code_text,
+    json_number,
+    load_json,
+    map_topology,
+    read_feature,
+    read_position,
+    reject,
+    show,
+    to_wgs84,
+    type_name,
 )
 from gridcare.network.topology import TopologyError, TopologyProblem
 from gridcare.network.water import WATER_NODE_KINDS, WaterNetwork, WaterNode, WaterPipe
@@ -97,10 +97,10 @@ def read_water_network(data: bytes, *, crs: str = "WGS84") -> WaterImport:
     """
     gcj02 = is_gcj02(crs)
     out = WaterImport()
-    sink = _Problems()
+    sink = Problems()
     try:
         _water(data, gcj02, sink, out)
-    except _Full:
+    except Full:
         out.nodes, out.pipes, out.dmas, out.pipe_geometries = [], [], [], {}
     out.problems = sink.result()
     return out
@@ -128,12 +128,12 @@ def _diameter(value: object) -> int | None:
     if isinstance(value, str):
         match = _DN.match(value.strip())
         if not match:
-            _reject("properties.diameter_mm", T_("not a diameter: %(value)s", value=_show(value)))
+            reject("properties.diameter_mm", T_("not a diameter: %(value)s", value=show(value)))
         number = float(match.group(1))
     else:
-        number = _json_number(value, "properties.diameter_mm")
+        number = json_number(value, "properties.diameter_mm")
     if not 1 <= number <= 10_000:
-        _reject("properties.diameter_mm", T_("%(value)s mm is not a plausible diameter", value=_show(value)))
+        reject("properties.diameter_mm", T_("%(value)s mm is not a plausible diameter", value=show(value)))
     return round(number)
 
 
@@ -142,12 +142,12 @@ def _year(value: object) -> int | None:
         return None
     if isinstance(value, str):
         if not value.strip().isdecimal() or len(value.strip()) != 4:
-            _reject("properties.year", T_("not a year: %(value)s", value=_show(value)))
+            reject("properties.year", T_("not a year: %(value)s", value=show(value)))
         number = float(value.strip())
     else:
-        number = _json_number(value, "properties.year")
+        number = json_number(value, "properties.year")
     if not number.is_integer() or not 1800 <= number <= 2100:
-        _reject("properties.year", T_("%(value)s is not a plausible year", value=_show(value)))
+        reject("properties.year", T_("%(value)s is not a plausible year", value=show(value)))
     return int(number)
 
 
@@ -158,19 +158,19 @@ def _line_parts(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
         names = ["geometry.coordinates"]
     else:
         if not isinstance(coords, list) or not coords:
-            _reject("geometry.coordinates", T_("a MultiLineString needs a non-empty array of lines"))
+            reject("geometry.coordinates", T_("a MultiLineString needs a non-empty array of lines"))
         raw_parts = coords
         names = [f"geometry.coordinates[{i}]" for i in range(len(coords))]
     parts = []
     for raw, name in zip(raw_parts, names):
         if not isinstance(raw, list) or len(raw) < 2:
-            _reject(name, T_("a line needs an array of at least 2 positions"))
-        parts.append([_position(pos, f"{name}[{i}]") for i, pos in enumerate(raw)])
+            reject(name, T_("a line needs an array of at least 2 positions"))
+        parts.append([read_position(pos, f"{name}[{i}]") for i, pos in enumerate(raw)])
     return parts
 
 
-def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
-    doc = _load_json(data, sink)
+def _water(data: bytes, gcj02: bool, sink: Problems, out: WaterImport) -> None:
+    doc = load_json(data, sink)
     if doc is None:
         return
     node_where: dict[str, int] = {}
@@ -179,7 +179,7 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
     nodes: list[tuple[WaterNode, bool]] = []
     pipes: list[_PipeDraft] = []
     for index, raw in enumerate(doc["features"]):
-        got = _feature(raw, index, sink)
+        got = read_feature(raw, index, sink)
         if got is None:
             continue
         props, geometry = got
@@ -198,7 +198,7 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
             if geometry is None:
                 shown = T_("no geometry")
             else:
-                shown = T_("geometry type %(type)s", type=_show(gtype))
+                shown = T_("geometry type %(type)s", type=show(gtype))
             sink.add(
                 index,
                 None,
@@ -209,7 +209,7 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
     # Positions go to WGS84 before snapping, so nodes and line ends are compared alike.
     if gcj02:
         located = [(n.lon, n.lat) for n, _ in nodes if n.lon is not None and n.lat is not None]
-        moved = iter(_to_wgs84(located, True))  # type: ignore[arg-type]
+        moved = iter(to_wgs84(located, True))  # type: ignore[arg-type]
         nodes = [
             (WaterNode(n.code, n.kind, *next(moved), n.attributes), ok)
             if n.lon is not None and n.lat is not None
@@ -217,7 +217,7 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
             for n, ok in nodes
         ]
         # one conversion for every vertex: it iterates, so per-pipe calls would add up
-        flat = _to_wgs84([xy for p in pipes for part in p.line for xy in part], True)
+        flat = to_wgs84([xy for p in pipes for part in p.line for xy in part], True)
         k = 0
         for p in pipes:
             for j, part in enumerate(p.line):
@@ -241,7 +241,7 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
                 return pipe_where[p.code]
             return node_where.get(p.code or "", FILE)
 
-        _map_topology(error, sink, where, _GEOJSON_FIELDS)
+        map_topology(error, sink, where, GEOJSON_FIELDS)
         refused = {p.code for p in error.problems}
         for p in pipes:
             p.ok = p.ok and p.code not in refused
@@ -268,11 +268,11 @@ def _water(data: bytes, gcj02: bool, sink: _Problems, out: WaterImport) -> None:
     }
 
 
-def _unique_code(index: int, props: dict[str, Any], seen: dict[str, int], sink: _Problems, what: str) -> str | None:
+def _unique_code(index: int, props: dict[str, Any], seen: dict[str, int], sink: Problems, what: str) -> str | None:
     """The feature's code, or None (with the problem recorded) when missing or already used."""
     try:
-        code = _code_text(props.get("code"), "properties.code")
-    except _Reject as rej:
+        code = code_text(props.get("code"), "properties.code")
+    except Reject as rej:
         sink.add(index, None, rej.field, rej.reason)
         return None
     if code in seen:
@@ -291,7 +291,7 @@ def _water_node(
     props: dict[str, Any],
     geometry: dict[str, Any],
     seen: dict[str, int],
-    sink: _Problems,
+    sink: Problems,
 ) -> tuple[WaterNode, bool] | None:
     before = len(sink)
     code = _unique_code(index, props, seen, sink, "node")
@@ -310,15 +310,15 @@ def _water_node(
                 "properties.kind",
                 T_(
                     "unknown kind %(kind)s; expected one of %(choices)s",
-                    kind=_show(raw_kind.strip()),
+                    kind=show(raw_kind.strip()),
                     choices=", ".join(WATER_NODE_KINDS),
                 ),
             )
     lon: float | None = None
     lat: float | None = None
     try:
-        lon, lat = _position(geometry.get("coordinates"), "geometry.coordinates")
-    except _Reject as rej:
+        lon, lat = read_position(geometry.get("coordinates"), "geometry.coordinates")
+    except Reject as rej:
         sink.add(index, code, rej.field, rej.reason)
     attributes = {k: v for k, v in props.items() if k not in ("code", "kind")}
     return WaterNode(code, kind, lon, lat, attributes), len(sink) == before
@@ -329,7 +329,7 @@ def _water_pipe(
     props: dict[str, Any],
     geometry: dict[str, Any],
     seen: dict[str, int],
-    sink: _Problems,
+    sink: Problems,
 ) -> _PipeDraft | None:
     before = len(sink)
     code = _unique_code(index, props, seen, sink, "pipe")
@@ -342,14 +342,14 @@ def _water_pipe(
             ends.append(None)  # to be snapped
             continue
         try:
-            ends.append(_code_text(raw, f"properties.{key}"))
-        except _Reject as rej:
+            ends.append(code_text(raw, f"properties.{key}"))
+        except Reject as rej:
             sink.add(index, code, rej.field, rej.reason)
             ends.append("")  # reported; not one to snap
     material = props.get("material")
     if material is not None and not isinstance(material, str):
         sink.add(
-            index, code, "properties.material", T_("must be a string, got %(type)s", type=_type_name(material))
+            index, code, "properties.material", T_("must be a string, got %(type)s", type=type_name(material))
         )
         material = None
     material = (material or "").strip() or None
@@ -360,7 +360,7 @@ def _water_pipe(
     for key, parse in (("diameter_mm", _diameter), ("year", _year)):
         try:
             value = parse(props.get(key))
-        except _Reject as rej:
+        except Reject as rej:
             sink.add(index, code, rej.field, rej.reason)
             continue
         if key == "year":
@@ -370,7 +370,7 @@ def _water_pipe(
     line: list[list[tuple[float, float]]] = []
     try:
         line = _line_parts(geometry)
-    except _Reject as rej:
+    except Reject as rej:
         sink.add(index, code, rej.field, rej.reason)
     reserved = ("code", "from", "to", "material", "diameter_mm", "year")
     attributes = {k: v for k, v in props.items() if k not in reserved}
@@ -385,12 +385,12 @@ def _dma(
     geometry: dict[str, Any],
     seen: dict[str, int],
     gcj02: bool,
-    sink: _Problems,
+    sink: Problems,
     out: WaterImport,
 ) -> None:
     try:
-        code = _code_text(props.get("code"), "properties.code")
-    except _Reject as rej:
+        code = code_text(props.get("code"), "properties.code")
+    except Reject as rej:
         sink.add(index, None, rej.field, rej.reason)
         return
     kind = props.get("kind")
@@ -420,12 +420,12 @@ def _dma(
             sink.add(index, code, p.field, p.reason)
         return
     except (ValueError, TypeError, RecursionError) as exc:  # GEOS and numpy on odd input
-        sink.add(index, code, "geometry", T_("cannot build geometry: %(error)s", error=_show(str(exc), 120)))
+        sink.add(index, code, "geometry", T_("cannot build geometry: %(error)s", error=show(str(exc), 120)))
         return
     out.dmas.append((code, shape.geometry))
 
 
-def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: _Problems) -> None:
+def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: Problems) -> None:
     """Fill missing pipe ends with the one node within SNAP_TOLERANCE_M of the line's end."""
     if not any(p.ends[0] is None or p.ends[1] is None for p in pipes):
         return
@@ -480,7 +480,7 @@ def _snap(pipes: list[_PipeDraft], nodes: list[WaterNode], sink: _Problems) -> N
                     )
                 sink.add(p.where, p.code, f"properties.{key}", why)
             else:
-                shown = ", ".join(_show(h) for h in sorted(hits)[:5])
+                shown = ", ".join(show(h) for h in sorted(hits)[:5])
                 if end == 0:
                     why = T_(
                         "missing, and several nodes lie within %(m)s m of the line's first position: %(codes)s",

@@ -63,6 +63,14 @@ def list_outages(session: Session, *, actor: Principal, status: str | None = Non
     return list(session.scalars(stmt.order_by(open_first, Outage.starts_at.desc(), Outage.id.desc()).limit(limit)))
 
 
+def count_by_status(session: Session, *, actor: Principal, statuses: Sequence[str]) -> dict[str, int]:
+    """How many outages the actor sees in each of ``statuses`` (the workbench's tiles)."""
+    require(actor, Action.GRIDS_READ)
+    stmt = _scoped(select(Outage.status, func.count()).where(Outage.status.in_(sorted(statuses))), actor).group_by(Outage.status)
+    counted = dict(session.execute(stmt).all())
+    return {s: counted.get(s, 0) for s in statuses}
+
+
 def numbers(session: Session, *, actor: Principal, ids: Sequence[int | None]) -> dict[int, str]:
     """The numbers (TD…) of the outages among ``ids`` that the actor may open: other
     domains' pages name an outage by its number and link only those."""

@@ -47,7 +47,7 @@ def _tasks(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
 def _questions(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.workorders import support
 
-    return {"questions.open": len(support.open_questions(session, actor=actor))}
+    return {"questions.open": support.count_open_questions(session, actor=actor)}
 
 
 def _patrols(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
@@ -71,8 +71,8 @@ def _arrears(session: Session, actor: Principal, now: datetime) -> dict[str, int
 def _outages(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.outages import queries as outages
 
-    found = outages.list_outages(session, actor=actor, status="predicted,active,scheduled", limit=1000)
-    return {f"outages.{s}": sum(o.status == s for o in found) for s in ("predicted", "active", "scheduled")}
+    counted = outages.count_by_status(session, actor=actor, statuses=("predicted", "active", "scheduled"))
+    return {f"outages.{s}": n for s, n in counted.items()}
 
 
 def _alerts(session: Session, actor: Principal, now: datetime) -> dict[str, int]:

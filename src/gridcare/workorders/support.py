@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from gridcare import outbox
@@ -169,11 +169,21 @@ def questions_of(session: Session, *, order_id: int) -> list[ExpertQuestion]:
     return list(session.scalars(select(ExpertQuestion).where(ExpertQuestion.order_id == order_id).order_by(ExpertQuestion.id)))
 
 
-def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQuestion, WorkOrder]]:
+def _unanswered_in_scope(actor: Principal) -> list[ColumnElement[bool]]:
     if actor.role not in (Role.EXPERT, Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden(T_("the expert queue is for expert seats"))
-    rows = session.execute(select(ExpertQuestion, WorkOrder).join(WorkOrder, WorkOrder.id == ExpertQuestion.order_id).where(ExpertQuestion.answer.is_(None)).order_by(ExpertQuestion.asked_at))
-    return [(q, o) for q, o in rows if o.org_path.startswith(actor.org_path)]
+    return [ExpertQuestion.answer.is_(None), WorkOrder.org_path.startswith(actor.org_path, autoescape=True)]
+
+
+def open_questions(session: Session, *, actor: Principal) -> list[tuple[ExpertQuestion, WorkOrder]]:
+    where = _unanswered_in_scope(actor)
+    rows = session.execute(select(ExpertQuestion, WorkOrder).join(WorkOrder, WorkOrder.id == ExpertQuestion.order_id).where(*where).order_by(ExpertQuestion.asked_at, ExpertQuestion.id))
+    return [(q, o) for q, o in rows]
+
+
+def count_open_questions(session: Session, *, actor: Principal) -> int:
+    where = _unanswered_in_scope(actor)
+    return session.scalar(select(func.count()).select_from(ExpertQuestion).join(WorkOrder, WorkOrder.id == ExpertQuestion.order_id).where(*where)) or 0
 
 
 def add_attachment(session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None) -> Attachment:
