@@ -282,3 +282,21 @@ def test_the_index_finds_what_reading_every_articles_text_would_and_follows_revi
     with database.read() as session:
         assert [h.article.id for h in service.search(session, actor=expert, text="燃气泄漏")] == [made[0].id]
         assert made[0].id not in {h.article.id for h in service.search(session, actor=expert, text=old_title)}  # its old words left the index
+
+
+def test_a_latin_word_finds_the_articles_holding_it_as_the_start_of_a_longer_one(world, database, clock):
+    from gridcare.knowledge import service
+
+    expert, now = world.principal("expert"), clock.now()
+    with database.write() as session:
+        meters = service.write(session, actor=expert, now=now, title="Smart meters: when are they read?", body="Each smart meter reports hourly.", keywords="AMI")
+        metering = service.write(session, actor=expert, now=now, title="电能计量", body="Net metering for rooftop PV 光伏上网", keywords="")
+        service.write(session, actor=expert, now=now, title="Submetering in apartment blocks", body="Ask the landlord.", keywords="")
+    with database.read() as session:
+        def found(text):
+            return [h.article.id for h in service.search(session, actor=expert, text=text)]
+
+        assert found("METER") == [meters.id, metering.id]  # the title weighs most; "submetering" does not start with it
+        assert found("metering") == [metering.id]
+        assert found("PV") == [metering.id] and found("pvx") == []
+        assert service.search(session, actor=expert, text="meter")[0].passage.match.lower() == "meter"

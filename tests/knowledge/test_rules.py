@@ -154,3 +154,17 @@ def test_the_index_holds_pairs_words_and_the_pieces_of_mixed_words():
     assert {"家里", "里停", "停电", "10kv", "线路", "meter", "跳闸"} <= set(index)
     assert (index["停电"], index["线路"], index["meter"]) == (rules.TITLE_WEIGHT, rules.KEYWORD_WEIGHT, rules.BODY_WEIGHT)
     assert rules.indexed(rules.query("电费怎么算")) == ("电费", "费怎", "么算")
+
+
+def test_latin_words_are_looked_up_as_the_start_of_a_term_and_han_by_its_pairs():
+    asked = rules.query("Smart METER 电表读数 kV 10kV线路 12345")
+    assert rules.prefixed(asked) == ("smart", "meter", "10kv")  # not "kv" (short), "12345" (no letter) nor the Han word
+    assert rules.after_prefix("meter") == "metes" and "meters" < rules.after_prefix("meter") and "meter" < "meters"
+
+
+@given(st.text(alphabet="abcxyz09", min_size=3, max_size=8), st.text(alphabet="abcxyz09-", max_size=8), st.text(alphabet="abcxyz09", min_size=1, max_size=8))
+def test_the_range_of_a_prefix_holds_exactly_the_terms_that_start_with_it(prefix, tail, other):
+    end = rules.after_prefix(prefix)
+    assert prefix <= prefix + tail < end
+    if not other.startswith(prefix):
+        assert not (prefix <= other < end)

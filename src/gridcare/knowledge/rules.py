@@ -129,6 +129,19 @@ def indexed(asked: Query) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*(w for w in asked.words if len(w) <= TERM_MAX and not (_HAN.fullmatch(w) and len(w) > 2)), *pairs)))
 
 
+def prefixed(asked: Query) -> tuple[str, ...]:
+    """The parts the index finds as the start of a term, as a search box is expected to:
+    words of three or more characters with a letter and no Han ("meter" finds "meters" and
+    "metering"). Han is not: its pairs already find a word anywhere."""
+    return tuple(w for w in indexed(asked) if len(w) >= 3 and not _HAN.search(w) and any(c.isalpha() for c in w))
+
+
+def after_prefix(prefix: str) -> str:
+    """The least string greater than every string starting with ``prefix``: the end of the
+    index range that holds them."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def ranked(asked: Query, articles: Iterable[tuple[int, str, str, str, int]], *, limit: int) -> list[tuple[int, int]]:
     """(id, score) of the articles that hold any part, best first; ties go to the article used
     more often, then the newer (higher id). Articles are (id, title, keywords, body, uses)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -74,7 +74,8 @@ def search(
     session: Session, *, actor: Principal, text: str = "", topic: str = "", utility: str = "", status: str | None = None, due: bool = False, now: datetime | None = None, limit: int = 20
 ) -> list[Hit]:
     """Articles answering ``text``, best first (with no text: the most used, then the newest).
-    The index names the articles holding the query's pairs and words, best by its weights;
+    The index names the articles holding the query's pairs and words (a Latin word also as the
+    start of a longer one: "meter" finds "meters"), best by its weights;
     the best CANDIDATES of those are ranked by ``rules.score`` on their text. A query with no
     part the index holds (one character) reads the text of every article instead.
     ``due`` keeps those whose review date has passed (``now`` is then required)."""
@@ -93,7 +94,11 @@ def search(
     else:
         in_index = [p for p in rules.indexed(asked) if len(p) >= 2]
         if in_index:
-            found = select(Term.article_id, func.sum(Term.weight).label("weight")).where(Term.term.in_(in_index)).group_by(Term.article_id).subquery()
+            starts = rules.prefixed(asked)
+            exact = [p for p in in_index if p not in starts]
+            matches = [Term.term.in_(exact)] if exact else []
+            matches += [and_(Term.term >= p, Term.term < rules.after_prefix(p)) for p in starts]  # a range: the index serves it
+            found = select(Term.article_id, func.sum(Term.weight).label("weight")).where(or_(*matches)).group_by(Term.article_id).subquery()
             stmt = stmt.join(found, found.c.article_id == Article.id).order_by(found.c.weight.desc(), Article.uses.desc(), Article.id.desc())
         else:
             stmt = stmt.where(or_(*(column.icontains(part, autoescape=True) for part in asked.parts for column in (Article.title, Article.keywords, Article.body))))
