@@ -112,6 +112,21 @@ def test_drafts_and_retired_articles_are_the_writers_alone_and_only_who_keeps_th
     assert titles(client, status="retired") == [OUTAGE["title"]]
 
 
+def test_a_group_wide_draft_is_its_writers_until_published_then_every_company_reads_it(client, world):
+    admin = as_user(client, "admin")
+    draft = write(client, admin, OUTAGE | {"utility": None}, status="draft")
+    for login in ("supervisor", "expert", "agent"):  # the electric company's, below the group
+        as_user(client, login)
+        assert titles(client, status="draft") == [] and client.get(f"/api/v1/knowledge/{draft['id']}").status_code == 404, login
+        assert f"/knowledge/{draft['id']}" not in client.get("/knowledge").text
+    admin = as_user(client, "admin")
+    assert titles(client, status="draft") == [OUTAGE["title"]]
+    assert client.post(f"/api/v1/knowledge/{draft['id']}/status", json={"status": "published"}, headers=admin).status_code == 200
+    for login in ("supervisor", "w_supervisor", "agent"):
+        as_user(client, login)
+        assert titles(client) == [OUTAGE["title"]], login
+
+
 def test_bad_articles_are_refused_naming_the_field_and_nothing_is_written(client, world, clock):
     expert = as_user(client, "expert")
     blank = client.post("/api/v1/knowledge", json={"title": " ", "body": "x"}, headers=expert)

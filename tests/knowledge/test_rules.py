@@ -168,3 +168,18 @@ def test_the_range_of_a_prefix_holds_exactly_the_terms_that_start_with_it(prefix
     assert prefix <= prefix + tail < end
     if not other.startswith(prefix):
         assert not (prefix <= other < end)
+
+
+PATHS = st.sampled_from(["/", "/1/", "/1/4/", "/1/4/7/", "/1/5/", "/2/"])
+
+
+@given(st.sampled_from(list(Role)), PATHS, PATHS, st.sampled_from(sorted(rules.STATUSES)))
+def test_a_draft_is_seen_only_by_who_may_change_it_and_a_published_article_wherever_it_applies(role, reader_path, article_path, status):
+    actor = someone(role, reader_path)
+    seen = rules.sees(actor, article_path, status)
+    if status == "published":
+        assert seen == (rules.may_read(actor) and rules.applies_to(article_path, reader_path))
+    else:
+        assert seen == (rules.may_change(actor, article_path) and rules.may_read(actor))
+    if seen and rules.may_change(actor, article_path):
+        assert article_path.startswith(reader_path)  # nothing a writer changes lies above them

@@ -243,6 +243,15 @@ def may_change(actor: Principal, article_path: str) -> bool:
     return may_write(actor) and article_path.startswith(actor.org_path)
 
 
+def sees(actor: Principal, article_path: str, status: str) -> bool:
+    """Who may open an article: a reader, what is published where it applies to them; a writer
+    also the drafts and retired articles they may change. A draft above them is its keepers'
+    work in progress, not an answer yet."""
+    if not may_read(actor) or not applies_to(article_path, actor.org_path):
+        return False
+    return status == "published" or may_change(actor, article_path)
+
+
 def shown_statuses(actor: Principal, asked: str | None) -> Collection[str]:
     """Which statuses a list shows: a reader who does not write sees published articles only;
     a writer sees what they ask for, by default all but the retired."""

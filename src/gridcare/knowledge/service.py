@@ -47,9 +47,13 @@ def _ancestors(path: str) -> list[str]:
 
 
 def _visible(stmt: Select[Any], actor: Principal) -> Select[Any]:
-    """``rules.applies_to`` in SQL; a reader who does not write sees published articles only."""
-    stmt = stmt.where(or_(Article.org_path.in_(_ancestors(actor.org_path)), Article.org_path.startswith(actor.org_path, autoescape=True)))
-    return stmt if rules.may_write(actor) else stmt.where(Article.status == "published")
+    """``rules.sees`` in SQL: published articles where they apply; for a writer, also the
+    others at their node or below."""
+    below = Article.org_path.startswith(actor.org_path, autoescape=True)
+    stmt = stmt.where(or_(Article.org_path.in_(_ancestors(actor.org_path)), below))
+    if rules.may_write(actor):
+        return stmt.where(or_(Article.status == "published", below))
+    return stmt.where(Article.status == "published")
 
 
 def get(session: Session, *, actor: Principal, article_id: int, lock: bool = False) -> Article:
