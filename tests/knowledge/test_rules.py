@@ -159,7 +159,7 @@ def test_the_index_holds_pairs_words_and_the_pieces_of_mixed_words():
 def test_latin_words_are_looked_up_as_the_start_of_a_term_and_han_by_its_pairs():
     asked = rules.query("Smart METER 电表读数 kV 10kV线路 12345")
     assert rules.prefixed(asked) == ("smart", "meter", "10kv")  # not "kv" (short), "12345" (no letter) nor the Han word
-    assert rules.after_prefix("meter") == "metes" and "meters" < rules.after_prefix("meter") and "meter" < "meters"
+    assert rules.after_prefix("meter") == "metes" and "meters" < rules.after_prefix("meter")
 
 
 @given(st.text(alphabet="abcxyz09", min_size=3, max_size=8), st.text(alphabet="abcxyz09-", max_size=8), st.text(alphabet="abcxyz09", min_size=1, max_size=8))
