@@ -1,6 +1,7 @@
 """The knowledge base in a real browser: an expert answers a rep's question and writes it up
 from the expert queue; an agent on the console finds it by typing the caller's words, with the
-match marked and stored markup shown as text."""
+match marked and stored markup shown as text; a rep about to ask the same again is shown it
+under the question."""
 
 import pytest
 from tests.support.browser import sign_in
@@ -59,5 +60,23 @@ def test_an_experts_answer_becomes_an_article_the_agent_finds_on_the_console(bro
     page.goto(site + "/knowledge?q=第二档加价多少")
     page.screenshot(path=str(screenshot_dir / "knowledge-search.png"), full_page=True)
     assert page.locator(".kb-hit mark").count() >= 1
+    context.close()
+
+    # The rep, about to ask the experts the same again, is shown the answer under the question.
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, site, "rep")
+    page.goto(f"{site}/orders/{order.id}")
+    page.click("#popup-ack")  # the order's dispatch pop-up
+    page.fill("textarea[name=question]", "第二档电价从多少度开始算")
+    page.wait_for_selector("#kb-before-asking .kb-hit")
+    assert "阶梯电价第二档从多少度开始？" in page.inner_text("#kb-before-asking")
+    label = "getComputedStyle(document.querySelector('#kb-before-asking'), '::before').content"
+    assert page.evaluate(label) == '"知识库里可能已有答案："'
+    page.locator(".card:has(#kb-before-asking)").screenshot(path=str(screenshot_dir / "knowledge-before-asking.png"))
+    page.fill("textarea[name=question]", "燃气表漏气")
+    page.wait_for_function("!document.querySelector('#kb-before-asking .kb-hit')")
+    assert page.evaluate(label) == "none" and not page.is_visible("#kb-before-asking li")
     assert errors == []
     context.close()

@@ -227,6 +227,11 @@ def test_pages_search_mark_the_match_escape_the_text_and_refuse_with_the_fields_
     fragment = client.get("/knowledge/search", params={"q": "跳闸", "limit": "3"})
     assert fragment.status_code == 200 and 'data-count="1"' in fragment.text and "<html" not in fragment.text
     assert 'data-count="0"' in client.get("/knowledge/search", params={"q": " "}).text
+    # Under a rep's question to the experts: the form's own field, the order's utility.
+    electric = write(client, expert, TARIFF)
+    under_question = client.get("/knowledge/search", params={"question": "第二档电价怎么算", "utility": "electric"})
+    assert f'data-article="{electric["id"]}"' in under_question.text
+    assert 'data-count="0"' in client.get("/knowledge/search", params={"question": "第二档电价怎么算", "utility": "water"}).text
 
     refused = client.post("/knowledge", data={"title": "", "body": "答案", "action": "publish"}, headers=expert)
     assert refused.status_code == 303 and "error=" in refused.headers["location"]

@@ -56,10 +56,12 @@ def search_page(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 @router.get("/knowledge/search", response_class=HTMLResponse)
-def search_fragment(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, q: str = "", limit: str = "5") -> HTMLResponse:
-    """The best few answers, for the console's and the expert queue's side panels."""
+def search_fragment(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, q: str = "", question: str = "", utility: str = "", limit: str = "5") -> HTMLResponse:
+    """The best few answers, for the console's and the expert queue's side panels, and under
+    the question a rep is about to ask the experts (``question``, the form's own field)."""
     shown = min(whole_number(limit, "limit", blank=5), 20)
-    context = _search_context(session, principal, state.clock.now(), q, limit=max(1, shown)) if q.strip() else {"hits": [], "q": q}
+    q = q or question
+    context = _search_context(session, principal, state.clock.now(), q, utility=utility, limit=max(1, shown)) if q.strip() else {"hits": [], "q": q}
     return render(request, "knowledge/_hits.html", principal=principal, compact=True, **context)
 
 

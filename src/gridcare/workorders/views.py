@@ -106,7 +106,7 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         questions=questions,
         # An answered question links the article written from it, or offers to write one.
         articles=knowledge.written_from(session, actor=principal, question_ids=[q.id for q in questions if q.answer]),
-        writes_articles=knowledge_rules.may_write(principal),
+        writes_articles=knowledge_rules.may_write(principal), reads_articles=knowledge_rules.may_read(principal),
         attachments=support.attachments_of(session, order_id=o.id),
         support_units={u.id: u for u in units},
         can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
