@@ -381,6 +381,7 @@ FIELD: dict[str, Spec] = {
     "GET /api/v1/analytics/map": G(),
     "GET /api/v1/analytics/orders": G(),
     "GET /api/v1/analytics/wall": G(),
+    "GET /api/v1/analytics/topics": G(),
     "GET /api/v1/analytics/scorecards": G(),
     "POST /api/v1/analytics/aggregates": W(
         None,
@@ -432,6 +433,7 @@ FIELD: dict[str, Spec] = {
     "GET /analytics/orders": G(),
     "GET /analytics/map-values": G(),
     "GET /analytics/wall": G(),
+    "GET /analytics/topics": G(),
     "GET /analytics/wall/tiles": G(),
     "GET /analytics/scorecards": G(),
     "POST /analytics/scorecards/aggregates": W(

@@ -10,12 +10,13 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from gridcare.analytics import kpis, periods, queries, reports, rollup, scorecards, wall
+from gridcare.analytics import hot, kpis, periods, queries, reports, rollup, scorecards, wall
 from gridcare.analytics.permissions import require_manage
 from gridcare.core.clock import to_local
 from gridcare.core.uploads import MAX_IMPORT_BYTES, read_limited
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
+SHOWN = 100  # a topic's orders listed by id and number (its count is all of them)
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], dependencies=[CsrfChecked])
 
 
@@ -73,6 +74,23 @@ def orders_behind(session: DbSession, principal: CurrentPrincipal, state: State,
     start, end = p.utc_bounds()
     found, total = queries.drill(session, actor=principal, scope=_scope(utility, grid, rep, team, category, channel), start=start, end=end, flag=flag or None, limit=max(1, min(limit, queries.MAX_DRILL)), period=p, now=state.clock.now())
     return {"total": total, "orders": [{"id": o.id, "number": o.number, "category": o.category, "channel": o.channel, "status": o.status, "created_at": o.created_at, "grid_id": o.grid_id, "handler_id": o.handler_id, "escalation_level": o.escalation_level, "reopen_count": o.reopen_count, "satisfaction": o.satisfaction} for o in found]}
+
+
+@router.get("/topics")
+def hot_topics(session: DbSession, principal: CurrentPrincipal, state: State, hours: int = 24, days: int = 7, utility: str = "", team: str = "", category: str = "", channel: str = "", limit: int = 20) -> Any:
+    """Hot topics (热点诉求): phrases the orders of the last ``hours`` hold far more often than
+    those of the ``days`` before did, best first; each with its orders (newest first), how many
+    its earlier share would give (``expected``) and ``score``, how unlikely its count is by
+    chance (-log10 of the Poisson chance: 4 is one in 10,000)."""
+    from gridcare.workorders import queries as orders
+
+    found = hot.hot_topics(session, actor=principal, scope=queries.scope_from(utility, "", "", team, category, channel), now=state.clock.now(), hours=hours, days=days, limit=limit)
+    numbers = orders.numbers(session, actor=principal, ids=[i for t in found.topics for i in t.order_ids[:SHOWN]])
+    return {
+        "since": found.since, "until": found.until, "compared_from": found.compared_from, "recent_orders": found.recent_orders, "earlier_orders": found.earlier_orders, "capped": found.capped,
+        "topics": [{"phrase": t.phrase, "orders": t.orders, "expected": t.expected, "lift": t.lift, "score": t.score,
+                    "order_ids": list(t.order_ids[:SHOWN]), "numbers": [numbers[i] for i in t.order_ids[:SHOWN] if i in numbers]} for t in found.topics],
+    }  # fmt: skip
 
 
 @router.get("/wall")

@@ -25,6 +25,7 @@ def load_demo(db: Any, clock: Clock, *, seed: int, progress: Progress) -> None:
     actor = system_principal("demo")
     now = clock.now()
     rnd = random.Random(seed * 7919 + 16)
+    _hot_topic(db, clock, rnd)
     with db.write() as session:
         rollup.rebuild_all(session, now=now, progress=progress)
         grids = list(session.scalars(select(Grid).order_by(Grid.code)))
@@ -57,3 +58,33 @@ def load_demo(db: Any, clock: Clock, *, seed: int, progress: Progress) -> None:
         for i, m in enumerate(months, start=1):
             scorecards.snapshot(session, actor=actor, now=now, month=m.label)
             progress("scorecards", i, len(months))
+
+
+# Callers of one water grid this morning, each in their own words, about the same thing: what
+# the hot topics page is for (a main flushed after repairs, say).
+FLAKES = ("自来水里有白色絮状物，还能喝吗", "水龙头放出来的水有白色絮状物", "烧开的水有白色絮状物沉淀", "家里水有白色絮状物，是不是水管坏了",
+          "自来水有白色絮状物和异味", "白色絮状物，担心水质问题", "水里漂着白色絮状物")
+
+
+def _hot_topic(db: Any, clock: Clock, rnd: random.Random) -> None:
+    from datetime import timedelta
+
+    from gridcare.customers import service as customers
+    from gridcare.grids import service as grids
+    from gridcare.workorders import service as orders
+
+    actor = system_principal("demo")
+    with db.read() as session:
+        water = [g for g in grids.list_grids(session, actor=actor) if g.utility == "water"]
+        accounts = []
+        for g in water:
+            accounts = [c.account for c in customers.search(session, actor=actor, grid_id=g.id, limit=len(FLAKES))[0]]
+            if len(accounts) == len(FLAKES):
+                break
+    if len(accounts) < len(FLAKES):
+        return
+    start = clock.now() - timedelta(hours=9)
+    for k, (account, words) in enumerate(zip(accounts, FLAKES, strict=True)):
+        with db.write() as session:
+            intake = orders.Intake(category="consultation", channel="hotline", account=account, description=words, idempotency_key=f"demo-flakes-{k}")
+            orders.create_order(session, actor=actor, now=start + timedelta(minutes=rnd.randint(60 * k, 60 * k + 50)), intake=intake)

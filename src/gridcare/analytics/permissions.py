@@ -10,6 +10,8 @@ from gridcare.core.principal import Principal, Role
 READ = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.VIEWER})  # dashboards, KPIs, scorecards, reports
 WALL = READ | {Role.AGENT}  # the command-center wall
 MANAGE = frozenset({Role.ADMIN, Role.SUPERVISOR})  # imports, ratings, weights, snapshots
+# Hot topics: the agents hear them on the phone, the experts write the knowledge that answers them.
+TOPICS = WALL | {Role.EXPERT}
 
 
 def _require(actor: Principal, roles: frozenset[Role], what: str) -> None:
@@ -23,6 +25,10 @@ def require_read(actor: Principal) -> None:
 
 def require_wall(actor: Principal) -> None:
     _require(actor, WALL, T_("see the command-center wall"))
+
+
+def require_topics(actor: Principal) -> None:
+    _require(actor, TOPICS, T_("see the hot topics"))
 
 
 def require_manage(actor: Principal) -> None:

@@ -150,6 +150,13 @@ def _raw(actor: Principal, scope: Scope, start: datetime, end: datetime, *cols: 
     return stmt
 
 
+def texts(session: Session, *, actor: Principal, scope: Scope, start: datetime, end: datetime, limit: int) -> list[tuple[int, str, datetime]]:
+    """(id, description, created_at) of the orders created in [start, end) in scope, the
+    newest ``limit`` of them, newest first. The caller checks who may read them."""
+    stmt = _raw(actor, scope, start, end, WorkOrder.id, WorkOrder.description, WorkOrder.created_at)
+    return [(i, d or "", c) for i, d, c in session.execute(stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit))]
+
+
 ROW_COLUMNS = (
     WorkOrder.id, WorkOrder.category, WorkOrder.channel, WorkOrder.status, WorkOrder.created_at, WorkOrder.customer_id,
     WorkOrder.accepted_at, WorkOrder.arrived_at, WorkOrder.resolved_at, WorkOrder.accept_due, WorkOrder.arrive_due, WorkOrder.resolve_due,

@@ -12,10 +12,22 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from gridcare.analytics import kpis, periods, queries, reports, scorecards, scoring, tables, wall
+from gridcare.analytics import (
+    hot,
+    kpis,
+    periods,
+    queries,
+    reports,
+    scorecards,
+    scoring,
+    tables,
+    topics,
+    wall,
+)
 from gridcare.analytics.importing import COLUMNS, REQUIRED
-from gridcare.analytics.permissions import MANAGE, READ, require_read
+from gridcare.analytics.permissions import MANAGE, READ, require_read, require_topics
 from gridcare.analytics.reports import _label
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_, translator
 from gridcare.core.principal import Principal
@@ -26,6 +38,7 @@ from gridcare.web.render import explained, locale_for, render
 from gridcare.workorders.service import CATEGORIES, CHANNELS
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
+SHOWN_ORDERS = 8  # a topic's newest orders linked on its row
 TABLES = ("kpis", "category", "channel", "grid", "rep", "durations", "trend", "orders", "scorecards", "snapshots")
 
 
@@ -155,6 +168,21 @@ def _wall_context(session: Session, principal: Principal, state: Any) -> dict[st
     }
 
 
+@router.get("/analytics/topics", response_class=HTMLResponse)
+def topics_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, hours: str = "", days: str = "", utility: str = "", category: str = "") -> HTMLResponse:
+    """Hot topics (热点诉求): what the last hours' orders raise far more than the days before."""
+    from gridcare.knowledge import rules as knowledge_rules
+    from gridcare.workorders import queries as orders
+
+    require_topics(principal)
+    chosen = {"hours": whole_number(hours, "hours", blank=24), "days": whole_number(days, "days", blank=7), "utility": utility, "category": category}
+    found = hot.hot_topics(session, actor=principal, scope=queries.scope_from(utility, category=category), now=state.clock.now(), hours=chosen["hours"], days=chosen["days"])
+    shown = {t.phrase: t.order_ids[:SHOWN_ORDERS] for t in found.topics}
+    numbers = orders.numbers(session, actor=principal, ids=[i for ids in shown.values() for i in ids])
+    return render(request, "analytics/topics.html", principal=principal, found=found, chosen=chosen, shown=shown, numbers=numbers, categories=CATEGORIES,
+                  reads_analytics=principal.role in READ, reads_knowledge=knowledge_rules.may_read(principal), min_orders=topics.MIN_ORDERS, lift=f"{topics.LIFT:g}")
+
+
 def _month(request: Request, now: Any) -> str:
     value = request.query_params.get("month", "")
     return periods.month(value).label if value else periods.last_closed_month(now).label
@@ -275,3 +303,4 @@ def report(fmt: str, request: Request, session: DbSession, principal: CurrentPri
 mark_available("analytics")
 mark_available("wall")
 mark_available("scorecards")
+mark_available("topics")

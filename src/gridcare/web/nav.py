@@ -46,6 +46,7 @@ NAV: list[NavItem] = [
     NavItem("wall", N_("Command-center wall"), "/analytics/wall", N_("Management"), MANAGERS | {Role.AGENT, Role.VIEWER}),
     NavItem("analytics", N_("Analytics"), "/analytics", N_("Management"), MANAGERS | {Role.VIEWER}),
     NavItem("scorecards", N_("Scorecards"), "/analytics/scorecards", N_("Management"), MANAGERS | {Role.VIEWER}),
+    NavItem("topics", N_("Hot topics"), "/analytics/topics", N_("Management"), MANAGERS | {Role.VIEWER, Role.AGENT, Role.EXPERT}),
     NavItem("alerts", N_("Alerts"), "/alerts", N_("Management"), MANAGERS | {Role.VIEWER}),
     NavItem("planning", N_("Grid planning"), "/planning", N_("Management"), MANAGERS),
     NavItem("users", N_("Users"), "/admin/users", N_("Administration"), MANAGERS, available=True),
