@@ -18,6 +18,7 @@ import json
 import random
 import statistics
 import time
+from collections.abc import Callable
 
 import _common  # noqa: F401  (puts src on the path)
 
@@ -37,7 +38,7 @@ def texts(n: int, rng: random.Random) -> list[str]:
     return out
 
 
-def timed(fn, repeat: int) -> float:  # noqa: ANN001
+def timed(fn: Callable[[], object], repeat: int) -> float:
     runs = []
     for _ in range(repeat):
         t = time.perf_counter()
