@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 
+from gridcare.core.poisson import poisson_isf, poisson_sf
+
 MAD_SCALE = 1.4826  # MAD × this estimates σ of a normal series
 # How far back one scan may judge: a quarter of hourly cells is a few thousand steps; a
 # scan "since year 1" would be millions and hold a web worker for hours.
@@ -141,35 +143,3 @@ def build_series(counts: Mapping[CellKey, int], *, day: date, hour: int | None, 
             history = tuple(counts.get((grid, category, d, hour), 0) for d in past)
             out.append(Series(grid, category, day, hour, history, counts.get((grid, category, day, hour), 0), tuple(past)))
     return out
-
-
-def poisson_sf(k: int, mean: float) -> float:
-    """P(X > k) for X ~ Poisson(mean). Written out (scipy.stats takes two seconds to import,
-    which every start of the platform would pay)."""
-    if k < 0:
-        return 1.0
-    if mean <= 0:
-        return 0.0
-
-    def term(i: int) -> float:
-        return math.exp(i * math.log(mean) - mean - math.lgamma(i + 1))
-
-    if k + 1 > mean:  # the upper tail converges fast: sum it
-        total, i = 0.0, k + 1
-        while True:
-            t = term(i)
-            total += t
-            if t < 1e-17 * total or i > k + 10_000:
-                return min(total, 1.0)
-            i += 1
-    return max(0.0, 1.0 - math.fsum(term(i) for i in range(k + 1)))
-
-
-def poisson_isf(alpha: float, mean: float) -> int:
-    """The smallest k with P(X > k) ≤ alpha."""
-    k = max(int(mean) - 1, 0)
-    while poisson_sf(k, mean) > alpha:
-        k += 1
-    while k > 0 and poisson_sf(k - 1, mean) <= alpha:
-        k -= 1
-    return k

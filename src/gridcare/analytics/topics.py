@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from gridcare.core.poisson import poisson_sf
+
 SIZES = (2, 3, 4)
 MIN_ORDERS = 3  # fewer is chance, not a topic
 LIFT = 3.0  # times the earlier share, at least
@@ -68,14 +70,8 @@ def surprise(orders: int, earlier: int, ratio: float) -> float:
     rate = (earlier + 0.5) * ratio
     if orders <= rate:
         return 0.0
-    # The terms from ``orders`` on shrink at least as fast as rate/orders < 1: few are summed.
-    term = math.exp(-rate + orders * math.log(rate) - math.lgamma(orders + 1))
-    total, i = 0.0, orders
-    while term > total * 1e-12:
-        total += term
-        i += 1
-        term *= rate / i
-    return -math.log10(total) if total > 0 else 300.0
+    chance = poisson_sf(orders - 1, rate)
+    return -math.log10(chance) if chance > 0 else 300.0  # past a double's range: certain
 
 
 def is_hot(orders: int, earlier: int, ratio: float, *, tested: int = 1) -> bool:
