@@ -27,12 +27,13 @@ class ScanIn(BaseModel):
     hourly: bool = True
     daily: bool = True
     rules: bool = True
+    topics: bool = Field(default=False, description="Also look for hot topics (热点诉求) of the last hours, as the hourly job does.")
 
 
 @router.get("")
 def list_alerts(session: DbSession, principal: CurrentPrincipal, status: str = "active", kind: str | None = None, grid: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
     """Alerts in your scope, newest first. ``status``: open, acknowledged, closed, active
-    (open or acknowledged) or all; ``kind``: spike, sensitive, repeat_repairs, repeat_calls."""
+    (open or acknowledged) or all; ``kind``: spike, sensitive, repeat_repairs, repeat_calls, topic."""
     found, total = queries.list_alerts(session, actor=principal, status=status, kind=kind, grid=grid, limit=limit, offset=offset)
     return {"total": total, "alerts": [queries.as_dict(a) for a in found]}
 
@@ -47,7 +48,7 @@ def open_alerts(session: DbSession, principal: CurrentPrincipal, limit: int = 50
 def scan(body: ScanIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, int]:
     require(principal, Action.ORDERS_SUPERVISE)
     since = body.since.replace(tzinfo=SHANGHAI) if body.since is not None and body.since.tzinfo is None else body.since  # local time, as users write it
-    result = service.scan(session, now=state.clock.now(), since=since, hourly=body.hourly, daily=body.daily, with_rules=body.rules)
+    result = service.scan(session, now=state.clock.now(), since=since, hourly=body.hourly, daily=body.daily, with_rules=body.rules, with_topics=body.topics)
     return {"raised": result.raised, "refreshed": result.refreshed, "cells": result.cells}
 
 

@@ -35,6 +35,7 @@ def scan(
     hourly: Annotated[bool, typer.Option("--hourly/--no-hourly", help="Judge the hourly repair cells.")] = True,
     daily: Annotated[bool, typer.Option("--daily/--no-daily", help="Judge the daily cells of every category.")] = True,
     rules: Annotated[bool, typer.Option("--rules/--no-rules", help="Check the rule alerts (complaints, repeated repairs, repeat calls).")] = True,
+    topics: Annotated[bool, typer.Option("--topics/--no-topics", help="Look for hot topics of the last hours (the hourly job does).")] = False,
 ) -> None:
     """Scan the orders and raise alerts; supervisors are told of each new one."""
     from gridcare.alerts import service
@@ -44,14 +45,14 @@ def scan(
     start = _since(since)
     db = Database(settings().sqlalchemy_url)
     with reported_errors(), progress_bar() as report, db.write() as session:
-        result = service.scan(session, now=system_clock.now(), since=start, hourly=hourly, daily=daily, with_rules=rules, progress=report)
+        result = service.scan(session, now=system_clock.now(), since=start, hourly=hourly, daily=daily, with_rules=rules, with_topics=topics, progress=report)
     say(T_("%(cells)s cells and rules judged: %(raised)s new alerts, %(known)s already known", cells=result.cells, raised=result.raised, known=result.refreshed))
 
 
 @alerts_app.command("list")
 def list_alerts(
     status: Annotated[str, typer.Option(help="open, acknowledged, closed, active (open or acknowledged) or all.")] = "active",
-    kind: Annotated[str | None, typer.Option(help="spike, sensitive, repeat_repairs or repeat_calls.")] = None,
+    kind: Annotated[str | None, typer.Option(help="spike, sensitive, repeat_repairs, repeat_calls or topic.")] = None,
     grid: Annotated[str | None, typer.Option(help="Only this grid's code.")] = None,
 ) -> None:
     """The alerts, newest first."""

@@ -1,5 +1,5 @@
-"""Periodic jobs of the alerts domain: the hourly repair cells every hour, the daily cells
-and the rule alerts once a day (shortly after local midnight, when yesterday is complete)."""
+"""Periodic jobs of the alerts domain: the hourly repair cells and the hot topics every hour,
+the daily cells and the rule alerts once a day (shortly after local midnight, when yesterday is complete)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from gridcare.jobs import in_chunks, periodic
 
 @periodic("alerts.hourly", every=timedelta(hours=1))
 def hourly(ctx: Any) -> None:
-    """The repair cells of the last two complete hours: a round that ran late still sees the
-    hour before, and the dedupe key makes a second look at the same hour harmless."""
+    """The repair cells of the last two complete hours (a round that ran late still sees the
+    hour before, and the dedupe key makes a second look at the same hour harmless), and the
+    hot topics of the last hours."""
     now = ctx.clock.now()
     with ctx.db.read() as session:
-        found, _ = service.find(session, now=now, since=now - timedelta(hours=2), daily=False, with_rules=False)
+        found, _ = service.find(session, now=now, since=now - timedelta(hours=2), daily=False, with_rules=False, with_topics=True)
     in_chunks(ctx.db, found, lambda session, chunk: service.raise_found(session, now=now, found=list(chunk)))
 
 

@@ -20,7 +20,7 @@ class Alert(Base):
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # spike | sensitive | repeat_repairs | repeat_calls
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # spike | sensitive | repeat_repairs | repeat_calls | topic
     key: Mapped[str] = mapped_column(String(160), index=True)
     open_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     status: Mapped[str] = mapped_column(String(14), index=True)  # open | acknowledged | closed

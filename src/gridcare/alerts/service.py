@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 OPEN_STATUSES = ("open", "acknowledged")
-KINDS = ("spike", "sensitive", "repeat_repairs", "repeat_calls")
+KINDS = ("spike", "sensitive", "repeat_repairs", "repeat_calls", "topic")
 SPIKE_CATEGORIES = ("complaint", "consultation", "praise", "reconnection", "repair", "service_request", "suggestion")
 MAX_NOTE = 1000
 
@@ -241,17 +241,25 @@ def _since(now: datetime, since: datetime | None, daily: bool) -> datetime:
     return since
 
 
-def find(session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, progress: Progress | None = None) -> tuple[Found, int]:
+def find(
+    session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, with_topics: bool = False, progress: Progress | None = None,
+) -> tuple[Found, int]:
     """What ``scan`` would raise, read only: (found, cells judged)."""
+    from gridcare.alerts import topic_alerts
+
     found, judged = find_spikes(session, now=now, since=_since(now, since, daily), hourly=hourly, daily=daily, progress=progress)
     ruled = find_rule_alerts(session, now=now) if with_rules else []
-    return found + ruled, judged + len(ruled)
+    topics = topic_alerts.find_topic_alerts(session, now=now, stored_title=_stored_title) if with_topics else []
+    return found + ruled + topics, judged + len(ruled) + len(topics)
 
 
-def scan(session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, progress: Progress | None = None) -> ScanResult:
+def scan(
+    session: Session, *, now: datetime, since: datetime | None = None, hourly: bool = True, daily: bool = True, with_rules: bool = True, with_topics: bool = False, progress: Progress | None = None,
+) -> ScanResult:
     """Spikes since ``since`` (default: the last complete day and hour) and, with
-    ``with_rules``, the rule alerts as of now."""
-    found, judged = find(session, now=now, since=since, hourly=hourly, daily=daily, with_rules=with_rules, progress=progress)
+    ``with_rules``, the rule alerts as of now; with ``with_topics``, the hot topics of the
+    last hours (the hourly job looks for them)."""
+    found, judged = find(session, now=now, since=since, hourly=hourly, daily=daily, with_rules=with_rules, with_topics=with_topics, progress=progress)
     return ScanResult(*raise_found(session, now=now, found=found), judged)
 
 

@@ -1,0 +1,66 @@
+"""Hot-topic alerts (热点诉求预警): what callers of one utility raise far more often in the last
+hours than in the weeks before (``analytics.hot``), raised once per topic and told to the
+supervisors of the company its orders belong to.
+
+A topic's wording can shift as calls come in (絮状物 → 白色絮状物): an open topic alert whose
+orders the new finding mostly shares is refreshed, not raised again."""
+
+from __future__ import annotations
+
+import os.path
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.alerts import counts
+from gridcare.alerts.models import Alert
+from gridcare.core.principal import system_principal
+
+WINDOW_HOURS, BASELINE_DAYS = 6, 14
+CRITICAL_FROM = 10  # orders
+SAME = 0.5  # share of the smaller set of orders two findings must share to be one topic
+KEPT_ORDERS = 200
+
+
+def _company_path(paths: list[str]) -> str:
+    """The deepest organisation node holding all of the paths ("/1/4/7/", "/1/4/9/" → "/1/4/")."""
+    common = os.path.commonprefix(paths)
+    return common[: common.rfind("/") + 1] or "/"
+
+
+def _open_topics(session: Session) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(Alert.kind == "topic", Alert.open_key.is_not(None))))
+
+
+def find_topic_alerts(session: Session, *, now: datetime, stored_title: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The topic alerts to raise or refresh as of ``now`` (reads only). ``stored_title`` writes
+    the title kept with an alert (the service's, in the company's language)."""
+    from gridcare.analytics import hot, queries
+    from gridcare.grids import service as grids
+
+    actor = system_principal("alerts")
+    open_now = _open_topics(session)
+    found = []
+    for utility in sorted({g.utility for g in grids.list_grids(session, actor=actor)}):
+        result = hot.hot_topics(session, actor=actor, scope=queries.Scope(utility=utility), now=now, hours=WINDOW_HOURS, days=BASELINE_DAYS)
+        for topic in result.topics:
+            ids = list(topic.order_ids[:KEPT_ORDERS])
+            rows = counts.orders_by_id(session, ids)
+            grid_ids = {o.grid_id for o in rows}
+            categories = {o.category for o in rows}
+            path = _company_path([o.org_path for o in rows])
+            mine = set(ids)
+            same = next((a for a in open_now if a.utility == utility and len(mine & set(a.order_ids or ())) >= SAME * min(len(mine), len(a.order_ids or ()) or 1)), None)
+            key = same.key if same is not None else f"topic:{utility}:{path}:{topic.phrase}"[:160]
+            evidence = {"phrase": topic.phrase, "hours": WINDOW_HOURS, "days": BASELINE_DAYS,
+                        "title_args": {"phrase": topic.phrase, "n": topic.orders, "hours": WINDOW_HOURS, "expected": f"{topic.expected:.1f}"}}
+            grid_id = next(iter(grid_ids)) if len(grid_ids) == 1 else None
+            found.append((key, {
+                "kind": "topic", "severity": "critical" if topic.orders >= CRITICAL_FROM else "warning", "utility": utility,
+                "grid_id": grid_id, "grid_code": "", "category": next(iter(categories)) if len(categories) == 1 else "", "subject": topic.phrase[:60],
+                "title": stored_title("topic", evidence), "observed": float(topic.orders), "expected": topic.expected, "score": topic.score,
+                "window_start": now - timedelta(hours=WINDOW_HOURS), "window_end": now, "evidence": evidence, "order_ids": ids, "org_path": path,
+            }))  # fmt: skip
+    return found
