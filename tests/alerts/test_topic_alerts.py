@@ -54,7 +54,7 @@ def test_a_hot_topic_is_raised_once_for_its_company_told_to_its_supervisors_and_
     assert (result.raised, result.refreshed) == (1, 0)
     with database.read() as session:
         alert = session.scalars(select(Alert).where(Alert.kind == "topic")).one()
-        assert (alert.utility, alert.subject, alert.observed, alert.severity) == ("water", "白色絮状物", 5.0, "warning")
+        assert (alert.utility, alert.subject, alert.observed, alert.severity, alert.grid_code) == ("water", "白色絮状物", 5.0, "warning", "W-ALL")
         assert sorted(alert.order_ids) == sorted(first) and alert.org_path == world.unit_path("XC-W-TX-T1")
         assert "白色絮状物" in alert.title and alert.title.startswith("热点诉求")
     told = alert_messages(database, alert.id)

@@ -43,7 +43,9 @@ def find_topic_alerts(session: Session, *, now: datetime, stored_title: Any) -> 
     actor = system_principal("alerts")
     open_now = _open_topics(session)
     found = []
-    for utility in sorted({g.utility for g in grids.list_grids(session, actor=actor)}):
+    every = grids.list_grids(session, actor=actor)
+    codes = {g.id: g.code for g in every}
+    for utility in sorted({g.utility for g in every}):
         result = hot.hot_topics(session, actor=actor, scope=queries.Scope(utility=utility), now=now, hours=WINDOW_HOURS, days=BASELINE_DAYS)
         for topic in result.topics:
             ids = list(topic.order_ids[:KEPT_ORDERS])
@@ -59,7 +61,7 @@ def find_topic_alerts(session: Session, *, now: datetime, stored_title: Any) -> 
             grid_id = next(iter(grid_ids)) if len(grid_ids) == 1 else None
             found.append((key, {
                 "kind": "topic", "severity": "critical" if topic.orders >= CRITICAL_FROM else "warning", "utility": utility,
-                "grid_id": grid_id, "grid_code": "", "category": next(iter(categories)) if len(categories) == 1 else "", "subject": topic.phrase[:60],
+                "grid_id": grid_id, "grid_code": codes.get(grid_id, "") if grid_id is not None else "", "category": next(iter(categories)) if len(categories) == 1 else "", "subject": topic.phrase[:60],
                 "title": stored_title("topic", evidence), "observed": float(topic.orders), "expected": topic.expected, "score": topic.score,
                 "window_start": now - timedelta(hours=WINDOW_HOURS), "window_end": now, "evidence": evidence, "order_ids": ids, "org_path": path,
             }))  # fmt: skip
