@@ -22,6 +22,24 @@ def world(database, clock):
     return org
 
 
+@pytest.fixture
+def client(settings, database, clock, world):
+    """A browser-less client of the app over ``world``."""
+    from tests.support.web import client_for
+
+    with client_for(settings, database, clock) as c:
+        yield c
+
+
+def as_user(client, login: str) -> dict[str, str]:
+    """Sign ``client`` in as ``login``; the CSRF header its writes need."""
+    from tests.support.web import sign_in
+
+    client.cookies.clear()
+    _, token = sign_in(client, login, demo_org.PASSWORD)
+    return {"X-CSRF-Token": token}
+
+
 def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
 

@@ -12,21 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from gridcare.analytics import rollup
-from tests.analytics.conftest import create, load_history, local, past
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
+from tests.analytics.conftest import as_user, create, load_history, local, past
 
 
 @pytest.fixture

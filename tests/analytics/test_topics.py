@@ -13,9 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridcare.analytics import topics
-from tests.analytics.conftest import create, load_history, past
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
+from tests.analytics.conftest import as_user, create, load_history, past
 
 WORDINGS = ["咨询电费缴纳方式", "家里停电了整栋楼都没电", "自来水发黄有异味", "咨询阶梯电价怎么算", "部分插座没电", "家中跳闸合不上闸", "小区主管道漏水", "申请新装电表"]
 FLAKES = ["自来水里有白色絮状物还能喝吗", "水龙头放出来的水有白色絮状物", "烧开的水有白色絮状物沉淀", "家里水有白色絮状物", "白色絮状物担心水质"]
@@ -80,18 +78,6 @@ def test_the_chance_of_a_count_is_the_poisson_tail():
 def test_phrases_are_han_runs_of_two_to_four_without_the_wording():
     assert topics.phrases("客户反映：水表 漏水a") == {"水表", "漏水"}
     assert {"停电", "停电了", "电了没", "停电了没"} <= topics.phrases("停电了没")
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
 
 
 def test_the_page_and_api_show_the_water_companys_hot_topic_to_its_own_people_only(client, database, clock, world):
