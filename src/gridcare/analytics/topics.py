@@ -1,13 +1,13 @@
 """Hot topics (热点诉求): what customers raise far more often in the last hours than before.
-Pure: the orders' texts and the windows' lengths come in as arguments.
+Pure: the orders' texts come in as arguments.
 
 A supervisor cannot read every order, and a category ("consultation") hides what is new: ten
 calls today about white flakes in the tap water are ten consultations, as every day. So the
 texts are cut into short phrases (runs of two to four Han characters), and a phrase is hot when
 the recent orders holding it far outnumber what its share of the earlier orders would give,
-by more than chance explains among all the phrases tested. Each hot
-phrase is then widened to the longest wording most of its orders share ("白色絮状物" rather
-than "絮状"), and a phrase whose orders an earlier topic already holds is not told twice."""
+by more than chance explains among all the phrases tested. Each hot phrase is then widened
+to the longest wording most of its orders share ("白色絮状物" rather than "絮状"), and a phrase
+whose orders an earlier topic already holds is not told twice."""
 
 from __future__ import annotations
 
