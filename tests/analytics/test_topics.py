@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridcare.analytics import topics
+from gridcare.workorders import merging
 from tests.analytics.conftest import as_user, create, load_history, past
 
 WORDINGS = ["咨询电费缴纳方式", "家里停电了整栋楼都没电", "自来水发黄有异味", "咨询阶梯电价怎么算", "部分插座没电", "家中跳闸合不上闸", "小区主管道漏水", "申请新装电表"]
@@ -105,6 +106,11 @@ def test_the_page_and_api_show_the_water_companys_hot_topic_to_its_own_people_on
     assert 'lang="en"' in english.text and "Hot topics" in english.text and 'data-phrase="白色絮状物"' in english.text
 
     as_user(client, "supervisor")  # the electric company's: not its topic, not its orders
+    assert client.get("/api/v1/analytics/topics").json()["topics"] == []
+    storm = [create(database, clock, world.principal("agent"), account="E001", description="配电箱着火冒烟", idempotency_key=f"s{k}") for k in range(4)]
+    assert [t["phrase"] for t in client.get("/api/v1/analytics/topics").json()["topics"]] == ["配电箱着火冒烟"]
+    with database.write() as session:  # merged into one order, the storm is one demand
+        merging.merge_many(session, actor=world.principal("supervisor"), now=clock.now(), parent_id=storm[0], order_ids=storm[1:], note="同一故障")
     assert client.get("/api/v1/analytics/topics").json()["topics"] == []
     as_user(client, "agent")  # hears the calls: may see the topics, not the analytics behind them
     page = client.get("/analytics/topics")

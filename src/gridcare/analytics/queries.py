@@ -152,8 +152,9 @@ def _raw(actor: Principal, scope: Scope, start: datetime, end: datetime, *cols: 
 
 def texts(session: Session, *, actor: Principal, scope: Scope, start: datetime, end: datetime, limit: int) -> list[tuple[int, str, datetime]]:
     """(id, description, created_at) of the orders created in [start, end) in scope, the
-    newest ``limit`` of them, newest first. The caller checks who may read them."""
-    stmt = _raw(actor, scope, start, end, WorkOrder.id, WorkOrder.description, WorkOrder.created_at)
+    newest ``limit`` of them, newest first; an order merged into another is its parent's (a
+    storm of calls merged into one fault is one demand). The caller checks who may read them."""
+    stmt = _raw(actor, scope, start, end, WorkOrder.id, WorkOrder.description, WorkOrder.created_at).where(WorkOrder.parent_id.is_(None))
     return [(i, d or "", c) for i, d, c in session.execute(stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit))]
 
 
