@@ -105,6 +105,11 @@ def test_the_page_and_api_show_the_water_companys_hot_topic_to_its_own_people_on
     english = client.get("/analytics/topics", params={"hours": "6"})
     assert 'lang="en"' in english.text and "Hot topics" in english.text and 'data-phrase="白色絮状物"' in english.text
 
+    exported = client.get("/analytics/export/topics.csv", params={"hours": 24, "days": 7, "utility": "water"})
+    assert exported.status_code == 200 and "白色絮状物,5," in exported.content.decode("utf-8-sig")
+    assert all(n in exported.content.decode("utf-8-sig") for n in body["topics"][0]["numbers"])
+    assert 'href="/analytics/export/topics.xlsx?hours=6&amp;days=7"' in english.text
+
     as_user(client, "supervisor")  # the electric company's: not its topic, not its orders
     assert client.get("/api/v1/analytics/topics").json()["topics"] == []
     storm = [create(database, clock, world.principal("agent"), account="E001", description="配电箱着火冒烟", idempotency_key=f"s{k}") for k in range(4)]
@@ -114,7 +119,8 @@ def test_the_page_and_api_show_the_water_companys_hot_topic_to_its_own_people_on
     assert client.get("/api/v1/analytics/topics").json()["topics"] == []
     as_user(client, "agent")  # hears the calls: may see the topics, not the analytics behind them
     page = client.get("/analytics/topics")
-    assert page.status_code == 200 and 'href="/analytics/scorecards"' not in page.text
+    assert page.status_code == 200 and 'href="/analytics/scorecards"' not in page.text and "/analytics/export/topics" not in page.text
+    assert client.get("/analytics/export/topics.csv").status_code == 403
     as_user(client, "rep")
     assert client.get("/api/v1/analytics/topics").status_code == 403
     as_user(client, "admin")

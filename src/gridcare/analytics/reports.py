@@ -89,6 +89,14 @@ def orders_table(orders: list[Any], _: Translate) -> Table:
     return t
 
 
+def topics_table(topics: list[Any], numbers: dict[int, str], _: Translate) -> Table:
+    """Hot topics with every order of each by number (the page links the newest few)."""
+    t = Table(_("Hot topics"), [_("Phrase"), _("Orders"), _("At the earlier rate"), _("Times as many"), _("Score"), _("Orders behind it")])
+    for topic in topics:
+        t.rows.append([topic.phrase, topic.orders, topic.expected, topic.lift, topic.score, " ".join(numbers[i] for i in topic.order_ids if i in numbers)])
+    return t
+
+
 def month_data(session: Session, *, actor: Principal, month: str, utility: str | None = None) -> dict[str, Any]:
     p = periods.month(month)
     scope = queries.Scope(utility=utility or None)

@@ -39,7 +39,7 @@ from gridcare.workorders.service import CATEGORIES, CHANNELS
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 SHOWN_ORDERS = 8  # a topic's newest orders linked on its row
-TABLES = ("kpis", "category", "channel", "grid", "rep", "durations", "trend", "orders", "scorecards", "snapshots")
+TABLES = ("kpis", "category", "channel", "grid", "rep", "durations", "trend", "orders", "scorecards", "snapshots", "topics")
 
 
 class Filters:
@@ -168,18 +168,27 @@ def _wall_context(session: Session, principal: Principal, state: Any) -> dict[st
     }
 
 
+def _hot_topics(request: Request, session: Session, principal: Principal, state: Any) -> tuple[dict[str, Any], hot.HotTopics]:
+    """The page's windows and filters, read from the query string, and what they find."""
+    q = request.query_params
+    chosen = {"hours": whole_number(q.get("hours", ""), "hours", blank=24), "days": whole_number(q.get("days", ""), "days", blank=7), "utility": q.get("utility", ""), "category": q.get("category", "")}
+    scope = queries.scope_from(chosen["utility"], category=chosen["category"])
+    return chosen, hot.hot_topics(session, actor=principal, scope=scope, now=state.clock.now(), hours=chosen["hours"], days=chosen["days"])
+
+
 @router.get("/analytics/topics", response_class=HTMLResponse)
-def topics_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, hours: str = "", days: str = "", utility: str = "", category: str = "") -> HTMLResponse:
-    """Hot topics (热点诉求): what the last hours' orders raise far more than the days before."""
+def topics_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
+    """Hot topics (热点诉求): what the last hours' orders raise far more than the days before
+    (``hours``, ``days``, ``utility``, ``category``: see ``_hot_topics``)."""
     from gridcare.knowledge import rules as knowledge_rules
     from gridcare.workorders import queries as orders
 
     require_topics(principal)
-    chosen = {"hours": whole_number(hours, "hours", blank=24), "days": whole_number(days, "days", blank=7), "utility": utility, "category": category}
-    found = hot.hot_topics(session, actor=principal, scope=queries.scope_from(utility, category=category), now=state.clock.now(), hours=chosen["hours"], days=chosen["days"])
+    chosen, found = _hot_topics(request, session, principal, state)
     shown = {t.phrase: t.order_ids[:SHOWN_ORDERS] for t in found.topics}
     numbers = orders.numbers(session, actor=principal, ids=[i for ids in shown.values() for i in ids])
-    return render(request, "analytics/topics.html", principal=principal, found=found, chosen=chosen, shown=shown, numbers=numbers, categories=CATEGORIES,
+    export = urlencode({k: v for k, v in chosen.items() if v not in ("", None)})
+    return render(request, "analytics/topics.html", principal=principal, found=found, chosen=chosen, shown=shown, numbers=numbers, categories=CATEGORIES, export=export,
                   reads_analytics=principal.role in READ, reads_knowledge=knowledge_rules.may_read(principal), min_orders=topics.MIN_ORDERS, lift=f"{topics.LIFT:g}")
 
 
@@ -271,6 +280,11 @@ def _table(table: str, request: Request, session: DbSession, principal: Any, sta
         if table == "scorecards":
             return reports.scorecard_table(scorecards.compute(session, actor=principal, month=month, kind=kind), kind, _)
         return reports.scorecard_table(scorecards.snapshots(session, actor=principal, month=month, kind=kind), kind, _)
+    if table == "topics":
+        from gridcare.workorders import queries as orders
+
+        found = _hot_topics(request, session, principal, state)[1].topics
+        return reports.topics_table(found, orders.numbers(session, actor=principal, ids=[i for t in found for i in t.order_ids]), _)
     f = Filters(request, state.clock.now())
     if table == "orders":
         start, end = f.period.utc_bounds()
