@@ -54,3 +54,14 @@ def test_it_flags_a_grid_whose_repeat_call_rate_jumps():
     # The same rate all along is no jump.
     steady = [o for c in range(12) for o in (_o(500 + 10 * c, 9 + 4 * c, "repair", customer=500 + c), _o(501 + 10 * c, 7 + 4 * c, "repair", customer=500 + c))]
     assert repeat_call_jumps(steady + recent, now=NOW) == []
+
+
+def test_a_topic_belongs_to_the_deepest_node_holding_its_orders_and_is_one_topic_while_its_orders_are():
+    from gridcare.alerts import rules
+
+    assert rules.company_path(["/1/4/7/", "/1/4/9/"]) == "/1/4/" and rules.company_path(["/1/4/7/"]) == "/1/4/7/"
+    assert rules.company_path(["/1/12/", "/1/13/"]) == "/1/"  # not "/1/1": a node, not a prefix of digits
+    assert rules.company_path([]) == "/"
+    assert rules.same_topic([1, 2, 3, 4], [3, 4, 9]) and not rules.same_topic([1, 2, 3, 4], [4, 9, 10])
+    assert not rules.same_topic([], [1]) and not rules.same_topic([1], [])
+    assert (rules.topic_severity(rules.TOPIC_CRITICAL_FROM), rules.topic_severity(rules.TOPIC_CRITICAL_FROM - 1)) == ("critical", "warning")

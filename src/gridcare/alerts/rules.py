@@ -5,12 +5,15 @@
 - a transformer (electric) or pipe segment (water) with ``repairs`` repair orders within
   ``repair_days`` under it (重复报修);
 - a grid whose repeat-call rate (重复来电: the same customer, the same category, within
-  ``repeat_window``) over the last ``repeat_days`` jumps above its own past rate."""
+  ``repeat_window``) over the last ``repeat_days`` jumps above its own past rate;
+- and, for hot-topic alerts, which organisation node a topic's orders belong to, when two
+  findings are one topic, and how severe one is."""
 
 from __future__ import annotations
 
+import os.path
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -127,3 +130,26 @@ def repeat_call_jumps(orders: Sequence[Order], *, now: datetime, settings: RuleS
         if rate >= settings.repeat_ratio * past and rate >= past + settings.repeat_margin:
             hits.append(RuleHit("repeat_calls", grid, grid, tuple(sorted(repeats[grid])), {"rate": round(rate, 4), "past_rate": round(past, 4), "repeats": r, "orders": n, "days": settings.repeat_days}))
     return hits
+
+
+# --- hot-topic alerts ------------------------------------------------------------------------
+TOPIC_CRITICAL_FROM = 10  # orders
+SAME_TOPIC_SHARE = 0.5  # of the smaller set of orders, two findings must share to be one topic
+
+
+def company_path(paths: Iterable[str]) -> str:
+    """The deepest organisation node holding all of the paths ("/1/4/7/", "/1/4/9/" → "/1/4/")."""
+    common = os.path.commonprefix(list(paths))
+    return common[: common.rfind("/") + 1] or "/"
+
+
+def same_topic(orders: Collection[int], alerted: Collection[int]) -> bool:
+    """Whether a finding is the topic an open alert already tells: its wording can shift as
+    calls come in (絮状物 → 白色絮状物), its orders largely do not."""
+    if not orders or not alerted:
+        return False
+    return len(set(orders) & set(alerted)) >= SAME_TOPIC_SHARE * min(len(orders), len(alerted))
+
+
+def topic_severity(orders: int) -> str:
+    return "critical" if orders >= TOPIC_CRITICAL_FROM else "warning"

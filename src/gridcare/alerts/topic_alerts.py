@@ -7,27 +7,18 @@ orders the new finding mostly shares is refreshed, not raised again."""
 
 from __future__ import annotations
 
-import os.path
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridcare.alerts import counts
+from gridcare.alerts import counts, rules
 from gridcare.alerts.models import Alert
 from gridcare.core.principal import system_principal
 
 WINDOW_HOURS, BASELINE_DAYS = 6, 14
-CRITICAL_FROM = 10  # orders
-SAME = 0.5  # share of the smaller set of orders two findings must share to be one topic
 KEPT_ORDERS = 200
-
-
-def _company_path(paths: list[str]) -> str:
-    """The deepest organisation node holding all of the paths ("/1/4/7/", "/1/4/9/" → "/1/4/")."""
-    common = os.path.commonprefix(paths)
-    return common[: common.rfind("/") + 1] or "/"
 
 
 def _open_topics(session: Session) -> list[Alert]:
@@ -46,21 +37,20 @@ def find_topic_alerts(session: Session, *, now: datetime, stored_title: Any) -> 
     every = grids.list_grids(session, actor=actor)
     codes = {g.id: g.code for g in every}
     for utility in sorted({g.utility for g in every}):
-        result = hot.hot_topics(session, actor=actor, scope=queries.Scope(utility=utility), now=now, hours=WINDOW_HOURS, days=BASELINE_DAYS)
-        for topic in result.topics:
+        topics = hot.hot_topics(session, actor=actor, scope=queries.Scope(utility=utility), now=now, hours=WINDOW_HOURS, days=BASELINE_DAYS).topics
+        places = counts.order_places(session, [i for t in topics for i in t.order_ids[:KEPT_ORDERS]])  # one read for all of them
+        for topic in topics:
             ids = list(topic.order_ids[:KEPT_ORDERS])
-            rows = counts.orders_by_id(session, ids)
-            grid_ids = {o.grid_id for o in rows}
-            categories = {o.category for o in rows}
-            path = _company_path([o.org_path for o in rows])
-            mine = set(ids)
-            same = next((a for a in open_now if a.utility == utility and len(mine & set(a.order_ids or ())) >= SAME * min(len(mine), len(a.order_ids or ()) or 1)), None)
+            held = [places[i] for i in ids if i in places]
+            grid_ids, categories, paths = {p[0] for p in held}, {p[1] for p in held}, [p[2] for p in held]
+            same = next((a for a in open_now if a.utility == utility and rules.same_topic(ids, a.order_ids or ())), None)
+            path = rules.company_path(paths)
             key = same.key if same is not None else f"topic:{utility}:{path}:{topic.phrase}"[:160]
             evidence = {"phrase": topic.phrase, "hours": WINDOW_HOURS, "days": BASELINE_DAYS,
                         "title_args": {"phrase": topic.phrase, "n": topic.orders, "hours": WINDOW_HOURS, "expected": f"{topic.expected:.1f}"}}
             grid_id = next(iter(grid_ids)) if len(grid_ids) == 1 else None
             found.append((key, {
-                "kind": "topic", "severity": "critical" if topic.orders >= CRITICAL_FROM else "warning", "utility": utility,
+                "kind": "topic", "severity": rules.topic_severity(topic.orders), "utility": utility,
                 "grid_id": grid_id, "grid_code": codes.get(grid_id, "") if grid_id is not None else "", "category": next(iter(categories)) if len(categories) == 1 else "", "subject": topic.phrase[:60],
                 "title": stored_title("topic", evidence), "observed": float(topic.orders), "expected": topic.expected, "score": topic.score,
                 "window_start": now - timedelta(hours=WINDOW_HOURS), "window_end": now, "evidence": evidence, "order_ids": ids, "org_path": path,

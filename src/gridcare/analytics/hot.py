@@ -23,7 +23,7 @@ HOURS_MAX, DAYS_MAX, LIMIT_MAX = 168, 56, 50
 
 @dataclass(frozen=True)
 class HotTopics:
-    since: datetime  # the recent window: [since, until)
+    since: datetime  # the recent window: [since, until], this second's orders included
     until: datetime
     compared_from: datetime  # the earlier window: [compared_from, since)
     recent_orders: int
