@@ -41,11 +41,11 @@ def test_what_is_as_common_as_before_is_not_hot_however_busy_the_day():
     assert topics.hot_topics(list(enumerate(FLAKES)), []) == []  # nothing to compare with
 
 
-@given(TEXTS, TEXTS, st.sampled_from(FLAKES[:1] + ["跳闸"]), st.integers(0, 8))
+@given(TEXTS, TEXTS, st.sampled_from(FLAKES[:1] + ["跳闸", "app闪退"]), st.integers(0, 8))
 def test_every_topic_is_held_by_each_of_its_orders_and_beats_its_earlier_share(recent_texts, earlier, phrase, planted):
     recent = [(i, t) for i, t in enumerate(recent_texts)] + [(1000 + k, f"说{phrase}了") for k in range(planted)]
     found = topics.hot_topics(recent, earlier)
-    text_of = dict(recent)
+    text_of = {i: topics.normalise(t) for i, t in recent}  # topics are told in normalised text: app is APP
     told: set[int] = set()
     for t in found:
         assert t.order_ids and all(t.phrase in text_of[i] for i in t.order_ids) and t.orders == len(t.order_ids)
@@ -53,7 +53,8 @@ def test_every_topic_is_held_by_each_of_its_orders_and_beats_its_earlier_share(r
         assert sum(i in told for i in t.order_ids) < len(t.order_ids)  # a topic is not told twice
         told.update(t.order_ids)
     assert [t.score for t in found] == sorted((t.score for t in found), reverse=True)
-    new = not any(phrase[:2] in t for t in earlier + recent_texts)
+    phrase = topics.normalise(phrase)
+    new = not any(phrase[:2] in topics.normalise(t) for t in earlier + recent_texts)
     if new and planted >= 6 and len(recent) * 2 <= len(earlier):
         assert any(phrase[:2] in t.phrase or t.phrase in phrase for t in found)  # planted, new, few other orders: found
 
@@ -79,6 +80,36 @@ def test_the_chance_of_a_count_is_the_poisson_tail():
 def test_phrases_are_han_runs_of_two_to_four_without_the_wording():
     assert topics.phrases("客户反映：水表 漏水a") == {"水表", "漏水"}
     assert {"停电", "停电了", "电了没", "停电了没"} <= topics.phrases("停电了没")
+
+
+def test_latin_words_are_phrases_whole_in_capitals_and_digits_alone_are_not():
+    assert {"APP", "登录", "登录不上"} <= topics.phrases("网上国网APP登录不上") and "PP" not in topics.phrases("网上国网APP登录不上")
+    assert "APP" in topics.phrases("app闪退") and "APP" in topics.phrases("ＡＰＰ闪退")  # lower-case and full-width alike
+    assert "95598" not in topics.phrases("门牌95598号") and "4G" in topics.phrases("4G信号")
+
+
+def test_a_storm_about_an_app_is_a_topic_widened_by_whole_words():
+    background = list(enumerate(everyday(60, 5)))
+    storm = ["网上国网app登录不上", "手机上的APP登录不上", "ａｐｐ登录不上怎么办", "电费App登录不上"] * 2
+    found = topics.hot_topics(background + [(100 + i, t) for i, t in enumerate(storm)], everyday(400, 6))
+    assert [(t.phrase, t.orders) for t in found] == [("APP登录不上", 8)]
+    same = topics.hot_topics(background + [(100 + i, "网上国网app登录不上") for i in range(8)], everyday(400, 6))
+    assert same and all("APP" in t.phrase and t.phrase.count("PP登") == t.phrase.count("APP登") for t in same)
+    apps = topics.hot_topics(background + [(100 + i, t) for i, t in enumerate(["app登录不上", "whatsapp登录不上"] * 4)], everyday(400, 6))
+    assert [(t.phrase, t.orders) for t in apps] == [("登录不上", 8)]  # half APP, half WHATSAPP: neither word, and no PP
+
+
+def test_function_words_at_a_wordings_edges_are_trimmed_down_to_two_characters():
+    assert topics.trim("有白色絮状物") == "白色絮状物"
+    assert topics.trim("突然停电了") == "突然停电"
+    assert topics.trim("说停电了吗") == "停电"
+    assert topics.trim("有电") == "有电" and topics.trim("了") == "了"
+
+
+@given(st.text(alphabet=st.one_of(HAN, st.sampled_from(sorted(topics.LEADING | topics.TRAILING) + ["A", "1"])), max_size=12))
+def test_trimming_keeps_a_piece_of_the_phrase_and_settles(phrase):
+    trimmed = topics.trim(phrase)
+    assert trimmed in phrase and len(trimmed) >= min(2, len(phrase)) and topics.trim(trimmed) == trimmed
 
 
 def test_the_page_and_api_show_the_water_companys_hot_topic_to_its_own_people_only(client, database, clock, world):
