@@ -74,6 +74,7 @@ def test_it_agrees_with_the_raw_orders_after_a_full_build_and_after_each_change(
     reopened = create(database, clock, agent, account="E001")
     parent = create(database, clock, agent, account="E002")
     child = create(database, clock, agent, account="E003")
+    answered = create(database, clock, agent, account="E001", category="consultation", answer="电价按阶梯计算")
     clock.advance(timedelta(minutes=3))
     do(database, clock, rep, reopened, "accept")
     do(database, clock, rep, reopened, "arrive", lon=112.92, lat=28.12)
@@ -98,7 +99,11 @@ def test_it_agrees_with_the_raw_orders_after_a_full_build_and_after_each_change(
     with database.read() as session:
         today = periods.containing("day", local(2026, 11, 24).date())
         t = queries.totals(session, actor=ADMIN, scope=queries.Scope(), period=today)
-    assert (t.orders, t.reopened, t.merged, t.resolved) == (3, 1, 1, 1)
+    assert (t.orders, t.reopened, t.merged, t.resolved, t.answered) == (4, 1, 1, 2, 1)
+    assert kpis.figures(t)["answered_rate"] == 0.25
+    with database.read() as session:
+        found, total = queries.drill(session, actor=ADMIN, scope=queries.Scope(), start=today.utc_bounds()[0], end=today.utc_bounds()[1], flag="answered", period=today)
+    assert [o.id for o in found] == [answered] and total == 1
     # The monthly rollup (months, years, trends) sums to the same as the raw orders.
     raw = raw_totals(database)
     with database.read() as session:

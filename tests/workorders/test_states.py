@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from gridcare.core.principal import Role
 from gridcare.workorders.states import (
+    DEFAULT_CATEGORY_STEPS,
     GUARDS,
     REFUSAL,
     ROUTES,
@@ -19,10 +20,12 @@ from gridcare.workorders.states import (
     OrderFacts,
     Status,
     TransitionRefused,
+    answerable,
     apply,
     available_commands,
     decide,
     on_create,
+    on_create_answered,
 )
 
 REP = 7
@@ -366,3 +369,22 @@ def test_it_never_reaches_an_invalid_state_under_random_commands(category, handl
         assert command in offered
         check_invariants(order, command, role, is_handler, decision)
         order = apply(order, decision)
+
+
+def test_it_lets_only_what_needs_no_visit_review_or_rep_be_answered_at_intake():
+    assert {c for c in Category if answerable(c)} == {Category.CONSULTATION, Category.SUGGESTION, Category.PRAISE}
+    assert not any(answerable(c) and (s.needs_arrival or s.needs_review) for c, s in DEFAULT_CATEGORY_STEPS.items())
+    assert not answerable("gossip")
+    # A deployment's own steps decide: a water company may answer reconnection questions too.
+    assert answerable("reconnection", {**DEFAULT_CATEGORY_STEPS, "reconnection": CategorySteps(needs_arrival=False, needs_callback=True, answerable=True)})
+
+
+@given(st.integers(min_value=1, max_value=10**6), st.one_of(st.none(), st.integers(min_value=1, max_value=10**6)))
+def test_an_answered_demand_is_closed_as_it_is_taken_by_whoever_answered_it(answerer, article):
+    decided = on_create_answered(answerer, article)
+    assert decided.status is Status.CLOSED and decided.status.group is Group.CLOSED
+    assert decided.event_names == ["order.created", "order.answered"] and decided.changes == {"handler_id": answerer}
+    assert ("article_id" in decided.events[1].data) is (article is not None)
+    # Closed: no command but a note moves it, so nobody is dispatched to it later.
+    facts = apply(OrderFacts.for_category("consultation", Status.UNASSIGNED), decided)
+    assert set(available_commands(facts, "supervisor", actor_is_handler=False)) <= {Command.ADD_NOTE}

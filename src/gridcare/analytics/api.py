@@ -69,7 +69,7 @@ def grid_values(session: DbSession, principal: CurrentPrincipal, state: State, k
 @router.get("/orders")
 def orders_behind(session: DbSession, principal: CurrentPrincipal, state: State, period: str = "month", at: str = "", utility: str = "", grid: str = "", rep: str = "", team: str = "", category: str = "", channel: str = "", flag: str = "", limit: int = 100) -> Any:
     """The orders behind a figure: same filters as the figure, plus ``flag`` (escalated,
-    open, reopened, merged, resolved, late, rated, unsatisfied, repeat)."""
+    open, reopened, merged, resolved, late, rated, unsatisfied, repeat, answered)."""
     p = periods.chosen(period, at, state.clock.now())
     start, end = p.utc_bounds()
     found, total = queries.drill(session, actor=principal, scope=_scope(utility, grid, rep, team, category, channel), start=start, end=end, flag=flag or None, limit=max(1, min(limit, queries.MAX_DRILL)), period=p, now=state.clock.now())

@@ -40,6 +40,7 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("first_contact_rate", N_("First-contact resolution"), N_("Share of resolved orders never reopened and not a repeat call."), "pct", "higher", "orders"),
     KpiDef("reopen_rate", N_("Reopen rate"), N_("Share of resolved orders reopened at least once (low callback score or complaint)."), "pct", "lower", "orders"),
     KpiDef("merged_share", N_("Merged-call share"), N_("Share of orders merged into another (same fault, same demand)."), "pct", None, "orders"),
+    KpiDef("answered_rate", N_("Answered at intake"), N_("Share of orders answered as they were taken (当场解答: a question, suggestion or praise) and closed with nobody dispatched."), "pct", None, "orders"),
     KpiDef("open_now", N_("Still open"), N_("Orders created in the period that are still open now."), "count", "lower", "orders"),
     KpiDef("expert_share", N_("Expert-seat use"), N_("Share of orders created in the period on which the handler asked the expert seats a question."), "pct", None, "durations"),
     KpiDef("calls_offered", N_("Call volume"), N_("Inbound calls ended in the period (answered or abandoned), hotline and local repair lines."), "count", None, "calls"),
@@ -82,6 +83,7 @@ class OrderRow:
     reopen_count: int = 0
     satisfaction: int | None = None
     parent_id: int | None = None
+    answered: bool = False  # answered and closed as it was taken (当场解答)
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Totals:
     satisfaction_sum: int = 0
     satisfied: int = 0
     open_now: int = 0
+    answered: int = 0
 
     def add(self, other: Totals) -> Totals:
         for f in fields(self):
@@ -164,6 +167,7 @@ def order_totals(o: OrderRow, *, repeat: bool) -> Totals:
     if o.satisfaction is not None:
         t.rated, t.satisfaction_sum, t.satisfied = 1, o.satisfaction, int(o.satisfaction >= SATISFIED_FROM)
     t.open_now = int(o.status in OPEN_STATUSES)
+    t.answered = int(o.answered)
     return t
 
 
@@ -194,6 +198,7 @@ def figures(t: Totals, *, complaints: int | None = None, customers: int | None =
         "reopen_rate": ratio(t.reopened, t.resolved),
         "merged_share": ratio(t.merged, t.orders),
         "open_now": t.open_now,
+        "answered_rate": ratio(t.answered, t.orders),
         "complaints_per_10k": None,
     }
     if complaints is not None and customers:

@@ -8,7 +8,7 @@ from gridcare.core.i18n import N_
 LABELS = (
     N_("period.day"), N_("period.week"), N_("period.month"), N_("period.year"),
     N_("flag.escalated"), N_("flag.open"), N_("flag.overdue"), N_("flag.reopened"), N_("flag.merged"), N_("flag.resolved"),
-    N_("flag.late"), N_("flag.rated"), N_("flag.unsatisfied"), N_("flag.repeat"),
+    N_("flag.late"), N_("flag.rated"), N_("flag.unsatisfied"), N_("flag.repeat"), N_("flag.answered"),
     N_("subject.grid"), N_("subject.rep"),
     N_("rater.key_customers"), N_("rater.departments"), N_("rater.contractors"),
     N_("column.month"), N_("column.grid"), N_("column.supplied_m3"), N_("column.billed_m3"), N_("column.meters_due"),

@@ -39,6 +39,7 @@ class _OrderSums:
     satisfaction_sum: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
     open_now: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DailyOrders(_OrderSums, Base):

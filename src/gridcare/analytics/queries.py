@@ -24,10 +24,11 @@ from gridcare.core.bounds import whole_number
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
+from gridcare.workorders import states
 from gridcare.workorders.models import ExpertQuestion, WorkOrder
 
 GROUPS = ("category", "channel", "grid_id", "handler_id", "utility", "day")
-FLAGS = ("escalated", "open", "overdue", "reopened", "merged", "resolved", "late", "rated", "unsatisfied", "repeat")
+FLAGS = ("escalated", "open", "overdue", "reopened", "merged", "resolved", "late", "rated", "unsatisfied", "repeat", "answered")
 MAX_DRILL = 500
 # Above this many orders in a period, medians and p90s are read from the duration
 # histograms (a month of a large utility) instead of sorting the raw orders.
@@ -161,7 +162,7 @@ def texts(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
 ROW_COLUMNS = (
     WorkOrder.id, WorkOrder.category, WorkOrder.channel, WorkOrder.status, WorkOrder.created_at, WorkOrder.customer_id,
     WorkOrder.accepted_at, WorkOrder.arrived_at, WorkOrder.resolved_at, WorkOrder.accept_due, WorkOrder.arrive_due, WorkOrder.resolve_due,
-    WorkOrder.escalation_level, WorkOrder.reopen_count, WorkOrder.satisfaction, WorkOrder.parent_id,
+    WorkOrder.escalation_level, WorkOrder.reopen_count, WorkOrder.satisfaction, WorkOrder.parent_id, WorkOrder.dispatch_reason,
 )  # fmt: skip
 
 
@@ -174,7 +175,7 @@ def order_rows(session: Session, *, actor: Principal, scope: Scope, start: datet
 
     out = []
     for r in session.execute(_raw(actor, scope, start, end, *ROW_COLUMNS)):
-        out.append(kpis.OrderRow(r[0], r[1], r[2], r[3], utc(r[4]), r[5], utc(r[6]), utc(r[7]), utc(r[8]), utc(r[9]), utc(r[10]), utc(r[11]), r[12] or 0, r[13] or 0, r[14], r[15]))
+        out.append(kpis.OrderRow(r[0], r[1], r[2], r[3], utc(r[4]), r[5], utc(r[6]), utc(r[7]), utc(r[8]), utc(r[9]), utc(r[10]), utc(r[11]), r[12] or 0, r[13] or 0, r[14], r[15], r[16] == states.ANSWERED_AT_INTAKE))
     return out
 
 
@@ -387,7 +388,7 @@ def by_grid(session: Session, *, actor: Principal, scope: Scope, period: periods
 FLAG_TOTALS = {
     "": lambda t: t.orders, "escalated": lambda t: t.escalated, "open": lambda t: t.open_now, "reopened": lambda t: t.reopened,
     "merged": lambda t: t.merged, "resolved": lambda t: t.resolved, "rated": lambda t: t.rated, "repeat": lambda t: t.repeats,
-    "late": lambda t: t.resolved - t.sla_met, "unsatisfied": lambda t: t.rated - t.satisfied,
+    "late": lambda t: t.resolved - t.sla_met, "unsatisfied": lambda t: t.rated - t.satisfied, "answered": lambda t: t.answered,
 }  # fmt: skip
 
 
@@ -421,6 +422,8 @@ def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
         stmt = stmt.where(o.satisfaction.is_not(None))
     elif flag == "unsatisfied":
         stmt = stmt.where(o.satisfaction < kpis.SATISFIED_FROM)
+    elif flag == "answered":
+        stmt = stmt.where(o.dispatch_reason == states.ANSWERED_AT_INTAKE)
     elif flag == "late":
         stmt = stmt.where(o.resolved_at.is_not(None), ~on_time(o))
     elif flag == "repeat":

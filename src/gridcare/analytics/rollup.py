@@ -43,6 +43,7 @@ from gridcare.analytics.models import (
     MonthlyOrders,
     RollupWatermark,
 )
+from gridcare.workorders import states
 from gridcare.workorders.models import OrderEvent, WorkOrder
 
 WATERMARK = "orders"
@@ -81,7 +82,7 @@ _PREVIOUS = (
 )
 _SOURCE_COLUMNS = (
     "created_at", "utility", "grid_id", "handler_id", "category", "channel", "org_path", "customer_id", "status", "accepted_at", "arrived_at",
-    "resolved_at", "accept_due", "arrive_due", "resolve_due", "escalation_level", "reopen_count", "parent_id", "satisfaction",
+    "resolved_at", "accept_due", "arrive_due", "resolve_due", "escalation_level", "reopen_count", "parent_id", "satisfaction", "dispatch_reason",
 )  # fmt: skip
 
 
@@ -139,6 +140,7 @@ def _grouped(session: Session, *, start: datetime | None = None, end: datetime |
         func.coalesce(func.sum(o.satisfaction), 0),
         count(o.satisfaction >= kpis.SATISFIED_FROM),
         count(o.status.in_(sorted(kpis.OPEN_STATUSES))),
+        count(o.dispatch_reason == states.ANSWERED_AT_INTAKE),
     )
     if start is not None:
         stmt = stmt.where(o.created_at >= start)

@@ -124,6 +124,8 @@ class OrderFromCallIn(BaseModel):
     caller_name: str = Field(default="", max_length=100)
     address: str = Field(default="", max_length=400)
     idempotency_key: str | None = Field(default=None, max_length=120)
+    answer: str = Field(default="", max_length=4000, description="Answered at intake (当场解答): what the customer was told. The order is closed as it is taken, with nobody dispatched; only a consultation, suggestion or praise")
+    knowledge_article_id: int | None = Field(default=None, description="The knowledge-base article the answer came from: counted as a use, linked from the order. Without ``answer``, its title is the answer")
 
 
 class OrderRef(BaseModel):

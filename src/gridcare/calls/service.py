@@ -286,10 +286,12 @@ def register_caller(session: Session, *, actor: Principal, now: datetime, call_i
 
 def start_order(
     session: Session, *, actor: Principal, now: datetime, call_id: int, category: str, description: str = "", customer_id: int | None = None,
-    caller_name: str = "", address: str = "", idempotency_key: str | None = None,
+    caller_name: str = "", address: str = "", idempotency_key: str | None = None, answer: str = "", knowledge_article_id: int | None = None,
 ) -> Any:
     """A work order from the call, with the caller and customer filled in; the call keeps
-    a link to it. Returns the work order (workorders.service.Created)."""
+    a link to it. With ``answer`` (or the article it came from), the agent answered on the
+    call and the order is closed as it is taken. Returns the work order
+    (workorders.service.Created)."""
     from gridcare.workorders import service as orders
 
     call = get_call(session, actor=actor, call_id=call_id, lock=True)
@@ -297,6 +299,7 @@ def start_order(
     intake = orders.Intake(
         category=category, channel="hotline", description=description, customer_id=customer_id, phone=call.caller_e164 or call.caller or None,
         caller_name=caller_name, address=address, idempotency_key=idempotency_key or None, attributes={"call_id": call.id, "call_ref": f"{call.source}:{call.call_id}"},
+        answer=answer, knowledge_article_id=knowledge_article_id,
     )
     created = orders.create_order(session, actor=actor, now=now, intake=intake)
     if call.work_order_id is None:

@@ -18,11 +18,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from gridcare.auth.rules import Action, can
 from gridcare.calls import lines, lookup, periods, qa, quality, reports, seats, service
 from gridcare.calls.routing import SeatStatus
+from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.customers.phones import display_phone
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.render import explained, render
+from gridcare.workorders import states as order_states
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 CATEGORIES = ("repair", "consultation", "complaint", "reconnection", "service_request", "suggestion", "praise")
@@ -44,6 +46,7 @@ def _card_context(session: DbSession, principal: Any, now: Any, call_id: int) ->
     found["default_category"] = "repair" if call.line_id else "consultation"
     found["order_key"] = f"call-{call.id}-{secrets.token_hex(4)}"
     found["categories"] = CATEGORIES
+    found["answerable"] = [c for c in CATEGORIES if order_states.answerable(c)]
     return found
 
 
@@ -240,13 +243,17 @@ def new_customer_save(call_id: int, session: DbSession, request: Request, princi
 @router.post("/calls/{call_id}/order", response_model=None)
 def order_save(
     call_id: int, session: DbSession, request: Request, principal: CurrentPrincipal, state: State, category: str = Form(""), description: str = Form(""), customer_id: int | None = Form(None),
-    caller_name: str = Form(""), address: str = Form(""), idempotency_key: str = Form(""),
+    caller_name: str = Form(""), address: str = Form(""), idempotency_key: str = Form(""), answered: str = Form(""), answer: str = Form(""), knowledge_article_id: str = Form(""),
 ) -> Response:
     try:
+        article_id = whole_number(knowledge_article_id, "knowledge_article_id")
+        if answered and not answer.strip() and article_id is None:
+            # The answer form must not fall back to dispatching: that is the other button.
+            raise InvalidInput.field("answer", T_("say what the caller was told, or choose the article that answered"))
         with session.begin_nested():
             created = service.start_order(
                 session, actor=principal, now=state.clock.now(), call_id=call_id, category=category, description=description, customer_id=customer_id,
-                caller_name=caller_name, address=address, idempotency_key=idempotency_key or None,
+                caller_name=caller_name, address=address, idempotency_key=idempotency_key or None, answer=answer, knowledge_article_id=article_id,
             )
     except DomainError as exc:
         return _back(f"/calls?call={call_id}", explained(request, principal, exc))

@@ -104,6 +104,7 @@ def set_status(article_id: int, body: StatusIn, session: DbSession, principal: C
 
 
 @router.post("/{article_id}/uses")
-def used(article_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, int]:
-    """The article answered a caller: it ranks above equal matches from now on."""
-    return {"uses": service.mark_used(session, actor=principal, article_id=article_id)}
+def used(article_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, int]:
+    """The article answered a caller: it ranks above equal matches from now on. To record the
+    demand too, create its work order with ``answer`` and ``knowledge_article_id``."""
+    return {"uses": service.mark_used(session, actor=principal, now=state.clock.now(), article_id=article_id)}

@@ -45,3 +45,17 @@ class Term(Base):
     term: Mapped[str] = mapped_column(String(40), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id", ondelete="CASCADE"), primary_key=True, index=True)
     weight: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Use(Base):
+    """A caller answered with an article: by whom, when, and the work order that records the
+    demand (none when the agent only marked it). The article page shows the demands it
+    answered, so a writer sees what callers really ask it for."""
+
+    __tablename__ = "knowledge_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id", ondelete="SET NULL"), index=True)
+    used_by: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,7 +17,7 @@ from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
 from gridcare.knowledge import rules
-from gridcare.knowledge.models import Article, Term
+from gridcare.knowledge.models import Article, Term, Use
 
 # Articles whose text a search ranks at most: the best by the index's weights.
 CANDIDATES = 200
@@ -212,15 +212,44 @@ def set_status(session: Session, *, actor: Principal, now: datetime, article_id:
     return article
 
 
-def mark_used(session: Session, *, actor: Principal, article_id: int) -> int:
-    """An agent answered a caller with the article: it ranks above equal matches from now on.
-    One UPDATE, so agents marking the same article at once each count."""
+def mark_used(session: Session, *, actor: Principal, now: datetime, article_id: int, order_id: int | None = None) -> int:
+    """An agent answered a caller with the article (``order_id``: the work order recording the
+    demand): it ranks above equal matches from now on. One UPDATE, so agents marking the same
+    article at once each count."""
     article = get(session, actor=actor, article_id=article_id)
     if article.status != "published":
         raise InvalidInput.field("article_id", T_("only a published article answers callers"))
     session.execute(Article.__table__.update().where(Article.id == article.id).values(uses=Article.uses + 1))
+    session.add(Use(article_id=article.id, order_id=order_id, used_by=actor.login, used_at=now))
+    session.flush()
     session.refresh(article)
     return article.uses
+
+
+def answered_with(session: Session, *, actor: Principal, order_id: int) -> list[Article]:
+    """The articles a work order's demand was answered with, those the reader may open."""
+    if not rules.may_read(actor):
+        return []
+    stmt = _visible(select(Article).join(Use, Use.article_id == Article.id).where(Use.order_id == order_id), actor)
+    return list(session.scalars(stmt.order_by(Use.id)).unique())
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A demand an article answered: when, by whom, and its work order's id (None: marked
+    without one)."""
+
+    used_at: datetime
+    used_by: str
+    order_id: int | None
+
+
+def answered_demands(session: Session, *, actor: Principal, article_id: int, limit: int = 20) -> list[Answered]:
+    """The latest demands the article answered, newest first: its page shows what callers ask
+    it for. The caller filters the work orders by what the reader may open."""
+    get(session, actor=actor, article_id=article_id)
+    rows = session.execute(select(Use.used_at, Use.used_by, Use.order_id).where(Use.article_id == article_id).order_by(Use.id.desc()).limit(limit))
+    return [Answered(*row) for row in rows]
 
 
 def import_articles(session: Session, *, actor: Principal, now: datetime, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> int:

@@ -20,6 +20,7 @@ from gridcare.knowledge import rules, service
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
 from gridcare.web.render import explained, render
+from gridcare.workorders import queries as order_queries
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 FIELDS = ("title", "body", "keywords", "topic", "utility", "review_by")
@@ -56,13 +57,16 @@ def search_page(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 @router.get("/knowledge/search", response_class=HTMLResponse)
-def search_fragment(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, q: str = "", question: str = "", utility: str = "", limit: str = "5") -> HTMLResponse:
-    """The best few answers, for the console's and the expert queue's side panels, and under
-    the question a rep is about to ask the experts (``question``, the form's own field)."""
+def search_fragment(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, q: str = "", question: str = "", description: str = "", utility: str = "",
+                    limit: str = "5", pick: str = "") -> HTMLResponse:
+    """The best few answers, for the console's and the expert queue's side panels, under the
+    question a rep is about to ask the experts (``question``, the form's own field), and under
+    what a caller asks an agent answering on the call (``description``; ``pick`` offers each
+    published hit as the answer given)."""
     shown = min(whole_number(limit, "limit", blank=5), 20)
-    q = q or question
+    q = q or question or description
     context = _search_context(session, principal, state.clock.now(), q, utility=utility, limit=max(1, shown)) if q.strip() else {"hits": [], "q": q}
-    return render(request, "knowledge/_hits.html", principal=principal, compact=True, **context)
+    return render(request, "knowledge/_hits.html", principal=principal, compact=True, pick=bool(pick), **context)
 
 
 @router.post("/knowledge/import", response_model=None)
@@ -102,8 +106,10 @@ async def write_from_form(request: Request, session: DbSession, principal: Curre
 def article_page(article_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "", used: str = "") -> HTMLResponse:
     now = state.clock.now()
     article = service.get(session, actor=principal, article_id=article_id)
+    answered = service.answered_demands(session, actor=principal, article_id=article_id)
     return render(request, "knowledge/article.html", principal=principal, a=article, error=error, used=used, statuses=rules.STATUSES, review=rules.review_due(article.review_by, now),
-                  keywords=rules.keyword_list(article.keywords), can_write=rules.may_change(principal, article.org_path))
+                  keywords=rules.keyword_list(article.keywords), can_write=rules.may_change(principal, article.org_path),
+                  answered=answered, demands=order_queries.demands(session, actor=principal, ids=[u.order_id for u in answered]))
 
 
 @router.get("/knowledge/{article_id}/edit", response_class=HTMLResponse)
@@ -126,7 +132,7 @@ async def article_action(article_id: int, request: Request, session: DbSession, 
             elif action in ("publish", "retire", "draft"):
                 service.set_status(session, actor=principal, now=now, article_id=article_id, status={"publish": "published", "retire": "retired", "draft": "draft"}[action])
             elif action == "used":
-                service.mark_used(session, actor=principal, article_id=article_id)
+                service.mark_used(session, actor=principal, now=now, article_id=article_id)
                 after = "?used=1"
             else:
                 raise InvalidInput.field("action", T_("unknown action %(action)r", action=action))

@@ -92,6 +92,7 @@ LABELS = [
     N_("event.order.linked"),
     N_("event.order.rehomed"),
     N_("event.order.released"),
+    N_("event.order.answered"),
     N_("event.order.created"),
     N_("event.order.dispatched"),
     N_("event.order.escalated"),
@@ -127,6 +128,7 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^grid (?P<code>\S+) has no rep: command-center queue$"), N_("grid %(code)s has no rep: command-center queue")),
     (re.compile(r"^grid (?P<code>\S+): rep and backup off duty: command-center queue$"), N_("grid %(code)s: rep and backup off duty: command-center queue")),
     (re.compile(r"^level (?P<level>\d+): (?P<steps>[a-z, ]+) overdue$"), N_("level %(level)s: %(steps)s overdue")),
+    (re.compile(r"^answered at intake: nobody was dispatched$"), N_("answered at intake: nobody was dispatched")),
     (re.compile(r"^inside outage (?P<outage>\S+): merged into its master order$"), N_("inside outage %(outage)s: merged into its master order")),
     (re.compile(r"^predicted outage (?P<outage>\S+) at (?P<device>\S+)$"), N_("predicted outage %(outage)s at %(device)s")),
 )

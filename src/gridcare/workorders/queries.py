@@ -171,6 +171,22 @@ def numbers(session: Session, *, actor: Principal, ids: Sequence[int | None]) ->
     return {order_id: number for order_id, number in session.execute(stmt)}
 
 
+@dataclass(frozen=True)
+class Demand:
+    number: str
+    description: str
+
+
+def demands(session: Session, *, actor: Principal, ids: Sequence[int | None]) -> dict[int, Demand]:
+    """What the orders among ``ids`` that the actor may see asked for, by number: the
+    knowledge base shows the demands an article answered."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = scoped(select(WorkOrder.id, WorkOrder.number, WorkOrder.description).where(WorkOrder.id.in_(wanted)), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
+    return {order_id: Demand(number, description) for order_id, number, description in session.execute(stmt)}
+
+
 def open_counts_by_grid(session: Session) -> dict[int, int]:
     """Open work orders per grid, for the grid map and workload measures."""
     stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(states.QUEUE_STATUSES))

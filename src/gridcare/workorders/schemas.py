@@ -20,6 +20,8 @@ class OrderIn(BaseModel):
     lat: float | None = None
     idempotency_key: str | None = Field(default=None, max_length=120, description="Retry-safe: the same key returns the same order")
     paid_at: datetime | None = Field(default=None, description="Reconnection: when the arrears were paid")
+    answer: str = Field(default="", max_length=4000, description="Answered at intake (当场解答): what the customer was told. The order is closed as it is taken, with nobody dispatched; only a consultation, suggestion or praise")
+    knowledge_article_id: int | None = Field(default=None, description="The knowledge-base article the answer came from: counted as a use, linked from the order. Without ``answer``, its title is the answer")
 
 
 class CommandIn(BaseModel):

@@ -18,7 +18,7 @@ from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 from gridcare.core.workdays import WorkCalendar
 from gridcare.group_commit import UNITS
@@ -55,6 +55,13 @@ class Intake:
     idempotency_key: str | None = None
     paid_at: datetime | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    # Answered while the customer is still there (当场解答): the order is closed as it is taken.
+    answer: str = ""
+    knowledge_article_id: int | None = None  # the article the answer came from
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answer.strip()) or self.knowledge_article_id is not None
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,10 @@ def _validate(intake: Intake) -> list[FieldProblem]:
         problems.append(FieldProblem("lat", T_("must be between %(low)s and %(high)s", low=-90, high=90)))
     if len(intake.description) > 4000:
         problems.append(FieldProblem("description", T_("must be at most %(n)s characters", n=4000)))
+    if len(intake.answer) > 4000:
+        problems.append(FieldProblem("answer", T_("must be at most %(n)s characters", n=4000)))
+    if intake.answered and intake.category in CATEGORIES and not states.answerable(intake.category):
+        problems.append(FieldProblem("answer", T_("a %(category)s cannot be answered at intake: it goes to its grid's rep", category=Label("category", intake.category))))
     return problems
 
 
@@ -182,6 +193,7 @@ class IntakePlan:
     previous: tuple[int, str] | None  # (id, number) of the order this one repeats
     absorbed: Any = None  # outages.storm.Absorbed: a known outage's master order takes the call
     supply_point: str | None = None
+    answer: str = ""  # answered at intake: what the customer was told
 
 
 def create_order(session: Session, *, actor: Principal, now: datetime, intake: Intake) -> Created:
@@ -245,7 +257,12 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
     if grid is None and lon is not None and lat is not None:
         grid = grids.locate(session, lon=lon, lat=lat, utility=utility).get(utility)
     first_contact = actor.user_id if (intake.channel == "onsite" and actor.role is Role.REP) else None
-    choice = _choose(session, now=now, grid=grid, utility=utility, category=intake.category, first_contact=first_contact)
+    answer = _answer_of(session, actor=actor, intake=intake, utility=utility) if intake.answered else ""
+    if answer:
+        handler_id, dispatch_reason = actor.user_id, states.ANSWERED_AT_INTAKE
+    else:
+        choice = _choose(session, now=now, grid=grid, utility=utility, category=intake.category, first_contact=first_contact)
+        handler_id, dispatch_reason = choice.handler_id, choice.reason
     previous = _recent_same_demand(session, customer_id=customer.id if customer else None, category=intake.category, now=now)
     absorbed = None
     if intake.category == states.Category.REPAIR.value and customer is not None and first_contact is None:
@@ -262,12 +279,31 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
         lon=lon,
         lat=lat,
         grid=grid,
-        handler_id=choice.handler_id,
-        dispatch_reason=choice.reason,
+        handler_id=handler_id,
+        dispatch_reason=dispatch_reason,
         previous=previous,
         absorbed=absorbed,
         supply_point=customer.supply_point if customer is not None and customer.utility == utility else None,
+        answer=answer,
     )
+
+
+def _answer_of(session: Session, *, actor: Principal, intake: Intake, utility: str) -> str:
+    """What the customer was told: the typed answer, or the title of the article it came from.
+    The article must be one the taker may read, published, and for the order's utility."""
+    if intake.knowledge_article_id is None:
+        return intake.answer.strip()
+    from gridcare.knowledge import service as knowledge
+
+    try:
+        article = knowledge.get(session, actor=actor, article_id=intake.knowledge_article_id)
+    except NotFound:
+        raise InvalidInput.field("knowledge_article_id", T_("no article %(id)s in your knowledge base", id=intake.knowledge_article_id)) from None
+    if article.status != "published":
+        raise InvalidInput.field("knowledge_article_id", T_("only a published article answers callers"))
+    if article.utility not in (None, utility):
+        raise InvalidInput.field("knowledge_article_id", T_("the article is about %(utility)s; this demand is about %(order)s", utility=Label("utility", article.utility), order=Label("utility", utility)))
+    return intake.answer.strip() or article.title
 
 
 def _choose(session: Session, *, now: datetime, grid: Any, utility: str, category: str, first_contact: int | None) -> Any:
@@ -296,12 +332,20 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     taken (a retry, or two tries at once) makes it the replay of that order."""
     intake, grid = plan.intake, plan.grid
     absorbed = plan.absorbed
-    decision = states.on_create_merged(absorbed.master_order_id, absorbed.outage_number) if absorbed else states.on_create(plan.handler_id)
+    if plan.answer:
+        decision = states.on_create_answered(plan.handler_id, intake.knowledge_article_id)
+    elif absorbed:
+        decision = states.on_create_merged(absorbed.master_order_id, absorbed.outage_number)
+    else:
+        decision = states.on_create(plan.handler_id)
     from gridcare.workorders import policies
 
     attributes = dict(intake.attributes)
     area_class = grid.area_class if grid else "urban"
-    attributes["sla"] = sla.snapshot(sla.policy_for(plan.utility, intake.category, area_class, policies.effective(session)))
+    policy = sla.policy_for(plan.utility, intake.category, area_class, policies.effective(session))
+    if plan.answer:  # the customer heard the answer: there is nobody to call back
+        policy = sla.with_target(policy, "callback", None)
+    attributes["sla"] = sla.snapshot(policy)
     if plan.previous is not None:
         attributes["repeat_of"] = plan.previous[1]
     values = dict(
@@ -336,6 +380,8 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         attributes=attributes,
         supply_point=plan.supply_point,
     )
+    if plan.answer:
+        values.update(accepted_at=now, resolved_at=now, closed_at=now, resolution_note=plan.answer)
     # Every column gets a value, so the object joins the session fully loaded.
     for key in _ORDER_COLUMNS:
         values.setdefault(key, None)
@@ -365,6 +411,10 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
         events = (*events, states.Event("order.repeat_call", {"repeat_of": plan.previous[1], "repeat_of_id": plan.previous[0]}))
     record_events(session, actor, now, order, events, status_from=None, note=order.dispatch_reason)
     audit.record(session, actor=actor, at=now, action="order.create", entity="order", entity_id=order.id, after=_view(order), org_path=order.org_path, new_stream=True)
+    if intake.knowledge_article_id is not None and plan.answer:
+        from gridcare.knowledge import service as knowledge
+
+        knowledge.mark_used(session, actor=actor, now=now, article_id=intake.knowledge_article_id, order_id=order.id)
     # Fault triage runs in the worker, shortly after the commit (outages.storm.TRIAGE_DELAY):
     # the cluster analysis of a storm must not slow every call of it. Absorbed calls are
     # triaged too: calls under several small outages may show that one device above them is out.

@@ -101,19 +101,23 @@ class CategorySteps:
     needs_arrival: bool
     needs_callback: bool
     needs_review: bool = False
+    # Whoever takes the demand may answer it at once and close it (当场解答): a question the
+    # knowledge base or the agent can answer, a suggestion or praise passed on. What needs a
+    # visit, a review or the rep's work never is.
+    answerable: bool = False
 
 
 # Defaults a deployment may replace; the rules only ever see the resulting OrderFacts.
 # Reconnection needs no visit because smart meters reconnect remotely (a visit is still
 # recorded when made); a complaint is answered by contacting the customer, not on site.
 DEFAULT_CATEGORY_STEPS: dict[str, CategorySteps] = {
-    Category.CONSULTATION: CategorySteps(needs_arrival=False, needs_callback=True),
+    Category.CONSULTATION: CategorySteps(needs_arrival=False, needs_callback=True, answerable=True),
     Category.REPAIR: CategorySteps(needs_arrival=True, needs_callback=True),
     Category.COMPLAINT: CategorySteps(needs_arrival=False, needs_callback=True, needs_review=True),
     Category.RECONNECTION: CategorySteps(needs_arrival=False, needs_callback=True),
     Category.SERVICE_REQUEST: CategorySteps(needs_arrival=True, needs_callback=True),
-    Category.SUGGESTION: CategorySteps(needs_arrival=False, needs_callback=False),
-    Category.PRAISE: CategorySteps(needs_arrival=False, needs_callback=False),
+    Category.SUGGESTION: CategorySteps(needs_arrival=False, needs_callback=False, answerable=True),
+    Category.PRAISE: CategorySteps(needs_arrival=False, needs_callback=False, answerable=True),
 }
 
 
@@ -512,6 +516,24 @@ def on_create_merged(parent_id: int, outage: str) -> Decision:
     """A repair call inside a known outage joins the outage's master order at once (合并):
     nobody is dispatched for it, and it closes with the master."""
     return Decision(Status.MERGED, (Event("order.created"), Event("order.merged", {"parent_id": parent_id, "outage": outage})), {"merged_into": parent_id})
+
+
+ANSWERED_AT_INTAKE = "answered at intake: nobody was dispatched"
+
+
+def answerable(category: str, steps: Mapping[str, CategorySteps] = DEFAULT_CATEGORY_STEPS) -> bool:
+    found = steps.get(category)
+    return found is not None and found.answerable
+
+
+def on_create_answered(answerer_id: int | None, article_id: int | None = None) -> Decision:
+    """A demand answered while the customer is still on the line is closed as it is taken:
+    nobody is dispatched, no deadline runs, and no callback asks the customer what they just
+    heard. Whoever answered it is its handler, and answers for it."""
+    data: dict[str, Any] = {"handler_id": answerer_id}
+    if article_id is not None:
+        data["article_id"] = article_id
+    return Decision(Status.CLOSED, (Event("order.created"), Event("order.answered", data)), {"handler_id": answerer_id})
 
 
 def on_create(handler_id: int | None) -> Decision:

@@ -45,10 +45,11 @@ def create_from_form(
     lon: float | None = Form(None),
     lat: float | None = Form(None),
     idempotency_key: str = Form(""),
+    answer: str = Form(""),
 ) -> Response:
     intake = service.Intake(
         category=category, channel=channel, description=description, account=account or None, phone=phone or None,
-        caller_name=caller_name, address=address, lon=lon, lat=lat, idempotency_key=idempotency_key or None,
+        caller_name=caller_name, address=address, lon=lon, lat=lat, idempotency_key=idempotency_key or None, answer=answer,
     )
     created = service.create_order(session, actor=principal, now=state.clock.now(), intake=intake)
     return RedirectResponse(f"/orders/{created.order.id}", status_code=303)
@@ -106,6 +107,8 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         questions=questions,
         # An answered question links the article written from it, or offers to write one.
         articles=knowledge.written_from(session, actor=principal, question_ids=[q.id for q in questions if q.answer]),
+        answered_with=knowledge.answered_with(session, actor=principal, order_id=o.id) if o.dispatch_reason == states.ANSWERED_AT_INTAKE else [],
+        answered_reason=states.ANSWERED_AT_INTAKE,
         writes_articles=knowledge_rules.may_write(principal), reads_articles=knowledge_rules.may_read(principal),
         attachments=support.attachments_of(session, order_id=o.id),
         support_units={u.id: u for u in units},
