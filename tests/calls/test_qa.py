@@ -11,10 +11,13 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import event, func, select
 
+from gridcare.analytics import periods as analytics_periods
+from gridcare.analytics import queries as analytics_queries
 from gridcare.calls import quality
 from gridcare.calls.handlers import sample_yesterday
 from gridcare.calls.models import CallRecord, QaScore
 from gridcare.config import load_settings
+from gridcare.core.clock import SHANGHAI
 from gridcare.worker import WorkerContext
 from tests.support import org as demo_org
 from tests.support.web import sign_in
@@ -76,7 +79,7 @@ def test_it_lets_only_supervisors_score(pbx, client):
     assert client.post(f"/api/v1/calls/{call_id}/qa", json={"scores": FULL}, headers={"X-CSRF-Token": token}).status_code == 403
 
 
-def test_it_reports_results_per_agent_and_per_team_worst_first(pbx, client, supervisor, org):
+def test_it_reports_results_per_agent_and_per_team_worst_first(pbx, client, supervisor, org, database, clock):
     first = answered(pbx, "a1", ext="8001")
     second = answered(pbx, "a2", ext="8001", after=300)
     third = answered(pbx, "b1", ext="8002", after=600)
@@ -87,6 +90,10 @@ def test_it_reports_results_per_agent_and_per_team_worst_first(pbx, client, supe
     assert [(r["name"], r["scored"], r["average"], r["pass_rate"], r["lowest"]) for r in agents] == [("李座席", 2, 82.5, 0.5, 65.0), ("王座席", 1, 90.0, 1.0, 90.0)]
     teams = client.get("/api/v1/calls/qa/results", params={"from": "2026-11-24", "by": "team"}).json()["rows"]
     assert [(r["name"], r["scored"], r["average"]) for r in teams] == [("星城供电公司", 3, 85.0)]
+    # The dashboard's QA score is a share like every per-cent figure: 85 points of 100 is 85 %.
+    with database.read() as session:
+        day = analytics_periods.containing("day", clock.now().astimezone(SHANGHAI).date())
+        assert analytics_queries.call_figures(session, actor=org.principal("supervisor"), period=day)["qa_average"] == pytest.approx(0.85)
     assert client.get("/api/v1/calls/qa/results", params={"by": "weather"}).json()["errors"][0]["field"] == "by"
 
 

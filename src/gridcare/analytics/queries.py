@@ -278,7 +278,8 @@ def call_figures(session: Session, *, actor: Principal, period: periods.Period) 
         rows = quality.results(session, actor=actor, start=start, end=end)
         scored = sum(int(r["scored"]) for r in rows)
         if scored:
-            out["qa_average"] = sum(float(r["average"]) * int(r["scored"]) for r in rows) / scored
+            # QA averages are points out of 100; the KPI is a share, like every "pct" figure.
+            out["qa_average"] = sum(float(r["average"]) * int(r["scored"]) for r in rows) / scored / 100
     return out
 
 

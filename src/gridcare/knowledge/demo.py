@@ -59,3 +59,37 @@ def load_demo(db: Database, clock: Clock, *, seed: int, progress: Any) -> None:
                 article.uses = rng.randint(0, 40) if article.status == "published" else 0
                 done += 1
                 progress("knowledge articles", done, total)
+    _answered_on_calls(db, clock, rng)
+
+
+# What this morning's callers asked that the agent answered from an article (当场解答): the
+# articles list them, the orders link back, and the dashboard's share answered is not empty.
+ANSWERED = [
+    ("居民阶梯电价怎么计算？", "这个月电费比上个月多不少，问阶梯电价怎么算"),
+    ("居民阶梯电价怎么计算？", "问第二档电价从多少度开始"),
+    ("计划停电会提前多久通知？", "问计划停电一般提前几天通知"),
+    ("欠费停电后交了费多久恢复供电？", "刚在网上交完电费，问多久能来电"),
+    ("怎么办理新装用电（低压居民）？", "新房想开户装表，问需要带什么材料"),
+]
+
+
+def _answered_on_calls(db: Database, clock: Clock, rng: random.Random) -> None:
+    from gridcare.auth import service as auth
+    from gridcare.customers import service as customers
+    from gridcare.knowledge import service
+    from gridcare.workorders import service as orders
+
+    now = clock.now()
+    with db.write() as session:
+        user = auth.find_user_by_login(session, login="agent")
+        if user is None:
+            return
+        agent = auth.principal_for(session, user=user, origin="demo")
+        callers, _ = customers.search(session, actor=agent, limit=200)
+        titles = {hit.article.title: hit.article.id for hit in service.search(session, actor=agent, now=now, text="", limit=50)}
+        for n, (title, question) in enumerate(ANSWERED):
+            if title not in titles or not callers:
+                continue
+            caller = rng.choice(callers)
+            intake = orders.Intake(category="consultation", channel="hotline", customer_id=caller.id, description=question, knowledge_article_id=titles[title])
+            orders.create_order(session, actor=agent, now=now - timedelta(minutes=25 * (len(ANSWERED) - n)), intake=intake)
