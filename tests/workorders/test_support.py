@@ -85,3 +85,25 @@ def test_it_keeps_photos_outside_the_database_and_rejects_what_is_not_a_photo(cl
     assert html.status_code == 422 and html.json()["errors"][0]["field"] == "file"
     with database.read() as session:
         assert session.scalars(select(OrderEvent.kind).where(OrderEvent.order_id == order_id, OrderEvent.kind == "attachment.added")).all() == ["attachment.added"]
+
+
+def test_a_closed_or_cancelled_order_pulls_in_nobody_and_its_page_offers_no_one(client, database):
+    h = as_user(client, "agent")
+    answered = client.post("/api/v1/work-orders", json={"category": "consultation", "account": "E001", "description": "电价", "answer": "按阶梯计价"}, headers=h).json()["id"]
+    cancelled = new_order(client)
+    assert client.post(f"/api/v1/work-orders/{cancelled}/commands", json={"command": "cancel", "args": {"reason": "客户撤回"}}, headers=as_user(client, "supervisor")).status_code == 200
+    with database.read() as session:
+        events = len(session.scalars(select(OrderEvent.id)).all())
+    for order_id, status in ((answered, "已归档"), (cancelled, "已撤销")):
+        h = as_user(client, "supervisor")
+        task = client.post(f"/api/v1/work-orders/{order_id}/tasks", json={"unit_id": client.org.units["HC"], "title": "开挖抢修"}, headers=h)
+        question = client.post(f"/api/v1/work-orders/{order_id}/questions", json={"question": "还要做什么？"}, headers=h | {"Accept-Language": "zh-CN"})
+        assert task.status_code == question.status_code == 409, (task.text, question.text)
+        assert status in question.json()["detail"]
+        page = client.get(f"/orders/{order_id}").text
+        assert 'name="action" value="task"' not in page and 'name="action" value="ask"' not in page
+    with database.read() as session:
+        assert len(session.scalars(select(OrderEvent.id)).all()) == events
+    # An open order still offers both.
+    page = client.get(f"/orders/{new_order(client)}").text
+    assert 'name="action" value="ask"' in page

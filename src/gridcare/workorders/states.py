@@ -521,6 +521,12 @@ def on_create_merged(parent_id: int, outage: str) -> Decision:
 ANSWERED_AT_INTAKE = "answered at intake: nobody was dispatched"
 
 
+def takes_help(status: str) -> bool:
+    """Whether departments, contractors and experts can still be pulled into an order: not once
+    it is closed or cancelled (a closed demand that needs more work is reopened, or a new one)."""
+    return Status(status).group is not Group.CLOSED
+
+
 def answerable(category: str, steps: Mapping[str, CategorySteps] = DEFAULT_CATEGORY_STEPS) -> bool:
     found = steps.get(category)
     return found is not None and found.answerable

@@ -13,7 +13,7 @@ from gridcare import outbox
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, can
 from gridcare.core import uploads
-from gridcare.core.errors import Forbidden, InvalidInput, NotFound
+from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role
 from gridcare.workorders import service, states
@@ -33,12 +33,18 @@ def _handler_or_supervisor(actor: Principal, order: WorkOrder) -> None:
         raise Forbidden(T_("only the order's handler or a supervisor may do this"))
 
 
+def _still_open(order: WorkOrder) -> None:
+    if not states.takes_help(order.status):
+        raise Conflict(T_("order %(number)s is %(status)s: nobody can be pulled in any more", number=order.number, status=Label("status", order.status)))
+
+
 def add_task(session: Session, *, actor: Principal, now: datetime, order_id: int, unit_id: int, title: str, due_minutes: int) -> SupportTask:
     from gridcare.auth import service as auth
     from gridcare.core.principal import system_principal
 
     order = service.get_order(session, actor=actor, order_id=order_id, lock=True)
     _handler_or_supervisor(actor, order)
+    _still_open(order)
     if not title.strip():
         raise InvalidInput.field("title", T_("must not be empty"))
     if not 1 <= due_minutes <= 60 * 24 * 30:
@@ -131,6 +137,7 @@ def _works_orders(actor: Principal) -> None:
 def ask_expert(session: Session, *, actor: Principal, now: datetime, order_id: int, question: str) -> ExpertQuestion:
     _works_orders(actor)
     order = service.get_order(session, actor=actor, order_id=order_id)
+    _still_open(order)
     if not question.strip():
         raise InvalidInput.field("question", T_("must not be empty"))
     q = ExpertQuestion(order_id=order.id, asked_by=actor.login, question=question.strip(), asked_at=now)

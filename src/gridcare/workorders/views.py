@@ -114,6 +114,7 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         support_units={u.id: u for u in units},
         can_support=principal.user_id == o.handler_id or principal.role.value in ("supervisor", "admin"),
         can_add=support.works_orders(principal),
+        takes_help=states.takes_help(o.status),
         handlers=reps,
         # A department or contractor pulled in by task sees the order, not the customer's
         # record or the grid behind it.
