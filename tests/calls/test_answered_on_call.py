@@ -140,3 +140,33 @@ def test_the_intake_form_closes_an_answered_consultation_and_dispatches_what_is_
     refused = client.post("/orders", data=form | {"category": "repair", "answer": "请检查空开"}, follow_redirects=False)
     assert refused.status_code == 422 and "故障报修不能当场解答办结" in refused.text
     assert counts(database) == before
+
+
+def test_answers_typed_by_hand_show_writers_what_the_base_lacks_until_an_article_is_written_from_one(client, org, database):
+    tariff = article(client, TARIFF)
+    headers = as_agent(client)
+    typed = client.post("/api/v1/work-orders", json={"category": "consultation", "account": "E001", "description": "峰谷电价怎么申请", "answer": "可在网上国网APP申请峰谷电价"}, headers=headers).json()
+    client.post("/api/v1/work-orders", json={"category": "consultation", "account": "E001", "description": "电费怎么算", "knowledge_article_id": tariff}, headers=headers)
+    dispatched = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001", "description": "没电"}, headers=headers).json()
+    assert client.get("/api/v1/knowledge/answered-by-hand").status_code == 403  # agents answer; writers write
+
+    expert = as_agent(client, "expert")
+    lacking = client.get("/api/v1/knowledge/answered-by-hand").json()
+    assert [(d["number"], d["question"], d["answer"], d["answered_by"]) for d in lacking] == [(typed["number"], "峰谷电价怎么申请", "可在网上国网APP申请峰谷电价", "agent")]
+    page = client.get("/knowledge").text
+    assert 'id="kb-by-hand"' in page and f'href="/knowledge/new?order={typed["id"]}"' in page
+    as_agent(client, "w_supervisor")  # the water company's writer: not their demand
+    assert client.get("/api/v1/knowledge/answered-by-hand").json() == []
+
+    expert = as_agent(client, "expert")
+    draft = client.get(f"/api/v1/knowledge/from-order/{typed['id']}").json()
+    assert (draft["title"], draft["body"], draft["utility"], draft["order_id"]) == ("峰谷电价怎么申请", "可在网上国网APP申请峰谷电价", "electric", typed["id"])
+    form = client.get(f"/knowledge/new?order={typed['id']}").text
+    assert f'name="order_id" value="{typed["id"]}"' in form and "峰谷电价怎么申请" in form
+    for bad in (dispatched["id"], 999999):
+        refused = client.post("/api/v1/knowledge", json=draft | {"order_id": bad, "title": "x"}, headers=expert)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "order_id"
+    written = client.post("/api/v1/knowledge", json=draft, headers=expert)
+    assert written.status_code == 201, written.text
+    assert client.get("/api/v1/knowledge/answered-by-hand").json() == []
+    assert typed["number"] in client.get(f"/knowledge/{written.json()['id']}").text

@@ -299,6 +299,8 @@ CORE: dict[str, Spec] = {
     "GET /api/v1/knowledge/topics": G(),
     "GET /api/v1/knowledge/export.csv": G(),
     "GET /api/v1/knowledge/from-question/{question_id}": G("question"),
+    "GET /api/v1/knowledge/from-order/{order_id}": G("order"),
+    "GET /api/v1/knowledge/answered-by-hand": G(),
     "POST /api/v1/knowledge": W(None, KNOWLEDGE_WRITERS, body={"title": "营业厅几点开门？", "body": "工作日 8:30–17:30。"}),
     "POST /api/v1/knowledge/import": W(
         None,

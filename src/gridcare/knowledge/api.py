@@ -29,6 +29,7 @@ class ArticleIn(BaseModel):
 class NewArticleIn(ArticleIn):
     status: Literal["draft", "published"] = "published"
     question_id: int | None = Field(default=None, description="the expert's answer it is written from")
+    order_id: int | None = Field(default=None, description="the demand an agent answered at intake it is written from: it then counts as the article's")
 
 
 class StatusIn(BaseModel):
@@ -77,6 +78,20 @@ def import_file(session: DbSession, principal: CurrentPrincipal, state: State, f
 def from_question(question_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """What an article written from this expert's answer starts with (POST it to save)."""
     return service.draft_from_question(session, actor=principal, question_id=question_id)
+
+
+@router.get("/from-order/{order_id}")
+def from_order(order_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    """What an article written from an answer an agent typed at intake starts with (POST it to save)."""
+    return service.draft_from_order(session, actor=principal, order_id=order_id)
+
+
+@router.get("/answered-by-hand")
+def answered_by_hand(session: DbSession, principal: CurrentPrincipal, state: State, limit: int = 20) -> list[dict[str, Any]]:
+    """What the base lacks, for writers: demands answered at intake in the last 30 days by a
+    typed answer, with no article, newest first."""
+    found = service.answered_by_hand(session, actor=principal, now=state.clock.now(), limit=max(1, min(limit, 100)))
+    return [{"order_id": d.id, "number": d.number, "utility": d.utility, "question": d.question, "answer": d.answer, "answered_by": d.answered_by, "answered_at": d.answered_at} for d in found]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -62,14 +62,17 @@ def load_demo(db: Database, clock: Clock, *, seed: int, progress: Any) -> None:
     _answered_on_calls(db, clock, rng)
 
 
-# What this morning's callers asked that the agent answered from an article (当场解答): the
-# articles list them, the orders link back, and the dashboard's share answered is not empty.
+# What this morning's callers asked that the agent answered at once (当场解答), from an article
+# (title) or by hand (an answer typed): the articles list theirs, the answers typed show the
+# writers what the base lacks, and the dashboard's share answered is not empty.
 ANSWERED = [
-    ("居民阶梯电价怎么计算？", "这个月电费比上个月多不少，问阶梯电价怎么算"),
-    ("居民阶梯电价怎么计算？", "问第二档电价从多少度开始"),
-    ("计划停电会提前多久通知？", "问计划停电一般提前几天通知"),
-    ("欠费停电后交了费多久恢复供电？", "刚在网上交完电费，问多久能来电"),
-    ("怎么办理新装用电（低压居民）？", "新房想开户装表，问需要带什么材料"),
+    ("居民阶梯电价怎么计算？", "这个月电费比上个月多不少，问阶梯电价怎么算", ""),
+    ("居民阶梯电价怎么计算？", "问第二档电价从多少度开始", ""),
+    ("计划停电会提前多久通知？", "问计划停电一般提前几天通知", ""),
+    (None, "想办峰谷分时电价，问怎么申请", "可在网上国网APP或营业厅申请峰谷分时电价，次月抄表日起执行。"),
+    ("欠费停电后交了费多久恢复供电？", "刚在网上交完电费，问多久能来电", ""),
+    (None, "问电动汽车充电桩报装要多久", "居民充电桩报装资料齐全后，台区经理1个工作日内联系，具备条件的5个工作日内装表接电。"),
+    ("怎么办理新装用电（低压居民）？", "新房想开户装表，问需要带什么材料", ""),
 ]
 
 
@@ -87,9 +90,10 @@ def _answered_on_calls(db: Database, clock: Clock, rng: random.Random) -> None:
         agent = auth.principal_for(session, user=user, origin="demo")
         callers, _ = customers.search(session, actor=agent, limit=200)
         titles = {hit.article.title: hit.article.id for hit in service.search(session, actor=agent, now=now, text="", limit=50)}
-        for n, (title, question) in enumerate(ANSWERED):
-            if title not in titles or not callers:
+        for n, (title, question, answer) in enumerate(ANSWERED):
+            if (title is not None and title not in titles) or not callers:
                 continue
             caller = rng.choice(callers)
-            intake = orders.Intake(category="consultation", channel="hotline", customer_id=caller.id, description=question, knowledge_article_id=titles[title])
+            intake = orders.Intake(category="consultation", channel="hotline", customer_id=caller.id, description=question, answer=answer,
+                                   knowledge_article_id=titles[title] if title is not None else None)
             orders.create_order(session, actor=agent, now=now - timedelta(minutes=25 * (len(ANSWERED) - n)), intake=intake)

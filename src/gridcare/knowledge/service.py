@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select
@@ -151,10 +151,12 @@ def _checked(*, title: str, body: str, keywords: str, topic: str, utility: str |
 
 def write(
     session: Session, *, actor: Principal, now: datetime, title: str, body: str, keywords: str = "", topic: str = "", utility: str | None = None,
-    review_by: datetime | None = None, status: str = "published", question_id: int | None = None,
+    review_by: datetime | None = None, status: str = "published", question_id: int | None = None, order_id: int | None = None,
 ) -> Article:
     """A new article at the writer's organisation node, published or kept as a draft.
-    ``question_id`` is the expert's answer it was written from (in the writer's scope)."""
+    ``question_id`` is the expert's answer it was written from, ``order_id`` the demand an
+    agent answered by hand it was written from (both in the writer's scope): that demand
+    counts as answered by the article, so it leaves the list of answers the base lacks."""
     require_write(actor)
     problems = _checked(title=title, body=body, keywords=keywords, topic=topic, utility=utility, review_by=review_by, now=now, status=status)
     if problems:
@@ -163,12 +165,16 @@ def write(
         from gridcare.workorders import support
 
         support.get_question(session, actor=actor, question_id=question_id)
+    if order_id is not None and _answered_demand(session, actor, order_id) is None:
+        raise InvalidInput.field("order_id", _no_answered_demand(order_id))
     article = Article(
         title=title.strip(), body=body.strip(), keywords="；".join(rules.keyword_list(keywords)), topic=topic.strip(), utility=utility or None, org_path=actor.org_path,
         status=status, uses=0, question_id=question_id, review_by=rules.next_review(now, review_by), created_by=actor.login, created_at=now, updated_by=actor.login, updated_at=now,
     )
     session.add(article)
     session.flush()
+    if order_id is not None:
+        session.add(Use(article_id=article.id, order_id=order_id, used_by=actor.login, used_at=now))
     _index(session, article)
     audit.record(session, actor=actor, at=now, action="knowledge.write", entity="knowledge_article", entity_id=article.id, after=_view(article), org_path=article.org_path, new_stream=True)
     return article
@@ -296,7 +302,47 @@ def draft_from_question(session: Session, *, actor: Principal, question_id: int)
         raise InvalidInput.field("question_id", T_("the question has no answer yet"))
     first_line = " ".join(question.question.split())
     title = first_line if len(first_line) <= rules.TITLE_MAX else first_line[: rules.TITLE_MAX - 1] + "…"
-    return {"title": title, "body": question.answer, "keywords": "", "topic": "", "utility": None, "question_id": question.id}
+    return {"title": title, "body": question.answer, "keywords": "", "topic": "", "utility": None, "question_id": question.id, "order_id": None}
+
+
+# How far back the answers the base lacks are looked for, and how many are read to find them.
+GAP_DAYS = 30
+GAP_READ = 500
+
+
+def _no_answered_demand(order_id: int) -> Any:
+    return T_("no demand %(id)s answered at intake in your scope", id=order_id)
+
+
+def _answered_demand(session: Session, actor: Principal, order_id: int) -> Any:
+    from gridcare.workorders import queries as orders
+
+    found = orders.answered_at_intake(session, actor=actor, ids=[order_id], limit=1)
+    return found[0] if found else None
+
+
+def answered_by_hand(session: Session, *, actor: Principal, now: datetime, limit: int = 20) -> list[Any]:
+    """What the base lacks: demands agents answered at intake in the last ``GAP_DAYS`` days with
+    no article (typed answers), newest first (workorders.queries.AnsweredDemand). A writer turns
+    one into an article (``draft_from_order``); the demand then counts as the article's."""
+    from gridcare.workorders import queries as orders
+
+    require_write(actor)
+    found = orders.answered_at_intake(session, actor=actor, since=now - timedelta(days=GAP_DAYS), limit=GAP_READ)
+    covered = set(session.scalars(select(Use.order_id).where(Use.order_id.in_([d.id for d in found])))) if found else set()
+    return [d for d in found if d.id not in covered][:limit]
+
+
+def draft_from_order(session: Session, *, actor: Principal, order_id: int) -> dict[str, Any]:
+    """What a new article written from an answer an agent typed starts with: the caller's
+    question as its title, the answer as its body, the demand's utility."""
+    require_write(actor)
+    demand = _answered_demand(session, actor, order_id)
+    if demand is None:
+        raise NotFound(_no_answered_demand(order_id))
+    first_line = " ".join(demand.question.split()) or demand.answer[: rules.TITLE_MAX]
+    title = first_line if len(first_line) <= rules.TITLE_MAX else first_line[: rules.TITLE_MAX - 1] + "…"
+    return {"title": title, "body": demand.answer, "keywords": "", "topic": "", "utility": demand.utility if demand.utility in ("electric", "water") else None, "question_id": None, "order_id": demand.id}
 
 
 def written_from(session: Session, *, actor: Principal, question_ids: Sequence[int]) -> dict[int, int]:

@@ -51,8 +51,10 @@ def _search_context(session: Any, principal: Principal, now: datetime, q: str, t
 def search_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, q: str = "", topic: str = "", utility: str = "", status: str = "",
                 due: bool = False, error: str = "", imported: str = "") -> HTMLResponse:
     now = state.clock.now()
+    can_write = rules.may_write(principal)
     return render(request, "knowledge/search.html", principal=principal, error=error, imported=whole_number(imported, "imported", blank=0), topic=topic, utility=utility, status=status, due=due, topics=service.topics(session, actor=principal),
-                  statuses=rules.STATUSES, can_write=rules.may_write(principal), due_count=service.count_due_review(session, actor=principal, now=now),
+                  statuses=rules.STATUSES, can_write=can_write, due_count=service.count_due_review(session, actor=principal, now=now),
+                  by_hand=service.answered_by_hand(session, actor=principal, now=now, limit=10) if can_write else [],
                   **_search_context(session, principal, now, q, topic, utility, status or None, due, limit=50))
 
 
@@ -80,24 +82,26 @@ def import_form(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 @router.get("/knowledge/new", response_class=HTMLResponse)
-def new_page(request: Request, session: DbSession, principal: CurrentPrincipal, question: str = "", error: str = "") -> HTMLResponse:
-    article: dict[str, Any] = {"title": "", "body": "", "keywords": "", "topic": "", "utility": None, "question_id": None}
+def new_page(request: Request, session: DbSession, principal: CurrentPrincipal, question: str = "", order: str = "", error: str = "") -> HTMLResponse:
+    article: dict[str, Any] = {"title": "", "body": "", "keywords": "", "topic": "", "utility": None, "question_id": None, "order_id": None}
     service.require_write(principal)
     if question:
         article = service.draft_from_question(session, actor=principal, question_id=whole_number(question, "question"))
+    elif order:
+        article = service.draft_from_order(session, actor=principal, order_id=whole_number(order, "order"))
     return render(request, "knowledge/edit.html", principal=principal, article=article, error=error, topics=service.topics(session, actor=principal), action="/knowledge")
 
 
 @router.post("/knowledge", response_model=None)
 async def write_from_form(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
-    question = form.get("question_id", "")
+    question, order = form.get("question_id", ""), form.get("order_id", "")
     try:
         with session.begin_nested():
             article = service.write(session, actor=principal, now=state.clock.now(), status="draft" if form.get("action") == "draft" else "published",
-                                    question_id=whole_number(question, "question_id") if question else None, **_written(form))
+                                    question_id=whole_number(question, "question_id"), order_id=whole_number(order, "order_id"), **_written(form))
     except DomainError as exc:
-        back = f"/knowledge/new?question={quote(question)}&" if question else "/knowledge/new?"
+        back = f"/knowledge/new?question={quote(question)}&" if question else f"/knowledge/new?order={quote(order)}&" if order else "/knowledge/new?"
         return RedirectResponse(f"{back}error={quote(explained(request, principal, exc))}", status_code=303)
     return RedirectResponse(f"/knowledge/{article.id}", status_code=303)
 

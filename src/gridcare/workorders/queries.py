@@ -187,6 +187,33 @@ def demands(session: Session, *, actor: Principal, ids: Sequence[int | None]) ->
     return {order_id: Demand(number, description) for order_id, number, description in session.execute(stmt)}
 
 
+@dataclass(frozen=True)
+class AnsweredDemand:
+    """A demand answered as it was taken (当场解答): what was asked and what the customer was told."""
+
+    id: int
+    number: str
+    utility: str
+    question: str
+    answer: str
+    answered_by: str
+    answered_at: datetime
+
+
+def answered_at_intake(session: Session, *, actor: Principal, since: datetime | None = None, ids: Sequence[int] | None = None, limit: int = 100) -> list[AnsweredDemand]:
+    """Demands answered at intake that the actor may see, newest first: since a moment, or
+    among ``ids``."""
+    stmt = select(WorkOrder.id, WorkOrder.number, WorkOrder.utility, WorkOrder.description, WorkOrder.resolution_note, WorkOrder.originator, WorkOrder.created_at).where(
+        WorkOrder.dispatch_reason == states.ANSWERED_AT_INTAKE
+    )
+    if since is not None:
+        stmt = stmt.where(WorkOrder.created_at >= since)
+    if ids is not None:
+        stmt = stmt.where(WorkOrder.id.in_(list(ids)))
+    stmt = scoped(stmt, actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
+    return [AnsweredDemand(*row) for row in session.execute(stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit))]
+
+
 def open_counts_by_grid(session: Session) -> dict[int, int]:
     """Open work orders per grid, for the grid map and workload measures."""
     stmt = select(WorkOrder.grid_id, func.count()).where(WorkOrder.grid_id.is_not(None), WorkOrder.closed_at.is_(None), WorkOrder.status.in_(states.QUEUE_STATUSES))
