@@ -170,3 +170,44 @@ def test_answers_typed_by_hand_show_writers_what_the_base_lacks_until_an_article
     assert written.status_code == 201, written.text
     assert client.get("/api/v1/knowledge/answered-by-hand").json() == []
     assert typed["number"] in client.get(f"/knowledge/{written.json()['id']}").text
+
+
+def test_the_callers_survey_rates_the_call_and_the_demand_answered_on_it_whichever_comes_first(pbx, client, org, database):
+    def rated_order(order_id):
+        with database.read() as session:
+            return session.get(WorkOrder, order_id).satisfaction
+
+    headers = as_agent(client)
+    # Rated after the agent recorded the answer.
+    first = pbx.post("ringing", "r1", caller="0731-88881234", agent_extension="8001").json()
+    pbx.post("answered", "r1", agent_extension="8001", after=5)
+    answered = client.post(f"/api/v1/calls/{first['id']}/work-order", json={"category": "consultation", "description": "电价", "answer": "按阶梯计价"}, headers=headers).json()
+    pbx.post("ended", "r1", after=60)
+    survey = pbx.post("survey", "r1", after=80, score=2)
+    assert survey.status_code == 200 and survey.json()["satisfaction"] == 2 and survey.json()["state"] == "ended"
+    assert rated_order(answered["id"]) == 2
+    timeline = client.get(f"/api/v1/work-orders/{answered['id']}").json()["timeline"]
+    assert timeline[-1]["kind"] == "order.rated" and timeline[-1]["data"] == {"satisfaction": 2, "source": "survey"}
+    pbx.post("survey", "r1", after=90, score=5)  # pressed again: the call takes it, the demand keeps its first say
+    assert rated_order(answered["id"]) == 2
+
+    # Rated before the agent recorded the answer (after-call work).
+    second = pbx.post("ringing", "r2", caller="0731-88881234", agent_extension="8001", after=200).json()
+    pbx.post("answered", "r2", agent_extension="8001", after=205)
+    pbx.post("ended", "r2", after=260)
+    pbx.post("survey", "r2", after=280, score=5)
+    later = client.post(f"/api/v1/calls/{second['id']}/work-order", json={"category": "praise", "description": "表扬座席耐心", "answer": "已转达"}, headers=headers).json()
+    assert rated_order(later["id"]) == 5
+
+    # A demand dispatched to the rep is rated by the callback, not by the call's survey.
+    third = pbx.post("ringing", "r3", caller="0731-88881234", agent_extension="8001", after=300).json()
+    pbx.post("answered", "r3", agent_extension="8001", after=305)
+    dispatched = client.post(f"/api/v1/calls/{third['id']}/work-order", json={"category": "repair", "description": "没电"}, headers=headers).json()
+    pbx.post("survey", "r3", after=400, score=1)
+    assert rated_order(dispatched["id"]) is None
+
+    bad = [pbx.post("survey", "r4", score=7), pbx.post("survey", "r4"), pbx.post("ringing", "r4", score=3)]
+    assert [b.status_code for b in bad] == [422, 422, 422] and {b.json()["errors"][0]["field"] for b in bad} == {"score"}
+    as_agent(client, "supervisor")
+    stats = client.get("/api/v1/calls/stats", params={"from": "2026-11-24"}).json()
+    assert (stats["total"]["rated"], stats["total"]["rating"]) == (3, round((5 + 5 + 1) / 3, 2))

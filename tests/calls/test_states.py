@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from gridcare.calls.states import CtiEvent, Kind, Outcome, State, dedupe_key, de
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
-def ev(kind: str, seconds: float, **kw: str) -> CtiEvent:
+def ev(kind: str, seconds: float, **kw: object) -> CtiEvent:
     return CtiEvent(kind=Kind(kind), at=T0 + timedelta(seconds=seconds), **kw)
 
 
@@ -72,6 +73,7 @@ events = st.builds(
     queue=st.sampled_from(["", "general", "expert"]),
     agent_extension=extensions,
     recording_url=st.sampled_from(["", "http://pbx/a.wav"]),
+    score=st.sampled_from([None, 1, 3, 5, 9]),
 )
 
 
@@ -98,4 +100,16 @@ def test_it_keeps_the_invariants_of_a_call(evts):
     assert facts.wait_seconds is None or facts.wait_seconds >= 0
     assert facts.duration_seconds is None or facts.duration_seconds >= 0
     if facts.state is State.RINGING:
-        assert kinds == {Kind.RINGING}
+        assert kinds - {Kind.SURVEY} <= {Kind.RINGING}  # a survey (even one come first) moves no call on
+    rated = [e for e in evts if e.kind is Kind.SURVEY and e.score in range(1, 6)]
+    assert (facts.satisfaction is None) == (not rated)
+    if rated:
+        assert facts.satisfaction == max(rated, key=CtiEvent.sort_key).score
+
+
+def test_a_survey_rates_the_call_without_changing_its_state_or_times():
+    ended = [ev("ringing", 0), ev("answered", 10, agent_extension="8001"), ev("ended", 130)]
+    rated = derive([*ended, ev("survey", 150, score=4)])
+    assert rated == replace(derive(ended), satisfaction=4)
+    assert derive([*ended, ev("survey", 150, score=4), ev("survey", 160, score=2)]).satisfaction == 2  # they pressed again
+    assert derive([*ended, ev("survey", 150, score=0)]).satisfaction is None

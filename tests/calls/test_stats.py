@@ -32,6 +32,9 @@ def known_calls(pbx, client, org, clock):
     call(pbx, "rg", at=5 * 3600 + 60, wait=None)  # still ringing
     call(pbx, "out", at=7200, wait=3, talk=50, direction="outbound")  # a callback: not offered
     call(pbx, "old", at=-8 * 86400, wait=2, talk=30)  # the week before
+    # Two callers rate their call in the IVR; the callback's rating is no inbound call's.
+    for call_id, after, score in (("a1", 100, 5), ("a2", 800, 3), ("out", 7300, 1)):
+        pbx.post("survey", call_id, after=after, score=score)
     return {"supervisor": supervisor, "line": line}
 
 
@@ -40,7 +43,7 @@ def test_it_computes_the_figures_of_a_day(client, known_calls):
     out = client.get("/api/v1/calls/stats", params={"from": "2026-11-24", "to": "2026-11-24"}, headers=auth).json()
     assert out["total"] == {
         "offered": 5, "answered": 4, "abandoned": 1, "in_progress": 1, "answer_rate": 0.8, "abandon_rate": 0.2,
-        "asa_seconds": 15.0, "aht_seconds": 165.0, "service_level": 0.6,
+        "asa_seconds": 15.0, "aht_seconds": 165.0, "service_level": 0.6, "rated": 2, "rating": 4.0,
     }
     hours = {r["hour"]: r for r in out["rows"] if r["offered"] or r["in_progress"]}
     assert set(hours) == {9, 14} and len(out["rows"]) == 24

@@ -109,6 +109,7 @@ def post_event(body: Annotated[CtiEventIn, Depends(cti_event)], session: DbSessi
         event=service.EventInput(
             call_id=body.call_id, event=body.event, at=body.timestamp, caller=body.caller, callee=body.callee, direction=body.direction, queue=body.queue,
             agent_extension=body.agent_extension, recording_url=body.recording_url, event_id=body.event_id, source=body.source, raw={k: str(v)[:500] for k, v in raw.items()},
+            score=body.score,
         ),
     )
     publish_after_commit(session, state.broadcaster, found.pushes)

@@ -5,6 +5,7 @@ Called by the demo loader after the city and its orders exist: ``load_calls(db, 
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, time, timedelta
 
 import numpy as np
@@ -70,6 +71,9 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
     return len(rows)
 
 
+SURVEY_SCORES = (5, 5, 5, 5, 5, 4, 4, 4, 3, 2, 1)
+
+
 def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, now):  # noqa: ANN001, ANN202, PLR0913 - one generated row
     customer, phone = callers[int(rng.integers(len(callers)))]
     local = [ln for ln in lines if (customer.utility == "water") == ln.org_path.startswith(water_path)] if lines else []
@@ -83,6 +87,10 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
     if answered:
         talk = float(rng.lognormal(5.0, 0.5))
         events += [CtiEvent(Kind.ANSWERED, at + timedelta(seconds=wait), agent_extension=ext), CtiEvent(Kind.ENDED, at + timedelta(seconds=wait + talk))]
+        # About two callers in five rate the call in the IVR; drawn apart, so the rest of the demo stays as it was.
+        survey = random.Random(k)
+        if survey.random() < 0.4:
+            events.append(CtiEvent(Kind.SURVEY, at + timedelta(seconds=wait + talk + 20), score=survey.choice(SURVEY_SCORES)))
     else:
         events.append(CtiEvent(Kind.ENDED, at + timedelta(seconds=wait + 5)))
     f = derive(events)
@@ -91,7 +99,7 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
         "org_path": line.org_path if line else (water_path if customer.utility == "water" else electric_path), "queue": f.queue, "agent_extension": ext if answered else "",
         "agent_user_id": seats.get(ext) if answered else None, "state": f.state.value, "outcome": f.outcome.value if f.outcome else None, "ringing_at": f.ringing_at,
         "answered_at": f.answered_at, "transferred_at": None, "ended_at": f.ended_at, "started_at": f.started_at, "local_day": f.local_day, "local_hour": f.local_hour,
-        "wait_seconds": f.wait_seconds, "duration_seconds": f.duration_seconds, "transfers": 0, "recording_url": "", "customer_id": customer.id, "customers_matched": 1,
+        "wait_seconds": f.wait_seconds, "duration_seconds": f.duration_seconds, "satisfaction": f.satisfaction, "transfers": 0, "recording_url": "", "customer_id": customer.id, "customers_matched": 1,
         "created_at": f.started_at, "updated_at": f.ended_at or now,
     }
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridcare.db import Base, JSONData, UTCDateTime
@@ -67,6 +76,7 @@ class CallRecord(Base):
     customers_matched: Mapped[int] = mapped_column(Integer, default=0)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
     qa_sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)  # the caller's rating in the IVR survey, 1–5
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

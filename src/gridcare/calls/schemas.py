@@ -11,7 +11,7 @@ class CtiEventIn(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     call_id: str = Field(min_length=1, max_length=120, validation_alias=AliasChoices("call_id", "callid", "uniqueid"), description="The PBX's id of the call (Asterisk ${UNIQUEID}, FreeSWITCH Unique-ID)")
-    event: Literal["ringing", "answered", "transferred", "ended"]
+    event: Literal["ringing", "answered", "transferred", "ended", "survey"] = Field(description="survey: the caller's rating in the IVR after the call, in ``score``")
     timestamp: datetime | None = Field(default=None, validation_alias=AliasChoices("timestamp", "at", "time"), description="When it happened: ISO 8601 or Unix seconds; no offset means Asia/Shanghai; absent means now")
     caller: str = Field(default="", max_length=64, description="The calling number as the PBX has it, in any format")
     callee: str = Field(default="", max_length=64, description="The number called: the hotline or a local repair line")
@@ -21,6 +21,7 @@ class CtiEventIn(BaseModel):
     recording_url: str = Field(default="", max_length=500)
     event_id: str | None = Field(default=None, max_length=120, description="The PBX's id of this event, if it has one; else call id, event and timestamp identify it")
     source: str | None = Field(default=None, max_length=64, description="Which PBX; defaults to the token's user, so call ids from two PBXs never collide")
+    score: int | None = Field(default=None, validation_alias=AliasChoices("score", "satisfaction"), description="survey: 1 (very dissatisfied) to 5 (very satisfied)")
 
 
 class CallOut(BaseModel):
@@ -51,6 +52,7 @@ class CallOut(BaseModel):
     customers_matched: int
     work_order_id: int | None
     qa_sampled_at: datetime | None
+    satisfaction: int | None
 
 
 class IngestOut(CallOut):

@@ -42,6 +42,7 @@ class EventInput:
     event_id: str | None = None
     source: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    score: int | None = None  # a survey's rating
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ def _problems(e: EventInput) -> list[FieldProblem]:
             problems.append(FieldProblem(name, T_("must be at most %(n)s characters", n=limit)))
     if e.recording_url and not e.recording_url.startswith(("http://", "https://", "/")):
         problems.append(FieldProblem("recording_url", T_("must be an http(s) URL or an absolute path")))
+    if e.event == states.Kind.SURVEY.value and e.score not in states.SCORES:
+        problems.append(FieldProblem("score", T_("a survey rates the call from %(low)s to %(high)s", low=1, high=5)))
+    elif e.event != states.Kind.SURVEY.value and e.score is not None:
+        problems.append(FieldProblem("score", T_("only a survey event carries a score")))
     return problems
 
 
@@ -113,7 +118,7 @@ def ingest_event(session: Session, *, actor: Principal, now: datetime, event: Ev
     ).one()
     key = states.dedupe_key(call_id=call_id, kind=kind, at=at, event_id=event.event_id)
     fields = {"caller": event.caller, "callee": event.callee, "direction": event.direction, "queue": event.queue, "agent_extension": event.agent_extension, "recording_url": event.recording_url}
-    payload = {**event.raw, **{k: v.strip() for k, v in fields.items()}, "event": kind.value, "at": at.isoformat()}
+    payload = {**event.raw, **{k: v.strip() for k, v in fields.items()}, "event": kind.value, "at": at.isoformat(), "score": event.score}
     inserted = session.execute(
         insert(CallEvent)
         .values(call_record_id=call.id, source=source, dedupe_key=key, kind=kind.value, at=at, received_at=now, payload=payload)
@@ -141,6 +146,7 @@ def _stored_events(session: Session, call: CallRecord) -> list[states.CtiEvent]:
                 queue=str(p.get("queue") or "")[:40],
                 agent_extension=str(p.get("agent_extension") or "")[:20],
                 recording_url=str(p.get("recording_url") or "")[:500],
+                score=p["score"] if isinstance(p.get("score"), int) else None,
             )
         )
     return out
@@ -159,6 +165,12 @@ def _apply(session: Session, call: CallRecord, *, now: datetime) -> None:
     call.wait_seconds, call.duration_seconds, call.transfers = facts.wait_seconds, facts.duration_seconds, facts.transfers
     call.recording_url = facts.recording_url
     call.updated_at = now
+    if facts.satisfaction != call.satisfaction:
+        call.satisfaction = facts.satisfaction
+        if call.work_order_id is not None and facts.satisfaction is not None:
+            from gridcare.workorders import service as orders
+
+            orders.rate_answered(session, now=now, order_id=call.work_order_id, satisfaction=facts.satisfaction)
     if facts.agent_extension != call.agent_extension or (facts.agent_extension and call.agent_user_id is None):
         call.agent_extension = facts.agent_extension
         seat = seat_for_extension(session, extension=facts.agent_extension, now=now) if facts.agent_extension else None
@@ -304,6 +316,8 @@ def start_order(
     created = orders.create_order(session, actor=actor, now=now, intake=intake)
     if call.work_order_id is None:
         call.work_order_id = created.order.id
+    if call.satisfaction is not None and call.work_order_id == created.order.id:  # rated before the agent recorded the answer
+        orders.rate_answered(session, now=now, order_id=created.order.id, satisfaction=call.satisfaction)
     if customer_id and call.customer_id is None:
         call.customer_id = customer_id
     call.updated_at = now

@@ -22,6 +22,7 @@ class Kind(StrEnum):
     ANSWERED = "answered"
     TRANSFERRED = "transferred"
     ENDED = "ended"
+    SURVEY = "survey"  # the caller's rating in the IVR after the agent hung up (满意度评价)
 
 
 class State(StrEnum):
@@ -40,7 +41,8 @@ DIRECTIONS = ("inbound", "outbound")
 # Shown in pages as _("call." ~ state) and _("outcome." ~ outcome); listed for extraction.
 LABELS = [N_("call.ringing"), N_("call.answered"), N_("call.transferred"), N_("call.ended"), N_("outcome.answered"), N_("outcome.abandoned")]
 # Ties at one instant sort in the order a call lives through them.
-_KIND_ORDER = {Kind.RINGING: 0, Kind.ANSWERED: 1, Kind.TRANSFERRED: 2, Kind.ENDED: 3}
+_KIND_ORDER = {Kind.RINGING: 0, Kind.ANSWERED: 1, Kind.TRANSFERRED: 2, Kind.ENDED: 3, Kind.SURVEY: 4}
+SCORES = range(1, 6)  # a survey's rating: 1 very dissatisfied … 5 very satisfied
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,10 @@ class CtiEvent:
     queue: str = ""
     agent_extension: str = ""
     recording_url: str = ""
+    score: int | None = None  # a survey's rating
 
     def sort_key(self) -> tuple[object, ...]:
-        return (self.at, _KIND_ORDER[self.kind], self.agent_extension, self.queue, self.recording_url, self.caller, self.callee, self.direction)
+        return (self.at, _KIND_ORDER[self.kind], self.agent_extension, self.queue, self.recording_url, self.caller, self.callee, self.direction, self.score or 0)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class CallFacts:
     recording_url: str
     wait_seconds: int | None  # ringing until answered, or until the caller gave up
     duration_seconds: int | None  # answered until ended: the handling time
+    satisfaction: int | None = None  # the caller's last rating in the IVR survey
 
     @property
     def local_day(self) -> str:
@@ -110,6 +114,7 @@ def derive(events: Iterable[CtiEvent]) -> CallFacts:
         return next((getattr(e, attr) for e in ordered if getattr(e, attr)), "")
 
     transfers = [e.at for e in ordered if e.kind is Kind.TRANSFERRED]
+    rated = [e.score for e in ordered if e.kind is Kind.SURVEY and e.score in SCORES]
     ringing_at, answered_at, ended_at = first(Kind.RINGING), first(Kind.ANSWERED), first(Kind.ENDED)
     started_at = ordered[0].at
     if ended_at is not None:
@@ -136,6 +141,7 @@ def derive(events: Iterable[CtiEvent]) -> CallFacts:
         recording_url=latest_value("recording_url"),
         wait_seconds=_seconds(ringing_at or started_at, waited_until),
         duration_seconds=_seconds(answered_at, ended_at),
+        satisfaction=rated[-1] if rated else None,
     )
 
 

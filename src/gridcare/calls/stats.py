@@ -27,6 +27,8 @@ class Bucket:
     wait_sum: int
     duration_sum: int
     within_target: int  # answered within SERVICE_LEVEL_SECONDS
+    rated: int = 0  # calls the caller rated in the IVR survey
+    rating_sum: int = 0
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Figures:
     abandoned_wait: int = 0
     handling: int = 0
     within_target: int = 0
+    rated: int = 0
+    rating_sum: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -64,7 +68,14 @@ class Figures:
     def service_level(self) -> float | None:
         return self.within_target / self.offered if self.offered else None
 
+    @property
+    def rating(self) -> float | None:
+        """The callers' mean rating (1–5) in the IVR survey, over the calls rated."""
+        return self.rating_sum / self.rated if self.rated else None
+
     def add(self, b: Bucket) -> None:
+        self.rated += b.rated
+        self.rating_sum += b.rating_sum
         if b.outcome == "answered":
             self.answered += b.calls
             self.answered_wait += b.wait_sum
@@ -90,6 +101,8 @@ class Figures:
             "asa_seconds": r(self.asa_seconds, 1),
             "aht_seconds": r(self.aht_seconds, 1),
             "service_level": r(self.service_level, 4),
+            "rated": self.rated,
+            "rating": r(self.rating, 2),
             **self.extra,
         }
 

@@ -93,6 +93,7 @@ LABELS = [
     N_("event.order.rehomed"),
     N_("event.order.released"),
     N_("event.order.answered"),
+    N_("event.order.rated"),
     N_("event.order.created"),
     N_("event.order.dispatched"),
     N_("event.order.escalated"),

@@ -288,6 +288,23 @@ def plan_order(session: Session, *, actor: Principal, now: datetime, intake: Int
     )
 
 
+def rate_answered(session: Session, *, now: datetime, order_id: int, satisfaction: int) -> bool:
+    """The caller's rating in the IVR survey after the call is the satisfaction of a demand
+    answered on that call: it owes no callback, so this is the customer's only say. Only such a
+    demand, and only its first rating; returns whether it was taken."""
+    from gridcare.core.principal import system_principal
+
+    order = session.get(WorkOrder, order_id, with_for_update=True)
+    if order is None or order.dispatch_reason != states.ANSWERED_AT_INTAKE or order.satisfaction is not None:
+        return False
+    before = _view(order)
+    order.satisfaction = satisfaction
+    actor = system_principal("survey")
+    record_events(session, actor, now, order, (states.Event("order.rated", {"satisfaction": satisfaction, "source": "survey"}),), status_from=order.status)
+    audit.record(session, actor=actor, at=now, action="order.rated", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
+    return True
+
+
 def _answer_of(session: Session, *, actor: Principal, intake: Intake, utility: str) -> str:
     """What the customer was told: the typed answer, or the title of the article it came from.
     The article must be one the taker may read, published, and for the order's utility."""
