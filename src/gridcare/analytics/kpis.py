@@ -35,7 +35,7 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("escalation_rate", N_("Escalation rate"), N_("Share of orders escalated at least once (督办/升级) because a deadline passed."), "pct", "lower", "orders"),
     KpiDef("repeat_rate", N_("Repeat-call rate"), N_("Share of orders whose customer had another order of the same category in the 30 days before."), "pct", "lower", "orders"),
     KpiDef("complaints_per_10k", N_("Complaints per 10,000 customers"), N_("Complaint orders created in the period per 10,000 customers in scope (customers counted now)."), "per10k", "lower", "orders"),
-    KpiDef("satisfaction", N_("Callback satisfaction"), N_("Mean callback score (1–5) of orders created in the period that were called back."), "score", "higher", "orders"),
+    KpiDef("satisfaction", N_("Callback satisfaction"), N_("Mean callback score (1–5) of orders created in the period that were called back; an order answered at intake counts the caller's rating in the survey after the call."), "score", "higher", "orders"),
     KpiDef("satisfied_rate", N_("Satisfied share"), N_("Share of called-back orders scored 4 or 5."), "pct", "higher", "orders"),
     KpiDef("first_contact_rate", N_("First-contact resolution"), N_("Share of resolved orders never reopened and not a repeat call."), "pct", "higher", "orders"),
     KpiDef("reopen_rate", N_("Reopen rate"), N_("Share of resolved orders reopened at least once (low callback score or complaint)."), "pct", "lower", "orders"),
