@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import func, select
 
+from gridcare.customers.models import Customer
 from gridcare.knowledge.models import Use
 from gridcare.notify.models import Notification
 from gridcare.workorders import states
@@ -181,13 +182,22 @@ def test_the_callers_survey_rates_the_call_and_the_demand_answered_on_it_whichev
     # Rated after the agent recorded the answer.
     first = pbx.post("ringing", "r1", caller="0731-88881234", agent_extension="8001").json()
     pbx.post("answered", "r1", agent_extension="8001", after=5)
-    answered = client.post(f"/api/v1/calls/{first['id']}/work-order", json={"category": "consultation", "description": "电价", "answer": "按阶梯计价"}, headers=headers).json()
+    with database.read() as session:  # 王芳, in the west grid
+        wang = session.scalars(select(Customer.id).where(Customer.account == "E001")).one()
+    answered = client.post(f"/api/v1/calls/{first['id']}/work-order", json={"category": "consultation", "description": "电价", "answer": "按阶梯计价", "customer_id": wang}, headers=headers).json()
     pbx.post("ended", "r1", after=60)
     survey = pbx.post("survey", "r1", after=80, score=2)
     assert survey.status_code == 200 and survey.json()["satisfaction"] == 2 and survey.json()["state"] == "ended"
     assert rated_order(answered["id"]) == 2
     timeline = client.get(f"/api/v1/work-orders/{answered['id']}").json()["timeline"]
-    assert timeline[-1]["kind"] == "order.rated" and timeline[-1]["data"] == {"satisfaction": 2, "source": "survey"}
+    rated = timeline[-1]
+    assert rated["kind"] == "order.rated" and rated["data"]["satisfaction"] == 2 and rated["data"]["source"] == "survey"
+    # Two of five: the caller is not done with, so the grid's rep follows up on a linked order.
+    with database.read() as session:
+        follow_up = session.scalars(select(WorkOrder).where(WorkOrder.number == rated["data"]["follow_up"])).one()
+        assert (follow_up.status, follow_up.handler_id, follow_up.customer_id) == ("dispatched", org.user_id("rep"), wang)
+        assert "按阶梯计价" in follow_up.description and follow_up.attributes["follow_up_of"] == answered["number"]
+        assert answered["number"] in follow_up.attributes["links"]
     pbx.post("survey", "r1", after=90, score=5)  # pressed again: the call takes it, the demand keeps its first say
     assert rated_order(answered["id"]) == 2
 
@@ -198,6 +208,8 @@ def test_the_callers_survey_rates_the_call_and_the_demand_answered_on_it_whichev
     pbx.post("survey", "r2", after=280, score=5)
     later = client.post(f"/api/v1/calls/{second['id']}/work-order", json={"category": "praise", "description": "表扬座席耐心", "answer": "已转达"}, headers=headers).json()
     assert rated_order(later["id"]) == 5
+    with database.read() as session:  # satisfied: nothing follows
+        assert "links" not in session.get(WorkOrder, later["id"]).attributes
 
     # A demand dispatched to the rep is rated by the callback, not by the call's survey.
     third = pbx.post("ringing", "r3", caller="0731-88881234", agent_extension="8001", after=300).json()

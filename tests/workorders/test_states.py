@@ -26,6 +26,7 @@ from gridcare.workorders.states import (
     decide,
     on_create,
     on_create_answered,
+    unsettled,
 )
 
 REP = 7
@@ -388,3 +389,11 @@ def test_an_answered_demand_is_closed_as_it_is_taken_by_whoever_answered_it(answ
     # Closed: no command but a note moves it, so nobody is dispatched to it later.
     facts = apply(OrderFacts.for_category("consultation", Status.UNASSIGNED), decided)
     assert set(available_commands(facts, "supervisor", actor_is_handler=False)) <= {Command.ADD_NOTE}
+
+
+def test_a_score_of_two_or_less_leaves_the_customer_unsettled_whether_a_callback_or_a_survey_gave_it():
+    assert [s for s in range(1, 6) if unsettled(s)] == [1, 2]
+    called_back = OrderFacts.for_category("consultation", Status.CALLBACK_PENDING, handler_id=REP)
+    for score in range(1, 6):
+        decided = decide(called_back, Command.CALLBACK, actor_role="agent", actor_is_handler=False, args={"satisfaction": score})
+        assert (decided.status is not Status.CLOSED) is unsettled(score)

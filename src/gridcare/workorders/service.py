@@ -300,9 +300,27 @@ def rate_answered(session: Session, *, now: datetime, order_id: int, satisfactio
     before = _view(order)
     order.satisfaction = satisfaction
     actor = system_principal("survey")
-    record_events(session, actor, now, order, (states.Event("order.rated", {"satisfaction": satisfaction, "source": "survey"}),), status_from=order.status)
+    rated: dict[str, Any] = {"satisfaction": satisfaction, "source": "survey"}
+    if states.unsettled(satisfaction):
+        rated["follow_up"] = _follow_up(session, actor=actor, now=now, order=order).number
+    record_events(session, actor, now, order, (states.Event("order.rated", rated),), status_from=order.status)
     audit.record(session, actor=actor, at=now, action="order.rated", entity="order", entity_id=order.id, before=before, after=_view(order), org_path=order.org_path)
     return True
+
+
+def _follow_up(session: Session, *, actor: Principal, now: datetime, order: WorkOrder) -> WorkOrder:
+    """A caller dissatisfied with the answer they were given is not done with: the demand goes
+    to its grid's rep as a new order linked to the answered one, dispatched like any other."""
+    from gridcare.workorders import links
+
+    description = f"客户对当场解答不满意（满意度 {order.satisfaction} 分），请联系客户跟进。\n原诉求：{order.description}\n原解答：{order.resolution_note}"
+    intake = Intake(
+        category=order.category, channel=order.channel, description=description[:4000], utility=order.utility, customer_id=order.customer_id, phone=order.caller_phone or None,
+        caller_name=order.caller_name, address=order.address, idempotency_key=f"follow-up:{order.number}", attributes={"follow_up_of": order.number},
+    )
+    created = create_order(session, actor=actor, now=now, intake=intake).order
+    links.link(session, actor=actor, now=now, order_id=created.id, other=order.number, note="follow-up")
+    return created
 
 
 def _answer_of(session: Session, *, actor: Principal, intake: Intake, utility: str) -> str:

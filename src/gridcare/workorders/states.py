@@ -326,7 +326,7 @@ ROUTES: dict[str, Callable[[Context], Status]] = {
     TO_REVIEW: lambda c: Status.REVIEW_PENDING if c.order.is_complaint else _after_work(c.order),
     TO_CALLBACK: lambda c: _after_work(c.order),
     LOW_SATISFACTION_REOPENS: lambda c: (
-        _back_to_handler(c.order) if c.args["satisfaction"] <= 2 else Status.CLOSED
+        _back_to_handler(c.order) if unsettled(c.args["satisfaction"]) else Status.CLOSED
     ),
     REOPEN_TO_HANDLER: lambda c: _back_to_handler(c.order),
     RESUME_WHERE_PAUSED: lambda c: (
@@ -519,6 +519,15 @@ def on_create_merged(parent_id: int, outage: str) -> Decision:
 
 
 ANSWERED_AT_INTAKE = "answered at intake: nobody was dispatched"
+
+
+LOW_RATING = 2  # a callback or survey score at or below this says the demand is not settled
+
+
+def unsettled(satisfaction: int) -> bool:
+    """A customer this dissatisfied is not done with: a callback's score reopens the order, a
+    survey's score on a demand answered at intake sends a follow-up to the grid's rep."""
+    return satisfaction <= LOW_RATING
 
 
 def takes_help(status: str) -> bool:
