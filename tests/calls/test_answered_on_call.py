@@ -167,8 +167,10 @@ def test_answers_typed_by_hand_show_writers_what_the_base_lacks_until_an_article
     for bad in (dispatched["id"], 999999):
         refused = client.post("/api/v1/knowledge", json=draft | {"order_id": bad, "title": "x"}, headers=expert)
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "order_id"
+    assert f'href="/knowledge/new?order={typed["id"]}"' in client.get(f"/orders/{typed['id']}").text
     written = client.post("/api/v1/knowledge", json=draft, headers=expert)
     assert written.status_code == 201, written.text
+    assert f'href="/knowledge/{written.json()["id"]}"' in client.get(f"/orders/{typed['id']}").text  # written: the order links it
     assert client.get("/api/v1/knowledge/answered-by-hand").json() == []
     assert typed["number"] in client.get(f"/knowledge/{written.json()['id']}").text
 
