@@ -10,14 +10,7 @@ import pytest
 
 from gridcare.alerts import service
 from tests.alerts.conftest import take
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
+from tests.support.demo_client import as_user
 
 
 @pytest.fixture
@@ -33,12 +26,6 @@ def raised(world, database, clock):
     with database.write() as session:
         service.scan(session, now=now, hourly=False)
     return now
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
 
 
 def test_it_lists_shows_and_acknowledges_alerts_over_rest(client, raised):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from gridcare.alerts import service
@@ -14,8 +13,7 @@ from gridcare.alerts.models import Alert
 from gridcare.core.principal import system_principal
 from gridcare.workorders import service as orders
 from tests.alerts.conftest import alert_messages
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import as_user
 
 WORDINGS = ["咨询水费账单", "家里停水了", "自来水发黄有异味", "小区主管道漏水", "水压太低高层没水", "咨询水表更换政策", "家中跳闸合不上闸", "部分插座没电"]
 FLAKES = ["自来水里有白色絮状物还能喝吗", "水龙头放出来的水有白色絮状物", "烧开的水有白色絮状物沉淀", "家里水有白色絮状物", "白色絮状物担心水质", "水里漂着白色絮状物", "白色絮状物是什么"]
@@ -30,17 +28,6 @@ def said(db, clock, account: str, words: str, *, before: timedelta) -> int:
 def scan(db, clock):
     with db.write() as session:
         return service.scan(session, now=clock.now(), hourly=False, daily=False, with_rules=False, with_topics=True)
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> None:
-    client.cookies.clear()
-    sign_in(client, login, demo_org.PASSWORD)
 
 
 def test_a_hot_topic_is_raised_once_for_its_company_told_to_its_supervisors_and_refreshed(client, world, database, clock):

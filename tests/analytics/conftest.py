@@ -11,33 +11,12 @@ import pytest
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.principal import system_principal
 from gridcare.workorders import history, service
-from tests.support import area
-from tests.support import org as demo_org
+from tests.support.demo_client import as_user, client, load_world  # noqa: F401  (client: a browser-less client of the app over ``world``)
 
 
 @pytest.fixture
 def world(database, clock):
-    org = demo_org.load(database, clock)
-    org.grids = area.load(org, clock)  # type: ignore[attr-defined]
-    return org
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    """A browser-less client of the app over ``world``."""
-    from tests.support.web import client_for
-
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    """Sign ``client`` in as ``login``; the CSRF header its writes need."""
-    from tests.support.web import sign_in
-
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
+    return load_world(database, clock)
 
 
 def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:

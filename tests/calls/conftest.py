@@ -12,16 +12,12 @@ from fastapi.testclient import TestClient
 
 from gridcare.auth import service as auth
 from gridcare.core.principal import system_principal
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.web import client_for
+from tests.support.demo_client import load_world, open_client
 
 
 @pytest.fixture
 def org(database, clock):
-    o = demo_org.load(database, clock)
-    o.grids = area.load(o, clock)  # type: ignore[attr-defined]
-    return o
+    return load_world(database, clock)
 
 
 def make_pbx_token(org: Any, clock: Any, login: str = "pbx", unit: str = "XC-E", role: str = "agent") -> str:
@@ -40,7 +36,7 @@ def pbx_token(org, clock) -> str:
 
 @pytest.fixture
 def client(settings, database, clock, org) -> Iterator[TestClient]:
-    with client_for(settings, database, clock) as c:
+    with open_client(settings, database, clock) as c:
         yield c
 
 

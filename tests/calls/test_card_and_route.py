@@ -10,14 +10,13 @@ from gridcare.workorders import duty
 from gridcare.workorders import service as orders
 from tests.calls.conftest import make_pbx_token
 from tests.support import org as demo_org
+from tests.support.demo_client import as_user
 from tests.support.web import sign_in
 from tests.support.wire import watched
 
 
 def as_agent(client, login: str = "agent") -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
+    return as_user(client, login)
 
 
 def test_it_shows_the_callers_customer_with_tags_grid_rep_and_open_orders(pbx, client, org, clock, database):

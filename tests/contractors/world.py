@@ -13,30 +13,14 @@ from gridcare.config import load_settings
 from gridcare.customers.models import Customer
 from gridcare.main import load_plugins
 from gridcare.notify.models import Notification
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import as_user, client, load_world  # noqa: F401  (also for the folders that share this world)
 
 
 @pytest.fixture
 def world(database, clock):
-    org = demo_org.load(database, clock)
-    org.grids = area.load(org, clock)  # type: ignore[attr-defined]
+    org = load_world(database, clock)
     load_plugins(load_settings())
     return org
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client: Any, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    status, token = sign_in(client, login, demo_org.PASSWORD)
-    assert status == 303, f"{login} could not sign in"
-    return {"X-CSRF-Token": token}
 
 
 def customer_id(db: Any, account: str) -> int:

@@ -16,10 +16,8 @@ from gridcare.grids import service as grids
 from gridcare.main import load_plugins
 from gridcare.network import service as network
 from gridcare.network.topology import WaterNode, WaterPipe
-from tests.contractors.world import as_user, client  # noqa: F401  (the same sign-in, over this folder's world)
-from tests.support import area
-from tests.support import org as demo_org
 from tests.support.area import BOTH
+from tests.support.demo_client import as_user, client, load_world  # noqa: F401  (the same sign-in, over this folder's world)
 
 # A 1×1 PNG: the smallest photo a phone could send.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -39,8 +37,7 @@ def add_hydrant(org: Any, clock: Any) -> None:
 
 @pytest.fixture
 def world(database, clock, tmp_path):
-    org = demo_org.load(database, clock)
-    org.grids = area.load(org, clock)  # type: ignore[attr-defined]
+    org = load_world(database, clock)
     add_hydrant(org, clock)
     load_plugins(load_settings())
     org.data_dir = tmp_path / "data"  # type: ignore[attr-defined]

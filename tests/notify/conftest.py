@@ -12,14 +12,12 @@ from gridcare.main import load_plugins
 from gridcare.notify import service
 from gridcare.pubsub import Broadcaster
 from gridcare.worker import Worker, WorkerContext
-from tests.support import area
-from tests.support import org as demo_org
+from tests.support.demo_client import load_world
 
 
 @pytest.fixture
 def world(database, clock):
-    org = demo_org.load(database, clock)
-    org.grids = area.load(org, clock)
+    org = load_world(database, clock)
     load_plugins(load_settings())
     return org
 

@@ -11,15 +11,15 @@ from sqlalchemy import func, select
 from gridcare.notify import service
 from gridcare.notify.models import Campaign, Notification, WecomGroup
 from tests.notify.conftest import customer_id
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import open_client
+from tests.support.web import sign_in
 
 ORDER = {"number": "GD-1", "address": "五一大道1号", "description": "停电"}
 
 
 @pytest.fixture
 def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        c.org = world
+    with open_client(settings, database, clock, org=world) as c:
         yield c
 
 

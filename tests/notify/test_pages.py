@@ -11,13 +11,13 @@ from gridcare.core.i18n import gettext
 from gridcare.notify import service
 from gridcare.notify.models import Notification, WecomGroup
 from tests.notify.conftest import customer_id
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import open_client
+from tests.support.web import sign_in
 
 
 @pytest.fixture
 def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        c.org = world
+    with open_client(settings, database, clock, org=world) as c:
         yield c
 
 

@@ -12,14 +12,12 @@ from gridcare.config import load_settings
 from gridcare.customers.models import Customer
 from gridcare.main import load_plugins
 from gridcare.notify.models import Notification
-from tests.support import area
-from tests.support import org as demo_org
+from tests.support.demo_client import client, load_world  # noqa: F401  (client: over this folder's world)
 
 
 @pytest.fixture
 def world(database, clock):
-    org = demo_org.load(database, clock)
-    org.grids = area.load(org, clock)  # type: ignore[attr-defined]
+    org = load_world(database, clock)
     load_plugins(load_settings())
     return org
 

@@ -5,25 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from gridcare.outages import service
 from gridcare.outages.models import Outage
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
+from tests.support.demo_client import as_user
 
 
 def test_it_creates_lists_and_shows_an_outage_with_devices_and_counts_by_grid(client, world, clock):

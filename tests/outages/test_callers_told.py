@@ -8,7 +8,7 @@ from datetime import timedelta
 from gridcare.open311 import service as open311
 from gridcare.outages import service
 from tests.calls.conftest import make_pbx_token
-from tests.outages.test_api import as_user
+from tests.support.demo_client import as_user
 from tests.support.web import client_for
 
 

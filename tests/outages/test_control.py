@@ -16,7 +16,7 @@ from gridcare.outages import control, service, storm
 from gridcare.outages.models import Outage
 from gridcare.workorders import service as orders
 from gridcare.workorders.models import OrderEvent, WorkOrder
-from tests.outages.test_api import as_user
+from tests.support.demo_client import as_user
 from tests.support.web import client_for
 
 

@@ -9,14 +9,12 @@ from gridcare.config import load_settings
 from gridcare.core.principal import system_principal
 from gridcare.main import load_plugins
 from gridcare.planning import service
-from tests.support import area
-from tests.support import org as demo_org
+from tests.support.demo_client import client, load_world  # noqa: F401  (client: over this folder's world)
 
 
 @pytest.fixture
 def world(database, clock):
-    org = demo_org.load(database, clock)
-    org.grids = area.load(org, clock)  # type: ignore[attr-defined]
+    org = load_world(database, clock)
     load_plugins(load_settings())
     return org
 

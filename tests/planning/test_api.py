@@ -7,22 +7,9 @@ import json
 
 import pytest
 
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import as_user
 
 RIVER = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "浏阳河", "kind": "river"}, "geometry": {"type": "LineString", "coordinates": [[112.95, 28.09], [112.95, 28.16]]}}]}
-
-
-@pytest.fixture
-def client(settings, database, clock, world):
-    with client_for(settings, database, clock) as c:
-        yield c
-
-
-def as_user(client, login: str) -> dict[str, str]:
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
 
 
 def test_it_designs_compares_exports_and_adopts_over_rest(client, world):

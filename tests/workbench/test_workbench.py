@@ -6,24 +6,13 @@ from datetime import timedelta
 import pytest
 
 from gridcare.core.principal import Role
-from tests.support import area
-from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import as_user, load_world, open_client
 
 
 @pytest.fixture
 def client(settings, database, clock):
-    org = demo_org.load(database, clock)
-    area.load(org, clock)
-    with client_for(settings, database, clock) as c:
-        c.org = org
+    with open_client(settings, database, clock, org=load_world(database, clock)) as c:
         yield c
-
-
-def as_user(client, login):
-    client.cookies.clear()
-    _, token = sign_in(client, login, demo_org.PASSWORD)
-    return {"X-CSRF-Token": token}
 
 
 def new_order(client, account="E001", agent="agent"):

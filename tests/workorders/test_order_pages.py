@@ -1,15 +1,14 @@
 import pytest
 
-from tests.support import area
 from tests.support import org as demo_org
-from tests.support.web import client_for, sign_in
+from tests.support.demo_client import load_world, open_client
+from tests.support.web import sign_in
 
 
 @pytest.fixture
 def client(settings, database, clock):
-    org = demo_org.load(database, clock)
-    area.load(org, clock)
-    with client_for(settings, database, clock) as c:
+    load_world(database, clock)
+    with open_client(settings, database, clock) as c:
         yield c
 
 
