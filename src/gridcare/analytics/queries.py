@@ -175,7 +175,7 @@ def order_rows(session: Session, *, actor: Principal, scope: Scope, start: datet
 
     out = []
     for r in session.execute(_raw(actor, scope, start, end, *ROW_COLUMNS)):
-        out.append(kpis.OrderRow(r[0], r[1], r[2], r[3], utc(r[4]), r[5], utc(r[6]), utc(r[7]), utc(r[8]), utc(r[9]), utc(r[10]), utc(r[11]), r[12] or 0, r[13] or 0, r[14], r[15], r[16] == states.ANSWERED_AT_INTAKE))
+        out.append(kpis.OrderRow(r[0], r[1], r[2], r[3], utc(r[4]), r[5], utc(r[6]), utc(r[7]), utc(r[8]), utc(r[9]), utc(r[10]), utc(r[11]), r[12] or 0, r[13] or 0, r[14], r[15], states.answered_at_intake(r[16])))
     return out
 
 

@@ -225,11 +225,17 @@ def mark_used(session: Session, *, actor: Principal, now: datetime, article_id: 
     article = get(session, actor=actor, article_id=article_id)
     if article.status != "published":
         raise InvalidInput.field("article_id", T_("only a published article answers callers"))
-    session.execute(Article.__table__.update().where(Article.id == article.id).values(uses=Article.uses + 1))
-    session.add(Use(article_id=article.id, order_id=order_id, used_by=actor.login, used_at=now))
+    count_use(session, actor=actor, now=now, article_id=article.id, order_id=order_id)
     session.flush()
     session.refresh(article)
     return article.uses
+
+
+def count_use(session: Session, *, actor: Principal, now: datetime, article_id: int, order_id: int | None) -> None:
+    """The writes of a use, for a caller that has already read the article and found it
+    published (intake answering with it)."""
+    session.execute(Article.__table__.update().where(Article.id == article_id).values(uses=Article.uses + 1))
+    session.add(Use(article_id=article_id, order_id=order_id, used_by=actor.login, used_at=now))
 
 
 def answered_with(session: Session, *, actor: Principal, order_id: int) -> list[Article]:

@@ -295,7 +295,7 @@ def rate_answered(session: Session, *, now: datetime, order_id: int, satisfactio
     from gridcare.core.principal import system_principal
 
     order = session.get(WorkOrder, order_id, with_for_update=True)
-    if order is None or order.dispatch_reason != states.ANSWERED_AT_INTAKE or order.satisfaction is not None:
+    if order is None or not states.answered_at_intake(order.dispatch_reason) or order.satisfaction is not None:
         return False
     before = _view(order)
     order.satisfaction = satisfaction
@@ -449,7 +449,7 @@ def commit_order(session: Session, *, actor: Principal, now: datetime, plan: Int
     if intake.knowledge_article_id is not None and plan.answer:
         from gridcare.knowledge import service as knowledge
 
-        knowledge.mark_used(session, actor=actor, now=now, article_id=intake.knowledge_article_id, order_id=order.id)
+        knowledge.count_use(session, actor=actor, now=now, article_id=intake.knowledge_article_id, order_id=order.id)  # read and checked in _answer_of
     # Fault triage runs in the worker, shortly after the commit (outages.storm.TRIAGE_DELAY):
     # the cluster analysis of a storm must not slow every call of it. Absorbed calls are
     # triaged too: calls under several small outages may show that one device above them is out.

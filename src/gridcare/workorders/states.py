@@ -521,6 +521,12 @@ def on_create_merged(parent_id: int, outage: str) -> Decision:
 ANSWERED_AT_INTAKE = "answered at intake: nobody was dispatched"
 
 
+def answered_at_intake(dispatch_reason: str | None) -> bool:
+    """Whether an order was answered as it was taken: its stored reason says nobody was
+    dispatched for that (decision 038)."""
+    return dispatch_reason == ANSWERED_AT_INTAKE
+
+
 LOW_RATING = 2  # a callback or survey score at or below this says the demand is not settled
 
 

@@ -107,8 +107,8 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
         questions=questions,
         # An answered question links the article written from it, or offers to write one.
         articles=knowledge.written_from(session, actor=principal, question_ids=[q.id for q in questions if q.answer]),
-        answered_with=knowledge.answered_with(session, actor=principal, order_id=o.id) if o.dispatch_reason == states.ANSWERED_AT_INTAKE else [],
-        answered_reason=states.ANSWERED_AT_INTAKE,
+        answered=states.answered_at_intake(o.dispatch_reason),
+        answered_with=knowledge.answered_with(session, actor=principal, order_id=o.id) if states.answered_at_intake(o.dispatch_reason) else [],
         writes_articles=knowledge_rules.may_write(principal), reads_articles=knowledge_rules.may_read(principal),
         attachments=support.attachments_of(session, order_id=o.id),
         support_units={u.id: u for u in units},
