@@ -110,6 +110,35 @@ def test_it_samples_a_share_of_each_agents_calls_and_puts_them_first(pbx, client
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "percent"
 
 
+def test_every_call_its_caller_rated_dissatisfied_is_reviewed_first_whatever_the_sample(pbx, client, supervisor, database, clock):
+    fine = answered(pbx, "d1")
+    pbx.post("survey", "d1", after=80, score=4)
+    low = answered(pbx, "d2", after=300)
+    pbx.post("survey", "d2", after=380, score=2)
+    # A survey folded in before the PBX's answered event still counts once the call is answered.
+    pbx.post("ringing", "d3", after=600, caller="13812345678", agent_extension="8001")
+    pbx.post("survey", "d3", after=700, score=1)
+    early = pbx.post("ended", "d3", after=690).json()["id"]
+    with database.read() as session:
+        assert session.get(CallRecord, early).qa_sampled_at is None  # never answered: nothing to review yet
+    pbx.post("answered", "d3", after=605, agent_extension="8001")
+    pbx.post("ringing", "d4", after=900)
+    pbx.post("ended", "d4", after=920)
+    pbx.post("survey", "d4", after=930, score=1)  # unanswered: no agent to review
+    with database.read() as session:
+        sampled = {c.id: c.qa_sampled_at for c in session.scalars(select(CallRecord))}
+    assert {i for i, at in sampled.items() if at} == {low, early}
+    queue = client.get("/api/v1/calls/qa/queue", params={"from": "2026-11-24"}).json()
+    assert [c["id"] for c in queue] == [early, low, fine] and [c["satisfaction"] for c in queue] == [1, 2, 4]
+    # The period's sample adds its share; the dissatisfied calls are in it already.
+    out = client.post("/api/v1/calls/qa/sample", json={"from": clock.now().isoformat(), "to": (clock.now() + timedelta(hours=1)).isoformat(), "percent": 1}, headers=supervisor).json()
+    assert set(out["call_ids"]) <= {fine} and out["sampled"] <= 1
+    page = client.get("/calls/qa", params={"from": "2026-11-24", "to": "2026-11-24"})
+    assert page.text.count("1/5 · 不满意") == 1 and page.text.count("2/5 · 不满意") == 1 and "4/5" in page.text and "4/5 · 不满意" not in page.text
+    score_page = client.get(f"/calls/qa/{low}")
+    assert "来电人评价" in score_page.text and "2/5 · 不满意" in score_page.text
+
+
 def test_a_sample_covers_a_month_at_most(pbx, client, supervisor, clock):
     answered(pbx, "m1")
     end = clock.now() + timedelta(hours=1)

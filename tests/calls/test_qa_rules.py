@@ -58,6 +58,19 @@ def test_it_samples_the_asked_share_of_each_group(rows, percent):
         assert len(chosen & set(ids)) == max(1, math.ceil(len(ids) * percent / 100))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10_000), st.sampled_from(["hotline", "1"]), st.sampled_from(["", "3"]), st.one_of(st.none(), st.integers(1, 5))), unique_by=lambda t: t[0], max_size=60), st.floats(0.5, 100))
+def test_every_dissatisfied_caller_is_sampled_on_top_of_the_share(rows, percent):
+    rated = [qa.Candidate(*r) for r in rows]
+    unrated = [qa.Candidate(c.call_id, c.line, c.agent) for c in rated]
+    low = {c.call_id for c in rated if c.rating is not None and c.rating <= 2}
+    assert set(qa.sample(rated, percent)) == set(qa.sample(unrated, percent)) | low
+
+
+def test_a_dissatisfied_caller_is_one_who_rated_two_or_less():
+    assert [qa.dissatisfied(r) for r in (None, 1, 2, 3, 5)] == [False, True, True, False, False]
+
+
 def test_it_ranks_results_worst_first_with_pass_rates():
     found = qa.results([("a", 90, 100), ("a", 70, 100), ("b", 95, 100), ("c", 30, 50)])
     assert [r.key for r in found] == ["c", "a", "b"]

@@ -3,7 +3,8 @@
 A checklist is a list of items, each with a key, a label and a weight (the most points the
 item can give). A score gives every item a whole number from 0 to its weight; the total is
 their sum. Sampling picks a share of each line's and each agent's calls, so that a quiet
-local repair line or a new agent is reviewed too, not only the busiest seats."""
+local repair line or a new agent is reviewed too, not only the busiest seats; and every
+call whose caller said in the survey they were dissatisfied (差评), whatever the share."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from gridcare.core.errors import FieldProblem
 from gridcare.core.i18n import N_, T_
+from gridcare.workorders.states import unsettled
 
 DEFAULT_CODE = "default"
 DEFAULT_NAME = N_("Hotline service checklist")
@@ -103,6 +105,13 @@ class Candidate:
     call_id: int
     line: str  # "hotline" or the local line's id
     agent: str  # the agent's user id, or "" when nobody answered
+    rating: int | None = None  # the caller's survey score, when they gave one
+
+
+def dissatisfied(rating: int | None) -> bool:
+    """A caller who rated the call this low is reviewed whatever the sample: a complaint
+    about the seat starts there. The threshold is the one that reopens a demand."""
+    return rating is not None and unsettled(rating)
 
 
 def _rank(call_id: int, seed: str) -> bytes:
@@ -111,16 +120,19 @@ def _rank(call_id: int, seed: str) -> bytes:
 
 def sample(candidates: Iterable[Candidate], percent: float, seed: str = "qa") -> list[int]:
     """The calls to review: ``percent`` of each (line, agent) group, at least one per group,
-    chosen by a hash of the call id, so the same calls give the same sample every time."""
+    chosen by a hash of the call id, so the same calls give the same sample every time; and
+    every call its caller rated dissatisfied, on top of the share."""
     if not 0 < percent <= 100:
         raise ValueError("percent must be in (0, 100]")
     groups: dict[tuple[str, str], list[int]] = {}
+    chosen: set[int] = set()
     for c in candidates:
         groups.setdefault((c.line, c.agent), []).append(c.call_id)
-    chosen: list[int] = []
+        if dissatisfied(c.rating):
+            chosen.add(c.call_id)
     for ids in groups.values():
         want = max(1, math.ceil(len(ids) * percent / 100))
-        chosen.extend(sorted(ids, key=lambda i: _rank(i, seed))[:want])
+        chosen.update(sorted(ids, key=lambda i: _rank(i, seed))[:want])
     return sorted(chosen)
 
 

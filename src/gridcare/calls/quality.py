@@ -20,6 +20,7 @@ from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 from gridcare.db import batches
+from gridcare.workorders.states import LOW_RATING
 
 DEFAULT_SAMPLE_PERCENT = 5.0
 CHUNK = 500  # ids per IN (...): far below PostgreSQL's 65,535 bound parameters and SQLite's limit
@@ -106,8 +107,8 @@ def scores_of(session: Session, *, actor: Principal, call_id: int) -> list[QaSco
 
 
 def review_queue(session: Session, *, actor: Principal, start: datetime, end: datetime, limit: int = 100) -> list[tuple[CallRecord, int | None]]:
-    """Answered calls to score, sampled ones first, unscored before scored; with the
-    reviewer's own score when given."""
+    """Answered calls to score, sampled ones first, unscored before scored, those the
+    caller rated dissatisfied first among them; with the reviewer's own score when given."""
     require(actor, Action.CALLS_QA)
     periods.check_span(start, end, max_days=qa.MAX_QUEUE_DAYS)
     mine = select(QaScore.total).where(QaScore.call_record_id == CallRecord.id, QaScore.scorer_id == actor.user_id).correlate(CallRecord).scalar_subquery()
@@ -116,7 +117,8 @@ def review_queue(session: Session, *, actor: Principal, start: datetime, end: da
     )
     sampled_first = case((CallRecord.qa_sampled_at.is_not(None), 0), else_=1)
     unscored_first = case((mine.is_(None), 0), else_=1)
-    stmt = stmt.order_by(sampled_first, unscored_first, CallRecord.started_at.desc()).limit(limit)
+    dissatisfied_first = case((CallRecord.satisfaction <= LOW_RATING, 0), else_=1)
+    stmt = stmt.order_by(sampled_first, unscored_first, dissatisfied_first, CallRecord.started_at.desc()).limit(limit)
     return [(call, total) for call, total in session.execute(stmt).all()]
 
 
@@ -129,10 +131,10 @@ def sample(session: Session, *, actor: Principal, now: datetime, start: datetime
     if end <= start:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
     periods.check_span(start, end, max_days=qa.MAX_SAMPLE_DAYS)
-    stmt = scoped(select(CallRecord.id, CallRecord.line_id, CallRecord.agent_user_id), actor, org_path=CallRecord.org_path).where(
+    stmt = scoped(select(CallRecord.id, CallRecord.line_id, CallRecord.agent_user_id, CallRecord.satisfaction), actor, org_path=CallRecord.org_path).where(
         CallRecord.answered_at.is_not(None), CallRecord.ended_at.is_not(None), CallRecord.started_at >= start, CallRecord.started_at < end
     )
-    candidates = [qa.Candidate(r.id, str(r.line_id or "hotline"), str(r.agent_user_id or "")) for r in session.execute(stmt)]
+    candidates = [qa.Candidate(r.id, str(r.line_id or "hotline"), str(r.agent_user_id or ""), r.satisfaction) for r in session.execute(stmt)]
     fresh: list[int] = []
     for ids in batches(qa.sample(candidates, percent), CHUNK):
         unmarked = list(session.scalars(select(CallRecord.id).where(CallRecord.id.in_(ids), CallRecord.qa_sampled_at.is_(None))))
