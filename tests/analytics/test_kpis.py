@@ -56,6 +56,21 @@ def test_it_computes_every_order_kpi_by_hand():
     assert f["complaints_per_10k"] == 5.0
 
 
+def test_an_order_answered_at_intake_counts_as_demand_and_answer_but_not_as_handling():
+    # Taken, answered and closed at 10:00 with nobody dispatched; the caller rated it 5.
+    answered = kpis.OrderRow(7, "consultation", "hotline", "closed", t(10, 26, 10), customer_id=15, accepted_at=t(10, 26, 10), resolved_at=t(10, 26, 10),
+                             satisfaction=5, answered=True)  # fmt: skip
+    rows = [*HISTORY, answered]
+    f = kpis.figures(kpis.fold(rows, kpis.repeat_ids(rows)), complaints=1, customers=2000)
+    before = kpis.figures(kpis.fold(HISTORY, kpis.repeat_ids(HISTORY)), complaints=1, customers=2000)
+    assert f["orders"] == 7 and f["answered_rate"] == pytest.approx(1 / 7)
+    # Its zero minutes would pass for a rep's instant fix: every handling figure stays as it was.
+    for key in ("accept_minutes", "arrive_minutes", "resolve_hours", "sla_compliance", "first_contact_rate", "reopen_rate"):
+        assert f[key] == pytest.approx(before[key]), key
+    assert f["satisfaction"] == pytest.approx((4 + 2 + 5 + 5 + 5) / 5)  # the caller's say counts
+    assert kpis.durations(rows) == kpis.durations(HISTORY)
+
+
 def test_it_gives_median_and_p90_of_resolve_times_per_category():
     d = kpis.durations(HISTORY)
     repair = kpis.summary(d["resolve"]["repair"])

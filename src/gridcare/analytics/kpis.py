@@ -28,17 +28,17 @@ class KpiDef:
 
 KPIS: tuple[KpiDef, ...] = (
     KpiDef("orders", N_("Work orders"), N_("Orders created in the period (by local day of creation), every category and channel."), "count", None, "orders"),
-    KpiDef("accept_minutes", N_("Mean time to accept"), N_("From creation to the handler's acceptance, calendar minutes, over orders created in the period and accepted."), "minutes", "lower", "orders"),
+    KpiDef("accept_minutes", N_("Mean time to accept"), N_("From creation to the handler's acceptance, calendar minutes, over orders created in the period and accepted; orders answered at intake are left out."), "minutes", "lower", "orders"),
     KpiDef("arrive_minutes", N_("Mean time to arrive"), N_("From creation to arrival on site, calendar minutes, over orders created in the period with an arrival."), "minutes", "lower", "orders"),
-    KpiDef("resolve_hours", N_("Mean time to resolve"), N_("From creation to the (last) resolution, calendar hours, over orders created in the period and resolved; a reopened order counts to its final resolution."), "hours", "lower", "orders"),
-    KpiDef("sla_compliance", N_("SLA compliance"), N_("Share of resolved orders whose every step with a deadline (accept, arrive, resolve) was done by its deadline. Deadlines are the stored ones, so holidays and business hours count as the SLA policy says; imported history without stored deadlines counts on time when it was never escalated."), "pct", "higher", "orders"),
-    KpiDef("escalation_rate", N_("Escalation rate"), N_("Share of orders escalated at least once (督办/升级) because a deadline passed."), "pct", "lower", "orders"),
+    KpiDef("resolve_hours", N_("Mean time to resolve"), N_("From creation to the (last) resolution, calendar hours, over orders created in the period and resolved; a reopened order counts to its final resolution; orders answered at intake are left out."), "hours", "lower", "orders"),
+    KpiDef("sla_compliance", N_("SLA compliance"), N_("Share of resolved orders whose every step with a deadline (accept, arrive, resolve) was done by its deadline. Deadlines are the stored ones, so holidays and business hours count as the SLA policy says; imported history without stored deadlines counts on time when it was never escalated. Orders answered at intake are left out."), "pct", "higher", "orders"),
+    KpiDef("escalation_rate", N_("Escalation rate"), N_("Share of dispatched orders (not answered at intake) escalated at least once (督办/升级) because a deadline passed."), "pct", "lower", "orders"),
     KpiDef("repeat_rate", N_("Repeat-call rate"), N_("Share of orders whose customer had another order of the same category in the 30 days before."), "pct", "lower", "orders"),
     KpiDef("complaints_per_10k", N_("Complaints per 10,000 customers"), N_("Complaint orders created in the period per 10,000 customers in scope (customers counted now)."), "per10k", "lower", "orders"),
     KpiDef("satisfaction", N_("Callback satisfaction"), N_("Mean callback score (1–5) of orders created in the period that were called back; an order answered at intake counts the caller's rating in the survey after the call."), "score", "higher", "orders"),
     KpiDef("satisfied_rate", N_("Satisfied share"), N_("Share of called-back orders scored 4 or 5."), "pct", "higher", "orders"),
-    KpiDef("first_contact_rate", N_("First-contact resolution"), N_("Share of resolved orders never reopened and not a repeat call."), "pct", "higher", "orders"),
-    KpiDef("reopen_rate", N_("Reopen rate"), N_("Share of resolved orders reopened at least once (low callback score or complaint)."), "pct", "lower", "orders"),
+    KpiDef("first_contact_rate", N_("First-contact resolution"), N_("Share of resolved orders never reopened and not a repeat call; orders answered at intake are left out (they have their own figure)."), "pct", "higher", "orders"),
+    KpiDef("reopen_rate", N_("Reopen rate"), N_("Share of resolved orders reopened at least once (low callback score or complaint); orders answered at intake are left out."), "pct", "lower", "orders"),
     KpiDef("merged_share", N_("Merged-call share"), N_("Share of orders merged into another (same fault, same demand)."), "pct", None, "orders"),
     KpiDef("answered_rate", N_("Answered at intake"), N_("Share of orders answered as they were taken (当场解答: a question, suggestion or praise) and closed with nobody dispatched."), "pct", None, "orders"),
     KpiDef("open_now", N_("Still open"), N_("Orders created in the period that are still open now."), "count", "lower", "orders"),
@@ -151,7 +151,19 @@ def repeat_ids(rows: Iterable[OrderRow], window: timedelta = REPEAT_WINDOW) -> s
 
 
 def order_totals(o: OrderRow, *, repeat: bool) -> Totals:
+    """One order's sums. An order answered at intake is the command center's work, counted
+    by ``answered``: it is accepted and resolved the instant it is taken, and in the
+    handling figures (times, SLA, first contact, reopening) it would pass for a rep's
+    instant fix and hide how long dispatched demands take."""
     t = Totals(orders=1)
+    t.repeats = int(repeat)
+    t.merged = int(o.parent_id is not None)
+    if o.satisfaction is not None:
+        t.rated, t.satisfaction_sum, t.satisfied = 1, o.satisfaction, int(o.satisfaction >= SATISFIED_FROM)
+    t.open_now = int(o.status in OPEN_STATUSES)
+    if o.answered:
+        t.answered = 1
+        return t
     if (s := _seconds(o.created_at, o.accepted_at)) is not None:
         t.accepted, t.accept_seconds = 1, s
     if (s := _seconds(o.created_at, o.arrived_at)) is not None:
@@ -162,12 +174,6 @@ def order_totals(o: OrderRow, *, repeat: bool) -> Totals:
         t.first_contact = int(o.reopen_count == 0 and not repeat)
     t.escalated = int(o.escalation_level > 0)
     t.reopened = int(o.reopen_count > 0)
-    t.merged = int(o.parent_id is not None)
-    t.repeats = int(repeat)
-    if o.satisfaction is not None:
-        t.rated, t.satisfaction_sum, t.satisfied = 1, o.satisfaction, int(o.satisfaction >= SATISFIED_FROM)
-    t.open_now = int(o.status in OPEN_STATUSES)
-    t.answered = int(o.answered)
     return t
 
 
@@ -190,7 +196,7 @@ def figures(t: Totals, *, complaints: int | None = None, customers: int | None =
         "arrive_minutes": None if not t.arrived else t.arrive_seconds / t.arrived / 60,
         "resolve_hours": None if not t.resolved else t.resolve_seconds / t.resolved / 3600,
         "sla_compliance": ratio(t.sla_met, t.resolved),
-        "escalation_rate": ratio(t.escalated, t.orders),
+        "escalation_rate": ratio(t.escalated, t.orders - t.answered),
         "repeat_rate": ratio(t.repeats, t.orders),
         "satisfaction": ratio(t.satisfaction_sum, t.rated),
         "satisfied_rate": ratio(t.satisfied, t.rated),
@@ -233,6 +239,8 @@ def durations(rows: Iterable[OrderRow]) -> dict[str, dict[str, list[float]]]:
     """Per step, per category: the durations in the step's unit (minutes or hours)."""
     out: dict[str, dict[str, list[float]]] = {step: {} for step in DURATION_STEPS}
     for o in rows:
+        if o.answered:  # no handling to time (see ``order_totals``)
+            continue
         for step, done in (("accept", o.accepted_at), ("arrive", o.arrived_at), ("resolve", o.resolved_at)):
             if done is not None:
                 out[step].setdefault(o.category, []).append((done - o.created_at).total_seconds() / STEP_UNIT_SECONDS[step])

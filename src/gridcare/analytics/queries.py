@@ -205,7 +205,9 @@ def _duration_stats_sql(session: Session, *, actor: Principal, scope: Scope, sta
         value = func.extract("epoch", done - WorkOrder.created_at) / kpis.STEP_UNIT_SECONDS[step]
         cols += [func.count(value), func.avg(value), func.percentile_cont(0.5).within_group(value), func.percentile_cont(0.9).within_group(value)]
     out: dict[str, dict[str, dict[str, float | None]]] = {step: {} for step, _ in steps}
-    for r in session.execute(_raw(actor, scope, start, end, *cols).group_by(WorkOrder.category).order_by(WorkOrder.category)):
+    from gridcare.analytics.rollup import handled
+
+    for r in session.execute(_raw(actor, scope, start, end, *cols).where(handled(WorkOrder)).group_by(WorkOrder.category).order_by(WorkOrder.category)):
         for i, (step, _) in enumerate(steps):
             n, mean, median, p90 = r[1 + 4 * i : 5 + 4 * i]
             if n:
@@ -396,7 +398,7 @@ FLAG_TOTALS = {
 def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, end: datetime, flag: str | None = None, limit: int = MAX_DRILL, period: periods.Period | None = None, now: datetime | None = None) -> tuple[list[WorkOrder], int]:
     """The orders behind a figure: created in [start, end) in scope, with an optional flag,
     newest first. With the ``period`` the total comes from the rollup (it equals the raw count)."""
-    from gridcare.analytics.rollup import on_time
+    from gridcare.analytics.rollup import handled, on_time
 
     require_read(actor)
     if flag and flag not in FLAGS:
@@ -404,7 +406,7 @@ def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
     stmt = _raw(actor, scope, start, end, WorkOrder)
     o = WorkOrder
     if flag == "escalated":
-        stmt = stmt.where(o.escalation_level > 0)
+        stmt = stmt.where(o.escalation_level > 0, handled(o))
     elif flag == "open":
         stmt = stmt.where(o.status.in_(sorted(kpis.OPEN_STATUSES)))
     elif flag == "overdue":
@@ -414,11 +416,11 @@ def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
             raise InvalidInput.field("flag", T_("overdue needs the current time"))
         stmt = stmt.where(o.status.in_(sorted(kpis.OPEN_STATUSES)), late_condition(now))
     elif flag == "reopened":
-        stmt = stmt.where(o.reopen_count > 0)
+        stmt = stmt.where(o.reopen_count > 0, handled(o))
     elif flag == "merged":
         stmt = stmt.where(o.parent_id.is_not(None))
     elif flag == "resolved":
-        stmt = stmt.where(o.resolved_at.is_not(None))
+        stmt = stmt.where(o.resolved_at.is_not(None), handled(o))
     elif flag == "rated":
         stmt = stmt.where(o.satisfaction.is_not(None))
     elif flag == "unsatisfied":
@@ -426,7 +428,7 @@ def drill(session: Session, *, actor: Principal, scope: Scope, start: datetime, 
     elif flag == "answered":
         stmt = stmt.where(o.dispatch_reason == states.ANSWERED_AT_INTAKE)
     elif flag == "late":
-        stmt = stmt.where(o.resolved_at.is_not(None), ~on_time(o))
+        stmt = stmt.where(o.resolved_at.is_not(None), handled(o), ~on_time(o))
     elif flag == "repeat":
         # Judged by the same pure rule as the KPI, over the period and the window before it.
         rows = order_rows(session, actor=actor, scope=scope, start=start - kpis.REPEAT_WINDOW, end=end)

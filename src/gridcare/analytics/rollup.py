@@ -95,6 +95,11 @@ def _source(session: Session, start: datetime | None, end: datetime | None) -> A
     return stmt.subquery("o")
 
 
+def handled(o: Any) -> Any:
+    """Not answered at intake: the orders the handling figures count (``kpis.order_totals``)."""
+    return or_(o.dispatch_reason.is_(None), o.dispatch_reason != states.ANSWERED_AT_INTAKE)
+
+
 def on_time(o: Any) -> Any:
     """``kpis.on_time`` in SQL, over any selectable with the order's columns."""
 
@@ -110,13 +115,14 @@ def _grouped(session: Session, *, start: datetime | None = None, end: datetime |
     o = _source(session, start, end).c
     is_repeat = and_(o.customer_id.is_not(None), o.previous_at.is_not(None), o.previous_at >= _window_start(session, o.created_at))
 
-    met = and_(o.resolved_at.is_not(None), on_time(o))
+    worked = handled(o)
+    met = and_(worked, o.resolved_at.is_not(None), on_time(o))
 
     def count(cond: Any) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
     def secs(done: Any) -> Any:
-        return func.coalesce(func.sum(case((done.is_not(None), _seconds(session, o.created_at, done)), else_=null())), 0.0)
+        return func.coalesce(func.sum(case((and_(worked, done.is_not(None)), _seconds(session, o.created_at, done)), else_=null())), 0.0)
 
     rest = (o.utility, func.coalesce(o.grid_id, 0), func.coalesce(o.handler_id, 0), o.category, o.channel, o.org_path)
     day_column = literal(day, String(10)) if day else local_day(session, o.created_at)
@@ -124,18 +130,18 @@ def _grouped(session: Session, *, start: datetime | None = None, end: datetime |
         day_column,
         *rest,
         func.count(),
-        count(o.accepted_at.is_not(None)),
+        count(and_(worked, o.accepted_at.is_not(None))),
         secs(o.accepted_at),
-        count(o.arrived_at.is_not(None)),
+        count(and_(worked, o.arrived_at.is_not(None))),
         secs(o.arrived_at),
-        count(o.resolved_at.is_not(None)),
+        count(and_(worked, o.resolved_at.is_not(None))),
         secs(o.resolved_at),
         count(met),
-        count(o.escalation_level > 0),
-        count(o.reopen_count > 0),
+        count(and_(worked, o.escalation_level > 0)),
+        count(and_(worked, o.reopen_count > 0)),
         count(o.parent_id.is_not(None)),
         count(is_repeat),
-        count(and_(o.resolved_at.is_not(None), o.reopen_count == 0, ~is_repeat)),
+        count(and_(worked, o.resolved_at.is_not(None), o.reopen_count == 0, ~is_repeat)),
         count(o.satisfaction.is_not(None)),
         func.coalesce(func.sum(o.satisfaction), 0),
         count(o.satisfaction >= kpis.SATISFIED_FROM),
@@ -166,7 +172,7 @@ def _durations(session: Session, *, start: datetime | None = None, end: datetime
     for step, done in STEPS:
         b = _bucket(_seconds(session, WorkOrder.created_at, done))
         stmt = select(day_column.label("day"), WorkOrder.utility, WorkOrder.org_path, WorkOrder.category, literal(step, String(8)), b.label("bucket"), func.count())
-        stmt = stmt.where(done.is_not(None))
+        stmt = stmt.where(done.is_not(None), handled(WorkOrder))
         if start is not None and end is not None:
             stmt = stmt.where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
         keys = (WorkOrder.utility, WorkOrder.org_path, WorkOrder.category, b)
