@@ -174,6 +174,7 @@ CORE: dict[str, Spec] = {
         note="an order for a customer outside the caller's scope is refused",
     ),
     "GET /api/v1/work-orders": G(),
+    "GET /api/v1/work-orders/answered": G(),
     "GET /api/v1/work-orders/{order_id}": G("order"),
     "POST /api/v1/work-orders/{order_id}/commands": W(
         "order",

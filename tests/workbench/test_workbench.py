@@ -161,3 +161,27 @@ def test_outage_and_question_tiles_count_what_their_pages_list_in_the_readers_co
     assert seen["w_supervisor"] == {"outages.predicted": 0, "outages.active": 1, "outages.scheduled": 0, "questions.open": 1}
     assert seen["admin"] == {"outages.predicted": 1, "outages.active": 2, "outages.scheduled": 1, "questions.open": 2}
     assert seen["expert"] == seen["supervisor"]
+
+
+def test_the_rep_hears_of_the_demands_in_their_grids_the_hotline_answered_without_them(client, clock):
+    h = as_user(client, "agent")
+    asked = {"category": "consultation", "description": "阶梯电价怎么算", "answer": "按年度累计用电量分三档计价"}
+    mine = client.post("/api/v1/work-orders", json={**asked, "account": "E001"}, headers=h).json()
+    other = client.post("/api/v1/work-orders", json={**asked, "account": "E002", "description": "峰谷电价几点开始"}, headers=h).json()
+    assert mine["status"] == other["status"] == "closed"
+    new_order(client)  # a repair dispatched to the rep is theirs already: not among these
+    as_user(client, "rep")
+    _, by_key = tiles(client)
+    assert by_key["answered.today"] == {"key": "answered.today", "label": "Answered by the hotline in your grids today", "count": 1, "href": "/orders?view=answered", "tone": "calm"}
+    listed = client.get("/api/v1/work-orders/answered").json()
+    assert [(d["number"], d["question"], d["answer"], d["answered_by"], d["caller_name"]) for d in listed] == [(mine["number"], "阶梯电价怎么算", "按年度累计用电量分三档计价", "agent", "王芳")]
+    page = client.get("/orders", params={"view": "answered"}).text
+    assert mine["number"] in page and "按年度累计用电量分三档计价" in page and "李座席" in page and other["number"] not in page
+    # The day after, the tile counts today's again; the list keeps the week.
+    clock.advance(timedelta(days=1))
+    assert tiles(client)[1]["answered.today"]["count"] == 0
+    assert len(client.get("/api/v1/work-orders/answered").json()) == 1
+    assert client.get("/api/v1/work-orders/answered", params={"days": 0}).json()["errors"][0]["field"] == "days"
+    as_user(client, "supervisor")
+    assert {d["number"] for d in client.get("/api/v1/work-orders/answered").json()} == {mine["number"], other["number"]}
+    assert "answered.today" not in tiles(client)[1]  # the command center's own work: its figure is the answered rate

@@ -16,7 +16,7 @@ from typing import Any
 
 from gridcare.core.errors import FieldProblem
 from gridcare.core.i18n import N_, T_
-from gridcare.workorders.states import unsettled
+from gridcare.workorders.states import dissatisfied
 
 DEFAULT_CODE = "default"
 DEFAULT_NAME = N_("Hotline service checklist")
@@ -108,12 +108,6 @@ class Candidate:
     rating: int | None = None  # the caller's survey score, when they gave one
 
 
-def dissatisfied(rating: int | None) -> bool:
-    """A caller who rated the call this low is reviewed whatever the sample: a complaint
-    about the seat starts there. The threshold is the one that reopens a demand."""
-    return rating is not None and unsettled(rating)
-
-
 def _rank(call_id: int, seed: str) -> bytes:
     return hashlib.sha256(f"{seed}:{call_id}".encode()).digest()
 
@@ -128,7 +122,7 @@ def sample(candidates: Iterable[Candidate], percent: float, seed: str = "qa") ->
     chosen: set[int] = set()
     for c in candidates:
         groups.setdefault((c.line, c.agent), []).append(c.call_id)
-        if dissatisfied(c.rating):
+        if dissatisfied(c.rating):  # a complaint about the seat starts there; the threshold reopens a demand too
             chosen.add(c.call_id)
     for ids in groups.values():
         want = max(1, math.ceil(len(ids) * percent / 100))

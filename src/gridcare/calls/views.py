@@ -145,7 +145,7 @@ def qa_page(request: Request, session: DbSession, principal: CurrentPrincipal, s
         request, "calls/qa.html", principal=principal, queue=queue, staff=grid_queries.staff_names(session, set(staff_ids)),
         lines=lines.line_names(session, ids=[c.line_id for c, _t in queue if c.line_id]), results=quality.results(session, actor=principal, start=start, end=end, by=by),
         by=by, first=first, last=last, error=error, sampled=sampled, percent=quality.DEFAULT_SAMPLE_PERCENT, numbers=_numbers([c for c, _t in queue]),
-        dissatisfied=qa.dissatisfied, status_code=422 if refused else 200,
+        status_code=422 if refused else 200,
     )
 
 
@@ -179,7 +179,6 @@ def qa_score_page(call_id: int, request: Request, session: DbSession, principal:
         request, "calls/qa_score.html", principal=principal, call=call, checklist=quality.active_checklist(session), given=given, mine=mine,
         agent=staff.get(call.agent_user_id, ("—", "", ""))[0] if call.agent_user_id else "—", number=_numbers([call])[call.id],
         line=lines.line_names(session, ids=[call.line_id]).get(call.line_id) if call.line_id else None, error=error,
-        dissatisfied=qa.dissatisfied,
     )
 
 

@@ -26,8 +26,10 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
     templates.env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""
     from gridcare.workorders.labels import reason_text
+    from gridcare.workorders.states import dissatisfied
 
     templates.env.globals["reason_text"] = reason_text
+    templates.env.globals["dissatisfied"] = dissatisfied
     return templates
 
 

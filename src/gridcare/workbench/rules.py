@@ -39,6 +39,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("orders.unassigned", N_("Command-center queue"), "/orders?view=unassigned", "orders", WARN, DESK),
     Figure("orders.callbacks", N_("Callbacks to make"), "/orders?status=callback_pending", "orders", WARN, DESK - {"expert"}),
     Figure("patrols.today", N_("Patrols to do today"), "/field/today", "field", WARN, REPS),
+    # Demands the rep owns that the hotline answered without them: they hear of them here.
+    Figure("answered.today", N_("Answered by the hotline in your grids today"), "/orders?view=answered", "orders", CALM, REPS),
     Figure("visits.overdue", N_("Key-customer visits overdue"), "/field/visits?mine=true", "field", ALERT, REPS),
     Figure("arrears.overdue", N_("Arrears follow-ups overdue"), "/arrears?overdue=true", "arrears", ALERT),
     Figure("outages.predicted", N_("Outages to confirm"), "/outages?status=predicted", "outages", ALERT),
@@ -55,7 +57,7 @@ BY_KEY = {f.key: f for f in FIGURES}
 # What each role looks at first; the rest follow in FIGURES' order. A rep starts from what
 # waits on them, an agent from the command center's queue, a supervisor from what is late.
 FIRST: Mapping[str, tuple[str, ...]] = {
-    "rep": ("orders.to_accept", "orders.mine", "orders.late", "orders.due_soon", "patrols.today", "visits.overdue"),
+    "rep": ("orders.to_accept", "orders.mine", "orders.late", "orders.due_soon", "patrols.today", "visits.overdue", "answered.today"),
     "agent": ("orders.unassigned", "orders.callbacks", "outages.predicted", "outages.active", "orders.late"),
     "expert": ("questions.open", "orders.to_accept", "orders.mine"),
     "department": ("tasks.overdue", "tasks.open", "orders.to_accept", "orders.mine"),

@@ -37,6 +37,13 @@ def _orders(session: Session, actor: Principal, now: datetime) -> dict[str, int]
     }
 
 
+def _answered(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.workorders import queries
+
+    midnight = to_local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"answered.today": queries.count_answered_at_intake(session, actor=actor, since=midnight)}
+
+
 def _tasks(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.workorders import support
 
@@ -103,7 +110,7 @@ def _knowledge(session: Session, actor: Principal, now: datetime) -> dict[str, i
 _READERS: dict[str, Callable[[Session, Principal, datetime], dict[str, int]]] = {
     "orders": _orders, "tasks": _tasks, "questions": _questions, "patrols": _patrols, "visits": _visits,
     "arrears": _arrears, "outages": _outages, "alerts": _alerts, "changes": _changes, "notify": _notifications,
-    "knowledge": _knowledge,
+    "knowledge": _knowledge, "answered": _answered,
 }
 
 

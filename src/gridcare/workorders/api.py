@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from gridcare.web.deps import (
 )
 from gridcare.workorders import links, queries, service
 from gridcare.workorders.schemas import (
+    AnsweredOut,
     CommandIn,
     CountdownOut,
     EventOut,
@@ -61,6 +63,13 @@ async def list_orders(request: Request, state: State, status: str | None = None,
         return _ORDER_LIST.dump_json(_ORDER_LIST.validate_python(found, from_attributes=True))
 
     return Response(await read_in_one_hop(request, build), media_type="application/json")
+
+
+@router.get("/answered", response_model=list[AnsweredOut])
+def answered(session: DbSession, principal: CurrentPrincipal, state: State, days: int = Query(queries.ANSWERED_DAYS, ge=1, le=31), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    """Demands in the reader's scope answered as they were taken (当场解答) over the last
+    ``days``, newest first: a rep hears what the hotline settled in their grids."""
+    return queries.answered_at_intake(session, actor=principal, since=state.clock.now() - timedelta(days=days), limit=limit)
 
 
 @router.get("/{order_id}", response_model=OrderDetail)

@@ -198,21 +198,53 @@ class AnsweredDemand:
     answer: str
     answered_by: str
     answered_at: datetime
+    answerer_id: int | None = None
+    category: str = ""
+    caller_name: str = ""
+    address: str = ""
+    grid_id: int | None = None
+    satisfaction: int | None = None  # the caller's rating in the survey after the call
+
+
+def _answered(actor: Principal, since: datetime | None) -> Any:
+    answerable = [c.value for c in states.Category if states.answerable(c)]  # the indexed column narrows the read
+    stmt = scoped(select(), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id).where(
+        WorkOrder.category.in_(answerable), WorkOrder.dispatch_reason == states.ANSWERED_AT_INTAKE
+    )
+    return stmt if since is None else stmt.where(WorkOrder.created_at >= since)
 
 
 def answered_at_intake(session: Session, *, actor: Principal, since: datetime | None = None, ids: Sequence[int] | None = None, limit: int = 100) -> list[AnsweredDemand]:
     """Demands answered at intake that the actor may see, newest first: since a moment, or
     among ``ids``."""
-    answerable = [c.value for c in states.Category if states.answerable(c)]  # the indexed column narrows the read
-    stmt = select(WorkOrder.id, WorkOrder.number, WorkOrder.utility, WorkOrder.description, WorkOrder.resolution_note, WorkOrder.originator, WorkOrder.created_at).where(
-        WorkOrder.category.in_(answerable), WorkOrder.dispatch_reason == states.ANSWERED_AT_INTAKE
+    o = WorkOrder
+    stmt = _answered(actor, since).add_columns(
+        o.id, o.number, o.utility, o.description, o.resolution_note, o.originator, o.created_at, o.originator_id, o.category, o.caller_name, o.address, o.grid_id, o.satisfaction
     )
-    if since is not None:
-        stmt = stmt.where(WorkOrder.created_at >= since)
     if ids is not None:
         stmt = stmt.where(WorkOrder.id.in_(list(ids)))
-    stmt = scoped(stmt, actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
     return [AnsweredDemand(*row) for row in session.execute(stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit))]
+
+
+ANSWERED_DAYS = 7  # the answered list a rep reads: a week of what the hotline settled for them
+
+
+def answered_rows(session: Session, *, actor: Principal, now: datetime, days: int = ANSWERED_DAYS, limit: int = 200) -> list[dict[str, Any]]:
+    """The demands answered at intake in the actor's scope over the last ``days``, with the
+    answerer's and the grid's names: the rep hears of what was settled in their grids."""
+    from gridcare.grids import queries as grid_queries
+    from gridcare.grids import service as grids
+
+    found = answered_at_intake(session, actor=actor, since=now - timedelta(days=days), limit=limit)
+    staff = grid_queries.staff_names(session, {d.answerer_id for d in found if d.answerer_id is not None})
+    names = grids.grid_names(session, ids=[d.grid_id for d in found if d.grid_id])
+    return [{"d": d, "answerer": staff.get(d.answerer_id, (d.answered_by,))[0] if d.answerer_id else d.answered_by, "grid": names.get(d.grid_id, ("", ""))[1]} for d in found]
+
+
+def count_answered_at_intake(session: Session, *, actor: Principal, since: datetime) -> int:
+    """How many demands the actor may see were answered at intake since a moment (a rep's
+    workbench: the hotline answered these in their grids without them)."""
+    return int(session.scalar(_answered(actor, since).add_columns(func.count())) or 0)
 
 
 def open_counts_by_grid(session: Session) -> dict[int, int]:

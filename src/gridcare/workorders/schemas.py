@@ -42,6 +42,25 @@ class CountdownOut(BaseModel):
     met_at: datetime | None
 
 
+class AnsweredOut(BaseModel):
+    """A demand answered as it was taken (当场解答), for the rep whose grid it is in."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: str
+    utility: str
+    category: str
+    question: str
+    answer: str
+    answered_by: str = Field(description="login of who answered")
+    answerer_id: int | None
+    answered_at: datetime
+    caller_name: str
+    address: str
+    grid_id: int | None
+    satisfaction: int | None = Field(description="the caller's rating in the survey after the call, 1–5")
+
+
 class OrderOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int

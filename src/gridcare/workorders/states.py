@@ -536,6 +536,11 @@ def unsettled(satisfaction: int) -> bool:
     return satisfaction <= LOW_RATING
 
 
+def dissatisfied(rating: int | None) -> bool:
+    """A rating, when one was given, that says the customer is not satisfied."""
+    return rating is not None and unsettled(rating)
+
+
 def takes_help(status: str) -> bool:
     """Whether departments, contractors and experts can still be pulled into an order: not once
     it is closed or cancelled (a closed demand that needs more work is reopened, or a new one)."""

@@ -24,10 +24,17 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 @router.get("/orders", response_class=HTMLResponse)
 def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, status: str = "", view: str = "") -> HTMLResponse:
     now = state.clock.now()
-    orders = queries.queue(session, actor=principal, status=status or None, mine=view == "mine", late_only=view == "late", unassigned=view == "unassigned", now=now)
     from gridcare.auth.rules import Action, can
 
-    return render(request, "orders/queue.html", principal=principal, rows=queries.queue_rows(session, orders, now), status=status, view=view, statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS, can_create=can(principal, Action.ORDERS_CREATE))
+    if view == "answered":
+        rows, answered = [], queries.answered_rows(session, actor=principal, now=now)
+    else:
+        orders = queries.queue(session, actor=principal, status=status or None, mine=view == "mine", late_only=view == "late", unassigned=view == "unassigned", now=now)
+        rows, answered = queries.queue_rows(session, orders, now), None
+    return render(
+        request, "orders/queue.html", principal=principal, rows=rows, answered=answered, answered_days=queries.ANSWERED_DAYS, status=status, view=view,
+        statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS, can_create=can(principal, Action.ORDERS_CREATE),
+    )
 
 
 @router.post("/orders", response_model=None, dependencies=[IntakeLimited])
