@@ -7,7 +7,6 @@ import random
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from gridcare.analytics import histogram, kpis, periods, queries, rollup
