@@ -89,11 +89,14 @@ def _answered_on_calls(db: Database, clock: Clock, rng: random.Random) -> None:
             return
         agent = auth.principal_for(session, user=user, origin="demo")
         callers, _ = customers.search(session, actor=agent, limit=200)
+        # Every other caller lives in the demo rep's grids: their workbench tells them so.
+        rep = auth.find_user_by_login(session, login="rep")
+        reps_callers = customers.search(session, actor=auth.principal_for(session, user=rep, origin="demo"), limit=200)[0] if rep is not None else []
         titles = {hit.article.title: hit.article.id for hit in service.search(session, actor=agent, now=now, text="", limit=50)}
         for n, (title, question, answer) in enumerate(ANSWERED):
             if (title is not None and title not in titles) or not callers:
                 continue
-            caller = rng.choice(callers)
+            caller = rng.choice(reps_callers if n % 2 == 0 and reps_callers else callers)
             intake = orders.Intake(category="consultation", channel="hotline", customer_id=caller.id, description=question, answer=answer,
                                    knowledge_article_id=titles[title] if title is not None else None)
             orders.create_order(session, actor=agent, now=now - timedelta(minutes=25 * (len(ANSWERED) - n)), intake=intake)
