@@ -123,7 +123,9 @@ def test_the_console_card_answers_with_a_picked_article_and_never_dispatches_an_
     order_id = int(done.headers["location"].rsplit("/", 1)[1])
     with database.read() as session:
         stored = session.get(WorkOrder, order_id)
-        assert (stored.status, stored.handler_id, stored.channel) == ("closed", org.user_id("agent"), "hotline")
+        assert (stored.status, stored.handler_id, stored.channel, stored.caller_phone) == ("closed", org.user_id("agent"), "hotline", "+8673188881234")
+    # The caller's number as it is dialled here, not as stored.
+    assert '<a href="tel:+8673188881234">0731 8888 1234</a>' in client.get(f"/orders/{order_id}").text
     assert counts(database) == (before[0] + 1, before[1] + 1)
 
 
@@ -156,6 +158,7 @@ def test_answers_typed_by_hand_show_writers_what_the_base_lacks_until_an_article
     assert [(d["number"], d["question"], d["answer"], d["answered_by"]) for d in lacking] == [(typed["number"], "峰谷电价怎么申请", "可在网上国网APP申请峰谷电价", "agent")]
     page = client.get("/knowledge").text
     assert 'id="kb-by-hand"' in page and f'href="/knowledge/new?order={typed["id"]}"' in page
+    assert '<small class="muted">李座席</small>' in page  # who answered, by name, not login
     as_agent(client, "w_supervisor")  # the water company's writer: not their demand
     assert client.get("/api/v1/knowledge/answered-by-hand").json() == []
 
@@ -172,7 +175,8 @@ def test_answers_typed_by_hand_show_writers_what_the_base_lacks_until_an_article
     assert written.status_code == 201, written.text
     assert f'href="/knowledge/{written.json()["id"]}"' in client.get(f"/orders/{typed['id']}").text  # written: the order links it
     assert client.get("/api/v1/knowledge/answered-by-hand").json() == []
-    assert typed["number"] in client.get(f"/knowledge/{written.json()['id']}").text
+    article_page = client.get(f"/knowledge/{written.json()['id']}").text
+    assert typed["number"] in article_page and ">陈专家</td>" in article_page  # the writer tied it to the article
 
 
 def test_the_callers_survey_rates_the_call_and_the_demand_answered_on_it_whichever_comes_first(pbx, client, org, database):

@@ -174,6 +174,14 @@ def find_user_by_login(session: Session, *, login: str) -> User | None:
     return session.scalar(select(User).where(User.login == login.strip().lower()))
 
 
+def display_names(session: Session, *, logins: Iterable[str]) -> dict[str, str]:
+    """Each of these logins' display name, for records that keep who acted by login."""
+    wanted = {login for login in logins if login}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.login, User.display_name).where(User.login.in_(wanted))).tuples().all())
+
+
 def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not (user.id == actor.user_id or rules.can_see(actor, rules.RecordScope(org_path=user.org_path))):

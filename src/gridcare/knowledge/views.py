@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gridcare.auth import service as auth
 from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
@@ -52,9 +53,10 @@ def search_page(request: Request, session: DbSession, principal: CurrentPrincipa
                 due: bool = False, error: str = "", imported: str = "") -> HTMLResponse:
     now = state.clock.now()
     can_write = rules.may_write(principal)
+    by_hand = service.answered_by_hand(session, actor=principal, now=now, limit=10) if can_write else []
     return render(request, "knowledge/search.html", principal=principal, error=error, imported=whole_number(imported, "imported", blank=0), topic=topic, utility=utility, status=status, due=due, topics=service.topics(session, actor=principal),
                   statuses=rules.STATUSES, can_write=can_write, due_count=service.count_due_review(session, actor=principal, now=now),
-                  by_hand=service.answered_by_hand(session, actor=principal, now=now, limit=10) if can_write else [],
+                  by_hand=by_hand, names=auth.display_names(session, logins=[d.answered_by for d in by_hand]),
                   **_search_context(session, principal, now, q, topic, utility, status or None, due, limit=50))
 
 
@@ -113,7 +115,8 @@ def article_page(article_id: int, request: Request, session: DbSession, principa
     answered = service.answered_demands(session, actor=principal, article_id=article_id)
     return render(request, "knowledge/article.html", principal=principal, a=article, error=error, used=used, statuses=rules.STATUSES, review=rules.review_due(article.review_by, now),
                   keywords=rules.keyword_list(article.keywords), can_write=rules.may_change(principal, article.org_path),
-                  answered=answered, demands=order_queries.demands(session, actor=principal, ids=[u.order_id for u in answered]))
+                  answered=answered, demands=order_queries.demands(session, actor=principal, ids=[u.order_id for u in answered]),
+                  names=auth.display_names(session, logins=[u.used_by for u in answered]))
 
 
 @router.get("/knowledge/{article_id}/edit", response_class=HTMLResponse)

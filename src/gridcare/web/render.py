@@ -30,6 +30,10 @@ def make_templates() -> Jinja2Templates:
 
     templates.env.globals["reason_text"] = reason_text
     templates.env.globals["dissatisfied"] = dissatisfied
+    from gridcare.customers.phones import display_phone
+
+    # A stored number (E.164) as the reader dials it: national format for the country's own.
+    templates.env.filters["phone"] = lambda value: display_phone(value) if value else ""
     return templates
 
 
