@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import func, select
 
+from gridcare.calls.models import CallRecord
 from gridcare.customers.models import Customer
 from gridcare.knowledge.models import Use
 from gridcare.notify.models import Notification
@@ -229,3 +230,32 @@ def test_the_callers_survey_rates_the_call_and_the_demand_answered_on_it_whichev
     as_agent(client, "supervisor")
     stats = client.get("/api/v1/calls/stats", params={"from": "2026-11-24"}).json()
     assert (stats["total"]["rated"], stats["total"]["rating"]) == (3, round((5 + 5 + 1) / 3, 2))
+
+
+def test_the_statistics_count_the_answered_calls_on_which_the_demand_was_settled_at_once(pbx, client, org, database):
+    headers = as_agent(client)
+    calls = []
+    for n, order in enumerate(({"category": "consultation", "description": "电价", "answer": "按阶梯计价"}, {"category": "repair", "description": "没电"}, None)):
+        call = pbx.post("ringing", f"s{n}", caller="0731-88881234", agent_extension="8001", after=100 * n).json()
+        pbx.post("answered", f"s{n}", agent_extension="8001", after=100 * n + 5)
+        if order is not None:
+            assert client.post(f"/api/v1/calls/{call['id']}/work-order", json=order, headers=headers).status_code == 201
+        calls.append(pbx.post("ended", f"s{n}", after=100 * n + 60).json())
+    assert [c["resolved_on_call"] for c in calls] == [True, False, False]
+    as_agent(client, "supervisor")
+    stats = client.get("/api/v1/calls/stats", params={"from": "2026-11-24"}).json()
+    assert (stats["total"]["answered"], stats["total"]["resolved"], stats["total"]["resolution_rate"]) == (3, 1, 0.3333)
+    agents = client.get("/api/v1/calls/stats", params={"from": "2026-11-24", "group": "agent"}).json()["rows"]
+    assert [(a["name"], a["resolved"], a["resolution_rate"]) for a in agents] == [("李座席", 1, 0.3333)]
+    page = client.get("/calls/stats", params={"from": "2026-11-24"}).text
+    assert 'id="kpi-resolved">33.3%' in page and "1 个诉求当场解答" in page
+
+    # Calls answered before the column existed are marked by the migration from their orders.
+    from alembic import command
+
+    from gridcare.migrations_runner import alembic_config, upgrade
+
+    command.downgrade(alembic_config(database.url), "0028")
+    upgrade(database.url)
+    with database.read() as session:
+        assert [session.get(CallRecord, c["id"]).resolved_on_call for c in calls] == [True, False, False]

@@ -43,7 +43,7 @@ def test_it_computes_the_figures_of_a_day(client, known_calls):
     out = client.get("/api/v1/calls/stats", params={"from": "2026-11-24", "to": "2026-11-24"}, headers=auth).json()
     assert out["total"] == {
         "offered": 5, "answered": 4, "abandoned": 1, "in_progress": 1, "answer_rate": 0.8, "abandon_rate": 0.2,
-        "asa_seconds": 15.0, "aht_seconds": 165.0, "service_level": 0.6, "rated": 2, "rating": 4.0,
+        "asa_seconds": 15.0, "aht_seconds": 165.0, "service_level": 0.6, "rated": 2, "rating": 4.0, "resolved": 0, "resolution_rate": 0.0,
     }
     hours = {r["hour"]: r for r in out["rows"] if r["offered"] or r["in_progress"]}
     assert set(hours) == {9, 14} and len(out["rows"]) == 24

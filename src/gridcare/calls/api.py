@@ -145,7 +145,8 @@ def route(request: Request, session: DbSession, principal: CurrentPrincipal, sta
 @router.get("/stats")
 def statistics(session: DbSession, principal: CurrentPrincipal, state: State, from_: From = None, to: To = None, group: str = "hour") -> dict[str, Any]:
     """Offered, answered and abandoned calls, answer and abandon rates, average speed of
-    answer and handling time (seconds), service level; in total and by ``group`` (hour,
+    answer and handling time (seconds), service level, the callers' survey rating and the
+    share of answered calls resolved on the call (当场解答); in total and by ``group`` (hour,
     day, queue, agent or line). Local repair lines count like the hotline."""
     if group not in reports.GROUPS:
         raise InvalidInput.field("group", T_("must be one of %(choices)s", choices=", ".join(reports.GROUPS)))

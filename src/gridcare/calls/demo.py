@@ -84,6 +84,7 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
     wait = float(rng.exponential(14))
     answered = rng.random() > min(0.5, 0.04 + wait / 400)
     events = [CtiEvent(Kind.RINGING, at, caller=phone, callee=line.e164 if line else "+8695598", queue="repair" if line else ("expert" if expert else "general"), agent_extension=ext)]
+    resolved = False
     if answered:
         talk = float(rng.lognormal(5.0, 0.5))
         events += [CtiEvent(Kind.ANSWERED, at + timedelta(seconds=wait), agent_extension=ext), CtiEvent(Kind.ENDED, at + timedelta(seconds=wait + talk))]
@@ -91,6 +92,8 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
         survey = random.Random(k)
         if survey.random() < 0.4:
             events.append(CtiEvent(Kind.SURVEY, at + timedelta(seconds=wait + talk + 20), score=survey.choice(SURVEY_SCORES)))
+        # Questions are settled on the call; a local repair line's calls are faults to send someone to.
+        resolved = line is None and survey.random() < (0.5 if expert else 0.3)
     else:
         events.append(CtiEvent(Kind.ENDED, at + timedelta(seconds=wait + 5)))
     f = derive(events)
@@ -99,7 +102,7 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
         "org_path": line.org_path if line else (water_path if customer.utility == "water" else electric_path), "queue": f.queue, "agent_extension": ext if answered else "",
         "agent_user_id": seats.get(ext) if answered else None, "state": f.state.value, "outcome": f.outcome.value if f.outcome else None, "ringing_at": f.ringing_at,
         "answered_at": f.answered_at, "transferred_at": None, "ended_at": f.ended_at, "started_at": f.started_at, "local_day": f.local_day, "local_hour": f.local_hour,
-        "wait_seconds": f.wait_seconds, "duration_seconds": f.duration_seconds, "satisfaction": f.satisfaction, "transfers": 0, "recording_url": "", "customer_id": customer.id, "customers_matched": 1,
+        "wait_seconds": f.wait_seconds, "duration_seconds": f.duration_seconds, "satisfaction": f.satisfaction, "resolved_on_call": resolved, "transfers": 0, "recording_url": "", "customer_id": customer.id, "customers_matched": 1,
         "created_at": f.started_at, "updated_at": f.ended_at or now,
     }
 

@@ -77,6 +77,7 @@ class CallRecord(Base):
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
     qa_sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)  # the caller's rating in the IVR survey, 1–5
+    resolved_on_call: Mapped[bool] = mapped_column(Boolean, default=False)  # the agent answered a demand at once (当场解答)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -33,13 +33,13 @@ def buckets(session: Session, *, actor: Principal, start: datetime, end: datetim
     stmt = scoped(
         select(
             *cols, func.count(), func.coalesce(func.sum(CallRecord.wait_seconds), 0), func.coalesce(func.sum(CallRecord.duration_seconds), 0), func.sum(within),
-            func.count(CallRecord.satisfaction), func.coalesce(func.sum(CallRecord.satisfaction), 0),
+            func.count(CallRecord.satisfaction), func.coalesce(func.sum(CallRecord.satisfaction), 0), func.sum(case((CallRecord.resolved_on_call, 1), else_=0)),
         ),
         actor,
         org_path=CallRecord.org_path,
     )
     stmt = stmt.where(CallRecord.direction == "inbound", CallRecord.started_at >= start, CallRecord.started_at < end).group_by(*cols)
-    return [stats.Bucket(r[0], int(r[1]), r[2] or "", r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0), int(r[10]), int(r[11])) for r in session.execute(stmt)]
+    return [stats.Bucket(r[0], int(r[1]), r[2] or "", r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0), int(r[10]), int(r[11]), int(r[12] or 0)) for r in session.execute(stmt)]
 
 
 def _rows(found: dict[Any, stats.Figures], label: dict[Any, str] | None = None, key_name: str = "key") -> list[dict[str, Any]]:

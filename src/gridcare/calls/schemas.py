@@ -53,6 +53,7 @@ class CallOut(BaseModel):
     work_order_id: int | None
     qa_sampled_at: datetime | None
     satisfaction: int | None
+    resolved_on_call: bool = Field(description="The agent answered a demand on this call at once (当场解答)")
 
 
 class IngestOut(CallOut):

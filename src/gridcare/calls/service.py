@@ -16,6 +16,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require, scoped
 from gridcare.calls import qa, states
+from gridcare.workorders import states as order_states
 from gridcare.calls.lines import line_for_number
 from gridcare.calls.models import CallEvent, CallRecord
 from gridcare.calls.routing import SeatStatus
@@ -318,6 +319,8 @@ def start_order(
     created = orders.create_order(session, actor=actor, now=now, intake=intake)
     if call.work_order_id is None:
         call.work_order_id = created.order.id
+    if order_states.answered_at_intake(created.order.dispatch_reason):
+        call.resolved_on_call = True
     if call.satisfaction is not None and call.work_order_id == created.order.id:  # rated before the agent recorded the answer
         orders.rate_answered(session, now=now, order_id=created.order.id, satisfaction=call.satisfaction)
     if customer_id and call.customer_id is None:

@@ -3,8 +3,9 @@
 The database groups calls by plain columns (local day and hour, queue, agent, line,
 outcome) and sums their waits and durations; these functions turn the buckets into the
 figures supervisors watch: offered, answered and abandoned calls, answer and abandon rates,
-average speed of answer (ASA), average handling time (AHT) and the service level (answered
-within ``SERVICE_LEVEL_SECONDS``). A call still in progress counts as offered only once it
+average speed of answer (ASA), average handling time (AHT), the service level (answered
+within ``SERVICE_LEVEL_SECONDS``) and the share of answered calls on which the agent
+settled the caller's demand at once (当场解答). A call still in progress counts as offered only once it
 ends, so rates never move while a call rings."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Bucket:
     within_target: int  # answered within SERVICE_LEVEL_SECONDS
     rated: int = 0  # calls the caller rated in the IVR survey
     rating_sum: int = 0
+    resolved: int = 0  # calls on which the agent answered a demand at once
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Figures:
     within_target: int = 0
     rated: int = 0
     rating_sum: int = 0
+    resolved: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -73,9 +76,15 @@ class Figures:
         """The callers' mean rating (1–5) in the IVR survey, over the calls rated."""
         return self.rating_sum / self.rated if self.rated else None
 
+    @property
+    def resolution_rate(self) -> float | None:
+        """Answered calls on which the agent settled a demand at once, over answered calls."""
+        return self.resolved / self.answered if self.answered else None
+
     def add(self, b: Bucket) -> None:
         self.rated += b.rated
         self.rating_sum += b.rating_sum
+        self.resolved += b.resolved
         if b.outcome == "answered":
             self.answered += b.calls
             self.answered_wait += b.wait_sum
@@ -103,6 +112,8 @@ class Figures:
             "service_level": r(self.service_level, 4),
             "rated": self.rated,
             "rating": r(self.rating, 2),
+            "resolved": self.resolved,
+            "resolution_rate": r(self.resolution_rate, 4),
             **self.extra,
         }
 
