@@ -12,7 +12,7 @@ did: but a request then cost a thread hop, a commit (a WAL flush) and ~14 round 
 16 threads per process fought over the GIL for, and screen pops queued behind them (p99
 0.5 s). Batched here too, a web process spends a fifth less CPU per order and screen pops
 answer in tens of milliseconds. Intake touches no shared row (the order counter is
-updated apart, once per batch, see workorders.service._next_number), so batches of two processes do not
+updated apart, once per batch, see workorders.intake._next_number), so batches of two processes do not
 wait for each other.
 """
 
@@ -36,7 +36,7 @@ T = TypeVar("T")
 Unit = Callable[[Session], Any]
 _STOP = object()
 # session.info: how many units share the transaction, so that a unit can reserve for all
-# of them at once (workorders.service._next_number: one counter update per batch).
+# of them at once (workorders.intake._next_number: one counter update per batch).
 UNITS = "group_commit.units"
 
 

@@ -306,7 +306,7 @@ def start_order(
     """A work order from the call, with the caller and customer filled in; the call keeps
     a link to it. With ``answer`` (or the article it came from), the agent answered on the
     call and the order is closed as it is taken. Returns the work order
-    (workorders.service.Created)."""
+    (workorders.intake.Created)."""
     from gridcare.workorders import service as orders
 
     call = get_call(session, actor=actor, call_id=call_id, lock=True)

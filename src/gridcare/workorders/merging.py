@@ -76,7 +76,7 @@ def merge_many(session: Session, *, actor: Principal, now: datetime, parent_id: 
 def rehome(session: Session, *, actor: Principal, now: datetime, from_parent: int, to_parent: int, only: set[int] | None = None) -> int:
     """Orders merged into ``from_parent`` (all, or ``only`` these) now wait on ``to_parent``:
     a wider outage took a smaller one over, or a supervisor split one. Returns how many moved."""
-    from gridcare.workorders.service import Step, get_order, record_steps
+    from gridcare.workorders.records import Step, get_order, record_steps
 
     target = get_order(session, actor=actor, order_id=to_parent)
     steps, entries = [], []
@@ -94,18 +94,18 @@ def rehome(session: Session, *, actor: Principal, now: datetime, from_parent: in
 def close_with_parent(session: Session, *, actor: Principal, now: datetime, parent: WorkOrder, restored: str | None = None) -> int:
     """Orders merged into ``parent`` close with it — or, with ``restored`` (the outage's
     number), when supply is back: their callers heard that from the restoration notice."""
-    from gridcare.workorders.service import Step, _view, record_steps
+    from gridcare.workorders.records import Step, audit_view, record_steps
 
     data = {"with_outage": restored} if restored else {"with_parent": parent.number}
     note = f"supply restored ({restored})" if restored else f"closed with {parent.number}"
     steps, entries = [], []
     for child in _waiting(session, parent.id):
-        before = _view(child)
+        before = audit_view(child)
         child.status = states.Status.CLOSED.value
         child.closed_at = now
         child.next_check_at = None
         steps.append(Step(child, (states.Event("order.closed", data),), states.Status.MERGED.value, note))
-        entries.append(audit.Append("order.close_with_parent", "order", child.id, before, _view(child), child.org_path))
+        entries.append(audit.Append("order.close_with_parent", "order", child.id, before, audit_view(child), child.org_path))
     record_steps(session, actor, now, steps)
     audit.record_many(session, actor=actor, at=now, entries=entries)
     return len(steps)

@@ -18,7 +18,7 @@ from gridcare.workorders.models import WorkOrder
 
 
 class Stepped(Protocol):
-    """What a command did to one order (workorders.service.Step)."""
+    """What a command did to one order (workorders.records.Step)."""
 
     order: WorkOrder
     events: tuple[states.Event, ...]
