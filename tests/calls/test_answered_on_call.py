@@ -153,6 +153,8 @@ def test_answers_typed_by_hand_show_writers_what_the_base_lacks_until_an_article
     client.post("/api/v1/work-orders", json={"category": "consultation", "account": "E001", "description": "电费怎么算", "knowledge_article_id": tariff}, headers=headers)
     dispatched = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001", "description": "没电"}, headers=headers).json()
     assert client.get("/api/v1/knowledge/answered-by-hand").status_code == 403  # agents answer; writers write
+    listed = client.get("/orders", params={"view": "answered"}).text
+    assert f'<a href="/knowledge/{tariff}">知识库：' in listed and "可在网上国网APP申请峰谷电价" in listed and dispatched["number"] not in listed
 
     expert = as_agent(client, "expert")
     lacking = client.get("/api/v1/knowledge/answered-by-hand").json()

@@ -240,10 +240,20 @@ def count_use(session: Session, *, actor: Principal, now: datetime, article_id: 
 
 def answered_with(session: Session, *, actor: Principal, order_id: int) -> list[Article]:
     """The articles a work order's demand was answered with, those the reader may open."""
-    if not rules.may_read(actor):
-        return []
-    stmt = _visible(select(Article).join(Use, Use.article_id == Article.id).where(Use.order_id == order_id), actor)
-    return list(session.scalars(stmt.order_by(Use.id)).unique())
+    return answered_with_each(session, actor=actor, order_ids=[order_id]).get(order_id, [])
+
+
+def answered_with_each(session: Session, *, actor: Principal, order_ids: list[int]) -> dict[int, list[Article]]:
+    """Per work order among ``order_ids``, the articles its demand was answered with that the
+    reader may open (a list of answered demands reads them at once)."""
+    if not order_ids or not rules.may_read(actor):
+        return {}
+    stmt = _visible(select(Use.order_id, Article).join(Use, Use.article_id == Article.id).where(Use.order_id.in_(order_ids)), actor)
+    out: dict[int, list[Article]] = {}
+    for order_id, article in session.execute(stmt.order_by(Use.id)):
+        if article not in out.setdefault(order_id, []):
+            out[order_id].append(article)
+    return out
 
 
 @dataclass(frozen=True)

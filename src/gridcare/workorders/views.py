@@ -26,13 +26,17 @@ def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal
     now = state.clock.now()
     from gridcare.auth.rules import Action, can
 
+    articles: dict[int, Any] = {}
     if view == "answered":
+        from gridcare.knowledge import service as knowledge
+
         rows, answered = [], queries.answered_rows(session, actor=principal, now=now)
+        articles = knowledge.answered_with_each(session, actor=principal, order_ids=[r["d"].id for r in answered])
     else:
         orders = queries.queue(session, actor=principal, status=status or None, mine=view == "mine", late_only=view == "late", unassigned=view == "unassigned", now=now)
         rows, answered = queries.queue_rows(session, orders, now), None
     return render(
-        request, "orders/queue.html", principal=principal, rows=rows, answered=answered, answered_days=queries.ANSWERED_DAYS, status=status, view=view,
+        request, "orders/queue.html", principal=principal, rows=rows, answered=answered, articles=articles, answered_days=queries.ANSWERED_DAYS, status=status, view=view,
         statuses=list(states.Status), categories=service.CATEGORIES, channels=service.CHANNELS, can_create=can(principal, Action.ORDERS_CREATE),
     )
 
