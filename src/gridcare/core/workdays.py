@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from gridcare.core.clock import SHANGHAI
@@ -181,3 +182,10 @@ def _checked_hours(hours: Sequence[tuple[time, time]]) -> tuple[tuple[time, time
             raise ValueError("business hours must be in order and must not overlap")
         previous_end = end
     return checked
+
+
+@lru_cache(maxsize=1)
+def china_calendar() -> WorkCalendar:
+    """The official Chinese schedule, built once per process: deadlines and patrol plans
+    read it on every order and task."""
+    return WorkCalendar.china()

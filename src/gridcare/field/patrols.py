@@ -19,7 +19,7 @@ from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, InvalidInput, NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
-from gridcare.core.workdays import WorkCalendar
+from gridcare.core.workdays import china_calendar
 from gridcare.field import rules, sites
 from gridcare.field.models import PatrolPlan, PatrolStop, PatrolTask, Watch
 from gridcare.field.permissions import require_manage, require_read
@@ -27,14 +27,7 @@ from gridcare.field.permissions import require_manage, require_read
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 DEFAULT_HORIZON_DAYS = 7
-_calendar: WorkCalendar | None = None
-
-
-def calendar() -> WorkCalendar:
-    global _calendar
-    if _calendar is None:
-        _calendar = WorkCalendar.china()
-    return _calendar
+calendar = china_calendar
 
 
 def _scope(row: PatrolPlan | PatrolTask) -> RecordScope:

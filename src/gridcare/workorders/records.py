@@ -16,7 +16,7 @@ from gridcare.auth.scoping import require
 from gridcare.core.errors import NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
-from gridcare.core.workdays import WorkCalendar
+from gridcare.core.workdays import china_calendar
 from gridcare.prepared import Prepared
 from gridcare.workorders import duty, escalation, notifying, sla, states
 from gridcare.workorders.dispatch import choose_handler
@@ -24,14 +24,7 @@ from gridcare.workorders.models import OrderEvent, OrderPause, WorkOrder
 
 CHANNELS = ("hotline", "letter", "visit", "web", "onsite", "patrol", "open311")
 CATEGORIES = tuple(c.value for c in states.Category)
-_calendar: WorkCalendar | None = None
-
-
-def calendar() -> WorkCalendar:
-    global _calendar
-    if _calendar is None:
-        _calendar = WorkCalendar.china()
-    return _calendar
+calendar = china_calendar
 
 
 def _scope(order: WorkOrder) -> RecordScope:
