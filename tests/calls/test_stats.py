@@ -88,3 +88,30 @@ def test_it_keeps_the_water_companys_calls_from_the_electric_supervisor(client, 
     client.post("/api/v1/calls/events", json={"call_id": "w1", "event": "ended", "timestamp": clock.now().isoformat()}, headers={"Authorization": f"Bearer {water_pbx}"})
     electric = client.get("/api/v1/calls/stats", params={"from": "2026-11-24"}, headers={"Authorization": f"Bearer {known_calls['supervisor']}"}).json()
     assert electric["total"]["abandoned"] == 1  # only its own
+
+
+def test_the_staffing_forecast_reads_the_weeks_before_today_and_names_a_bad_figure(pbx, client, org):
+    from gridcare.calls import staffing
+
+    # Last Tuesday (today is Tuesday 2026-11-24) at 09:00: five calls of three minutes for two agents, one abandoned.
+    for n in range(5):
+        call(pbx, f"t{n}", at=-7 * 86400 + 600 * n, wait=5, talk=180, ext="8001" if n % 2 else "8002")
+    call(pbx, "tab", at=-7 * 86400 + 3000, wait=30)
+    call(pbx, "today", at=0, wait=5, talk=60)  # today's calls wait for tomorrow's forecast
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    found = client.get("/api/v1/calls/staffing", params={"weeks": 1}).json()
+    assert (found["weeks"], found["target_seconds"], found["service_level"], found["shrinkage"]) == (1, 20, 80, 30)
+    tuesday_nine = found["slots"][24 + 9]
+    assert (tuesday_nine["weekday"], tuesday_nine["hour"], tuesday_nine["calls"], tuesday_nine["aht_seconds"], tuesday_nine["seen"]) == (1, 9, 6.0, 180.0, 2.0)
+    needed = staffing.agents_needed(6, 180)
+    assert (tuesday_nine["needed"], tuesday_nine["rostered"], tuesday_nine["short"]) == (needed, staffing.rostered(needed), needed > 2)
+    assert sum(s["calls"] for s in found["slots"]) == 6.0
+    stricter = client.get("/api/v1/calls/staffing", params={"weeks": 1, "target_seconds": 5, "service_level": 95}).json()["slots"][24 + 9]
+    assert stricter["needed"] == staffing.agents_needed(6, 180, target_seconds=5, level=0.95) >= tuesday_nine["needed"]
+    bad = client.get("/api/v1/calls/staffing", params={"weeks": 13, "shrinkage": 90})
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"weeks", "shrinkage"}
+    page = client.get("/calls/staffing", params={"weeks": 1})
+    assert page.status_code == 200 and "话务排班预测" in page.text and page.text.count('class="num short"') == (1 if needed > 2 else 0)
+    refused = client.get("/calls/staffing", params={"weeks": "两周"})
+    assert refused.status_code == 422 and "weeks" in refused.text and 'name="weeks" value="两周"' in refused.text

@@ -101,6 +101,7 @@ OPS: dict[str, Spec] = {
     "GET /api/v1/calls": G(),
     "GET /api/v1/calls/route": G(query={"caller": "13900000000"}),
     "GET /api/v1/calls/stats": G(),
+    "GET /api/v1/calls/staffing": G(),
     "GET /api/v1/calls/agents": G(),
     "PUT /api/v1/calls/agents/me/status": W(
         None,
@@ -170,6 +171,7 @@ OPS: dict[str, Spec] = {
     ),
     "GET /calls": G(),
     "GET /calls/stats": G(),
+    "GET /calls/staffing": G(),
     "GET /calls/lines": G(),
     "POST /calls/lines": W(
         None,

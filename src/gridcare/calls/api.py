@@ -155,6 +155,16 @@ def statistics(session: DbSession, principal: CurrentPrincipal, state: State, fr
     return {"from": start, "to": end, "group": group, "total": found["total"], "rows": found[group]}
 
 
+@router.get("/staffing")
+def staffing(session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = 4, target_seconds: int = 20, service_level: int = 80, shrinkage: int = 30) -> dict[str, Any]:
+    """Agents each hour of the week needs (Erlang C), from the calls of the last ``weeks``
+    full weeks: ``service_level`` % answered within ``target_seconds``; ``rostered`` adds
+    ``shrinkage`` % of time off the phones; ``seen`` is how many agents answered then, on
+    average. Slots run Monday 0:00 (weekday 0) to Sunday 23:00."""
+    found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage)
+    return found | {"slots": [{**vars(s), "short": s.short} for s in found["slots"]]}
+
+
 @router.get("/agents", response_model=list[SeatOut])
 def agents(session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
     """The agent status board."""

@@ -4,7 +4,7 @@ figures are computed by ``stats``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
 from gridcare.calls import periods, stats
+from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import CallRecord
-from gridcare.core.errors import InvalidInput
+from gridcare.core.clock import SHANGHAI, as_utc
+from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
@@ -73,3 +75,28 @@ def figures(session: Session, *, actor: Principal, start: datetime, end: datetim
         "agent": _rows(agents, {k: v[0] for k, v in staff.items()} | {None: "—"}, key_name="agent_id"),
         "line": _rows(lines, line_label, key_name="line_id"),
     }
+
+
+STAFFING_LIMITS = {"weeks": (1, 12), "target_seconds": (1, 600), "service_level": (50, 99), "shrinkage": (0, 80)}
+
+
+def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 4, target_seconds: int = staffing_rules.TARGET_SECONDS,
+             service_level: int = round(100 * staffing_rules.TARGET_LEVEL), shrinkage: int = round(100 * staffing_rules.SHRINKAGE)) -> dict[str, Any]:
+    """Agents each hour of the week needs to answer ``service_level`` % of calls within
+    ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today, next to
+    how many answered then; ``shrinkage`` % of rostered time is off the phones."""
+    given = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
+    problems = [
+        FieldProblem(name, T_("must be between %(low)s and %(high)s", low=low, high=high))
+        for name, (low, high) in STAFFING_LIMITS.items()
+        if not low <= given[name] <= high
+    ]
+    if problems:
+        raise InvalidInput.many(problems)
+    today = now.astimezone(SHANGHAI).date()
+    first = today - timedelta(days=7 * weeks)
+    start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
+    days = [first + timedelta(days=i) for i in range(7 * weeks)]
+    found = buckets(session, actor=actor, start=start, end=end)
+    slots = staffing_rules.plan(found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100)
+    return {"from": start, "to": end, **given, "slots": slots}

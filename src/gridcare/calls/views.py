@@ -74,6 +74,9 @@ def console(request: Request, session: DbSession, principal: CurrentPrincipal, s
     )
 
 
+STAFFING_DEFAULTS = {"weeks": 4, "target_seconds": 20, "service_level": 80, "shrinkage": 30}
+
+
 def _asked_period(request: Request, principal: Any, now: datetime, *, max_days: int) -> tuple[datetime, datetime, str]:
     """The period the page's form asks for, or, when it cannot be shown, the default one and
     why: the reader keeps the page and its form to correct the dates."""
@@ -105,6 +108,28 @@ def stats_page(request: Request, session: DbSession, principal: CurrentPrincipal
     return render(
         request, "calls/stats.html", principal=principal, f=found, seats=seats.seats(session, actor=principal, now=now),
         chart_json=json.dumps(chart, ensure_ascii=False), first=first, last=last, error=error, status_code=422 if error else 200,
+    )
+
+
+@router.get("/calls/staffing", response_class=HTMLResponse)
+def staffing_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
+    """Agents each hour of the week needs, next to how many answered; a bad figure in the
+    form keeps the page on the defaults and says which."""
+    now, params = state.clock.now(), request.query_params
+    asked, error = {}, ""
+    try:
+        asked = {name: whole_number(params.get(name), name, blank=default) for name, default in STAFFING_DEFAULTS.items()}
+        found = reports.staffing(session, actor=principal, now=now, **asked)
+    except InvalidInput as exc:
+        error = explained(request, principal, exc)
+        found = reports.staffing(session, actor=principal, now=now)
+    by_hour = [[found["slots"][weekday * 24 + hour] for weekday in range(7)] for hour in range(24)]
+    totals = [sum(s.rostered for s in found["slots"][weekday * 24 : weekday * 24 + 24]) for weekday in range(7)]
+    shown = {name: params.get(name, found[name]) for name in STAFFING_DEFAULTS} if error else {name: found[name] for name in STAFFING_DEFAULTS}
+    first, last = periods.local_dates(found["from"], found["to"])
+    return render(
+        request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
+        status_code=422 if error else 200,
     )
 
 

@@ -1,0 +1,120 @@
+"""How many agents each hour of the week needs (话务预测与排班): Erlang C over the calls of
+the last weeks. Pure: the call buckets come in as arguments.
+
+For every weekday and hour, the calls offered in that hour on the same weekday of the last
+weeks are averaged (abandoned calls count: they were demand nobody answered), and so is
+the talk time of the answered ones. Erlang C gives the fewest agents on the phones who
+answer ``level`` of them within ``target_seconds``; the agents to roster are more, by the
+shrinkage (breaks, training, after-call work away from the phone). Beside the need stands
+what was there: how many agents answered calls in that hour, on average."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from gridcare.calls.stats import Bucket
+
+TARGET_SECONDS = 20  # the usual 80/20 service level
+TARGET_LEVEL = 0.8
+SHRINKAGE = 0.3  # a share of rostered time away from the phones
+DEFAULT_AHT_SECONDS = 180.0  # an hour whose calls were all abandoned has no talk time of its own
+MAX_AGENTS = 1000  # beyond any hotline: the search stops there
+
+
+def erlang_c(traffic: float, agents: int) -> float:
+    """The probability that a call waits, with ``traffic`` erlangs offered to ``agents``.
+    Through Erlang B's recurrence, which stays finite where factorials overflow."""
+    if traffic <= 0:
+        return 0.0
+    if agents <= traffic:
+        return 1.0  # the queue grows without end: every call waits
+    blocking = 1.0
+    for n in range(1, agents + 1):
+        blocking = traffic * blocking / (n + traffic * blocking)
+    return agents * blocking / (agents - traffic * (1 - blocking))
+
+
+def service_level(calls_per_hour: float, aht_seconds: float, agents: int, target_seconds: float) -> float:
+    """The share of calls answered within ``target_seconds`` (Erlang C, calls waiting
+    exponentially for the next free agent)."""
+    if calls_per_hour <= 0 or aht_seconds <= 0:
+        return 1.0
+    traffic = calls_per_hour * aht_seconds / 3600
+    if agents <= traffic:
+        return 0.0
+    return 1 - erlang_c(traffic, agents) * math.exp(-(agents - traffic) * target_seconds / aht_seconds)
+
+
+def agents_needed(calls_per_hour: float, aht_seconds: float, *, target_seconds: float = TARGET_SECONDS, level: float = TARGET_LEVEL) -> int:
+    """The fewest agents on the phones that answer ``level`` of the calls within
+    ``target_seconds``; none for an hour without calls."""
+    if calls_per_hour <= 0 or aht_seconds <= 0:
+        return 0
+    traffic = calls_per_hour * aht_seconds / 3600
+    agents = max(1, math.floor(traffic) + 1)
+    while agents < MAX_AGENTS and service_level(calls_per_hour, aht_seconds, agents, target_seconds) < level:
+        agents += 1
+    return agents
+
+
+def rostered(needed: int, shrinkage: float = SHRINKAGE) -> int:
+    """Agents to roster so that ``needed`` are on the phones."""
+    return math.ceil(needed / (1 - shrinkage) - 1e-9) if needed else 0
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One hour of one weekday (0 Monday … 6 Sunday), averaged over the weeks read."""
+
+    weekday: int
+    hour: int
+    calls: float  # offered per such hour
+    aht_seconds: float | None  # mean talk time of the answered calls; None: none answered
+    needed: int  # on the phones
+    rostered: int  # with the shrinkage
+    seen: float  # agents who answered calls in that hour, on average
+
+    @property
+    def short(self) -> bool:
+        """Fewer agents answered than the calls needed."""
+        return self.seen < self.needed
+
+
+def plan(
+    buckets: Iterable[Bucket], *, days: Iterable[date], target_seconds: float = TARGET_SECONDS, level: float = TARGET_LEVEL, shrinkage: float = SHRINKAGE
+) -> list[Slot]:
+    """Seven times twenty-four slots, Monday 0:00 first. ``days`` are the local days the
+    buckets cover: a weekday that came three times is averaged over three."""
+    times = [0] * 7
+    for d in days:
+        times[d.weekday()] += 1
+    offered: dict[tuple[int, int], int] = {}
+    answered: dict[tuple[int, int], int] = {}
+    talk: dict[tuple[int, int], int] = {}
+    agents: dict[tuple[int, int], set[tuple[str, int]]] = {}
+    all_answered = all_talk = 0
+    for b in buckets:
+        if b.outcome not in ("answered", "abandoned"):
+            continue  # still ringing: not a finished call yet
+        key = (date.fromisoformat(b.day).weekday(), b.hour)
+        offered[key] = offered.get(key, 0) + b.calls
+        if b.outcome == "answered":
+            answered[key] = answered.get(key, 0) + b.calls
+            talk[key] = talk.get(key, 0) + b.duration_sum
+            all_answered, all_talk = all_answered + b.calls, all_talk + b.duration_sum
+            if b.agent_id is not None:
+                agents.setdefault(key, set()).add((b.day, b.agent_id))
+    usual_aht = all_talk / all_answered if all_answered else DEFAULT_AHT_SECONDS
+    slots = []
+    for weekday in range(7):
+        for hour in range(24):
+            key, n = (weekday, hour), times[weekday]
+            calls = offered.get(key, 0) / n if n else 0.0
+            aht = talk[key] / answered[key] if answered.get(key) else None
+            needed = agents_needed(calls, aht or usual_aht, target_seconds=target_seconds, level=level)
+            seen = len(agents.get(key, ())) / n if n else 0.0
+            slots.append(Slot(weekday, hour, calls, aht, needed, rostered(needed, shrinkage), seen))
+    return slots

@@ -1,0 +1,74 @@
+"""Erlang C and the week's staffing plan: textbook values, and the properties that make a
+forecast usable (more agents never answer fewer calls in time; the plan meets its level)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridcare.calls import staffing
+from gridcare.calls.stats import Bucket
+
+
+def test_it_gives_the_textbook_waiting_probabilities():
+    # Ten erlangs: the tables give 68.2 %, 44.9 % and 28.5 % of calls waiting with 11, 12 and 13 agents.
+    assert [round(staffing.erlang_c(10, n), 4) for n in (11, 12, 13)] == [0.6821, 0.4494, 0.2853]
+    assert staffing.erlang_c(10, 10) == 1.0 and staffing.erlang_c(0, 3) == 0.0
+
+
+def test_two_hundred_calls_of_three_minutes_need_fourteen_agents_for_eighty_twenty():
+    assert staffing.service_level(200, 180, 13, 20) < 0.8 <= staffing.service_level(200, 180, 14, 20)
+    assert staffing.agents_needed(200, 180) == 14
+    assert staffing.rostered(14, 0.3) == 20 and staffing.rostered(7, 0.3) == 10 and staffing.rostered(0, 0.3) == 0
+    assert staffing.agents_needed(0, 180) == 0 and staffing.agents_needed(5, 0) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.5, 600), st.floats(20, 900), st.integers(5, 120), st.floats(0.5, 0.99))
+def test_the_agents_needed_are_the_fewest_that_meet_the_level(calls, aht, target, level):
+    n = staffing.agents_needed(calls, aht, target_seconds=target, level=level)
+    assert n > calls * aht / 3600  # more agents than the traffic, or the queue never empties
+    assert staffing.service_level(calls, aht, n, target) >= level
+    if n > 1:
+        assert staffing.service_level(calls, aht, n - 1, target) < level
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(1, 400), st.floats(30, 600), st.integers(1, 60))
+def test_more_agents_never_answer_fewer_calls_in_time(calls, aht, agents):
+    assert staffing.service_level(calls, aht, agents + 1, 20) >= staffing.service_level(calls, aht, agents, 20) - 1e-12
+
+
+def test_the_plan_averages_each_hour_over_the_days_of_its_weekday():
+    monday = date(2026, 11, 16)
+    days = [monday + timedelta(days=i) for i in range(14)]  # two weeks: each weekday twice
+
+    def bucket(day, hour, agent, outcome, calls, talk=0):
+        return Bucket(day.isoformat(), hour, "general", agent, None, outcome, calls, 0, talk, 0)
+
+    found = [
+        bucket(monday, 9, 1, "answered", 60, 60 * 180),  # the first Monday: 60 answered by two agents
+        bucket(monday, 9, 2, "answered", 20, 20 * 180),
+        bucket(monday, 9, None, "abandoned", 20),
+        bucket(monday + timedelta(days=7), 9, 1, "answered", 100, 100 * 180),  # the second: one agent
+        bucket(monday, 3, None, "abandoned", 2),  # nobody answered at night: the usual talk time stands in
+        bucket(monday, 10, 1, None, 5),  # still ringing: not counted
+    ]
+    slots = staffing.plan(found, days=days)
+    assert len(slots) == 7 * 24 and (slots[0].weekday, slots[0].hour, slots[-1].weekday, slots[-1].hour) == (0, 0, 6, 23)
+    nine = slots[9]
+    assert (nine.calls, nine.aht_seconds, nine.seen) == (100.0, 180.0, 1.5)
+    assert nine.needed == staffing.agents_needed(100, 180) and nine.rostered == staffing.rostered(nine.needed) and nine.short
+    night = slots[3]
+    assert (night.calls, night.aht_seconds, night.seen) == (1.0, None, 0.0) and night.needed == staffing.agents_needed(1, 180)
+    assert slots[10].calls == 0 and slots[10].needed == 0 and not slots[10].short
+    assert all(s.calls == 0 for s in slots[24:])  # nothing on the other weekdays
+
+
+@pytest.mark.parametrize("shrinkage", [0.0, 0.3, 0.8])
+def test_rostering_covers_the_shrinkage(shrinkage):
+    for needed in range(0, 40):
+        assert staffing.rostered(needed, shrinkage) * (1 - shrinkage) >= needed - 1e-9
