@@ -70,5 +70,5 @@ def test_the_plan_averages_each_hour_over_the_days_of_its_weekday():
 
 @pytest.mark.parametrize("shrinkage", [0.0, 0.3, 0.8])
 def test_rostering_covers_the_shrinkage(shrinkage):
-    for needed in range(0, 40):
+    for needed in range(40):
         assert staffing.rostered(needed, shrinkage) * (1 - shrinkage) >= needed - 1e-9

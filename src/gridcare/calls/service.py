@@ -16,7 +16,6 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require, scoped
 from gridcare.calls import qa, states
-from gridcare.workorders import states as order_states
 from gridcare.calls.lines import line_for_number
 from gridcare.calls.models import CallEvent, CallRecord
 from gridcare.calls.routing import SeatStatus
@@ -27,6 +26,7 @@ from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
 from gridcare.customers.phones import display_phone, normalize_phone
 from gridcare.pubsub import PushEvent
+from gridcare.workorders import states as order_states
 
 
 @dataclass(frozen=True)
