@@ -107,6 +107,8 @@ def test_the_staffing_forecast_reads_the_weeks_before_today_and_names_a_bad_figu
     needed = staffing.agents_needed(6, 180)
     assert (tuesday_nine["needed"], tuesday_nine["rostered"], tuesday_nine["short"]) == (needed, staffing.rostered(needed), needed > 2)
     assert sum(s["calls"] for s in found["slots"]) == 6.0
+    # Four weeks asked, one week of calls held: averaged over the days since the first call.
+    assert client.get("/api/v1/calls/staffing", params={"weeks": 4}).json()["slots"][24 + 9] == tuesday_nine
     stricter = client.get("/api/v1/calls/staffing", params={"weeks": 1, "target_seconds": 5, "service_level": 95}).json()["slots"][24 + 9]
     assert stricter["needed"] == staffing.agents_needed(6, 180, target_seconds=5, level=0.95) >= tuesday_nine["needed"]
     bad = client.get("/api/v1/calls/staffing", params={"weeks": 13, "shrinkage": 90})

@@ -4,7 +4,7 @@ figures are computed by ``stats``."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -83,8 +83,9 @@ STAFFING_LIMITS = {"weeks": (1, 12), "target_seconds": (1, 600), "service_level"
 def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 4, target_seconds: int = staffing_rules.TARGET_SECONDS,
              service_level: int = round(100 * staffing_rules.TARGET_LEVEL), shrinkage: int = round(100 * staffing_rules.SHRINKAGE)) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
-    ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today, next to
-    how many answered then; ``shrinkage`` % of rostered time is off the phones."""
+    ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
+    the days since the first call, when that is later), next to how many answered then;
+    ``shrinkage`` % of rostered time is off the phones."""
     given = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
     problems = [
         FieldProblem(name, T_("must be between %(low)s and %(high)s", low=low, high=high))
@@ -96,7 +97,10 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
-    days = [first + timedelta(days=i) for i in range(7 * weeks)]
     found = buckets(session, actor=actor, start=start, end=end)
+    # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
+    since = min((date.fromisoformat(b.day) for b in found), default=first)
+    days = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
     slots = staffing_rules.plan(found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100)
-    return {"from": start, "to": end, **given, "slots": slots}
+    read_from = as_utc(datetime.combine(days[0], time(0), tzinfo=SHANGHAI)) if days else start
+    return {"from": read_from, "to": end, **given, "slots": slots}
