@@ -24,3 +24,8 @@ def test_it_loads_weeks_of_calls_the_statistics_can_read(database, clock, org):
     assert 0.8 < t["answer_rate"] < 1 and 5 < t["asa_seconds"] < 30 and t["offered"] > 300
     assert max(found["hour"], key=lambda r: r["offered"])["hour"] in (9, 10, 14, 15)
     assert {r["name"] for r in found["line"]} >= {"hotline", "五一供电所抢修电话"}
+
+    # The water company's hotline has its calls, answered at its own seat.
+    with database.read() as session:
+        water = reports.figures(session, actor=org.principal("w_supervisor"), start=datetime(2026, 11, 1, tzinfo=SHANGHAI), end=clock.now())
+    assert water["total"]["offered"] > 0 and {r["agent_id"] for r in water["agent"]} <= {org.user_id("w_agent"), None}

@@ -52,6 +52,12 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
         units = {u.code: u for u in auth.list_org_units(session, actor=actor)}
         lines = [call_lines.register_line(session, actor=actor, now=now, number=n, name=name, org_unit_id=units[code].id) for n, name, code in LINES if code in units]
         people, _total = customers.search(session, actor=actor, limit=600)
+        # The water company's hotline rings too: about one call in six is a water customer's.
+        water_agent = auth.find_user_by_login(session, login="w_agent")
+        if water_agent is not None:
+            water_people, _n = customers.search(session, actor=auth.principal_for(session, user=water_agent, origin="demo"), limit=120)
+            known = {c.id for c in people}
+            people = [*people, *(c for c in water_people if c.utility == "water" and c.id not in known)]
         phones = customers.phones_of(session, customer_ids=[c.id for c in people])
         callers = [(c, phones[c.id][0]) for c in people if phones.get(c.id)]
         electric_path = units["XC-E"].path if "XC-E" in units else "/"
@@ -79,7 +85,7 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
     local = [ln for ln in lines if (customer.utility == "water") == ln.org_path.startswith(water_path)] if lines else []
     line = local[int(rng.integers(len(local)))] if local and rng.random() < 0.15 else None
     extensions = by_ext["water" if customer.utility == "water" else "electric"] or by_ext["electric"]
-    expert = rng.random() < 0.12 and "8101" in seats
+    expert = rng.random() < 0.12 and "8101" in seats and customer.utility != "water"  # the expert seat is the power company's
     ext = "8101" if expert else extensions[int(rng.integers(len(extensions)))]
     wait = float(rng.exponential(14))
     answered = rng.random() > min(0.5, 0.04 + wait / 400)
