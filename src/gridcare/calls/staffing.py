@@ -54,9 +54,17 @@ def agents_needed(calls_per_hour: float, aht_seconds: float, *, target_seconds: 
     if calls_per_hour <= 0 or aht_seconds <= 0:
         return 0
     traffic = calls_per_hour * aht_seconds / 3600
-    agents = max(1, math.floor(traffic) + 1)
-    while agents < MAX_AGENTS and service_level(calls_per_hour, aht_seconds, agents, target_seconds) < level:
+    # Erlang B's recurrence carried from one head count to the next: each candidate costs one
+    # step, not a recomputation from one agent (a large hotline's hour needs hundreds).
+    blocking, agents = 1.0, 0
+    while agents < MAX_AGENTS:
         agents += 1
+        blocking = traffic * blocking / (agents + traffic * blocking)
+        if agents <= traffic:
+            continue
+        waits = agents * blocking / (agents - traffic * (1 - blocking))
+        if 1 - waits * math.exp(-(agents - traffic) * target_seconds / aht_seconds) >= level:
+            break
     return agents
 
 
@@ -96,10 +104,14 @@ def plan(
     talk: dict[tuple[int, int], int] = {}
     agents: dict[tuple[int, int], set[tuple[str, int]]] = {}
     all_answered = all_talk = 0
+    weekday_of: dict[str, int] = {}  # a month of buckets names thirty days
     for b in buckets:
         if b.outcome not in ("answered", "abandoned"):
             continue  # still ringing: not a finished call yet
-        key = (date.fromisoformat(b.day).weekday(), b.hour)
+        weekday = weekday_of.get(b.day)
+        if weekday is None:
+            weekday = weekday_of[b.day] = date.fromisoformat(b.day).weekday()
+        key = (weekday, b.hour)
         offered[key] = offered.get(key, 0) + b.calls
         if b.outcome == "answered":
             answered[key] = answered.get(key, 0) + b.calls

@@ -1,0 +1,87 @@
+"""The staffing forecast (``calls.staffing.plan``) for a large hotline, next to one pass that
+only groups the same call buckets by weekday and hour, in the same run.
+
+    python bench/staffing.py [--agents 150] [--weeks 4] [--peak 3000] [--repeat 7] [--json]
+
+Builds the buckets the statistics query returns for ``weeks`` weeks of a hotline whose busiest
+hour offers ``peak`` calls, answered by ``agents`` agents over three queues, then times the
+plan (averaging and Erlang C for 168 hours, the head count searched from one agent up) and the
+baseline (summing the buckets' calls per weekday and hour: what any forecast must read).
+Prints the medians and their ratio. With ``--json`` the last line is one JSON object:
+``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from datetime import date, timedelta
+
+from gridcare.calls import staffing
+from gridcare.calls.stats import Bucket
+
+# A weekday's calls by hour, as a share of the busiest hour (a utility hotline's day).
+SHAPE = [0.04, 0.02, 0.01, 0.01, 0.01, 0.03, 0.1, 0.35, 0.75, 1.0, 0.95, 0.8, 0.55, 0.6, 0.9, 0.95, 0.8, 0.6, 0.45, 0.4, 0.35, 0.25, 0.15, 0.08]
+
+
+def buckets(agents: int, weeks: int, peak: int, rng: random.Random) -> tuple[list[Bucket], list[date]]:
+    first = date(2026, 11, 2)  # a Monday
+    days = [first + timedelta(days=i) for i in range(7 * weeks)]
+    out = []
+    for day in days:
+        weekend = 0.6 if day.weekday() >= 5 else 1.0
+        for hour, share in enumerate(SHAPE):
+            calls = int(peak * share * weekend)
+            on = max(1, min(agents, calls // 15))
+            for queue in ("general", "repair", "expert"):
+                part = calls // 3
+                abandoned = part // 20
+                per_agent = max(1, (part - abandoned) // on)
+                for agent in rng.sample(range(1, agents + 1), on):
+                    out.append(Bucket(day.isoformat(), hour, queue, agent, None, "answered", per_agent, per_agent * 12, per_agent * rng.randint(150, 260), per_agent))
+                out.append(Bucket(day.isoformat(), hour, queue, None, None, "abandoned", abandoned, abandoned * 60, 0, 0))
+    return out, days
+
+
+def baseline(found: list[Bucket]) -> dict[tuple[int, int], int]:
+    offered: dict[tuple[int, int], int] = {}
+    for b in found:
+        key = (date.fromisoformat(b.day).weekday(), b.hour)
+        offered[key] = offered.get(key, 0) + b.calls
+    return offered
+
+
+def timed(fn, repeat: int) -> float:  # noqa: ANN001 - a bench's callable
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=150)
+    parser.add_argument("--weeks", type=int, default=4)
+    parser.add_argument("--peak", type=int, default=3000, help="calls offered in the busiest hour")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    found, days = buckets(args.agents, args.weeks, args.peak, random.Random(1))
+    plan_ms = timed(lambda: staffing.plan(found, days=days), args.repeat)
+    baseline_ms = timed(lambda: baseline(found), args.repeat)
+    peak_needed = max(s.needed for s in staffing.plan(found, days=days))
+    print(f"{len(found):,} buckets ({args.weeks} weeks, {args.agents} agents, {args.peak} calls in the busiest hour)")
+    print(f"plan     {plan_ms:8.1f} ms  (168 hours; the busiest needs {peak_needed} agents on the phones)")
+    print(f"baseline {baseline_ms:8.1f} ms  (grouping the buckets only)")
+    print(f"ratio    {plan_ms / baseline_ms:8.2f}")
+    if args.json:
+        print(json.dumps({"buckets": len(found), "plan_ms": round(plan_ms, 1), "baseline_ms": round(baseline_ms, 1), "ratio": round(plan_ms / baseline_ms, 2), "peak_needed": peak_needed}))
+
+
+if __name__ == "__main__":
+    main()
