@@ -46,14 +46,14 @@ def test_the_plan_averages_each_hour_over_the_days_of_its_weekday():
     monday = date(2026, 11, 16)
     days = [monday + timedelta(days=i) for i in range(14)]  # two weeks: each weekday twice
 
-    def bucket(day, hour, agent, outcome, calls, talk=0):
-        return Bucket(day.isoformat(), hour, "general", agent, None, outcome, calls, 0, talk, 0)
+    def bucket(day, hour, agent, outcome, calls, talk=0, in_time=0):
+        return Bucket(day.isoformat(), hour, "general", agent, None, outcome, calls, 0, talk, in_time)
 
     found = [
-        bucket(monday, 9, 1, "answered", 60, 60 * 180),  # the first Monday: 60 answered by two agents
-        bucket(monday, 9, 2, "answered", 20, 20 * 180),
+        bucket(monday, 9, 1, "answered", 60, 60 * 180, in_time=60),  # the first Monday: 60 answered by two agents
+        bucket(monday, 9, 2, "answered", 20, 20 * 180, in_time=10),
         bucket(monday, 9, None, "abandoned", 20),
-        bucket(monday + timedelta(days=7), 9, 1, "answered", 100, 100 * 180),  # the second: one agent
+        bucket(monday + timedelta(days=7), 9, 1, "answered", 100, 100 * 180, in_time=90),  # the second: one agent
         bucket(monday, 3, None, "abandoned", 2),  # nobody answered at night: the usual talk time stands in
         bucket(monday, 10, 1, None, 5),  # still ringing: not counted
     ]
@@ -61,10 +61,13 @@ def test_the_plan_averages_each_hour_over_the_days_of_its_weekday():
     assert len(slots) == 7 * 24 and (slots[0].weekday, slots[0].hour, slots[-1].weekday, slots[-1].hour) == (0, 0, 6, 23)
     nine = slots[9]
     assert (nine.calls, nine.aht_seconds, nine.seen) == (100.0, 180.0, 1.5)
-    assert nine.needed == staffing.agents_needed(100, 180) and nine.rostered == staffing.rostered(nine.needed) and nine.short
+    assert nine.needed == staffing.agents_needed(100, 180) and nine.rostered == staffing.rostered(nine.needed)
+    assert (nine.met, nine.short) == (0.8, False)  # 160 of 200 calls in time: the level, just met
     night = slots[3]
     assert (night.calls, night.aht_seconds, night.seen) == (1.0, None, 0.0) and night.needed == staffing.agents_needed(1, 180)
-    assert slots[10].calls == 0 and slots[10].needed == 0 and not slots[10].short
+    assert (night.met, night.short) == (0.0, True)  # both calls abandoned
+    assert slots[10].calls == 0 and slots[10].needed == 0 and (slots[10].met, slots[10].short) == (None, False)
+    assert staffing.plan(found, days=days, level=0.81)[9].short  # one point more asked: missed
     assert all(s.calls == 0 for s in slots[24:])  # nothing on the other weekdays
 
 

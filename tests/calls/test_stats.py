@@ -105,15 +105,18 @@ def test_the_staffing_forecast_reads_the_weeks_before_today_and_names_a_bad_figu
     tuesday_nine = found["slots"][24 + 9]
     assert (tuesday_nine["weekday"], tuesday_nine["hour"], tuesday_nine["calls"], tuesday_nine["aht_seconds"], tuesday_nine["seen"]) == (1, 9, 6.0, 180.0, 2.0)
     needed = staffing.agents_needed(6, 180)
-    assert (tuesday_nine["needed"], tuesday_nine["rostered"], tuesday_nine["short"]) == (needed, staffing.rostered(needed), needed > 2)
+    assert (tuesday_nine["needed"], tuesday_nine["rostered"]) == (needed, staffing.rostered(needed))
+    assert (tuesday_nine["met"], tuesday_nine["short"]) == (5 / 6, False)  # five answered in 5 s, one abandoned
     assert sum(s["calls"] for s in found["slots"]) == 6.0
     # Four weeks asked, one week of calls held: averaged over the days since the first call.
     assert client.get("/api/v1/calls/staffing", params={"weeks": 4}).json()["slots"][24 + 9] == tuesday_nine
     stricter = client.get("/api/v1/calls/staffing", params={"weeks": 1, "target_seconds": 5, "service_level": 95}).json()["slots"][24 + 9]
     assert stricter["needed"] == staffing.agents_needed(6, 180, target_seconds=5, level=0.95) >= tuesday_nine["needed"]
+    assert (stricter["met"], stricter["short"]) == (5 / 6, True)  # answered within 5 s, but 95 % was asked
     bad = client.get("/api/v1/calls/staffing", params={"weeks": 13, "shrinkage": 90})
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"weeks", "shrinkage"}
     page = client.get("/calls/staffing", params={"weeks": 1})
-    assert page.status_code == 200 and "话务排班预测" in page.text and page.text.count('class="num short"') == (1 if needed > 2 else 0)
+    assert page.status_code == 200 and "话务排班预测" in page.text and "2.0 · 83%" in page.text and 'class="num short"' not in page.text
+    assert client.get("/calls/staffing", params={"weeks": 1, "service_level": 90}).text.count('class="num short"') == 1
     refused = client.get("/calls/staffing", params={"weeks": "两周"})
     assert refused.status_code == 422 and "weeks" in refused.text and 'name="weeks" value="两周"' in refused.text

@@ -160,9 +160,10 @@ def staffing(session: DbSession, principal: CurrentPrincipal, state: State, week
     """Agents each hour of the week needs (Erlang C), from the calls of the last ``weeks``
     full weeks: ``service_level`` % answered within ``target_seconds``; ``rostered`` adds
     ``shrinkage`` % of time off the phones; ``seen`` is how many agents answered then, on
-    average. Slots run Monday 0:00 (weekday 0) to Sunday 23:00."""
+    average, ``met`` the share of its calls answered within ``target_seconds`` and ``short``
+    whether that fell below ``service_level``. Slots run Monday 0:00 (weekday 0) to Sunday 23:00."""
     found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage)
-    return found | {"slots": [{**vars(s), "short": s.short} for s in found["slots"]]}
+    return found | {"slots": [vars(s) for s in found["slots"]]}
 
 
 @router.get("/agents", response_model=list[SeatOut])

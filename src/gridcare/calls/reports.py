@@ -25,12 +25,14 @@ GROUPS = ("hour", "day", "queue", "agent", "line")
 MAX_DAYS = 366
 
 
-def buckets(session: Session, *, actor: Principal, start: datetime, end: datetime) -> list[stats.Bucket]:
+def buckets(session: Session, *, actor: Principal, start: datetime, end: datetime, target_seconds: int = stats.SERVICE_LEVEL_SECONDS) -> list[stats.Bucket]:
+    """The calls of [start, end) grouped by plain columns; ``within_target`` counts those
+    answered within ``target_seconds``."""
     require(actor, Action.CALLS_READ)
     if end <= start:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
     periods.check_span(start, end, max_days=MAX_DAYS)
-    within = case((CallRecord.outcome == "answered", case((CallRecord.wait_seconds <= stats.SERVICE_LEVEL_SECONDS, 1), else_=0)), else_=0)
+    within = case((CallRecord.outcome == "answered", case((CallRecord.wait_seconds <= target_seconds, 1), else_=0)), else_=0)
     cols = (CallRecord.local_day, CallRecord.local_hour, CallRecord.queue, CallRecord.agent_user_id, CallRecord.line_id, CallRecord.outcome)
     stmt = scoped(
         select(
@@ -97,7 +99,7 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
-    found = buckets(session, actor=actor, start=start, end=end)
+    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds)
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
     days = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]

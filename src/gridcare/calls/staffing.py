@@ -6,7 +6,8 @@ weeks are averaged (abandoned calls count: they were demand nobody answered), an
 the talk time of the answered ones. Erlang C gives the fewest agents on the phones who
 answer ``level`` of them within ``target_seconds``; the agents to roster are more, by the
 shrinkage (breaks, training, after-call work away from the phone). Beside the need stands
-what was there: how many agents answered calls in that hour, on average."""
+what happened: how many agents answered calls in that hour, on average, and the share of
+its calls answered within ``target_seconds``; an hour below ``level`` was short."""
 
 from __future__ import annotations
 
@@ -84,24 +85,23 @@ class Slot:
     needed: int  # on the phones
     rostered: int  # with the shrinkage
     seen: float  # agents who answered calls in that hour, on average
-
-    @property
-    def short(self) -> bool:
-        """Fewer agents answered than the calls needed."""
-        return self.seen < self.needed
+    met: float | None  # calls answered within the target ÷ calls offered; None: no calls
+    short: bool  # the hour missed the service level
 
 
 def plan(
     buckets: Iterable[Bucket], *, days: Iterable[date], target_seconds: float = TARGET_SECONDS, level: float = TARGET_LEVEL, shrinkage: float = SHRINKAGE
 ) -> list[Slot]:
     """Seven times twenty-four slots, Monday 0:00 first. ``days`` are the local days the
-    buckets cover: a weekday that came three times is averaged over three."""
+    buckets cover: a weekday that came three times is averaged over three. The buckets'
+    ``within_target`` must count the calls answered within ``target_seconds``."""
     times = [0] * 7
     for d in days:
         times[d.weekday()] += 1
     offered: dict[tuple[int, int], int] = {}
     answered: dict[tuple[int, int], int] = {}
     talk: dict[tuple[int, int], int] = {}
+    in_time: dict[tuple[int, int], int] = {}
     agents: dict[tuple[int, int], set[tuple[str, int]]] = {}
     all_answered = all_talk = 0
     weekday_of: dict[str, int] = {}  # a month of buckets names thirty days
@@ -116,6 +116,7 @@ def plan(
         if b.outcome == "answered":
             answered[key] = answered.get(key, 0) + b.calls
             talk[key] = talk.get(key, 0) + b.duration_sum
+            in_time[key] = in_time.get(key, 0) + b.within_target
             all_answered, all_talk = all_answered + b.calls, all_talk + b.duration_sum
             if b.agent_id is not None:
                 agents.setdefault(key, set()).add((b.day, b.agent_id))
@@ -128,5 +129,6 @@ def plan(
             aht = talk[key] / answered[key] if answered.get(key) else None
             needed = agents_needed(calls, aht or usual_aht, target_seconds=target_seconds, level=level)
             seen = len(agents.get(key, ())) / n if n else 0.0
-            slots.append(Slot(weekday, hour, calls, aht, needed, rostered(needed, shrinkage), seen))
+            met = in_time.get(key, 0) / offered[key] if offered.get(key) else None
+            slots.append(Slot(weekday, hour, calls, aht, needed, rostered(needed, shrinkage), seen, met, met is not None and met < level))
     return slots
