@@ -113,6 +113,17 @@ def test_the_staffing_forecast_reads_the_weeks_before_today_and_names_a_bad_figu
     stricter = client.get("/api/v1/calls/staffing", params={"weeks": 1, "target_seconds": 5, "service_level": 95}).json()["slots"][24 + 9]
     assert stricter["needed"] == staffing.agents_needed(6, 180, target_seconds=5, level=0.95) >= tuesday_nine["needed"]
     assert (stricter["met"], stricter["short"]) == (5 / 6, True)  # answered within 5 s, but 95 % was asked
+    assert (found["company"], [c["code"] for c in found["companies"]]) == ("XC-E", ["XC-E"])
+    # Over both companies, one hotline at a time: their agents are not one pool.
+    client.cookies.clear()
+    sign_in(client, "admin", demo_org.PASSWORD)
+    assert client.get("/api/v1/calls/staffing", params={"weeks": 1}).json()["slots"][24 + 9] == tuesday_nine
+    water = client.get("/api/v1/calls/staffing", params={"weeks": 1, "company": "XC-W"}).json()
+    assert water["company"] == "XC-W" and sum(s["calls"] for s in water["slots"]) == 0
+    assert '<select name="company">' in client.get("/calls/staffing").text
+    assert client.get("/api/v1/calls/staffing", params={"company": "XC-X"}).json()["errors"][0]["field"] == "company"
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
     bad = client.get("/api/v1/calls/staffing", params={"weeks": 13, "shrinkage": 90})
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"weeks", "shrinkage"}
     page = client.get("/calls/staffing", params={"weeks": 1})

@@ -156,13 +156,16 @@ def statistics(session: DbSession, principal: CurrentPrincipal, state: State, fr
 
 
 @router.get("/staffing")
-def staffing(session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = 4, target_seconds: int = 20, service_level: int = 80, shrinkage: int = 30) -> dict[str, Any]:
+def staffing(
+    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = 4, target_seconds: int = 20, service_level: int = 80, shrinkage: int = 30, company: str | None = None
+) -> dict[str, Any]:
     """Agents each hour of the week needs (Erlang C), from the calls of the last ``weeks``
     full weeks: ``service_level`` % answered within ``target_seconds``; ``rostered`` adds
     ``shrinkage`` % of time off the phones; ``seen`` is how many agents answered then, on
     average, ``met`` the share of its calls answered within ``target_seconds`` and ``short``
-    whether that fell below ``service_level``. Slots run Monday 0:00 (weekday 0) to Sunday 23:00."""
-    found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage)
+    whether that fell below ``service_level``. Slots run Monday 0:00 (weekday 0) to Sunday 23:00.
+    One company's hotline at a time: ``company`` (a code from ``companies``), the first by default."""
+    found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage, company=company)
     return found | {"slots": [vars(s) for s in found["slots"]]}
 
 

@@ -25,9 +25,11 @@ GROUPS = ("hour", "day", "queue", "agent", "line")
 MAX_DAYS = 366
 
 
-def buckets(session: Session, *, actor: Principal, start: datetime, end: datetime, target_seconds: int = stats.SERVICE_LEVEL_SECONDS) -> list[stats.Bucket]:
-    """The calls of [start, end) grouped by plain columns; ``within_target`` counts those
-    answered within ``target_seconds``."""
+def buckets(
+    session: Session, *, actor: Principal, start: datetime, end: datetime, target_seconds: int = stats.SERVICE_LEVEL_SECONDS, org_path: str | None = None
+) -> list[stats.Bucket]:
+    """The calls of [start, end) grouped by plain columns, within ``org_path`` when given;
+    ``within_target`` counts those answered within ``target_seconds``."""
     require(actor, Action.CALLS_READ)
     if end <= start:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
@@ -42,7 +44,10 @@ def buckets(session: Session, *, actor: Principal, start: datetime, end: datetim
         actor,
         org_path=CallRecord.org_path,
     )
-    stmt = stmt.where(CallRecord.direction == "inbound", CallRecord.started_at >= start, CallRecord.started_at < end).group_by(*cols)
+    stmt = stmt.where(CallRecord.direction == "inbound", CallRecord.started_at >= start, CallRecord.started_at < end)
+    if org_path:
+        stmt = stmt.where(CallRecord.org_path.startswith(org_path, autoescape=True))
+    stmt = stmt.group_by(*cols)
     return [stats.Bucket(r[0], int(r[1]), r[2] or "", r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0), int(r[10]), int(r[11]), int(r[12] or 0)) for r in session.execute(stmt)]
 
 
@@ -83,11 +88,13 @@ STAFFING_LIMITS = {"weeks": (1, 12), "target_seconds": (1, 600), "service_level"
 
 
 def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 4, target_seconds: int = staffing_rules.TARGET_SECONDS,
-             service_level: int = round(100 * staffing_rules.TARGET_LEVEL), shrinkage: int = round(100 * staffing_rules.SHRINKAGE)) -> dict[str, Any]:
+             service_level: int = round(100 * staffing_rules.TARGET_LEVEL), shrinkage: int = round(100 * staffing_rules.SHRINKAGE), company: str | None = None) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
     the days since the first call, when that is later), next to how many answered then;
-    ``shrinkage`` % of rostered time is off the phones."""
+    ``shrinkage`` % of rostered time is off the phones. One company's hotline at a time
+    (``company``, its code; the first the reader sees by default): two companies' agents
+    are not one pool, and Erlang C over both would promise what neither can do."""
     given = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
     problems = [
         FieldProblem(name, T_("must be between %(low)s and %(high)s", low=low, high=high))
@@ -96,13 +103,19 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     ]
     if problems:
         raise InvalidInput.many(problems)
+    from gridcare.auth import service as auth
+
+    companies = sorted((u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"), key=lambda u: u.id)  # the first set up first
+    chosen = next((u for u in companies if u.code == company), None) if company else (companies[0] if companies else None)
+    if company and chosen is None:
+        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices=", ".join(u.code for u in companies) or "—"))
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
-    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds)
+    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=chosen.path if chosen is not None else None)
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
     days = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
     slots = staffing_rules.plan(found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100)
     read_from = as_utc(datetime.combine(days[0], time(0), tzinfo=SHANGHAI)) if days else start
-    return {"from": read_from, "to": end, **given, "slots": slots}
+    return {"from": read_from, "to": end, **given, "company": chosen.code if chosen is not None else None, "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots}

@@ -119,7 +119,7 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     asked, error = {}, ""
     try:
         asked = {name: whole_number(params.get(name), name, blank=default) for name, default in STAFFING_DEFAULTS.items()}
-        found = reports.staffing(session, actor=principal, now=now, **asked)
+        found = reports.staffing(session, actor=principal, now=now, company=params.get("company") or None, **asked)
     except InvalidInput as exc:
         error = explained(request, principal, exc)
         found = reports.staffing(session, actor=principal, now=now)
@@ -129,6 +129,7 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     first, last = periods.local_dates(found["from"], found["to"])
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
+        companies=found["companies"], company=found["company"],
         status_code=422 if error else 200,
     )
 
