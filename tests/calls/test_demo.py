@@ -29,3 +29,8 @@ def test_it_loads_weeks_of_calls_the_statistics_can_read(database, clock, org):
     with database.read() as session:
         water = reports.figures(session, actor=org.principal("w_supervisor"), start=datetime(2026, 11, 1, tzinfo=SHANGHAI), end=clock.now())
     assert water["total"]["offered"] > 0 and {r["agent_id"] for r in water["agent"]} <= {org.user_id("w_agent"), None}
+    # The seats' sign-ins: the forecast sets them against the need.
+    with database.read() as session:
+        plan = reports.staffing(session, actor=org.principal("supervisor"), now=clock.now())
+    monday = {s.hour: s for s in plan["slots"][:24]}
+    assert monday[10].on_duty is not None and monday[10].on_duty >= 2 and monday[3].on_duty == 0

@@ -75,3 +75,29 @@ def test_the_plan_averages_each_hour_over_the_days_of_its_weekday():
 def test_rostering_covers_the_shrinkage(shrinkage):
     for needed in range(40):
         assert staffing.rostered(needed, shrinkage) * (1 - shrinkage) >= needed - 1e-9
+
+
+def test_agents_on_duty_count_for_the_part_of_each_hour_they_were_signed_in():
+    from datetime import datetime
+
+    from gridcare.core.clock import SHANGHAI
+
+    monday = date(2026, 11, 16)
+    days = [monday + timedelta(days=i) for i in range(14)]
+
+    def at(day, hh, mm=0):
+        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=SHANGHAI)
+
+    spells = [
+        (at(monday, 9, 30), at(monday, 11)),  # half of 9:00, all of 10:00, on the first Monday
+        (at(monday + timedelta(days=7), 10), at(monday + timedelta(days=7), 10, 30)),  # half of the second Monday's 10:00
+        (at(monday - timedelta(days=1), 23), at(monday, 1)),  # from the Sunday before the window: only Monday's part counts
+        (at(monday + timedelta(days=1), 8), None),  # never signed out: a shift at most
+    ]
+    now = at(monday + timedelta(days=13), 20)
+    duty = staffing.on_duty(spells, days=days, now=now, zone=SHANGHAI)
+    assert duty[(0, 9)] == 0.25 and duty[(0, 10)] == 0.75 and duty[(0, 0)] == 0.5 and (6, 23) not in duty
+    tuesday = {h: duty.get((1, h), 0.0) for h in range(24)}
+    assert all(tuesday[h] == 0.5 for h in range(8, 20)) and tuesday[20] == 0.0  # 12 h of one Tuesday in two
+    slots = staffing.plan([], days=days, duty=duty)
+    assert (slots[10].on_duty, slots[11].on_duty) == (0.75, 0.0) and staffing.plan([], days=days)[10].on_duty is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.calls.conftest import make_pbx_token
@@ -131,3 +133,24 @@ def test_the_staffing_forecast_reads_the_weeks_before_today_and_names_a_bad_figu
     assert client.get("/calls/staffing", params={"weeks": 1, "service_level": 90}).text.count('class="num short"') == 1
     refused = client.get("/calls/staffing", params={"weeks": "两周"})
     assert refused.status_code == 422 and "weeks" in refused.text and 'name="weeks" value="两周"' in refused.text
+
+
+def test_agents_signing_in_and_out_keep_the_spells_the_forecast_counts_on_duty(client, org, clock, database):
+    from sqlalchemy import select
+
+    from gridcare.calls.models import SeatSpell
+
+    h = {"X-CSRF-Token": sign_in(client, "agent", demo_org.PASSWORD)[1]}
+    assert client.put(f"/api/v1/calls/agents/{org.user_id('agent')}/extension", json={"extension": "8001"}, headers=h).status_code == 200  # registered away
+    clock.advance(timedelta(days=-7, hours=-1))  # last Tuesday (today is Tuesday 2026-11-24), 08:00
+    for status, after in (("available", 0), ("busy", 30), ("available", 60), ("away", 90)):
+        clock.advance(timedelta(minutes=after and 30))
+        assert client.put("/api/v1/calls/agents/me/status", json={"status": status}, headers=h).status_code == 200
+    with database.read() as session:
+        spells = [(s.started_at, s.ended_at) for s in session.scalars(select(SeatSpell).where(SeatSpell.user_id == org.user_id("agent")))]
+    assert len(spells) == 1 and spells[0][1] - spells[0][0] == timedelta(minutes=90)  # busy and available again stay one spell
+    clock.advance(timedelta(days=7, minutes=-30))  # back to today
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    slots = client.get("/api/v1/calls/staffing", params={"weeks": 1}).json()["slots"]
+    assert [slots[24 + h]["on_duty"] for h in (7, 8, 9, 10)] == [0.0, 1.0, 0.5, 0.0]

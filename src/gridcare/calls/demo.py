@@ -73,6 +73,7 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
                     rows.append(_call(rng, start + timedelta(hours=hour, seconds=int(rng.integers(3600))), callers, lines, seats, by_ext, electric_path, water_path, len(rows), now))
         if rows:
             session.execute(CallRecord.__table__.insert(), rows)
+        _spells(session, seats=seats, today=today)
         _qa(session, now=now, rng=rng, start=today - timedelta(days=7), end=today)
     return len(rows)
 
@@ -111,6 +112,29 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
         "wait_seconds": f.wait_seconds, "duration_seconds": f.duration_seconds, "satisfaction": f.satisfaction, "resolved_on_call": resolved, "transfers": 0, "recording_url": "", "customer_id": customer.id, "customers_matched": 1,
         "created_at": f.started_at, "updated_at": f.ended_at or now,
     }
+
+
+# When each demo seat is signed in (local hours): the hotline's day shift, a late shift, the
+# expert in office hours, the water seat on its own.
+SHIFTS = {"8001": ((8, 12), (13, 17.5)), "8002": ((12, 21),), "8101": ((9, 12), (14, 17.5)), "8201": ((8, 12), (13, 18))}
+
+
+def _spells(session, *, seats: dict[str, int], today: datetime) -> None:  # noqa: ANN001
+    """The seats' sign-ins over the demo's weeks, so the staffing forecast shows who was on duty."""
+    from gridcare.calls.models import SeatSpell
+
+    paths = {u.id: u.org_path for u in auth.list_users(session, actor=system_principal("demo"))}
+    rows = []
+    for day in range(DAYS, 0, -1):
+        start = today - timedelta(days=day)
+        for extension, shifts in SHIFTS.items():
+            user_id = seats.get(extension)
+            if user_id is None or (start.weekday() >= 5 and extension == "8101"):  # no expert at weekends
+                continue
+            for begin, end in shifts:
+                rows.append({"user_id": user_id, "org_path": paths.get(user_id, "/"), "started_at": start + timedelta(hours=begin), "ended_at": start + timedelta(hours=end)})
+    if rows:
+        session.execute(SeatSpell.__table__.insert(), rows)
 
 
 def _qa(session, *, now: datetime, rng, start: datetime, end: datetime) -> None:  # noqa: ANN001

@@ -117,6 +117,20 @@ class AgentExtension(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SeatSpell(Base):
+    """A stretch an agent was signed in at their seat (any status but away): the staffing
+    forecast sets the agents on duty each hour against the agents the calls needed."""
+
+    __tablename__ = "seat_spells"
+    __table_args__ = (Index("ix_seat_spells_user_open", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    org_path: Mapped[str] = mapped_column(String(200), index=True)  # the agent's unit then
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class QaChecklist(Base):
     """What a call is scored against: items with weights, as data."""
 

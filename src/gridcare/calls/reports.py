@@ -15,7 +15,7 @@ from gridcare.auth.scoping import require, scoped
 from gridcare.calls import periods, stats
 from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.lines import line_names
-from gridcare.calls.models import CallRecord
+from gridcare.calls.models import CallRecord, SeatSpell
 from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import FieldProblem, InvalidInput
 from gridcare.core.i18n import T_
@@ -116,6 +116,22 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
     days = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
-    slots = staffing_rules.plan(found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100)
+    path = chosen.path if chosen is not None else None
+    slots = staffing_rules.plan(
+        found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100,
+        duty=_on_duty(session, actor=actor, org_path=path, start=start, end=end, days=days, now=now),
+    )
     read_from = as_utc(datetime.combine(days[0], time(0), tzinfo=SHANGHAI)) if days else start
     return {"from": read_from, "to": end, **given, "company": chosen.code if chosen is not None else None, "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots}
+
+
+def _on_duty(session: Session, *, actor: Principal, org_path: str | None, start: datetime, end: datetime, days: list[date], now: datetime) -> dict[tuple[int, int], float] | None:
+    """Agents signed in per weekday and hour, from the seat spells; None when the hotline
+    keeps none (its agents never set their status here)."""
+    stmt = scoped(select(SeatSpell.started_at, SeatSpell.ended_at), actor, org_path=SeatSpell.org_path)
+    if org_path:
+        stmt = stmt.where(SeatSpell.org_path.startswith(org_path, autoescape=True))
+    if session.scalar(stmt.with_only_columns(SeatSpell.id).limit(1)) is None:
+        return None
+    spells = session.execute(stmt.where(SeatSpell.started_at >= start - staffing_rules.LONGEST_SPELL, SeatSpell.started_at < end)).all()
+    return staffing_rules.on_duty([(as_utc(a), as_utc(b) if b is not None else None) for a, b in spells], days=days, now=now, zone=SHANGHAI)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require
-from gridcare.calls.models import AgentExtension, CallRecord
+from gridcare.calls.models import AgentExtension, CallRecord, SeatSpell
 from gridcare.calls.routing import SeatStatus, effective_status
 from gridcare.core.errors import Conflict, InvalidInput
 from gridcare.core.i18n import T_
@@ -36,15 +36,32 @@ def seat_for_extension(session: Session, *, extension: str, now: datetime) -> Ag
         return None
     seat = AgentExtension(extension=extension, user_id=users[0].id, status=SeatStatus.AVAILABLE.value, status_since=now, updated_at=now)
     session.add(seat)
+    _moved(session, seat, SeatStatus.AVAILABLE.value, now, was=None)
     session.flush()
     return seat
+
+
+def _moved(session: Session, seat: AgentExtension, status: str, now: datetime, *, was: str | None) -> None:
+    """Set the seat's status; signing in (from away, or a new seat) opens a spell on duty
+    and going away closes it. Only those two moves write a spell, not every call's."""
+    seat.status, seat.status_since, seat.updated_at = status, now, now
+    away = SeatStatus.AWAY.value
+    if was == status:
+        return
+    if (was is None or was == away) and status != away:
+        from gridcare.auth import service as auth
+
+        user = auth.find_user(session, user_id=seat.user_id)
+        session.add(SeatSpell(user_id=seat.user_id, org_path=user.org_path if user is not None else "/", started_at=now))
+    elif was not in (None, away) and status == away:
+        session.execute(update(SeatSpell).where(SeatSpell.user_id == seat.user_id, SeatSpell.ended_at.is_(None)).values(ended_at=now))
 
 
 def set_seat(session: Session, *, user_id: int, status: SeatStatus, now: datetime, only_if: SeatStatus | None = None) -> None:
     seat = session.scalar(select(AgentExtension).where(AgentExtension.user_id == user_id))
     if seat is None or (only_if is not None and seat.status != only_if.value) or seat.status == status.value:
         return
-    seat.status, seat.status_since, seat.updated_at = status.value, now, now
+    _moved(session, seat, status.value, now, was=seat.status)
 
 
 def set_extension(session: Session, *, actor: Principal, now: datetime, user_id: int, extension: str) -> AgentExtension:
@@ -83,7 +100,7 @@ def set_status(session: Session, *, actor: Principal, now: datetime, status: str
         seat = seat_for_extension(session, extension=user.extension, now=now) if user is not None and user.extension else None
     if seat is None:
         raise InvalidInput.field("extension", T_("you have no extension; ask a supervisor to register one"))
-    seat.status, seat.status_since, seat.updated_at = status, now, now
+    _moved(session, seat, status, now, was=seat.status)
     return seat
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from gridcare.calls.stats import Bucket
 
@@ -23,6 +24,9 @@ TARGET_LEVEL = 0.8
 SHRINKAGE = 0.3  # a share of rostered time away from the phones
 DEFAULT_AHT_SECONDS = 180.0  # an hour whose calls were all abandoned has no talk time of its own
 MAX_AGENTS = 1000  # beyond any hotline: the search stops there
+# A seat left signed in overnight (the agent went home without going away) counts as one
+# long shift at most, not as an agent on duty until someone notices.
+LONGEST_SPELL = timedelta(hours=12)
 
 
 def erlang_c(traffic: float, agents: int) -> float:
@@ -85,16 +89,44 @@ class Slot:
     needed: int  # on the phones
     rostered: int  # with the shrinkage
     seen: float  # agents who answered calls in that hour, on average
+    on_duty: float | None  # agents signed in during that hour (at least those who answered), on average; None: no sign-ins kept
     met: float | None  # calls answered within the target ÷ calls offered; None: no calls
     short: bool  # the hour missed the service level
 
 
+def on_duty(spells: Iterable[tuple[datetime, datetime | None]], *, days: Iterable[date], now: datetime, zone: ZoneInfo) -> dict[tuple[int, int], float]:
+    """Agents signed in per (weekday, hour), on average over ``days``: each spell (start, end;
+    None: still signed in at ``now``) counts for the part of each hour it covers."""
+    ordered = sorted(days)
+    times = [0] * 7
+    for d in ordered:
+        times[d.weekday()] += 1
+    if not ordered:
+        return {}
+    first = datetime.combine(ordered[0], time(0), tzinfo=zone)
+    last = datetime.combine(ordered[-1] + timedelta(days=1), time(0), tzinfo=zone)
+    seconds: dict[tuple[int, int], float] = {}
+    for started, ended in spells:
+        start = max(started, first)
+        end = min(ended or now, last, started + LONGEST_SPELL)
+        t = start
+        while t < end:
+            local = t.astimezone(zone)
+            next_hour = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            key = (local.weekday(), local.hour)
+            seconds[key] = seconds.get(key, 0.0) + (min(next_hour, end) - t).total_seconds()
+            t = next_hour
+    return {key: total / 3600 / times[key[0]] for key, total in seconds.items() if times[key[0]]}
+
+
 def plan(
-    buckets: Iterable[Bucket], *, days: Iterable[date], target_seconds: float = TARGET_SECONDS, level: float = TARGET_LEVEL, shrinkage: float = SHRINKAGE
+    buckets: Iterable[Bucket], *, days: Iterable[date], target_seconds: float = TARGET_SECONDS, level: float = TARGET_LEVEL, shrinkage: float = SHRINKAGE,
+    duty: dict[tuple[int, int], float] | None = None,
 ) -> list[Slot]:
     """Seven times twenty-four slots, Monday 0:00 first. ``days`` are the local days the
     buckets cover: a weekday that came three times is averaged over three. The buckets'
-    ``within_target`` must count the calls answered within ``target_seconds``."""
+    ``within_target`` must count the calls answered within ``target_seconds``. ``duty``:
+    ``on_duty``'s agents signed in, when sign-ins are kept at all."""
     times = [0] * 7
     for d in days:
         times[d.weekday()] += 1
@@ -130,5 +162,8 @@ def plan(
             needed = agents_needed(calls, aht or usual_aht, target_seconds=target_seconds, level=level)
             seen = len(agents.get(key, ())) / n if n else 0.0
             met = in_time.get(key, 0) / offered[key] if offered.get(key) else None
-            slots.append(Slot(weekday, hour, calls, aht, needed, rostered(needed, shrinkage), seen, met, met is not None and met < level))
+            # Whoever answered a call was on duty, whatever their seat said (a PBX-only hotline's
+            # agents may never set a status): the sign-ins count at least them.
+            signed_in = None if duty is None else max(duty.get(key, 0.0), seen)
+            slots.append(Slot(weekday, hour, calls, aht, needed, rostered(needed, shrinkage), seen, signed_in, met, met is not None and met < level))
     return slots
