@@ -39,6 +39,7 @@ from gridcare.calls.schemas import (
     SeatOut,
     StatusIn,
 )
+from gridcare.calls.staffing import DEFAULTS
 from gridcare.core.errors import InvalidInput
 from gridcare.core.http import api_locale
 from gridcare.core.i18n import T_
@@ -157,7 +158,8 @@ def statistics(session: DbSession, principal: CurrentPrincipal, state: State, fr
 
 @router.get("/staffing")
 def staffing(
-    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = 4, target_seconds: int = 20, service_level: int = 80, shrinkage: int = 30, company: str | None = None
+    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = DEFAULTS["weeks"], target_seconds: int = DEFAULTS["target_seconds"],
+    service_level: int = DEFAULTS["service_level"], shrinkage: int = DEFAULTS["shrinkage"], company: str | None = None,
 ) -> dict[str, Any]:
     """Agents each hour of the week needs (Erlang C), from the calls of the last ``weeks``
     full weeks: ``service_level`` % answered within ``target_seconds``; ``rostered`` adds

@@ -17,7 +17,7 @@ from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import CallRecord, SeatSpell
 from gridcare.core.clock import SHANGHAI, as_utc
-from gridcare.core.errors import FieldProblem, InvalidInput
+from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
 
@@ -84,11 +84,9 @@ def figures(session: Session, *, actor: Principal, start: datetime, end: datetim
     }
 
 
-STAFFING_LIMITS = {"weeks": (1, 12), "target_seconds": (1, 600), "service_level": (50, 99), "shrinkage": (0, 80)}
-
-
-def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 4, target_seconds: int = staffing_rules.TARGET_SECONDS,
-             service_level: int = round(100 * staffing_rules.TARGET_LEVEL), shrinkage: int = round(100 * staffing_rules.SHRINKAGE), company: str | None = None) -> dict[str, Any]:
+def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = staffing_rules.DEFAULTS["weeks"],
+             target_seconds: int = staffing_rules.DEFAULTS["target_seconds"], service_level: int = staffing_rules.DEFAULTS["service_level"],
+             shrinkage: int = staffing_rules.DEFAULTS["shrinkage"], company: str | None = None) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
     the days since the first call, when that is later), next to how many answered then;
@@ -96,12 +94,7 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     (``company``, its code; the first the reader sees by default): two companies' agents
     are not one pool, and Erlang C over both would promise what neither can do."""
     given = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
-    problems = [
-        FieldProblem(name, T_("must be between %(low)s and %(high)s", low=low, high=high))
-        for name, (low, high) in STAFFING_LIMITS.items()
-        if not low <= given[name] <= high
-    ]
-    if problems:
+    if problems := staffing_rules.problems(given):
         raise InvalidInput.many(problems)
     from gridcare.auth import service as auth
 
@@ -112,11 +105,11 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
-    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=chosen.path if chosen is not None else None)
+    path = chosen.path if chosen is not None else None
+    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=path)
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
     days = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
-    path = chosen.path if chosen is not None else None
     slots = staffing_rules.plan(
         found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100,
         duty=_on_duty(session, actor=actor, org_path=path, start=start, end=end, days=days, now=now),
@@ -131,7 +124,7 @@ def _on_duty(session: Session, *, actor: Principal, org_path: str | None, start:
     stmt = scoped(select(SeatSpell.started_at, SeatSpell.ended_at), actor, org_path=SeatSpell.org_path)
     if org_path:
         stmt = stmt.where(SeatSpell.org_path.startswith(org_path, autoescape=True))
-    if session.scalar(stmt.with_only_columns(SeatSpell.id).limit(1)) is None:
-        return None
     spells = session.execute(stmt.where(SeatSpell.started_at >= start - staffing_rules.LONGEST_SPELL, SeatSpell.started_at < end)).all()
+    if not spells and session.scalar(stmt.with_only_columns(SeatSpell.id).limit(1)) is None:
+        return None  # asked only when the weeks read hold no sign-in
     return staffing_rules.on_duty([(as_utc(a), as_utc(b) if b is not None else None) for a, b in spells], days=days, now=now, zone=SHANGHAI)

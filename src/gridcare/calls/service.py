@@ -15,7 +15,7 @@ from gridcare import outbox
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require, scoped
-from gridcare.calls import qa, states
+from gridcare.calls import states
 from gridcare.calls.lines import line_for_number
 from gridcare.calls.models import CallEvent, CallRecord
 from gridcare.calls.routing import SeatStatus
@@ -172,7 +172,7 @@ def _apply(session: Session, call: CallRecord, *, now: datetime) -> None:
             from gridcare.workorders import service as orders
 
             orders.rate_answered(session, now=now, order_id=call.work_order_id, satisfaction=facts.satisfaction)
-    if call.qa_sampled_at is None and call.answered_at is not None and qa.dissatisfied(call.satisfaction):
+    if call.qa_sampled_at is None and call.answered_at is not None and order_states.dissatisfied(call.satisfaction):
         call.qa_sampled_at = now  # reviewed whatever the day's sample; the survey may come before or after the rest
     if facts.agent_extension != call.agent_extension or (facts.agent_extension and call.agent_user_id is None):
         call.agent_extension = facts.agent_extension

@@ -18,12 +18,25 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from gridcare.calls.stats import Bucket
+from gridcare.core.errors import FieldProblem
+from gridcare.core.i18n import T_
 
 TARGET_SECONDS = 20  # the usual 80/20 service level
 TARGET_LEVEL = 0.8
 SHRINKAGE = 0.3  # a share of rostered time away from the phones
 DEFAULT_AHT_SECONDS = 180.0  # an hour whose calls were all abandoned has no talk time of its own
 MAX_AGENTS = 1000  # beyond any hotline: the search stops there
+# What the forecast is asked for, in whole numbers as a form and the API take them (per cent
+# for the level and the shrinkage), and the range each may take.
+DEFAULTS = {"weeks": 4, "target_seconds": TARGET_SECONDS, "service_level": round(100 * TARGET_LEVEL), "shrinkage": round(100 * SHRINKAGE)}
+LIMITS = {"weeks": (1, 12), "target_seconds": (1, 600), "service_level": (50, 99), "shrinkage": (0, 80)}
+
+
+def problems(asked: dict[str, int]) -> list[FieldProblem]:
+    """Each asked figure outside its range, named."""
+    return [FieldProblem(name, T_("must be between %(low)s and %(high)s", low=low, high=high)) for name, (low, high) in LIMITS.items() if not low <= asked[name] <= high]
+
+
 # A seat left signed in overnight (the agent went home without going away) counts as one
 # long shift at most, not as an agent on duty until someone notices.
 LONGEST_SPELL = timedelta(hours=12)
@@ -167,3 +180,10 @@ def plan(
             signed_in = None if duty is None else max(duty.get(key, 0.0), seen)
             slots.append(Slot(weekday, hour, calls, aht, needed, rostered(needed, shrinkage), seen, signed_in, met, met is not None and met < level))
     return slots
+
+
+def week_table(slots: list[Slot]) -> tuple[list[list[Slot]], list[int]]:
+    """The slots as a table of hours (rows) by weekday (columns), and each weekday's
+    agent-hours to roster."""
+    by_hour = [[slots[weekday * 24 + hour] for weekday in range(7)] for hour in range(24)]
+    return by_hour, [sum(s.rostered for s in slots[weekday * 24 : weekday * 24 + 24]) for weekday in range(7)]

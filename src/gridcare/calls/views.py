@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from gridcare.auth.rules import Action, can
-from gridcare.calls import lines, lookup, periods, qa, quality, reports, seats, service
+from gridcare.calls import lines, lookup, periods, qa, quality, reports, seats, service, staffing
 from gridcare.calls.routing import SeatStatus
 from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
@@ -74,9 +74,6 @@ def console(request: Request, session: DbSession, principal: CurrentPrincipal, s
     )
 
 
-STAFFING_DEFAULTS = {"weeks": 4, "target_seconds": 20, "service_level": 80, "shrinkage": 30}
-
-
 def _asked_period(request: Request, principal: Any, now: datetime, *, max_days: int) -> tuple[datetime, datetime, str]:
     """The period the page's form asks for, or, when it cannot be shown, the default one and
     why: the reader keeps the page and its form to correct the dates."""
@@ -116,16 +113,15 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     """Agents each hour of the week needs, next to how many answered; a bad figure in the
     form keeps the page on the defaults and says which."""
     now, params = state.clock.now(), request.query_params
-    asked, error = {}, ""
+    error = ""
     try:
-        asked = {name: whole_number(params.get(name), name, blank=default) for name, default in STAFFING_DEFAULTS.items()}
+        asked = {name: whole_number(params.get(name), name, blank=default) for name, default in staffing.DEFAULTS.items()}
         found = reports.staffing(session, actor=principal, now=now, company=params.get("company") or None, **asked)
     except InvalidInput as exc:
         error = explained(request, principal, exc)
         found = reports.staffing(session, actor=principal, now=now)
-    by_hour = [[found["slots"][weekday * 24 + hour] for weekday in range(7)] for hour in range(24)]
-    totals = [sum(s.rostered for s in found["slots"][weekday * 24 : weekday * 24 + 24]) for weekday in range(7)]
-    shown = {name: params.get(name, found[name]) for name in STAFFING_DEFAULTS} if error else {name: found[name] for name in STAFFING_DEFAULTS}
+    by_hour, totals = staffing.week_table(found["slots"])
+    shown = {name: params.get(name, found[name]) if error else found[name] for name in staffing.DEFAULTS}
     first, last = periods.local_dates(found["from"], found["to"])
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridcare.core.clock import to_local
+from gridcare.core.clock import end_of_local_day, to_local
 from gridcare.core.principal import Principal
 from gridcare.workbench import rules
 
@@ -40,7 +40,7 @@ def _orders(session: Session, actor: Principal, now: datetime) -> dict[str, int]
 def _answered(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.workorders import queries
 
-    midnight = to_local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = end_of_local_day(now) - timedelta(days=1)
     return {"answered.today": queries.count_answered_at_intake(session, actor=actor, since=midnight)}
 
 
