@@ -7,8 +7,11 @@ Builds the buckets the statistics query returns for ``weeks`` weeks of a hotline
 hour offers ``peak`` calls, answered by ``agents`` agents over three queues, then times the
 plan (averaging and Erlang C for 168 hours, the head count searched from one agent up) and the
 baseline (summing the buckets' calls per weekday and hour: what any forecast must read).
-Prints the medians and their ratio. With ``--json`` the last line is one JSON object:
-``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``.
+Prints the medians and their ratio. Then the shift plan (``calls.shifts.plan``: the fewest
+eight-hour shifts, any start hour, solved exactly) over the forecast's head counts, next to
+the greedy cover it falls back on, with the shifts each needs. With ``--json`` the last line
+is one JSON object: ``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``,
+``shifts_ms``, ``greedy_ms``, ``shifts_ratio``, ``shifts``, ``greedy_shifts``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from gridcare.calls import staffing
+from gridcare.calls import shifts, staffing
 from gridcare.calls.stats import Bucket
 
 # A weekday's calls by hour, as a share of the busiest hour (a utility hotline's day).
@@ -74,13 +77,24 @@ def main() -> None:
     found, days = buckets(args.agents, args.weeks, args.peak, random.Random(1))
     plan_ms = timed(lambda: staffing.plan(found, days=days), args.repeat)
     baseline_ms = timed(lambda: baseline(found), args.repeat)
-    peak_needed = max(s.needed for s in staffing.plan(found, days=days))
+    slots = staffing.plan(found, days=days)
+    peak_needed = max(s.needed for s in slots)
+    needs = [s.rostered for s in slots]
+    shifts_ms = timed(lambda: shifts.plan(needs), args.repeat)
+    greedy_ms = timed(lambda: shifts.greedy(needs, 8, lambda h: True), args.repeat)
+    exact, greedy = shifts.plan(needs).total, sum(shifts.greedy(needs, 8, lambda h: True)[0].values())
     print(f"{len(found):,} buckets ({args.weeks} weeks, {args.agents} agents, {args.peak} calls in the busiest hour)")
     print(f"plan     {plan_ms:8.1f} ms  (168 hours; the busiest needs {peak_needed} agents on the phones)")
     print(f"baseline {baseline_ms:8.1f} ms  (grouping the buckets only)")
     print(f"ratio    {plan_ms / baseline_ms:8.2f}")
+    print(f"shifts   {shifts_ms:8.1f} ms  ({exact} eight-hour shifts a week, solved exactly)")
+    print(f"greedy   {greedy_ms:8.1f} ms  ({greedy} shifts)")
+    print(f"ratio    {shifts_ms / greedy_ms:8.2f}")
     if args.json:
-        print(json.dumps({"buckets": len(found), "plan_ms": round(plan_ms, 1), "baseline_ms": round(baseline_ms, 1), "ratio": round(plan_ms / baseline_ms, 2), "peak_needed": peak_needed}))
+        print(json.dumps({
+            "buckets": len(found), "plan_ms": round(plan_ms, 1), "baseline_ms": round(baseline_ms, 1), "ratio": round(plan_ms / baseline_ms, 2), "peak_needed": peak_needed,
+            "shifts_ms": round(shifts_ms, 1), "greedy_ms": round(greedy_ms, 1), "shifts_ratio": round(shifts_ms / greedy_ms, 2), "shifts": exact, "greedy_shifts": greedy,
+        }))
 
 
 if __name__ == "__main__":

@@ -135,6 +135,35 @@ def test_the_staffing_forecast_reads_the_weeks_before_today_and_names_a_bad_figu
     assert refused.status_code == 422 and "weeks" in refused.text and 'name="weeks" value="两周"' in refused.text
 
 
+def test_the_shift_plan_rosters_the_forecast_and_names_a_bad_figure(pbx, client):
+    from gridcare.calls import staffing
+
+    # Last Tuesday at 09:00: six calls of three minutes, the week's only calls.
+    for n in range(6):
+        call(pbx, f"s{n}", at=-7 * 86400 + 500 * n, wait=5, talk=180)
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    rostered = staffing.rostered(staffing.agents_needed(6, 180))
+    found = client.get("/api/v1/calls/staffing/shifts", params={"weeks": 1}).json()
+    assert (found["shift_hours"], found["workdays"], found["starts"], found["company"]) == (8, 5, list(range(24)), "XC-E")
+    assert found["total"] == rostered == found["per_day"][1] and found["agents"] == -(-rostered // 5) and found["agent_hours"] == 8 * rostered
+    assert [s["weekday"] for s in found["shifts"]] == [1] * len(found["shifts"]) and found["uncovered"] == []
+    assert found["hours"][24 + 9] == {"weekday": 1, "hour": 9, "needed": rostered, "covered": rostered} and found["needed_hours"] == rostered
+    # Shifts only from 10:00: nothing reaches 09:00; from 02:00, an eight-hour shift ends at 10:00.
+    late = client.get("/api/v1/calls/staffing/shifts", params={"weeks": 1, "starts": "10"}).json()
+    assert (late["uncovered"], late["total"]) == ([{"weekday": 1, "hour": 9}], 0)
+    early = client.get("/api/v1/calls/staffing/shifts", params={"weeks": 1, "starts": "2, 14"}).json()
+    assert [(s["weekday"], s["hour"], s["ends"], s["agents"]) for s in early["shifts"]] == [(1, 2, 10, rostered)] and early["starts"] == [2, 14]
+    bad = client.get("/api/v1/calls/staffing/shifts", params={"shift_hours": 1, "workdays": 8, "weeks": 20})
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"shift_hours", "workdays", "weeks"}
+    assert client.get("/api/v1/calls/staffing/shifts", params={"starts": "25"}).json()["errors"][0]["field"] == "starts"
+    page = client.get("/calls/staffing", params={"weeks": 1, "starts": "2"})
+    assert page.status_code == 200 and "班次方案" in page.text and f'id="shifts-total">{rostered}<' in page.text and "02:00–10:00" in page.text
+    assert 'id="uncovered"' in client.get("/calls/staffing", params={"weeks": 1, "starts": "10"}).text
+    refused = client.get("/calls/staffing", params={"weeks": 1, "starts": "九点"})
+    assert refused.status_code == 422 and 'name="starts" value="九点"' in refused.text and "starts" in refused.text
+
+
 def test_agents_signing_in_and_out_keep_the_spells_the_forecast_counts_on_duty(client, org, clock, database):
     from sqlalchemy import select
 

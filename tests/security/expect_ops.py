@@ -102,6 +102,7 @@ OPS: dict[str, Spec] = {
     "GET /api/v1/calls/route": G(query={"caller": "13900000000"}),
     "GET /api/v1/calls/stats": G(),
     "GET /api/v1/calls/staffing": G(),
+    "GET /api/v1/calls/staffing/shifts": G(),
     "GET /api/v1/calls/agents": G(),
     "PUT /api/v1/calls/agents/me/status": W(
         None,

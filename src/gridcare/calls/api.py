@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from gridcare.calls import lines, lookup, periods, quality, reports, seats, service
+from gridcare.calls import lines, lookup, periods, quality, reports, seats, service, shifts
 from gridcare.calls.schemas import (
     CallOut,
     ChecklistIn,
@@ -169,6 +169,32 @@ def staffing(
     One company's hotline at a time: ``company`` (a code from ``companies``), the first by default."""
     found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage, company=company)
     return found | {"slots": [vars(s) for s in found["slots"]]}
+
+
+@router.get("/staffing/shifts")
+def staffing_shifts(
+    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = DEFAULTS["weeks"], target_seconds: int = DEFAULTS["target_seconds"],
+    service_level: int = DEFAULTS["service_level"], shrinkage: int = DEFAULTS["shrinkage"], company: str | None = None,
+    shift_hours: int = shifts.DEFAULTS["shift_hours"], starts: str = "", workdays: int = shifts.DEFAULTS["workdays"],
+) -> dict[str, Any]:
+    """The fewest shifts of ``shift_hours`` that roster the forecast's agents (``GET
+    /calls/staffing``'s ``rostered``, asked with the same figures) in every hour of the week.
+    ``starts``: the hours of the day a shift may start at, comma-separated (blank: any);
+    ``workdays``: shifts a week one agent works, which makes ``agents``. ``hours`` gives, for
+    each hour from Monday 0:00, the agents needed and those the shifts put on duty;
+    ``uncovered`` the hours with calls that no allowed shift reaches."""
+    found = reports.shift_plan(
+        session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage,
+        company=company, shift_hours=shift_hours, starts=shifts.parse_starts(starts), workdays=workdays,
+    )
+    plan = found["plan"]
+    return {
+        **{k: found[k] for k in ("from", "to", "weeks", "target_seconds", "service_level", "shrinkage", "company", "shift_hours", "starts", "workdays")},
+        "total": plan.total, "agents": plan.agents, "agent_hours": plan.agent_hours, "needed_hours": plan.needed_hours, "per_day": plan.per_day(),
+        "shifts": [vars(s) | {"ends": s.ends} for s in plan.shifts],
+        "hours": [{"weekday": h // 24, "hour": h % 24, "needed": n, "covered": c} for h, (n, c) in enumerate(zip(plan.needs, plan.covered, strict=True))],
+        "uncovered": [{"weekday": h // 24, "hour": h % 24} for h in plan.uncovered],
+    }
 
 
 @router.get("/agents", response_model=list[SeatOut])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
-from gridcare.calls import periods, stats
+from gridcare.calls import periods, shifts, stats
 from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import CallRecord, SeatSpell
@@ -128,3 +128,16 @@ def _on_duty(session: Session, *, actor: Principal, org_path: str | None, start:
     if not spells and session.scalar(stmt.with_only_columns(SeatSpell.id).limit(1)) is None:
         return None  # asked only when the weeks read hold no sign-in
     return staffing_rules.on_duty([(as_utc(a), as_utc(b) if b is not None else None) for a, b in spells], days=days, now=now, zone=SHANGHAI)
+
+
+def shift_plan(session: Session, *, actor: Principal, now: datetime, shift_hours: int = shifts.DEFAULTS["shift_hours"], starts: frozenset[int] = frozenset(range(24)),
+               workdays: int = shifts.DEFAULTS["workdays"], **forecast: Any) -> dict[str, Any]:
+    """The forecast (``staffing``'s, asked with ``forecast``) and the fewest shifts of
+    ``shift_hours`` starting at ``starts`` (hours of the day) that roster its head count in
+    every hour; ``workdays`` shifts a week make one agent."""
+    asked = {name: forecast.get(name, default) for name, default in staffing_rules.DEFAULTS.items()}
+    if found := staffing_rules.problems(asked) + shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
+        raise InvalidInput.many(found)
+    found_forecast = staffing(session, actor=actor, now=now, **forecast)
+    planned = shifts.plan([s.rostered for s in found_forecast["slots"]], shift_hours=shift_hours, starts=starts, workdays=workdays)
+    return found_forecast | {"shift_hours": shift_hours, "starts": sorted(starts), "workdays": workdays, "plan": planned}

@@ -16,7 +16,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from gridcare.auth.rules import Action, can
-from gridcare.calls import lines, lookup, periods, qa, quality, reports, seats, service, staffing
+from gridcare.calls import (
+    lines,
+    lookup,
+    periods,
+    qa,
+    quality,
+    reports,
+    seats,
+    service,
+    shifts,
+    staffing,
+)
 from gridcare.calls.routing import SeatStatus
 from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
@@ -110,22 +121,23 @@ def stats_page(request: Request, session: DbSession, principal: CurrentPrincipal
 
 @router.get("/calls/staffing", response_class=HTMLResponse)
 def staffing_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> HTMLResponse:
-    """Agents each hour of the week needs, next to how many answered; a bad figure in the
-    form keeps the page on the defaults and says which."""
+    """Agents each hour of the week needs, next to how many answered, and the shifts that
+    roster them; a bad figure in the form keeps the page on the defaults and says which."""
     now, params = state.clock.now(), request.query_params
     error = ""
     try:
-        asked = {name: whole_number(params.get(name), name, blank=default) for name, default in staffing.DEFAULTS.items()}
-        found = reports.staffing(session, actor=principal, now=now, company=params.get("company") or None, **asked)
+        asked = {name: whole_number(params.get(name), name, blank=default) for name, default in (staffing.DEFAULTS | shifts.DEFAULTS).items()}
+        found = reports.shift_plan(session, actor=principal, now=now, company=params.get("company") or None, starts=shifts.parse_starts(params.get("starts")), **asked)
     except InvalidInput as exc:
         error = explained(request, principal, exc)
-        found = reports.staffing(session, actor=principal, now=now)
+        found = reports.shift_plan(session, actor=principal, now=now)
     by_hour, totals = staffing.week_table(found["slots"])
-    shown = {name: params.get(name, found[name]) if error else found[name] for name in staffing.DEFAULTS}
+    shown = {name: params.get(name, found[name]) if error else found[name] for name in staffing.DEFAULTS | shifts.DEFAULTS}
+    shown["starts"] = params.get("starts", "") if error else shifts.format_starts(frozenset(found["starts"]))
     first, last = periods.local_dates(found["from"], found["to"])
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
-        companies=found["companies"], company=found["company"],
+        companies=found["companies"], company=found["company"], plan=found["plan"],
         status_code=422 if error else 200,
     )
 
