@@ -101,3 +101,25 @@ def test_agents_on_duty_count_for_the_part_of_each_hour_they_were_signed_in():
     assert all(tuesday[h] == 0.5 for h in range(8, 20)) and tuesday[20] == 0.0  # 12 h of one Tuesday in two
     slots = staffing.plan([], days=days, duty=duty)
     assert (slots[10].on_duty, slots[11].on_duty) == (0.75, 0.0) and staffing.plan([], days=days)[10].on_duty is None
+
+
+def test_holidays_and_make_up_working_days_stay_out_of_the_weekdays_averages():
+    from datetime import datetime
+
+    from gridcare.core.clock import SHANGHAI
+
+    golden_week = [date(2026, 9, 28) + timedelta(days=i) for i in range(14)]  # Mon 28 Sep to Sun 11 Oct
+    holidays = frozenset(date(2026, 10, d) for d in range(1, 8))
+    kept, left_out = staffing.usual_days(golden_week, holidays=holidays, makeup_workdays=frozenset({date(2026, 10, 10)}))
+    assert left_out == sorted([*holidays, date(2026, 10, 10)]) and kept == [d for d in golden_week if d not in left_out]
+    assert staffing.usual_days(sorted(holidays), holidays=holidays, makeup_workdays=frozenset()) == (sorted(holidays), [])  # nothing usual: all kept
+
+    def bucket(day, calls):
+        return Bucket(day.isoformat(), 9, "general", 1, None, "answered", calls, 0, calls * 180, calls)
+
+    thursdays = [bucket(date(2026, 10, 1), 90), bucket(date(2026, 10, 8), 10)]  # National Day, then a usual Thursday
+    assert staffing.plan(thursdays, days=kept)[3 * 24 + 9].calls == 10.0
+    assert staffing.plan(thursdays, days=golden_week)[3 * 24 + 9].calls == 50.0
+    nine = datetime(2026, 10, 1, 9, tzinfo=SHANGHAI)
+    spells = [(nine, nine + timedelta(hours=1)), (nine + timedelta(days=7), nine + timedelta(days=7, minutes=30))]
+    assert staffing.on_duty(spells, days=kept, now=nine + timedelta(days=13), zone=SHANGHAI)[(3, 9)] == 0.5

@@ -164,6 +164,23 @@ def test_the_shift_plan_rosters_the_forecast_and_names_a_bad_figure(pbx, client)
     assert refused.status_code == 422 and 'name="starts" value="九点"' in refused.text and "starts" in refused.text
 
 
+def test_the_forecast_leaves_national_day_out_of_thursdays(pbx, client):
+    # Today is Tuesday 2026-11-24; nine weeks back reach Golden Week. National Day (Thursday
+    # 1 October) took 40 calls at 09:00, a usual Thursday (8 October) 4.
+    for n in range(40):
+        call(pbx, f"nd{n}", at=-54 * 86400 + 60 * n, wait=5, talk=60)
+    for n in range(4):
+        call(pbx, f"th{n}", at=-47 * 86400 + 600 * n, wait=5, talk=60)
+    client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    found = client.get("/api/v1/calls/staffing", params={"weeks": 9}).json()
+    assert "2026-10-01" in found["left_out"] and "2026-10-10" in found["left_out"] and "2026-10-08" not in found["left_out"]
+    thursdays = 8 - 1  # read from the first call (1 October): eight Thursdays, one of them a holiday
+    assert found["slots"][3 * 24 + 9]["calls"] == pytest.approx(4 / thursdays)
+    assert 'id="left-out"' in client.get("/calls/staffing", params={"weeks": 9}).text
+    assert client.get("/api/v1/calls/staffing", params={"weeks": 4}).json()["left_out"] == []
+
+
 def test_agents_signing_in_and_out_keep_the_spells_the_forecast_counts_on_duty(client, org, clock, database):
     from sqlalchemy import select
 

@@ -20,6 +20,7 @@ from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
+from gridcare.core.workdays import china_calendar
 
 GROUPS = ("hour", "day", "queue", "agent", "line")
 MAX_DAYS = 366
@@ -89,7 +90,8 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
              shrinkage: int = staffing_rules.DEFAULTS["shrinkage"], company: str | None = None) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
-    the days since the first call, when that is later), next to how many answered then;
+    the days since the first call, when that is later), public holidays and make-up working
+    days left out (``left_out``), next to how many answered then;
     ``shrinkage`` % of rostered time is off the phones. One company's hotline at a time
     (``company``, its code; the first the reader sees by default): two companies' agents
     are not one pool, and Erlang C over both would promise what neither can do."""
@@ -109,13 +111,15 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=path)
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
-    days = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
+    read = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
+    calendar = china_calendar()
+    days, left_out = staffing_rules.usual_days(read, holidays=calendar.holidays, makeup_workdays=calendar.makeup_workdays)
     slots = staffing_rules.plan(
         found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100,
         duty=_on_duty(session, actor=actor, org_path=path, start=start, end=end, days=days, now=now),
     )
-    read_from = as_utc(datetime.combine(days[0], time(0), tzinfo=SHANGHAI)) if days else start
-    return {"from": read_from, "to": end, **given, "company": chosen.code if chosen is not None else None, "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots}
+    read_from = as_utc(datetime.combine(read[0], time(0), tzinfo=SHANGHAI)) if read else start
+    return {"from": read_from, "to": end, **given, "left_out": left_out, "company": chosen.code if chosen is not None else None, "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots}
 
 
 def _on_duty(session: Session, *, actor: Principal, org_path: str | None, start: datetime, end: datetime, days: list[date], now: datetime) -> dict[tuple[int, int], float] | None:

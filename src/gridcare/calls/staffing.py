@@ -107,10 +107,24 @@ class Slot:
     short: bool  # the hour missed the service level
 
 
+def usual_days(days: Iterable[date], *, holidays: frozenset[date], makeup_workdays: frozenset[date]) -> tuple[list[date], list[date]]:
+    """The days a weekday's calls are averaged over, and those left out: a public holiday's
+    Thursday is no usual Thursday, nor is a Saturday worked to make up for one (调休). When
+    every day is unusual (a week read during the Golden Week), all are kept: some forecast
+    beats none."""
+    days = list(days)
+    unusual = {d for d in days if d in holidays or d in makeup_workdays}
+    if len(unusual) == len(days):
+        return days, []
+    return [d for d in days if d not in unusual], sorted(unusual)
+
+
 def on_duty(spells: Iterable[tuple[datetime, datetime | None]], *, days: Iterable[date], now: datetime, zone: ZoneInfo) -> dict[tuple[int, int], float]:
     """Agents signed in per (weekday, hour), on average over ``days``: each spell (start, end;
-    None: still signed in at ``now``) counts for the part of each hour it covers."""
+    None: still signed in at ``now``) counts for the part of each hour it covers, on those
+    days only."""
     ordered = sorted(days)
+    counted = set(ordered)
     times = [0] * 7
     for d in ordered:
         times[d.weekday()] += 1
@@ -126,8 +140,9 @@ def on_duty(spells: Iterable[tuple[datetime, datetime | None]], *, days: Iterabl
         while t < end:
             local = t.astimezone(zone)
             next_hour = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-            key = (local.weekday(), local.hour)
-            seconds[key] = seconds.get(key, 0.0) + (min(next_hour, end) - t).total_seconds()
+            if local.date() in counted:
+                key = (local.weekday(), local.hour)
+                seconds[key] = seconds.get(key, 0.0) + (min(next_hour, end) - t).total_seconds()
             t = next_hour
     return {key: total / 3600 / times[key[0]] for key, total in seconds.items() if times[key[0]]}
 
@@ -136,26 +151,27 @@ def plan(
     buckets: Iterable[Bucket], *, days: Iterable[date], target_seconds: float = TARGET_SECONDS, level: float = TARGET_LEVEL, shrinkage: float = SHRINKAGE,
     duty: dict[tuple[int, int], float] | None = None,
 ) -> list[Slot]:
-    """Seven times twenty-four slots, Monday 0:00 first. ``days`` are the local days the
-    buckets cover: a weekday that came three times is averaged over three. The buckets'
-    ``within_target`` must count the calls answered within ``target_seconds``. ``duty``:
-    ``on_duty``'s agents signed in, when sign-ins are kept at all."""
+    """Seven times twenty-four slots, Monday 0:00 first. ``days`` are the local days
+    averaged over (a weekday that came three times is averaged over three); buckets of other
+    days are not read. The buckets' ``within_target`` must count the calls answered within
+    ``target_seconds``. ``duty``: ``on_duty``'s agents signed in, when sign-ins are kept at all."""
     times = [0] * 7
+    weekday_of: dict[str, int] = {}  # a month of buckets names thirty days
     for d in days:
         times[d.weekday()] += 1
+        weekday_of[d.isoformat()] = d.weekday()
     offered: dict[tuple[int, int], int] = {}
     answered: dict[tuple[int, int], int] = {}
     talk: dict[tuple[int, int], int] = {}
     in_time: dict[tuple[int, int], int] = {}
     agents: dict[tuple[int, int], set[tuple[str, int]]] = {}
     all_answered = all_talk = 0
-    weekday_of: dict[str, int] = {}  # a month of buckets names thirty days
     for b in buckets:
         if b.outcome not in ("answered", "abandoned"):
             continue  # still ringing: not a finished call yet
         weekday = weekday_of.get(b.day)
         if weekday is None:
-            weekday = weekday_of[b.day] = date.fromisoformat(b.day).weekday()
+            continue  # a day left out of the average
         key = (weekday, b.hour)
         offered[key] = offered.get(key, 0) + b.calls
         if b.outcome == "answered":

@@ -137,7 +137,7 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     first, last = periods.local_dates(found["from"], found["to"])
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
-        companies=found["companies"], company=found["company"], plan=found["plan"],
+        companies=found["companies"], company=found["company"], plan=found["plan"], left_out=[d.strftime("%m-%d") for d in found["left_out"]],
         status_code=422 if error else 200,
     )
 
