@@ -195,6 +195,7 @@ def create_app(
     from gridcare.auth import api as auth_api
     from gridcare.auth import views as auth_views
     from gridcare.calls import api as calls_api
+    from gridcare.calls import roster_api, roster_views
     from gridcare.calls import views as calls_views
     from gridcare.customers import api as customers_api
     from gridcare.customers import views as customers_views
@@ -233,6 +234,8 @@ def create_app(
         open311_api.router,
         notify_api.router,
         notify_views.router,
+        roster_api.router,  # before /api/v1/calls/{call_id}
+        roster_views.router,
         calls_api.router,
         calls_views.router,
         outages_api.router,

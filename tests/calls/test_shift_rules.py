@@ -113,3 +113,15 @@ def test_the_start_hours_are_read_as_typed_and_a_wrong_one_is_named():
     assert [p.field for p in shifts.problems({"shift_hours": 13, "workdays": 0})] == ["shift_hours", "workdays"]
     with pytest.raises(ValueError, match="168"):
         shifts.plan([1] * 24)
+
+
+def test_a_dated_week_ends_on_sunday_night_and_places_nothing_before_now():
+    needs = [0] * 168
+    needs[0] = needs[1] = 2  # Monday 00:00–02:00: a dated week's own Monday, not after its Sunday
+    needs[100] = 1  # Friday 04:00
+    dated = shifts.plan(needs, shift_hours=8, cyclic=False)
+    assert [(s.weekday, s.hour, s.agents) for s in dated.shifts] == [(0, 0, 2), (4, 4, 1)]
+    late = shifts.plan(needs, shift_hours=8, cyclic=False, not_before=2)  # Monday's first hours are past
+    assert late.uncovered == [0, 1] and all(s.weekday * 24 + s.hour >= 2 for s in late.shifts)
+    sunday = [0] * 167 + [3]
+    assert shifts.plan(sunday, shift_hours=8, cyclic=False).covered[167] == 3 and sum(shifts.plan(sunday, shift_hours=8, cyclic=False).covered) == 3

@@ -15,6 +15,14 @@ from tests.security.spec import (
 )
 from tests.security.world import NOW
 
+EVENING = (NOW + timedelta(days=3, hours=11)).isoformat()  # after the demo roster's day shifts
+
+
+def _agent(login: str, world: object) -> int:
+    """An agent of the login's own company (the admin's: the electric one)."""
+    return world.refs["user"]["w_agent" if world.company_of(login) == "W" else "agent"]  # type: ignore[attr-defined]
+
+
 OPS: dict[str, Spec] = {
     # --- notifications ---------------------------------------------------------------------
     "GET /api/v1/notifications": G(),
@@ -103,6 +111,16 @@ OPS: dict[str, Spec] = {
     "GET /api/v1/calls/stats": G(),
     "GET /api/v1/calls/staffing": G(),
     "GET /api/v1/calls/staffing/shifts": G(),
+    "GET /api/v1/calls/roster": G(),
+    "POST /api/v1/calls/roster/generate": W(None, MANAGERS, body={"week": "2026-11-30"}),
+    "POST /api/v1/calls/roster/clear": W(None, MANAGERS, body={"week": "2026-11-23"}),
+    "POST /api/v1/calls/roster/shifts": W(
+        None,
+        MANAGERS,
+        body=lambda p, w: {"user_id": _agent(p["login"], w), "starts_at": EVENING, "hours": 4},
+        foreign=lambda login, w: {"user_id": w.refs["user"]["w_agent" if other(login, w) == "w" else "agent"], "starts_at": EVENING, "hours": 4},
+    ),
+    "DELETE /api/v1/calls/roster/shifts/{shift_id}": W("agent_shift", MANAGERS),
     "GET /api/v1/calls/agents": G(),
     "PUT /api/v1/calls/agents/me/status": W(
         None,
@@ -173,6 +191,16 @@ OPS: dict[str, Spec] = {
     "GET /calls": G(),
     "GET /calls/stats": G(),
     "GET /calls/staffing": G(),
+    "GET /calls/roster": G(),
+    "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),
+    "POST /calls/roster/clear": W(None, MANAGERS, body=form(week="2026-11-23")),
+    "POST /calls/roster/shifts": W(
+        None,
+        MANAGERS,
+        body=lambda p, w: form(user_id=str(_agent(p["login"], w)), day=EVENING[:10], hour="20", hours="4"),
+        foreign=lambda login, w: form(user_id=str(w.refs["user"]["w_agent" if other(login, w) == "w" else "agent"]), day=EVENING[:10], hour="20", hours="4"),
+    ),
+    "POST /calls/roster/shifts/{shift_id}/remove": W("agent_shift", MANAGERS, body=form(week="2026-11-23")),
     "GET /calls/lines": G(),
     "POST /calls/lines": W(
         None,

@@ -211,6 +211,11 @@ def supplement(db: Database, settings: Settings, clock: FixedClock) -> str:
                 lat=cust[2],
             )
             changes.open_watch(session, actor=actor, now=now, change=change, near=[])
+        # One shift on each company's roster, on Thursday of this week.
+        from gridcare.calls import rosters
+
+        for login in ("agent", "w_agent"):
+            rosters.add_shift(session, actor=actor, now=now, user_id=user[login], starts_at=now + timedelta(days=2, hours=11), hours=2)  # 20:00, after the demo roster's day shift
         return open311.create_key(session, now=now, name="city-portal")
 
 
@@ -272,6 +277,7 @@ def samples(world: World) -> dict[str, list[Sample]]:
                 )
             out[kind] = rows
 
+        company("agent_shift", "SELECT id, org_path FROM agent_shifts WHERE org_path LIKE :p ORDER BY id", ("shift_id",))
         gridded("grid", "SELECT id, org_path FROM grids WHERE id=:g", ("grid_id",))
         gridded(
             "customer",

@@ -73,7 +73,8 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
                     rows.append(_call(rng, start + timedelta(hours=hour, seconds=int(rng.integers(3600))), callers, lines, seats, by_ext, electric_path, water_path, len(rows), now))
         if rows:
             session.execute(CallRecord.__table__.insert(), rows)
-        _spells(session, seats=seats, today=today)
+        _spells(session, seats=seats, today=today, now=now)
+        _roster(session, seats=seats, today=today, now=now)
         _qa(session, now=now, rng=rng, start=today - timedelta(days=7), end=today)
     return len(rows)
 
@@ -119,22 +120,47 @@ def _call(rng, at, callers, lines, seats, by_ext, electric_path, water_path, k, 
 SHIFTS = {"8001": ((8, 12), (13, 17.5)), "8002": ((12, 21),), "8101": ((9, 12), (14, 17.5)), "8201": ((8, 12), (13, 18))}
 
 
-def _spells(session, *, seats: dict[str, int], today: datetime) -> None:  # noqa: ANN001
-    """The seats' sign-ins over the demo's weeks, so the staffing forecast shows who was on duty."""
+# The roster the seats work to: (first hour, weekdays); eight-hour shifts. The sign-ins above
+# keep it loosely, as people do: a long lunch, the late seat signing in an hour early.
+ROSTER = {"8001": (8, (0, 1, 2, 3, 4)), "8002": (13, (2, 3, 4, 5, 6)), "8101": (9, (0, 1, 2, 3, 4)), "8201": (8, (0, 1, 2, 3, 4))}
+
+
+def _spells(session, *, seats: dict[str, int], today: datetime, now: datetime) -> None:  # noqa: ANN001
+    """The seats' sign-ins over the demo's weeks and today so far, so the staffing forecast
+    shows who was on duty and the roster how its shifts were kept."""
     from gridcare.calls.models import SeatSpell
 
     paths = {u.id: u.org_path for u in auth.list_users(session, actor=system_principal("demo"))}
     rows = []
-    for day in range(DAYS, 0, -1):
+    for day in range(DAYS, -1, -1):
         start = today - timedelta(days=day)
         for extension, shifts in SHIFTS.items():
             user_id = seats.get(extension)
             if user_id is None or (start.weekday() >= 5 and extension == "8101"):  # no expert at weekends
                 continue
             for begin, end in shifts:
-                rows.append({"user_id": user_id, "org_path": paths.get(user_id, "/"), "started_at": start + timedelta(hours=begin), "ended_at": start + timedelta(hours=end)})
+                if start + timedelta(hours=begin) < now:
+                    rows.append({"user_id": user_id, "org_path": paths.get(user_id, "/"), "started_at": start + timedelta(hours=begin), "ended_at": min(start + timedelta(hours=end), now)})
     if rows:
         session.execute(SeatSpell.__table__.insert(), rows)
+
+
+def _roster(session, *, seats: dict[str, int], today: datetime, now: datetime) -> None:  # noqa: ANN001
+    """Last week's, this week's and next week's shifts on the agents' roster."""
+    from gridcare.calls.models import AgentShift
+
+    paths = {u.id: u.org_path for u in auth.list_users(session, actor=system_principal("demo"))}
+    monday = today - timedelta(days=today.weekday())
+    rows = []
+    for day in range(-7, 14):
+        start = monday + timedelta(days=day)
+        for extension, (hour, weekdays) in ROSTER.items():
+            user_id = seats.get(extension)
+            if user_id is not None and start.weekday() in weekdays:
+                at = start + timedelta(hours=hour)
+                rows.append({"user_id": user_id, "org_path": paths.get(user_id, "/"), "starts_at": at, "ends_at": at + timedelta(hours=8), "created_by": "demo", "created_at": now})
+    if rows:
+        session.execute(AgentShift.__table__.insert(), rows)
 
 
 def _qa(session, *, now: datetime, rng, start: datetime, end: datetime) -> None:  # noqa: ANN001

@@ -161,3 +161,18 @@ class QaScore(Base):
     max_total: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class AgentShift(Base):
+    """One agent's shift on the roster (话务排班表): when they are due at their seat."""
+
+    __tablename__ = "agent_shifts"
+    __table_args__ = (Index("ix_agent_shifts_user_start", "user_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    org_path: Mapped[str] = mapped_column(String(200), index=True)  # the agent's unit
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -176,15 +176,21 @@ class ShiftPlan:
         return hours, [[grid.get((h, d), 0) for d in range(7)] for h in hours]
 
 
-def plan(needs: Sequence[int], *, shift_hours: int = DEFAULTS["shift_hours"], starts: frozenset[int] = frozenset(range(24)), workdays: int = DEFAULTS["workdays"]) -> ShiftPlan:
+def plan(
+    needs: Sequence[int], *, shift_hours: int = DEFAULTS["shift_hours"], starts: frozenset[int] = frozenset(range(24)), workdays: int = DEFAULTS["workdays"],
+    cyclic: bool = True, not_before: int = 0,
+) -> ShiftPlan:
     """Shifts for a week whose ``needs`` (agents to roster, 168 hours from Monday 0:00) come
-    from the forecast. A shift may start at any hour of the day in ``starts``."""
+    from the forecast. A shift may start at any hour of the day in ``starts``, and not before
+    the hour ``not_before`` of the week. ``cyclic``: the typical week, whose Sunday night runs
+    into its own Monday; otherwise one dated week, whose last shifts run into the next."""
     if len(needs) != HOURS_IN_WEEK:
         raise ValueError(f"a week has {HOURS_IN_WEEK} hours, not {len(needs)}")
-    found, uncovered = cover(needs, shift_hours, lambda h: h % 24 in starts)
+    found, uncovered = cover(needs, shift_hours, lambda h: h % 24 in starts and h >= not_before, cyclic=cyclic)
     covered = [0] * HOURS_IN_WEEK
     for at, count in found.items():
         for k in range(shift_hours):
-            covered[(at + k) % HOURS_IN_WEEK] += count
+            if cyclic or at + k < HOURS_IN_WEEK:
+                covered[(at + k) % HOURS_IN_WEEK] += count
     shifts = [Shift(at // 24, at % 24, shift_hours, count) for at, count in sorted(found.items())]
     return ShiftPlan(shifts, list(needs), covered, sorted(uncovered), shift_hours, workdays)

@@ -23,6 +23,7 @@ from gridcare.calls import (
     qa,
     quality,
     reports,
+    rosters,
     seats,
     service,
     shifts,
@@ -81,6 +82,8 @@ def console(request: Request, session: DbSession, principal: CurrentPrincipal, s
         card=_card_context(session, principal, now, shown) if shown else None,
         recent=recent,
         numbers=_numbers(recent + ([current] if current else [])),
+        my_shifts=rosters.my_next(session, actor=principal, now=now),
+        now=now,
         error=error,
     )
 

@@ -1,0 +1,90 @@
+"""REST for the agents' roster (话务排班表): the week, filling it from the shift plan,
+clearing it, and single shifts by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from gridcare.calls import rostering, rosters, shifts
+from gridcare.core.clock import SHANGHAI
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+
+router = APIRouter(prefix="/api/v1/calls/roster", tags=["calls"], dependencies=[CsrfChecked])
+
+
+class WeekIn(BaseModel):
+    week: str = Field(default="", max_length=20, description="A day of the week (2026-12-07) or an ISO week (2026-W50); blank: this week")
+    company: str | None = Field(default=None, max_length=40)
+
+
+class GenerateIn(WeekIn):
+    shift_hours: int = Field(default=shifts.DEFAULTS["shift_hours"], ge=shifts.LIMITS["shift_hours"][0], le=shifts.LIMITS["shift_hours"][1])
+    starts: str = Field(default="", max_length=100, description="Hours of the day a shift may start at, comma-separated; blank: any")
+    workdays: int = Field(default=shifts.DEFAULTS["workdays"], ge=shifts.LIMITS["workdays"][0], le=shifts.LIMITS["workdays"][1])
+
+
+class ShiftIn(BaseModel):
+    user_id: int
+    starts_at: datetime = Field(description="ISO 8601; no offset means Asia/Shanghai")
+    hours: int = Field(ge=1, le=rostering.LONGEST_SHIFT)
+
+
+def _shift(s: rosters.RosterShift) -> dict[str, Any]:
+    return {"id": s.id, "starts_at": s.starts_at, "ends_at": s.ends_at, "kept": vars(s.kept)}
+
+
+def week_out(found: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "monday": found["monday"], "company": found["company"], "shifts": found["shifts"], "begun": found["begun"], "on_time": found["on_time"],
+        "agents": [{"user_id": a.user_id, "name": a.name, "login": a.login, "hours": a.hours, "shifts": [_shift(s) for s in a.shifts]} for a in found["agents"]],
+        "hours": [{"weekday": h // 24, "hour": h % 24, "needed": n, "on_roster": r} for h, (n, r) in enumerate(zip(found["need"], found["on_roster"], strict=True))],
+        "short": [{"weekday": h // 24, "hour": h % 24} for h in found["short"]],
+    }
+
+
+def _monday(state: Any, week: str) -> date:
+    return rostering.monday_of(week, today=state.clock.now().astimezone(SHANGHAI).date())
+
+
+@router.get("")
+def get_week(session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str | None = None) -> dict[str, Any]:
+    """The week's shifts per agent, each past or running shift's ``kept`` (share of it signed
+    in, minutes late, minutes left early, absent), and per hour the agents ``needed`` by the
+    forecast against those ``on_roster``; ``short`` lists the hours with fewer."""
+    return week_out(rosters.week(session, actor=principal, now=state.clock.now(), monday=_monday(state, week), company=company))
+
+
+@router.post("/generate")
+def generate(body: GenerateIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    """Fill the week's gaps: the fewest shifts of ``shift_hours``, starting at ``starts``, that
+    bring every hour still ahead up to the forecast's agents (``GET /calls/staffing``'s
+    ``rostered``), counting the shifts already on the roster; each goes to an agent under
+    ``workdays`` shifts, one a day, 11 hours' rest between. ``unfilled``: shifts nobody could
+    take. A second run places nothing."""
+    return rosters.generate(
+        session, actor=principal, now=state.clock.now(), monday=_monday(state, body.week), company=body.company,
+        shift_hours=body.shift_hours, starts=shifts.parse_starts(body.starts), workdays=body.workdays,
+    )
+
+
+@router.post("/clear")
+def clear(body: WeekIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    """Take the week's shifts that have not begun off the roster."""
+    return {"removed": rosters.clear_week(session, actor=principal, now=state.clock.now(), monday=_monday(state, body.week), company=body.company)}
+
+
+@router.post("/shifts", status_code=201)
+def add_shift(body: ShiftIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    starts_at = body.starts_at if body.starts_at.tzinfo else body.starts_at.replace(tzinfo=SHANGHAI)
+    row = rosters.add_shift(session, actor=principal, now=state.clock.now(), user_id=body.user_id, starts_at=starts_at, hours=body.hours)
+    return {"id": row.id, "user_id": row.user_id, "starts_at": row.starts_at, "ends_at": row.ends_at}
+
+
+@router.delete("/shifts/{shift_id}", status_code=204)
+def remove_shift(shift_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
+    rosters.remove_shift(session, actor=principal, now=state.clock.now(), shift_id=shift_id)
+    return Response(status_code=204)

@@ -1,0 +1,119 @@
+"""The roster page (话务排班表): the week's shifts per agent, how each was kept, the hours
+short of the forecast, and filling or editing the week."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gridcare.auth.rules import Action, can
+from gridcare.calls import rostering, rosters, shifts
+from gridcare.core.bounds import whole_number
+from gridcare.core.clock import SHANGHAI
+from gridcare.core.errors import DomainError, InvalidInput
+from gridcare.core.i18n import T_
+from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.render import explained, render
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
+
+
+def _back(monday: date, company: str, **said: str) -> RedirectResponse:
+    query = {"week": monday.isoformat(), **({"company": company} if company else {}), **{k: v for k, v in said.items() if v}}
+    return RedirectResponse("/calls/roster?" + urlencode(query), status_code=303)
+
+
+def _today(state: Any) -> date:
+    return state.clock.now().astimezone(SHANGHAI).date()
+
+
+def _start(day: str, hour: str) -> datetime:
+    """A shift's start from the form's day and hour of the day."""
+    try:
+        on = date.fromisoformat(day.strip())
+    except ValueError:
+        raise InvalidInput.field("day", T_("must be a date, e.g. 2026-11-24")) from None
+    at = whole_number(hour, "hour", required=True)
+    if at > 23:
+        raise InvalidInput.field("hour", T_("must be between %(low)s and %(high)s", low=0, high=23))
+    return datetime.combine(on, time(at), tzinfo=SHANGHAI)
+
+
+@router.get("/calls/roster", response_class=HTMLResponse)
+def roster_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str = "", error: str = "", done: str = "") -> HTMLResponse:
+    now, status = state.clock.now(), 200
+    try:
+        monday = rostering.monday_of(week, today=_today(state))
+        found = rosters.week(session, actor=principal, now=now, monday=monday, company=company or None)
+    except InvalidInput as exc:
+        error, status = explained(request, principal, exc), 422
+        monday = rostering.monday_of("", today=_today(state))
+        found = rosters.week(session, actor=principal, now=now, monday=monday)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
+    return render(
+        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, now=now, error=error, done=done,
+        previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
+        can_manage=can(principal, Action.CALLS_MANAGE), defaults=shifts.DEFAULTS, week_over=days[-1] < _today(state), status_code=status,
+    )
+
+
+@router.post("/calls/roster/generate", response_model=None)
+def roster_generate(
+    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form(""),
+    shift_hours: str = Form(""), starts: str = Form(""), workdays: str = Form(""),
+) -> Response:
+    monday = rostering.monday_of(week, today=_today(state))
+    try:
+        with session.begin_nested():
+            found = rosters.generate(
+                session, actor=principal, now=state.clock.now(), monday=monday, company=company or None, starts=shifts.parse_starts(starts),
+                shift_hours=whole_number(shift_hours, "shift_hours", blank=shifts.DEFAULTS["shift_hours"]), workdays=whole_number(workdays, "workdays", blank=shifts.DEFAULTS["workdays"]),
+            )
+    except DomainError as exc:
+        return _back(monday, company, error=explained(request, principal, exc))
+    return _back(monday, company, done=f"generated:{found['placed']}:{len(found['unfilled'])}")
+
+
+@router.post("/calls/roster/clear", response_model=None)
+def roster_clear(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form("")) -> Response:
+    monday = rostering.monday_of(week, today=_today(state))
+    try:
+        with session.begin_nested():
+            removed = rosters.clear_week(session, actor=principal, now=state.clock.now(), monday=monday, company=company or None)
+    except DomainError as exc:
+        return _back(monday, company, error=explained(request, principal, exc))
+    return _back(monday, company, done=f"cleared:{removed}")
+
+
+@router.post("/calls/roster/shifts", response_model=None)
+def roster_add(
+    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form(""),
+    user_id: str = Form(""), day: str = Form(""), hour: str = Form(""), hours: str = Form(""),
+) -> Response:
+    monday = rostering.monday_of(week, today=_today(state))
+    try:
+        starts_at = _start(day, hour)
+        with session.begin_nested():
+            rosters.add_shift(
+                session, actor=principal, now=state.clock.now(), user_id=whole_number(user_id, "user_id", required=True), starts_at=starts_at,
+                hours=whole_number(hours, "hours", blank=shifts.DEFAULTS["shift_hours"]),
+            )
+    except DomainError as exc:
+        return _back(monday, company, error=explained(request, principal, exc))
+    return _back(monday, company, done="added")
+
+
+@router.post("/calls/roster/shifts/{shift_id}/remove", response_model=None)
+def roster_remove(request: Request, shift_id: int, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form("")) -> Response:
+    monday = rostering.monday_of(week, today=_today(state))
+    try:
+        with session.begin_nested():
+            rosters.remove_shift(session, actor=principal, now=state.clock.now(), shift_id=shift_id)
+    except DomainError as exc:
+        return _back(monday, company, error=explained(request, principal, exc))
+    return _back(monday, company, done="removed")

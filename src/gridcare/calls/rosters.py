@@ -1,0 +1,202 @@
+"""The agents' roster (话务排班表): a week's shifts per agent of one company's hotline,
+filled from the shift plan or by hand, each past shift set against the agent's sign-ins,
+and every hour's agents on the roster against the forecast's need."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from gridcare.audit import service as audit
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require, scoped
+from gridcare.calls import reports, rostering, shifts
+from gridcare.calls.models import AgentExtension, AgentShift, SeatSpell
+from gridcare.core.clock import SHANGHAI, as_utc
+from gridcare.core.errors import Conflict, InvalidInput, NotFound
+from gridcare.core.i18n import T_
+from gridcare.core.principal import Principal, Role, system_principal
+
+ROSTERED_ROLES = (Role.AGENT, Role.EXPERT)
+
+
+@dataclass(frozen=True)
+class RosterShift:
+    id: int
+    user_id: int
+    starts_at: datetime
+    ends_at: datetime
+    kept: rostering.Kept
+
+
+@dataclass(frozen=True)
+class RosterAgent:
+    user_id: int
+    name: str
+    login: str
+    shifts: list[RosterShift]  # of the week, in time order
+
+    @property
+    def hours(self) -> float:
+        return sum((s.ends_at - s.starts_at).total_seconds() for s in self.shifts) / 3600
+
+
+def _monday(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def _company(session: Session, actor: Principal, company: str | None) -> tuple[Any, list[Any]]:
+    """The company whose hotline is rostered, as the forecast chooses it."""
+    from gridcare.auth import service as auth
+
+    companies = sorted((u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"), key=lambda u: u.id)
+    chosen = next((u for u in companies if u.code == company), None) if company else (companies[0] if companies else None)
+    if chosen is None:
+        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices=", ".join(u.code for u in companies) or "—"))
+    return chosen, companies
+
+
+def _agents(session: Session, actor: Principal, path: str) -> list[Any]:
+    """The company's active agents and expert seats within the reader's scope: those with an
+    extension, who take calls (a PBX bridge's agent account has none)."""
+    from gridcare.auth import service as auth
+
+    seated = set(session.scalars(select(AgentExtension.user_id)))
+    everyone = auth.list_users(session, actor=system_principal("calls"))
+    return [
+        u for u in everyone
+        if u.is_active and u.role in ROSTERED_ROLES and (u.extension or u.id in seated) and u.org_path.startswith(path) and u.org_path.startswith(actor.org_path)
+    ]
+
+
+def _rows(session: Session, user_ids: list[int], start: datetime, end: datetime) -> list[AgentShift]:
+    if not user_ids:
+        return []
+    return list(session.scalars(select(AgentShift).where(AgentShift.user_id.in_(user_ids), AgentShift.starts_at < end, AgentShift.ends_at > start).order_by(AgentShift.starts_at, AgentShift.id)))
+
+
+def week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None) -> dict[str, Any]:
+    """The week from ``monday``: each agent's shifts and how they were kept, the agents on the
+    roster each hour against the forecast's agents to roster, and the hours short of it."""
+    require(actor, Action.CALLS_READ)
+    chosen, companies = _company(session, actor, company)
+    agents = _agents(session, actor, chosen.path)
+    start = _monday(monday)
+    end = start + timedelta(days=7)
+    rows = _rows(session, [u.id for u in agents], start, end)
+    spells: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    if rows:
+        stmt = select(SeatSpell.user_id, SeatSpell.started_at, SeatSpell.ended_at).where(
+            SeatSpell.user_id.in_({r.user_id for r in rows}), SeatSpell.started_at < end, (SeatSpell.ended_at.is_(None)) | (SeatSpell.ended_at > start - timedelta(days=1))
+        )
+        for user_id, a, b in session.execute(stmt):
+            spells.setdefault(user_id, []).append((as_utc(a), as_utc(b) if b is not None else None))
+    by_user: dict[int, list[RosterShift]] = {}
+    for r in rows:
+        slot = rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at))
+        by_user.setdefault(r.user_id, []).append(RosterShift(r.id, r.user_id, slot.starts_at, slot.ends_at, rostering.kept(slot, spells.get(r.user_id, []), now=now)))
+    people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, [])) for u in sorted(agents, key=lambda u: (u.login))]
+    need = [s.rostered for s in reports.staffing(session, actor=actor, now=now, company=chosen.code)["slots"]]
+    on_roster = rostering.coverage([rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in rows], monday=start)
+    short = [h for h in range(168) if on_roster[h] < need[h]]
+    return {
+        "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
+        "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
+        "begun": sum(1 for a in people for s in a.shifts if s.kept.share is not None),
+        "on_time": sum(1 for a in people for s in a.shifts if s.kept.share is not None and not s.kept.absent and not s.kept.late_minutes),
+    }
+
+
+def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime, ignore: int | None = None) -> None:
+    hours = (ends_at - starts_at).total_seconds() / 3600
+    if not 1 <= hours <= rostering.LONGEST_SHIFT:
+        raise InvalidInput.field("hours", T_("must be between %(low)s and %(high)s", low=1, high=rostering.LONGEST_SHIFT))
+    clash = [r for r in _rows(session, [user_id], starts_at, ends_at) if r.id != ignore]
+    if clash:
+        raise Conflict(T_("the agent already has a shift from %(start)s to %(end)s", start=as_utc(clash[0].starts_at).astimezone(SHANGHAI).strftime("%m-%d %H:%M"), end=as_utc(clash[0].ends_at).astimezone(SHANGHAI).strftime("%H:%M")))
+
+
+def add_shift(session: Session, *, actor: Principal, now: datetime, user_id: int, starts_at: datetime, hours: int) -> AgentShift:
+    """Put one agent on one shift by hand."""
+    require(actor, Action.CALLS_MANAGE)
+    agent = next((u for u in _agents(session, actor, actor.org_path) if u.id == user_id), None)
+    if agent is None:
+        raise InvalidInput.field("user_id", T_("must be an active agent or expert seat you manage"))
+    ends_at = starts_at + timedelta(hours=hours)
+    _check_shift(session, user_id=user_id, starts_at=starts_at, ends_at=ends_at)
+    row = AgentShift(user_id=user_id, org_path=agent.org_path, starts_at=starts_at, ends_at=ends_at, created_by=actor.login, created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, at=now, action="roster.shift_add", entity="agent_shift", entity_id=row.id, after={"user": agent.login, "starts_at": starts_at, "ends_at": ends_at}, org_path=agent.org_path, new_stream=True)
+    return row
+
+
+def remove_shift(session: Session, *, actor: Principal, now: datetime, shift_id: int) -> None:
+    require(actor, Action.CALLS_MANAGE)
+    row = session.scalar(scoped(select(AgentShift), actor, org_path=AgentShift.org_path).where(AgentShift.id == shift_id))
+    if row is None:
+        raise NotFound(T_("no shift %(id)s", id=shift_id))
+    audit.record(session, actor=actor, at=now, action="roster.shift_remove", entity="agent_shift", entity_id=row.id, before={"user_id": row.user_id, "starts_at": row.starts_at, "ends_at": row.ends_at}, org_path=row.org_path)
+    session.delete(row)
+
+
+def clear_week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None) -> int:
+    """Take the week's shifts that have not begun off the roster; begun ones stay, they are
+    what happened."""
+    require(actor, Action.CALLS_MANAGE)
+    chosen, _ = _company(session, actor, company)
+    start = max(_monday(monday), now)
+    ids = [r.id for r in _rows(session, [u.id for u in _agents(session, actor, chosen.path)], start, _monday(monday) + timedelta(days=7)) if as_utc(r.starts_at) >= now]
+    if ids:
+        session.execute(delete(AgentShift).where(AgentShift.id.in_(ids)))
+        audit.record(session, actor=actor, at=now, action="roster.week_clear", entity="org_unit", entity_id=chosen.id, after={"monday": monday, "removed": len(ids)}, org_path=chosen.path)
+    return len(ids)
+
+
+def generate(
+    session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None, shift_hours: int = shifts.DEFAULTS["shift_hours"],
+    starts: frozenset[int] = frozenset(range(24)), workdays: int = shifts.DEFAULTS["workdays"],
+) -> dict[str, Any]:
+    """Fill the week's gaps: the fewest shifts (``shifts.plan`` over this dated week) that
+    bring every hour from now on up to the forecast's agents, counting the shifts already on
+    the roster, handed to the company's agents (``rostering.assign``) around the shifts they
+    have. Run twice, the second places nothing; nothing placed by hand is replaced."""
+    if found := shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
+        raise InvalidInput.many(found)
+    require(actor, Action.CALLS_MANAGE)
+    current = week(session, actor=actor, now=now, monday=monday, company=company)
+    chosen, _ = _company(session, actor, current["company"])
+    agents = _agents(session, actor, chosen.path)
+    if not agents:
+        raise InvalidInput.field("company", T_("has no active agent to roster"))
+    start = _monday(monday)
+    end = start + timedelta(days=7)
+    first = max(0, min(168, math.ceil((now - start).total_seconds() / 3600)))  # the first whole hour still ahead
+    gaps = [max(0, n - r) if h >= first else 0 for h, (n, r) in enumerate(zip(current["need"], current["on_roster"], strict=True))]
+    plan = shifts.plan(gaps, shift_hours=shift_hours, starts=starts, workdays=workdays, cyclic=False, not_before=first)
+    slots = []
+    for s in plan.shifts:
+        at = start + timedelta(days=s.weekday, hours=s.hour)
+        slots += [rostering.Slot(at, at + timedelta(hours=s.hours))] * s.agents
+    # The shifts they have, this week and just around it, count for each agent's week and rest.
+    around = _rows(session, [u.id for u in agents], start - timedelta(days=1), end + timedelta(days=1))
+    people = [rostering.Agent(u.id, [rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in around if r.user_id == u.id]) for u in agents]
+    given, unfilled = rostering.assign(slots, people, workdays=workdays, zone=SHANGHAI, week=(start, end))
+    paths = {u.id: u.org_path for u in agents}
+    session.add_all([AgentShift(user_id=who, org_path=paths[who], starts_at=as_utc(slot.starts_at), ends_at=as_utc(slot.ends_at), created_by=actor.login, created_at=now) for slot, who in given])
+    session.flush()
+    audit.record(
+        session, actor=actor, at=now, action="roster.week_generate", entity="org_unit", entity_id=chosen.id,
+        after={"monday": monday, "shifts": len(given), "unfilled": len(unfilled), "shift_hours": shift_hours, "workdays": workdays}, org_path=chosen.path,
+    )
+    return {"placed": len(given), "unfilled": [{"starts_at": s.starts_at, "ends_at": s.ends_at} for s in unfilled]}
+
+
+def my_next(session: Session, *, actor: Principal, now: datetime, limit: int = 3) -> list[AgentShift]:
+    """The signed-in agent's current and next shifts."""
+    return list(session.scalars(select(AgentShift).where(AgentShift.user_id == actor.user_id, AgentShift.ends_at > now).order_by(AgentShift.starts_at).limit(limit)))

@@ -1,0 +1,102 @@
+"""The agents' roster through the REST API and the page, on both databases: a week filled
+from the shift plan, shifts placed and removed by hand, and how a past shift was kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gridcare.calls import staffing
+from tests.calls.test_stats import call
+from tests.support import org as demo_org
+from tests.support.web import sign_in
+
+
+def test_a_week_filled_from_the_plan_reaches_the_agents_console(pbx, client, org):
+    # Last Tuesday at 09:00 (today is Tuesday 2026-11-24): six calls of three minutes.
+    for n in range(6):
+        call(pbx, f"r{n}", at=-7 * 86400 + 500 * n, wait=5, talk=180)
+    client.cookies.clear()
+    h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
+    rostered = staffing.rostered(staffing.agents_needed(6, 180))
+    assert client.get("/api/v1/calls/staffing/shifts").json()["total"] == rostered == 3
+    filled = client.post("/api/v1/calls/roster/generate", json={"week": "2026-11-30"}, headers=h)
+    assert filled.status_code == 200 and filled.json() == {"placed": 3, "unfilled": []}
+    week = client.get("/api/v1/calls/roster", params={"week": "2026-W49"}).json()
+    assert week["monday"] == "2026-11-30" and week["shifts"] == 3 and week["company"] == "XC-E"
+    # The electric company's seats, one shift each on Tuesday; no water agent, no PBX bridge.
+    assert {a["login"]: len(a["shifts"]) for a in week["agents"]} == {"agent": 1, "agent2": 1, "expert": 1}
+    assert {s["starts_at"][:10] for a in week["agents"] for s in a["shifts"]} <= {"2026-11-30", "2026-12-01"}
+    tuesday_nine = week["hours"][24 + 9]
+    assert tuesday_nine["on_roster"] >= tuesday_nine["needed"] == rostered and week["short"] == []
+    assert all(s["kept"]["share"] is None for a in week["agents"] for s in a["shifts"])  # none begun
+    again = client.post("/api/v1/calls/roster/generate", json={"week": "2026-11-30"}, headers=h)
+    assert again.json() == {"placed": 0, "unfilled": []}  # no gap left
+    page = client.get("/calls/roster", params={"week": "2026-12-02"})
+    assert page.status_code == 200 and "话务排班表" in page.text and 'id="roster-shifts">3<' in page.text and 'id="roster-short"' in page.text
+    client.cookies.clear()
+    sign_in(client, "agent", demo_org.PASSWORD)
+    assert 'id="my-shifts"' in client.get("/calls").text
+    client.cookies.clear()
+    h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
+    assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 3}
+    assert client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["shifts"] == 0
+    # A shift placed by hand over Tuesday 09:00 leaves two to fill, for the other two agents.
+    by_hand = client.post("/api/v1/calls/roster/shifts", json={"user_id": org.user_id("agent2"), "starts_at": "2026-12-01T05:00:00", "hours": 8}, headers=h)
+    assert by_hand.status_code == 201
+    assert client.post("/api/v1/calls/roster/generate", json={"week": "2026-11-30"}, headers=h).json()["placed"] == 2
+    after = {a["login"]: [s["starts_at"] for s in a["shifts"]] for a in client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["agents"]}
+    assert len(after["agent2"]) == 1 and len(after["agent"]) == len(after["expert"]) == 1
+    assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 3}
+    # This week (from Monday 23 November): only shifts starting from now (Tuesday 09:00) are placed.
+    client.post("/api/v1/calls/roster/generate", json={"week": ""}, headers=h)
+    this_week = client.get("/api/v1/calls/roster").json()
+    assert this_week["monday"] == "2026-11-23" and all(s["starts_at"] >= "2026-11-24T01:00:00" for a in this_week["agents"] for s in a["shifts"])
+
+
+def test_a_shift_placed_by_hand_is_set_against_the_agents_sign_ins(client, org, clock):
+    h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
+    agent = org.user_id("agent")
+    added = client.post("/api/v1/calls/roster/shifts", json={"user_id": agent, "starts_at": "2026-11-23T08:00:00", "hours": 8}, headers=h)
+    assert added.status_code == 201 and added.json()["ends_at"].startswith("2026-11-23T08:00:00") is False
+    clash = client.post("/api/v1/calls/roster/shifts", json={"user_id": agent, "starts_at": "2026-11-23T14:00:00+08:00", "hours": 4}, headers=h)
+    assert clash.status_code == 409 and "11-23 08:00" in clash.json()["detail"]
+    too_long = client.post("/api/v1/calls/roster/shifts", json={"user_id": agent, "starts_at": "2026-11-25T08:00:00", "hours": 13}, headers=h)
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "hours"
+    water = client.post("/api/v1/calls/roster/shifts", json={"user_id": org.user_id("w_agent"), "starts_at": "2026-11-25T08:00:00", "hours": 8}, headers=h)
+    assert water.status_code == 422 and water.json()["errors"][0]["field"] == "user_id"
+    # The agent signed in at 08:20 yesterday and went away at 15:00.
+    client.cookies.clear()
+    a = {"X-CSRF-Token": sign_in(client, "agent", demo_org.PASSWORD)[1]}
+    client.put(f"/api/v1/calls/agents/{agent}/extension", json={"extension": "8001"}, headers=a)
+    clock.advance(timedelta(days=-1, minutes=-40))
+    assert client.put("/api/v1/calls/agents/me/status", json={"status": "available"}, headers=a).status_code == 200
+    clock.advance(timedelta(hours=6, minutes=40))
+    assert client.put("/api/v1/calls/agents/me/status", json={"status": "away"}, headers=a).status_code == 200
+    clock.advance(timedelta(hours=18))
+    client.cookies.clear()
+    h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
+    week = client.get("/api/v1/calls/roster", params={"week": "2026-11-23"}).json()
+    (shift,) = next(x for x in week["agents"] if x["user_id"] == agent)["shifts"]
+    assert shift["kept"] == {"share": round(400 / 480, 3), "late_minutes": 20, "early_minutes": 60, "absent": False}
+    assert (week["begun"], week["on_time"]) == (1, 0)
+    page = client.get("/calls/roster", params={"week": "2026-11-23"}).text
+    assert "迟到 20 分钟" in page and "早退 60 分钟" in page
+    assert client.delete(f"/api/v1/calls/roster/shifts/{shift['id']}", headers=h).status_code == 204
+    assert client.delete(f"/api/v1/calls/roster/shifts/{shift['id']}", headers=h).status_code == 404
+
+
+def test_the_roster_page_keeps_a_bad_week_or_figure_and_says_which(client, org):
+    h = sign_in(client, "supervisor", demo_org.PASSWORD)[1]
+    refused = client.get("/calls/roster", params={"week": "下周"})
+    assert refused.status_code == 422 and "week" in refused.text and "话务排班表" in refused.text
+    back = client.post("/calls/roster/generate", data={"week": "2026-11-30", "starts": "25", "csrf_token": h}, follow_redirects=False)
+    assert back.status_code == 303 and "error=" in back.headers["location"] and "week=2026-11-30" in back.headers["location"]
+    assert "25" in client.get(back.headers["location"]).text
+    placed = client.post("/calls/roster/shifts", data={"week": "2026-11-30", "user_id": str(org.user_id("agent2")), "day": "2026-12-01", "hour": "8", "hours": "8", "csrf_token": h}, follow_redirects=True)
+    assert placed.status_code == 200 and "班次已添加" in placed.text and "08:00–16:00" in placed.text
+    wrong = client.post("/calls/roster/shifts", data={"week": "2026-11-30", "user_id": str(org.user_id("agent2")), "day": "2026-12-01", "hour": "24", "csrf_token": h}, follow_redirects=True)
+    assert "hour" in wrong.text and wrong.status_code == 200
+    client.cookies.clear()
+    v = sign_in(client, "viewer", demo_org.PASSWORD)[1]
+    assert client.get("/calls/roster", params={"week": "2026-11-30"}).status_code == 200
+    assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers={"X-CSRF-Token": v}).status_code == 403
