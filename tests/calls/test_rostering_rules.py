@@ -3,6 +3,7 @@ and the agents live by (a week's shifts, one a day, rest between), checked on an
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -34,7 +35,7 @@ def test_no_agent_gets_more_than_their_week_two_shifts_a_day_or_too_little_rest(
         mine = sorted((s for s, who in given_ if who == agent), key=lambda s: s.starts_at)
         assert len(mine) <= workdays
         assert len({s.starts_at.date() for s in mine}) == len(mine)
-        assert all(b.starts_at >= a.ends_at + rostering.MIN_REST for a, b in zip(mine, mine[1:], strict=False))
+        assert all(b.starts_at >= a.ends_at + rostering.MIN_REST for a, b in itertools.pairwise(mine))
     # A rule once broken stays broken as shifts are added: a slot left unfilled is one no
     # agent may take even now.
     for s in unfilled:
