@@ -34,8 +34,8 @@ except ImportError:
 sys.path.insert(0, str(ROOT))
 
 from _common import cpu_seconds, free_port, spawn, start  # noqa: E402
-from _loaddrive import descendants  # noqa: E402  (storm.py imports start from here)
 from _loadcheck import outbox_backlog  # noqa: E402
+from _loaddrive import descendants  # noqa: E402  (storm.py imports start from here)
 
 from gridcare.auth import service as auth  # noqa: E402
 from gridcare.core.clock import system_clock  # noqa: E402

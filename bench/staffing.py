@@ -9,9 +9,13 @@ plan (averaging and Erlang C for 168 hours, the head count searched from one age
 baseline (summing the buckets' calls per weekday and hour: what any forecast must read).
 Prints the medians and their ratio. Then the shift plan (``calls.shifts.plan``: the fewest
 eight-hour shifts, any start hour, solved exactly) over the forecast's head counts, next to
-the greedy cover it falls back on, with the shifts each needs. With ``--json`` the last line
-is one JSON object: ``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``,
-``shifts_ms``, ``greedy_ms``, ``shifts_ratio``, ``shifts``, ``greedy_shifts``.
+the greedy cover it falls back on, with the shifts each needs. Last, a week's roster: the
+plan's shifts handed to agents (``calls.rostering.assign``: their shifts a week, one a day,
+rest between; agents found through an index of their load and hours), next to the same rule
+scanning every agent for every shift (``assign_by_scan``). With ``--json`` the last
+line is one JSON object: ``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``,
+``shifts_ms``, ``greedy_ms``, ``shifts_ratio``, ``shifts``, ``greedy_shifts``, ``roster_ms``,
+``scan_ms``, ``roster_ratio``, ``roster_agents``, ``unfilled``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import json
 import random
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from gridcare.calls import shifts, staffing
+from gridcare.calls import rostering, shifts, staffing
 from gridcare.calls.stats import Bucket
+from gridcare.core.clock import SHANGHAI
 
 # A weekday's calls by hour, as a share of the busiest hour (a utility hotline's day).
 SHAPE = [0.04, 0.02, 0.01, 0.01, 0.01, 0.03, 0.1, 0.35, 0.75, 1.0, 0.95, 0.8, 0.55, 0.6, 0.9, 0.95, 0.8, 0.6, 0.45, 0.4, 0.35, 0.25, 0.15, 0.08]
@@ -83,6 +88,15 @@ def main() -> None:
     shifts_ms = timed(lambda: shifts.plan(needs), args.repeat)
     greedy_ms = timed(lambda: shifts.greedy(needs, 8, lambda h: True), args.repeat)
     exact, greedy = shifts.plan(needs).total, sum(shifts.greedy(needs, 8, lambda h: True)[0].values())
+    monday = datetime(2026, 12, 7, tzinfo=SHANGHAI)
+    week = [
+        rostering.Slot(monday + timedelta(days=s.weekday, hours=s.hour), monday + timedelta(days=s.weekday, hours=s.hour + s.hours))
+        for s in shifts.plan(needs).shifts for _ in range(s.agents)
+    ]
+    people = [rostering.Agent(i) for i in range(1, -(-len(week) // 5) + 1)]  # five shifts a week each, none to spare
+    roster_ms = timed(lambda: rostering.assign(week, people, workdays=5, zone=SHANGHAI), args.repeat)
+    scan_ms = timed(lambda: rostering.assign_by_scan(week, people, workdays=5, zone=SHANGHAI), args.repeat)
+    unfilled = len(rostering.assign(week, people, workdays=5, zone=SHANGHAI)[1])
     print(f"{len(found):,} buckets ({args.weeks} weeks, {args.agents} agents, {args.peak} calls in the busiest hour)")
     print(f"plan     {plan_ms:8.1f} ms  (168 hours; the busiest needs {peak_needed} agents on the phones)")
     print(f"baseline {baseline_ms:8.1f} ms  (grouping the buckets only)")
@@ -90,10 +104,14 @@ def main() -> None:
     print(f"shifts   {shifts_ms:8.1f} ms  ({exact} eight-hour shifts a week, solved exactly)")
     print(f"greedy   {greedy_ms:8.1f} ms  ({greedy} shifts)")
     print(f"ratio    {shifts_ms / greedy_ms:8.2f}")
+    print(f"roster   {roster_ms:8.1f} ms  ({len(week)} shifts to {len(people)} agents; {unfilled} unfilled)")
+    print(f"scan     {scan_ms:8.1f} ms  (the same rule, every agent scanned for every shift)")
+    print(f"ratio    {roster_ms / scan_ms:8.2f}")
     if args.json:
         print(json.dumps({
             "buckets": len(found), "plan_ms": round(plan_ms, 1), "baseline_ms": round(baseline_ms, 1), "ratio": round(plan_ms / baseline_ms, 2), "peak_needed": peak_needed,
             "shifts_ms": round(shifts_ms, 1), "greedy_ms": round(greedy_ms, 1), "shifts_ratio": round(shifts_ms / greedy_ms, 2), "shifts": exact, "greedy_shifts": greedy,
+            "roster_ms": round(roster_ms, 1), "scan_ms": round(scan_ms, 1), "roster_ratio": round(roster_ms / scan_ms, 2), "roster_agents": len(people), "unfilled": unfilled,
         }))
 
 

@@ -103,3 +103,13 @@ def test_hours_short_of_the_forecast_read_as_runs():
     assert rostering.short_spans(need, on) == [(0, 2, 0, 2), (2, 2, 1, 2), (5, 1, 0, 2)]
     assert rostering.short_spans(need, on, first=3) == [(3, 1, 1, 2), (5, 1, 0, 2)]
     assert rostering.short_spans(need, need) == []
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 6, 8, 9, 14, 22]), st.sampled_from([4, 8, 10])), max_size=40), st.integers(1, 8), st.integers(1, 7))
+def test_the_indexed_choice_is_the_rule_scanning_every_agent(wanted, agents, workdays):
+    slots = [slot(d, h, n) for d, h, n in wanted]
+    people = [rostering.Agent(i, [slot(-1, 20, 10)] if i % 3 == 0 else []) for i in range(1, agents + 1)]  # some worked Sunday night before
+    indexed = rostering.assign(slots, people, workdays=workdays, zone=SHANGHAI)[0]
+    assert indexed == rostering.assign_by_scan(slots, people, workdays=workdays, zone=SHANGHAI)

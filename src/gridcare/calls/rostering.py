@@ -61,23 +61,64 @@ def assign(
     ``week`` (all, when None) against their shifts a week."""
     load = {a.user_id: sum(1 for t in a.taken if week is None or week[0] <= t.starts_at < week[1]) for a in agents}
     days = {a.user_id: {t.starts_at.astimezone(zone).date() for t in a.taken} for a in agents}
-    hours = {a.user_id: {t.starts_at.astimezone(zone).hour for t in a.taken} for a in agents}
     taken = {a.user_id: list(a.taken) for a in agents}
+    # Agents by shifts so far, and by the start hours they work: the first who may take a
+    # slot, in the order (fewest shifts, works that hour, id), is found without scanning all.
+    by_load: dict[int, set[int]] = {}
+    for user_id, n in load.items():
+        by_load.setdefault(n, set()).add(user_id)
+    by_hour: dict[int, set[int]] = {}
+    for a in agents:
+        for t in a.taken:
+            by_hour.setdefault(t.starts_at.astimezone(zone).hour, set()).add(a.user_id)
     given: list[tuple[Slot, int]] = []
     unfilled: list[Slot] = []
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.ends_at)):
         local = slot.starts_at.astimezone(zone)
-        able = [a.user_id for a in agents if load[a.user_id] < workdays and local.date() not in days[a.user_id] and _rested(slot, taken[a.user_id], rest)]
-        if not able:
+        day, steady = local.date(), by_hour.get(local.hour, set())
+        who = None
+        for n in sorted(k for k in by_load if k < workdays):
+            group = by_load[n]
+            for user_id in (*sorted(group & steady), *sorted(group - steady)):
+                if day not in days[user_id] and _rested(slot, taken[user_id], rest):
+                    who = user_id
+                    break
+            if who is not None:
+                break
+        if who is None:
             unfilled.append(slot)
             continue
-        who = min(able, key=lambda u: (load[u], local.hour not in hours[u], u))
         given.append((slot, who))
+        by_load[load[who]].discard(who)
         load[who] += 1
-        days[who].add(local.date())
-        hours[who].add(local.hour)
+        by_load.setdefault(load[who], set()).add(who)
+        days[who].add(day)
+        by_hour.setdefault(local.hour, set()).add(who)
         taken[who].append(slot)
     return given, unfilled
+
+
+def assign_by_scan(slots: Sequence[Slot], agents: Sequence[Agent], *, workdays: int, zone: ZoneInfo, rest: timedelta = MIN_REST) -> list[tuple[Slot, int]]:
+    """The rule ``assign`` follows, stated plainly: for every slot, every agent is scanned.
+    Kept as the reference ``assign`` is tested against and the benchmark's baseline."""
+    load, days, hours = {a.user_id: len(a.taken) for a in agents}, {a.user_id: set() for a in agents}, {a.user_id: set() for a in agents}
+    taken = {a.user_id: list(a.taken) for a in agents}
+    for a in agents:
+        for t in a.taken:
+            days[a.user_id].add(t.starts_at.astimezone(zone).date())
+            hours[a.user_id].add(t.starts_at.astimezone(zone).hour)
+    given = []
+    for slot in sorted(slots, key=lambda s: (s.starts_at, s.ends_at)):
+        local = slot.starts_at.astimezone(zone)
+        able = [u for u in load if load[u] < workdays and local.date() not in days[u] and _rested(slot, taken[u], rest)]
+        if able:
+            who = min(able, key=lambda u: (load[u], local.hour not in hours[u], u))
+            given.append((slot, who))
+            load[who] += 1
+            days[who].add(local.date())
+            hours[who].add(local.hour)
+            taken[who].append(slot)
+    return given
 
 
 @dataclass(frozen=True)
