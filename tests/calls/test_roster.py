@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from gridcare.calls import staffing
 from tests.calls.test_stats import call
 from tests.support import org as demo_org
@@ -36,10 +38,15 @@ def test_a_week_filled_from_the_plan_reaches_the_agents_console(pbx, client, org
     client.cookies.clear()
     sign_in(client, "agent", demo_org.PASSWORD)
     assert 'id="my-shifts"' in client.get("/calls").text
+    told = [n for n in client.get("/api/v1/notifications").json() if n["event"] == "roster.week"]
+    assert len(told) == 1 and "2026-11-30" in told[0]["subject"] and "（共 1 班）" in told[0]["body"] and not told[0]["urgent"]
     client.cookies.clear()
     h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
     assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 3}
     assert client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["shifts"] == 0
+    with org.db.read() as session:
+        bodies = [b for (b,) in session.execute(text("SELECT body FROM notifications WHERE event='roster.week' AND recipient_kind='user' AND recipient_id=:u ORDER BY id"), {"u": org.user_id("agent")})]
+    assert len(bodies) == 2 and "已没有班次" in bodies[-1]  # filled, then cleared
     # A shift placed by hand over Tuesday 09:00 leaves two to fill, for the other two agents.
     by_hand = client.post("/api/v1/calls/roster/shifts", json={"user_id": org.user_id("agent2"), "starts_at": "2026-12-01T05:00:00", "hours": 8}, headers=h)
     assert by_hand.status_code == 201
@@ -47,6 +54,15 @@ def test_a_week_filled_from_the_plan_reaches_the_agents_console(pbx, client, org
     after = {a["login"]: [s["starts_at"] for s in a["shifts"]] for a in client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["agents"]}
     assert len(after["agent2"]) == 1 and len(after["agent"]) == len(after["expert"]) == 1
     assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 3}
+    # The expert is on leave on Tuesday (the duty roster): two of the three shifts find an agent.
+    leave = {"user_id": org.user_id("expert"), "starts_at": "2026-12-01T00:00:00+08:00", "ends_at": "2026-12-02T00:00:00+08:00", "reason": "年假"}
+    assert client.post("/api/v1/duty/absences", json=leave, headers=h).status_code == 201
+    on_leave = client.post("/api/v1/calls/roster/generate", json={"week": "2026-11-30"}, headers=h).json()
+    assert on_leave["placed"] == 2 and len(on_leave["unfilled"]) == 1
+    expert = next(a for a in client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["agents"] if a["login"] == "expert")
+    assert expert["shifts"] == [] and [a["reason"] for a in expert["away"]] == ["年假"]
+    assert "不在岗 · 年假" in client.get("/calls/roster", params={"week": "2026-11-30"}).text
+    assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 2}
     # This week (from Monday 23 November): only shifts starting from now (Tuesday 09:00) are placed.
     client.post("/api/v1/calls/roster/generate", json={"week": ""}, headers=h)
     this_week = client.get("/api/v1/calls/roster").json()
@@ -94,8 +110,9 @@ def test_the_roster_page_keeps_a_bad_week_or_figure_and_says_which(client, org):
     assert "25" in client.get(back.headers["location"]).text
     placed = client.post("/calls/roster/shifts", data={"week": "2026-11-30", "user_id": str(org.user_id("agent2")), "day": "2026-12-01", "hour": "8", "hours": "8", "csrf_token": h}, follow_redirects=True)
     assert placed.status_code == 200 and "班次已添加" in placed.text and "08:00–16:00" in placed.text
-    wrong = client.post("/calls/roster/shifts", data={"week": "2026-11-30", "user_id": str(org.user_id("agent2")), "day": "2026-12-01", "hour": "24", "csrf_token": h}, follow_redirects=True)
-    assert "hour" in wrong.text and wrong.status_code == 200
+    for hour in ("24", "-1"):
+        wrong = client.post("/calls/roster/shifts", data={"week": "2026-11-30", "user_id": str(org.user_id("agent2")), "day": "2026-12-01", "hour": hour, "csrf_token": h}, follow_redirects=True)
+        assert "hour" in wrong.text and wrong.status_code == 200
     client.cookies.clear()
     v = sign_in(client, "viewer", demo_org.PASSWORD)[1]
     assert client.get("/calls/roster", params={"week": "2026-11-30"}).status_code == 200

@@ -76,6 +76,8 @@ def test_a_shift_kept_late_and_left_early_says_by_how_much():
     assert rostering.kept(shift, [(at(8, 4), at(15, 57))], now=at(20)).late_minutes == 0  # within the grace
     assert rostering.kept(shift, [], now=at(9)) == rostering.Kept(0.0, 0, 0, True)
     assert rostering.kept(shift, [(at(8), None)], now=at(7)) == rostering.Kept(None, 0, 0, False)  # not begun
+    forgot = rostering.kept(slot(1, 8), [(at(7, 30), None)], now=at(40))  # signed in Monday 07:30, never out
+    assert forgot.absent  # twelve hours later the seat no longer counts as anyone's presence
     running = rostering.kept(shift, [(at(8), at(9))], now=at(10))  # still running: no early leave yet
     assert (running.share, running.early_minutes) == (0.5, 0)
 
@@ -110,6 +112,9 @@ def test_hours_short_of_the_forecast_read_as_runs():
 @given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 6, 8, 9, 14, 22]), st.sampled_from([4, 8, 10])), max_size=40), st.integers(1, 8), st.integers(1, 7))
 def test_the_indexed_choice_is_the_rule_scanning_every_agent(wanted, agents, workdays):
     slots = [slot(d, h, n) for d, h, n in wanted]
-    people = [rostering.Agent(i, [slot(-1, 20, 10)] if i % 3 == 0 else []) for i in range(1, agents + 1)]  # some worked Sunday night before
+    people = [  # some worked Sunday night before, some are away on Wednesday
+        rostering.Agent(i, [slot(-1, 20, 10)] if i % 3 == 0 else [], [slot(2, 0, 24)] if i % 2 == 0 else []) for i in range(1, agents + 1)
+    ]
     indexed = rostering.assign(slots, people, workdays=workdays, zone=SHANGHAI)[0]
     assert indexed == rostering.assign_by_scan(slots, people, workdays=workdays, zone=SHANGHAI)
+    assert not [s for s, who in indexed if who % 2 == 0 and s.starts_at < slot(3, 0).starts_at and s.ends_at > slot(2, 0).starts_at]

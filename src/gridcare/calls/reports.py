@@ -98,12 +98,7 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     given = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
     if problems := staffing_rules.problems(given):
         raise InvalidInput.many(problems)
-    from gridcare.auth import service as auth
-
-    companies = sorted((u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"), key=lambda u: u.id)  # the first set up first
-    chosen = next((u for u in companies if u.code == company), None) if company else (companies[0] if companies else None)
-    if company and chosen is None:
-        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices=", ".join(u.code for u in companies) or "—"))
+    chosen, companies = hotline_company(session, actor=actor, company=company)
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
@@ -120,6 +115,18 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
     )
     read_from = as_utc(datetime.combine(read[0], time(0), tzinfo=SHANGHAI)) if read else start
     return {"from": read_from, "to": end, **given, "left_out": left_out, "company": chosen.code if chosen is not None else None, "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots}
+
+
+def hotline_company(session: Session, *, actor: Principal, company: str | None) -> tuple[Any, list[Any]]:
+    """The company whose hotline is read (``company``, its code; the first the reader sees,
+    by id, when None) and all the reader sees; None chosen when they see none."""
+    from gridcare.auth import service as auth
+
+    companies = sorted((u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"), key=lambda u: u.id)  # the first set up first
+    chosen = next((u for u in companies if u.code == company), None) if company else (companies[0] if companies else None)
+    if company and chosen is None:
+        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices=", ".join(u.code for u in companies) or "—"))
+    return chosen, companies
 
 
 def _on_duty(session: Session, *, actor: Principal, org_path: str | None, start: datetime, end: datetime, days: list[date], now: datetime) -> dict[tuple[int, int], float] | None:

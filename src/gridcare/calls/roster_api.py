@@ -40,7 +40,10 @@ def _shift(s: rosters.RosterShift) -> dict[str, Any]:
 def week_out(found: dict[str, Any]) -> dict[str, Any]:
     return {
         "monday": found["monday"], "company": found["company"], "shifts": found["shifts"], "begun": found["begun"], "on_time": found["on_time"],
-        "agents": [{"user_id": a.user_id, "name": a.name, "login": a.login, "hours": a.hours, "shifts": [_shift(s) for s in a.shifts]} for a in found["agents"]],
+        "agents": [
+            {"user_id": a.user_id, "name": a.name, "login": a.login, "hours": a.hours, "shifts": [_shift(s) for s in a.shifts], "away": [{"starts_at": f, "ends_at": t, "reason": r} for f, t, r in a.away]}
+            for a in found["agents"]
+        ],
         "hours": [{"weekday": h // 24, "hour": h % 24, "needed": n, "on_roster": r} for h, (n, r) in enumerate(zip(found["need"], found["on_roster"], strict=True))],
         "short": [{"weekday": h // 24, "hour": h % 24} for h in found["short"]],
     }

@@ -38,7 +38,7 @@ def _start(day: str, hour: str) -> datetime:
     except ValueError:
         raise InvalidInput.field("day", T_("must be a date, e.g. 2026-11-24")) from None
     at = whole_number(hour, "hour", required=True)
-    if at > 23:
+    if not 0 <= at <= 23:
         raise InvalidInput.field("hour", T_("must be between %(low)s and %(high)s", low=0, high=23))
     return datetime.combine(on, time(at), tzinfo=SHANGHAI)
 
@@ -55,8 +55,11 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
         found = rosters.week(session, actor=principal, now=now, monday=monday)
     days = [monday + timedelta(days=i) for i in range(7)]
     cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
+    # An absence on the duty roster marks every day it touches.
+    bounds = [(datetime.combine(d, time(0), tzinfo=SHANGHAI), datetime.combine(d + timedelta(days=1), time(0), tzinfo=SHANGHAI)) for d in days]
+    away = [[next((reason for a, b, reason in agent.away if a < day_end and b > day_start), None) for day_start, day_end in bounds] for agent in found["agents"]]
     return render(
-        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, now=now, error=error, done=done,
+        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done,
         previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
         can_manage=can(principal, Action.CALLS_MANAGE), defaults=shifts.DEFAULTS, week_over=days[-1] < _today(state), status_code=status,
     )

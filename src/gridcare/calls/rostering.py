@@ -3,7 +3,8 @@ Pure: shifts, agents and sign-ins come in as arguments; times are aware datetime
 
 A roster is filled from a shift plan (how many shifts start when) by handing each shift,
 in time order, to an agent who may still take it: under their shifts a week, not yet on a
-shift that day, and rested since their last shift and before their next. Of those, the one
+shift that day, not away on the duty roster, and rested since their last shift and before
+their next. Of those, the one
 with the fewest shifts so far takes it (the work spreads evenly), and between equals the one
 who already works that start hour (a steady pattern is easier to live with), then the first
 by id. A shift nobody may take is left unfilled, named, for the supervisor to cover."""
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gridcare.calls.staffing import LONGEST_SPELL
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 
@@ -47,6 +49,11 @@ class Slot:
 class Agent:
     user_id: int
     taken: list[Slot] = field(default_factory=list)  # shifts they already have, around the week too
+    away: list[Slot] = field(default_factory=list)  # absences on the duty roster (leave, training)
+
+
+def _free(slot: Slot, agent: Agent) -> bool:
+    return all(slot.ends_at <= a.starts_at or slot.starts_at >= a.ends_at for a in agent.away)
 
 
 def _rested(slot: Slot, taken: Iterable[Slot], rest: timedelta) -> bool:
@@ -62,6 +69,7 @@ def assign(
     load = {a.user_id: sum(1 for t in a.taken if week is None or week[0] <= t.starts_at < week[1]) for a in agents}
     days = {a.user_id: {t.starts_at.astimezone(zone).date() for t in a.taken} for a in agents}
     taken = {a.user_id: list(a.taken) for a in agents}
+    everyone = {a.user_id: a for a in agents}
     # Agents by shifts so far, and by the start hours they work: the first who may take a
     # slot, in the order (fewest shifts, works that hour, id), is found without scanning all.
     by_load: dict[int, set[int]] = {}
@@ -80,7 +88,7 @@ def assign(
         for n in sorted(k for k in by_load if k < workdays):
             group = by_load[n]
             for user_id in (*sorted(group & steady), *sorted(group - steady)):
-                if day not in days[user_id] and _rested(slot, taken[user_id], rest):
+                if day not in days[user_id] and _rested(slot, taken[user_id], rest) and _free(slot, everyone[user_id]):
                     who = user_id
                     break
             if who is not None:
@@ -103,6 +111,7 @@ def assign_by_scan(slots: Sequence[Slot], agents: Sequence[Agent], *, workdays: 
     Kept as the reference ``assign`` is tested against and the benchmark's baseline."""
     load, days, hours = {a.user_id: len(a.taken) for a in agents}, {a.user_id: set() for a in agents}, {a.user_id: set() for a in agents}
     taken = {a.user_id: list(a.taken) for a in agents}
+    everyone = {a.user_id: a for a in agents}
     for a in agents:
         for t in a.taken:
             days[a.user_id].add(t.starts_at.astimezone(zone).date())
@@ -110,7 +119,7 @@ def assign_by_scan(slots: Sequence[Slot], agents: Sequence[Agent], *, workdays: 
     given = []
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.ends_at)):
         local = slot.starts_at.astimezone(zone)
-        able = [u for u in load if load[u] < workdays and local.date() not in days[u] and _rested(slot, taken[u], rest)]
+        able = [u for u in load if load[u] < workdays and local.date() not in days[u] and _rested(slot, taken[u], rest) and _free(slot, everyone[u])]
         if able:
             who = min(able, key=lambda u: (load[u], local.hour not in hours[u], u))
             given.append((slot, who))
@@ -133,13 +142,14 @@ class Kept:
 
 def kept(slot: Slot, spells: Iterable[tuple[datetime, datetime | None]], *, now: datetime, grace: timedelta = timedelta(minutes=5)) -> Kept:
     """The shift against the agent's spells at their seat (start, end; None: still signed
-    in). Signing in within ``grace`` of the start is on time, as is leaving within it of the end."""
+    in; a seat left signed in counts one long shift at most, as in the forecast). Signing in
+    within ``grace`` of the start is on time, as is leaving within it of the end."""
     run_to = min(now, slot.ends_at)
     if run_to <= slot.starts_at:
         return Kept(None, 0, 0, False)
     inside = []
     for started, ended in spells:
-        a, b = max(started, slot.starts_at), min(ended or now, run_to)
+        a, b = max(started, slot.starts_at), min(ended or now, run_to, started + LONGEST_SPELL)
         if b > a:
             inside.append((a, b))
     if not inside:

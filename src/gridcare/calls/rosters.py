@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,6 +22,9 @@ from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role, system_principal
+from gridcare.notify import service as notify
+from gridcare.notify import templates
+from gridcare.workorders import duty
 
 ROSTERED_ROLES = (Role.AGENT, Role.EXPERT)
 
@@ -40,6 +44,7 @@ class RosterAgent:
     name: str
     login: str
     shifts: list[RosterShift]  # of the week, in time order
+    away: list[tuple[datetime, datetime, str]]  # absences on the duty roster overlapping the week: from, to, reason
 
     @property
     def hours(self) -> float:
@@ -52,12 +57,9 @@ def _monday(day: date) -> datetime:
 
 def _company(session: Session, actor: Principal, company: str | None) -> tuple[Any, list[Any]]:
     """The company whose hotline is rostered, as the forecast chooses it."""
-    from gridcare.auth import service as auth
-
-    companies = sorted((u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"), key=lambda u: u.id)
-    chosen = next((u for u in companies if u.code == company), None) if company else (companies[0] if companies else None)
+    chosen, companies = reports.hotline_company(session, actor=actor, company=company)
     if chosen is None:
-        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices=", ".join(u.code for u in companies) or "—"))
+        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices="—"))
     return chosen, companies
 
 
@@ -92,7 +94,7 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     spells: dict[int, list[tuple[datetime, datetime | None]]] = {}
     if rows:
         stmt = select(SeatSpell.user_id, SeatSpell.started_at, SeatSpell.ended_at).where(
-            SeatSpell.user_id.in_({r.user_id for r in rows}), SeatSpell.started_at < end, (SeatSpell.ended_at.is_(None)) | (SeatSpell.ended_at > start - timedelta(days=1))
+            SeatSpell.user_id.in_({r.user_id for r in rows}), SeatSpell.started_at < end, (SeatSpell.ended_at.is_(None)) | (SeatSpell.ended_at > start)
         )
         for user_id, a, b in session.execute(stmt):
             spells.setdefault(user_id, []).append((as_utc(a), as_utc(b) if b is not None else None))
@@ -100,7 +102,10 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     for r in rows:
         slot = rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at))
         by_user.setdefault(r.user_id, []).append(RosterShift(r.id, r.user_id, slot.starts_at, slot.ends_at, rostering.kept(slot, spells.get(r.user_id, []), now=now)))
-    people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, [])) for u in sorted(agents, key=lambda u: (u.login))]
+    away: dict[int, list[tuple[datetime, datetime, str]]] = {}
+    for user_id, a, b, reason in duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end):
+        away.setdefault(user_id, []).append((as_utc(a), as_utc(b), reason))
+    people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, [])) for u in sorted(agents, key=lambda u: u.login)]
     need = [s.rostered for s in reports.staffing(session, actor=actor, now=now, company=chosen.code)["slots"]]
     on_roster = rostering.coverage([rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in rows], monday=start)
     short = [h for h in range(168) if on_roster[h] < need[h]]
@@ -112,11 +117,11 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     }
 
 
-def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime, ignore: int | None = None) -> None:
+def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime) -> None:
     hours = (ends_at - starts_at).total_seconds() / 3600
     if not 1 <= hours <= rostering.LONGEST_SHIFT:
         raise InvalidInput.field("hours", T_("must be between %(low)s and %(high)s", low=1, high=rostering.LONGEST_SHIFT))
-    clash = [r for r in _rows(session, [user_id], starts_at, ends_at) if r.id != ignore]
+    clash = _rows(session, [user_id], starts_at, ends_at)
     if clash:
         raise Conflict(T_("the agent already has a shift from %(start)s to %(end)s", start=as_utc(clash[0].starts_at).astimezone(SHANGHAI).strftime("%m-%d %H:%M"), end=as_utc(clash[0].ends_at).astimezone(SHANGHAI).strftime("%H:%M")))
 
@@ -132,6 +137,8 @@ def add_shift(session: Session, *, actor: Principal, now: datetime, user_id: int
     row = AgentShift(user_id=user_id, org_path=agent.org_path, starts_at=starts_at, ends_at=ends_at, created_by=actor.login, created_at=now)
     session.add(row)
     session.flush()
+    if ends_at > now:
+        _tell(session, now=now, monday=_week_of(starts_at), user_ids={user_id})
     audit.record(session, actor=actor, at=now, action="roster.shift_add", entity="agent_shift", entity_id=row.id, after={"user": agent.login, "starts_at": starts_at, "ends_at": ends_at}, org_path=agent.org_path, new_stream=True)
     return row
 
@@ -143,6 +150,9 @@ def remove_shift(session: Session, *, actor: Principal, now: datetime, shift_id:
         raise NotFound(T_("no shift %(id)s", id=shift_id))
     audit.record(session, actor=actor, at=now, action="roster.shift_remove", entity="agent_shift", entity_id=row.id, before={"user_id": row.user_id, "starts_at": row.starts_at, "ends_at": row.ends_at}, org_path=row.org_path)
     session.delete(row)
+    session.flush()
+    if as_utc(row.ends_at) > now:
+        _tell(session, now=now, monday=_week_of(as_utc(row.starts_at)), user_ids={row.user_id})
 
 
 def clear_week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None) -> int:
@@ -151,9 +161,11 @@ def clear_week(session: Session, *, actor: Principal, now: datetime, monday: dat
     require(actor, Action.CALLS_MANAGE)
     chosen, _ = _company(session, actor, company)
     start = max(_monday(monday), now)
-    ids = [r.id for r in _rows(session, [u.id for u in _agents(session, actor, chosen.path)], start, _monday(monday) + timedelta(days=7)) if as_utc(r.starts_at) >= now]
+    gone = [r for r in _rows(session, [u.id for u in _agents(session, actor, chosen.path)], start, _monday(monday) + timedelta(days=7)) if as_utc(r.starts_at) >= now]
+    ids = [r.id for r in gone]
     if ids:
         session.execute(delete(AgentShift).where(AgentShift.id.in_(ids)))
+        _tell(session, now=now, monday=monday, user_ids={r.user_id for r in gone})
         audit.record(session, actor=actor, at=now, action="roster.week_clear", entity="org_unit", entity_id=chosen.id, after={"monday": monday, "removed": len(ids)}, org_path=chosen.path)
     return len(ids)
 
@@ -165,7 +177,7 @@ def generate(
     """Fill the week's gaps: the fewest shifts (``shifts.plan`` over this dated week) that
     bring every hour from now on up to the forecast's agents, counting the shifts already on
     the roster, handed to the company's agents (``rostering.assign``) around the shifts they
-    have. Run twice, the second places nothing; nothing placed by hand is replaced."""
+    have and their absences on the duty roster. Run twice, the second places nothing; nothing placed by hand is replaced."""
     if found := shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
         raise InvalidInput.many(found)
     require(actor, Action.CALLS_MANAGE)
@@ -185,16 +197,43 @@ def generate(
         slots += [rostering.Slot(at, at + timedelta(hours=s.hours))] * s.agents
     # The shifts they have, this week and just around it, count for each agent's week and rest.
     around = _rows(session, [u.id for u in agents], start - timedelta(days=1), end + timedelta(days=1))
-    people = [rostering.Agent(u.id, [rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in around if r.user_id == u.id]) for u in agents]
+    away = duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end + timedelta(days=1))
+    people = [
+        rostering.Agent(
+            u.id, [rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in around if r.user_id == u.id],
+            [rostering.Slot(as_utc(a), as_utc(b)) for who, a, b, _reason in away if who == u.id],
+        )
+        for u in agents
+    ]
     given, unfilled = rostering.assign(slots, people, workdays=workdays, zone=SHANGHAI, week=(start, end))
     paths = {u.id: u.org_path for u in agents}
     session.add_all([AgentShift(user_id=who, org_path=paths[who], starts_at=as_utc(slot.starts_at), ends_at=as_utc(slot.ends_at), created_by=actor.login, created_at=now) for slot, who in given])
     session.flush()
+    _tell(session, now=now, monday=monday, user_ids={who for _slot, who in given})
     audit.record(
         session, actor=actor, at=now, action="roster.week_generate", entity="org_unit", entity_id=chosen.id,
         after={"monday": monday, "shifts": len(given), "unfilled": len(unfilled), "shift_hours": shift_hours, "workdays": workdays}, org_path=chosen.path,
     )
     return {"placed": len(given), "unfilled": [{"starts_at": s.starts_at, "ends_at": s.ends_at} for s in unfilled]}
+
+
+templates.register_directory(Path(__file__).resolve().parent / "messages")
+
+
+def _tell(session: Session, *, now: datetime, monday: date, user_ids: set[int]) -> None:
+    """Each agent whose shifts of the week changed hears what they now are (in the notification
+    list, not a forced pop-up); an agent told the same before is not told again."""
+    start = _monday(monday)
+    rows = _rows(session, sorted(user_ids), start, start + timedelta(days=7))
+    for user_id in sorted(user_ids):
+        mine = [r for r in rows if r.user_id == user_id and start <= as_utc(r.starts_at)]
+        listed = ", ".join(f"{as_utc(r.starts_at).astimezone(SHANGHAI):%m-%d %H:%M}–{as_utc(r.ends_at).astimezone(SHANGHAI):%H:%M}" for r in mine)
+        notify.notify_user(session, now=now, user_id=user_id, event="roster.week", context={"week": monday.isoformat(), "shifts": listed, "count": len(mine)}, urgent=False)
+
+
+def _week_of(at: datetime) -> date:
+    local = at.astimezone(SHANGHAI).date()
+    return local - timedelta(days=local.weekday())
 
 
 def my_next(session: Session, *, actor: Principal, now: datetime, limit: int = 3) -> list[AgentShift]:

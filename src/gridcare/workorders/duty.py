@@ -75,6 +75,14 @@ def remove_absence(session: Session, *, actor: Principal, now: datetime, absence
     forget()
 
 
+def absences(session: Session, *, user_ids: list[int], start: datetime, end: datetime) -> list[tuple[int, datetime, datetime, str]]:
+    """The absences of these users that overlap [start, end): (user, from, to, reason)."""
+    if not user_ids:
+        return []
+    stmt = select(OffDuty.user_id, OffDuty.starts_at, OffDuty.ends_at, OffDuty.reason).where(OffDuty.user_id.in_(user_ids), OffDuty.starts_at < end, OffDuty.ends_at > start)
+    return [(u, a, b, reason) for u, a, b, reason in session.execute(stmt.order_by(OffDuty.starts_at))]
+
+
 def upcoming(session: Session, *, actor: Principal, now: datetime) -> list[OffDuty]:
     from gridcare.auth import service as auth
 
