@@ -96,7 +96,11 @@ def test_a_shift_placed_by_hand_is_set_against_the_agents_sign_ins(client, org, 
     assert shift["kept"] == {"share": round(400 / 480, 3), "late_minutes": 20, "early_minutes": 60, "absent": False}
     assert (week["begun"], week["on_time"]) == (1, 0)
     page = client.get("/calls/roster", params={"week": "2026-11-23"}).text
-    assert "迟到 20 分钟" in page and "早退 60 分钟" in page
+    assert "迟到 20 分钟" in page and "早退 60 分钟" in page and ">0/1<" in page
+    sheet = client.get("/calls/roster.csv", params={"week": "2026-11-23"})
+    assert sheet.headers["content-type"].startswith("text/csv") and "roster-XC-E-2026-11-23.csv" in sheet.headers["content-disposition"]
+    rows = sheet.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("座席,") and "李座席,agent,2026-11-23,08:00,16:00,83,20,60," in rows
     assert client.delete(f"/api/v1/calls/roster/shifts/{shift['id']}", headers=h).status_code == 204
     assert client.delete(f"/api/v1/calls/roster/shifts/{shift['id']}", headers=h).status_code == 404
 

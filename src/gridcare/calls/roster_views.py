@@ -15,9 +15,9 @@ from gridcare.calls import rostering, rosters, shifts
 from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
-from gridcare.core.i18n import T_
+from gridcare.core.i18n import N_, T_, translator
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
-from gridcare.web.render import explained, render
+from gridcare.web.render import explained, locale_for, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -63,6 +63,29 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
         previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
         can_manage=can(principal, Action.CALLS_MANAGE), defaults=shifts.DEFAULTS, week_over=days[-1] < _today(state), status_code=status,
     )
+
+
+@router.get("/calls/roster.csv", response_model=None)
+def roster_csv(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str = "") -> Response:
+    """The week as a spreadsheet: a row per shift, with how it was kept, in the reader's language."""
+    from gridcare.analytics.tables import Table, to_csv
+
+    monday = rostering.monday_of(week, today=_today(state))
+    found = rosters.week(session, actor=principal, now=state.clock.now(), monday=monday, company=company or None)
+    say = translator(locale_for(request, principal))
+    heads = (N_("Agent"), N_("Login"), N_("Day"), N_("Starts"), N_("Ends"), N_("Share kept (%)"), N_("Minutes late"), N_("Minutes left early"), N_("absent"))
+    table = Table("roster", [say(h) for h in heads])
+    for a in found["agents"]:
+        for s in a.shifts:
+            starts, ends = s.starts_at.astimezone(SHANGHAI), s.ends_at.astimezone(SHANGHAI)
+            kept = s.kept
+            table.rows.append([
+                a.name, a.login, starts.date().isoformat(), starts.strftime("%H:%M"), ends.strftime("%H:%M"),
+                None if kept.share is None else round(100 * kept.share), kept.late_minutes if kept.share is not None else None,
+                kept.early_minutes if kept.share is not None else None, say(N_("yes")) if kept.absent else "",
+            ])
+    name = f"roster-{found['company']}-{monday.isoformat()}.csv"
+    return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/calls/roster/generate", response_model=None)

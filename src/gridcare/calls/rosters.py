@@ -50,6 +50,19 @@ class RosterAgent:
     def hours(self) -> float:
         return sum((s.ends_at - s.starts_at).total_seconds() for s in self.shifts) / 3600
 
+    @property
+    def begun(self) -> list[RosterShift]:
+        return [s for s in self.shifts if s.kept.share is not None]
+
+    @property
+    def on_time(self) -> int:
+        """Begun shifts signed in for within the grace of their start."""
+        return sum(1 for s in self.begun if not s.kept.absent and not s.kept.late_minutes)
+
+    @property
+    def absent(self) -> int:
+        return sum(1 for s in self.begun if s.kept.absent)
+
 
 def _monday(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
@@ -112,8 +125,7 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     return {
         "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
         "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
-        "begun": sum(1 for a in people for s in a.shifts if s.kept.share is not None),
-        "on_time": sum(1 for a in people for s in a.shifts if s.kept.share is not None and not s.kept.absent and not s.kept.late_minutes),
+        "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }
 
 
