@@ -121,3 +121,27 @@ def test_the_roster_page_keeps_a_bad_week_or_figure_and_says_which(client, org):
     v = sign_in(client, "viewer", demo_org.PASSWORD)[1]
     assert client.get("/calls/roster", params={"week": "2026-11-30"}).status_code == 200
     assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers={"X-CSRF-Token": v}).status_code == 403
+
+
+def test_the_seat_board_shows_who_is_due_on_shift_and_away(client, org):
+    h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
+    for login, extension in (("agent", "8001"), ("agent2", "8002")):
+        assert client.put(f"/api/v1/calls/agents/{org.user_id(login)}/extension", json={"extension": extension}, headers=h).status_code == 200  # registered away
+    # Today (Tuesday) 08:00–12:00 for the first agent; it is 09:00.
+    assert client.post("/api/v1/calls/roster/shifts", json={"user_id": org.user_id("agent"), "starts_at": "2026-11-24T08:00:00", "hours": 4}, headers=h).status_code == 201
+    board = {s["login"]: s for s in client.get("/api/v1/calls/agents").json()}
+    assert board["agent"]["adherence"] == "missing" and board["agent"]["shift_ends_at"].startswith("2026-11-24T04:00")
+    assert board["agent2"]["adherence"] is None and board["agent2"]["shift_starts_at"] is None  # away, and due on no shift
+    assert "应在岗" in client.get("/calls/stats").text
+    missing = next(t for t in client.get("/api/v1/workbench").json()["tiles"] if t["key"] == "agents.missing")
+    assert (missing["count"], missing["tone"], missing["href"]) == (1, "alert", "/calls/stats#seats")
+    client.cookies.clear()
+    for login in ("agent", "agent2"):
+        a = {"X-CSRF-Token": sign_in(client, login, demo_org.PASSWORD)[1]}
+        assert client.put("/api/v1/calls/agents/me/status", json={"status": "available"}, headers=a).status_code == 200
+        client.cookies.clear()
+    sign_in(client, "supervisor", demo_org.PASSWORD)
+    board = {s["login"]: s["adherence"] for s in client.get("/api/v1/calls/agents").json()}
+    assert board == {"agent": None, "agent2": "off_shift"}
+    assert next(t for t in client.get("/api/v1/workbench").json()["tiles"] if t["key"] == "agents.missing")["count"] == 0
+    assert "班外" in client.get("/calls/stats").text

@@ -118,3 +118,9 @@ def test_the_indexed_choice_is_the_rule_scanning_every_agent(wanted, agents, wor
     indexed = rostering.assign(slots, people, workdays=workdays, zone=SHANGHAI)[0]
     assert indexed == rostering.assign_by_scan(slots, people, workdays=workdays, zone=SHANGHAI)
     assert not [s for s, who in indexed if who % 2 == 0 and s.starts_at < slot(3, 0).starts_at and s.ends_at > slot(2, 0).starts_at]
+
+
+def test_a_seat_and_its_roster_disagree_when_due_and_away_or_signed_in_off_shift():
+    assert rostering.adherence(on_shift=True, away=True) == "missing"
+    assert rostering.adherence(on_shift=False, away=False) == "off_shift"
+    assert rostering.adherence(on_shift=True, away=False) is None and rostering.adherence(on_shift=False, away=True) is None

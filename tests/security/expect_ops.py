@@ -192,6 +192,7 @@ OPS: dict[str, Spec] = {
     "GET /calls/stats": G(),
     "GET /calls/staffing": G(),
     "GET /calls/roster": G(),
+    "GET /calls/roster.csv": G(),
     "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),
     "POST /calls/roster/clear": W(None, MANAGERS, body=form(week="2026-11-23")),
     "POST /calls/roster/shifts": W(

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from gridcare.calls import lines, lookup, periods, quality, reports, seats, service, shifts
+from gridcare.calls import lines, lookup, periods, quality, reports, rosters, seats, service, shifts
 from gridcare.calls.schemas import (
     CallOut,
     ChecklistIn,
@@ -199,8 +199,9 @@ def staffing_shifts(
 
 @router.get("/agents", response_model=list[SeatOut])
 def agents(session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
-    """The agent status board."""
-    return [s.__dict__ | {"status": s.status.value} for s in seats.seats(session, actor=principal, now=state.clock.now())]
+    """The agent status board, each seat against the roster: the shift it is on now and
+    whether seat and roster disagree (``adherence``)."""
+    return rosters.board(session, actor=principal, now=state.clock.now())
 
 
 @router.put("/agents/me/status", response_model=SeatOut)

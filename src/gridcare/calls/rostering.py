@@ -199,3 +199,14 @@ def short_spans(need: Sequence[int], on_roster: Sequence[int], *, first: int = 0
         else:
             spans.append((h, 1, on_roster[h], need[h]))
     return spans
+
+
+def adherence(*, on_shift: bool, away: bool) -> str | None:
+    """Where an agent stands against the roster right now: ``missing`` (due on a shift and
+    away from the seat), ``off_shift`` (signed in with no shift: overtime, or a roster not
+    kept up), or None when seat and roster agree."""
+    if on_shift and away:
+        return "missing"
+    if not on_shift and not away:
+        return "off_shift"
+    return None

@@ -248,6 +248,29 @@ def _week_of(at: datetime) -> date:
     return local - timedelta(days=local.weekday())
 
 
+def on_shift(session: Session, *, user_ids: list[int], now: datetime) -> dict[int, tuple[datetime, datetime]]:
+    """The shift each of these agents is on at ``now``: {user: (start, end)}."""
+    return {r.user_id: (as_utc(r.starts_at), as_utc(r.ends_at)) for r in _rows(session, user_ids, now, now + timedelta(microseconds=1))}
+
+
+def board(session: Session, *, actor: Principal, now: datetime) -> list[dict[str, Any]]:
+    """The agent status board, each seat against the roster: the shift it is on now and
+    whether seat and roster disagree (``rostering.adherence``)."""
+    from gridcare.calls import seats
+    from gridcare.calls.routing import SeatStatus
+
+    found = seats.seats(session, actor=actor, now=now)
+    now_on = on_shift(session, user_ids=[s.user_id for s in found], now=now)
+    out = []
+    for s in found:
+        shift = now_on.get(s.user_id)
+        out.append(vars(s) | {
+            "status": s.status.value, "shift_starts_at": shift[0] if shift else None, "shift_ends_at": shift[1] if shift else None,
+            "adherence": rostering.adherence(on_shift=shift is not None, away=s.status is SeatStatus.AWAY),
+        })
+    return out
+
+
 def my_next(session: Session, *, actor: Principal, now: datetime, limit: int = 3) -> list[AgentShift]:
     """The signed-in agent's current and next shifts."""
     return list(session.scalars(select(AgentShift).where(AgentShift.user_id == actor.user_id, AgentShift.ends_at > now).order_by(AgentShift.starts_at).limit(limit)))

@@ -86,6 +86,9 @@ class SeatOut(BaseModel):
     status: str
     since: datetime
     call_id: int | None
+    shift_starts_at: datetime | None = Field(default=None, description="The roster's shift the agent is on now")
+    shift_ends_at: datetime | None = None
+    adherence: Literal["missing", "off_shift"] | None = Field(default=None, description="missing: due on a shift and away; off_shift: signed in with no shift")
 
 
 class LineIn(BaseModel):

@@ -117,7 +117,7 @@ def stats_page(request: Request, session: DbSession, principal: CurrentPrincipal
     }
     first, last = periods.local_dates(start, end)
     return render(
-        request, "calls/stats.html", principal=principal, f=found, seats=seats.seats(session, actor=principal, now=now),
+        request, "calls/stats.html", principal=principal, f=found, seats=rosters.board(session, actor=principal, now=now),
         chart_json=json.dumps(chart, ensure_ascii=False), first=first, last=last, error=error, status_code=422 if error else 200,
     )
 

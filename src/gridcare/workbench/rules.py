@@ -47,6 +47,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("outages.active", N_("Outages with supply off"), "/outages?status=active", "outages", WARN),
     Figure("outages.scheduled", N_("Planned outages ahead"), "/outages?status=scheduled", "outages"),
     Figure("alerts.open", N_("Open alerts"), "/alerts?status=open", "alerts", ALERT),
+    Figure("agents.missing", N_("Agents due on shift and away from their seat"), "/calls/stats#seats", "call_stats", ALERT, MANAGERS),
     Figure("changes.pending", N_("Data changes to review"), "/field/changes", "field", WARN, MANAGERS),
     Figure("knowledge.review", N_("Knowledge articles due for review"), "/knowledge?due=true", "knowledge", WARN, MANAGERS | {"expert"}),
     Figure("notify.dead", N_("Messages that could not be sent"), "/notifications?state=dead", "notifications", ALERT),
@@ -62,7 +63,7 @@ FIRST: Mapping[str, tuple[str, ...]] = {
     "expert": ("questions.open", "orders.to_accept", "orders.mine"),
     "department": ("tasks.overdue", "tasks.open", "orders.to_accept", "orders.mine"),
     "contractor": ("tasks.overdue", "tasks.open", "orders.to_accept", "orders.mine"),
-    "supervisor": ("orders.late", "orders.due_soon", "alerts.open", "orders.unassigned", "outages.predicted", "notify.dead"),
+    "supervisor": ("orders.late", "orders.due_soon", "alerts.open", "agents.missing", "orders.unassigned", "outages.predicted", "notify.dead"),
     "admin": ("orders.late", "orders.due_soon", "alerts.open", "orders.unassigned", "outages.predicted", "notify.dead"),
 }
 

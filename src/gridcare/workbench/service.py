@@ -44,6 +44,12 @@ def _answered(session: Session, actor: Principal, now: datetime) -> dict[str, in
     return {"answered.today": queries.count_answered_at_intake(session, actor=actor, since=midnight)}
 
 
+def _agents(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.calls import rosters
+
+    return {"agents.missing": sum(1 for seat in rosters.board(session, actor=actor, now=now) if seat["adherence"] == "missing")}
+
+
 def _tasks(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.workorders import support
 
@@ -110,7 +116,7 @@ def _knowledge(session: Session, actor: Principal, now: datetime) -> dict[str, i
 _READERS: dict[str, Callable[[Session, Principal, datetime], dict[str, int]]] = {
     "orders": _orders, "tasks": _tasks, "questions": _questions, "patrols": _patrols, "visits": _visits,
     "arrears": _arrears, "outages": _outages, "alerts": _alerts, "changes": _changes, "notify": _notifications,
-    "knowledge": _knowledge, "answered": _answered,
+    "knowledge": _knowledge, "answered": _answered, "agents": _agents,
 }
 
 
