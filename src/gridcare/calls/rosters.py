@@ -233,8 +233,9 @@ templates.register_directory(Path(__file__).resolve().parent / "messages")
 
 
 def _tell(session: Session, *, now: datetime, monday: date, user_ids: set[int]) -> None:
-    """Each agent whose shifts of the week changed hears what they now are (in the notification
-    list, not a forced pop-up); an agent told the same before is not told again."""
+    """Each agent whose shifts of the week changed hears what they now are: a pop-up to
+    acknowledge on whichever page they have open. An agent told the same before is not told
+    again."""
     start = _monday(monday)
     rows = _rows(session, sorted(user_ids), start, start + timedelta(days=7))
     for user_id in sorted(user_ids):
