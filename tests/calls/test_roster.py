@@ -63,6 +63,18 @@ def test_a_week_filled_from_the_plan_reaches_the_agents_console(pbx, client, org
     assert expert["shifts"] == [] and [a["reason"] for a in expert["away"]] == ["年假"]
     assert "不在岗 · 年假" in client.get("/calls/roster", params={"week": "2026-11-30"}).text
     assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 2}
+    # Held to a stricter forecast (99 % within 20 s), Tuesday needs more than the two agents not on leave can give.
+    strict = staffing.rostered(staffing.agents_needed(6, 180, level=0.99))
+    held = client.get("/api/v1/calls/roster", params={"week": "2026-11-30", "service_level": 99}).json()
+    assert held["forecast"]["service_level"] == 99 and held["hours"][24 + 9]["needed"] == strict > rostered
+    page = client.get("/calls/roster", params={"week": "2026-11-30", "service_level": 99}).text
+    assert 'name="carry" value="service_level=99"' in page and "99% 的来电" in page
+    filled = client.post("/calls/roster/generate", data={"week": "2026-11-30", "carry": "service_level=99&evil=1", "csrf_token": h["X-CSRF-Token"]}, follow_redirects=False)
+    assert "service_level=99" in filled.headers["location"] and "evil" not in filled.headers["location"]
+    assert client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["shifts"] == 2  # one a day each: the rest unfilled
+    assert f"有 {strict - 2} 个班次无人可排" in client.get(filled.headers["location"]).text
+    assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 2}
+    assert client.get("/api/v1/calls/roster", params={"service_level": 100}).json()["errors"][0]["field"] == "service_level"
     # This week (from Monday 23 November): only shifts starting from now (Tuesday 09:00) are placed.
     client.post("/api/v1/calls/roster/generate", json={"week": ""}, headers=h)
     this_week = client.get("/api/v1/calls/roster").json()

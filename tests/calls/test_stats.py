@@ -160,6 +160,7 @@ def test_the_shift_plan_rosters_the_forecast_and_names_a_bad_figure(pbx, client)
     page = client.get("/calls/staffing", params={"weeks": 1, "starts": "2"})
     assert page.status_code == 200 and "班次方案" in page.text and f'id="shifts-total">{rostered}<' in page.text and "02:00–10:00" in page.text
     assert 'id="uncovered"' in client.get("/calls/staffing", params={"weeks": 1, "starts": "10"}).text
+    assert 'href="/calls/roster?weeks=1&amp;service_level=90" id="to-roster"' in client.get("/calls/staffing", params={"weeks": 1, "service_level": 90}).text
     refused = client.get("/calls/staffing", params={"weeks": 1, "starts": "九点"})
     assert refused.status_code == 422 and 'name="starts" value="九点"' in refused.text and "starts" in refused.text
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from gridcare.calls import rostering, rosters, shifts
+from gridcare.calls import rostering, rosters, shifts, staffing
 from gridcare.core.clock import SHANGHAI
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
@@ -21,7 +21,16 @@ class WeekIn(BaseModel):
     company: str | None = Field(default=None, max_length=40)
 
 
-class GenerateIn(WeekIn):
+class ForecastIn(BaseModel):
+    """The forecast the roster is held to, as ``GET /calls/staffing`` takes it."""
+
+    weeks: int = Field(default=staffing.DEFAULTS["weeks"], ge=staffing.LIMITS["weeks"][0], le=staffing.LIMITS["weeks"][1])
+    target_seconds: int = Field(default=staffing.DEFAULTS["target_seconds"], ge=staffing.LIMITS["target_seconds"][0], le=staffing.LIMITS["target_seconds"][1])
+    service_level: int = Field(default=staffing.DEFAULTS["service_level"], ge=staffing.LIMITS["service_level"][0], le=staffing.LIMITS["service_level"][1])
+    shrinkage: int = Field(default=staffing.DEFAULTS["shrinkage"], ge=staffing.LIMITS["shrinkage"][0], le=staffing.LIMITS["shrinkage"][1])
+
+
+class GenerateIn(WeekIn, ForecastIn):
     shift_hours: int = Field(default=shifts.DEFAULTS["shift_hours"], ge=shifts.LIMITS["shift_hours"][0], le=shifts.LIMITS["shift_hours"][1])
     starts: str = Field(default="", max_length=100, description="Hours of the day a shift may start at, comma-separated; blank: any")
     workdays: int = Field(default=shifts.DEFAULTS["workdays"], ge=shifts.LIMITS["workdays"][0], le=shifts.LIMITS["workdays"][1])
@@ -39,7 +48,7 @@ def _shift(s: rosters.RosterShift) -> dict[str, Any]:
 
 def week_out(found: dict[str, Any]) -> dict[str, Any]:
     return {
-        "monday": found["monday"], "company": found["company"], "shifts": found["shifts"], "begun": found["begun"], "on_time": found["on_time"],
+        "monday": found["monday"], "company": found["company"], "forecast": found["forecast"], "shifts": found["shifts"], "begun": found["begun"], "on_time": found["on_time"],
         "agents": [
             {"user_id": a.user_id, "name": a.name, "login": a.login, "hours": a.hours, "shifts": [_shift(s) for s in a.shifts], "away": [{"starts_at": f, "ends_at": t, "reason": r} for f, t, r in a.away]}
             for a in found["agents"]
@@ -54,11 +63,16 @@ def _monday(state: Any, week: str) -> date:
 
 
 @router.get("")
-def get_week(session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str | None = None) -> dict[str, Any]:
+def get_week(
+    session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str | None = None, weeks: int = staffing.DEFAULTS["weeks"],
+    target_seconds: int = staffing.DEFAULTS["target_seconds"], service_level: int = staffing.DEFAULTS["service_level"], shrinkage: int = staffing.DEFAULTS["shrinkage"],
+) -> dict[str, Any]:
     """The week's shifts per agent, each past or running shift's ``kept`` (share of it signed
     in, minutes late, minutes left early, absent), and per hour the agents ``needed`` by the
-    forecast against those ``on_roster``; ``short`` lists the hours with fewer."""
-    return week_out(rosters.week(session, actor=principal, now=state.clock.now(), monday=_monday(state, week), company=company))
+    forecast (asked with ``weeks``, ``target_seconds``, ``service_level``, ``shrinkage``) against
+    those ``on_roster``; ``short`` lists the hours with fewer."""
+    forecast = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
+    return week_out(rosters.week(session, actor=principal, now=state.clock.now(), monday=_monday(state, week), company=company, forecast=forecast))
 
 
 @router.post("/generate")
@@ -71,6 +85,7 @@ def generate(body: GenerateIn, session: DbSession, principal: CurrentPrincipal, 
     return rosters.generate(
         session, actor=principal, now=state.clock.now(), monday=_monday(state, body.week), company=body.company,
         shift_hours=body.shift_hours, starts=shifts.parse_starts(body.starts), workdays=body.workdays,
+        forecast={name: getattr(body, name) for name in staffing.DEFAULTS},
     )
 
 

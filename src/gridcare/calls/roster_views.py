@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.auth.rules import Action, can
-from gridcare.calls import rostering, rosters, shifts
+from gridcare.calls import rostering, rosters, shifts, staffing
 from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
@@ -22,8 +22,22 @@ from gridcare.web.render import explained, locale_for, render
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
 
-def _back(monday: date, company: str, **said: str) -> RedirectResponse:
-    query = {"week": monday.isoformat(), **({"company": company} if company else {}), **{k: v for k, v in said.items() if v}}
+# What the page carries from view to view besides the week: the company and the forecast's
+# figures the roster is held to (as the forecast page takes them).
+CARRIED = ("company", *staffing.DEFAULTS)
+
+
+def _carried(text: str) -> dict[str, str]:
+    return {k: v for k, v in parse_qsl(text or "") if k in CARRIED and v}
+
+
+def _forecast(values: Any) -> dict[str, int]:
+    """The forecast's figures as typed (blank: the defaults); a bad one is refused, named."""
+    return {name: whole_number(values.get(name), name, blank=default) for name, default in staffing.DEFAULTS.items()}
+
+
+def _back(monday: date, carry: str, **said: str) -> RedirectResponse:
+    query = {"week": monday.isoformat(), **_carried(carry), **{k: v for k, v in said.items() if v}}
     return RedirectResponse("/calls/roster?" + urlencode(query), status_code=303)
 
 
@@ -48,18 +62,22 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
     now, status = state.clock.now(), 200
     try:
         monday = rostering.monday_of(week, today=_today(state))
-        found = rosters.week(session, actor=principal, now=now, monday=monday, company=company or None)
+        found = rosters.week(session, actor=principal, now=now, monday=monday, company=company or None, forecast=_forecast(request.query_params))
     except InvalidInput as exc:
         error, status = explained(request, principal, exc), 422
         monday = rostering.monday_of("", today=_today(state))
         found = rosters.week(session, actor=principal, now=now, monday=monday)
+    carry = urlencode(
+        ({"company": found["company"]} if len(found["companies"]) > 1 else {})
+        | {k: v for k, v in found["forecast"].items() if v != staffing.DEFAULTS[k]}
+    )
     days = [monday + timedelta(days=i) for i in range(7)]
     cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
     # An absence on the duty roster marks every day it touches.
     bounds = [(datetime.combine(d, time(0), tzinfo=SHANGHAI), datetime.combine(d + timedelta(days=1), time(0), tzinfo=SHANGHAI)) for d in days]
     away = [[next((reason for a, b, reason in agent.away if a < day_end and b > day_start), None) for day_start, day_end in bounds] for agent in found["agents"]]
     return render(
-        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done,
+        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done, carry=carry, forecast_defaults=staffing.DEFAULTS,
         previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
         can_manage=can(principal, Action.CALLS_MANAGE), defaults=shifts.DEFAULTS, week_over=days[-1] < _today(state), status_code=status,
     )
@@ -90,35 +108,37 @@ def roster_csv(request: Request, session: DbSession, principal: CurrentPrincipal
 
 @router.post("/calls/roster/generate", response_model=None)
 def roster_generate(
-    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form(""),
+    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), carry: str = Form(""),
     shift_hours: str = Form(""), starts: str = Form(""), workdays: str = Form(""),
 ) -> Response:
     monday = rostering.monday_of(week, today=_today(state))
+    carried = _carried(carry)
     try:
         with session.begin_nested():
             found = rosters.generate(
-                session, actor=principal, now=state.clock.now(), monday=monday, company=company or None, starts=shifts.parse_starts(starts),
+                session, actor=principal, now=state.clock.now(), monday=monday, company=carried.get("company"), starts=shifts.parse_starts(starts),
                 shift_hours=whole_number(shift_hours, "shift_hours", blank=shifts.DEFAULTS["shift_hours"]), workdays=whole_number(workdays, "workdays", blank=shifts.DEFAULTS["workdays"]),
+                forecast=_forecast(carried),
             )
     except DomainError as exc:
-        return _back(monday, company, error=explained(request, principal, exc))
-    return _back(monday, company, done=f"generated:{found['placed']}:{len(found['unfilled'])}")
+        return _back(monday, carry, error=explained(request, principal, exc))
+    return _back(monday, carry, done=f"generated:{found['placed']}:{len(found['unfilled'])}")
 
 
 @router.post("/calls/roster/clear", response_model=None)
-def roster_clear(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form("")) -> Response:
+def roster_clear(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), carry: str = Form("")) -> Response:
     monday = rostering.monday_of(week, today=_today(state))
     try:
         with session.begin_nested():
-            removed = rosters.clear_week(session, actor=principal, now=state.clock.now(), monday=monday, company=company or None)
+            removed = rosters.clear_week(session, actor=principal, now=state.clock.now(), monday=monday, company=_carried(carry).get("company"))
     except DomainError as exc:
-        return _back(monday, company, error=explained(request, principal, exc))
-    return _back(monday, company, done=f"cleared:{removed}")
+        return _back(monday, carry, error=explained(request, principal, exc))
+    return _back(monday, carry, done=f"cleared:{removed}")
 
 
 @router.post("/calls/roster/shifts", response_model=None)
 def roster_add(
-    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form(""),
+    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), carry: str = Form(""),
     user_id: str = Form(""), day: str = Form(""), hour: str = Form(""), hours: str = Form(""),
 ) -> Response:
     monday = rostering.monday_of(week, today=_today(state))
@@ -130,16 +150,16 @@ def roster_add(
                 hours=whole_number(hours, "hours", blank=shifts.DEFAULTS["shift_hours"]),
             )
     except DomainError as exc:
-        return _back(monday, company, error=explained(request, principal, exc))
-    return _back(monday, company, done="added")
+        return _back(monday, carry, error=explained(request, principal, exc))
+    return _back(monday, carry, done="added")
 
 
 @router.post("/calls/roster/shifts/{shift_id}/remove", response_model=None)
-def roster_remove(request: Request, shift_id: int, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), company: str = Form("")) -> Response:
+def roster_remove(request: Request, shift_id: int, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), carry: str = Form("")) -> Response:
     monday = rostering.monday_of(week, today=_today(state))
     try:
         with session.begin_nested():
             rosters.remove_shift(session, actor=principal, now=state.clock.now(), shift_id=shift_id)
     except DomainError as exc:
-        return _back(monday, company, error=explained(request, principal, exc))
-    return _back(monday, company, done="removed")
+        return _back(monday, carry, error=explained(request, principal, exc))
+    return _back(monday, carry, done="removed")

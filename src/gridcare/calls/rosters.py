@@ -17,6 +17,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
 from gridcare.calls import reports, rostering, shifts
+from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.models import AgentExtension, AgentShift, SeatSpell
 from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
@@ -95,9 +96,11 @@ def _rows(session: Session, user_ids: list[int], start: datetime, end: datetime)
     return list(session.scalars(select(AgentShift).where(AgentShift.user_id.in_(user_ids), AgentShift.starts_at < end, AgentShift.ends_at > start).order_by(AgentShift.starts_at, AgentShift.id)))
 
 
-def week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None) -> dict[str, Any]:
+def week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None, forecast: dict[str, int] | None = None) -> dict[str, Any]:
     """The week from ``monday``: each agent's shifts and how they were kept, the agents on the
-    roster each hour against the forecast's agents to roster, and the hours short of it."""
+    roster each hour against the forecast's agents to roster (``reports.staffing`` asked with
+    ``forecast``: weeks, target_seconds, service_level, shrinkage; its defaults for those not
+    given), and the hours short of it."""
     require(actor, Action.CALLS_READ)
     chosen, companies = _company(session, actor, company)
     agents = _agents(session, actor, chosen.path)
@@ -119,12 +122,13 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     for user_id, a, b, reason in duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end):
         away.setdefault(user_id, []).append((as_utc(a), as_utc(b), reason))
     people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, [])) for u in sorted(agents, key=lambda u: u.login)]
-    need = [s.rostered for s in reports.staffing(session, actor=actor, now=now, company=chosen.code)["slots"]]
+    asked = staffing_rules.DEFAULTS | (forecast or {})
+    need = [s.rostered for s in reports.staffing(session, actor=actor, now=now, company=chosen.code, **asked)["slots"]]
     on_roster = rostering.coverage([rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in rows], monday=start)
     short = [h for h in range(168) if on_roster[h] < need[h]]
     return {
         "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
-        "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
+        "forecast": asked, "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
         "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }
 
@@ -184,16 +188,16 @@ def clear_week(session: Session, *, actor: Principal, now: datetime, monday: dat
 
 def generate(
     session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None, shift_hours: int = shifts.DEFAULTS["shift_hours"],
-    starts: frozenset[int] = frozenset(range(24)), workdays: int = shifts.DEFAULTS["workdays"],
+    starts: frozenset[int] = frozenset(range(24)), workdays: int = shifts.DEFAULTS["workdays"], forecast: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Fill the week's gaps: the fewest shifts (``shifts.plan`` over this dated week) that
-    bring every hour from now on up to the forecast's agents, counting the shifts already on
+    bring every hour from now on up to the forecast's agents (asked as ``week`` asks), counting the shifts already on
     the roster, handed to the company's agents (``rostering.assign``) around the shifts they
     have and their absences on the duty roster. Run twice, the second places nothing; nothing placed by hand is replaced."""
     if found := shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
         raise InvalidInput.many(found)
     require(actor, Action.CALLS_MANAGE)
-    current = week(session, actor=actor, now=now, monday=monday, company=company)
+    current = week(session, actor=actor, now=now, monday=monday, company=company, forecast=forecast)
     chosen, _ = _company(session, actor, current["company"])
     agents = _agents(session, actor, chosen.path)
     if not agents:

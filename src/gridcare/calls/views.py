@@ -10,7 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -140,7 +140,8 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     first, last = periods.local_dates(found["from"], found["to"])
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
-        companies=found["companies"], company=found["company"], plan=found["plan"], left_out=[d.strftime("%m-%d") for d in found["left_out"]],
+        companies=found["companies"], company=found["company"], plan=found["plan"],
+        roster_query=urlencode(({"company": found["company"]} if len(found["companies"]) > 1 else {}) | {k: found[k] for k in staffing.DEFAULTS if found[k] != staffing.DEFAULTS[k]}), left_out=[d.strftime("%m-%d") for d in found["left_out"]],
         status_code=422 if error else 200,
     )
 
