@@ -62,6 +62,8 @@ def test_a_week_filled_from_the_plan_reaches_the_agents_console(pbx, client, org
     expert = next(a for a in client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["agents"] if a["login"] == "expert")
     assert expert["shifts"] == [] and [a["reason"] for a in expert["away"]] == ["年假"]
     assert "不在岗 · 年假" in client.get("/calls/roster", params={"week": "2026-11-30"}).text
+    over_leave = client.post("/api/v1/calls/roster/shifts", json={"user_id": org.user_id("expert"), "starts_at": "2026-12-01T09:00:00", "hours": 8}, headers=h)
+    assert over_leave.status_code == 409 and "12-01 00:00" in over_leave.json()["detail"]
     assert client.post("/api/v1/calls/roster/clear", json={"week": "2026-11-30"}, headers=h).json() == {"removed": 2}
     # Held to a stricter forecast (99 % within 20 s), Tuesday needs more than the two agents not on leave can give.
     strict = staffing.rostered(staffing.agents_needed(6, 180, level=0.99))

@@ -140,6 +140,10 @@ def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at
     clash = _rows(session, [user_id], starts_at, ends_at)
     if clash:
         raise Conflict(T_("the agent already has a shift from %(start)s to %(end)s", start=as_utc(clash[0].starts_at).astimezone(SHANGHAI).strftime("%m-%d %H:%M"), end=as_utc(clash[0].ends_at).astimezone(SHANGHAI).strftime("%H:%M")))
+    # As a fill would not, a shift by hand is not placed over the agent's absence on the duty roster.
+    if away := duty.absences(session, user_ids=[user_id], start=starts_at, end=ends_at):
+        _who, since, until, _reason = away[0]
+        raise Conflict(T_("the agent is away on the duty roster from %(start)s to %(end)s", start=as_utc(since).astimezone(SHANGHAI).strftime("%m-%d %H:%M"), end=as_utc(until).astimezone(SHANGHAI).strftime("%m-%d %H:%M")))
 
 
 def add_shift(session: Session, *, actor: Principal, now: datetime, user_id: int, starts_at: datetime, hours: int) -> AgentShift:
