@@ -36,6 +36,12 @@ def _forecast(values: Any) -> dict[str, int]:
     return {name: whole_number(values.get(name), name, blank=default) for name, default in staffing.DEFAULTS.items()}
 
 
+def carried_query(company: str | None, companies: list[Any], forecast: dict[str, int]) -> str:
+    """The query a page passes on to the roster or the forecast: the company when the reader
+    has a choice of them, and the forecast's figures that are not the defaults."""
+    return urlencode(({"company": company} if company and len(companies) > 1 else {}) | {k: v for k, v in forecast.items() if v != staffing.DEFAULTS[k]})
+
+
 def _back(monday: date, carry: str, **said: str) -> RedirectResponse:
     query = {"week": monday.isoformat(), **_carried(carry), **{k: v for k, v in said.items() if v}}
     return RedirectResponse("/calls/roster?" + urlencode(query), status_code=303)
@@ -67,10 +73,7 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
         error, status = explained(request, principal, exc), 422
         monday = rostering.monday_of("", today=_today(state))
         found = rosters.week(session, actor=principal, now=now, monday=monday)
-    carry = urlencode(
-        ({"company": found["company"]} if len(found["companies"]) > 1 else {})
-        | {k: v for k, v in found["forecast"].items() if v != staffing.DEFAULTS[k]}
-    )
+    carry = carried_query(found["company"], found["companies"], found["forecast"])
     days = [monday + timedelta(days=i) for i in range(7)]
     cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
     # An absence on the duty roster marks every day it touches.

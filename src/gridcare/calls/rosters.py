@@ -101,6 +101,11 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     roster each hour against the forecast's agents to roster (``reports.staffing`` asked with
     ``forecast``: weeks, target_seconds, service_level, shrinkage; its defaults for those not
     given), and the hours short of it."""
+    return _week(session, actor=actor, now=now, monday=monday, company=company, forecast=forecast)[0]
+
+
+def _week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None, forecast: dict[str, int] | None) -> tuple[dict[str, Any], Any, list[Any]]:
+    """``week``, with the company's unit and its agents' accounts it read (a fill needs them too)."""
     require(actor, Action.CALLS_READ)
     chosen, companies = _company(session, actor, company)
     agents = _agents(session, actor, chosen.path)
@@ -126,11 +131,12 @@ def week(session: Session, *, actor: Principal, now: datetime, monday: date, com
     need = [s.rostered for s in reports.staffing(session, actor=actor, now=now, company=chosen.code, **asked)["slots"]]
     on_roster = rostering.coverage([rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in rows], monday=start)
     short = [h for h in range(168) if on_roster[h] < need[h]]
-    return {
+    found = {
         "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
         "forecast": asked, "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
         "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }
+    return found, chosen, agents
 
 
 def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime) -> None:
@@ -201,9 +207,7 @@ def generate(
     if found := shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
         raise InvalidInput.many(found)
     require(actor, Action.CALLS_MANAGE)
-    current = week(session, actor=actor, now=now, monday=monday, company=company, forecast=forecast)
-    chosen, _ = _company(session, actor, current["company"])
-    agents = _agents(session, actor, chosen.path)
+    current, chosen, agents = _week(session, actor=actor, now=now, monday=monday, company=company, forecast=forecast)
     if not agents:
         raise InvalidInput.field("company", T_("has no active agent to roster"))
     start = _monday(monday)

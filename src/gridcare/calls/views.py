@@ -10,7 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -29,6 +29,7 @@ from gridcare.calls import (
     shifts,
     staffing,
 )
+from gridcare.calls.roster_views import carried_query
 from gridcare.calls.routing import SeatStatus
 from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError, InvalidInput
@@ -141,7 +142,7 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
         companies=found["companies"], company=found["company"], plan=found["plan"],
-        roster_query=urlencode(({"company": found["company"]} if len(found["companies"]) > 1 else {}) | {k: found[k] for k in staffing.DEFAULTS if found[k] != staffing.DEFAULTS[k]}), left_out=[d.strftime("%m-%d") for d in found["left_out"]],
+        roster_query=carried_query(found["company"], found["companies"], {k: found[k] for k in staffing.DEFAULTS}), left_out=[d.strftime("%m-%d") for d in found["left_out"]],
         status_code=422 if error else 200,
     )
 
