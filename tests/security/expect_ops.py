@@ -15,6 +15,7 @@ from tests.security.spec import (
 )
 from tests.security.world import NOW
 
+HANDOVER = roles("admin", "supervisor", "agent", "expert")  # who hand a shift over and take one over
 EVENING = (NOW + timedelta(days=3, hours=11)).isoformat()  # after the demo roster's day shifts
 
 
@@ -121,6 +122,12 @@ OPS: dict[str, Spec] = {
         foreign=lambda login, w: {"user_id": w.refs["user"]["w_agent" if other(login, w) == "w" else "agent"], "starts_at": EVENING, "hours": 4},
     ),
     "DELETE /api/v1/calls/roster/shifts/{shift_id}": W("agent_shift", MANAGERS),
+    "GET /api/v1/calls/handovers": G(),
+    "GET /api/v1/calls/handovers/draft": G(),
+    "GET /api/v1/calls/handovers/waiting": G(),
+    "GET /api/v1/calls/handovers/{handover_id}": G("shift_handover"),
+    "POST /api/v1/calls/handovers": W(None, HANDOVER, body={"notes": "平稳"}),
+    "POST /api/v1/calls/handovers/{handover_id}/receive": W("shift_handover", HANDOVER, body={}, note="the giver, or one who took it over, gets 409"),
     "GET /api/v1/calls/agents": G(),
     "PUT /api/v1/calls/agents/me/status": W(
         None,
@@ -191,6 +198,10 @@ OPS: dict[str, Spec] = {
     "GET /calls": G(),
     "GET /calls/stats": G(),
     "GET /calls/staffing": G(),
+    "GET /calls/handover": G(),
+    "GET /calls/handover/{handover_id}": G("shift_handover"),
+    "POST /calls/handover": W(None, HANDOVER, body=form(notes="平稳")),
+    "POST /calls/handover/{handover_id}/receive": W("shift_handover", HANDOVER, body=form()),
     "GET /calls/roster": G(),
     "GET /calls/roster.csv": G(),
     "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),

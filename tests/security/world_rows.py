@@ -216,6 +216,13 @@ def supplement(db: Database, settings: Settings, clock: FixedClock) -> str:
 
         for login in ("agent", "w_agent"):
             rosters.add_shift(session, actor=actor, now=now, user_id=user[login], starts_at=now + timedelta(days=2, hours=11), hours=2)  # 20:00, after the demo roster's day shift
+        # One shift handover in each company, newer than the demo's, given by somebody other
+        # than its agents (who take it over in the matrix).
+        from gridcare.calls import handovers
+
+        for login in ("expert", "w_supervisor"):
+            giver = auth.principal_for(session, user=auth.find_user_by_login(session, login=login))  # type: ignore[arg-type]
+            handovers.give(session, actor=giver, now=now, notes="夜班平稳", follow_ups=[])
         return open311.create_key(session, now=now, name="city-portal")
 
 
@@ -278,6 +285,7 @@ def samples(world: World) -> dict[str, list[Sample]]:
             out[kind] = rows
 
         company("agent_shift", "SELECT id, org_path FROM agent_shifts WHERE org_path LIKE :p ORDER BY id", ("shift_id",))
+        company("shift_handover", "SELECT id, org_path FROM shift_handovers WHERE org_path LIKE :p ORDER BY id DESC", ("handover_id",))
         gridded("grid", "SELECT id, org_path FROM grids WHERE id=:g", ("grid_id",))
         gridded(
             "customer",

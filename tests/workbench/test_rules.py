@@ -39,10 +39,12 @@ def test_each_role_sees_what_it_works_on():
 
     assert shown(Role.REP)[:2] == ["orders.to_accept", "orders.mine"]
     assert "orders.open" not in shown(Role.REP) and "orders.unassigned" not in shown(Role.REP)
-    assert shown(Role.AGENT)[0] == "orders.unassigned" and "orders.mine" not in shown(Role.AGENT)
+    # A shift handed over comes first: the agent takes over before taking the queue.
+    assert shown(Role.AGENT)[:2] == ["handovers.waiting", "orders.unassigned"] and "orders.mine" not in shown(Role.AGENT)
     assert shown(Role.DEPARTMENT)[:2] == ["tasks.overdue", "tasks.open"]
     assert shown(Role.CONTRACTOR)[:2] == ["tasks.overdue", "tasks.open"]
-    assert shown(Role.EXPERT)[0] == "questions.open"
+    assert shown(Role.EXPERT)[:2] == ["handovers.waiting", "questions.open"]
+    assert "handovers.late" in shown(Role.SUPERVISOR) and "handovers.late" not in shown(Role.AGENT) and "handovers.waiting" not in shown(Role.SUPERVISOR)
     assert shown(Role.SUPERVISOR)[0] == "orders.late" and "notify.dead" in shown(Role.SUPERVISOR)
     assert "changes.pending" not in shown(Role.REP) and "tasks.open" not in shown(Role.SUPERVISOR)
     viewer = shown(Role.VIEWER)

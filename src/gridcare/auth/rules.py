@@ -29,6 +29,7 @@ class Action(StrEnum):
     CALLS_READ = "calls.read"
     CALLS_QA = "calls.qa"  # score calls (质检)
     CALLS_MANAGE = "calls.manage"  # local repair lines, agent extensions
+    CALLS_HANDOVER = "calls.handover"  # hand a shift over and take one over (交接班)
     NOTIFY_MANAGE = "notify.manage"  # retry dead letters, campaigns, grids' WeCom groups
     OUTAGES_MANAGE = "outages.manage"  # create, change, confirm, restore, cancel outages
     OUTAGES_CALL = "outages.call"  # work the call list of an outage's priority customers
@@ -41,11 +42,11 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _ALL,
     Role.SUPERVISOR: _READS
     | {Action.USERS_READ, Action.AUDIT_READ, Action.ORDERS_CREATE, Action.ORDERS_HANDLE, Action.ORDERS_SUPERVISE, Action.NOTIFY_MANAGE}
-    | {Action.CUSTOMERS_CREATE, Action.CALLS_INGEST, Action.CALLS_READ, Action.CALLS_QA, Action.CALLS_MANAGE}
+    | {Action.CUSTOMERS_CREATE, Action.CALLS_INGEST, Action.CALLS_READ, Action.CALLS_QA, Action.CALLS_MANAGE, Action.CALLS_HANDOVER}
     | {Action.OUTAGES_MANAGE, Action.OUTAGES_CALL},
     # A PBX bridge signs in as an agent-role account: the least a CTI feed needs.
-    Role.AGENT: _READS | {Action.ORDERS_CREATE, Action.CUSTOMERS_CREATE, Action.CALLS_INGEST, Action.CALLS_READ, Action.OUTAGES_CALL},
-    Role.EXPERT: _READS | {Action.ORDERS_CREATE, Action.ORDERS_HANDLE, Action.CUSTOMERS_CREATE, Action.CALLS_READ, Action.OUTAGES_MANAGE, Action.OUTAGES_CALL},
+    Role.AGENT: _READS | {Action.ORDERS_CREATE, Action.CUSTOMERS_CREATE, Action.CALLS_INGEST, Action.CALLS_READ, Action.CALLS_HANDOVER, Action.OUTAGES_CALL},
+    Role.EXPERT: _READS | {Action.ORDERS_CREATE, Action.ORDERS_HANDLE, Action.CUSTOMERS_CREATE, Action.CALLS_READ, Action.CALLS_HANDOVER, Action.OUTAGES_MANAGE, Action.OUTAGES_CALL},
     Role.REP: _READS | {Action.ORDERS_CREATE, Action.ORDERS_HANDLE, Action.CUSTOMERS_CREATE, Action.OUTAGES_CALL},
     Role.DEPARTMENT: _READS | {Action.ORDERS_HANDLE},
     Role.CONTRACTOR: frozenset({Action.ORDERS_READ, Action.ORDERS_HANDLE, Action.TOKENS_OWN}),

@@ -17,7 +17,7 @@ from gridcare.calls import quality
 from gridcare.calls import seats as call_seats
 from gridcare.calls.models import CallRecord
 from gridcare.calls.states import CtiEvent, Kind, derive
-from gridcare.core.clock import SHANGHAI, Clock
+from gridcare.core.clock import SHANGHAI, Clock, as_utc
 from gridcare.core.principal import system_principal
 from gridcare.db import Database
 
@@ -75,6 +75,7 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
             session.execute(CallRecord.__table__.insert(), rows)
         _spells(session, seats=seats, today=today, now=now)
         _roster(session, seats=seats, today=today, now=now)
+        _handovers(session, seats=seats, today=today, now=now)
         _qa(session, now=now, rng=rng, start=today - timedelta(days=7), end=today)
     return len(rows)
 
@@ -161,6 +162,70 @@ def _roster(session, *, seats: dict[str, int], today: datetime, now: datetime) -
                 rows.append({"user_id": user_id, "org_path": paths.get(user_id, "/"), "starts_at": at, "ends_at": at + timedelta(hours=8), "created_by": "demo", "created_at": now})
     if rows:
         session.execute(AgentShift.__table__.insert(), rows)
+
+
+HANDOVER_NOTES = (
+    "五一路 10kV 线路 14:20 故障停电，预计 18:00 前复电，报修来电已合并到停电事件；来电统一答复预计复电时间。\n麓山片区明日 8:00–12:00 计划停电，通知已发。",
+    "短信网关 15:10–15:30 中断，已恢复，期间的回访短信已补发。\n敏感客户王先生投诉电费异常，已派营销部，承诺今日内回电。",
+    "本班无重大故障。待回访工单 4 张，客户要求上午 10 点后联系。",
+    "晚高峰来电偏多，20:00 后回落。天心片区明日 9:00–15:00 管网改造计划停水，相关来电按计划停水答复。",
+)
+FOLLOW_UP_NOTES = ("客户 18:00 再来电，需告知处理进度", "已升级，督办中", "承诺今日回电")
+
+
+def _handovers(session, *, seats: dict[str, int], today: datetime, now: datetime) -> None:  # noqa: ANN001
+    """The last days' handovers at the roster's shift changes, taken over as people do (one
+    nobody took), and one waiting for the agent now."""
+    from gridcare.calls import handover
+    from gridcare.calls.models import AgentShift, HandoverParty, ShiftHandover
+    from gridcare.workorders import queries as orders
+
+    agent, late, expert = seats.get("8001"), seats.get("8002"), seats.get("8101")
+    if agent is None or late is None or expert is None:
+        return
+    path = {u.id: u.org_path for u in auth.list_users(session, actor=system_principal("demo"))}[agent]
+    numbers = [o.number for o in orders.queue(session, actor=system_principal("demo"), now=now, limit=6)]
+    rows = [(r.user_id, as_utc(r.starts_at), as_utc(r.ends_at)) for r in session.scalars(select(AgentShift).where(AgentShift.starts_at >= today - timedelta(days=5), AgentShift.starts_at < today + timedelta(days=1)))]
+    shifts = [handover.Shift(*r) for r in rows]
+    k = 0
+
+    def give(giver: int, at: datetime, own: handover.Shift | None, taken: list[tuple[int, bool, int | None]], follow: int) -> None:
+        nonlocal k
+        taking = handover.incoming(shifts, at=at, giver=giver)
+        picked = numbers[k % len(numbers): k % len(numbers) + follow] if numbers else []
+        row = ShiftHandover(
+            org_path=path, given_by=giver, given_at=at, shift_starts_at=own.starts_at if own else None, shift_ends_at=own.ends_at if own else None,
+            takes_over_at=min((s.starts_at for s in taking), default=None), notes=HANDOVER_NOTES[k % len(HANDOVER_NOTES)],
+            figures={key: (k * 3 + i) % 5 for i, key in enumerate(handover.FIGURES)},
+            follow_ups=[{"order_id": None, "number": n, "note": FOLLOW_UP_NOTES[(k + i) % len(FOLLOW_UP_NOTES)]} for i, n in enumerate(picked)],
+        )
+        session.add(row)
+        session.flush()
+        for user_id, named, after in taken:
+            session.add(HandoverParty(handover_id=row.id, user_id=user_id, named=named, received_at=at + timedelta(minutes=after) if after is not None else None, note="收到" if after else ""))
+        k += 1
+
+    for day in (3, 2, 1):
+        start = today - timedelta(days=day)
+        for giver, end_hour in ((agent, 16), (late, 21)):
+            own = next((s for s in shifts if s.user_id == giver and s.ends_at == start + timedelta(hours=end_hour)), None)
+            if own is None:
+                continue
+            at = own.ends_at + timedelta(minutes=3)
+            named = [s.user_id for s in handover.incoming(shifts, at=at, giver=giver)]
+            if day == 2 and giver == agent:
+                taken = [(u, True, None) for u in named]  # nobody took this one over
+            elif named:
+                taken = [(u, True, 7 + 4 * i) for i, u in enumerate(named)]
+            else:  # the night: the morning's first agent takes it over
+                taken = [(agent, False, 11 * 60)]
+            give(giver, at, own, taken, follow=1 + (day % 2))
+    if now - timedelta(minutes=35) > today:
+        give(expert, now - timedelta(minutes=35), None, [(agent, True, None)], follow=2)
+    # The follow-ups name orders by number; their ids are the orders' own.
+    ids = {o.number: o.id for o in orders.by_numbers(session, actor=system_principal("demo"), numbers=numbers).values()}
+    for row in session.scalars(select(ShiftHandover)):
+        row.follow_ups = [f | {"order_id": ids.get(f["number"])} for f in row.follow_ups]
 
 
 def _qa(session, *, now: datetime, rng, start: datetime, end: datetime) -> None:  # noqa: ANN001

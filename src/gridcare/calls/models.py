@@ -176,3 +176,36 @@ class AgentShift(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ShiftHandover(Base):
+    """A shift handed over (交接班): what the outgoing agent wrote down, the figures as they
+    stood, and the orders to keep an eye on."""
+
+    __tablename__ = "shift_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_path: Mapped[str] = mapped_column(String(200), index=True)  # the giver's unit
+    given_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    shift_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the giver's shift, if on the roster
+    shift_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    takes_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the incoming shift's start, if on the roster
+    notes: Mapped[str] = mapped_column(Text)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)  # handover.FIGURES as counted then
+    follow_ups: Mapped[list[Any]] = mapped_column(JSONData, default=list)  # [{order_id, number, note}]
+
+
+class HandoverParty(Base):
+    """Who takes a handover over: the incoming shift's agents, named when it is given, and
+    anyone else who took it over. ``received_at`` is set when they do."""
+
+    __tablename__ = "shift_handover_parties"
+    __table_args__ = (UniqueConstraint("handover_id", "user_id"), Index("ix_shift_handover_parties_user", "user_id", "received_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("shift_handovers.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    named: Mapped[bool] = mapped_column(Boolean, default=True)  # on the incoming shift when it was given; else took it over unasked
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -139,6 +139,12 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     return found, chosen, agents
 
 
+# What a shift handover reads of the roster.
+company = _company
+agents = _agents
+shifts_between = _rows
+
+
 def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime) -> None:
     hours = (ends_at - starts_at).total_seconds() / 3600
     if not 1 <= hours <= rostering.LONGEST_SHIFT:

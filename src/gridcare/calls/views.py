@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from gridcare.auth.rules import Action, can
 from gridcare.calls import (
+    handovers,
     lines,
     lookup,
     periods,
@@ -84,6 +85,7 @@ def console(request: Request, session: DbSession, principal: CurrentPrincipal, s
         recent=recent,
         numbers=_numbers(recent + ([current] if current else [])),
         my_shifts=rosters.my_next(session, actor=principal, now=now),
+        handovers_waiting=handovers.waiting_for(session, actor=principal, now=now),
         now=now,
         error=error,
     )

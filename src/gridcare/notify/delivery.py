@@ -75,10 +75,14 @@ def start_attempts(session: Session, *, attempts: dict[int, int], now: datetime)
     return started
 
 
+# The page a pop-up about a record of this kind opens.
+_PAGES = {"order": "/orders/{}", "shift_handover": "/calls/handover/{}"}
+
+
 def _outgoing(session: Session, note: Any) -> Outgoing:
     data = {"source": f"{note.source_kind}:{note.source_id}" if note.source_kind else None, "created_at": note.created_at.isoformat()}
-    if note.source_kind == "order" and note.source_id is not None:
-        data["url"] = f"/orders/{note.source_id}"
+    if note.source_kind in _PAGES and note.source_id is not None:
+        data["url"] = _PAGES[note.source_kind].format(note.source_id)
     return Outgoing(
         id=note.id,
         client_ref=note.client_ref,

@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "field.patrol_overdue": N_("Patrol late or missed"),
     "field.visit_overdue": N_("Visit overdue"),
     "planning.adopted": N_("Grid design adopted"),
+    "handover.given": N_("Shift handed over to you"),
     "roster.week": N_("Agent roster changed"),
 }
 RECIPIENT_LABELS = {

@@ -35,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem("call_stats", N_("Call statistics"), "/calls/stats", N_("Service"), MANAGERS | {Role.VIEWER}, available=True),
     NavItem("staffing", N_("Staffing forecast"), "/calls/staffing", N_("Service"), MANAGERS | {Role.VIEWER}, available=True),
     NavItem("roster", N_("Agent roster"), "/calls/roster", N_("Service"), MANAGERS | {Role.VIEWER, Role.AGENT, Role.EXPERT}, available=True),  # agents read the team's week
+    NavItem("handover", N_("Shift handover"), "/calls/handover", N_("Service"), MANAGERS | {Role.VIEWER, Role.AGENT, Role.EXPERT}, available=True),
     NavItem("call_qa", N_("Call QA"), "/calls/qa", N_("Service"), MANAGERS, available=True),
     NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF, available=True),
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),

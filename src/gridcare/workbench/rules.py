@@ -47,6 +47,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("outages.active", N_("Outages with supply off"), "/outages?status=active", "outages", WARN),
     Figure("outages.scheduled", N_("Planned outages ahead"), "/outages?status=scheduled", "outages"),
     Figure("alerts.open", N_("Open alerts"), "/alerts?status=open", "alerts", ALERT),
+    Figure("handovers.waiting", N_("Shifts handed over to you"), "/calls/handover#handover-waiting", "handover", ALERT, frozenset({"agent", "expert"})),
+    Figure("handovers.late", N_("Handovers nobody took over"), "/calls/handover", "handover", ALERT, MANAGERS),
     Figure("agents.missing", N_("Agents due on shift and away from their seat"), "/calls/stats#seats", "call_stats", ALERT, MANAGERS),
     Figure("changes.pending", N_("Data changes to review"), "/field/changes", "field", WARN, MANAGERS),
     Figure("knowledge.review", N_("Knowledge articles due for review"), "/knowledge?due=true", "knowledge", WARN, MANAGERS | {"expert"}),
@@ -59,8 +61,8 @@ BY_KEY = {f.key: f for f in FIGURES}
 # waits on them, an agent from the command center's queue, a supervisor from what is late.
 FIRST: Mapping[str, tuple[str, ...]] = {
     "rep": ("orders.to_accept", "orders.mine", "orders.late", "orders.due_soon", "patrols.today", "visits.overdue", "answered.today"),
-    "agent": ("orders.unassigned", "orders.callbacks", "outages.predicted", "outages.active", "orders.late"),
-    "expert": ("questions.open", "orders.to_accept", "orders.mine"),
+    "agent": ("handovers.waiting", "orders.unassigned", "orders.callbacks", "outages.predicted", "outages.active", "orders.late"),
+    "expert": ("handovers.waiting", "questions.open", "orders.to_accept", "orders.mine"),
     "department": ("tasks.overdue", "tasks.open", "orders.to_accept", "orders.mine"),
     "contractor": ("tasks.overdue", "tasks.open", "orders.to_accept", "orders.mine"),
     "supervisor": ("orders.late", "orders.due_soon", "alerts.open", "agents.missing", "orders.unassigned", "outages.predicted", "notify.dead"),

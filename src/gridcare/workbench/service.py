@@ -50,6 +50,12 @@ def _agents(session: Session, actor: Principal, now: datetime) -> dict[str, int]
     return {"agents.missing": sum(1 for seat in rosters.board(session, actor=actor, now=now) if seat["adherence"] == "missing")}
 
 
+def _handovers(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.calls import handovers
+
+    return {"handovers.waiting": handovers.count_waiting(session, actor=actor, now=now), "handovers.late": handovers.count_late(session, actor=actor, now=now)}
+
+
 def _tasks(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.workorders import support
 
@@ -116,8 +122,24 @@ def _knowledge(session: Session, actor: Principal, now: datetime) -> dict[str, i
 _READERS: dict[str, Callable[[Session, Principal, datetime], dict[str, int]]] = {
     "orders": _orders, "tasks": _tasks, "questions": _questions, "patrols": _patrols, "visits": _visits,
     "arrears": _arrears, "outages": _outages, "alerts": _alerts, "changes": _changes, "notify": _notifications,
-    "knowledge": _knowledge, "answered": _answered, "agents": _agents,
+    "knowledge": _knowledge, "answered": _answered, "agents": _agents, "handovers": _handovers,
 }
+
+
+def figures(session: Session, *, actor: Principal, now: datetime, keys: Collection[str], pages: Collection[str] | None = None) -> dict[str, int]:
+    """Those of these figures the actor's workbench shows, as it counts them (a shift handover
+    keeps them). ``pages``: the navigation keys the actor may open; None: their role's."""
+    if pages is not None:
+        shown = set(keys)
+    else:
+        from gridcare.web.nav import pages_of
+
+        shown = set(rules.wanted(actor.role.value, pages_of(actor.role)))
+    keys = [k for k in keys if k in shown]
+    counts: dict[str, int] = {}
+    for domain in dict.fromkeys(key.split(".", 1)[0] for key in keys):
+        counts.update(_READERS[domain](session, actor, now))
+    return {k: counts[k] for k in keys if k in counts}
 
 
 def workbench(session: Session, *, actor: Principal, now: datetime, pages: Collection[str]) -> Workbench:
@@ -126,9 +148,7 @@ def workbench(session: Session, *, actor: Principal, now: datetime, pages: Colle
     from gridcare.workorders import queries, support
 
     wanted = rules.wanted(actor.role.value, pages)
-    counts: dict[str, int] = {}
-    for domain in dict.fromkeys(key.split(".", 1)[0] for key in wanted):
-        counts.update(_READERS[domain](session, actor, now))
+    counts = figures(session, actor=actor, now=now, keys=wanted, pages=pages)
     handles = "mine" in pages
     next_orders = queries.queue(session, actor=actor, mine=handles, now=now, limit=NEXT_ORDERS) if "orders" in pages else None
     tasks = support.unit_tasks(session, actor=actor, limit=UNIT_TASKS) if "tasks.open" in wanted else None

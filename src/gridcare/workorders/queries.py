@@ -305,3 +305,43 @@ _POINT = func.unnest(bindparam("points", type_=postgresql.ARRAY(String))).table_
 _BY_POINT = _latest_repairs(WorkOrder.supply_point == _POINT.c.point).lateral("recent")
 _RECENT_REPAIRS_BY_POINT = select(_BY_POINT).select_from(_POINT).order_by(_BY_POINT.c.created_at.desc(), _BY_POINT.c.id.desc()).limit(bindparam("limit"))
 
+
+
+@dataclass(frozen=True)
+class Watched:
+    """An order as a handover lists it: enough to tell how it stands now."""
+
+    id: int
+    number: str
+    category: str
+    status: str
+    escalation_level: int
+    due_at: datetime | None
+    caller_name: str
+    address: str
+
+    @property
+    def done(self) -> bool:
+        return self.status not in states.QUEUE_STATUSES
+
+
+def _watched(stmt: Select[Any]) -> Select[Any]:
+    return stmt.with_only_columns(
+        WorkOrder.id, WorkOrder.number, WorkOrder.category, WorkOrder.status, WorkOrder.escalation_level, queue_due(), WorkOrder.caller_name, WorkOrder.address,
+    )
+
+
+def by_numbers(session: Session, *, actor: Principal, numbers: Sequence[str]) -> dict[str, Watched]:
+    """The orders of these numbers that the actor may see, by number."""
+    if not numbers:
+        return {}
+    stmt = _watched(scoped(select(WorkOrder).where(WorkOrder.number.in_(set(numbers))), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id))
+    return {row[1]: Watched(*row) for row in session.execute(stmt)}
+
+
+def still_open_taken_by(session: Session, *, actor: Principal, user_id: int, since: datetime, limit: int = 20) -> list[Watched]:
+    """The orders ``user_id`` took since ``since`` that are still in the queue, in the queue's
+    order: what an outgoing agent hands over."""
+    stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id).where(WorkOrder.originator_id == user_id, WorkOrder.created_at >= since, _IN_QUEUE)
+    stmt = _watched(stmt.order_by(WorkOrder.escalation_level.desc(), queue_due().asc().nulls_last(), WorkOrder.id).limit(limit))
+    return [Watched(*row) for row in session.execute(stmt)]
