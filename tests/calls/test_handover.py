@@ -34,11 +34,14 @@ def _count(org, table):
 def test_the_incoming_shift_is_told_reads_and_takes_over(client, org, clock):
     _roster(client, org)
     h = _as(client, "agent")
-    order = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001", "description": "家里停电"}, headers=h).json()
+    # One order goes to the grid's rep; the other waits in the command center's queue (no rep in E-EAST).
+    client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001", "description": "家里停电"}, headers=h)
+    order = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E002", "description": "整栋楼停电"}, headers=h).json()
+    assert order["status"] == "unassigned"
     draft = client.get("/api/v1/calls/handovers/draft").json()
     assert draft["shift"]["starts_at"].startswith("2026-11-23T17:00:00")  # 01:00 in Shanghai
     assert [p["name"] for p in draft["incoming"]] == ["王座席"]  # the expert begins three hours on
-    assert [o["number"] for o in draft["still_open"]] == [order["number"]]
+    assert [o["number"] for o in draft["still_open"]] == [order["number"]]  # the rep's order is the rep's
     assert set(draft["figures"]) >= {"orders.unassigned", "orders.late", "outages.active"}
     # A follow-up that names no order the agent may see is refused, naming it, and nothing is written.
     bad = client.post("/api/v1/calls/handovers", json={"notes": "五一路停电", "follow_ups": [{"number": order["number"]}, {"number": "GD20261124-999999"}]}, headers=h)
@@ -61,7 +64,9 @@ def test_the_incoming_shift_is_told_reads_and_takes_over(client, org, clock):
     told = [n for n in client.get("/api/v1/notifications").json() if n["event"] == "handover.given"]
     assert len(told) == 1 and "李座席" in told[0]["subject"] and "待跟进工单 1 张" in told[0]["body"] and not told[0]["urgent"]
     assert [w["id"] for w in client.get("/api/v1/calls/handovers/waiting").json()["handovers"]] == [body["id"]]
-    assert f'data-handover="{body["id"]}"' in client.get("/calls").text
+    console = client.get("/calls").text
+    assert f'data-handover="{body["id"]}"' in console
+    assert '<p class="muted" id="my-shifts">您的班次：11-24 09:00–17:00 (进行中) · <a href="/calls/handover#handover-give">交班</a></p>' in console
     tiles = {t["key"]: t["count"] for t in client.get("/api/v1/workbench").json()["tiles"]}
     assert tiles["handovers.waiting"] == 1
     clock.advance(timedelta(minutes=45))
@@ -107,7 +112,7 @@ def test_another_company_and_a_viewer_stay_out(client, org):
     assert client.get("/api/v1/calls/handovers", params={"company": "XC-E"}).json()["handovers"][0]["id"] == handover_id
     assert client.get("/api/v1/calls/handovers", params={"days": 40}).json()["errors"][0]["field"] == "days"
     page = client.get("/calls/handover", params={"company": "XC-E"}).text
-    assert "交班说明" not in page and 'id="handover-log"' in page  # a viewer reads, gives nothing
+    assert 'id="handover-give"' not in page and 'id="handover-log"' in page  # a viewer reads, gives nothing
 
 
 def test_the_page_keeps_what_was_typed_and_says_which_line_is_wrong(client, org):
@@ -117,6 +122,8 @@ def test_the_page_keeps_what_was_typed_and_says_which_line_is_wrong(client, org)
     assert _count(org, "shift_handovers") == 0
     done = client.post("/calls/handover", data={"notes": "夜班平稳", "follow_ups": "", "csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].endswith("?done=given")
+    twice = client.post("/calls/handover", data={"notes": "夜班平稳", "follow_ups": "", "csrf_token": token}, follow_redirects=False)
+    assert twice.headers["location"] == done.headers["location"] and _count(org, "shift_handovers") == 1  # a second click gives nothing new
     assert "已交班" in client.get(done.headers["location"]).text
     assert client.post("/settings/locale", data={"csrf_token": token, "locale": "en", "next": "/calls/handover"}, follow_redirects=False).status_code == 303
     en = client.get("/calls/handover").text

@@ -187,6 +187,13 @@ def _handovers(session, *, seats: dict[str, int], today: datetime, now: datetime
     numbers = [o.number for o in orders.queue(session, actor=system_principal("demo"), now=now, limit=6)]
     rows = [(r.user_id, as_utc(r.starts_at), as_utc(r.ends_at)) for r in session.scalars(select(AgentShift).where(AgentShift.starts_at >= today - timedelta(days=5), AgentShift.starts_at < today + timedelta(days=1)))]
     shifts = [handover.Shift(*r) for r in rows]
+    from gridcare.workbench import service as workbench
+
+    # What each giver's workbench counts now, moved a little per handover: the figures as they stood.
+    counted = {
+        u: workbench.figures(session, actor=auth.principal_for(session, user=auth.find_user_by_login(session, login=login)), now=now, keys=handover.FIGURES)  # type: ignore[arg-type]
+        for u, login in ((agent, "agent"), (late, "agent2"), (expert, "expert"))
+    }
     k = 0
 
     def give(giver: int, at: datetime, own: handover.Shift | None, taken: list[tuple[int, bool, int | None]], follow: int) -> None:
@@ -196,20 +203,23 @@ def _handovers(session, *, seats: dict[str, int], today: datetime, now: datetime
         row = ShiftHandover(
             org_path=path, given_by=giver, given_at=at, shift_starts_at=own.starts_at if own else None, shift_ends_at=own.ends_at if own else None,
             takes_over_at=min((s.starts_at for s in taking), default=None), notes=HANDOVER_NOTES[k % len(HANDOVER_NOTES)],
-            figures={key: (k * 3 + i) % 5 for i, key in enumerate(handover.FIGURES)},
+            figures={key: max(0, n + (k + i) % 3 - 1) for i, (key, n) in enumerate(counted[giver].items())},
             follow_ups=[{"order_id": None, "number": n, "note": FOLLOW_UP_NOTES[(k + i) % len(FOLLOW_UP_NOTES)]} for i, n in enumerate(picked)],
         )
         session.add(row)
         session.flush()
         for user_id, named, after in taken:
-            session.add(HandoverParty(handover_id=row.id, user_id=user_id, named=named, received_at=at + timedelta(minutes=after) if after is not None else None, note="收到" if after else ""))
+            received = at + timedelta(minutes=after) if after is not None and at + timedelta(minutes=after) < now else None
+            if not named and received is None:
+                continue  # one not on the incoming shift is a party only once they take it over
+            session.add(HandoverParty(handover_id=row.id, user_id=user_id, named=named, received_at=received, note="收到" if received else ""))
         k += 1
 
-    for day in (3, 2, 1):
+    for day in (3, 2, 1, 0):
         start = today - timedelta(days=day)
         for giver, end_hour in ((agent, 16), (late, 21)):
             own = next((s for s in shifts if s.user_id == giver and s.ends_at == start + timedelta(hours=end_hour)), None)
-            if own is None:
+            if own is None or own.ends_at + timedelta(minutes=30) > now:
                 continue
             at = own.ends_at + timedelta(minutes=3)
             named = [s.user_id for s in handover.incoming(shifts, at=at, giver=giver)]
@@ -217,11 +227,12 @@ def _handovers(session, *, seats: dict[str, int], today: datetime, now: datetime
                 taken = [(u, True, None) for u in named]  # nobody took this one over
             elif named:
                 taken = [(u, True, 7 + 4 * i) for i, u in enumerate(named)]
-            else:  # the night: the morning's first agent takes it over
-                taken = [(agent, False, 11 * 60)]
+            else:  # nobody comes on at once: the next to begin a shift takes it over as they do
+                after = min((t for t in shifts if t.user_id != giver and t.starts_at > at), key=lambda t: t.starts_at, default=None)
+                taken = [(after.user_id, False, int((after.starts_at - at).total_seconds() // 60) + 3)] if after else []
             give(giver, at, own, taken, follow=1 + (day % 2))
-    if now - timedelta(minutes=35) > today:
-        give(expert, now - timedelta(minutes=35), None, [(agent, True, None)], follow=2)
+    if now - timedelta(minutes=20) > today:
+        give(expert, now - timedelta(minutes=20), None, [(agent, True, None)], follow=2)
     # The follow-ups name orders by number; their ids are the orders' own.
     ids = {o.number: o.id for o in orders.by_numbers(session, actor=system_principal("demo"), numbers=numbers).values()}
     for row in session.scalars(select(ShiftHandover)):

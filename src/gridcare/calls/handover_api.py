@@ -56,7 +56,7 @@ def get_log(session: DbSession, principal: CurrentPrincipal, state: State, compa
 def get_draft(session: DbSession, principal: CurrentPrincipal, state: State, company: str | None = None) -> dict[str, Any]:
     """What a handover given now would hold: the giver's shift on the roster, the agents of the
     incoming shift, the figures as they stand, and the orders the giver took in the shift that
-    are still open."""
+    still wait on the command center (to dispatch, to call back, or escalated)."""
     found = handovers.draft(session, actor=principal, now=state.clock.now(), company=company)
     own = found["shift"]
     return {

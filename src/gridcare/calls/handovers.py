@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
@@ -29,6 +29,7 @@ UNROSTERED_SHIFT = timedelta(hours=12)
 # A handover waits on its incoming agents' consoles this long; after it, it is history.
 WAITS = timedelta(hours=12)
 LOG_DAYS_LONGEST = 31
+RESENT_WITHIN = timedelta(minutes=5)
 
 templates.register_directory(Path(__file__).resolve().parent / "messages")
 
@@ -87,8 +88,8 @@ def _name(user: Any) -> str:
 
 def draft(session: Session, *, actor: Principal, now: datetime, company: str | None = None) -> dict[str, Any]:
     """What a handover given now would hold: the giver's shift, who takes over, the figures
-    as they stand, and the orders the giver took in the shift that are still open (to list
-    as follow-ups)."""
+    as they stand, and the orders the giver took in the shift that still wait on the command
+    center (to list as follow-ups)."""
     from gridcare.workbench import service as workbench
     from gridcare.workorders import queries as orders
 
@@ -97,7 +98,7 @@ def draft(session: Session, *, actor: Principal, now: datetime, company: str | N
     own = handover.own_shift(shifts, user_id=me, at=now)
     taking = handover.incoming(shifts, at=now, giver=me)
     since = own.starts_at if own else now - UNROSTERED_SHIFT
-    open_orders = orders.still_open_taken_by(session, actor=actor, user_id=me, since=since)
+    open_orders = orders.waiting_on_the_desk(session, actor=actor, user_id=me, since=since)
     return {
         "company": chosen.code, "shift": own, "incoming": [(s, _name(agents[s.user_id])) for s in taking],
         "figures": workbench.figures(session, actor=actor, now=now, keys=handover.FIGURES), "still_open": open_orders,
@@ -113,6 +114,12 @@ def give(session: Session, *, actor: Principal, now: datetime, notes: str, follo
 
     me = _giver(actor)
     text = handover.check_notes(notes)
+    # The same handover sent again (a second click, a retried request) is the one given.
+    again = session.scalar(
+        select(ShiftHandover).where(ShiftHandover.given_by == me, ShiftHandover.given_at >= now - RESENT_WITHIN, ShiftHandover.notes == text).order_by(ShiftHandover.id.desc()).limit(1)
+    )
+    if again is not None:
+        return again
     found = orders.by_numbers(session, actor=actor, numbers=[f.number for f in follow_ups])
     if missing := [f.number for f in follow_ups if f.number not in found]:
         raise InvalidInput.many([FieldProblem("follow_ups", T_("no work order %(number)s that you may see", number=n)) for n in missing])
@@ -264,6 +271,3 @@ def count_late(session: Session, *, actor: Principal, now: datetime) -> int:
     )
 
 
-def latest_given_by(session: Session, *, user_id: int, since: datetime) -> int | None:
-    """The id of the handover ``user_id`` gave since ``since``, if any (the console says so)."""
-    return session.scalar(select(func.max(ShiftHandover.id)).where(ShiftHandover.given_by == user_id, ShiftHandover.given_at >= since))

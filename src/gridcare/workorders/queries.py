@@ -339,9 +339,11 @@ def by_numbers(session: Session, *, actor: Principal, numbers: Sequence[str]) ->
     return {row[1]: Watched(*row) for row in session.execute(stmt)}
 
 
-def still_open_taken_by(session: Session, *, actor: Principal, user_id: int, since: datetime, limit: int = 20) -> list[Watched]:
-    """The orders ``user_id`` took since ``since`` that are still in the queue, in the queue's
-    order: what an outgoing agent hands over."""
-    stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id).where(WorkOrder.originator_id == user_id, WorkOrder.created_at >= since, _IN_QUEUE)
+def waiting_on_the_desk(session: Session, *, actor: Principal, user_id: int, since: datetime, limit: int = 10) -> list[Watched]:
+    """The orders ``user_id`` took since ``since`` that wait on the command center: still to
+    dispatch, to call back, or escalated; in the queue's order. What an outgoing agent hands
+    over (an order a rep is working on is the rep's)."""
+    desk = WorkOrder.status.in_([states.Status.UNASSIGNED.value, states.Status.CALLBACK_PENDING.value]) | (WorkOrder.escalation_level > 0)
+    stmt = scoped(select(WorkOrder), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id).where(WorkOrder.originator_id == user_id, WorkOrder.created_at >= since, _IN_QUEUE, desk)
     stmt = _watched(stmt.order_by(WorkOrder.escalation_level.desc(), queue_due().asc().nulls_last(), WorkOrder.id).limit(limit))
     return [Watched(*row) for row in session.execute(stmt)]
