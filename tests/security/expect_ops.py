@@ -112,6 +112,11 @@ OPS: dict[str, Spec] = {
     "GET /api/v1/calls/stats": G(),
     "GET /api/v1/calls/staffing": G(),
     "GET /api/v1/calls/staffing/shifts": G(),
+    "GET /api/v1/calls/targets": G(),
+    "PUT /api/v1/calls/targets": W(
+        None, MANAGERS, body={"service_level": 85},
+        foreign=lambda login, w: {"company": "XC-W" if other(login, w) == "w" else "XC-E", "service_level": 85},
+    ),
     "GET /api/v1/calls/roster": G(),
     "POST /api/v1/calls/roster/generate": W(None, MANAGERS, body={"week": "2026-11-30"}),
     "POST /api/v1/calls/roster/clear": W(None, MANAGERS, body={"week": "2026-11-23"}),
@@ -202,6 +207,10 @@ OPS: dict[str, Spec] = {
     "GET /calls/handover/{handover_id}": G("shift_handover"),
     "POST /calls/handover": W(None, HANDOVER, body=form(notes="平稳")),
     "POST /calls/handover/{handover_id}/receive": W("shift_handover", HANDOVER, body=form()),
+    "POST /calls/staffing/targets": W(
+        None, MANAGERS, body=form(service_level="85"),
+        foreign=lambda login, w: form(company="XC-W" if other(login, w) == "w" else "XC-E", service_level="85"),
+    ),
     "GET /calls/roster": G(),
     "GET /calls/roster.csv": G(),
     "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),

@@ -246,6 +246,7 @@ def test_pages_link_only_where_their_reader_may_go(matrix: Matrix, login: str) -
 SHOWN_WHEN: dict[str, tuple[str, str | None]] = {
     "POST /calls/status": ("the reader has a seat on the console", None),
     "POST /calls/handover/{handover_id}/receive": ("a shift was handed over to the reader", None),
+    "POST /calls/staffing/targets": ("the forecast shows figures other than the company's targets", None),
     "POST /calls/{call_id}/order": ("a call rings at the reader's seat", None),
     "POST /calls/{call_id}/customer": ("a call rings at the reader's seat", None),
     "POST /calls/{call_id}/new-customer": ("a call rings at the reader's seat", None),

@@ -13,11 +13,24 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from gridcare.calls import lines, lookup, periods, quality, reports, rosters, seats, service, shifts
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require
+from gridcare.calls import (
+    lines,
+    lookup,
+    periods,
+    quality,
+    reports,
+    rosters,
+    seats,
+    service,
+    shifts,
+    targets,
+)
 from gridcare.calls.schemas import (
     CallOut,
     ChecklistIn,
@@ -39,7 +52,6 @@ from gridcare.calls.schemas import (
     SeatOut,
     StatusIn,
 )
-from gridcare.calls.staffing import DEFAULTS
 from gridcare.core.errors import InvalidInput
 from gridcare.core.http import api_locale
 from gridcare.core.i18n import T_
@@ -158,34 +170,36 @@ def statistics(session: DbSession, principal: CurrentPrincipal, state: State, fr
 
 @router.get("/staffing")
 def staffing(
-    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = DEFAULTS["weeks"], target_seconds: int = DEFAULTS["target_seconds"],
-    service_level: int = DEFAULTS["service_level"], shrinkage: int = DEFAULTS["shrinkage"], company: str | None = None,
+    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int | None = None, target_seconds: int | None = None,
+    service_level: int | None = None, shrinkage: int | None = None, company: str | None = None,
 ) -> dict[str, Any]:
     """Agents each hour of the week needs (Erlang C), from the calls of the last ``weeks``
     full weeks: ``service_level`` % answered within ``target_seconds``; ``rostered`` adds
     ``shrinkage`` % of time off the phones; ``seen`` is how many agents answered then, on
     average, ``met`` the share of its calls answered within ``target_seconds`` and ``short``
     whether that fell below ``service_level``. Slots run Monday 0:00 (weekday 0) to Sunday 23:00.
-    One company's hotline at a time: ``company`` (a code from ``companies``), the first by default."""
+    One company's hotline at a time: ``company`` (a code from ``companies``), the first by default.
+    A figure left out is the company's target (``targets``; ``GET /calls/targets``)."""
     found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage, company=company)
     return found | {"slots": [vars(s) for s in found["slots"]]}
 
 
 @router.get("/staffing/shifts")
 def staffing_shifts(
-    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int = DEFAULTS["weeks"], target_seconds: int = DEFAULTS["target_seconds"],
-    service_level: int = DEFAULTS["service_level"], shrinkage: int = DEFAULTS["shrinkage"], company: str | None = None,
-    shift_hours: int = shifts.DEFAULTS["shift_hours"], starts: str = "", workdays: int = shifts.DEFAULTS["workdays"],
+    session: DbSession, principal: CurrentPrincipal, state: State, weeks: int | None = None, target_seconds: int | None = None,
+    service_level: int | None = None, shrinkage: int | None = None, company: str | None = None,
+    shift_hours: int | None = None, starts: str | None = None, workdays: int | None = None,
 ) -> dict[str, Any]:
     """The fewest shifts of ``shift_hours`` that roster the forecast's agents (``GET
     /calls/staffing``'s ``rostered``, asked with the same figures) in every hour of the week.
     ``starts``: the hours of the day a shift may start at, comma-separated (blank: any);
     ``workdays``: shifts a week one agent works, which makes ``agents``. ``hours`` gives, for
     each hour from Monday 0:00, the agents needed and those the shifts put on duty;
-    ``uncovered`` the hours with calls that no allowed shift reaches."""
+    ``uncovered`` the hours with calls that no allowed shift reaches. What is left out is the
+    company's target."""
     found = reports.shift_plan(
         session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage,
-        company=company, shift_hours=shift_hours, starts=shifts.parse_starts(starts), workdays=workdays,
+        company=company, shift_hours=shift_hours, starts=None if starts is None else shifts.parse_starts(starts), workdays=workdays,
     )
     plan = found["plan"]
     return {
@@ -195,6 +209,41 @@ def staffing_shifts(
         "hours": [{"weekday": h // 24, "hour": h % 24, "needed": n, "covered": c} for h, (n, c) in enumerate(zip(plan.needs, plan.covered, strict=True))],
         "uncovered": [{"weekday": h // 24, "hour": h % 24} for h in plan.uncovered],
     }
+
+
+class TargetsIn(BaseModel):
+    """A company hotline's targets; those left out keep what they were."""
+
+    company: str | None = Field(default=None, max_length=40, description="A company code; the first the reader sees by default")
+    weeks: int | None = None
+    target_seconds: int | None = None
+    service_level: int | None = None
+    shrinkage: int | None = None
+    shift_hours: int | None = None
+    starts: str | None = Field(default=None, max_length=100, description="Hours of the day a shift may start at, comma-separated; blank: any")
+    workdays: int | None = None
+
+
+@router.get("/targets")
+def get_targets(session: DbSession, principal: CurrentPrincipal, company: str | None = None) -> dict[str, Any]:
+    """The company hotline's targets: the service level the forecast is held to (``weeks`` read,
+    ``service_level`` % answered within ``target_seconds``, ``shrinkage`` % off the phones) and
+    the shift rules of the plan and the roster (``shift_hours``, ``starts``, ``workdays``)."""
+    require(principal, Action.CALLS_READ)
+    chosen, _ = reports.hotline_company(session, actor=principal, company=company)
+    return {"company": chosen.code if chosen is not None else None} | targets.of(session, chosen)
+
+
+@router.put("/targets")
+def put_targets(body: TargetsIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    """Set the company hotline's targets (supervisors): pages and requests that leave a figure
+    out use them from then on."""
+    require(principal, Action.CALLS_MANAGE)
+    chosen, _ = reports.hotline_company(session, actor=principal, company=body.company)
+    if chosen is None:
+        raise InvalidInput.field("company", T_("must be one of %(choices)s", choices="—"))
+    saved = targets.save(session, actor=principal, now=state.clock.now(), unit=chosen, values=body.model_dump(exclude={"company"}))
+    return {"company": chosen.code} | saved
 
 
 @router.get("/agents", response_model=list[SeatOut])

@@ -209,3 +209,23 @@ class HandoverParty(Base):
     named: Mapped[bool] = mapped_column(Boolean, default=True)  # on the incoming shift when it was given; else took it over unasked
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class HotlineTarget(Base):
+    """A company hotline's service target and shift rules, set once by its supervisors: what
+    the forecast, the shift plan and the roster are held to unless a reader asks otherwise."""
+
+    __tablename__ = "hotline_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), unique=True)  # the company
+    org_path: Mapped[str] = mapped_column(String(200), index=True)
+    weeks: Mapped[int] = mapped_column(SmallInteger)
+    target_seconds: Mapped[int] = mapped_column(Integer)
+    service_level: Mapped[int] = mapped_column(SmallInteger)
+    shrinkage: Mapped[int] = mapped_column(SmallInteger)
+    shift_hours: Mapped[int] = mapped_column(SmallInteger)
+    starts: Mapped[str] = mapped_column(String(100), default="")  # shifts.format_starts; blank: any hour
+    workdays: Mapped[int] = mapped_column(SmallInteger)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

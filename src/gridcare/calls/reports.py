@@ -85,20 +85,24 @@ def figures(session: Session, *, actor: Principal, start: datetime, end: datetim
     }
 
 
-def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = staffing_rules.DEFAULTS["weeks"],
-             target_seconds: int = staffing_rules.DEFAULTS["target_seconds"], service_level: int = staffing_rules.DEFAULTS["service_level"],
-             shrinkage: int = staffing_rules.DEFAULTS["shrinkage"], company: str | None = None) -> dict[str, Any]:
+def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | None = None, target_seconds: int | None = None,
+             service_level: int | None = None, shrinkage: int | None = None, company: str | None = None) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
     the days since the first call, when that is later), public holidays and make-up working
     days left out (``left_out``), next to how many answered then;
     ``shrinkage`` % of rostered time is off the phones. One company's hotline at a time
     (``company``, its code; the first the reader sees by default): two companies' agents
-    are not one pool, and Erlang C over both would promise what neither can do."""
-    given = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
+    are not one pool, and Erlang C over both would promise what neither can do. A figure not
+    given (None) is the company's target (``targets``), or the default where it set none."""
+    from gridcare.calls import targets as hotline_targets
+
+    chosen, companies = hotline_company(session, actor=actor, company=company)
+    held = hotline_targets.of(session, chosen)
+    given = hotline_targets.filled({"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}, held)
     if problems := staffing_rules.problems(given):
         raise InvalidInput.many(problems)
-    chosen, companies = hotline_company(session, actor=actor, company=company)
+    weeks, target_seconds, service_level, shrinkage = (given[k] for k in ("weeks", "target_seconds", "service_level", "shrinkage"))
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
@@ -114,7 +118,10 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int = 
         duty=_on_duty(session, actor=actor, org_path=path, start=start, end=end, days=days, now=now),
     )
     read_from = as_utc(datetime.combine(read[0], time(0), tzinfo=SHANGHAI)) if read else start
-    return {"from": read_from, "to": end, **given, "left_out": left_out, "company": chosen.code if chosen is not None else None, "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots}
+    return {
+        "from": read_from, "to": end, **given, "left_out": left_out, "company": chosen.code if chosen is not None else None,
+        "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots, "targets": held,
+    }
 
 
 def hotline_company(session: Session, *, actor: Principal, company: str | None) -> tuple[Any, list[Any]]:
@@ -141,14 +148,22 @@ def _on_duty(session: Session, *, actor: Principal, org_path: str | None, start:
     return staffing_rules.on_duty([(as_utc(a), as_utc(b) if b is not None else None) for a, b in spells], days=days, now=now, zone=SHANGHAI)
 
 
-def shift_plan(session: Session, *, actor: Principal, now: datetime, shift_hours: int = shifts.DEFAULTS["shift_hours"], starts: frozenset[int] = frozenset(range(24)),
-               workdays: int = shifts.DEFAULTS["workdays"], **forecast: Any) -> dict[str, Any]:
+def shift_plan(session: Session, *, actor: Principal, now: datetime, shift_hours: int | None = None, starts: frozenset[int] | None = None,
+               workdays: int | None = None, **forecast: Any) -> dict[str, Any]:
     """The forecast (``staffing``'s, asked with ``forecast``) and the fewest shifts of
     ``shift_hours`` starting at ``starts`` (hours of the day) that roster its head count in
-    every hour; ``workdays`` shifts a week make one agent."""
-    asked = {name: forecast.get(name, default) for name, default in staffing_rules.DEFAULTS.items()}
-    if found := staffing_rules.problems(asked) + shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
+    every hour; ``workdays`` shifts a week make one agent. What is not given (None) is the
+    company's target."""
+    from gridcare.calls import targets as hotline_targets
+
+    chosen, _ = hotline_company(session, actor=actor, company=forecast.get("company"))
+    held = hotline_targets.of(session, chosen)
+    asked = hotline_targets.filled({name: forecast.get(name) for name in staffing_rules.DEFAULTS}, held)
+    rules = hotline_targets.filled({"shift_hours": shift_hours, "workdays": workdays}, held)
+    if found := staffing_rules.problems(asked) + shifts.problems(rules):  # every bad figure named at once
         raise InvalidInput.many(found)
+    shift_hours, workdays = rules["shift_hours"], rules["workdays"]
+    starts = shifts.parse_starts(held["starts"]) if starts is None else starts
     found_forecast = staffing(session, actor=actor, now=now, **forecast)
     planned = shifts.plan([s.rostered for s in found_forecast["slots"]], shift_hours=shift_hours, starts=starts, workdays=workdays)
     return found_forecast | {"shift_hours": shift_hours, "starts": sorted(starts), "workdays": workdays, "plan": planned}

@@ -22,18 +22,19 @@ class WeekIn(BaseModel):
 
 
 class ForecastIn(BaseModel):
-    """The forecast the roster is held to, as ``GET /calls/staffing`` takes it."""
+    """The forecast the roster is held to, as ``GET /calls/staffing`` takes it; left out: the
+    company's target."""
 
-    weeks: int = Field(default=staffing.DEFAULTS["weeks"], ge=staffing.LIMITS["weeks"][0], le=staffing.LIMITS["weeks"][1])
-    target_seconds: int = Field(default=staffing.DEFAULTS["target_seconds"], ge=staffing.LIMITS["target_seconds"][0], le=staffing.LIMITS["target_seconds"][1])
-    service_level: int = Field(default=staffing.DEFAULTS["service_level"], ge=staffing.LIMITS["service_level"][0], le=staffing.LIMITS["service_level"][1])
-    shrinkage: int = Field(default=staffing.DEFAULTS["shrinkage"], ge=staffing.LIMITS["shrinkage"][0], le=staffing.LIMITS["shrinkage"][1])
+    weeks: int | None = Field(default=None, ge=staffing.LIMITS["weeks"][0], le=staffing.LIMITS["weeks"][1])
+    target_seconds: int | None = Field(default=None, ge=staffing.LIMITS["target_seconds"][0], le=staffing.LIMITS["target_seconds"][1])
+    service_level: int | None = Field(default=None, ge=staffing.LIMITS["service_level"][0], le=staffing.LIMITS["service_level"][1])
+    shrinkage: int | None = Field(default=None, ge=staffing.LIMITS["shrinkage"][0], le=staffing.LIMITS["shrinkage"][1])
 
 
 class GenerateIn(WeekIn, ForecastIn):
-    shift_hours: int = Field(default=shifts.DEFAULTS["shift_hours"], ge=shifts.LIMITS["shift_hours"][0], le=shifts.LIMITS["shift_hours"][1])
-    starts: str = Field(default="", max_length=100, description="Hours of the day a shift may start at, comma-separated; blank: any")
-    workdays: int = Field(default=shifts.DEFAULTS["workdays"], ge=shifts.LIMITS["workdays"][0], le=shifts.LIMITS["workdays"][1])
+    shift_hours: int | None = Field(default=None, ge=shifts.LIMITS["shift_hours"][0], le=shifts.LIMITS["shift_hours"][1])
+    starts: str | None = Field(default=None, max_length=100, description="Hours of the day a shift may start at, comma-separated; blank: any; left out: the company's")
+    workdays: int | None = Field(default=None, ge=shifts.LIMITS["workdays"][0], le=shifts.LIMITS["workdays"][1])
 
 
 class ShiftIn(BaseModel):
@@ -64,8 +65,8 @@ def _monday(state: Any, week: str) -> date:
 
 @router.get("")
 def get_week(
-    session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str | None = None, weeks: int = staffing.DEFAULTS["weeks"],
-    target_seconds: int = staffing.DEFAULTS["target_seconds"], service_level: int = staffing.DEFAULTS["service_level"], shrinkage: int = staffing.DEFAULTS["shrinkage"],
+    session: DbSession, principal: CurrentPrincipal, state: State, week: str = "", company: str | None = None, weeks: int | None = None,
+    target_seconds: int | None = None, service_level: int | None = None, shrinkage: int | None = None,
 ) -> dict[str, Any]:
     """The week's shifts per agent, each past or running shift's ``kept`` (share of it signed
     in, minutes late, minutes left early, absent), and per hour the agents ``needed`` by the
@@ -84,7 +85,7 @@ def generate(body: GenerateIn, session: DbSession, principal: CurrentPrincipal, 
     take. A second run places nothing."""
     return rosters.generate(
         session, actor=principal, now=state.clock.now(), monday=_monday(state, body.week), company=body.company,
-        shift_hours=body.shift_hours, starts=shifts.parse_starts(body.starts), workdays=body.workdays,
+        shift_hours=body.shift_hours, starts=None if body.starts is None else shifts.parse_starts(body.starts), workdays=body.workdays,
         forecast={name: getattr(body, name) for name in staffing.DEFAULTS},
     )
 

@@ -31,15 +31,15 @@ def _carried(text: str) -> dict[str, str]:
     return {k: v for k, v in parse_qsl(text or "") if k in CARRIED and v}
 
 
-def _forecast(values: Any) -> dict[str, int]:
-    """The forecast's figures as typed (blank: the defaults); a bad one is refused, named."""
-    return {name: whole_number(values.get(name), name, blank=default) for name, default in staffing.DEFAULTS.items()}
+def _forecast(values: Any) -> dict[str, int | None]:
+    """The forecast's figures as typed (blank, None: the company's targets); a bad one is refused, named."""
+    return {name: whole_number(values.get(name), name) for name in staffing.DEFAULTS}
 
 
-def carried_query(company: str | None, companies: list[Any], forecast: dict[str, int]) -> str:
+def carried_query(company: str | None, companies: list[Any], forecast: dict[str, int], held: dict[str, Any]) -> str:
     """The query a page passes on to the roster or the forecast: the company when the reader
-    has a choice of them, and the forecast's figures that are not the defaults."""
-    return urlencode(({"company": company} if company and len(companies) > 1 else {}) | {k: v for k, v in forecast.items() if v != staffing.DEFAULTS[k]})
+    has a choice of them, and the forecast's figures that are not the company's targets (``held``)."""
+    return urlencode(({"company": company} if company and len(companies) > 1 else {}) | {k: v for k, v in forecast.items() if v != held[k]})
 
 
 def _back(monday: date, carry: str, **said: str) -> RedirectResponse:
@@ -73,16 +73,16 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
         error, status = explained(request, principal, exc), 422
         monday = rostering.monday_of("", today=_today(state))
         found = rosters.week(session, actor=principal, now=now, monday=monday)
-    carry = carried_query(found["company"], found["companies"], found["forecast"])
+    carry = carried_query(found["company"], found["companies"], found["forecast"], found["targets"])
     days = [monday + timedelta(days=i) for i in range(7)]
     cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
     # An absence on the duty roster marks every day it touches.
     bounds = [(datetime.combine(d, time(0), tzinfo=SHANGHAI), datetime.combine(d + timedelta(days=1), time(0), tzinfo=SHANGHAI)) for d in days]
     away = [[next((reason for a, b, reason in agent.away if a < day_end and b > day_start), None) for day_start, day_end in bounds] for agent in found["agents"]]
     return render(
-        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done, carry=carry, forecast_defaults=staffing.DEFAULTS,
+        request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done, carry=carry, forecast_defaults=found["targets"],
         previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
-        can_manage=can(principal, Action.CALLS_MANAGE), defaults=shifts.DEFAULTS, week_over=days[-1] < _today(state), status_code=status,
+        can_manage=can(principal, Action.CALLS_MANAGE), defaults=found["targets"], week_over=days[-1] < _today(state), status_code=status,
     )
 
 
@@ -120,7 +120,7 @@ def roster_generate(
         with session.begin_nested():
             found = rosters.generate(
                 session, actor=principal, now=state.clock.now(), monday=monday, company=carried.get("company"), starts=shifts.parse_starts(starts),
-                shift_hours=whole_number(shift_hours, "shift_hours", blank=shifts.DEFAULTS["shift_hours"]), workdays=whole_number(workdays, "workdays", blank=shifts.DEFAULTS["workdays"]),
+                shift_hours=whole_number(shift_hours, "shift_hours"), workdays=whole_number(workdays, "workdays"),
                 forecast=_forecast(carried),
             )
     except DomainError as exc:

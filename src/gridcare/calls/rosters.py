@@ -99,8 +99,8 @@ def _rows(session: Session, user_ids: list[int], start: datetime, end: datetime)
 def week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None, forecast: dict[str, int] | None = None) -> dict[str, Any]:
     """The week from ``monday``: each agent's shifts and how they were kept, the agents on the
     roster each hour against the forecast's agents to roster (``reports.staffing`` asked with
-    ``forecast``: weeks, target_seconds, service_level, shrinkage; its defaults for those not
-    given), and the hours short of it."""
+    ``forecast``: weeks, target_seconds, service_level, shrinkage; the company's targets for
+    those not given or None), and the hours short of it."""
     return _week(session, actor=actor, now=now, monday=monday, company=company, forecast=forecast)[0]
 
 
@@ -127,13 +127,14 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     for user_id, a, b, reason in duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end):
         away.setdefault(user_id, []).append((as_utc(a), as_utc(b), reason))
     people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, [])) for u in sorted(agents, key=lambda u: u.login)]
-    asked = staffing_rules.DEFAULTS | (forecast or {})
-    need = [s.rostered for s in reports.staffing(session, actor=actor, now=now, company=chosen.code, **asked)["slots"]]
+    forecast_found = reports.staffing(session, actor=actor, now=now, company=chosen.code, **{k: v for k, v in (forecast or {}).items() if k in staffing_rules.DEFAULTS})
+    asked = {k: forecast_found[k] for k in staffing_rules.DEFAULTS}
+    need = [s.rostered for s in forecast_found["slots"]]
     on_roster = rostering.coverage([rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in rows], monday=start)
     short = [h for h in range(168) if on_roster[h] < need[h]]
     found = {
         "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
-        "forecast": asked, "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
+        "forecast": asked, "targets": forecast_found["targets"], "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
         "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }
     return found, chosen, agents
@@ -203,17 +204,22 @@ def clear_week(session: Session, *, actor: Principal, now: datetime, monday: dat
 
 
 def generate(
-    session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None, shift_hours: int = shifts.DEFAULTS["shift_hours"],
-    starts: frozenset[int] = frozenset(range(24)), workdays: int = shifts.DEFAULTS["workdays"], forecast: dict[str, int] | None = None,
+    session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None, shift_hours: int | None = None,
+    starts: frozenset[int] | None = None, workdays: int | None = None, forecast: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
     """Fill the week's gaps: the fewest shifts (``shifts.plan`` over this dated week) that
     bring every hour from now on up to the forecast's agents (asked as ``week`` asks), counting the shifts already on
     the roster, handed to the company's agents (``rostering.assign``) around the shifts they
-    have and their absences on the duty roster. Run twice, the second places nothing; nothing placed by hand is replaced."""
-    if found := shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
-        raise InvalidInput.many(found)
+    have and their absences on the duty roster. Run twice, the second places nothing; nothing placed by hand is replaced.
+    Shift rules not given (None) are the company's targets."""
     require(actor, Action.CALLS_MANAGE)
     current, chosen, agents = _week(session, actor=actor, now=now, monday=monday, company=company, forecast=forecast)
+    held = current["targets"]
+    shift_hours = held["shift_hours"] if shift_hours is None else shift_hours
+    workdays = held["workdays"] if workdays is None else workdays
+    starts = shifts.parse_starts(held["starts"]) if starts is None else starts
+    if found := shifts.problems({"shift_hours": shift_hours, "workdays": workdays}):
+        raise InvalidInput.many(found)
     if not agents:
         raise InvalidInput.field("company", T_("has no active agent to roster"))
     start = _monday(monday)

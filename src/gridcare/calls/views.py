@@ -10,12 +10,13 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from gridcare.auth.rules import Action, can
+from gridcare.auth.scoping import require
 from gridcare.calls import (
     handovers,
     lines,
@@ -29,6 +30,7 @@ from gridcare.calls import (
     service,
     shifts,
     staffing,
+    targets,
 )
 from gridcare.calls.roster_views import carried_query
 from gridcare.calls.routing import SeatStatus
@@ -91,6 +93,27 @@ def console(request: Request, session: DbSession, principal: CurrentPrincipal, s
     )
 
 
+@router.post("/calls/staffing/targets", response_model=None)
+def staffing_targets(
+    request: Request, session: DbSession, principal: CurrentPrincipal, state: State, company: str = Form(""), weeks: str = Form(""), target_seconds: str = Form(""),
+    service_level: str = Form(""), shrinkage: str = Form(""), shift_hours: str = Form(""), starts: str = Form(""), workdays: str = Form(""),
+) -> Response:
+    """Make the figures on the forecast page the company's targets."""
+    typed = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage, "shift_hours": shift_hours, "workdays": workdays}
+    query = {"company": company} if company else {}
+    try:
+        values: dict[str, Any] = {name: whole_number(text, name) for name, text in typed.items()} | {"starts": starts}
+        require(principal, Action.CALLS_MANAGE)
+        with session.begin_nested():
+            chosen, _ = reports.hotline_company(session, actor=principal, company=company or None)
+            if chosen is None:
+                raise InvalidInput.field("company", T_("must be one of %(choices)s", choices="—"))
+            targets.save(session, actor=principal, now=state.clock.now(), unit=chosen, values=values)
+    except DomainError as exc:
+        return RedirectResponse("/calls/staffing?" + urlencode(query | typed | {"starts": starts, "error": explained(request, principal, exc)}), status_code=303)
+    return RedirectResponse("/calls/staffing?" + urlencode(query | {"done": "targets"}), status_code=303)
+
+
 def _asked_period(request: Request, principal: Any, now: datetime, *, max_days: int) -> tuple[datetime, datetime, str]:
     """The period the page's form asks for, or, when it cannot be shown, the default one and
     why: the reader keeps the page and its form to correct the dates."""
@@ -132,19 +155,24 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
     now, params = state.clock.now(), request.query_params
     error = ""
     try:
-        asked = {name: whole_number(params.get(name), name, blank=default) for name, default in (staffing.DEFAULTS | shifts.DEFAULTS).items()}
-        found = reports.shift_plan(session, actor=principal, now=now, company=params.get("company") or None, starts=shifts.parse_starts(params.get("starts")), **asked)
+        # A figure left blank is the company's target; a blank "starts" sent by the form means any hour.
+        asked = {name: whole_number(params.get(name), name) for name in staffing.DEFAULTS | shifts.DEFAULTS}
+        starts = shifts.parse_starts(params["starts"]) if "starts" in params else None
+        found = reports.shift_plan(session, actor=principal, now=now, company=params.get("company") or None, starts=starts, **asked)
     except InvalidInput as exc:
         error = explained(request, principal, exc)
         found = reports.shift_plan(session, actor=principal, now=now)
+    error = error or params.get("error", "")[:300]  # a refused save of the targets, said by the redirect
     by_hour, totals = staffing.week_table(found["slots"])
     shown = {name: params.get(name, found[name]) if error else found[name] for name in staffing.DEFAULTS | shifts.DEFAULTS}
     shown["starts"] = params.get("starts", "") if error else shifts.format_starts(frozenset(found["starts"]))
     first, last = periods.local_dates(found["from"], found["to"])
+    held = found["targets"]
     return render(
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
+        targets=held, shown_differs=any(str(shown[k]) != str(held[k]) for k in held), can_manage=can(principal, Action.CALLS_MANAGE), done=params.get("done", ""),
         companies=found["companies"], company=found["company"], plan=found["plan"],
-        roster_query=carried_query(found["company"], found["companies"], {k: found[k] for k in staffing.DEFAULTS}), left_out=[d.strftime("%m-%d") for d in found["left_out"]],
+        roster_query=carried_query(found["company"], found["companies"], {k: found[k] for k in staffing.DEFAULTS}, found["targets"]), left_out=[d.strftime("%m-%d") for d in found["left_out"]],
         status_code=422 if error else 200,
     )
 
