@@ -113,6 +113,9 @@ def test_another_company_and_a_viewer_stay_out(client, org):
     assert client.get("/api/v1/calls/handovers", params={"days": 40}).json()["errors"][0]["field"] == "days"
     page = client.get("/calls/handover", params={"company": "XC-E"}).text
     assert 'id="handover-give"' not in page and 'id="handover-log"' in page  # a viewer reads, gives nothing
+    hs = _as(client, "supervisor")  # the shift lead (值班长) hands over too, by name
+    lead = client.post("/api/v1/calls/handovers", json={"notes": "交接完毕"}, headers=hs).json()
+    assert lead["giver"] == "周督办" and client.get("/api/v1/calls/handovers").json()["handovers"][0]["id"] == lead["id"]
 
 
 def test_the_page_keeps_what_was_typed_and_says_which_line_is_wrong(client, org):

@@ -138,7 +138,10 @@ def give(session: Session, *, actor: Principal, now: datetime, notes: str, follo
     session.flush()
     session.add_all([HandoverParty(handover_id=row.id, user_id=s.user_id, named=True, note="") for s in taking])
     session.flush()
-    giver = next((_name(u) for u in agents.values() if u.id == me), actor.login)
+    from gridcare.grids import queries as grid_queries
+
+    named = grid_queries.staff_names(session, {me}).get(me)
+    giver = (named[0] or named[2]) if named else actor.login  # a supervisor handing over is no agent of the roster
     for s in taking:
         notify.notify_user(
             session, now=now, user_id=s.user_id, event="handover.given", urgent=False, source=("shift_handover", row.id),
