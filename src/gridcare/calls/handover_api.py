@@ -81,7 +81,7 @@ def give(body: GiveIn, session: DbSession, principal: CurrentPrincipal, state: S
         session, actor=principal, now=now, notes=body.notes, company=body.company,
         follow_ups=handover.check_follow_ups([handover.FollowUp(f.number, f.note) for f in body.follow_ups]),
     )
-    return handover_out(handovers.detail(session, actor=principal, now=now, handover_id=row.id)["handover"])
+    return handover_out(handovers.one(session, actor=principal, now=now, handover_id=row.id))
 
 
 @router.get("/{handover_id}")
@@ -99,4 +99,4 @@ def receive(handover_id: int, body: ReceiveIn, session: DbSession, principal: Cu
     """Take the shift over (接班), with a word back if there is one."""
     now = state.clock.now()
     handovers.receive(session, actor=principal, now=now, handover_id=handover_id, note=body.note)
-    return handover_out(handovers.detail(session, actor=principal, now=now, handover_id=handover_id)["handover"])
+    return handover_out(handovers.one(session, actor=principal, now=now, handover_id=handover_id))

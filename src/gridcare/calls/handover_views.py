@@ -26,6 +26,13 @@ def _labels() -> dict[str, str]:
     return {k: BY_KEY[k].label for k in handover.FIGURES}
 
 
+def _tiles(figures: dict[str, int]) -> list[Any]:
+    """The handed-over figures as the workbench shows them, in its tones."""
+    from gridcare.workbench.rules import BY_KEY, Tile, tone
+
+    return [Tile(k, BY_KEY[k].label, BY_KEY[k].href, n, tone(BY_KEY[k], n)) for k, n in figures.items()]
+
+
 def _page(request: Request, session: Any, principal: Any, state: Any, *, company: str, days: str, error: str = "", done: str = "", typed: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
     now = state.clock.now()
     try:
@@ -36,7 +43,7 @@ def _page(request: Request, session: Any, principal: Any, state: Any, *, company
     gives = can(principal, Action.CALLS_HANDOVER) and principal.user_id is not None
     draft = handovers.draft(session, actor=principal, now=now, company=found["company"]) if gives else None
     return render(
-        request, "calls/handover.html", principal=principal, found=found, draft=draft, typed=typed or {}, labels=_labels(), now=now, days_choices=DAYS,
+        request, "calls/handover.html", principal=principal, found=found, draft=draft, typed=typed or {}, tiles=_tiles(draft["figures"]) if draft else [], now=now, days_choices=DAYS,
         waiting=handovers.waiting_for(session, actor=principal, now=now), error=error, done=done, status_code=status,
     )
 

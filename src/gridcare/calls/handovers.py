@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
@@ -225,13 +225,17 @@ def log(session: Session, *, actor: Principal, now: datetime, company: str | Non
     return {"company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "days": days, "handovers": _handovers(session, rows, now)}
 
 
+def one(session: Session, *, actor: Principal, now: datetime, handover_id: int) -> Handover:
+    """One handover as the log shows it."""
+    return _handovers(session, [_get(session, actor, handover_id)], now)[0]
+
+
 def detail(session: Session, *, actor: Principal, now: datetime, handover_id: int) -> dict[str, Any]:
     """One handover, its figures then against now, and how each follow-up stands now."""
     from gridcare.workbench import service as workbench
     from gridcare.workorders import queries as orders
 
-    row = _get(session, actor, handover_id)
-    found = _handovers(session, [row], now)[0]
+    found = one(session, actor=actor, now=now, handover_id=handover_id)
     current = orders.by_numbers(session, actor=actor, numbers=[f["number"] for f in found.follow_ups])
     figures_now = workbench.figures(session, actor=actor, now=now, keys=list(found.figures))
     me = actor.user_id
@@ -242,22 +246,28 @@ def detail(session: Session, *, actor: Principal, now: datetime, handover_id: in
     }
 
 
-def waiting_for(session: Session, *, actor: Principal, now: datetime) -> list[Handover]:
-    """The handovers the actor is to take over: named on the incoming shift and not yet taken
-    over by them, given in the last 12 hours."""
+def _waiting(actor: Principal, now: datetime) -> Any:
+    """The handovers the actor is named to take over and has not, given in the last 12 hours;
+    None when the actor takes none over."""
     if actor.user_id is None or not can(actor, Action.CALLS_HANDOVER):
-        return []
-    stmt = (
+        return None
+    return (
         scoped(select(ShiftHandover), actor, org_path=ShiftHandover.org_path)
         .join(HandoverParty, HandoverParty.handover_id == ShiftHandover.id)
         .where(HandoverParty.user_id == actor.user_id, HandoverParty.received_at.is_(None), ShiftHandover.given_at >= now - WAITS)
-        .order_by(ShiftHandover.given_at.desc())
     )
-    return _handovers(session, list(session.scalars(stmt)), now)
+
+
+def waiting_for(session: Session, *, actor: Principal, now: datetime) -> list[Handover]:
+    """The handovers the actor is to take over: named on the incoming shift and not yet taken
+    over by them, given in the last 12 hours."""
+    stmt = _waiting(actor, now)
+    return [] if stmt is None else _handovers(session, list(session.scalars(stmt.order_by(ShiftHandover.given_at.desc()))), now)
 
 
 def count_waiting(session: Session, *, actor: Principal, now: datetime) -> int:
-    return len(waiting_for(session, actor=actor, now=now))
+    stmt = _waiting(actor, now)
+    return 0 if stmt is None else session.scalar(stmt.with_only_columns(func.count(ShiftHandover.id))) or 0
 
 
 def count_late(session: Session, *, actor: Principal, now: datetime) -> int:

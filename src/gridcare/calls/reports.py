@@ -102,6 +102,11 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | 
     given = hotline_targets.filled({"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}, held)
     if problems := staffing_rules.problems(given):
         raise InvalidInput.many(problems)
+    return _forecast(session, actor=actor, now=now, chosen=chosen, companies=companies, held=held, given=given)
+
+
+def _forecast(session: Session, *, actor: Principal, now: datetime, chosen: Any, companies: list[Any], held: dict[str, Any], given: dict[str, int]) -> dict[str, Any]:
+    """``staffing`` for a company already chosen, with its targets read and the figures checked."""
     weeks, target_seconds, service_level, shrinkage = (given[k] for k in ("weeks", "target_seconds", "service_level", "shrinkage"))
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
@@ -156,7 +161,7 @@ def shift_plan(session: Session, *, actor: Principal, now: datetime, shift_hours
     company's target."""
     from gridcare.calls import targets as hotline_targets
 
-    chosen, _ = hotline_company(session, actor=actor, company=forecast.get("company"))
+    chosen, companies = hotline_company(session, actor=actor, company=forecast.get("company"))
     held = hotline_targets.of(session, chosen)
     asked = hotline_targets.filled({name: forecast.get(name) for name in staffing_rules.DEFAULTS}, held)
     rules = hotline_targets.filled({"shift_hours": shift_hours, "workdays": workdays}, held)
@@ -164,6 +169,6 @@ def shift_plan(session: Session, *, actor: Principal, now: datetime, shift_hours
         raise InvalidInput.many(found)
     shift_hours, workdays = rules["shift_hours"], rules["workdays"]
     starts = shifts.parse_starts(held["starts"]) if starts is None else starts
-    found_forecast = staffing(session, actor=actor, now=now, **forecast)
+    found_forecast = _forecast(session, actor=actor, now=now, chosen=chosen, companies=companies, held=held, given=asked)
     planned = shifts.plan([s.rostered for s in found_forecast["slots"]], shift_hours=shift_hours, starts=starts, workdays=workdays)
     return found_forecast | {"shift_hours": shift_hours, "starts": sorted(starts), "workdays": workdays, "plan": planned}
