@@ -179,7 +179,9 @@ def staffing(
     average, ``met`` the share of its calls answered within ``target_seconds`` and ``short``
     whether that fell below ``service_level``. Slots run Monday 0:00 (weekday 0) to Sunday 23:00.
     One company's hotline at a time: ``company`` (a code from ``companies``), the first by default.
-    A figure left out is the company's target (``targets``; ``GET /calls/targets``)."""
+    A figure left out is the company's target (``targets``; ``GET /calls/targets``). The week
+    is a typical one: public holidays (``left_out``) and the calls planned outages brought
+    (``outage_calls_left_out``) are not averaged in; ``GET /calls/roster`` adds a dated week's."""
     found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage, company=company)
     return found | {"slots": [vars(s) for s in found["slots"]]}
 

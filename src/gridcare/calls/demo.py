@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from gridcare.auth import service as auth
 from gridcare.calls import lines as call_lines
 from gridcare.calls import quality
 from gridcare.calls import seats as call_seats
-from gridcare.calls.models import CallRecord
+from gridcare.calls.models import AgentExtension, CallRecord
 from gridcare.calls.states import CtiEvent, Kind, derive
 from gridcare.core.clock import SHANGHAI, Clock, as_utc
 from gridcare.core.principal import system_principal
@@ -77,6 +78,53 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
         _roster(session, seats=seats, today=today, now=now)
         _handovers(session, seats=seats, today=today, now=now)
         _qa(session, now=now, rng=rng, start=today - timedelta(days=7), end=today)
+    return len(rows)
+
+
+# Of the customers a past planned outage cut off, the share who called, and when: the day
+# before (in office hours), while supply was off, in the two hours after.
+OUTAGE_CALLERS = 0.12
+OUTAGE_PHASES = (("before", 0.3), ("during", 0.55), ("after", 0.15))
+
+
+def load_outage_calls(db: Database, clock: Clock, seed: int = 7) -> int:
+    """The calls the demo's past planned outages brought from their customers; returns how
+    many. Called after the demo outages exist."""
+    from gridcare.calls import surge
+    from gridcare.customers import service as customers
+    from gridcare.outages import service as outages
+
+    rng = np.random.default_rng(seed + 11)
+    now = clock.now()
+    with db.write() as session:
+        seats = dict(session.execute(select(AgentExtension.extension, AgentExtension.user_id)).all())
+        units = {u.code: u for u in auth.list_org_units(session, actor=system_principal("demo"))}
+        if "XC-E" not in units:
+            return 0
+        electric_path = units["XC-E"].path
+        past = outages.planned_between(session, utility="electric", start=now - timedelta(weeks=4), end=now, statuses=("restored",))
+        pairs = session.execute(outages.affected_pairs([p["id"] for p in past])).all() if past else []
+        phones = customers.phones_of(session, customer_ids=sorted({c for _o, c in pairs}))
+        by_ext = {"electric": [e for e in ("8001", "8002") if e in seats], "water": []}
+        rows: list[dict[str, object]] = []
+        for p in sorted(past, key=lambda p: p["id"]):
+            starts, ends = p["starts_at"], p["restored_at"] or p["ends_at"]
+            first, last = surge.window(starts, ends)
+            spans = {"before": (first, starts), "during": (starts, ends), "after": (ends, last)}
+            for oid, customer_id in pairs:
+                if oid != p["id"] or not phones.get(customer_id) or rng.random() >= OUTAGE_CALLERS:
+                    continue
+                name = OUTAGE_PHASES[int(rng.choice(len(OUTAGE_PHASES), p=[w for _n, w in OUTAGE_PHASES]))][0]
+                a, b = spans[name]
+                at = a + (b - a) * float(rng.random())
+                if name == "before":  # people read the notice and call in the day, not at 3 a.m.
+                    at = at.astimezone(SHANGHAI).replace(hour=int(rng.integers(8, 21))).astimezone(at.tzinfo)
+                    at = min(max(at, a), b - timedelta(minutes=1))
+                caller = SimpleNamespace(id=customer_id, utility="electric")
+                row = _call(rng, at, [(caller, phones[customer_id][0])], [], seats, by_ext, electric_path, electric_path, len(rows), now)
+                rows.append(row | {"call_id": f"demo-outage-{p['id']}-{customer_id}"})
+        if rows:
+            session.execute(CallRecord.__table__.insert(), rows)
     return len(rows)
 
 

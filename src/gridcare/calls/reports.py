@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
-from gridcare.calls import periods, shifts, stats
+from gridcare.calls import periods, shifts, stats, surges
 from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.lines import line_names
 from gridcare.calls.models import CallRecord, SeatSpell
@@ -27,10 +27,12 @@ MAX_DAYS = 366
 
 
 def buckets(
-    session: Session, *, actor: Principal, start: datetime, end: datetime, target_seconds: int = stats.SERVICE_LEVEL_SECONDS, org_path: str | None = None
+    session: Session, *, actor: Principal, start: datetime, end: datetime, target_seconds: int = stats.SERVICE_LEVEL_SECONDS, org_path: str | None = None,
+    leave_out: Any = None,
 ) -> list[stats.Bucket]:
-    """The calls of [start, end) grouped by plain columns, within ``org_path`` when given;
-    ``within_target`` counts those answered within ``target_seconds``."""
+    """The calls of [start, end) grouped by plain columns, within ``org_path`` when given,
+    but those whose ids ``leave_out`` (a statement) selects; ``within_target`` counts those
+    answered within ``target_seconds``."""
     require(actor, Action.CALLS_READ)
     if end <= start:
         raise InvalidInput.field("to", T_("must be after %(other)s", other="from"))
@@ -48,6 +50,8 @@ def buckets(
     stmt = stmt.where(CallRecord.direction == "inbound", CallRecord.started_at >= start, CallRecord.started_at < end)
     if org_path:
         stmt = stmt.where(CallRecord.org_path.startswith(org_path, autoescape=True))
+    if leave_out is not None:
+        stmt = stmt.where(CallRecord.id.not_in(leave_out))
     stmt = stmt.group_by(*cols)
     return [stats.Bucket(r[0], int(r[1]), r[2] or "", r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0), int(r[10]), int(r[11]), int(r[12] or 0)) for r in session.execute(stmt)]
 
@@ -91,8 +95,10 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | 
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
     the days since the first call, when that is later), public holidays and make-up working
     days left out (``left_out``), next to how many answered then;
-    ``shrinkage`` % of rostered time is off the phones. One company's hotline at a time
-    (``company``, its code; the first the reader sees by default): two companies' agents
+    ``shrinkage`` % of rostered time is off the phones. The calls planned outages brought are
+    left out too (``outage_calls_left_out``): the roster adds a dated week's own. One
+    company's hotline at a time (``company``, its code; the first the reader sees by
+    default): two companies' agents
     are not one pool, and Erlang C over both would promise what neither can do. A figure not
     given (None) is the company's target (``targets``), or the default where it set none."""
     from gridcare.calls import targets as hotline_targets
@@ -112,7 +118,10 @@ def _forecast(session: Session, *, actor: Principal, now: datetime, chosen: Any,
     first = today - timedelta(days=7 * weeks)
     start, end = (as_utc(datetime.combine(d, time(0), tzinfo=SHANGHAI)) for d in (first, today))
     path = chosen.path if chosen is not None else None
-    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=path)
+    # The calls planned outages brought are no usual hour's: a dated week's roster adds its own.
+    brought = surges.brought(session, company=chosen, start=start, end=end) if chosen is not None else None
+    found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=path, leave_out=brought)
+    outage_calls = session.scalar(select(func.count()).select_from(brought.subquery())) if brought is not None else 0
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
     read = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
@@ -124,7 +133,7 @@ def _forecast(session: Session, *, actor: Principal, now: datetime, chosen: Any,
     )
     read_from = as_utc(datetime.combine(read[0], time(0), tzinfo=SHANGHAI)) if read else start
     return {
-        "from": read_from, "to": end, **given, "left_out": left_out, "company": chosen.code if chosen is not None else None,
+        "from": read_from, "to": end, **given, "left_out": left_out, "outage_calls_left_out": outage_calls, "company": chosen.code if chosen is not None else None,
         "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots, "targets": held,
     }
 

@@ -54,8 +54,25 @@ def week_out(found: dict[str, Any]) -> dict[str, Any]:
             {"user_id": a.user_id, "name": a.name, "login": a.login, "hours": a.hours, "shifts": [_shift(s) for s in a.shifts], "away": [{"starts_at": f, "ends_at": t, "reason": r} for f, t, r in a.away]}
             for a in found["agents"]
         ],
-        "hours": [{"weekday": h // 24, "hour": h % 24, "needed": n, "on_roster": r} for h, (n, r) in enumerate(zip(found["need"], found["on_roster"], strict=True))],
+        "hours": [
+            {"weekday": h // 24, "hour": h % 24, "needed": n, "on_roster": r, "usually_needed": u, "outage_calls": round(x, 2)}
+            for h, (n, r, u, x) in enumerate(zip(found["need"], found["on_roster"], found["usual_need"], found["outage_calls"]["extra"], strict=True))
+        ],
         "short": [{"weekday": h // 24, "hour": h % 24} for h in found["short"]],
+        "planned_outages": outage_calls_out(found["outage_calls"]),
+    }
+
+
+def outage_calls_out(found: dict[str, Any]) -> dict[str, Any]:
+    """The week's planned outages with the calls expected of each, and the rate learned."""
+    learned = found["learned"]
+    return {
+        "learned": {"outages": learned.outages, "customers": learned.customers, "calls": learned.calls, "calls_per_customer": round(learned.rate, 4), "shares": {k: round(v, 3) for k, v in learned.shares.items()}, "assumed": learned.assumed},
+        "outages": [
+            {"id": o["id"], "number": o["number"], "area": o["area"], "status": o["status"], "starts_at": o["starts_at"], "ends_at": o["until"], "customers": o["customers"],
+             "calls_expected": round(o["expected"], 1), "calls_this_week": round(o["in_week"], 1)}
+            for o in found["outages"]
+        ],
     }
 
 
@@ -71,7 +88,9 @@ def get_week(
     """The week's shifts per agent, each past or running shift's ``kept`` (share of it signed
     in, minutes late, minutes left early, absent), and per hour the agents ``needed`` by the
     forecast (asked with ``weeks``, ``target_seconds``, ``service_level``, ``shrinkage``) against
-    those ``on_roster``; ``short`` lists the hours with fewer."""
+    those ``on_roster``; ``short`` lists the hours with fewer. ``needed`` counts the calls
+    the week's planned outages bring (``outage_calls`` an hour, ``planned_outages``) on top of
+    the typical week's (``usually_needed``)."""
     forecast = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
     return week_out(rosters.week(session, actor=principal, now=state.clock.now(), monday=_monday(state, week), company=company, forecast=forecast))
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.auth.rules import Action, can
-from gridcare.calls import rostering, rosters, shifts, staffing
+from gridcare.calls import rostering, rosters, shifts, staffing, surge
 from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
@@ -82,7 +82,7 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
     return render(
         request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done, carry=carry, forecast_defaults=found["targets"],
         previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
-        can_manage=can(principal, Action.CALLS_MANAGE), defaults=found["targets"], week_over=days[-1] < _today(state), status_code=status,
+        can_manage=can(principal, Action.CALLS_MANAGE), defaults=found["targets"], week_over=days[-1] < _today(state), history_weeks=surge.HISTORY.days // 7, status_code=status,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gridcare.audit import service as audit
 from gridcare.auth.rules import Action
 from gridcare.auth.scoping import require, scoped
-from gridcare.calls import reports, rostering, shifts
+from gridcare.calls import reports, rostering, shifts, surge, surges
 from gridcare.calls import staffing as staffing_rules
 from gridcare.calls.models import AgentExtension, AgentShift, SeatSpell
 from gridcare.core.clock import SHANGHAI, as_utc
@@ -129,12 +129,17 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, [])) for u in sorted(agents, key=lambda u: u.login)]
     forecast_found = reports.staffing(session, actor=actor, now=now, company=chosen.code, **{k: v for k, v in (forecast or {}).items() if k in staffing_rules.DEFAULTS})
     asked = {k: forecast_found[k] for k in staffing_rules.DEFAULTS}
-    need = [s.rostered for s in forecast_found["slots"]]
+    slots = forecast_found["slots"]
+    usual = [s.rostered for s in slots]
+    # The typical week plus the calls the week's planned outages bring: a dated week knows them.
+    outage_calls = surges.week(session, company=chosen, now=now, week_start=start, baseline=[s.calls for s in slots])
+    need = surge.need(slots, outage_calls["extra"], target_seconds=asked["target_seconds"], level=asked["service_level"] / 100, shrinkage=asked["shrinkage"] / 100)
     on_roster = rostering.coverage([rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in rows], monday=start)
     short = [h for h in range(168) if on_roster[h] < need[h]]
     found = {
         "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
-        "forecast": asked, "targets": forecast_found["targets"], "need": need, "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
+        "forecast": asked, "targets": forecast_found["targets"], "need": need, "usual_need": usual, "outage_calls": outage_calls,
+        "raised_spans": rostering.short_spans(need, usual), "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
         "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }
     return found, chosen, agents

@@ -51,6 +51,9 @@ def load_demo(db: Database, *, clock: Clock, seed: int = 7, progress: Progress |
     from gridcare.outages.demo import load_outages
 
     load_outages(db, clock, seed)
+    from gridcare.calls.demo import load_outage_calls
+
+    load_outage_calls(db, clock, seed)
     import importlib
     from importlib.util import find_spec
 

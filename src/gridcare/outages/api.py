@@ -4,6 +4,7 @@ change, confirm, restore (whole or per device), cancel, affected customers, call
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -17,6 +18,7 @@ from gridcare.outages.schemas import (
     CancelIn,
     ConfirmIn,
     DeviceOut,
+    HotlineCalls,
     OutageDetail,
     OutageIn,
     OutageOut,
@@ -38,14 +40,20 @@ def rows(session: Session, outages: list[Outage]) -> list[OutageOut]:
     return [OutageOut.model_validate(o).model_copy(update={"devices": [DeviceOut(**d) for d in devices[o.id]], **counts[o.id]}) for o in outages]
 
 
-def detail(session: Session, actor: Principal, outage: Outage) -> OutageDetail:
+def detail(session: Session, actor: Principal, outage: Outage, now: datetime | None = None) -> OutageDetail:
+    """The outage in full; with ``now``, the calls it is expected to bring the hotline too."""
     base = rows(session, [outage])[0]
+    expected = service.hotline_calls(session, outage=outage, now=now) if now is not None else None
     return OutageDetail(
         **base.model_dump(),
         polygon=json.loads(outage.polygon) if outage.polygon else None,
         by_grid=queries.by_grid(session, outage_id=outage.id),
         notices=queries.notice_progress(session, outage_id=outage.id),
         commands=[c.value for c in states.available(outage.status)],
+        hotline_calls=HotlineCalls(
+            calls=round(expected["calls"], 1), **{k: round(v, 1) for k, v in expected["by_phase"].items()},
+            calls_per_customer=round(expected["learned"].rate, 4), assumed=expected["learned"].assumed,
+        ) if expected else None,
     )
 
 
@@ -59,7 +67,7 @@ def list_outages(session: DbSession, principal: CurrentPrincipal, status: str | 
 @router.post("", response_model=OutageDetail, status_code=status.HTTP_201_CREATED)
 def create(body: OutageIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
     outage = service.create_outage(session, actor=principal, now=state.clock.now(), **body.model_dump())
-    return detail(session, principal, outage)
+    return detail(session, principal, outage, state.clock.now())
 
 
 @router.get("/map")
@@ -76,8 +84,10 @@ def calendar(session: DbSession, principal: CurrentPrincipal, month: str) -> dic
 
 
 @router.get("/{outage_id}", response_model=OutageDetail)
-def get(outage_id: int, session: DbSession, principal: CurrentPrincipal) -> Any:
-    return detail(session, principal, service.get_outage(session, actor=principal, outage_id=outage_id))
+def get(outage_id: int, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+    """The outage with its devices' areas by grid, notices sent and the commands it takes; a
+    planned one not yet over with the calls it is expected to bring the hotline."""
+    return detail(session, principal, service.get_outage(session, actor=principal, outage_id=outage_id), state.clock.now())
 
 
 @router.patch("/{outage_id}", response_model=OutageDetail)

@@ -345,3 +345,27 @@ def call_clusters(session: Session, *, actor: Principal, now: datetime, cell: fl
         lat = sum(o.lat for o in found) / len(found)
         out.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {"layer": "calls", "calls": len(found), "numbers": [o.number for o in found[:5]]}})
     return out
+
+
+def planned_between(session: Session, *, utility: str, start: datetime, end: datetime, statuses: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Planned outages of ``utility``'s network in ``statuses`` whose time off (start to supply back,
+    or to the planned end) meets [start, end), the latest first, with their customers cut off."""
+    until = func.coalesce(Outage.restored_at, Outage.ends_at, Outage.starts_at)
+    stmt = (
+        select(Outage.id, Outage.number, Outage.area, Outage.status, Outage.starts_at, Outage.ends_at, Outage.restored_at)
+        .where(Outage.kind == "planned", Outage.status.in_(list(statuses)), Outage.utility == utility, Outage.starts_at < end, until >= start)
+        .order_by(Outage.starts_at.desc(), Outage.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(stmt).all()
+    cut = counts(session, [r.id for r in rows])
+    return [
+        {"id": r.id, "number": r.number, "area": r.area, "status": r.status, "starts_at": r.starts_at, "ends_at": r.ends_at, "restored_at": r.restored_at, "customers": cut[r.id]["customers"]}
+        for r in rows
+    ]
+
+
+def affected_pairs(outage_ids: Sequence[int]) -> Any:
+    """(outage_id, customer_id) of the customers these outages cut off, as a statement another
+    domain joins its own rows to (the calls those customers made)."""
+    return select(OutageCustomer.outage_id, OutageCustomer.customer_id).where(OutageCustomer.outage_id.in_(list(outage_ids)))

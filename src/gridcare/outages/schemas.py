@@ -111,8 +111,22 @@ class GridCount(BaseModel):
     key_customers: int
 
 
+class HotlineCalls(BaseModel):
+    """The calls a planned outage is expected to bring the hotline: in all, the day before, while
+    supply is off and in the two hours after; at ``calls_per_customer``, learned from the
+    company's past planned outages unless ``assumed``."""
+
+    calls: float
+    before: float
+    during: float
+    after: float
+    calls_per_customer: float
+    assumed: bool
+
+
 class OutageDetail(OutageOut):
     polygon: dict[str, Any] | None = None
     by_grid: list[GridCount]
     notices: dict[str, int]
     commands: list[str]
+    hotline_calls: HotlineCalls | None = None  # a planned outage not yet over

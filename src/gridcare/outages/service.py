@@ -463,3 +463,29 @@ def list_outages(session: Session, *, actor: Principal, status: str | None = Non
     from gridcare.outages import queries
 
     return queries.list_outages(session, actor=actor, status=status, utility=utility)
+
+
+def planned_between(session: Session, *, utility: str, start: datetime, end: datetime, statuses: Sequence[str], limit: int = 200) -> list[dict[str, Any]]:
+    """Planned outages of ``utility``'s network whose time off meets [start, end), the latest first,
+    each with its customers cut off (the hotline's forecast of the calls they bring)."""
+    from gridcare.outages import queries
+
+    return queries.planned_between(session, utility=utility, start=start, end=end, statuses=statuses, limit=limit)
+
+
+def affected_pairs(outage_ids: Sequence[int]) -> Any:
+    """(outage_id, customer_id) of these outages' customers, as a statement to join to."""
+    from gridcare.outages import queries
+
+    return queries.affected_pairs(outage_ids)
+
+
+def hotline_calls(session: Session, *, outage: Outage, now: datetime) -> dict[str, Any] | None:
+    """The calls a planned outage not yet over is expected to bring the hotline (the calls
+    domain's reckoning); None for any other."""
+    if outage.kind != "planned" or outage.status not in (states.Status.SCHEDULED.value, states.Status.ACTIVE.value):
+        return None
+    from gridcare.calls import surges
+    from gridcare.outages import queries
+
+    return surges.for_outage(session, utility=outage.utility, customers=queries.counts(session, [outage.id])[outage.id]["customers"], now=now)

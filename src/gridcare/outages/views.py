@@ -82,7 +82,7 @@ def calendar_page(request: Request, session: DbSession, principal: CurrentPrinci
 
 
 @router.get("/outages/{outage_id}", response_class=HTMLResponse)
-def detail_page(outage_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, error: str = "") -> HTMLResponse:
+def detail_page(outage_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, error: str = "") -> HTMLResponse:
     outage = service.get_outage(session, actor=principal, outage_id=outage_id)
     customers, total = queries.affected(session, actor=principal, outage_id=outage_id, limit=50)
     by_grid = queries.by_grid(session, outage_id=outage_id)
@@ -92,7 +92,8 @@ def detail_page(outage_id: int, request: Request, session: DbSession, principal:
         openable_grids=grids.openable(session, actor=principal, ids=[g["grid_id"] for g in by_grid]),
         notices=queries.notice_progress(session, outage_id=outage_id), tasks=queries.call_tasks(session, actor=principal, outage_id=outage_id),
         labels=LABELS, state_labels=STATE_LABELS, commands=[c.value for c in states.available(outage.status)], can_manage=can(principal, Action.OUTAGES_MANAGE), can_call=can(principal, Action.OUTAGES_CALL),
-        merged=queries.merged_calls(session, outage=outage),
+        merged=queries.merged_calls(session, outage=outage), hotline_calls=service.hotline_calls(session, outage=outage, now=state.clock.now()),
+        can_read_calls=can(principal, Action.CALLS_READ),
     )
 
 
