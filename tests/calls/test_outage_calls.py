@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from gridcare.calls import staffing
+from gridcare.auth import service as auth
+from gridcare.calls import outage_roster, staffing
 from gridcare.core.principal import system_principal
 from gridcare.customers import service as customers
 from gridcare.customers.importing import parse_customers
+from gridcare.notify.models import Notification
 from gridcare.outages import service as outages
 from tests.calls.test_targets import _as
 
@@ -94,11 +97,23 @@ def test_a_week_with_a_planned_outage_is_staffed_for_the_calls_it_brings(outage_
     assert hours[tuesday_ten]["usually_needed"] == typical[tuesday_ten]["rostered"]
     assert hours[tuesday_ten]["needed"] == staffing.rostered(staffing.agents_needed(usual_calls + 2, staffing.DEFAULT_AHT_SECONDS)) > hours[tuesday_ten]["usually_needed"]
     assert all(x["needed"] >= x["usually_needed"] for x in hours) and all(x["needed"] == x["usually_needed"] for x in hours if x["outage_calls"] == 0)
+    # The hotline's supervisors hear of it, once; the water company's do not.
+    with org.db.write() as session:
+        assert outage_roster.tell(session, now=clock.now()) == outage_roster.tell(session, now=clock.now()) == [number]
+    with org.db.read() as session:
+        notes = session.scalars(select(Notification).where(Notification.event == "roster.outage_short")).all()
+        told = [n.recipient_id for n in notes]
+        assert len(told) == len(set(told)) and org.user_id("supervisor") in told and org.user_id("w_supervisor") not in told  # once each
+        body = next(n.body for n in notes if n.recipient_id == org.user_id("supervisor"))
+        assert number in body and "11-30 09:00–12-01 12:00 (0/2), 12-01 13:00–17:00 (0/2)" in body and "2026-11-30 起一周" in body
     # Filling the week's gaps fills them for the outage too.
     filled = client.post("/api/v1/calls/roster/generate", json={"week": "2026-11-30"}, headers=h)
     assert filled.status_code == 200, filled.text
     after = client.get("/api/v1/calls/roster", params={"week": "2026-11-30"}).json()["hours"]
     assert all(after[24 + hour]["on_roster"] >= after[24 + hour]["needed"] for hour in range(9, 17)) or filled.json()["unfilled"]
+    if not filled.json()["unfilled"]:
+        with org.db.read() as session:
+            assert outage_roster.short(session, company=auth.get_org_unit(session, actor=org.principal("admin"), org_unit_id=org.units["XC-E"]), now=clock.now()) == []
     # The page says so, with the rate learned.
     page = client.get("/calls/roster", params=asked).text
     assert "本周计划停电" in page and number in page and "每百户 16.4 通" in page and "停电前一天 30%" in page and 'id="roster-raised"' in page

@@ -1,6 +1,7 @@
 """Outbox handlers and periodic jobs of this domain, imported at start-up (main.load_plugins).
 
-Screen pops ride the shared "push" topic (worker.py), so only the QA sampling job is here."""
+Screen pops ride the shared "push" topic (worker.py), so only the QA sampling job and the
+check of planned outages against the roster are here."""
 
 from __future__ import annotations
 
@@ -27,3 +28,13 @@ def sample_yesterday(ctx: Any) -> None:
     start, end = yesterday(now)
     with ctx.db.write() as session:
         quality.sample(session, actor=system_principal("worker"), now=now, start=start, end=end)
+
+
+@periodic("calls.outage_roster", every=timedelta(minutes=30))
+def outage_roster(ctx: Any) -> None:
+    """Tell the hotline's supervisors of planned outages that leave the roster short. Each is
+    told once per version of the outage, so a run every half hour repeats nothing."""
+    from gridcare.calls import outage_roster as checks
+
+    with ctx.db.write() as session:
+        checks.tell(session, now=ctx.clock.now())

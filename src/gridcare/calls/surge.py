@@ -157,3 +157,18 @@ def need(slots: Sequence[staffing.Slot], extra: Sequence[float], *, target_secon
         needed = staffing.agents_needed(s.calls + more, s.aht_seconds or usual_aht, target_seconds=target_seconds, level=level)
         out.append(max(s.rostered, staffing.rostered(needed, shrinkage)))
     return out
+
+
+def short_in_window(need: Sequence[int], usual: Sequence[int], on_roster: Sequence[int], *, week_start: datetime, first: datetime, last: datetime) -> list[tuple[int, int, int, int]]:
+    """The hours of the week that [first, last) touches where an outage's calls raise the need
+    above the usual and the roster falls short of it, as runs of hours alike: (first hour,
+    hours, on the roster, needed)."""
+    spans: list[tuple[int, int, int, int]] = []
+    for k, _cover in _hours(first, last, week_start):
+        if not 0 <= k < WEEK_HOURS or need[k] <= usual[k] or on_roster[k] >= need[k]:
+            continue
+        if spans and spans[-1][0] + spans[-1][1] == k and spans[-1][2:] == (on_roster[k], need[k]):
+            spans[-1] = (spans[-1][0], spans[-1][1] + 1, on_roster[k], need[k])
+        else:
+            spans.append((k, 1, on_roster[k], need[k]))
+    return spans

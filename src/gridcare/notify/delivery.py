@@ -76,7 +76,7 @@ def start_attempts(session: Session, *, attempts: dict[int, int], now: datetime)
 
 
 # The page a pop-up about a record of this kind opens.
-_PAGES = {"order": "/orders/{}", "shift_handover": "/calls/handover/{}"}
+_PAGES = {"order": "/orders/{}", "shift_handover": "/calls/handover/{}", "outage": "/outages/{}"}
 
 
 def _outgoing(session: Session, note: Any) -> Outgoing:

@@ -48,6 +48,7 @@ EVENT_LABELS = {
     "planning.adopted": N_("Grid design adopted"),
     "handover.given": N_("Shift handed over to you"),
     "roster.week": N_("Agent roster changed"),
+    "roster.outage_short": N_("Planned outage: roster short"),
 }
 RECIPIENT_LABELS = {
     "user": N_("Staff"),

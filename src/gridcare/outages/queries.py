@@ -352,7 +352,7 @@ def planned_between(session: Session, *, utility: str, start: datetime, end: dat
     or to the planned end) meets [start, end), the latest first, with their customers cut off."""
     until = func.coalesce(Outage.restored_at, Outage.ends_at, Outage.starts_at)
     stmt = (
-        select(Outage.id, Outage.number, Outage.area, Outage.status, Outage.starts_at, Outage.ends_at, Outage.restored_at)
+        select(Outage.id, Outage.number, Outage.area, Outage.status, Outage.starts_at, Outage.ends_at, Outage.restored_at, Outage.version)
         .where(Outage.kind == "planned", Outage.status.in_(list(statuses)), Outage.utility == utility, Outage.starts_at < end, until >= start)
         .order_by(Outage.starts_at.desc(), Outage.id.desc())
         .limit(limit)
@@ -360,7 +360,8 @@ def planned_between(session: Session, *, utility: str, start: datetime, end: dat
     rows = session.execute(stmt).all()
     cut = counts(session, [r.id for r in rows])
     return [
-        {"id": r.id, "number": r.number, "area": r.area, "status": r.status, "starts_at": r.starts_at, "ends_at": r.ends_at, "restored_at": r.restored_at, "customers": cut[r.id]["customers"]}
+        {"id": r.id, "number": r.number, "area": r.area, "status": r.status, "starts_at": r.starts_at, "ends_at": r.ends_at, "restored_at": r.restored_at, "version": r.version,
+         "customers": cut[r.id]["customers"]}
         for r in rows
     ]
 
