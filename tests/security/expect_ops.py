@@ -118,6 +118,7 @@ OPS: dict[str, Spec] = {
         foreign=lambda login, w: {"company": "XC-W" if other(login, w) == "w" else "XC-E", "service_level": 85},
     ),
     "GET /api/v1/calls/roster": G(),
+    "GET /api/v1/calls/roster/today": G(),
     "POST /api/v1/calls/roster/generate": W(None, MANAGERS, body={"week": "2026-11-30"}),
     "POST /api/v1/calls/roster/clear": W(None, MANAGERS, body={"week": "2026-11-23"}),
     "POST /api/v1/calls/roster/shifts": W(

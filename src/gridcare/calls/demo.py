@@ -1,5 +1,5 @@
 """Demo data for calls: agent extensions, the stations' local repair lines, three weeks of
-calls with the hotline's daily rhythm, a QA sample and some scores. Deterministic per seed.
+calls with the hotline's daily rhythm and today's so far, a QA sample and some scores. Deterministic per seed.
 
 Called by the demo loader after the city and its orders exist: ``load_calls(db, clock, seed)``."""
 
@@ -72,6 +72,14 @@ def load_calls(db: Database, clock: Clock, seed: int = 7) -> int:
             for hour, mean in enumerate(HOURLY):
                 for _ in range(int(rng.poisson(mean * (0.6 if weekend else 1.0) * 1.4))):
                     rows.append(_call(rng, start + timedelta(hours=hour, seconds=int(rng.integers(3600))), callers, lines, seats, by_ext, electric_path, water_path, len(rows), now))
+        # Today so far, a quarter busier than the usual day (drawn apart, so the weeks above
+        # stay as they were): the roster's "today so far" has a morning to hold to the forecast.
+        busy = np.random.default_rng(seed + 13)
+        for hour, mean in enumerate(HOURLY):
+            for _ in range(int(busy.poisson(mean * (0.6 if today.weekday() >= 5 else 1.0) * 1.4 * 1.25))):
+                at = today + timedelta(hours=hour, seconds=int(busy.integers(3600)))
+                if at < now - timedelta(minutes=10):
+                    rows.append(_call(busy, at, callers, lines, seats, by_ext, electric_path, water_path, len(rows), now))
         if rows:
             session.execute(CallRecord.__table__.insert(), rows)
         _spells(session, seats=seats, today=today, now=now)

@@ -1,7 +1,7 @@
 """Outbox handlers and periodic jobs of this domain, imported at start-up (main.load_plugins).
 
 Screen pops ride the shared "push" topic (worker.py), so only the QA sampling job and the
-check of planned outages against the roster are here."""
+checks of the roster against planned outages and against today's calls are here."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def outage_roster(ctx: Any) -> None:
     """Tell the hotline's supervisors of planned outages that leave the roster short. Each is
     told once per version of the outage, so a run every half hour repeats nothing."""
     from gridcare.calls import outage_roster as checks
+
+    with ctx.db.write() as session:
+        checks.tell(session, now=ctx.clock.now())
+
+
+@periodic("calls.busy_day", every=timedelta(minutes=15))
+def busy_day(ctx: Any) -> None:
+    """Tell the hotline's supervisors when today runs well above the forecast with hours ahead
+    short; each step once a day, so a run every quarter hour repeats nothing."""
+    from gridcare.calls import busy_day as checks
 
     with ctx.db.write() as session:
         checks.tell(session, now=ctx.clock.now())

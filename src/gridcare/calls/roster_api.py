@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from gridcare.calls import rostering, rosters, shifts, staffing
+from gridcare.calls import rostering, rosters, shifts, staffing, today
 from gridcare.core.clock import SHANGHAI
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
@@ -93,6 +93,26 @@ def get_week(
     the typical week's (``usually_needed``)."""
     forecast = {"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}
     return week_out(rosters.week(session, actor=principal, now=state.clock.now(), monday=_monday(state, week), company=company, forecast=forecast))
+
+
+@router.get("/today")
+def get_today(session: DbSession, principal: CurrentPrincipal, state: State, company: str | None = None) -> dict[str, Any]:
+    """Today against the forecast (日内话务跟踪): the calls offered since midnight against
+    those the forecast expected by now (planned outages' included), their ``ratio`` (null
+    until ten calls were expected), and each hour still ahead, the one under way first: the
+    calls expected, ``projected`` at today's ratio, the agents that needs, those the forecast
+    asked for, and those on the roster; ``short`` lists the hours with fewer on the roster."""
+    return today_out(today.today(session, actor=principal, now=state.clock.now(), company=company))
+
+
+def today_out(found: dict[str, Any]) -> dict[str, Any]:
+    t = found["today"]
+    return {
+        "company": found["company"], "day": found["day"], "offered_so_far": t.offered_so_far, "expected_so_far": round(t.expected_so_far, 1),
+        "ratio": None if t.ratio is None else round(t.ratio, 3),
+        "hours": [{"hour": h.hour, "expected": round(h.expected, 1), "projected": round(h.projected, 1), "needed": h.needed, "forecast_needed": h.forecast_needed, "on_roster": h.on_roster} for h in t.hours],
+        "short": [h.hour for h in t.short],
+    }
 
 
 @router.post("/generate")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcare.auth.rules import Action, can
-from gridcare.calls import rostering, rosters, shifts, staffing, surge
+from gridcare.calls import rostering, rosters, shifts, staffing, surge, today
 from gridcare.core.bounds import whole_number
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import DomainError, InvalidInput
@@ -74,6 +74,8 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
         monday = rostering.monday_of("", today=_today(state))
         found = rosters.week(session, actor=principal, now=now, monday=monday)
     carry = carried_query(found["company"], found["companies"], found["forecast"], found["targets"])
+    this_monday = rostering.monday_of("", today=_today(state))
+    tracked = today.today(session, actor=principal, now=now, week=found)["today"] if monday == this_monday else None
     days = [monday + timedelta(days=i) for i in range(7)]
     cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
     # An absence on the duty roster marks every day it touches.
@@ -81,7 +83,7 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
     away = [[next((reason for a, b, reason in agent.away if a < day_end and b > day_start), None) for day_start, day_end in bounds] for agent in found["agents"]]
     return render(
         request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done, carry=carry, forecast_defaults=found["targets"],
-        previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=rostering.monday_of("", today=_today(state)).isoformat(),
+        previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=this_monday.isoformat(), tracked=tracked,
         can_manage=can(principal, Action.CALLS_MANAGE), defaults=found["targets"], week_over=days[-1] < _today(state), history_weeks=surge.HISTORY.days // 7, status_code=status,
     )
 

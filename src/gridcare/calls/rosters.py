@@ -138,7 +138,7 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     short = [h for h in range(168) if on_roster[h] < need[h]]
     found = {
         "monday": monday, "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "agents": people,
-        "forecast": asked, "targets": forecast_found["targets"], "need": need, "usual_need": usual, "outage_calls": outage_calls,
+        "forecast": asked, "targets": forecast_found["targets"], "slots": slots, "company_path": chosen.path, "need": need, "usual_need": usual, "outage_calls": outage_calls,
         "raised_spans": rostering.short_spans(need, usual), "on_roster": on_roster, "short": short, "short_spans": rostering.short_spans(need, on_roster), "shifts": len(rows),
         "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }

@@ -86,6 +86,14 @@ def agents_needed(calls_per_hour: float, aht_seconds: float, *, target_seconds: 
     return agents
 
 
+def mean_aht(hours: Iterable[tuple[float, float | None]]) -> float:
+    """The talk time of (calls, talk time) hours, weighted by their calls: what an hour
+    without answered calls of its own is reckoned at."""
+    answered = [(c, a) for c, a in hours if a is not None and c > 0]
+    weight = sum(c for c, _a in answered)
+    return sum(c * a for c, a in answered) / weight if weight else DEFAULT_AHT_SECONDS
+
+
 def rostered(needed: int, shrinkage: float = SHRINKAGE) -> int:
     """Agents to roster so that ``needed`` are on the phones."""
     return math.ceil(needed / (1 - shrinkage) - 1e-9) if needed else 0

@@ -146,9 +146,7 @@ def spread(outage: Coming, learned: Learned, *, week_start: datetime, baseline: 
 def need(slots: Sequence[staffing.Slot], extra: Sequence[float], *, target_seconds: float, level: float, shrinkage: float) -> list[int]:
     """The agents to roster each hour of the week when ``extra`` calls come on top of the
     typical week's (``slots``, Monday 0:00 first): Erlang C asked again where there are any."""
-    answered = [(s.calls, s.aht_seconds) for s in slots if s.aht_seconds is not None and s.calls > 0]
-    weight = sum(c for c, _ in answered)
-    usual_aht = sum(c * a for c, a in answered) / weight if weight else staffing.DEFAULT_AHT_SECONDS
+    usual_aht = staffing.mean_aht((s.calls, s.aht_seconds) for s in slots)
     out = []
     for s, more in zip(slots, extra, strict=True):
         if more <= 0:

@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "handover.given": N_("Shift handed over to you"),
     "roster.week": N_("Agent roster changed"),
     "roster.outage_short": N_("Planned outage: roster short"),
+    "hotline.busy": N_("Hotline busier than forecast"),
 }
 RECIPIENT_LABELS = {
     "user": N_("Staff"),
