@@ -38,6 +38,9 @@ def test_a_busy_morning_raises_the_hours_ahead_at_the_same_ratio():
     assert ten.projected == pytest.approx(10 * 140 / 95)
     assert ten.needed == staffing.rostered(staffing.agents_needed(10 * 140 / 95, 180.0)) and ten.forecast_needed == staffing.rostered(staffing.agents_needed(10, 180.0))
     assert t.short == [h for h in t.hours if h.on_roster < h.needed]
+    assert ten.needed == 3  # on every hour alike: the day is flat
+    roster = [4] * 12 + [0] * 3 + [4, 2] + [4] * 7
+    assert _track(FLAT, offered, now_hour=9.5, on_roster=roster).short_spans == [(12, 15), (16, 17)]
 
 
 def test_a_quiet_day_needs_fewer():

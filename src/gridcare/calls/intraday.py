@@ -39,6 +39,17 @@ class Today:
     def short(self) -> list[HourAhead]:
         return [h for h in self.hours if h.on_roster < h.needed]
 
+    @property
+    def short_spans(self) -> list[tuple[int, int]]:
+        """The short hours as runs: (first hour, the hour after the last)."""
+        spans: list[tuple[int, int]] = []
+        for h in self.short:
+            if spans and spans[-1][1] == h.hour:
+                spans[-1] = (spans[-1][0], h.hour + 1)
+            else:
+                spans.append((h.hour, h.hour + 1))
+        return spans
+
 
 def so_far(expected: Sequence[float], *, now_hour: float) -> float:
     """The calls ``expected`` (per hour of the day) up to ``now_hour`` (14.5: half past two),

@@ -21,6 +21,15 @@ from gridcare.outages import service as outages
 COMING = ("scheduled", "active", "restored")
 
 
+@dataclass(frozen=True)
+class Hotline:
+    """What these reads need of a company: the utility whose outages count, and the path its
+    hotline's calls are kept under (an org unit serves as well)."""
+
+    utility: str
+    path: str
+
+
 def _end(found: dict[str, Any]) -> datetime:
     return found["restored_at"] or found["ends_at"] or found["starts_at"]
 
@@ -92,12 +101,3 @@ def for_outage(session: Session, *, utility: str, customers: int, now: datetime)
     rate = learned(session, company=Hotline(utility, paths[0]), now=now)
     expected = customers * rate.rate
     return {"calls": expected, "by_phase": {name: expected * rate.shares.get(name, 0.0) for name in surge.PHASES}, "learned": rate}
-
-
-@dataclass(frozen=True)
-class Hotline:
-    """What these reads need of a company: the utility whose outages count, and the path its
-    hotline's calls are kept under (an org unit serves as well)."""
-
-    utility: str
-    path: str
