@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from gridcare.calls import handovers
 from tests.support import org as demo_org
 from tests.support.web import sign_in
 
@@ -69,9 +70,16 @@ def test_the_incoming_shift_is_told_reads_and_takes_over(client, org, clock):
     assert '<p class="muted" id="my-shifts">您的班次：11-24 09:00–17:00 (进行中) · <a href="/calls/handover#handover-give">交班</a></p>' in console
     tiles = {t["key"]: t["count"] for t in client.get("/api/v1/workbench").json()["tiles"]}
     assert tiles["handovers.waiting"] == 1
+    with org.db.write() as session:
+        assert handovers.tell_late(session, now=clock.now()) == []  # not late yet
     clock.advance(timedelta(minutes=45))
     _as(client, "supervisor")
     assert {t["key"]: t["count"] for t in client.get("/api/v1/workbench").json()["tiles"]}["handovers.late"] == 1
+    # The supervisors hear of it, once, with a pop-up that opens it.
+    with org.db.write() as session:
+        assert handovers.tell_late(session, now=clock.now()) == handovers.tell_late(session, now=clock.now()) == [body["id"]]
+    late = [n for n in client.get("/api/v1/notifications").json() if n["event"] == "handover.late"]
+    assert len(late) == 1 and late[0]["subject"] == "无人接班：李座席 09:00 的交班" and "到 09:30 仍无人接班" in late[0]["body"]
     assert client.get("/api/v1/calls/handovers").json()["handovers"][0]["state"] == "late"
     h2 = _as(client, "agent2")
     taken = client.post(f"/api/v1/calls/handovers/{body['id']}/receive", json={"note": "收到"}, headers=h2)

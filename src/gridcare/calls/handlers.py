@@ -1,7 +1,8 @@
 """Outbox handlers and periodic jobs of this domain, imported at start-up (main.load_plugins).
 
-Screen pops ride the shared "push" topic (worker.py), so only the QA sampling job and the
-checks of the roster against planned outages and against today's calls are here."""
+Screen pops ride the shared "push" topic (worker.py), so only the QA sampling job, the
+checks of the roster against planned outages and against today's calls, and the one for
+handovers nobody took over are here."""
 
 from __future__ import annotations
 
@@ -48,3 +49,12 @@ def busy_day(ctx: Any) -> None:
 
     with ctx.db.write() as session:
         checks.tell(session, now=ctx.clock.now())
+
+
+@periodic("calls.handover_late", every=timedelta(minutes=5))
+def handover_late(ctx: Any) -> None:
+    """Tell the supervisors of handovers nobody took over in time; each once."""
+    from gridcare.calls import handovers
+
+    with ctx.db.write() as session:
+        handovers.tell_late(session, now=ctx.clock.now())

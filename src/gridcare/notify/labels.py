@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "field.visit_overdue": N_("Visit overdue"),
     "planning.adopted": N_("Grid design adopted"),
     "handover.given": N_("Shift handed over to you"),
+    "handover.late": N_("Handover nobody took over"),
     "roster.week": N_("Agent roster changed"),
     "roster.outage_short": N_("Planned outage: roster short"),
     "hotline.busy": N_("Hotline busier than forecast"),
