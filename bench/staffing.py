@@ -12,10 +12,13 @@ eight-hour shifts, any start hour, solved exactly) over the forecast's head coun
 the greedy cover it falls back on, with the shifts each needs. Last, a week's roster: the
 plan's shifts handed to agents (``calls.rostering.assign``: their shifts a week, one a day,
 rest between; agents found through an index of their load and hours), next to the same rule
-scanning every agent for every shift (``assign_by_scan``). With ``--json`` the last
+scanning every agent for every shift (``assign_by_scan``). And a week with twenty planned
+outages: their calls spread over it and Erlang C asked again where they fall
+(``calls.surge``), next to asking it once more for every hour. With ``--json`` the last
 line is one JSON object: ``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``,
 ``shifts_ms``, ``greedy_ms``, ``shifts_ratio``, ``shifts``, ``greedy_shifts``, ``roster_ms``,
-``scan_ms``, ``roster_ratio``, ``roster_agents``, ``unfilled``.
+``scan_ms``, ``roster_ratio``, ``roster_agents``, ``unfilled``, ``outages_ms``, ``erlang_ms``,
+``outages_ratio``, ``outages_raised_hours``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import statistics
 import time
 from datetime import date, datetime, timedelta
 
-from gridcare.calls import rostering, shifts, staffing
+from gridcare.calls import rostering, shifts, staffing, surge
 from gridcare.calls.stats import Bucket
 from gridcare.core.clock import SHANGHAI
 
@@ -97,6 +100,22 @@ def main() -> None:
     roster_ms = timed(lambda: rostering.assign(week, people, workdays=5, zone=SHANGHAI), args.repeat)
     scan_ms = timed(lambda: rostering.assign_by_scan(week, people, workdays=5, zone=SHANGHAI), args.repeat)
     unfilled = len(rostering.assign(week, people, workdays=5, zone=SHANGHAI)[1])
+    # A week with twenty planned outages of 2,000 customers each, spread and staffed for,
+    # against asking Erlang C once more for every hour of the typical week.
+    learned = surge.Learned(20, 40_000, 6_000, 0.15, {"before": 0.3, "during": 0.55, "after": 0.15})
+    coming = [surge.Coming(monday + timedelta(hours=8 * k + 9), monday + timedelta(hours=8 * k + 15), 2_000) for k in range(20)]
+    baseline_calls = [s.calls for s in slots]
+
+    def with_outages() -> list[int]:
+        extra = [0.0] * 168
+        for o in coming:
+            extra = [a + b for a, b in zip(extra, surge.spread(o, learned, week_start=monday, baseline=baseline_calls), strict=True)]
+        return surge.need(slots, extra, target_seconds=20, level=0.8, shrinkage=0.3)
+
+    usual_aht = staffing.mean_aht((s.calls, s.aht_seconds) for s in slots)
+    outages_ms = timed(with_outages, args.repeat)
+    erlang_ms = timed(lambda: [staffing.rostered(staffing.agents_needed(s.calls, s.aht_seconds or usual_aht)) for s in slots], args.repeat)
+    raised = sum(1 for a, b in zip(with_outages(), needs, strict=True) if a > b)
     print(f"{len(found):,} buckets ({args.weeks} weeks, {args.agents} agents, {args.peak} calls in the busiest hour)")
     print(f"plan     {plan_ms:8.1f} ms  (168 hours; the busiest needs {peak_needed} agents on the phones)")
     print(f"baseline {baseline_ms:8.1f} ms  (grouping the buckets only)")
@@ -107,11 +126,15 @@ def main() -> None:
     print(f"roster   {roster_ms:8.1f} ms  ({len(week)} shifts to {len(people)} agents; {unfilled} unfilled)")
     print(f"scan     {scan_ms:8.1f} ms  (the same rule, every agent scanned for every shift)")
     print(f"ratio    {roster_ms / scan_ms:8.2f}")
+    print(f"outages  {outages_ms:8.1f} ms  (20 planned outages of 2,000 customers spread over the week; {raised} hours need more)")
+    print(f"erlang   {erlang_ms:8.1f} ms  (Erlang C once more for every hour of the typical week)")
+    print(f"ratio    {outages_ms / erlang_ms:8.2f}")
     if args.json:
         print(json.dumps({
             "buckets": len(found), "plan_ms": round(plan_ms, 1), "baseline_ms": round(baseline_ms, 1), "ratio": round(plan_ms / baseline_ms, 2), "peak_needed": peak_needed,
             "shifts_ms": round(shifts_ms, 1), "greedy_ms": round(greedy_ms, 1), "shifts_ratio": round(shifts_ms / greedy_ms, 2), "shifts": exact, "greedy_shifts": greedy,
             "roster_ms": round(roster_ms, 1), "scan_ms": round(scan_ms, 1), "roster_ratio": round(roster_ms / scan_ms, 2), "roster_agents": len(people), "unfilled": unfilled,
+            "outages_ms": round(outages_ms, 1), "erlang_ms": round(erlang_ms, 1), "outages_ratio": round(outages_ms / erlang_ms, 2), "outages_raised_hours": raised,
         }))
 
 
