@@ -92,6 +92,10 @@ def test_a_week_with_a_planned_outage_is_staffed_for_the_calls_it_brings(outage_
     forecast = client.get("/api/v1/calls/staffing").json()
     typical = forecast["slots"]
     assert forecast["outage_calls_left_out"] == 60 and typical[24 + 12]["calls"] == pytest.approx(1 / 3)  # the stranger's call stays
+    [ahead] = forecast["outages_ahead"]
+    assert (ahead["number"], ahead["customers"], round(ahead["expected"], 1), ahead["monday"]) == (number, 122, 20.0, "2026-11-30")
+    forecast_page = client.get("/calls/staffing").text
+    assert 'id="outages-ahead"' in forecast_page and "12-01 09:00–15:00" in forecast_page and 'href="/calls/roster?week=2026-11-30' in forecast_page
     tuesday_ten = 24 + 10
     usual_calls = typical[tuesday_ten]["calls"]
     assert hours[tuesday_ten]["usually_needed"] == typical[tuesday_ten]["rostered"]

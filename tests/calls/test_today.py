@@ -32,6 +32,8 @@ def test_a_busy_morning_is_reckoned_into_the_hours_ahead(pbx, client, org, clock
     assert (hours[10]["expected"], hours[10]["projected"]) == (5.0, 10.0) and (hours[13]["expected"], hours[13]["projected"]) == (0.0, 0.0)
     assert hours[10]["needed"] == staffing.rostered(staffing.agents_needed(10, 180)) and hours[10]["forecast_needed"] == staffing.rostered(staffing.agents_needed(5, 180))
     assert hours[10]["on_roster"] == 0 and 10 in found["short"] and 13 not in found["short"]
+    tiles = {t["key"]: t for t in client.get("/api/v1/workbench").json()["tiles"]}
+    assert tiles["hotline.short_today"]["count"] == len(found["short"]) > 0 and tiles["hotline.short_today"]["tone"] == "alert"
     page = client.get("/calls/roster").text
     assert 'id="roster-today"' in page and "+100%" in page and "截至 09:00 来电 42 通，预测 21 通" in page
     # The supervisors hear of it: twice the forecast with the roster short, told once.

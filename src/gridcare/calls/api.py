@@ -181,7 +181,9 @@ def staffing(
     One company's hotline at a time: ``company`` (a code from ``companies``), the first by default.
     A figure left out is the company's target (``targets``; ``GET /calls/targets``). The week
     is a typical one: public holidays (``left_out``) and the calls planned outages brought
-    (``outage_calls_left_out``) are not averaged in; ``GET /calls/roster`` adds a dated week's."""
+    (``outage_calls_left_out``) are not averaged in; ``GET /calls/roster`` adds a dated week's.
+    ``outages_ahead``: the planned outages of the next two weeks, each with the calls it is
+    expected to bring (``expected``) and the Monday of its week (``monday``)."""
     found = reports.staffing(session, actor=principal, now=state.clock.now(), weeks=weeks, target_seconds=target_seconds, service_level=service_level, shrinkage=shrinkage, company=company)
     return found | {"slots": [vars(s) for s in found["slots"]]}
 

@@ -90,7 +90,7 @@ def figures(session: Session, *, actor: Principal, start: datetime, end: datetim
 
 
 def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | None = None, target_seconds: int | None = None,
-             service_level: int | None = None, shrinkage: int | None = None, company: str | None = None) -> dict[str, Any]:
+             service_level: int | None = None, shrinkage: int | None = None, company: str | None = None, ahead: bool = True) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
     the days since the first call, when that is later), public holidays and make-up working
@@ -108,11 +108,14 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | 
     given = hotline_targets.filled({"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}, held)
     if problems := staffing_rules.problems(given):
         raise InvalidInput.many(problems)
-    return _forecast(session, actor=actor, now=now, chosen=chosen, companies=companies, held=held, given=given)
+    return _forecast(session, actor=actor, now=now, chosen=chosen, companies=companies, held=held, given=given, ahead=ahead)
 
 
-def _forecast(session: Session, *, actor: Principal, now: datetime, chosen: Any, companies: list[Any], held: dict[str, Any], given: dict[str, int]) -> dict[str, Any]:
-    """``staffing`` for a company already chosen, with its targets read and the figures checked."""
+def _forecast(
+    session: Session, *, actor: Principal, now: datetime, chosen: Any, companies: list[Any], held: dict[str, Any], given: dict[str, int], ahead: bool = True,
+) -> dict[str, Any]:
+    """``staffing`` for a company already chosen, with its targets read and the figures checked;
+    ``ahead``: with the planned outages of the next two weeks (the roster reads its week's own)."""
     weeks, target_seconds, service_level, shrinkage = (given[k] for k in ("weeks", "target_seconds", "service_level", "shrinkage"))
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
@@ -133,7 +136,8 @@ def _forecast(session: Session, *, actor: Principal, now: datetime, chosen: Any,
     )
     read_from = as_utc(datetime.combine(read[0], time(0), tzinfo=SHANGHAI)) if read else start
     return {
-        "from": read_from, "to": end, **given, "left_out": left_out, "outage_calls_left_out": outage_calls, "company": chosen.code if chosen is not None else None,
+        "from": read_from, "to": end, **given, "left_out": left_out, "outage_calls_left_out": outage_calls,
+        "outages_ahead": surges.ahead(session, company=chosen, now=now) if ahead and chosen is not None else [], "company": chosen.code if chosen is not None else None,
         "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots, "targets": held,
     }
 

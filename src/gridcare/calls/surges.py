@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.calls import surge
 from gridcare.calls.models import CallRecord
+from gridcare.core.clock import SHANGHAI
 from gridcare.outages import service as outages
 
 # A planned outage still ahead or under way carries calls; one restored early carries its last.
@@ -101,3 +102,17 @@ def for_outage(session: Session, *, utility: str, customers: int, now: datetime)
     rate = learned(session, company=Hotline(utility, paths[0]), now=now)
     expected = customers * rate.rate
     return {"calls": expected, "by_phase": {name: expected * rate.shares.get(name, 0.0) for name in surge.PHASES}, "learned": rate}
+
+
+def ahead(session: Session, *, company: Any, now: datetime, days: int = 14) -> list[dict[str, Any]]:
+    """The company's planned outages of the next ``days`` not yet begun, soonest first, each
+    with the calls it is expected to bring and the Monday of its week (its roster's)."""
+    found = outages.planned_between(session, utility=company.utility, start=now, end=now + timedelta(days=days), statuses=("scheduled",))
+    if not found:
+        return []
+    rate = learned(session, company=company, now=now)
+    out = []
+    for o in sorted(found, key=lambda o: (o["starts_at"], o["id"])):
+        day = o["starts_at"].astimezone(SHANGHAI).date()
+        out.append(o | {"until": _end(o), "expected": o["customers"] * rate.rate, "monday": day - timedelta(days=day.weekday())})
+    return out

@@ -172,7 +172,7 @@ def staffing_page(request: Request, session: DbSession, principal: CurrentPrinci
         request, "calls/staffing.html", principal=principal, by_hour=by_hour, totals=totals, shown=shown, first=first, last=last, error=error,
         targets=held, shown_differs=any(str(shown[k]) != str(held[k]) for k in held), can_manage=can(principal, Action.CALLS_MANAGE), done=params.get("done", ""),
         companies=found["companies"], company=found["company"], plan=found["plan"],
-        roster_query=carried_query(found["company"], found["companies"], {k: found[k] for k in staffing.DEFAULTS}, found["targets"]), left_out=[d.strftime("%m-%d") for d in found["left_out"]], outage_calls_left_out=found["outage_calls_left_out"],
+        roster_query=carried_query(found["company"], found["companies"], {k: found[k] for k in staffing.DEFAULTS}, found["targets"]), left_out=[d.strftime("%m-%d") for d in found["left_out"]], outage_calls_left_out=found["outage_calls_left_out"], outages_ahead=found["outages_ahead"],
         status_code=422 if error else 200,
     )
 

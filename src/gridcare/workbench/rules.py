@@ -50,6 +50,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("handovers.waiting", N_("Shifts handed over to you"), "/calls/handover#handover-waiting", "handover", ALERT, frozenset({"agent", "expert"})),
     Figure("handovers.late", N_("Handovers nobody took over"), "/calls/handover", "handover", ALERT, MANAGERS),
     Figure("agents.missing", N_("Agents due on shift and away from their seat"), "/calls/stats#seats", "call_stats", ALERT, MANAGERS),
+    Figure("hotline.short_today", N_("Hours ahead today short of agents"), "/calls/roster#roster-today", "roster", ALERT, MANAGERS),
     Figure("changes.pending", N_("Data changes to review"), "/field/changes", "field", WARN, MANAGERS),
     Figure("knowledge.review", N_("Knowledge articles due for review"), "/knowledge?due=true", "knowledge", WARN, MANAGERS | {"expert"}),
     Figure("notify.dead", N_("Messages that could not be sent"), "/notifications?state=dead", "notifications", ALERT),

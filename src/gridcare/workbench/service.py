@@ -56,6 +56,16 @@ def _handovers(session: Session, actor: Principal, now: datetime) -> dict[str, i
     return {"handovers.waiting": handovers.count_waiting(session, actor=actor, now=now), "handovers.late": handovers.count_late(session, actor=actor, now=now)}
 
 
+def _hotline(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
+    from gridcare.calls import today
+    from gridcare.core.errors import InvalidInput
+
+    try:  # the hours still ahead today, at today's pace, with fewer agents on the roster than they need
+        return {"hotline.short_today": len(today.today(session, actor=actor, now=now)["today"].short)}
+    except InvalidInput:  # no company's hotline in the reader's scope
+        return {"hotline.short_today": 0}
+
+
 def _tasks(session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     from gridcare.workorders import support
 
@@ -122,7 +132,7 @@ def _knowledge(session: Session, actor: Principal, now: datetime) -> dict[str, i
 _READERS: dict[str, Callable[[Session, Principal, datetime], dict[str, int]]] = {
     "orders": _orders, "tasks": _tasks, "questions": _questions, "patrols": _patrols, "visits": _visits,
     "arrears": _arrears, "outages": _outages, "alerts": _alerts, "changes": _changes, "notify": _notifications,
-    "knowledge": _knowledge, "answered": _answered, "agents": _agents, "handovers": _handovers,
+    "knowledge": _knowledge, "answered": _answered, "agents": _agents, "handovers": _handovers, "hotline": _hotline,
 }
 
 
