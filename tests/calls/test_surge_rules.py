@@ -125,3 +125,22 @@ def test_the_need_with_outages_is_at_least_the_usual(extra, calls):
     need = surge.need(slots, extra, target_seconds=20, level=0.8, shrinkage=0.3)
     assert all(n >= s.rostered for n, s in zip(need, slots, strict=True))
     assert all(n == s.rostered for n, s, x in zip(need, slots, extra, strict=True) if x == 0)
+
+
+def test_the_hours_an_outage_leaves_short_are_those_it_raises_in_its_window():
+    need, usual, on_roster = [4] * 168, [2] * 168, [2] * 168
+    need[33] = usual[33] = 4  # short, but not for any outage's calls
+    on_roster[31] = 4  # raised, and covered
+    spans = surge.short_in_window(need, usual, on_roster, week_start=MONDAY, first=MONDAY + 29 * H, last=MONDAY + 35 * H)
+    assert spans == [(29, 2, 2, 4), (32, 1, 2, 4), (34, 1, 2, 4)]  # hours 29 to 34 of the window; 35 on is outside it
+    mine = [h != 29 for h in range(168)]
+    assert surge.short_in_window(need, usual, on_roster, week_start=MONDAY, first=MONDAY + 29 * H, last=MONDAY + 35 * H, mine=mine) == [(30, 1, 2, 4), (32, 1, 2, 4), (34, 1, 2, 4)]
+    assert surge.short_in_window(need, usual, on_roster, week_start=MONDAY, first=MONDAY + 29 * H, last=MONDAY + 29 * H) == []
+
+
+def test_an_outage_answers_for_the_hours_it_brings_a_quarter_of_the_calls_of():
+    big, small, twin = [2.0, 2.0, 0.0], [0.02, 0.0, 0.0], [2.0, 1.0, 0.0]
+    extra = [a + b + c for a, b, c in zip(big, small, twin, strict=True)]
+    assert surge.answers_for(big, extra) == [True, True, False]
+    assert surge.answers_for(small, extra) == [False, False, False]
+    assert surge.answers_for(twin, extra) == [True, True, False]

@@ -54,7 +54,9 @@ def short(session: Session, *, company: Any, now: datetime) -> list[dict[str, An
                 weeks[monday] = rosters.week(session, actor=actor, now=now, monday=monday, company=company.code)
             week = weeks[monday]
             start = datetime.combine(monday, datetime.min.time(), tzinfo=SHANGHAI)
-            if spans := surge.short_in_window(week["need"], week["usual_need"], week["on_roster"], week_start=start, first=first, last=last):
+            own = next((x["hours"] for x in week["outage_calls"]["outages"] if x["id"] == o["id"]), [0.0] * surge.WEEK_HOURS)
+            mine = surge.answers_for(own, week["outage_calls"]["extra"])
+            if spans := surge.short_in_window(week["need"], week["usual_need"], week["on_roster"], week_start=start, first=first, last=last, mine=mine):
                 spans_by_week.append((monday, _span_text(start, spans)))
             day = monday + timedelta(days=7)
         if spans_by_week:

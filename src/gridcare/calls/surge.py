@@ -157,16 +157,28 @@ def need(slots: Sequence[staffing.Slot], extra: Sequence[float], *, target_secon
     return out
 
 
-def short_in_window(need: Sequence[int], usual: Sequence[int], on_roster: Sequence[int], *, week_start: datetime, first: datetime, last: datetime) -> list[tuple[int, int, int, int]]:
-    """The hours of the week that [first, last) touches where an outage's calls raise the need
-    above the usual and the roster falls short of it, as runs of hours alike: (first hour,
-    hours, on the roster, needed)."""
+def short_in_window(
+    need: Sequence[int], usual: Sequence[int], on_roster: Sequence[int], *, week_start: datetime, first: datetime, last: datetime, mine: Sequence[bool] | None = None,
+) -> list[tuple[int, int, int, int]]:
+    """The hours of the week that [first, last) touches where the outages' calls raise the
+    need above the ``usual`` and the roster falls short of it (of those, only the hours
+    ``mine`` marks, when given), as runs of hours alike: (first hour, hours, on the roster,
+    needed)."""
     spans: list[tuple[int, int, int, int]] = []
     for k, _cover in _hours(first, last, week_start):
-        if not 0 <= k < WEEK_HOURS or need[k] <= usual[k] or on_roster[k] >= need[k]:
+        if not 0 <= k < WEEK_HOURS or need[k] <= usual[k] or on_roster[k] >= need[k] or (mine is not None and not mine[k]):
             continue
         if spans and spans[-1][0] + spans[-1][1] == k and spans[-1][2:] == (on_roster[k], need[k]):
             spans[-1] = (spans[-1][0], spans[-1][1] + 1, on_roster[k], need[k])
         else:
             spans.append((k, 1, on_roster[k], need[k]))
     return spans
+
+
+SHARE_NAMED = 0.25  # of an hour's outage calls, for an outage to answer for that hour
+
+
+def answers_for(own: Sequence[float], extra: Sequence[float]) -> list[bool]:
+    """The hours an outage answers for: those it brings at least a quarter of the planned
+    outages' calls of. Two outages alike share an hour; one customer beside a thousand does not."""
+    return [mine > 0 and mine >= SHARE_NAMED * total for mine, total in zip(own, extra, strict=True)]

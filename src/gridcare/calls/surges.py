@@ -76,8 +76,9 @@ def brought(session: Session, *, company: Any, start: datetime, end: datetime) -
 
 def week(session: Session, *, company: Any, now: datetime, week_start: datetime, baseline: Sequence[float]) -> dict[str, Any]:
     """The planned outages whose calls fall in the week from ``week_start`` (a local Monday
-    00:00), each with the calls expected in all and within the week, the rate they were
-    reckoned at, and the extra calls per hour of the week (``baseline``: the typical week's)."""
+    00:00), each with the calls expected in all, within the week and in each of its hours,
+    the rate they were reckoned at, and the extra calls per hour of the week from them all
+    (``baseline``: the typical week's)."""
     end = week_start + timedelta(hours=surge.WEEK_HOURS)
     found = outages.planned_between(session, utility=company.utility, start=week_start - surge.AFTER, end=end + surge.BEFORE, statuses=COMING)
     rate = learned(session, company=company, now=now)
@@ -87,7 +88,7 @@ def week(session: Session, *, company: Any, now: datetime, week_start: datetime,
         coming = surge.Coming(o["starts_at"], _end(o), o["customers"])
         hours = surge.spread(coming, rate, week_start=week_start, baseline=baseline)
         extra = [a + b for a, b in zip(extra, hours, strict=True)]
-        listed.append(o | {"until": _end(o), "expected": coming.customers * rate.rate, "in_week": sum(hours)})
+        listed.append(o | {"until": _end(o), "expected": coming.customers * rate.rate, "in_week": sum(hours), "hours": hours})
     return {"learned": rate, "outages": listed, "extra": extra}
 
 
