@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # (visible in the notification log) instead of stopping start-up.
     notify_quiet_hours: str = Field(default="21:00-08:00", description="Non-urgent customer messages wait out this local window; 'off' for none.")
     notify_rate_limits: str = Field(default="sms=60/min;voice=10/min;email=120/min;wecom=20/min", description="Per-channel send rate, CHANNEL=COUNT/UNIT (s, min, h).")
-    notify_ladders: str = Field(default="default=5/15", description="Pop-up fallback per event, EVENT=SMS_MIN/VOICE_MIN; '-' skips a rung.")
+    notify_ladders: str = Field(default="default=5/15; roster.week=30/-", description="Pop-up fallback per event, EVENT=SMS_MIN/VOICE_MIN; '-' skips a rung.")
     triage_rules: str = Field(default="", description="Fault-triage rules, e.g. 'window=30;leaf=3;point_share=0.4' (see outages/triage.py).")
     rate_limits: str = Field(default="login=10/min;login_ip=100/min;intake=100000/min;open311_read=600/min", description="Sign-in, intake and public look-up limits, NAME=COUNT/UNIT (s, min, h); a name left out is not limited (see core/ratelimit.py).")
     notify_templates_dir: Path | None = Field(default=None, description="TOML message templates overriding the shipped ones, file by file.")

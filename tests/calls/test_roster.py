@@ -159,3 +159,17 @@ def test_the_seat_board_shows_who_is_due_on_shift_and_away(client, org):
     assert board == {"agent": None, "agent2": "off_shift"}
     assert next(t for t in client.get("/api/v1/workbench").json()["tiles"] if t["key"] == "agents.missing")["count"] == 0
     assert "班外" in client.get("/calls/stats").text
+
+
+def test_a_change_within_two_days_is_urgent_and_falls_back_to_an_sms(client, org, clock):
+    """Tomorrow's shift reaches an agent who is not signed in: its pop-up is urgent and
+    becomes an SMS after half an hour unacknowledged (roster.week=30/-); next week's waits."""
+    client.cookies.clear()
+    h = {"X-CSRF-Token": sign_in(client, "supervisor", demo_org.PASSWORD)[1]}
+    for starts_at in ("2026-11-25T08:00:00", "2026-12-01T08:00:00"):  # tomorrow; next Tuesday
+        assert client.post("/api/v1/calls/roster/shifts", json={"user_id": org.user_id("agent"), "starts_at": starts_at, "hours": 8}, headers=h).status_code == 201
+    with org.db.read() as session:
+        told = session.execute(text(
+            "SELECT context, urgent, ladder_sms_after_s, ladder_voice_after_s FROM notifications WHERE event='roster.week' AND channel='popup' AND recipient_id=:u ORDER BY id",
+        ), {"u": org.user_id("agent")}).all()
+    assert [(bool(urgent), sms, voice) for _context, urgent, sms, voice in told] == [(True, 1800, None), (False, None, None)]

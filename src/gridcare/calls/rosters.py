@@ -176,7 +176,7 @@ def add_shift(session: Session, *, actor: Principal, now: datetime, user_id: int
     session.add(row)
     session.flush()
     if ends_at > now:
-        _tell(session, now=now, monday=_week_of(starts_at), user_ids={user_id})
+        _tell(session, now=now, monday=_week_of(starts_at), user_ids={user_id}, soon={user_id} if _soon(starts_at, now) else set())
     audit.record(session, actor=actor, at=now, action="roster.shift_add", entity="agent_shift", entity_id=row.id, after={"user": agent.login, "starts_at": starts_at, "ends_at": ends_at}, org_path=agent.org_path, new_stream=True)
     return row
 
@@ -190,7 +190,7 @@ def remove_shift(session: Session, *, actor: Principal, now: datetime, shift_id:
     session.delete(row)
     session.flush()
     if as_utc(row.ends_at) > now:
-        _tell(session, now=now, monday=_week_of(as_utc(row.starts_at)), user_ids={row.user_id})
+        _tell(session, now=now, monday=_week_of(as_utc(row.starts_at)), user_ids={row.user_id}, soon={row.user_id} if _soon(as_utc(row.starts_at), now) else set())
 
 
 def clear_week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None) -> int:
@@ -203,7 +203,7 @@ def clear_week(session: Session, *, actor: Principal, now: datetime, monday: dat
     ids = [r.id for r in gone]
     if ids:
         session.execute(delete(AgentShift).where(AgentShift.id.in_(ids)))
-        _tell(session, now=now, monday=monday, user_ids={r.user_id for r in gone})
+        _tell(session, now=now, monday=monday, user_ids={r.user_id for r in gone}, soon={r.user_id for r in gone if _soon(as_utc(r.starts_at), now)})
         audit.record(session, actor=actor, at=now, action="roster.week_clear", entity="org_unit", entity_id=chosen.id, after={"monday": monday, "removed": len(ids)}, org_path=chosen.path)
     return len(ids)
 
@@ -250,7 +250,7 @@ def generate(
     paths = {u.id: u.org_path for u in agents}
     session.add_all([AgentShift(user_id=who, org_path=paths[who], starts_at=as_utc(slot.starts_at), ends_at=as_utc(slot.ends_at), created_by=actor.login, created_at=now) for slot, who in given])
     session.flush()
-    _tell(session, now=now, monday=monday, user_ids={who for _slot, who in given})
+    _tell(session, now=now, monday=monday, user_ids={who for _slot, who in given}, soon={who for slot, who in given if _soon(slot.starts_at, now)})
     audit.record(
         session, actor=actor, at=now, action="roster.week_generate", entity="org_unit", entity_id=chosen.id,
         after={"monday": monday, "shifts": len(given), "unfilled": len(unfilled), "shift_hours": shift_hours, "workdays": workdays}, org_path=chosen.path,
@@ -261,16 +261,28 @@ def generate(
 templates.register_directory(Path(__file__).resolve().parent / "messages")
 
 
-def _tell(session: Session, *, now: datetime, monday: date, user_ids: set[int]) -> None:
+# A change to a shift this close is news the agent may not see on a page in time: it is
+# urgent, and an unacknowledged pop-up climbs the ladder (an SMS by default; the operator's
+# notify ladders say when, per event).
+SOON = timedelta(hours=48)
+
+
+def _soon(starts_at: datetime, now: datetime) -> bool:
+    return starts_at - now < SOON
+
+
+def _tell(session: Session, *, now: datetime, monday: date, user_ids: set[int], soon: set[int] | None = None) -> None:
     """Each agent whose shifts of the week changed hears what they now are: a pop-up to
-    acknowledge on whichever page they have open. An agent told the same before is not told
-    again."""
+    acknowledge on whichever page they have open; for those ``soon`` (a changed shift starts
+    within two days), an urgent one that becomes an SMS when nobody acknowledges it. An agent
+    told the same before is not told again."""
     start = _monday(monday)
     rows = _rows(session, sorted(user_ids), start, start + timedelta(days=7))
     for user_id in sorted(user_ids):
         mine = [r for r in rows if r.user_id == user_id and start <= as_utc(r.starts_at)]
         listed = ", ".join(f"{as_utc(r.starts_at).astimezone(SHANGHAI):%m-%d %H:%M}–{as_utc(r.ends_at).astimezone(SHANGHAI):%H:%M}" for r in mine)
-        notify.notify_user(session, now=now, user_id=user_id, event="roster.week", context={"week": monday.isoformat(), "shifts": listed, "count": len(mine)}, urgent=False)
+        urgent = user_id in (soon or set())
+        notify.notify_user(session, now=now, user_id=user_id, event="roster.week", context={"week": monday.isoformat(), "shifts": listed, "count": len(mine)}, urgent=urgent, ladder=urgent)
 
 
 def _week_of(at: datetime) -> date:
