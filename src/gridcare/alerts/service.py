@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from gridcare.alerts import counts, detector, rules, titles
 from gridcare.alerts.models import Alert
 from gridcare.audit import service as audit
-from gridcare.auth.rules import Action, RecordScope, can_see, in_subtree
+from gridcare.auth.rules import Action, RecordScope, can_see
 from gridcare.auth.scoping import require
 from gridcare.core import i18n
 from gridcare.core.clock import SHANGHAI, to_local
 from gridcare.core.errors import Conflict, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
-from gridcare.core.principal import Principal, Role, system_principal
+from gridcare.core.principal import Principal, system_principal
 
 if TYPE_CHECKING:
     from gridcare.grids.models import Grid
@@ -55,8 +55,7 @@ def _supervisors(session: Session, org_path: str) -> list[int]:
     """Active supervisors whose unit holds the grid: the grid's company and any level above."""
     from gridcare.auth import service as auth
 
-    found = auth.list_users(session, actor=system_principal("alerts"), role=Role.SUPERVISOR)
-    return sorted(u.id for u in found if u.is_active and in_subtree(u.org_path, org_path))
+    return auth.supervisors_over(session, org_path=org_path)
 
 
 def _raise(session: Session, *, now: datetime, key: str, values: dict[str, Any]) -> tuple[Alert, bool]:

@@ -201,6 +201,13 @@ def members(session: Session, *, org_unit_id: int, role: Role) -> list[User]:
     return list(session.scalars(stmt.order_by(User.id)))
 
 
+def supervisors_over(session: Session, *, org_path: str) -> list[int]:
+    """The active supervisors whose unit holds ``org_path`` (its own and any above), by id:
+    whom a domain tells of what goes wrong there (no actor: system use)."""
+    rows = session.execute(select(User.id, User.org_path).where(User.role == Role.SUPERVISOR.value, User.is_active.is_(True)).order_by(User.id))
+    return [uid for uid, path in rows if rules.in_subtree(path, org_path)]
+
+
 def list_users(session: Session, *, actor: Principal, role: Role | None = None, query: str = "") -> list[User]:
     require(actor, Action.USERS_READ)
     stmt = scoped(select(User), actor, org_path=User.org_path)

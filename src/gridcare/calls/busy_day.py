@@ -10,10 +10,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from gridcare.auth import service as auth
-from gridcare.auth.rules import in_subtree
 from gridcare.calls import intraday, today
 from gridcare.core.clock import SHANGHAI
-from gridcare.core.principal import Role, system_principal
+from gridcare.core.principal import system_principal
 from gridcare.notify import service as notify
 from gridcare.notify import templates
 
@@ -24,10 +23,9 @@ def tell(session: Session, *, now: datetime) -> list[tuple[str, int]]:
     """Each company whose day has crossed a step with hours ahead short: its supervisors are
     told (once per step and day). Returns (company, step) of those."""
     actor = system_principal("calls")
-    supervisors = [u for u in auth.list_users(session, actor=actor, role=Role.SUPERVISOR) if u.is_active]
     told = []
     for company in (u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"):
-        listeners = [u.id for u in supervisors if in_subtree(u.org_path, company.path)]
+        listeners = auth.supervisors_over(session, org_path=company.path)
         if not listeners:
             continue
         found = today.today(session, actor=actor, now=now, company=company.code)

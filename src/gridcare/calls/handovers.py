@@ -290,8 +290,6 @@ def tell_late(session: Session, *, now: datetime) -> list[int]:
     """The supervisors over each handover of the last 12 hours that nobody took over in time
     get a pop-up that opens it, once. Returns the handovers told of."""
     from gridcare.auth import service as auth
-    from gridcare.auth.rules import in_subtree
-    from gridcare.core.principal import Role, system_principal
     from gridcare.grids import queries as grid_queries
 
     taken = select(HandoverParty.handover_id).where(HandoverParty.received_at.is_not(None))
@@ -301,7 +299,6 @@ def tell_late(session: Session, *, now: datetime) -> list[int]:
     ]
     if not rows:
         return []
-    supervisors = [u for u in auth.list_users(session, actor=system_principal("calls"), role=Role.SUPERVISOR) if u.is_active]
     names = grid_queries.staff_names(session, {r.given_by for r in rows})
     for r in rows:
         named = names.get(r.given_by)
@@ -309,7 +306,6 @@ def tell_late(session: Session, *, now: datetime) -> list[int]:
             "giver": (named[0] or named[2]) if named else "—", "at": as_utc(r.given_at).astimezone(SHANGHAI).strftime("%H:%M"),
             "due": handover.receive_due(as_utc(r.given_at), as_utc(r.takes_over_at) if r.takes_over_at else None).astimezone(SHANGHAI).strftime("%H:%M"), "id": r.id,
         }
-        for u in supervisors:
-            if in_subtree(u.org_path, r.org_path):
-                notify.notify_user(session, now=now, user_id=u.id, event="handover.late", context=context, urgent=False, source=("shift_handover", r.id), dedupe=f"handover-late:{r.id}")
+        for user_id in auth.supervisors_over(session, org_path=r.org_path):
+            notify.notify_user(session, now=now, user_id=user_id, event="handover.late", context=context, urgent=False, source=("shift_handover", r.id), dedupe=f"handover-late:{r.id}")
     return [r.id for r in rows]

@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridcare.auth import service as auth
-from gridcare.auth.rules import in_subtree
 from gridcare.calls import rosters, surge
 from gridcare.core.clock import SHANGHAI
-from gridcare.core.principal import Role, system_principal
+from gridcare.core.principal import system_principal
 from gridcare.notify import service as notify
 from gridcare.notify import templates
 from gridcare.outages import service as outages
@@ -69,10 +68,9 @@ def tell(session: Session, *, now: datetime) -> list[str]:
     once for each version of the outage (new times are news). Returns the outages' numbers."""
     actor = system_principal("calls")
     units = auth.list_org_units(session, actor=actor)
-    supervisors = [u for u in auth.list_users(session, actor=actor, role=Role.SUPERVISOR) if u.is_active]
     told = []
     for company in (u for u in units if u.kind == "company"):
-        listeners = [u.id for u in supervisors if in_subtree(u.org_path, company.path)]
+        listeners = auth.supervisors_over(session, org_path=company.path)
         if not listeners:
             continue
         for o in short(session, company=company, now=now):

@@ -308,11 +308,10 @@ def finish_if_complete(session: Session, *, now: datetime, task: PatrolTask) -> 
 
 
 def _supervisors(session: Session, org_path: str) -> list[int]:
-    """Active supervisors whose scope holds the task (read-only over auth's users)."""
-    from gridcare.auth.models import User
+    """Active supervisors whose scope holds the task."""
+    from gridcare.auth import service as auth
 
-    rows = session.execute(select(User.id, User.org_path).where(User.role == "supervisor", User.is_active.is_(True)))
-    return [uid for uid, path in rows if org_path.startswith(path)]
+    return auth.supervisors_over(session, org_path=org_path)
 
 
 def _needs_flag(task: Any, today: Any) -> rules.TaskState | None:
