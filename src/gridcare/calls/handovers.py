@@ -270,20 +270,22 @@ def count_waiting(session: Session, *, actor: Principal, now: datetime) -> int:
     return 0 if stmt is None else session.scalar(stmt.with_only_columns(func.count(ShiftHandover.id))) or 0
 
 
+def _untaken(stmt: Any, now: datetime) -> Any:
+    """``stmt`` (over handovers) narrowed to those of the last 12 hours nobody has taken over."""
+    taken = select(HandoverParty.handover_id).where(HandoverParty.received_at.is_not(None))
+    return stmt.where(ShiftHandover.given_at >= now - WAITS, ShiftHandover.id.not_in(taken))
+
+
+def _late(given_at: datetime, takes_over_at: datetime | None, now: datetime) -> bool:
+    return handover.state(given_at=as_utc(given_at), takes_over_at=as_utc(takes_over_at) if takes_over_at else None, received=False, now=now) == handover.LATE
+
+
 def count_late(session: Session, *, actor: Principal, now: datetime) -> int:
     """Handovers of the last 12 hours in the actor's scope that nobody took over in time."""
     if not can(actor, Action.CALLS_READ):
         return 0
-    taken = select(HandoverParty.handover_id).where(HandoverParty.received_at.is_not(None))
-    stmt = scoped(select(ShiftHandover.given_at, ShiftHandover.takes_over_at), actor, org_path=ShiftHandover.org_path).where(
-        ShiftHandover.given_at >= now - WAITS, ShiftHandover.id.not_in(taken),
-    )
-    return sum(
-        1 for given_at, takes_over_at in session.execute(stmt)
-        if handover.state(given_at=as_utc(given_at), takes_over_at=as_utc(takes_over_at) if takes_over_at else None, received=False, now=now) == handover.LATE
-    )
-
-
+    stmt = _untaken(scoped(select(ShiftHandover.given_at, ShiftHandover.takes_over_at), actor, org_path=ShiftHandover.org_path), now)
+    return sum(1 for given_at, takes_over_at in session.execute(stmt) if _late(given_at, takes_over_at, now))
 
 
 def tell_late(session: Session, *, now: datetime) -> list[int]:
@@ -292,11 +294,7 @@ def tell_late(session: Session, *, now: datetime) -> list[int]:
     from gridcare.auth import service as auth
     from gridcare.grids import queries as grid_queries
 
-    taken = select(HandoverParty.handover_id).where(HandoverParty.received_at.is_not(None))
-    rows = [
-        r for r in session.scalars(select(ShiftHandover).where(ShiftHandover.given_at >= now - WAITS, ShiftHandover.id.not_in(taken)).order_by(ShiftHandover.id))
-        if handover.state(given_at=as_utc(r.given_at), takes_over_at=as_utc(r.takes_over_at) if r.takes_over_at else None, received=False, now=now) == handover.LATE
-    ]
+    rows = [r for r in session.scalars(_untaken(select(ShiftHandover), now).order_by(ShiftHandover.id)) if _late(r.given_at, r.takes_over_at, now)]
     if not rows:
         return []
     names = grid_queries.staff_names(session, {r.given_by for r in rows})

@@ -16,6 +16,10 @@ from gridcare.calls import staffing
 
 MIN_EXPECTED = 10.0  # calls expected so far before a ratio says anything
 HOURS = 24
+# How far above the forecast a day must run, in per cent, for the supervisors to hear of it;
+# each step is news once a day.
+STEPS = (20, 50, 100)
+MIN_EXPECTED_TO_TELL = 20.0  # a quiet night's three calls against two is no busy day
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,24 @@ class Today:
     offered_so_far: int
     ratio: float | None  # offered ÷ expected so far; None: too early to tell
     hours: list[HourAhead]
+
+    @property
+    def change(self) -> int | None:
+        """Per cent above (or below) the forecast so far; None while too early to tell."""
+        return None if self.ratio is None else round(100 * (self.ratio - 1))
+
+    @property
+    def tone(self) -> str:
+        """How the day reads against the forecast: red from the first step supervisors hear
+        of, amber from half of it, green within ten per cent, grey when well below."""
+        change = self.change
+        if change is None:
+            return "grey"
+        if change >= STEPS[0]:
+            return "red"
+        if change >= STEPS[0] / 2:
+            return "amber"
+        return "green" if change > -10 else "grey"
 
     @property
     def short(self) -> list[HourAhead]:
@@ -81,12 +103,6 @@ def track(
             needed = staffing.rostered(staffing.agents_needed(projected, aht[h] or usual_aht, target_seconds=target_seconds, level=level), shrinkage)
         hours.append(HourAhead(h, expected[h], projected, needed, planned[h], on_roster[h]))
     return Today(expected_so_far, came, ratio, hours)
-
-
-# How far above the forecast a day must run, in per cent, for the supervisors to hear of it;
-# each step is news once a day.
-STEPS = (20, 50, 100)
-MIN_EXPECTED_TO_TELL = 20.0  # a quiet night's three calls against two is no busy day
 
 
 def step_crossed(today: Today) -> int | None:

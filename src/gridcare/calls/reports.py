@@ -90,7 +90,7 @@ def figures(session: Session, *, actor: Principal, start: datetime, end: datetim
 
 
 def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | None = None, target_seconds: int | None = None,
-             service_level: int | None = None, shrinkage: int | None = None, company: str | None = None, ahead: bool = True) -> dict[str, Any]:
+             service_level: int | None = None, shrinkage: int | None = None, company: str | None = None, details: bool = True) -> dict[str, Any]:
     """Agents each hour of the week needs to answer ``service_level`` % of calls within
     ``target_seconds``, from the calls of the last ``weeks`` full weeks up to today (or of
     the days since the first call, when that is later), public holidays and make-up working
@@ -108,14 +108,16 @@ def staffing(session: Session, *, actor: Principal, now: datetime, weeks: int | 
     given = hotline_targets.filled({"weeks": weeks, "target_seconds": target_seconds, "service_level": service_level, "shrinkage": shrinkage}, held)
     if problems := staffing_rules.problems(given):
         raise InvalidInput.many(problems)
-    return _forecast(session, actor=actor, now=now, chosen=chosen, companies=companies, held=held, given=given, ahead=ahead)
+    return _forecast(session, actor=actor, now=now, chosen=chosen, companies=companies, held=held, given=given, details=details)
 
 
 def _forecast(
-    session: Session, *, actor: Principal, now: datetime, chosen: Any, companies: list[Any], held: dict[str, Any], given: dict[str, int], ahead: bool = True,
+    session: Session, *, actor: Principal, now: datetime, chosen: Any, companies: list[Any], held: dict[str, Any], given: dict[str, int], details: bool = True,
 ) -> dict[str, Any]:
-    """``staffing`` for a company already chosen, with its targets read and the figures checked;
-    ``ahead``: with the planned outages of the next two weeks (the roster reads its week's own)."""
+    """``staffing`` for a company already chosen, with its targets read and the figures checked.
+    ``details``: with what only the forecast page shows (the agents signed in each hour, the
+    calls left out for planned outages, the outages of the next two weeks); the roster, which
+    reads the need alone, goes without them."""
     weeks, target_seconds, service_level, shrinkage = (given[k] for k in ("weeks", "target_seconds", "service_level", "shrinkage"))
     today = now.astimezone(SHANGHAI).date()
     first = today - timedelta(days=7 * weeks)
@@ -124,7 +126,7 @@ def _forecast(
     # The calls planned outages brought are no usual hour's: a dated week's roster adds its own.
     brought = surges.brought(session, company=chosen, start=start, end=end) if chosen is not None else None
     found = buckets(session, actor=actor, start=start, end=end, target_seconds=target_seconds, org_path=path, leave_out=brought)
-    outage_calls = session.scalar(select(func.count()).select_from(brought.subquery())) if brought is not None else 0
+    outage_calls = session.scalar(select(func.count()).select_from(brought.subquery())) if details and brought is not None else 0
     # A hotline newer than the weeks asked for is averaged over the days it has taken calls.
     since = min((date.fromisoformat(b.day) for b in found), default=first)
     read = [first + timedelta(days=i) for i in range(7 * weeks) if first + timedelta(days=i) >= since]
@@ -132,12 +134,12 @@ def _forecast(
     days, left_out = staffing_rules.usual_days(read, holidays=calendar.holidays, makeup_workdays=calendar.makeup_workdays)
     slots = staffing_rules.plan(
         found, days=days, target_seconds=target_seconds, level=service_level / 100, shrinkage=shrinkage / 100,
-        duty=_on_duty(session, actor=actor, org_path=path, start=start, end=end, days=days, now=now),
+        duty=_on_duty(session, actor=actor, org_path=path, start=start, end=end, days=days, now=now) if details else None,
     )
     read_from = as_utc(datetime.combine(read[0], time(0), tzinfo=SHANGHAI)) if read else start
     return {
         "from": read_from, "to": end, **given, "left_out": left_out, "outage_calls_left_out": outage_calls,
-        "outages_ahead": surges.ahead(session, company=chosen, now=now) if ahead and chosen is not None else [], "company": chosen.code if chosen is not None else None,
+        "outages_ahead": surges.ahead(session, company=chosen, now=now) if details and chosen is not None else [], "company": chosen.code if chosen is not None else None,
         "companies": [{"code": u.code, "name": u.name} for u in companies], "slots": slots, "targets": held,
     }
 

@@ -127,7 +127,7 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     for user_id, a, b, reason in duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end):
         away.setdefault(user_id, []).append((as_utc(a), as_utc(b), reason))
     people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, [])) for u in sorted(agents, key=lambda u: u.login)]
-    forecast_found = reports.staffing(session, actor=actor, now=now, company=chosen.code, ahead=False, **{k: v for k, v in (forecast or {}).items() if k in staffing_rules.DEFAULTS})
+    forecast_found = reports.staffing(session, actor=actor, now=now, company=chosen.code, details=False, **{k: v for k, v in (forecast or {}).items() if k in staffing_rules.DEFAULTS})
     asked = {k: forecast_found[k] for k in staffing_rules.DEFAULTS}
     slots = forecast_found["slots"]
     usual = [s.rostered for s in slots]

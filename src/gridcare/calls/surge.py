@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from gridcare.calls import staffing
+from gridcare.calls import rostering, staffing
 
 BEFORE = timedelta(hours=24)  # the notices are out; the day-before notice goes the day before
 AFTER = timedelta(hours=2)  # supply is back, or not yet for some
@@ -162,17 +162,10 @@ def short_in_window(
 ) -> list[tuple[int, int, int, int]]:
     """The hours of the week that [first, last) touches where the outages' calls raise the
     need above the ``usual`` and the roster falls short of it (of those, only the hours
-    ``mine`` marks, when given), as runs of hours alike: (first hour, hours, on the roster,
-    needed)."""
-    spans: list[tuple[int, int, int, int]] = []
-    for k, _cover in _hours(first, last, week_start):
-        if not 0 <= k < WEEK_HOURS or need[k] <= usual[k] or on_roster[k] >= need[k] or (mine is not None and not mine[k]):
-            continue
-        if spans and spans[-1][0] + spans[-1][1] == k and spans[-1][2:] == (on_roster[k], need[k]):
-            spans[-1] = (spans[-1][0], spans[-1][1] + 1, on_roster[k], need[k])
-        else:
-            spans.append((k, 1, on_roster[k], need[k]))
-    return spans
+    ``mine`` marks, when given), as ``rostering.short_spans`` gives runs of hours alike."""
+    inside = {k for k, _cover in _hours(first, last, week_start) if 0 <= k < WEEK_HOURS}
+    counted = [on if k in inside and need[k] > usual[k] and (mine is None or mine[k]) else need[k] for k, on in enumerate(on_roster)]
+    return rostering.short_spans(need, counted)
 
 
 SHARE_NAMED = 0.25  # of an hour's outage calls, for an outage to answer for that hour
