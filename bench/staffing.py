@@ -14,11 +14,14 @@ plan's shifts handed to agents (``calls.rostering.assign``: their shifts a week,
 rest between; agents found through an index of their load and hours), next to the same rule
 scanning every agent for every shift (``assign_by_scan``). And a week with twenty planned
 outages: their calls spread over it and Erlang C asked again where they fall
-(``calls.surge``), next to asking it once more for every hour. With ``--json`` the last
+(``calls.surge``), next to asking it once more for every hour. And a Tuesday morning running
+half as busy again: whom to ask to cover the short hours ahead (``calls.cover.plan``), next
+to the same rule working out every agent's asks again for every ask. With ``--json`` the last
 line is one JSON object: ``buckets``, ``plan_ms``, ``baseline_ms``, ``ratio``, ``peak_needed``,
 ``shifts_ms``, ``greedy_ms``, ``shifts_ratio``, ``shifts``, ``greedy_shifts``, ``roster_ms``,
 ``scan_ms``, ``roster_ratio``, ``roster_agents``, ``unfilled``, ``outages_ms``, ``erlang_ms``,
-``outages_ratio``, ``outages_raised_hours``.
+``outages_ratio``, ``outages_raised_hours``, ``cover_ms``, ``rescan_ms``, ``cover_ratio``,
+``cover_asks``, ``cover_left``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import statistics
 import time
 from datetime import date, datetime, timedelta
 
-from gridcare.calls import rostering, shifts, staffing, surge
+from gridcare.calls import cover, rostering, shifts, staffing, surge
 from gridcare.calls.stats import Bucket
 from gridcare.core.clock import SHANGHAI
 
@@ -116,6 +119,20 @@ def main() -> None:
     outages_ms = timed(with_outages, args.repeat)
     erlang_ms = timed(lambda: [staffing.rostered(staffing.agents_needed(s.calls, s.aht_seconds or usual_aht)) for s in slots], args.repeat)
     raised = sum(1 for a, b in zip(with_outages(), needs, strict=True) if a > b)
+    # Tuesday at 09:20, the day running half as busy again as the forecast: the hours ahead
+    # short by half their need, covered from the roster's agents (``calls.cover.plan``), next
+    # to the same rule working out every agent's asks again for every ask (``plan_by_scan``).
+    given, _ = rostering.assign(week, people, workdays=5, zone=SHANGHAI)
+    now = monday + timedelta(days=1, hours=9, minutes=20)
+    day_end = monday + timedelta(days=2)
+    mine: dict[int, list[rostering.Slot]] = {}
+    for slot, who in given:
+        mine.setdefault(who, []).append(slot)
+    staff = [cover.Agent(a.user_id, tuple(mine.get(a.user_id, ())), (), 8.0 * len(mine.get(a.user_id, ())), a.user_id % 10 == 0) for a in people]
+    short_today = {monday + timedelta(days=1, hours=h): -(-needs[24 + h] // 2) for h in range(9, 24) if needs[24 + h]}
+    cover_ms = timed(lambda: cover.plan(short_today, staff, now=now, day_end=day_end), args.repeat)
+    rescan_ms = timed(lambda: cover.plan_by_scan(short_today, staff, now=now, day_end=day_end), args.repeat)
+    asks, left = cover.plan(short_today, staff, now=now, day_end=day_end)
     print(f"{len(found):,} buckets ({args.weeks} weeks, {args.agents} agents, {args.peak} calls in the busiest hour)")
     print(f"plan     {plan_ms:8.1f} ms  (168 hours; the busiest needs {peak_needed} agents on the phones)")
     print(f"baseline {baseline_ms:8.1f} ms  (grouping the buckets only)")
@@ -129,12 +146,16 @@ def main() -> None:
     print(f"outages  {outages_ms:8.1f} ms  (20 planned outages of 2,000 customers spread over the week; {raised} hours need more)")
     print(f"erlang   {erlang_ms:8.1f} ms  (Erlang C once more for every hour of the typical week)")
     print(f"ratio    {outages_ms / erlang_ms:8.2f}")
+    print(f"cover    {cover_ms:8.1f} ms  ({sum(short_today.values())} agent-hours short today, {len(staff)} agents: {len(asks)} asks, {sum(left.values())} agent-hours left)")
+    print(f"rescan   {rescan_ms:8.1f} ms  (the same rule, every agent's asks again for every ask)")
+    print(f"ratio    {cover_ms / rescan_ms:8.2f}")
     if args.json:
         print(json.dumps({
             "buckets": len(found), "plan_ms": round(plan_ms, 1), "baseline_ms": round(baseline_ms, 1), "ratio": round(plan_ms / baseline_ms, 2), "peak_needed": peak_needed,
             "shifts_ms": round(shifts_ms, 1), "greedy_ms": round(greedy_ms, 1), "shifts_ratio": round(shifts_ms / greedy_ms, 2), "shifts": exact, "greedy_shifts": greedy,
             "roster_ms": round(roster_ms, 1), "scan_ms": round(scan_ms, 1), "roster_ratio": round(roster_ms / scan_ms, 2), "roster_agents": len(people), "unfilled": unfilled,
             "outages_ms": round(outages_ms, 1), "erlang_ms": round(erlang_ms, 1), "outages_ratio": round(outages_ms / erlang_ms, 2), "outages_raised_hours": raised,
+            "cover_ms": round(cover_ms, 1), "rescan_ms": round(rescan_ms, 1), "cover_ratio": round(cover_ms / rescan_ms, 2), "cover_asks": len(asks), "cover_left": sum(left.values()),
         }))
 
 

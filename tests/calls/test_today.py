@@ -14,16 +14,20 @@ DAY = 86400
 HOUR = 3600
 
 
-def test_a_busy_morning_is_reckoned_into_the_hours_ahead(pbx, client, org, clock):
-    # The last three Tuesdays: seven calls an hour from 06:00 to 09:00, five from 09:00 to 12:00.
+def busy_morning(pbx) -> None:
+    """The last three Tuesdays: seven calls an hour from 06:00 to 09:00, five from 09:00 to
+    12:00. This morning: fourteen an hour from 06:00 to 09:00 (the clock stands at 09:00)."""
     for weeks_ago in (1, 2, 3):
         for hour in range(6, 12):
             for k in range(7 if hour < 9 else 5):
                 call(pbx, f"w{weeks_ago}-{hour}-{k}", at=-weeks_ago * 7 * DAY + (hour - 9) * HOUR + 500 * k, wait=5, talk=180)
-    # This morning: fourteen an hour from 06:00 to 09:00 (the clock stands at 09:00).
     for hour in range(6, 9):
         for k in range(14):
             call(pbx, f"t-{hour}-{k}", at=(hour - 9) * HOUR + 250 * k, wait=5, talk=180)
+
+
+def test_a_busy_morning_is_reckoned_into_the_hours_ahead(pbx, client, org, clock):
+    busy_morning(pbx)
     _as(client, "supervisor")
     found = client.get("/api/v1/calls/roster/today").json()
     assert (found["company"], found["day"], found["offered_so_far"], found["expected_so_far"], found["ratio"]) == ("XC-E", "2026-11-24", 42, 21.0, 2.0)
@@ -44,6 +48,7 @@ def test_a_busy_morning_is_reckoned_into_the_hours_ahead(pbx, client, org, clock
     told = [n.recipient_id for n in notes]
     assert len(told) == len(set(told)) and org.user_id("supervisor") in told and org.user_id("w_supervisor") not in told
     assert "截至 09:00 来电 42 通，预测 21 通（高 100%）" in notes[0].body and "10:00 (0/" in notes[0].body
+    assert "可请：" in notes[0].body and "来班 10:00–14:00" in notes[0].body  # whom to ask, as the roster page names them
     assert 'id="roster-today"' not in client.get("/calls/roster", params={"week": "2026-11-30"}).text  # another week: no today
     # Early in a day with too few calls expected, nothing is reckoned.
     _as(client, "w_supervisor")

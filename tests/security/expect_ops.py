@@ -17,6 +17,7 @@ from tests.security.world import NOW
 
 HANDOVER = roles("admin", "supervisor", "agent", "expert")  # who hand a shift over and take one over
 EVENING = (NOW + timedelta(days=3, hours=11)).isoformat()  # after the demo roster's day shifts
+LATER = (NOW + timedelta(days=2, hours=14)).isoformat()  # the world's Thursday shift stays on until 23:00
 
 
 def _agent(login: str, world: object) -> int:
@@ -128,6 +129,7 @@ OPS: dict[str, Spec] = {
         foreign=lambda login, w: {"user_id": w.refs["user"]["w_agent" if other(login, w) == "w" else "agent"], "starts_at": EVENING, "hours": 4},
     ),
     "DELETE /api/v1/calls/roster/shifts/{shift_id}": W("agent_shift", MANAGERS),
+    "PATCH /api/v1/calls/roster/shifts/{shift_id}": W("agent_shift", MANAGERS, body={"ends_at": LATER}),
     "GET /api/v1/calls/handovers": G(),
     "GET /api/v1/calls/handovers/draft": G(),
     "GET /api/v1/calls/handovers/waiting": G(),
@@ -223,6 +225,7 @@ OPS: dict[str, Spec] = {
         foreign=lambda login, w: form(user_id=str(w.refs["user"]["w_agent" if other(login, w) == "w" else "agent"]), day=EVENING[:10], hour="20", hours="4"),
     ),
     "POST /calls/roster/shifts/{shift_id}/remove": W("agent_shift", MANAGERS, body=form(week="2026-11-23")),
+    "POST /calls/roster/shifts/{shift_id}/change": W("agent_shift", MANAGERS, body=form(week="2026-11-23", ends_at=LATER)),
     "GET /calls/lines": G(),
     "POST /calls/lines": W(
         None,

@@ -284,7 +284,7 @@ def samples(world: World) -> dict[str, list[Sample]]:
                 )
             out[kind] = rows
 
-        company("agent_shift", "SELECT id, org_path FROM agent_shifts WHERE org_path LIKE :p ORDER BY id", ("shift_id",))
+        company("agent_shift", "SELECT id, org_path FROM agent_shifts WHERE org_path LIKE :p ORDER BY id DESC", ("shift_id",))  # the world's Thursday shift
         company("shift_handover", "SELECT id, org_path FROM shift_handovers WHERE org_path LIKE :p ORDER BY id DESC", ("handover_id",))
         gridded("grid", "SELECT id, org_path FROM grids WHERE id=:g", ("grid_id",))
         gridded(

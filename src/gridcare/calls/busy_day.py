@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,12 @@ from gridcare.notify import service as notify
 from gridcare.notify import templates
 
 templates.register_directory(Path(__file__).resolve().parent / "messages")
+
+
+def _ask(told: dict[str, Any]) -> dict[str, str]:
+    a = told["ask"]
+    end = a.ends_at.astimezone(SHANGHAI)
+    return {"name": told["name"], "kind": a.kind, "start": f"{a.starts_at.astimezone(SHANGHAI):%H:%M}", "end": "24:00" if end.hour == 0 and end.date() > a.starts_at.astimezone(SHANGHAI).date() else f"{end:%H:%M}"}
 
 
 def tell(session: Session, *, now: datetime) -> list[tuple[str, int]]:
@@ -36,6 +43,7 @@ def tell(session: Session, *, now: datetime) -> list[tuple[str, int]]:
         context = {
             "company": company.name, "time": f"{now.astimezone(SHANGHAI):%H:%M}", "offered": tracked.offered_so_far, "expected": round(tracked.expected_so_far),
             "change": round(100 * (tracked.ratio - 1)), "hours": ", ".join(f"{h.hour:02d}:00 ({h.on_roster}/{h.needed})" for h in tracked.short[:8]),
+            "cover": [_ask(x) for x in today.cover_for(session, actor=actor, now=now, found=found)["asks"][:5]],
         }
         for user_id in listeners:
             notify.notify_user(session, now=now, user_id=user_id, event="hotline.busy", context=context, urgent=step >= intraday.STEPS[-1], dedupe=f"hotline-busy:{company.code}:{found['day']}:{step}")

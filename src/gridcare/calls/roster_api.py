@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 
 from gridcare.calls import rostering, rosters, shifts, staffing, today
 from gridcare.core.clock import SHANGHAI
+from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/calls/roster", tags=["calls"], dependencies=[CsrfChecked])
@@ -41,6 +43,15 @@ class ShiftIn(BaseModel):
     user_id: int
     starts_at: datetime = Field(description="ISO 8601; no offset means Asia/Shanghai")
     hours: int = Field(ge=1, le=rostering.LONGEST_SHIFT)
+
+
+class ShiftChangeIn(BaseModel):
+    starts_at: datetime | None = Field(default=None, description="The new start, ISO 8601 (no offset: Asia/Shanghai); left out: as it is")
+    ends_at: datetime | None = Field(default=None, description="The new end; left out: as it is")
+
+
+def _local(at: datetime | None) -> datetime | None:
+    return at if at is None or at.tzinfo else at.replace(tzinfo=SHANGHAI)
 
 
 def _shift(s: rosters.RosterShift) -> dict[str, Any]:
@@ -101,17 +112,37 @@ def get_today(session: DbSession, principal: CurrentPrincipal, state: State, com
     those the forecast expected by now (planned outages' included), their ``ratio`` (null
     until ten calls were expected), and each hour still ahead, the one under way first: the
     calls expected, ``projected`` at today's ratio, the agents that needs, those the forecast
-    asked for, and those on the roster; ``short`` lists the hours with fewer on the roster."""
-    return today_out(today.today(session, actor=principal, now=state.clock.now(), company=company))
+    asked for, and those on the roster; ``short`` lists the hours with fewer on the roster.
+    ``cover``: whom to ask to cover them (日内补位), cheapest first: ``seated`` (at the seat
+    with no shift), ``stay`` (stay on after their shift), ``early`` (start their shift
+    earlier), ``call_in`` (a new shift of at least four hours from an hour they can reach),
+    each keeping 11 hours between shifts, 12 at most a shift, and the duty roster's absences;
+    ``also``: others to try; ``uncovered``: the agents still short each hour after them. An
+    ask goes on the roster with ``POST …/shifts`` (a new shift) or ``PATCH …/shifts/{id}``."""
+    now = state.clock.now()
+    found = today.today(session, actor=principal, now=now, company=company)
+    return today_out(found, today.cover_for(session, actor=principal, now=now, found=found))
 
 
-def today_out(found: dict[str, Any]) -> dict[str, Any]:
+def _ask(told: dict[str, Any]) -> dict[str, Any]:
+    a = told["ask"]
+    return {
+        "user_id": a.user_id, "name": told["name"], "login": told["login"], "phone": told["phone"], "kind": a.kind, "shift_id": told["shift_id"],
+        "starts_at": a.starts_at, "ends_at": a.ends_at, "covers": [h.astimezone(SHANGHAI).hour for h in a.covers], "added_hours": a.added_hours, "week_hours": a.week_hours,
+    }
+
+
+def today_out(found: dict[str, Any], covering: dict[str, Any]) -> dict[str, Any]:
     t = found["today"]
     return {
         "company": found["company"], "day": found["day"], "offered_so_far": t.offered_so_far, "expected_so_far": round(t.expected_so_far, 1),
         "ratio": None if t.ratio is None else round(t.ratio, 3),
         "hours": [{"hour": h.hour, "expected": round(h.expected, 1), "projected": round(h.projected, 1), "needed": h.needed, "forecast_needed": h.forecast_needed, "on_roster": h.on_roster} for h in t.hours],
         "short": [h.hour for h in t.short],
+        "cover": {
+            "asks": [_ask(x) for x in covering["asks"]], "also": [_ask(x) for x in covering["also"]],
+            "uncovered": [{"hour": at.astimezone(SHANGHAI).hour, "short": n} for at, n in sorted(covering["left"].items())],
+        },
     }
 
 
@@ -139,6 +170,16 @@ def clear(body: WeekIn, session: DbSession, principal: CurrentPrincipal, state: 
 def add_shift(body: ShiftIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
     starts_at = body.starts_at if body.starts_at.tzinfo else body.starts_at.replace(tzinfo=SHANGHAI)
     row = rosters.add_shift(session, actor=principal, now=state.clock.now(), user_id=body.user_id, starts_at=starts_at, hours=body.hours)
+    return {"id": row.id, "user_id": row.user_id, "starts_at": row.starts_at, "ends_at": row.ends_at}
+
+
+@router.patch("/shifts/{shift_id}")
+def change_shift(shift_id: int, body: ShiftChangeIn, session: DbSession, principal: CurrentPrincipal, state: State) -> dict[str, Any]:
+    """Move a shift's start (``starts_at``: come early) or end (``ends_at``: stay on, or go
+    home sooner). A begun shift keeps its start; the agent is told."""
+    if body.starts_at is None and body.ends_at is None:
+        raise InvalidInput.field("ends_at", T_("give the new start or the new end"))
+    row = rosters.change_shift(session, actor=principal, now=state.clock.now(), shift_id=shift_id, starts_at=_local(body.starts_at), ends_at=_local(body.ends_at))
     return {"id": row.id, "user_id": row.user_id, "starts_at": row.starts_at, "ends_at": row.ends_at}
 
 

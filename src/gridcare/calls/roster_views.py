@@ -75,7 +75,11 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
         found = rosters.week(session, actor=principal, now=now, monday=monday)
     carry = carried_query(found["company"], found["companies"], found["forecast"], found["targets"])
     this_monday = rostering.monday_of("", today=_today(state))
-    tracked = today.today(session, actor=principal, now=now, week=found)["today"] if monday == this_monday else None
+    tracked = covering = None
+    if monday == this_monday:
+        found_today = today.today(session, actor=principal, now=now, week=found)
+        tracked = found_today["today"]
+        covering = today.cover_for(session, actor=principal, now=now, found=found_today)
     days = [monday + timedelta(days=i) for i in range(7)]
     cells = [[[s for s in a.shifts if s.starts_at.astimezone(SHANGHAI).date() == d] for d in days] for a in found["agents"]]
     # An absence on the duty roster marks every day it touches.
@@ -83,7 +87,7 @@ def roster_page(request: Request, session: DbSession, principal: CurrentPrincipa
     away = [[next((reason for a, b, reason in agent.away if a < day_end and b > day_start), None) for day_start, day_end in bounds] for agent in found["agents"]]
     return render(
         request, "calls/roster.html", principal=principal, found=found, monday=monday, days=days, cells=cells, away=away, now=now, error=error, done=done, carry=carry, forecast_defaults=found["targets"],
-        previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=this_monday.isoformat(), tracked=tracked,
+        previous=(monday - timedelta(days=7)).isoformat(), following=(monday + timedelta(days=7)).isoformat(), this_week=this_monday.isoformat(), tracked=tracked, covering=covering,
         can_manage=can(principal, Action.CALLS_MANAGE), defaults=found["targets"], week_over=days[-1] < _today(state), history_weeks=surge.HISTORY.days // 7, status_code=status,
     )
 
@@ -168,3 +172,29 @@ def roster_remove(request: Request, shift_id: int, session: DbSession, principal
     except DomainError as exc:
         return _back(monday, carry, error=explained(request, principal, exc))
     return _back(monday, carry, done="removed")
+
+
+@router.post("/calls/roster/shifts/{shift_id}/change", response_model=None)
+def roster_change(
+    request: Request, shift_id: int, session: DbSession, principal: CurrentPrincipal, state: State, week: str = Form(""), carry: str = Form(""),
+    starts_at: str = Form(""), ends_at: str = Form(""),
+) -> Response:
+    """An agent asked to come early (``starts_at``) or to stay on (``ends_at``)."""
+    monday = rostering.monday_of(week, today=_today(state))
+    try:
+        with session.begin_nested():
+            rosters.change_shift(session, actor=principal, now=state.clock.now(), shift_id=shift_id, starts_at=_moment(starts_at, "starts_at"), ends_at=_moment(ends_at, "ends_at"))
+    except DomainError as exc:
+        return _back(monday, carry, error=explained(request, principal, exc))
+    return _back(monday, carry, done="changed")
+
+
+def _moment(text: str, name: str) -> datetime | None:
+    """A time from the form (2026-12-07T18:00, Asia/Shanghai); blank: None."""
+    if not text.strip():
+        return None
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput.field(name, T_("must be a date and time, e.g. 2026-12-07T18:00")) from None
+    return at if at.tzinfo else at.replace(tzinfo=SHANGHAI)

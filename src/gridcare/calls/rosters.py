@@ -151,11 +151,13 @@ agents = _agents
 shifts_between = _rows
 
 
-def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime) -> None:
+def _check_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime, besides: int | None = None) -> None:
+    """A shift of a whole number of hours within the longest, clashing with none of the
+    agent's shifts (but ``besides``, the one being moved) nor their absences."""
     hours = (ends_at - starts_at).total_seconds() / 3600
     if not 1 <= hours <= rostering.LONGEST_SHIFT:
         raise InvalidInput.field("hours", T_("must be between %(low)s and %(high)s", low=1, high=rostering.LONGEST_SHIFT))
-    clash = _rows(session, [user_id], starts_at, ends_at)
+    clash = [r for r in _rows(session, [user_id], starts_at, ends_at) if r.id != besides]
     if clash:
         raise Conflict(T_("the agent already has a shift from %(start)s to %(end)s", start=as_utc(clash[0].starts_at).astimezone(SHANGHAI).strftime("%m-%d %H:%M"), end=as_utc(clash[0].ends_at).astimezone(SHANGHAI).strftime("%H:%M")))
     # As a fill would not, a shift by hand is not placed over the agent's absence on the duty roster.
@@ -191,6 +193,37 @@ def remove_shift(session: Session, *, actor: Principal, now: datetime, shift_id:
     session.flush()
     if as_utc(row.ends_at) > now:
         _tell(session, now=now, monday=_week_of(as_utc(row.starts_at)), user_ids={row.user_id}, soon={row.user_id} if _soon(as_utc(row.starts_at), now) else set())
+
+
+def change_shift(session: Session, *, actor: Principal, now: datetime, shift_id: int, starts_at: datetime | None = None, ends_at: datetime | None = None) -> AgentShift:
+    """Move a shift's start or end (an agent asked to come early or to stay on). A begun
+    shift keeps its start, and nothing is moved into the past."""
+    require(actor, Action.CALLS_MANAGE)
+    row = session.scalar(scoped(select(AgentShift), actor, org_path=AgentShift.org_path).where(AgentShift.id == shift_id))
+    if row is None:
+        raise NotFound(T_("no shift %(id)s", id=shift_id))
+    was_start, was_end = as_utc(row.starts_at), as_utc(row.ends_at)
+    start, end = as_utc(starts_at or was_start), as_utc(ends_at or was_end)
+    moved = "ends_at" if end != was_end else "starts_at"
+    if start != was_start:
+        if was_start <= now:
+            raise InvalidInput.field("starts_at", T_("cannot change: the shift has begun"))
+        if start < now.replace(minute=0, second=0, microsecond=0):
+            raise InvalidInput.field("starts_at", T_("must not be in the past"))
+    if end != was_end and end <= now:
+        raise InvalidInput.field("ends_at", T_("must be in the future"))
+    hours = (end - start).total_seconds() / 3600
+    if hours != int(hours) or not 1 <= hours <= rostering.LONGEST_SHIFT:
+        raise InvalidInput.field(moved, T_("must leave the shift a whole number of hours from %(low)s to %(high)s", low=1, high=rostering.LONGEST_SHIFT))
+    _check_shift(session, user_id=row.user_id, starts_at=start, ends_at=end, besides=row.id)
+    row.starts_at, row.ends_at = start, end
+    session.flush()
+    _tell(session, now=now, monday=_week_of(start), user_ids={row.user_id}, soon={row.user_id} if _soon(min(start, was_start), now) else set())
+    audit.record(
+        session, actor=actor, at=now, action="roster.shift_change", entity="agent_shift", entity_id=row.id,
+        before={"starts_at": was_start, "ends_at": was_end}, after={"starts_at": start, "ends_at": end}, org_path=row.org_path,
+    )
+    return row
 
 
 def clear_week(session: Session, *, actor: Principal, now: datetime, monday: date, company: str | None = None) -> int:
