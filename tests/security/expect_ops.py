@@ -120,6 +120,7 @@ OPS: dict[str, Spec] = {
     ),
     "GET /api/v1/calls/roster": G(),
     "GET /api/v1/calls/roster/today": G(),
+    "GET /api/v1/calls/staffing/accuracy": G(),
     "POST /api/v1/calls/roster/generate": W(None, MANAGERS, body={"week": "2026-11-30"}),
     "POST /api/v1/calls/roster/clear": W(None, MANAGERS, body={"week": "2026-11-23"}),
     "POST /api/v1/calls/roster/shifts": W(
@@ -216,6 +217,7 @@ OPS: dict[str, Spec] = {
     ),
     "GET /calls/roster": G(),
     "GET /calls/roster.csv": G(),
+    "GET /calls/staffing/accuracy": G(),
     "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),
     "POST /calls/roster/clear": W(None, MANAGERS, body=form(week="2026-11-23")),
     "POST /calls/roster/shifts": W(
