@@ -195,7 +195,7 @@ def create_app(
     from gridcare.auth import api as auth_api
     from gridcare.auth import views as auth_views
     from gridcare.calls import api as calls_api
-    from gridcare.calls import accuracy_api, accuracy_views, handover_api, handover_views, roster_api, roster_views
+    from gridcare.calls import accuracy_api, accuracy_views, appraisal_api, appraisal_views, handover_api, handover_views, roster_api, roster_views
     from gridcare.calls import views as calls_views
     from gridcare.customers import api as customers_api
     from gridcare.customers import views as customers_views
@@ -238,6 +238,8 @@ def create_app(
         roster_views.router,
         accuracy_api.router,
         accuracy_views.router,  # before /calls/{…}
+        appraisal_api.router,  # before /api/v1/calls/{call_id}
+        appraisal_views.router,
         handover_api.router,  # before /api/v1/calls/{call_id}
         handover_views.router,  # before /calls/{…}
         calls_api.router,

@@ -100,6 +100,7 @@ def test_a_supervisor_puts_an_ask_on_the_roster_in_a_browser(pbx, client, org, c
     """The roster page in a real browser: the asks for a busy morning, one put on the roster
     with its button, the page clean of script errors and of what axe-core finds."""
     from axe_playwright_python.sync_playwright import Axe
+
     from tests.support.browser import sign_in
     from tests.support.live import live_site
 

@@ -121,6 +121,7 @@ OPS: dict[str, Spec] = {
     "GET /api/v1/calls/roster": G(),
     "GET /api/v1/calls/roster/today": G(),
     "GET /api/v1/calls/staffing/accuracy": G(),
+    "GET /api/v1/calls/appraisal": G(),
     "POST /api/v1/calls/roster/generate": W(None, MANAGERS, body={"week": "2026-11-30"}),
     "POST /api/v1/calls/roster/clear": W(None, MANAGERS, body={"week": "2026-11-23"}),
     "POST /api/v1/calls/roster/shifts": W(
@@ -218,6 +219,8 @@ OPS: dict[str, Spec] = {
     "GET /calls/roster": G(),
     "GET /calls/roster.csv": G(),
     "GET /calls/staffing/accuracy": G(),
+    "GET /calls/appraisal": G(),
+    "GET /calls/appraisal.csv": G(),
     "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),
     "POST /calls/roster/clear": W(None, MANAGERS, body=form(week="2026-11-23")),
     "POST /calls/roster/shifts": W(

@@ -50,3 +50,13 @@ def local_dates(start: datetime, end: datetime) -> tuple[str, str]:
     """The inclusive local dates of [start, end), for a form's date inputs."""
     last = end - timedelta(microseconds=1)
     return start.astimezone(SHANGHAI).date().isoformat(), last.astimezone(SHANGHAI).date().isoformat()
+
+
+def month(text: str | None, *, today: date) -> tuple[date, date]:
+    """The month asked for ("2026-11"; blank: this one) as its first day and the next month's."""
+    text = (text or "").strip()
+    try:
+        first = date.fromisoformat(text + "-01") if text else today.replace(day=1)
+    except ValueError:
+        raise InvalidInput.field("month", T_("must be a month, e.g. 2026-11")) from None
+    return first, (first + timedelta(days=32)).replace(day=1)

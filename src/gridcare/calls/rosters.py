@@ -112,17 +112,7 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     start = _monday(monday)
     end = start + timedelta(days=7)
     rows = _rows(session, [u.id for u in agents], start, end)
-    spells: dict[int, list[tuple[datetime, datetime | None]]] = {}
-    if rows:
-        stmt = select(SeatSpell.user_id, SeatSpell.started_at, SeatSpell.ended_at).where(
-            SeatSpell.user_id.in_({r.user_id for r in rows}), SeatSpell.started_at < end, (SeatSpell.ended_at.is_(None)) | (SeatSpell.ended_at > start)
-        )
-        for user_id, a, b in session.execute(stmt):
-            spells.setdefault(user_id, []).append((as_utc(a), as_utc(b) if b is not None else None))
-    by_user: dict[int, list[RosterShift]] = {}
-    for r in rows:
-        slot = rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at))
-        by_user.setdefault(r.user_id, []).append(RosterShift(r.id, r.user_id, slot.starts_at, slot.ends_at, rostering.kept(slot, spells.get(r.user_id, []), now=now)))
+    by_user = kept_shifts(session, rows, start=start, end=end, now=now)
     away: dict[int, list[tuple[datetime, datetime, str]]] = {}
     for user_id, a, b, reason in duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end):
         away.setdefault(user_id, []).append((as_utc(a), as_utc(b), reason))
@@ -143,6 +133,23 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
         "begun": sum(len(a.begun) for a in people), "on_time": sum(a.on_time for a in people),
     }
     return found, chosen, agents
+
+
+def kept_shifts(session: Session, rows: list[AgentShift], *, start: datetime, end: datetime, now: datetime) -> dict[int, list[RosterShift]]:
+    """Each agent's shifts of ``rows`` (read for [start, end)), each set against their
+    sign-ins (``rostering.kept``)."""
+    spells: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    if rows:
+        stmt = select(SeatSpell.user_id, SeatSpell.started_at, SeatSpell.ended_at).where(
+            SeatSpell.user_id.in_({r.user_id for r in rows}), SeatSpell.started_at < end, (SeatSpell.ended_at.is_(None)) | (SeatSpell.ended_at > start)
+        )
+        for user_id, a, b in session.execute(stmt):
+            spells.setdefault(user_id, []).append((as_utc(a), as_utc(b) if b is not None else None))
+    by_user: dict[int, list[RosterShift]] = {}
+    for r in rows:
+        slot = rostering.Slot(as_utc(r.starts_at), as_utc(r.ends_at))
+        by_user.setdefault(r.user_id, []).append(RosterShift(r.id, r.user_id, slot.starts_at, slot.ends_at, rostering.kept(slot, spells.get(r.user_id, []), now=now)))
+    return by_user
 
 
 # What a shift handover reads of the roster.

@@ -37,6 +37,7 @@ NAV: list[NavItem] = [
     NavItem("roster", N_("Agent roster"), "/calls/roster", N_("Service"), MANAGERS | {Role.VIEWER, Role.AGENT, Role.EXPERT}, available=True),  # agents read the team's week
     NavItem("handover", N_("Shift handover"), "/calls/handover", N_("Service"), MANAGERS | {Role.VIEWER, Role.AGENT, Role.EXPERT}, available=True),
     NavItem("call_qa", N_("Call QA"), "/calls/qa", N_("Service"), MANAGERS, available=True),
+    NavItem("appraisal", N_("Agents' month"), "/calls/appraisal", N_("Service"), MANAGERS, available=True),
     NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF, available=True),
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),
     NavItem("customers", N_("Customers"), "/customers", N_("Service area"), STAFF, available=True),

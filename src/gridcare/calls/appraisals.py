@@ -1,0 +1,58 @@
+"""The agents' month (座席考评): one company's agents, each with the calls they answered,
+the callers' rating, the quality checks of their calls and how their shifts were kept,
+beside the team's, flagged where a supervisor should look (rules in ``appraisal``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridcare.auth.rules import Action
+from gridcare.auth.scoping import require
+from gridcare.calls import appraisal, periods, quality, reports, rosters, stats
+from gridcare.core.clock import SHANGHAI, as_utc
+from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
+from gridcare.core.principal import Principal
+
+
+def _midnight(day: date) -> datetime:
+    return as_utc(datetime.combine(day, time(0), tzinfo=SHANGHAI))
+
+
+def month(session: Session, *, actor: Principal, now: datetime, month: str | None = None, company: str | None = None) -> dict[str, Any]:
+    """The agents of ``company``'s hotline in ``month`` ("2026-11"; blank: this month, so far)."""
+    from gridcare.auth import service as auth
+
+    require(actor, Action.CALLS_QA)
+    today = now.astimezone(SHANGHAI).date()
+    first, after = periods.month(month, today=today)
+    if first > today:
+        raise InvalidInput.field("month", T_("must not be in the future"))
+    chosen, companies = rosters.company(session, actor, company)
+    start, end = _midnight(first), _midnight(after)
+    found = reports.buckets(session, actor=actor, start=start, end=end, org_path=chosen.path)
+    by_agent = stats.group(found, lambda b: b.agent_id)
+    seated = {u.id: u for u in rosters.agents(session, actor, chosen.path)}
+    # Those who answered calls count too, though they left the hotline or gave up their extension.
+    users = seated | {u.id: u for u in auth.list_users(session, actor=actor) if u.id in by_agent and u.id not in seated}
+    ids = sorted(users)
+    qa_by = {int(r["key"]): r for r in quality.results(session, actor=actor, start=start, end=end) if r["key"]}
+    kept = rosters.kept_shifts(session, rosters.shifts_between(session, ids, start, end), start=start, end=end, now=now)
+    listed = []
+    for i in ids:
+        user, figures, checked = users[i], by_agent.get(i, stats.Figures()), qa_by.get(i)
+        begun = [s.kept for s in kept.get(i, []) if s.kept.share is not None]
+        listed.append(appraisal.AgentMonth(
+            i, user.display_name or user.login, user.login, figures.answered, figures.handling, figures.rated, figures.rating_sum, figures.resolved,
+            checked["scored"] if checked else 0, checked["average"] if checked else None,
+            len(begun), sum(1 for k in begun if not k.absent and not k.late_minutes), sum(1 for k in begun if k.absent), sum(k.late_minutes for k in begun),
+            sum(k.share or 0.0 for k in begun) / len(begun) if begun else None,
+        ))
+    agents, team = appraisal.appraise(listed)
+    return {
+        "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "month": first, "current": first <= today < after,
+        "agents": agents, "team": team,
+    }
