@@ -57,3 +57,18 @@ def test_the_month_is_a_supervisors(client):
     assert client.get("/calls/appraisal", params={"month": "11月"}).status_code == 422
     _as(client, "agent")
     assert client.get("/api/v1/calls/appraisal").status_code == 403
+
+
+def test_an_agent_sees_their_own_month_and_no_colleagues(pbx, client, org):
+    _calls(pbx, "a", "8001", 25, 180, rating=5)
+    _calls(pbx, "b", "8002", 25, 400, rating=2)
+    _as(client, "agent2")
+    mine = client.get("/api/v1/calls/appraisal/me", params={"month": "2026-11"}).json()
+    assert "agents" not in mine and mine["agent"]["login"] == "agent2" and mine["agent"]["flags"] == ["rating_low", "aht_high"]
+    assert mine["team"]["answered"] == 50 and mine["team"]["rating"] == 3.5
+    page = client.get("/calls/appraisal/me", params={"month": "2026-11"}).text
+    assert "我的月度考评" in page and "客户评价低于全体" in page and "李座席" not in page
+    _as(client, "expert")
+    none = client.get("/api/v1/calls/appraisal/me").json()
+    assert none["agent"] is not None and none["agent"]["answered"] == 0  # on the hotline, no calls yet
+    assert client.get("/api/v1/calls/appraisal/me", params={"month": "2027-01"}).json()["errors"][0]["field"] == "month"

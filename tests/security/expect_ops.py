@@ -122,6 +122,7 @@ OPS: dict[str, Spec] = {
     "GET /api/v1/calls/roster/today": G(),
     "GET /api/v1/calls/staffing/accuracy": G(),
     "GET /api/v1/calls/appraisal": G(),
+    "GET /api/v1/calls/appraisal/me": G(),
     "POST /api/v1/calls/roster/generate": W(None, MANAGERS, body={"week": "2026-11-30"}),
     "POST /api/v1/calls/roster/clear": W(None, MANAGERS, body={"week": "2026-11-23"}),
     "POST /api/v1/calls/roster/shifts": W(
@@ -221,6 +222,7 @@ OPS: dict[str, Spec] = {
     "GET /calls/staffing/accuracy": G(),
     "GET /calls/appraisal": G(),
     "GET /calls/appraisal.csv": G(),
+    "GET /calls/appraisal/me": G(),
     "POST /calls/roster/generate": W(None, MANAGERS, body=form(week="2026-11-30")),
     "POST /calls/roster/clear": W(None, MANAGERS, body=form(week="2026-11-23")),
     "POST /calls/roster/shifts": W(

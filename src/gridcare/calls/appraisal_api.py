@@ -36,10 +36,21 @@ def get_appraisal(
     (absent, late, qa_fail, rating_low, aht_high: against the team where that is fairer);
     ``team``: the agents together. Agents with most flags first."""
     found = appraisals.month(session, actor=principal, now=state.clock.now(), month=month, company=company)
+    return _head(found) | {"agents": [agent_out(a) for a in found["agents"]]}
+
+
+@router.get("/appraisal/me")
+def get_my_appraisal(session: DbSession, principal: CurrentPrincipal, state: State, month: str = Query("", max_length=7, description="2026-11; blank: this month so far")) -> dict[str, Any]:
+    """The reader's own month, as ``GET /calls/appraisal`` gives their row (``agent``; null
+    for a reader who is not one of the hotline's agents), beside the team's figures: no colleague's row."""
+    found = appraisals.mine(session, actor=principal, now=state.clock.now(), month=month)
+    return _head(found) | {"agent": None if found["agent"] is None else agent_out(found["agent"])}
+
+
+def _head(found: dict[str, Any]) -> dict[str, Any]:
     t = found["team"]
     return {
         "company": found["company"], "month": found["month"].strftime("%Y-%m"), "current": found["current"],
-        "agents": [agent_out(a) for a in found["agents"]],
         "team": {
             "answered": t.answered, "aht_seconds": _r(t.aht, 1), "aht_median_seconds": _r(t.aht_median, 1), "rating": _r(t.rating, 2),
             "resolution_rate": _r(t.resolution_rate, 4), "qa_average": _r(t.qa_average, 1), "on_time_rate": _r(t.on_time_rate, 4), "absent": t.absent,

@@ -28,6 +28,20 @@ def appraisal_page(request: Request, session: DbSession, principal: CurrentPrinc
     )
 
 
+@router.get("/calls/appraisal/me", response_class=HTMLResponse)
+def my_month_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, month: str = "") -> HTMLResponse:
+    now, error = state.clock.now(), ""
+    try:
+        found = appraisals.mine(session, actor=principal, now=now, month=month)
+    except InvalidInput as exc:
+        error = explained(request, principal, exc)
+        found = appraisals.mine(session, actor=principal, now=now)
+    return render(
+        request, "calls/my_month.html", principal=principal, found=found, error=error, shown=month if error else found["month"].strftime("%Y-%m"),
+        flag_labels=appraisal.FLAGS, status_code=422 if error else 200,
+    )
+
+
 @router.get("/calls/appraisal.csv", response_model=None)
 def appraisal_csv(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, month: str = "", company: str = "") -> Response:
     """The month as a spreadsheet, a row per agent, in the reader's language."""

@@ -15,7 +15,7 @@ from gridcare.calls import appraisal, periods, quality, reports, rosters, stats
 from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
-from gridcare.core.principal import Principal
+from gridcare.core.principal import Principal, system_principal
 
 
 def _midnight(day: date) -> datetime:
@@ -24,9 +24,24 @@ def _midnight(day: date) -> datetime:
 
 def month(session: Session, *, actor: Principal, now: datetime, month: str | None = None, company: str | None = None) -> dict[str, Any]:
     """The agents of ``company``'s hotline in ``month`` ("2026-11"; blank: this month, so far)."""
+    require(actor, Action.CALLS_QA)
+    return _month(session, actor=actor, now=now, month=month, company=company)
+
+
+def mine(session: Session, *, actor: Principal, now: datetime, month: str | None = None) -> dict[str, Any]:
+    """The reader's own month beside their team's (no colleague's row): what an agent is
+    appraised on, seen as the supervisor sees it. ``agent`` is None for a reader who is not one
+    of the hotline's agents."""
+    require(actor, Action.CALLS_READ)
+    chosen, _ = rosters.company(session, actor, None)
+    found = _month(session, actor=system_principal("calls"), now=now, month=month, company=chosen.code)
+    own = next((a for a in found["agents"] if a.user_id == actor.user_id), None)
+    return {k: found[k] for k in ("company", "month", "current", "team")} | {"agent": own}
+
+
+def _month(session: Session, *, actor: Principal, now: datetime, month: str | None, company: str | None) -> dict[str, Any]:
     from gridcare.auth import service as auth
 
-    require(actor, Action.CALLS_QA)
     today = now.astimezone(SHANGHAI).date()
     first, after = periods.month(month, today=today)
     if first > today:

@@ -38,6 +38,7 @@ NAV: list[NavItem] = [
     NavItem("handover", N_("Shift handover"), "/calls/handover", N_("Service"), MANAGERS | {Role.VIEWER, Role.AGENT, Role.EXPERT}, available=True),
     NavItem("call_qa", N_("Call QA"), "/calls/qa", N_("Service"), MANAGERS, available=True),
     NavItem("appraisal", N_("Agents' month"), "/calls/appraisal", N_("Service"), MANAGERS, available=True),
+    NavItem("my_month", N_("My month"), "/calls/appraisal/me", N_("Service"), frozenset({Role.AGENT, Role.EXPERT}), available=True),
     NavItem("outages", N_("Outages"), "/outages", N_("Service"), STAFF, available=True),
     NavItem("grids", N_("Grids"), "/grids", N_("Service area"), STAFF, available=True),
     NavItem("customers", N_("Customers"), "/customers", N_("Service area"), STAFF, available=True),
