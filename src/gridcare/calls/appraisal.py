@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from gridcare.calls.qa import PASS_SHARE
+from gridcare.calls.stats import Figures, merged
 from gridcare.core.i18n import N_
 
 MIN_ANSWERED = 20  # calls answered before talk time or rating say anything of the agent
@@ -37,11 +38,7 @@ class AgentMonth:
     user_id: int
     name: str
     login: str
-    answered: int = 0
-    handling_seconds: int = 0  # talk time of the calls answered
-    rated: int = 0
-    rating_sum: int = 0
-    resolved: int = 0
+    calls: Figures = field(default_factory=Figures)  # of the calls they answered
     qa_scored: int = 0
     qa_average: float | None = None  # 0–100
     shifts_begun: int = 0
@@ -52,16 +49,24 @@ class AgentMonth:
     flags: list[str] = field(default_factory=list)
 
     @property
+    def answered(self) -> int:
+        return self.calls.answered
+
+    @property
     def aht(self) -> float | None:
-        return self.handling_seconds / self.answered if self.answered else None
+        return self.calls.aht_seconds
+
+    @property
+    def rated(self) -> int:
+        return self.calls.rated
 
     @property
     def rating(self) -> float | None:
-        return self.rating_sum / self.rated if self.rated else None
+        return self.calls.rating
 
     @property
     def resolution_rate(self) -> float | None:
-        return self.resolved / self.answered if self.answered else None
+        return self.calls.resolution_rate
 
     @property
     def on_time_rate(self) -> float | None:
@@ -83,17 +88,12 @@ class Team:
 
 
 def team(agents: Sequence[AgentMonth]) -> Team:
-    answered = sum(a.answered for a in agents)
-    rated = sum(a.rated for a in agents)
+    calls = merged(a.calls for a in agents)
     scored = sum(a.qa_scored for a in agents)
     begun = sum(a.shifts_begun for a in agents)
     busy = [a.aht for a in agents if a.answered >= MIN_ANSWERED and a.aht is not None]
     return Team(
-        answered,
-        sum(a.handling_seconds for a in agents) / answered if answered else None,
-        statistics.median(busy) if busy else None,
-        sum(a.rating_sum for a in agents) / rated if rated else None,
-        sum(a.resolved for a in agents) / answered if answered else None,
+        calls.answered, calls.aht_seconds, statistics.median(busy) if busy else None, calls.rating, calls.resolution_rate,
         sum((a.qa_average or 0) * a.qa_scored for a in agents) / scored if scored else None,
         sum(a.on_time for a in agents) / begun if begun else None,
         sum(a.absent for a in agents),

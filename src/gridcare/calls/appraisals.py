@@ -61,8 +61,7 @@ def _month(session: Session, *, actor: Principal, now: datetime, month: str | No
         user, figures, checked = users[i], by_agent.get(i, stats.Figures()), qa_by.get(i)
         begun = [s.kept for s in kept.get(i, []) if s.kept.share is not None]
         listed.append(appraisal.AgentMonth(
-            i, user.display_name or user.login, user.login, figures.answered, figures.handling, figures.rated, figures.rating_sum, figures.resolved,
-            checked["scored"] if checked else 0, checked["average"] if checked else None,
+            i, user.display_name or user.login, user.login, figures, checked["scored"] if checked else 0, checked["average"] if checked else None,
             len(begun), sum(1 for k in begun if not k.absent and not k.late_minutes), sum(1 for k in begun if k.absent), sum(k.late_minutes for k in begun),
             sum(k.share or 0.0 for k in begun) / len(begun) if begun else None,
         ))

@@ -132,6 +132,15 @@ def total(buckets: Iterable[Bucket]) -> Figures:
     return figures
 
 
+def merged(many: Iterable[Figures]) -> Figures:
+    """Several groups' figures as one (a team of agents)."""
+    out = Figures()
+    for f in many:
+        for name in ("answered", "abandoned", "in_progress", "answered_wait", "abandoned_wait", "handling", "within_target", "rated", "rating_sum", "resolved"):
+            setattr(out, name, getattr(out, name) + getattr(f, name))
+    return out
+
+
 def by_hour(buckets: Iterable[Bucket]) -> list[Figures]:
     """Twenty-four entries, local hours 0–23, empty hours included (charts need them)."""
     found = group(buckets, lambda b: b.hour)
