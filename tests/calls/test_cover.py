@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from gridcare.notify.models import Notification
+from tests.calls.test_stats import call
 from tests.calls.test_targets import _as
-from tests.calls.test_today import busy_morning
+from tests.calls.test_today import DAY, HOUR, busy_morning
 
 
 def _asks(client):
@@ -57,6 +58,21 @@ def test_the_short_hours_ahead_name_whom_to_ask(pbx, client, org, clock):
     with org.db.read() as session:
         told = session.scalars(select(Notification).where(Notification.event == "roster.week", Notification.channel == "popup", Notification.recipient_id == org.user_id("agent"))).all()
     assert told[-1].urgent and "11-24 05:00–12:00" in told[-1].body
+
+
+def test_hours_short_of_the_forecast_are_covered_before_the_days_ratio_is_known(pbx, client, org):
+    # The last three Tuesdays had five calls an hour from 10:00 to 12:00; today none yet (09:00).
+    for weeks_ago in (1, 2, 3):
+        for hour in (10, 11):
+            for k in range(5):
+                call(pbx, f"w{weeks_ago}-{hour}-{k}", at=-weeks_ago * 7 * DAY + (hour - 9) * HOUR + 600 * k, wait=5, talk=180)
+    _as(client, "supervisor")
+    found, asks = _asks(client)
+    assert found["ratio"] is None and found["short"] == [10, 11]
+    # The agent who took those calls is still signed in at the seat: put on first.
+    assert [(a[0], a[1], a[2]) for a in asks] == [("agent", "seated", "02:00"), ("agent2", "call_in", "02:00"), ("expert", "call_in", "02:00")]
+    page = client.get("/calls/roster").text
+    assert 'id="roster-today-hours"' not in page and 'id="roster-cover"' in page and "来班 10:00–14:00" in page
 
 
 def test_a_shift_moved_by_hand_keeps_the_rules_and_says_which_field(client, org, clock):
