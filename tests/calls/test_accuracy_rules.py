@@ -33,6 +33,7 @@ def test_a_busy_hour_is_missed_and_named():
     w = accuracy.week(MONDAY, hours(d1h10=5, d2h10=5), [int(x) for x in hours(d1h10=10, d2h10=5)])
     assert w.accuracy == pytest.approx(1 - 5 / 15) and w.bias == pytest.approx((10 - 15) / 15)
     assert w.under == [accuracy.HourUnder(MONDAY + timedelta(days=1), 10, 5.0, 10)]
+    assert [d.miss for d in w.days[:3]] == [None, "under", None] and accuracy.DayHeld(MONDAY, 12.0, 10).miss == "over"
     assert w.ceiling == pytest.approx(1 - 2 * accuracy.chance_miss(5) / 10)
     assert accuracy.tone(w.accuracy, 0.9) == "red" and accuracy.tone(0.8, 0.9) == "amber" and accuracy.tone(0.86, 0.9) == "green" and accuracy.tone(None, 0.9) == "grey"
     # A quiet hour two calls above its forecast of one is no under-forecast hour: too few calls.

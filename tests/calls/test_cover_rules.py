@@ -76,6 +76,13 @@ def test_between_equals_the_agent_with_fewer_hours_this_week_is_asked():
     assert [a.user_id for a in cover.also(short(13), agents, [9], now=at(9), day_end=END)] == [8]
 
 
+def test_a_call_in_cut_short_by_the_next_shift_is_not_asked():
+    # Due at 08:00 tomorrow: a call-in must end by 21:00, so one from 19:00 would be two hours.
+    tomorrow = cover.Agent(1, (Slot(at(32), at(40)),))
+    assert cover.options(tomorrow, short(19, 20), now=at(15), day_end=END) == []
+    assert [(a.starts_at, a.ends_at) for a in cover.options(tomorrow, short(16), now=at(14), day_end=END)] == [(at(16), at(20))]
+
+
 def test_a_call_in_is_a_usual_shift_at_most():
     asks, left = cover.plan(short(*range(10, 22)), [cover.Agent(1, ())], now=at(8), day_end=END, rules=cover.Rules(call_in_hours=6))
     assert [(a.starts_at, a.ends_at) for a in asks] == [(at(10), at(16))] and set(left) == {at(h) for h in range(16, 22)}
@@ -123,6 +130,7 @@ def test_a_plan_keeps_the_roster_rules_and_covers_what_it_can(day):
         assert not any(start < w.ends_at and end > w.starts_at for start, end in added if start < end for w in agent.away)
         if a.shift is None:
             assert a.starts_at >= (cover.floor_hour(now) if agent.seated else now + cover.RULES.lead)
+            assert agent.seated or a.ends_at - a.starts_at >= min(timedelta(hours=cover.RULES.min_call_in), END - a.starts_at)
         else:
             assert a.shift in agent.shifts and a.shift.starts_at >= a.starts_at and a.shift.ends_at <= a.ends_at
             assert not any(a.shift.starts_at <= h < a.shift.ends_at for h in a.covers)  # the shift's own hours were covered already

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 
 UNDER = 0.25  # an hour this much above its forecast was under-forecast …
 UNDER_MIN_CALLS = 3  # … when by this many calls at least
+DAY_MISS = 0.1  # a day's total off by more than this share is marked
 GOOD, FAIR = 0.05, 0.15  # accuracy read green within GOOD of the ceiling, amber within FAIR, red further
 
 
@@ -49,6 +50,14 @@ class DayHeld:
     def error(self) -> float | None:
         """(expected − offered) ÷ offered; None when no call came."""
         return (self.expected - self.offered) / self.offered if self.offered else None
+
+    @property
+    def miss(self) -> str | None:
+        """``under`` (busier than expected by more than ``DAY_MISS``), ``over``, or None."""
+        error = self.error
+        if error is None or abs(error) <= DAY_MISS:
+            return None
+        return "under" if error < 0 else "over"
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,9 @@ def options(agent: Agent, deficit: Mapping[datetime, int], *, now: datetime, day
                 hours = min(max(_short_run(deficit, at, limit=rules.call_in_hours), shortest), rules.call_in_hours, longest, _hours(at, day_end))
                 while hours and not _clear(at, at + hours * HOUR, agent, rest=rest):
                     hours -= 1
-                if hours:
+                # Cut short by a shift or an absence after it, a call-in is no call-in: only the
+                # day's end may make it shorter than the least.
+                if hours and hours >= min(shortest, _hours(at, day_end)):
                     ask(kind, at, at + hours * HOUR, None)
             at += HOUR
     return out
