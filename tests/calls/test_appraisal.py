@@ -72,3 +72,30 @@ def test_an_agent_sees_their_own_month_and_no_colleagues(pbx, client, org):
     none = client.get("/api/v1/calls/appraisal/me").json()
     assert none["agent"] is not None and none["agent"]["answered"] == 0  # on the hotline, no calls yet
     assert client.get("/api/v1/calls/appraisal/me", params={"month": "2027-01"}).json()["errors"][0]["field"] == "month"
+
+
+def test_the_supervisors_hear_of_last_months_flags_in_the_first_week(pbx, client, org, clock):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from gridcare.calls import appraisals
+    from gridcare.core.clock import SHANGHAI
+    from gridcare.notify.models import Notification
+
+    _calls(pbx, "a", "8001", 25, 180, rating=5)
+    _calls(pbx, "b", "8002", 25, 400, rating=2)
+    with org.db.write() as session:
+        assert appraisals.tell_month(session, now=clock.now()) == []  # 24 November: no month closed yet
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
+    with org.db.write() as session:
+        assert appraisals.tell_month(session, now=clock.now()) == [("XC-E", "2026-11")]
+        appraisals.tell_month(session, now=clock.now())  # told once
+    clock.set(datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI))
+    with org.db.write() as session:
+        assert appraisals.tell_month(session, now=clock.now()) == []  # past the first week: old news
+        notes = session.scalars(select(Notification).where(Notification.event == "agents.month", Notification.channel == "popup")).all()
+    told = [n.recipient_id for n in notes]
+    assert len(told) == len(set(told)) and org.user_id("supervisor") in told and org.user_id("w_supervisor") not in told
+    body = next(n for n in notes if n.recipient_id == org.user_id("supervisor")).body
+    assert "2026-11" in body and "王座席（客户评价低于全体、通话时长明显偏长）" in body and "李座席" not in body

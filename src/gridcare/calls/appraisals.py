@@ -4,7 +4,8 @@ beside the team's, flagged where a supervisor should look (rules in ``appraisal`
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,9 @@ from gridcare.core.clock import SHANGHAI, as_utc
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, system_principal
+from gridcare.notify import templates
+
+templates.register_directory(Path(__file__).resolve().parent / "messages")
 
 
 def _midnight(day: date) -> datetime:
@@ -70,3 +74,32 @@ def _month(session: Session, *, actor: Principal, now: datetime, month: str | No
         "company": chosen.code, "companies": [{"code": u.code, "name": u.name} for u in companies], "month": first, "current": first <= today < after,
         "agents": agents, "team": team,
     }
+
+
+DIGEST_DAYS = 7  # into a month, last month's flags are still news to its supervisors
+
+
+def tell_month(session: Session, *, now: datetime) -> list[tuple[str, str]]:
+    """In the first week of a month, each company's hotline supervisors hear which agents
+    last month's appraisal flags (once per company and month). Returns (company, month) told."""
+    from gridcare.auth import service as auth
+    from gridcare.notify import service as notify
+
+    today = now.astimezone(SHANGHAI).date()
+    if today.day > DIGEST_DAYS:
+        return []
+    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    actor = system_principal("calls")
+    told = []
+    for company in (u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"):
+        listeners = auth.supervisors_over(session, org_path=company.path)
+        if not listeners:
+            continue
+        flagged = [a for a in _month(session, actor=actor, now=now, month=last, company=company.code)["agents"] if a.flags]
+        if not flagged:
+            continue
+        context = {"company": company.name, "month": last, "count": len(flagged), "agents": [{"name": a.name, "flags": a.flags} for a in flagged[:8]]}
+        for user_id in listeners:
+            notify.notify_user(session, now=now, user_id=user_id, event="agents.month", context=context, dedupe=f"agents-month:{company.code}:{last}")
+        told.append((company.code, last))
+    return told

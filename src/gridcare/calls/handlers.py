@@ -51,6 +51,16 @@ def busy_day(ctx: Any) -> None:
         checks.tell(session, now=ctx.clock.now())
 
 
+@periodic("calls.month_digest", every=timedelta(hours=1))
+def month_digest(ctx: Any) -> None:
+    """In a month's first week, tell the hotline's supervisors which agents last month's
+    appraisal flags; once per company and month, so the hourly run repeats nothing."""
+    from gridcare.calls import appraisals
+
+    with ctx.db.write() as session:
+        appraisals.tell_month(session, now=ctx.clock.now())
+
+
 @periodic("calls.handover_late", every=timedelta(minutes=5))
 def handover_late(ctx: Any) -> None:
     """Tell the supervisors of handovers nobody took over in time; each once."""

@@ -51,6 +51,7 @@ EVENT_LABELS = {
     "roster.week": N_("Agent roster changed"),
     "roster.outage_short": N_("Planned outage: roster short"),
     "hotline.busy": N_("Hotline busier than forecast"),
+    "agents.month": N_("Agents to look at last month"),
 }
 RECIPIENT_LABELS = {
     "user": N_("Staff"),
