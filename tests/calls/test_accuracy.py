@@ -30,6 +30,7 @@ def test_each_past_week_is_held_to_the_forecast_it_had(pbx, client, org):
     overall = found["overall"]
     assert {k: overall[k] for k in ("accuracy", "daily", "bias", "hours_under", "weeks_known")} == {"accuracy": round(1 - 5 / 15, 3), "daily": round(1 - 5 / 15, 3), "bias": round(-5 / 15, 3), "hours_under": 1, "weeks_known": 2}
     assert overall["ceiling"] == round(1 - 2 * accuracy.chance_miss(5) / 10, 3)  # two hours expected five each
+    assert found["recurring"] == []  # once is no trend
     # Three weeks back, the week of 11-02 had nothing before it to forecast from.
     older = client.get("/api/v1/calls/staffing/accuracy", params={"weeks_back": 3, "weeks": 1}).json()
     assert older["held"][0]["forecast_known"] is False and older["held"][0]["accuracy"] is None and older["overall"]["weeks_known"] == 2

@@ -85,3 +85,18 @@ def test_the_weeks_together_lie_between_the_best_and_the_worst(pairs):
     if known and all(w.offered for w in weeks if w.forecast_known):
         assert min(known) - 1e-9 <= together.accuracy <= max(known) + 1e-9
     assert together.hours_under == sum(len(w.under) for w in weeks if w.forecast_known)
+
+
+def test_an_hour_missed_week_after_week_is_a_trend():
+    busy = hours(d1h10=5, d4h15=6)
+    weeks = [
+        accuracy.week(MONDAY + timedelta(days=7 * i), busy, [int(x) for x in hours(d1h10=12, d4h15=6 if i else 15)])
+        for i in range(3)
+    ]
+    found = accuracy.recurring(weeks)
+    assert found == [accuracy.Recurring(1, 10, 3, 3, 5.0, 12.0)]  # Tuesday 10:00 every week; Friday 15:00 once is chance
+    assert accuracy.recurring(weeks[:1]) == []  # one week is no trend
+    # Twice a quarter over ten in four weeks, the other two weeks under it: within chance.
+    ten = hours(d2h9=10)
+    chance = [accuracy.week(MONDAY + timedelta(days=7 * i), ten, [int(x) for x in hours(d2h9=n)]) for i, n in enumerate((13, 14, 6, 7))]
+    assert [len(w.under) for w in chance] == [1, 1, 0, 0] and accuracy.recurring(chance) == []

@@ -80,6 +80,7 @@ class WeekHeld:
     chance_daily: float  # … over the counted days
     under: list[HourUnder]
     forecast_known: bool  # the hotline had calls before the week to forecast it from
+    hourly: tuple[tuple[float, int] | None, ...] = ()  # (expected, came) each hour; None on days not counted
 
     @property
     def accuracy(self) -> float | None:
@@ -141,7 +142,9 @@ def week(monday: date, expected: Sequence[float], offered: Sequence[int], *, unu
             missed += abs(expected[h] - offered[h])
             if offered[h] - expected[h] >= UNDER_MIN_CALLS and offered[h] > expected[h] * (1 + UNDER):
                 under.append(HourUnder(day, h % 24, expected[h], offered[h]))
-    return WeekHeld(monday, days, total_expected, total_offered, missed, missed_daily, chance, chance_daily, under, forecast_known=sum(expected) > 0)
+    counted = {d for d, held in enumerate(days) if not held.left_out}
+    hourly = tuple((expected[h], offered[h]) if h // 24 in counted else None for h in range(168))
+    return WeekHeld(monday, days, total_expected, total_offered, missed, missed_daily, chance, chance_daily, under, sum(expected) > 0, hourly)
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,37 @@ def overall(weeks: Iterable[WeekHeld]) -> Overall:
         accuracy_of(sum(w.chance for w in known), expected), accuracy_of(sum(w.chance_daily for w in known), expected),
         (expected - offered) / offered if offered else None, sum(len(w.under) for w in known), len(known),
     )
+
+
+@dataclass(frozen=True)
+class Recurring:
+    weekday: int  # Monday 0
+    hour: int
+    weeks_under: int  # weeks this hour was under-forecast
+    weeks: int  # weeks with a forecast to hold
+    expected: float  # on average over the weeks it was under-forecast
+    offered: float
+
+
+def _beyond_chance(pairs: Sequence[tuple[float, int]]) -> bool:
+    """Over these weeks together, the hour brought more calls than its forecasts by over twice
+    what chance spreads them by (Poisson: the square root of the calls expected)."""
+    expected = sum(e for e, _ in pairs)
+    return sum(c for _, c in pairs) - expected > 2 * math.sqrt(max(expected, 1.0))
+
+
+def recurring(weeks: Iterable[WeekHeld], *, least: int = 2) -> list[Recurring]:
+    """The hours of the week under-forecast in at least ``least`` weeks and half the weeks
+    checked, and beyond chance over them all, most often first: a trend the forecast's
+    average of past weeks lags behind (a new estate moving in, a tariff letter due)."""
+    known = [w for w in weeks if w.forecast_known]
+    found: dict[tuple[int, int], list[HourUnder]] = {}
+    for w in known:
+        for u in w.under:
+            found.setdefault((u.day.weekday(), u.hour), []).append(u)
+    out = [
+        Recurring(day, hour, len(us), len(known), sum(u.expected for u in us) / len(us), sum(u.offered for u in us) / len(us))
+        for (day, hour), us in found.items()
+        if len(us) >= least and 2 * len(us) >= len(known) and _beyond_chance([p for w in known if (p := w.hourly[24 * day + hour]) is not None])
+    ]
+    return sorted(out, key=lambda r: (-r.weeks_under, r.expected - r.offered, r.weekday, r.hour))

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from gridcare.calls import hindsight, staffing
+from gridcare.calls import accuracy, hindsight, staffing
 from gridcare.web.deps import CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/calls/staffing", tags=["calls"])
@@ -25,7 +25,9 @@ def get_accuracy(
     ``bias``: (expected − came) ÷ came, above nought when the forecast expected more; ``ceiling`` (``ceiling_daily``): the
     accuracy chance alone allows, calls arriving at random (Poisson) at the rate expected, what
     the accuracy is read against; ``under``:
-    hours a quarter busier than expected, by three calls or more. Days listed, not counted,
+    hours a quarter busier than expected, by three calls or more; ``recurring``: the hours of the week (weekday 0 is
+    Monday) under-forecast in two weeks or more and half the weeks checked, a trend the
+    forecast's average lags. Days listed, not counted,
     say why (``left_out``): ``holiday`` (a public holiday or make-up working day) or
     ``unforecast`` (a weekday the forecast read none of, the hotline being newer). Null figures: no calls came, or none before the week to forecast it from."""
     return as_json(hindsight.held(session, actor=principal, now=state.clock.now(), company=company, weeks_back=weeks_back, weeks=weeks))
@@ -42,6 +44,10 @@ def as_json(found: dict[str, Any]) -> dict[str, Any]:
         "overall": {
             "accuracy": _share(o.accuracy), "daily": _share(o.daily), "ceiling": _share(o.ceiling), "ceiling_daily": _share(o.ceiling_daily), "bias": _share(o.bias), "hours_under": o.hours_under, "weeks_known": o.weeks,
         },
+        "recurring": [
+            {"weekday": r.weekday, "hour": r.hour, "weeks_under": r.weeks_under, "weeks": r.weeks, "expected": round(r.expected, 1), "offered": round(r.offered, 1)}
+            for r in accuracy.recurring(found["held"])
+        ],
         "held": [
             {
                 "monday": w.monday, "expected": round(w.expected, 1), "offered": w.offered, "accuracy": _share(w.accuracy), "daily": _share(w.daily),
