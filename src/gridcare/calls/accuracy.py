@@ -147,6 +147,11 @@ def week(monday: date, expected: Sequence[float], offered: Sequence[int], *, unu
     return WeekHeld(monday, days, total_expected, total_offered, missed, missed_daily, chance, chance_daily, under, sum(expected) > 0, hourly)
 
 
+def worst_hours(weeks: Iterable[WeekHeld]) -> list[HourUnder]:
+    """The weeks' under-forecast hours, the largest miss first: where the roster was shortest."""
+    return sorted((u for w in weeks if w.forecast_known for u in w.under), key=lambda u: (u.expected - u.offered, u.day, u.hour))
+
+
 @dataclass(frozen=True)
 class Overall:
     accuracy: float | None

@@ -26,10 +26,8 @@ def accuracy_page(request: Request, session: DbSession, principal: CurrentPrinci
     except InvalidInput as exc:
         error = explained(request, principal, exc)
         found = hindsight.held(session, actor=principal, now=now)
-    # The worst misses first: where the roster was shortest.
-    unders = sorted((u for w in found["held"] if w.forecast_known for u in w.under), key=lambda u: (u.expected - u.offered, u.day, u.hour))
     shown = {k: params.get(k, "") if error else found[k] for k in ("weeks", "weeks_back")}
     return render(
-        request, "calls/accuracy.html", principal=principal, found=found, unders=unders, recurring=accuracy.recurring(found["held"]), shown=shown, error=error, tone=accuracy.tone,
+        request, "calls/accuracy.html", principal=principal, found=found, unders=accuracy.worst_hours(found["held"]), recurring=accuracy.recurring(found["held"]), shown=shown, error=error, tone=accuracy.tone,
         limits=hindsight.LIMITS["weeks_back"], status_code=422 if error else 200,
     )

@@ -56,7 +56,8 @@ def _month(session: Session, *, actor: Principal, now: datetime, month: str | No
     by_agent = stats.group(found, lambda b: b.agent_id)
     seated = {u.id: u for u in rosters.agents(session, actor, chosen.path)}
     # Those who answered calls count too, though they left the hotline or gave up their extension.
-    users = seated | {u.id: u for u in auth.list_users(session, actor=actor) if u.id in by_agent and u.id not in seated}
+    gone = {i for i in by_agent if i is not None} - set(seated)
+    users = seated | ({u.id: u for u in auth.list_users(session, actor=actor) if u.id in gone} if gone else {})
     ids = sorted(users)
     qa_by = {int(r["key"]): r for r in quality.results(session, actor=actor, start=start, end=end) if r["key"]}
     kept = rosters.kept_shifts(session, rosters.shifts_between(session, ids, start, end), start=start, end=end, now=now)
@@ -91,10 +92,7 @@ def tell_month(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     actor = system_principal("calls")
     told = []
-    for company in (u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"):
-        listeners = auth.supervisors_over(session, org_path=company.path)
-        if not listeners:
-            continue
+    for company, listeners in auth.companies_with_supervisors(session):
         flagged = [a for a in _month(session, actor=actor, now=now, month=last, company=company.code)["agents"] if a.flags]
         if not flagged:
             continue

@@ -31,10 +31,7 @@ def tell(session: Session, *, now: datetime) -> list[tuple[str, int]]:
     told (once per step and day). Returns (company, step) of those."""
     actor = system_principal("calls")
     told = []
-    for company in (u for u in auth.list_org_units(session, actor=actor) if u.kind == "company"):
-        listeners = auth.supervisors_over(session, org_path=company.path)
-        if not listeners:
-            continue
+    for company, listeners in auth.companies_with_supervisors(session):
         found = today.today(session, actor=actor, now=now, company=company.code)
         tracked = found["today"]
         step = intraday.step_crossed(tracked)

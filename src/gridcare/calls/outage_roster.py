@@ -66,13 +66,8 @@ def short(session: Session, *, company: Any, now: datetime) -> list[dict[str, An
 def tell(session: Session, *, now: datetime) -> list[str]:
     """Each company's supervisors hear of each planned outage that leaves its roster short,
     once for each version of the outage (new times are news). Returns the outages' numbers."""
-    actor = system_principal("calls")
-    units = auth.list_org_units(session, actor=actor)
     told = []
-    for company in (u for u in units if u.kind == "company"):
-        listeners = auth.supervisors_over(session, org_path=company.path)
-        if not listeners:
-            continue
+    for company, listeners in auth.companies_with_supervisors(session):
         for o in short(session, company=company, now=now):
             context = {
                 "number": o["number"], "area": o["area"], "starts": f"{o['starts_at'].astimezone(SHANGHAI):%m-%d %H:%M}", "week": o["weeks"][0][0].isoformat(),

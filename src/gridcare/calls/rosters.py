@@ -46,6 +46,7 @@ class RosterAgent:
     login: str
     shifts: list[RosterShift]  # of the week, in time order
     away: list[tuple[datetime, datetime, str]]  # absences on the duty roster overlapping the week: from, to, reason
+    phone: str | None = None  # to call them in
 
     @property
     def hours(self) -> float:
@@ -116,7 +117,7 @@ def _week(session: Session, *, actor: Principal, now: datetime, monday: date, co
     away: dict[int, list[tuple[datetime, datetime, str]]] = {}
     for user_id, a, b, reason in duty.absences(session, user_ids=[u.id for u in agents], start=start, end=end):
         away.setdefault(user_id, []).append((as_utc(a), as_utc(b), reason))
-    people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, [])) for u in sorted(agents, key=lambda u: u.login)]
+    people = [RosterAgent(u.id, u.display_name or u.login, u.login, by_user.get(u.id, []), away.get(u.id, []), u.phone) for u in sorted(agents, key=lambda u: u.login)]
     forecast_found = reports.staffing(session, actor=actor, now=now, company=chosen.code, details=False, **{k: v for k, v in (forecast or {}).items() if k in staffing_rules.DEFAULTS})
     asked = {k: forecast_found[k] for k in staffing_rules.DEFAULTS}
     slots = forecast_found["slots"]
@@ -206,6 +207,8 @@ def change_shift(session: Session, *, actor: Principal, now: datetime, shift_id:
     """Move a shift's start or end (an agent asked to come early or to stay on). A begun
     shift keeps its start, and nothing is moved into the past."""
     require(actor, Action.CALLS_MANAGE)
+    if starts_at is None and ends_at is None:
+        raise InvalidInput.field("ends_at", T_("give the new start or the new end"))
     row = session.scalar(scoped(select(AgentShift), actor, org_path=AgentShift.org_path).where(AgentShift.id == shift_id))
     if row is None:
         raise NotFound(T_("no shift %(id)s", id=shift_id))

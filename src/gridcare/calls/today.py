@@ -49,16 +49,16 @@ def cover_for(session: Session, *, actor: Any, now: datetime, found: dict[str, A
     if not short:
         return {"asks": [], "also": [], "left": {}, "left_spans": []}
     week = found["week"]
-    people = {u.id: u for u in rosters.agents(session, actor, week["company_path"])}
+    # The week read the company's agents already, with their hours and phones.
+    people = {a.user_id: a for a in week["agents"]}
     ids = sorted(people)
     around = rosters.shifts_between(session, ids, day_start - timedelta(days=1), day_end + timedelta(days=1))
     away = duty.absences(session, user_ids=ids, start=day_start - timedelta(days=1), end=day_end + timedelta(days=1))
     seated = {s.user_id for s in seats.seats(session, actor=actor, now=now) if s.status is not SeatStatus.AWAY}
-    hours = {a.user_id: a.hours for a in week["agents"]}
     agents = [
         cover.Agent(
             i, tuple(Slot(as_utc(r.starts_at), as_utc(r.ends_at)) for r in around if r.user_id == i),
-            tuple(Slot(as_utc(a), as_utc(b)) for who, a, b, _reason in away if who == i), hours.get(i, 0.0), i in seated,
+            tuple(Slot(as_utc(a), as_utc(b)) for who, a, b, _reason in away if who == i), people[i].hours, i in seated,
         )
         for i in ids
     ]
@@ -68,8 +68,8 @@ def cover_for(session: Session, *, actor: Any, now: datetime, found: dict[str, A
     shift_ids = {(r.user_id, as_utc(r.starts_at), as_utc(r.ends_at)): r.id for r in around}
 
     def told(ask: cover.Ask) -> dict[str, Any]:
-        user = people[ask.user_id]
+        agent = people[ask.user_id]
         changed = None if ask.shift is None else shift_ids[(ask.user_id, ask.shift.starts_at, ask.shift.ends_at)]
-        return {"ask": ask, "name": user.display_name or user.login, "login": user.login, "phone": user.phone, "shift_id": changed, "spans": cover.spans(ask.covers)}
+        return {"ask": ask, "name": agent.name, "login": agent.login, "phone": agent.phone, "shift_id": changed, "spans": cover.spans(ask.covers)}
 
     return {"asks": [told(a) for a in asks], "also": [told(a) for a in others], "left": left, "left_spans": cover.spans(left)}
