@@ -202,7 +202,7 @@ def members(session: Session, *, org_unit_id: int, role: Role) -> list[User]:
 
 
 def _supervisors(session: Session) -> list[tuple[int, str]]:
-    return list(session.execute(select(User.id, User.org_path).where(User.role == Role.SUPERVISOR.value, User.is_active.is_(True)).order_by(User.id)).tuples())
+    return [(uid, path) for uid, path in session.execute(select(User.id, User.org_path).where(User.role == Role.SUPERVISOR.value, User.is_active.is_(True)).order_by(User.id))]
 
 
 def supervisors_over(session: Session, *, org_path: str) -> list[int]:
