@@ -143,6 +143,7 @@ FIELD: dict[str, Spec] = {
     ),
     "GET /field/tasks/{task_id}": G("patrol_task"),
     "GET /field/today": G(),
+    "GET /field/sw.js": G(public=True),
     "POST /field/stops/{stop_id}/check-in": W(
         "patrol_stop", MANAGERS | roles("rep"), body=form(note="ok")
     ),

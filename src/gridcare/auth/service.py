@@ -179,7 +179,7 @@ def display_names(session: Session, *, logins: Iterable[str]) -> dict[str, str]:
     wanted = {login for login in logins if login}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.login, User.display_name).where(User.login.in_(wanted))).tuples().all())
+    return dict(session.execute(select(User.login, User.display_name).where(User.login.in_(wanted))).all())  # rows unpack as (login, name)
 
 
 def get_user(session: Session, *, actor: Principal, user_id: int) -> User:

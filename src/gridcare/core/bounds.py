@@ -13,6 +13,7 @@ import math
 import re
 import types
 import typing
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
@@ -109,6 +110,26 @@ def real_number(value: object, field: str, *, blank: float | None = None) -> flo
     if not math.isfinite(number):
         raise InvalidInput.field(field, T_("must be a number"))
     return number
+
+
+def instant(value: object, field: str) -> datetime | None:
+    """A moment typed as ISO 8601 text with its offset ("2026-12-07T10:02:00+08:00", or Z),
+    or None when nothing is given. A time without an offset is refused: it could be any zone."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text) if text.isascii() and len(text) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidInput.field(field, T_("expected a time, e.g. %(example)s", example="2026-12-07T10:02:00+08:00"))
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput.field(field, T_("give the time with its offset, e.g. %(example)s", example="2026-12-07T10:02:00+08:00"))
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 lies before the calendar starts
+        raise InvalidInput.field(field, T_("expected a time, e.g. %(example)s", example="2026-12-07T10:02:00+08:00")) from None
 
 
 def _integer_problem(name: str, text: str) -> FieldProblem | None:

@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Response, UploadFile, status
 
+from gridcare.core.bounds import instant
 from gridcare.core.clock import to_local
 from gridcare.core.errors import InvalidInput, NotFound
 from gridcare.core.i18n import T_
@@ -40,6 +41,9 @@ from gridcare.field.schemas import (
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/field", tags=["field"], dependencies=[CsrfChecked])
+MADE_AT = "when the phone made it, ISO 8601 with offset; believed from three days back to five minutes ahead"
+PHONE_TIME = "the phone's clock as it sends this, so that a clock that is off is corrected"
+SUBMISSION = "the phone's own id for this record (8-64 of A-Z a-z 0-9 - _): sent again, it changes nothing"
 
 
 def _tasks_out(session: Any, tasks: list[Any]) -> list[TaskOut]:
@@ -111,8 +115,11 @@ async def check_in(
     lon: Annotated[str | None, Form()] = None, lat: Annotated[str | None, Form()] = None,
     checklist: Annotated[str, Form(description='JSON object {"item": true|false}')] = "{}",
     note: Annotated[str, Form()] = "", photos: Annotated[list[UploadFile] | None, File()] = None,
+    made_at: Annotated[str, Form(description=MADE_AT)] = "", phone_time: Annotated[str, Form(description=PHONE_TIME)] = "", submission: Annotated[str, Form(description=SUBMISSION)] = "",
+    idempotency_key: Annotated[str, Header(description=SUBMISSION)] = "",
 ) -> Any:
-    """Check in at a stop (multipart): GPS, checklist answers, up to six photos."""
+    """Check in at a stop (multipart): GPS, checklist answers, up to six photos. A check-in the
+    phone kept while without signal gives ``made_at`` and a ``submission`` id."""
     try:
         answers = json.loads(checklist or "{}")
         if not isinstance(answers, dict):
@@ -123,7 +130,7 @@ async def check_in(
     files = [(f.filename or "photo", await f.read(MAX_BYTES + 1)) for f in (photos or []) if f.filename]
     stop = checkins.check_in(
         session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=_float(lon, "lon"), lat=_float(lat, "lat"), checklist=answers, note=note,
-        photo_files=files, data_dir=Path(state.settings.data_dir),
+        photo_files=files, data_dir=Path(state.settings.data_dir), made_at=instant(made_at, "made_at"), phone_time=instant(phone_time, "phone_time"), submission=submission or idempotency_key or None,
     )
     return StopOut.model_validate(stop)
 
@@ -132,11 +139,15 @@ async def check_in(
 async def report_finding(
     stop_id: int, session: DbSession, principal: CurrentPrincipal, state: State, kind: Annotated[str, Form()],
     note: Annotated[str, Form()] = "", lon: Annotated[str | None, Form()] = None, lat: Annotated[str | None, Form()] = None, photo: Annotated[UploadFile | None, File()] = None,
+    made_at: Annotated[str, Form(description=MADE_AT)] = "", phone_time: Annotated[str, Form(description=PHONE_TIME)] = "", submission: Annotated[str, Form(description=SUBMISSION)] = "",
+    idempotency_key: Annotated[str, Header(description=SUBMISSION)] = "",
 ) -> Any:
-    """A finding becomes a work order (channel patrol) with the photo attached."""
+    """A finding becomes a work order (channel patrol) with the photo attached; ``made_at`` and
+    ``submission`` as for a check-in."""
     upload = (photo.filename or "photo", await photo.read(MAX_BYTES + 1)) if photo is not None and photo.filename else None
     return checkins.report_finding(
-        session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=kind, note=note, lon=_float(lon, "lon"), lat=_float(lat, "lat"), photo=upload, data_dir=Path(state.settings.data_dir)
+        session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=kind, note=note, lon=_float(lon, "lon"), lat=_float(lat, "lat"), photo=upload, data_dir=Path(state.settings.data_dir),
+        made_at=instant(made_at, "made_at"), phone_time=instant(phone_time, "phone_time"), submission=submission or idempotency_key or None,
     )
 
 

@@ -3,6 +3,7 @@ photos) and findings, which become work orders for the right department with the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,15 +14,37 @@ from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
 from gridcare.core import i18n
+from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role, system_principal
-from gridcare.field import patrols, photos, rules
+from gridcare.field import offline, patrols, photos, rules
 from gridcare.field.models import Checklist, Finding, FindingRoute, PatrolStop, PatrolTask
 from gridcare.field.permissions import require_manage, require_work
 
 MAX_PHOTOS = 6
 DEPARTMENT_TASK_MINUTES = 3 * 24 * 60
+# The phone's own id for a record it made (a UUID, or any such token).
+_SUBMISSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _submission(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not _SUBMISSION.fullmatch(text):
+        raise InvalidInput.field("submission", T_("must be %(low)s to %(high)s letters, digits, - or _", low=8, high=64))
+    return text
+
+
+def _when(made: offline.Made) -> dict[str, str]:
+    """What the audit keeps of a record made without signal."""
+    if not made.offline:
+        return {}
+    out = {"made_at": made.at.isoformat(), "sent_at": made.sent_at.isoformat() if made.sent_at else ""}
+    if made.claimed_at is not None:
+        out["phone_time"] = made.claimed_at.isoformat()
+    return out
 
 
 def checklist_for(session: Session, kind: str) -> list[str]:
@@ -72,12 +95,18 @@ def _position(lon: float | None, lat: float | None) -> tuple[float, float] | Non
 
 def check_in(
     session: Session, *, actor: Principal, now: datetime, stop_id: int, lon: float | None, lat: float | None, checklist: dict[str, bool] | None = None,
-    note: str = "", photo_files: Sequence[tuple[str, bytes]] = (), data_dir: Path,
+    note: str = "", photo_files: Sequence[tuple[str, bytes]] = (), data_dir: Path, made_at: datetime | None = None, phone_time: datetime | None = None, submission: str | None = None,
 ) -> PatrolStop:
     """Record the rep at a stop. Too far from the asset is rejected or flagged, as the plan
-    says; every checklist item of the asset's kind must be answered."""
+    says; every checklist item of the asset's kind must be answered. A check-in the phone
+    kept while without signal counts from when it was made (``made_at`` by the phone's clock,
+    ``phone_time`` that clock as it sent it; see ``offline.when_made``); sent again under the same ``submission`` it changes nothing."""
+    submission = _submission(submission)
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
-    if task.status == "missed" and actor.role is Role.REP:
+    if submission is not None and stop.submission == submission:
+        return stop
+    made = offline.when_made(made_at, now, phone_time)
+    if actor.role is Role.REP and not offline.may_still_check_in(status=task.status, due_on=task.due_on, grace_days=task.grace_days, made_on=to_local(made.at).date()):
         raise Conflict(T_("task_id: this patrol was missed; the supervisor has it"))
     verdict, distance = rules.check_in_verdict(
         asset=(stop.lon, stop.lat) if stop.lon is not None and stop.lat is not None else None, position=_position(lon, lat),
@@ -99,17 +128,18 @@ def check_in(
     stored = [photos.store(data=data, filename=name, data_dir=data_dir, field=f"photos[{i}]") for i, (name, data) in enumerate(photo_files)]
     if len(note) > 2000:
         raise InvalidInput.field("note", T_("must be at most %(n)s characters", n=2000))
-    stop.status, stop.checked_at, stop.checked_by = "checked", now, actor.login
+    stop.status, stop.checked_at, stop.checked_by = "checked", made.at, actor.login
+    stop.sent_at, stop.claimed_at, stop.submission = made.sent_at, made.claimed_at, submission
     stop.checked_lon, stop.checked_lat = lon, lat
     stop.distance_m = round(distance, 1) if distance is not None else None
     stop.far = verdict in (rules.CheckIn.FLAGGED, rules.CheckIn.NO_POSITION)
     stop.checklist = {item: answers.get(item, False) for item in items}
     stop.note = note.strip()
     stop.photos = [*stop.photos, *stored]
-    patrols.finish_if_complete(session, now=now, task=task)
+    patrols.finish_if_complete(session, now=made.at, task=task)
     audit.record(
         session, actor=actor, at=now, action="patrol_stop.check_in", entity="patrol_task", entity_id=task.id, org_path=task.org_path,
-        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored]},
+        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored], **_when(made)},
     )
     return stop
 
@@ -154,15 +184,24 @@ def set_finding_route(session: Session, *, actor: Principal, now: datetime, kind
 
 def report_finding(
     session: Session, *, actor: Principal, now: datetime, stop_id: int, kind: str, note: str = "", lon: float | None = None, lat: float | None = None,
-    photo: tuple[str, bytes] | None = None, data_dir: Path,
+    photo: tuple[str, bytes] | None = None, data_dir: Path, made_at: datetime | None = None, phone_time: datetime | None = None, submission: str | None = None,
 ) -> Finding:
     """A finding becomes a work order (channel "patrol") at the stop, handed to the grid's rep
     by dispatch, with a task for the department and the photo attached. The same kind at the
-    same stop reported again lands on the same order."""
+    same stop reported again lands on the same order. Made on the phone without signal, the
+    finding keeps when it was found; the order starts when it arrives, since nobody could act
+    on it before. Sent again under the same ``submission`` it changes nothing."""
     from gridcare.workorders import service as orders
     from gridcare.workorders import support
 
+    submission = _submission(submission)
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
+    if submission is not None:
+        earlier = session.scalar(select(Finding).where(Finding.submission == submission))
+        if earlier is not None and earlier.stop_id == stop.id:
+            return earlier
+        if earlier is not None:
+            raise Conflict.field("submission", T_("already used for another record; send a new one"))
     found = rules.FINDINGS.get(kind)
     if found is None:
         raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(rules.FINDINGS)))
@@ -174,10 +213,12 @@ def report_finding(
     where = (stop.lon, stop.lat) if stop.lon is not None else position or (stop.checked_lon, stop.checked_lat)
     if photo is not None:
         photos.store(data=photo[1], filename=photo[0], data_dir=data_dir, field="photo")  # checked before anything is written
+    made = offline.when_made(made_at, now, phone_time)
     # The order's text is for everyone who handles it: written in the service's language.
     label = i18n.gettext(i18n.DEFAULT, found.label)
+    late = f"，{to_local(made.at):%m-%d %H:%M} 发现，离线上传" if made.offline and made.claimed_at is None else ""
     intake = orders.Intake(
-        category=found.category, channel="patrol", utility=task.utility, description=f"[巡视发现] {label}：{note.strip()}（{stop.name or stop.asset_code}）".strip(),
+        category=found.category, channel="patrol", utility=task.utility, description=f"[巡视发现] {label}：{note.strip()}（{stop.name or stop.asset_code}{late}）".strip(),
         address=stop.name or "", lon=where[0] if where else None, lat=where[1] if where else None, idempotency_key=f"field-finding:{stop.id}:{kind}",
         attributes={"patrol_task_id": task.id, "patrol_stop": stop.asset_code, "finding": kind},
     )
@@ -191,12 +232,19 @@ def report_finding(
         support.add_task(session, actor=helper, now=now, order_id=order.id, unit_id=department, title=f"{label}：{stop.name or stop.asset_code}", due_minutes=DEPARTMENT_TASK_MINUTES)
     if photo is not None:
         support.add_attachment(session, actor=actor if orders.visible_to(session, actor, order) else helper, now=now, order_id=order.id, filename=photo[0], data=photo[1], data_dir=data_dir, lon=lon, lat=lat)
-    row = session.scalar(select(Finding).where(Finding.stop_id == stop.id, Finding.kind == kind)) if created.replayed else None
+    # Reported again from the page, the finding is the one already there; from a phone, each
+    # of its records is kept, so that one sent again is known by its submission.
+    row = session.scalar(select(Finding).where(Finding.stop_id == stop.id, Finding.kind == kind).limit(1)) if created.replayed and submission is None else None
     if row is None:
-        row = Finding(stop_id=stop.id, kind=kind, note=note.strip(), order_id=order.id, order_number=order.number, department_id=department, lon=where[0] if where else None, lat=where[1] if where else None, created_by=actor.login, created_at=now)
+        row = Finding(
+            stop_id=stop.id, kind=kind, note=note.strip(), order_id=order.id, order_number=order.number, department_id=department, lon=where[0] if where else None, lat=where[1] if where else None,
+            created_by=actor.login, created_at=made.at, sent_at=made.sent_at, claimed_at=made.claimed_at, submission=submission,
+        )
         session.add(row)
         session.flush()
-        audit.record(session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code}, org_path=task.org_path)
+        audit.record(
+            session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code, **_when(made)}, org_path=task.org_path,
+        )
     return row
 
 
@@ -207,5 +255,5 @@ def findings(session: Session, *, task_ids: Sequence[int]) -> dict[int, list[dic
     rows = session.scalars(select(Finding).join(PatrolStop, PatrolStop.id == Finding.stop_id).where(PatrolStop.task_id.in_(list(task_ids))).order_by(Finding.id))
     out: dict[int, list[dict[str, Any]]] = {}
     for f in rows:
-        out.setdefault(f.stop_id, []).append({"id": f.id, "kind": f.kind, "note": f.note, "order_id": f.order_id, "number": f.order_number})
+        out.setdefault(f.stop_id, []).append({"id": f.id, "kind": f.kind, "note": f.note, "order_id": f.order_id, "number": f.order_number, "found_at": f.created_at, "sent_at": f.sent_at})
     return out

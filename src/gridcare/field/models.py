@@ -91,6 +91,11 @@ class PatrolStop(Base):
     checklist: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[list[Any]] = mapped_column(JSONData, default=list)
+    # Made on the phone without signal: when it arrived, the phone's time if not believed,
+    # and the phone's own id for it, so a resend changes nothing.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submission: Mapped[str | None] = mapped_column(String(64))
 
 
 class Finding(Base):
@@ -108,7 +113,10 @@ class Finding(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when found (on the phone)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submission: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Checklist(Base):

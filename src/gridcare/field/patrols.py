@@ -295,13 +295,17 @@ def tasks(session: Session, *, actor: Principal, day: date | None = None, mine: 
 
 
 def finish_if_complete(session: Session, *, now: datetime, task: PatrolTask) -> None:
-    """The last stop checked finishes the task; done after its day, it stays marked late."""
-    pending = session.scalar(select(PatrolStop.id).where(PatrolStop.task_id == task.id, PatrolStop.status == "pending").limit(1))
-    if pending is None and task.status != "done":
-        task.status = "done"
-        task.done_at = now
-        if to_local(now).date() > task.due_on:
-            task.late = True
+    """The last stop checked finishes the task, done when its last check-in was made: a phone
+    without signal sends them late and maybe out of order. Done after its day, it is late;
+    done on its day, it is not, even if it was flagged before the phone's check-ins arrived."""
+    if task.status == "done":
+        return
+    stops = session.execute(select(PatrolStop.status, PatrolStop.checked_at).where(PatrolStop.task_id == task.id)).all()
+    if any(s.status == "pending" for s in stops):
+        return
+    task.status = "done"
+    task.done_at = max((s.checked_at for s in stops if s.checked_at is not None), default=now)
+    task.late = to_local(task.done_at).date() > task.due_on
 
 
 # --- late and missed ----------------------------------------------------------------------

@@ -79,6 +79,8 @@ class StopOut(BaseModel):
     checklist: dict[str, Any]
     note: str
     photos: list[dict[str, Any]]
+    sent_at: datetime | None = Field(default=None, description="when a check-in kept on the phone without signal arrived; checked_at is when it was made")
+    claimed_at: datetime | None = Field(default=None, description="the phone's time for the check-in, when not believed (checked_at is then when it arrived)")
     checklist_items: list[str] = Field(default_factory=list)
     findings: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -109,6 +111,9 @@ class FindingOut(BaseModel):
     order_id: int | None
     order_number: str
     department_id: int | None
+    created_at: datetime
+    sent_at: datetime | None = Field(default=None, description="when a finding kept on the phone without signal arrived; created_at is when it was found")
+    claimed_at: datetime | None = None
 
 
 class ChecklistIn(BaseModel):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from gridcare.core.bounds import real_number, whole_number
+from gridcare.core.bounds import instant, real_number, whole_number
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -184,8 +184,23 @@ def today_page(request: Request, session: DbSession, principal: CurrentPrincipal
     due_visits = queries.visit_rows(visits.plans(session, actor=principal, mine=True, due_by=today + timedelta(days=7)), today)
     return render(
         request, "field/today.html", principal=principal, today=today, tasks=details, points=json.dumps(queries.map_points(details), ensure_ascii=False), visits=due_visits,
-        findings={u: rules.findings_for(u) for u in ("electric", "water", "gas")}, labels=LABELS, msg=msg, error=error,
+        findings={u: rules.findings_for(u) for u in ("electric", "water", "gas")}, labels=LABELS, msg=msg, error=error, rendered=state.clock.now(),
     )
+
+
+SERVICE_WORKER = (Path(__file__).resolve().parent.parent / "web" / "static" / "js" / "field-sw.js").read_bytes()
+
+
+@router.get("/field/sw.js", response_model=None)
+def service_worker() -> Response:
+    """The rep's phone keeps the /field/ pages for when there is no signal; from this path
+    its worker may control them and nothing else."""
+    return Response(SERVICE_WORKER, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+def _phone(form: Any) -> dict[str, Any]:
+    """What the page's script adds to a record the phone may have kept without signal."""
+    return {"made_at": instant(form.get("made_at"), "made_at"), "phone_time": instant(form.get("phone_time"), "phone_time"), "submission": str(form.get("submission", "")) or None}
 
 
 async def _photos(form: Any, name: str) -> list[tuple[str, bytes]]:
@@ -201,7 +216,7 @@ async def check_in(stop_id: int, request: Request, session: DbSession, principal
         items = {str(i): True for i in form.getlist("item")}
         stop = checkins.check_in(
             session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), checklist=items,
-            note=str(form.get("note", "")), photo_files=files, data_dir=Path(state.settings.data_dir),
+            note=str(form.get("note", "")), photo_files=files, data_dir=Path(state.settings.data_dir), **_phone(form),
         )
         return f"checked:{stop.asset_code or stop.name}" + (f":far:{stop.distance_m:.0f}" if stop.far and stop.distance_m is not None else "")
 
@@ -216,7 +231,7 @@ async def finding(stop_id: int, request: Request, session: DbSession, principal:
     def run() -> str:
         row = checkins.report_finding(
             session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=str(form.get("kind", "")), note=str(form.get("note", "")),
-            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), photo=files[0] if files else None, data_dir=Path(state.settings.data_dir),
+            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), photo=files[0] if files else None, data_dir=Path(state.settings.data_dir), **_phone(form),
         )
         return f"order:{row.order_number}"
 

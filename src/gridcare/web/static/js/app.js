@@ -219,3 +219,10 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
+
+// Signed out (or signing in as someone else on a shared phone): the patrol pages the phone
+// kept for want of signal are the last user's, so they go. Records not yet sent stay, each
+// with its user, and are sent only when that user signs in again (offline.js).
+(function () {
+  if (document.body.classList.contains("login-page") && window.caches) caches.delete("gridcare-field");
+})();

@@ -1,0 +1,56 @@
+"""When a record made on a rep's phone counts from (离线巡视).
+
+A rep on a rural round often has no signal at the asset; the phone keeps the check-in or
+finding and sends it when the signal returns, with the time it was made. That time is the
+phone's word: believed within a window (a few minutes ahead for a clock that runs fast, three
+days back for a phone that stayed out of reach over a weekend), otherwise the record counts
+from when it arrived and keeps the phone's claim for the supervisor to see. Pure: the caller
+passes both times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from gridcare.field import rules
+
+# Phones set their clocks from the network; a few minutes either way is a clock, not a story.
+SKEW = timedelta(minutes=5)
+# Closer than this to arrival, the record was sent as it was made: no "sent later" to show.
+SENT_AT_ONCE = timedelta(minutes=1)
+# The longest a phone may hold a record before its time is no longer believed.
+HELD_FOR = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Made:
+    at: datetime  # what the record counts from
+    sent_at: datetime | None = None  # when it arrived, if well after it was made
+    claimed_at: datetime | None = None  # the phone's time, when not believed
+
+    @property
+    def offline(self) -> bool:
+        return self.sent_at is not None
+
+
+def when_made(claimed: datetime | None, received: datetime, phone_now: datetime | None = None) -> Made:
+    """The time a record counts from: the phone's ``claimed`` time when it is believable, else
+    the time it was ``received``. ``phone_now``, the phone's clock as it sent the record,
+    corrects the claim by however far that clock is off ours."""
+    if claimed is None:
+        return Made(at=received)
+    try:
+        corrected = claimed + (received - phone_now) if phone_now is not None else claimed
+    except OverflowError:  # a clock set to the year 1 or 9999
+        return Made(at=received, sent_at=received, claimed_at=claimed)
+    if received - SENT_AT_ONCE <= corrected <= received + SKEW:
+        return Made(at=received)
+    if received - HELD_FOR <= corrected < received:
+        return Made(at=corrected, sent_at=received)
+    return Made(at=received, sent_at=received, claimed_at=claimed)
+
+
+def may_still_check_in(*, status: str, due_on: date, grace_days: int, made_on: date) -> bool:
+    """A patrol marked missed still takes a check-in made (on the phone) before it was missed:
+    the rep was there, the signal was not."""
+    return status != "missed" or rules.task_state(due_on, made_on, grace_days) is not rules.TaskState.MISSED

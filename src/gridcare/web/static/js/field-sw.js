@@ -1,0 +1,58 @@
+// The rep's phone keeps the patrol pages and what they need, so that a rep out of signal can
+// still open today's stops and record them (offline.js keeps the records). Network first:
+// with signal the rep always sees the server's page; the copy is only for when there is none.
+// Served as /field/sw.js, so it controls the /field/ pages alone; signing in again drops the
+// copies (app.js on the login page).
+"use strict";
+var CACHE = "gridcare-field";
+
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
+
+function isPage(request, url) {
+  return request.mode === "navigate" && url.pathname.indexOf("/field/") === 0 && url.pathname !== "/field/sw.js";
+}
+
+// A page is kept under its path alone: "?msg=..." after a check-in is the same page.
+function keyFor(request, url) {
+  return isPage(request, url) ? url.origin + url.pathname : request.url;
+}
+
+function networkFirst(request, key) {
+  return caches.open(CACHE).then(function (cache) {
+    return fetch(request).then(function (response) {
+      // A redirect to the sign-in page, or an error page, is not the page to keep.
+      if (response.ok && !response.redirected && response.type === "basic") cache.put(key, response.clone());
+      return response;
+    }, function (failure) {
+      return cache.match(key).then(function (kept) { if (kept) return kept; throw failure; });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (isPage(request, url) || url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(networkFirst(request, keyFor(request, url)));
+  }
+});
+
+// The page that registered this worker loaded before it was in control: it names its own
+// path and files, to be kept now rather than at the next visit.
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (!data.keep || !data.keep.length) return;
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return Promise.all(data.keep.map(function (path) {
+      var url = new URL(path, self.location.origin);
+      if (url.origin !== self.location.origin) return null;
+      return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+        if (response.ok && !response.redirected) return cache.put(url.origin + url.pathname + (url.pathname.indexOf("/static/") === 0 ? url.search : ""), response);
+        return null;
+      }, function () { return null; });
+    }));
+  }));
+});

@@ -1,0 +1,101 @@
+"""The rep's patrol without signal, in a real browser: the page opens from the phone's copy,
+a check-in and a finding are kept on the phone with their photos, and both are sent once the
+signal returns, counted from when they were made."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+from tests.field.conftest import PNG, add_hydrant
+from tests.support import area
+from tests.support import org as demo_org
+from tests.support.browser import sign_in
+from tests.support.live import live_site
+
+from gridcare.core.clock import SHANGHAI
+from gridcare.field import patrols
+from gridcare.field.models import Finding, PatrolStop
+from gridcare.workorders import support
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+KEPT = "caches.open('gridcare-field').then(c => Promise.all([c.match(location.origin + '/field/today'), c.match(location.origin + '/static/js/offline.js')])).then(r => r.every(Boolean))"
+
+
+@pytest.fixture
+def site(sqlite_database, clock, tmp_path):
+    org = demo_org.load(sqlite_database, clock)
+    org.grids = area.load(org, clock)
+    add_hydrant(org, clock)
+    with sqlite_database.write() as session:
+        patrols.create_plan(session, actor=org.principal("w_supervisor"), now=clock.now(), name="消火栓日巡", grid_id=org.grids["water"], rrule="FREQ=DAILY", kinds=["hydrant", "valve"], far_policy="flag")
+        patrols.generate(session, now=clock.now(), days=0)
+    with live_site(sqlite_database, clock, tmp_path) as url:
+        yield url, sqlite_database
+
+
+def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(browser, site, screenshot_dir):
+    url, db = site
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation={"longitude": 112.93102, "latitude": 28.12103}, permissions=["geolocation"], is_mobile=True, has_touch=True)
+    context.clock.install()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, url, "w_rep")
+    page.goto(url + "/field/today")
+    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    for _ in range(100):  # the page and its files are on the phone
+        if page.evaluate(KEPT):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(KEPT)
+
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#offline-queue:not([hidden])")
+    assert "无信号" in page.locator("#offline-queue .offline-status").inner_text()
+    hydrant = page.locator("article[data-code='H1']")
+    hydrant.locator("label.check", has_text="消火栓可见、未被埋压").locator("input").check()
+    hydrant.locator("input[name=photos]").set_input_files(files=[{"name": "h1.png", "mimeType": "image/png", "buffer": PNG}])
+    hydrant.locator("button:has-text('在此签到')").click()
+    page.wait_for_selector("#offline-queue[data-pending='1']")
+    assert "kept" in (hydrant.get_attribute("class") or "") and "已保存在手机上" in hydrant.locator(".kept-line").inner_text()
+
+    hydrant.locator(".finding-form summary").click()
+    hydrant.locator("select[name=kind]").select_option("hydrant_blocked")
+    hydrant.locator(".finding-form textarea[name=note]").fill("消火栓被货车圈占")
+    hydrant.locator("input[name=photo]").set_input_files(files=[{"name": "blocked.png", "mimeType": "image/png", "buffer": PNG}])
+    hydrant.locator("button:has-text('上报并生成工单')").click()
+    page.wait_for_selector("#offline-queue[data-pending='2']")
+    assert "2 条记录待上传" in page.locator("#offline-queue .offline-status").inner_text()
+    page.screenshot(path=str(screenshot_dir / "field-offline-kept.png"), full_page=False)
+    violations = Axe().run(page, context="#offline-queue", options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}).response["violations"]
+    assert [v["id"] for v in violations] == []
+    with db.read() as session:
+        assert session.get(PatrolStop, _stop(session, "H1")).status == "pending"  # nothing has reached the server
+
+    page.clock.fast_forward("40:00")  # forty minutes later, the signal returns
+    context.set_offline(False)
+    page.wait_for_selector("#offline-queue[data-pending='0']", timeout=30000)
+    assert "已上传 2 条记录" in page.locator("#offline-queue .offline-status").inner_text()
+    page.goto(url + "/field/today")
+    checked = page.locator("article[data-code='H1'] .checked-line")
+    assert re.search(r"08:(19|20) 已签到.*已上传 11-24 09:00", checked.inner_text())  # made forty minutes before it arrived
+    page.screenshot(path=str(screenshot_dir / "field-offline-sent.png"), full_page=False)
+    assert errors == []
+    context.close()
+
+    with db.read() as session:
+        stop = session.get(PatrolStop, _stop(session, "H1"))
+        arrived = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
+        assert stop.status == "checked" and stop.sent_at == arrived and abs(stop.checked_at - (arrived - timedelta(minutes=40))) < timedelta(seconds=30)
+        assert stop.checklist["Hydrant visible and not buried"] is True and len(stop.photos) == 1
+        finding = session.scalars(select(Finding)).one()
+        assert finding.sent_at == arrived and abs(finding.created_at - (arrived - timedelta(minutes=40))) < timedelta(seconds=30)
+        assert len(support.attachments_of(session, order_id=finding.order_id)) == 1
+
+
+def _stop(session, code):
+    return session.scalars(select(PatrolStop.id).where(PatrolStop.asset_code == code)).one()

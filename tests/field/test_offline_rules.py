@@ -1,0 +1,72 @@
+"""When a record made on the phone without signal counts from: the phone's time, corrected by
+its clock as it sends, believed only within a window; and who may still check in on a patrol
+already marked missed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridcare.field import offline
+
+RECEIVED = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+offsets = st.timedeltas(min_value=timedelta(days=-400), max_value=timedelta(days=400))
+
+
+def test_no_claimed_time_counts_from_arrival():
+    assert offline.when_made(None, RECEIVED) == offline.Made(at=RECEIVED)
+
+
+def test_a_record_kept_an_hour_counts_from_when_it_was_made():
+    made = offline.when_made(RECEIVED - timedelta(hours=1), RECEIVED)
+    assert (made.at, made.sent_at, made.claimed_at, made.offline) == (RECEIVED - timedelta(hours=1), RECEIVED, None, True)
+
+
+def test_a_phone_clock_ten_minutes_slow_is_corrected_by_its_time_as_it_sends():
+    slow = timedelta(minutes=10)
+    made = offline.when_made(RECEIVED - timedelta(hours=1) - slow, RECEIVED, phone_now=RECEIVED - slow)
+    assert made.at == RECEIVED - timedelta(hours=1) and made.claimed_at is None
+    # Uncorrected, the same claim reads ten minutes early.
+    assert offline.when_made(RECEIVED - timedelta(hours=1) - slow, RECEIVED).at == RECEIVED - timedelta(minutes=70)
+
+
+def test_a_record_sent_as_it_was_made_is_not_shown_as_sent_later():
+    assert offline.when_made(RECEIVED - timedelta(seconds=20), RECEIVED) == offline.Made(at=RECEIVED)
+    assert offline.when_made(RECEIVED + timedelta(minutes=4), RECEIVED) == offline.Made(at=RECEIVED)  # a clock a little fast
+
+
+def test_a_time_from_the_future_or_from_last_week_is_not_believed():
+    for claimed in (RECEIVED + timedelta(hours=2), RECEIVED - timedelta(days=4)):
+        made = offline.when_made(claimed, RECEIVED)
+        assert (made.at, made.sent_at, made.claimed_at) == (RECEIVED, RECEIVED, claimed)
+
+
+def test_a_clock_set_to_the_end_of_time_is_not_believed_rather_than_an_error():
+    far = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    assert offline.when_made(datetime(1, 1, 2, tzinfo=UTC), RECEIVED, phone_now=far).claimed_at == datetime(1, 1, 2, tzinfo=UTC)
+
+
+@given(claimed=moments, received=moments, phone_off=st.one_of(st.none(), offsets))
+def test_a_record_never_counts_from_after_it_arrived_nor_from_before_the_window(claimed, received, phone_off):
+    phone_now = received + phone_off if phone_off is not None else None
+    made = offline.when_made(claimed, received, phone_now)
+    assert received - offline.HELD_FOR <= made.at <= received
+    # Shown as sent later exactly when it counts from earlier than it arrived, or was doubted.
+    assert made.offline == (made.at < received or made.claimed_at is not None)
+    if made.claimed_at is not None:
+        assert made.claimed_at == claimed and made.at == received
+    if made.offline:
+        assert made.sent_at == received
+    corrected = claimed - phone_off if phone_off is not None else claimed
+    if received - offline.HELD_FOR <= corrected < received - offline.SENT_AT_ONCE:
+        assert made.at == corrected and made.claimed_at is None
+
+
+@given(made_days=st.integers(min_value=-3, max_value=6), grace=st.integers(min_value=0, max_value=3), status=st.sampled_from(["open", "missed", "done"]))
+def test_a_missed_patrol_takes_only_check_ins_made_before_it_was_missed(made_days, grace, status):
+    due = date(2026, 12, 1)
+    allowed = offline.may_still_check_in(status=status, due_on=due, grace_days=grace, made_on=due + timedelta(days=made_days))
+    assert allowed == (status != "missed" or made_days <= grace)
