@@ -15,8 +15,8 @@ from tests.support.browser import sign_in
 from tests.support.live import live_site
 
 from gridcare.core.clock import SHANGHAI
-from gridcare.field import patrols
-from gridcare.field.models import Finding, PatrolStop
+from gridcare.field import patrols, visits
+from gridcare.field.models import Finding, PatrolStop, Visit, VisitPlan
 from gridcare.workorders import support
 
 pytestmark = pytest.mark.browser
@@ -32,6 +32,10 @@ def site(sqlite_database, clock, tmp_path):
     with sqlite_database.write() as session:
         patrols.create_plan(session, actor=org.principal("w_supervisor"), now=clock.now(), name="消火栓日巡", grid_id=org.grids["water"], rrule="FREQ=DAILY", kinds=["hydrant", "valve"], far_policy="flag")
         patrols.generate(session, now=clock.now(), days=0)
+        stakeholder = visits.add_stakeholder(session, actor=org.principal("w_rep"), now=clock.now(), grid_id=org.grids["water"], kind="property_management", name="银杏物业")
+        session.flush()
+        plan = session.scalars(select(VisitPlan).where(VisitPlan.stakeholder_id == stakeholder.id)).one()
+        plan.next_due = clock.now().date() + timedelta(days=2)  # due this week: on the patrol page
     with live_site(sqlite_database, clock, tmp_path) as url:
         yield url, sqlite_database
 
@@ -76,15 +80,30 @@ def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(b
     with db.read() as session:
         assert session.get(PatrolStop, _stop(session, "H1")).status == "pending"  # nothing has reached the server
 
+    page.click("a:has-text('银杏物业')")  # a visit due this week: the phone kept its page too
+    page.fill("input[name=contact_met]", "王经理")
+    page.fill("#visit-form textarea[name=issues]", "二次供水箱需清洗")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_selector("#offline-queue[data-pending='3']")
+    assert "已保存在手机上" in page.locator("#visit-form + .kept-line").inner_text()
+
     page.clock.fast_forward("40:00")  # forty minutes later, the signal returns
     context.set_offline(False)
     page.wait_for_selector("#offline-queue[data-pending='0']", timeout=30000)
-    assert "已上传 2 条记录" in page.locator("#offline-queue .offline-status").inner_text()
+    assert "已上传 3 条记录" in page.locator("#offline-queue .offline-status").inner_text()
     page.goto(url + "/field/today")
     checked = page.locator("article[data-code='H1'] .checked-line")
     assert re.search(r"08:(19|20) 已签到.*已上传 11-24 09:00", checked.inner_text())  # made forty minutes before it arrived
     page.screenshot(path=str(screenshot_dir / "field-offline-sent.png"), full_page=False)
     assert errors == []
+    page.add_style_tag(content="#popup-modal{display:none!important}")
+    page.click("form[action='/logout'] button")  # signed out, the phone's copies of the pages go
+    page.wait_for_selector("input[name=login]")
+    for _ in range(50):
+        if not page.evaluate("caches.has('gridcare-field')"):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("caches.has('gridcare-field')") is False
     context.close()
 
     with db.read() as session:
@@ -95,6 +114,8 @@ def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(b
         finding = session.scalars(select(Finding)).one()
         assert finding.sent_at == arrived and abs(finding.created_at - (arrived - timedelta(minutes=40))) < timedelta(seconds=30)
         assert len(support.attachments_of(session, order_id=finding.order_id)) == 1
+        visit = session.scalars(select(Visit)).one()
+        assert (visit.contact_met, visit.sent_at) == ("王经理", arrived) and visit.visited_at < arrived
 
 
 def _stop(session, code):

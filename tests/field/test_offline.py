@@ -49,7 +49,7 @@ def test_a_check_in_kept_on_the_phone_counts_from_when_it_was_made_and_a_resend_
         assert (task.status, task.done_at, task.late) == ("done", made, False)
         assert check_ins(session, task_id) == 1
         after = json.loads(session.scalars(select(AuditEntry.after).where(AuditEntry.action == "patrol_stop.check_in")).one())
-        assert after["made_at"] == made.isoformat() and after["sent_at"] == received.isoformat()
+        assert (datetime.fromisoformat(after["made_at"]), datetime.fromisoformat(after["sent_at"])) == (made, received)
 
 
 def test_a_patrol_marked_missed_takes_a_check_in_made_before_it_was_missed(world, clock):
@@ -148,3 +148,50 @@ def test_offline_records_over_the_api_and_the_page(client, world, clock):
     assert refused.status_code == 303 and "error=" in refused.headers["location"] and "made_at" in refused.headers["location"]
     worker = client.get("/field/sw.js")
     assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript") and "networkFirst" in worker.text
+
+
+def _stakeholder_plan(world, clock):
+    from gridcare.field import visits
+    from gridcare.field.models import VisitPlan
+
+    with world.db.write() as session:
+        sid = visits.add_stakeholder(session, actor=world.principal("w_rep"), now=clock.now(), grid_id=world.grids["water"], kind="property_management", name="银杏物业").id
+    with world.db.read() as session:
+        return session.scalars(select(VisitPlan.id).where(VisitPlan.stakeholder_id == sid)).one()
+
+
+def test_a_visit_kept_on_the_phone_counts_from_its_day_and_an_older_one_does_not_move_the_rhythm(world, clock):
+    from gridcare.field import visits
+    from gridcare.field.models import Visit, VisitPlan
+
+    plan_id = _stakeholder_plan(world, clock)  # quarterly, due 2027-02-24
+    rep = world.principal("w_rep")
+    clock.advance(timedelta(days=30))  # 2026-12-24
+    made = clock.now() - timedelta(days=1)
+    for _ in range(2):
+        with world.db.write() as session:
+            visit = visits.record_visit(session, actor=rep, now=clock.now(), plan_id=plan_id, contact_met="王经理", satisfaction=4, made_at=made, submission="phone-visit-01")
+            assert (visit.visited_at, visit.sent_at, visit.late) == (made, clock.now(), False)
+    with world.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Visit)) == 1
+        assert session.get(VisitPlan, plan_id).next_due.isoformat() == "2027-03-23"  # three months from the day it was made
+    with world.db.write() as session:  # one made two days ago arrives after the one made yesterday
+        older = visits.record_visit(session, actor=rep, now=clock.now(), plan_id=plan_id, contact_met="李主任", satisfaction=5, made_at=made - timedelta(days=1), submission="phone-visit-00")
+        assert older.late is False
+    with world.db.read() as session:
+        plan = session.get(VisitPlan, plan_id)
+        assert (plan.next_due.isoformat(), plan.last_visit_at) == ("2027-03-23", made)
+
+
+def test_a_visit_over_the_api_names_a_time_without_its_offset(client, world, clock):
+    plan_id = _stakeholder_plan(world, clock)
+    headers = as_user(client, "w_rep")
+    url = f"/api/v1/field/visit-plans/{plan_id}/visits"
+    bad = client.post(url, json={"contact_met": "王经理", "satisfaction": 4, "made_at": "2026-11-24T08:00:00"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "made_at"
+    body = {"contact_met": "王经理", "satisfaction": 4, "made_at": "2026-11-24T08:00:00+08:00", "phone_time": "2026-11-24T09:00:00+08:00"}
+    first = client.post(url, json=body, headers={**headers, "Idempotency-Key": "api-visit-0001"})
+    assert first.status_code == 201 and first.json()["visited_at"].startswith("2026-11-24T00:00:00") and first.json()["sent_at"] is not None
+    assert client.post(url, json=body, headers={**headers, "Idempotency-Key": "api-visit-0001"}).json()["id"] == first.json()["id"]
+    page = client.get(f"/field/visits/{plan_id}").text
+    assert 'id="offline-queue"' in page and "已上传 11-24 09:00" in page

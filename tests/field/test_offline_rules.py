@@ -4,7 +4,7 @@ already marked missed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -47,6 +47,13 @@ def test_a_time_from_the_future_or_from_last_week_is_not_believed():
 def test_a_clock_set_to_the_end_of_time_is_not_believed_rather_than_an_error():
     far = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
     assert offline.when_made(datetime(1, 1, 2, tzinfo=UTC), RECEIVED, phone_now=far).claimed_at == datetime(1, 1, 2, tzinfo=UTC)
+    first = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))  # before UTC's calendar starts
+    assert offline.when_made(first, RECEIVED) == offline.Made(at=RECEIVED, sent_at=RECEIVED, claimed_at=None)
+
+
+def test_a_time_in_another_zone_counts_in_utc():
+    made = offline.when_made(datetime(2026, 12, 7, 9, 0, tzinfo=timezone(timedelta(hours=8))), RECEIVED)
+    assert made.at == datetime(2026, 12, 7, 1, 0, tzinfo=UTC) and made.at.tzinfo is UTC
 
 
 @given(claimed=moments, received=moments, phone_off=st.one_of(st.none(), offsets))
@@ -57,7 +64,7 @@ def test_a_record_never_counts_from_after_it_arrived_nor_from_before_the_window(
     # Shown as sent later exactly when it counts from earlier than it arrived, or was doubted.
     assert made.offline == (made.at < received or made.claimed_at is not None)
     if made.claimed_at is not None:
-        assert made.claimed_at == claimed and made.at == received
+        assert made.claimed_at == claimed and made.at == received and made.claimed_at.tzinfo is UTC
     if made.offline:
         assert made.sent_at == received
     corrected = claimed - phone_off if phone_off is not None else claimed

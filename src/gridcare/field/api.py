@@ -238,8 +238,11 @@ def list_visits(plan_id: int, session: DbSession, principal: CurrentPrincipal) -
 
 
 @router.post("/visit-plans/{plan_id}/visits", response_model=VisitOut, status_code=status.HTTP_201_CREATED)
-def record_visit(plan_id: int, body: VisitIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
-    return visits.record_visit(session, actor=principal, now=state.clock.now(), plan_id=plan_id, **body.model_dump())
+def record_visit(plan_id: int, body: VisitIn, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: Annotated[str, Header(description=SUBMISSION)] = "") -> Any:
+    """Record a visit; one kept on the phone without signal gives ``made_at``, ``phone_time`` and ``submission``."""
+    fields = body.model_dump()
+    fields["submission"] = fields["submission"] or idempotency_key or None
+    return visits.record_visit(session, actor=principal, now=state.clock.now(), plan_id=plan_id, **fields)
 
 
 # --- data changes and watches -------------------------------------------------------------

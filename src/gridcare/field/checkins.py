@@ -3,7 +3,6 @@ photos) and findings, which become work orders for the right department with the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -24,28 +23,6 @@ from gridcare.field.permissions import require_manage, require_work
 
 MAX_PHOTOS = 6
 DEPARTMENT_TASK_MINUTES = 3 * 24 * 60
-# The phone's own id for a record it made (a UUID, or any such token).
-_SUBMISSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-def _submission(value: str | None) -> str | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    if not _SUBMISSION.fullmatch(text):
-        raise InvalidInput.field("submission", T_("must be %(low)s to %(high)s letters, digits, - or _", low=8, high=64))
-    return text
-
-
-def _when(made: offline.Made) -> dict[str, str]:
-    """What the audit keeps of a record made without signal."""
-    if not made.offline:
-        return {}
-    out = {"made_at": made.at.isoformat(), "sent_at": made.sent_at.isoformat() if made.sent_at else ""}
-    if made.claimed_at is not None:
-        out["phone_time"] = made.claimed_at.isoformat()
-    return out
-
 
 def checklist_for(session: Session, kind: str) -> list[str]:
     row = session.get(Checklist, kind)
@@ -101,7 +78,7 @@ def check_in(
     says; every checklist item of the asset's kind must be answered. A check-in the phone
     kept while without signal counts from when it was made (``made_at`` by the phone's clock,
     ``phone_time`` that clock as it sent it; see ``offline.when_made``); sent again under the same ``submission`` it changes nothing."""
-    submission = _submission(submission)
+    submission = offline.submission_id(submission)
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     if submission is not None and stop.submission == submission:
         return stop
@@ -139,7 +116,7 @@ def check_in(
     patrols.finish_if_complete(session, now=made.at, task=task)
     audit.record(
         session, actor=actor, at=now, action="patrol_stop.check_in", entity="patrol_task", entity_id=task.id, org_path=task.org_path,
-        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored], **_when(made)},
+        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored], **offline.for_audit(made)},
     )
     return stop
 
@@ -194,7 +171,7 @@ def report_finding(
     from gridcare.workorders import service as orders
     from gridcare.workorders import support
 
-    submission = _submission(submission)
+    submission = offline.submission_id(submission)
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     if submission is not None:
         earlier = session.scalar(select(Finding).where(Finding.submission == submission))
@@ -243,7 +220,7 @@ def report_finding(
         session.add(row)
         session.flush()
         audit.record(
-            session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code, **_when(made)}, org_path=task.org_path,
+            session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code, **offline.for_audit(made)}, org_path=task.org_path,
         )
     return row
 

@@ -76,11 +76,15 @@ def _past_week(session: Any, *, now: Any, rng: random.Random) -> None:
         rep = _principal(session, task.assignee_id)
         if rep is None:
             continue
+        # Some rounds had no signal: the phone sent them an hour or three later (no draw from
+        # rng, so the rest of the demo stays as it was).
+        sent = done_at + timedelta(hours=task.id % 3 + 1) if task.id % 7 == 3 else None
         for stop in session.scalars(select(PatrolStop).where(PatrolStop.task_id == task.id).order_by(PatrolStop.seq)):
             jitter = rng.uniform(-0.0002, 0.0002)
             checkins.check_in(
-                session, actor=rep, now=done_at, stop_id=stop.id, lon=(stop.lon or 0) + jitter, lat=(stop.lat or 0) + jitter,
+                session, actor=rep, now=sent or done_at, stop_id=stop.id, lon=(stop.lon or 0) + jitter, lat=(stop.lat or 0) + jitter,
                 checklist={item: rng.random() > 0.1 for item in checkins.checklist_for(session, stop.asset_kind)}, data_dir=Path("."),
+                made_at=done_at if sent else None, submission=f"demo-{stop.id:08d}" if sent else None,
             )
     patrols.flag_overdue(session, now=now)
 

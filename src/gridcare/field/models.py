@@ -208,6 +208,9 @@ class Visit(Base):
     satisfaction: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[date] = mapped_column(Date)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # kept on the phone: when it arrived
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submission: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class DataChange(Base):

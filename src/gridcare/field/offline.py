@@ -9,9 +9,12 @@ passes both times."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
 from gridcare.field import rules
 
 # Phones set their clocks from the network; a few minutes either way is a clock, not a story.
@@ -20,6 +23,8 @@ SKEW = timedelta(minutes=5)
 SENT_AT_ONCE = timedelta(minutes=1)
 # The longest a phone may hold a record before its time is no longer believed.
 HELD_FOR = timedelta(hours=72)
+# The phone's own id for a record it made (a UUID, or any such token).
+_SUBMISSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @dataclass(frozen=True)
@@ -36,21 +41,50 @@ class Made:
 def when_made(claimed: datetime | None, received: datetime, phone_now: datetime | None = None) -> Made:
     """The time a record counts from: the phone's ``claimed`` time when it is believable, else
     the time it was ``received``. ``phone_now``, the phone's clock as it sent the record,
-    corrects the claim by however far that clock is off ours."""
+    corrects the claim by however far that clock is off ours. Times come back in UTC."""
+    received = received.astimezone(UTC)
     if claimed is None:
         return Made(at=received)
     try:
         corrected = claimed + (received - phone_now) if phone_now is not None else claimed
     except OverflowError:  # a clock set to the year 1 or 9999
-        return Made(at=received, sent_at=received, claimed_at=claimed)
+        return Made(at=received, sent_at=received, claimed_at=_utc(claimed))
     if received - SENT_AT_ONCE <= corrected <= received + SKEW:
         return Made(at=received)
     if received - HELD_FOR <= corrected < received:
-        return Made(at=corrected, sent_at=received)
-    return Made(at=received, sent_at=received, claimed_at=claimed)
+        return Made(at=corrected.astimezone(UTC), sent_at=received)
+    return Made(at=received, sent_at=received, claimed_at=_utc(claimed))
+
+
+def _utc(moment: datetime) -> datetime | None:
+    """In UTC, as stored; None for a moment UTC cannot hold (the year 1 at +14:00)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def may_still_check_in(*, status: str, due_on: date, grace_days: int, made_on: date) -> bool:
     """A patrol marked missed still takes a check-in made (on the phone) before it was missed:
     the rep was there, the signal was not."""
     return status != "missed" or rules.task_state(due_on, made_on, grace_days) is not rules.TaskState.MISSED
+
+
+def submission_id(value: str | None) -> str | None:
+    """The phone's id for a record, checked; None when the record came without one."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not _SUBMISSION.fullmatch(text):
+        raise InvalidInput.field("submission", T_("must be %(low)s to %(high)s letters, digits, - or _", low=8, high=64))
+    return text
+
+
+def for_audit(made: Made) -> dict[str, str]:
+    """What the audit keeps of a record made without signal: nothing for one sent at once."""
+    if not made.offline:
+        return {}
+    out = {"made_at": made.at.isoformat(), "sent_at": made.sent_at.isoformat() if made.sent_at else ""}
+    if made.claimed_at is not None:
+        out["phone_time"] = made.claimed_at.isoformat()
+    return out

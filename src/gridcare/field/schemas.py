@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class PlanIn(BaseModel):
@@ -160,14 +160,20 @@ class VisitPlanOut(BaseModel):
     state: str = ""
 
 
-class VisitIn(BaseModel):
+class VisitFields(BaseModel):
     contact_met: str
     satisfaction: int = Field(description="1 (very dissatisfied) to 5 (very satisfied)")
     notes: str = ""
     issues: str = ""
 
 
-class VisitOut(VisitIn):
+class VisitIn(VisitFields):
+    made_at: AwareDatetime | None = Field(default=None, description="a visit kept on the phone without signal: when it was made, by the phone's clock")
+    phone_time: AwareDatetime | None = Field(default=None, description="the phone's clock as it sends this, so that a clock that is off is corrected")
+    submission: str | None = Field(default=None, max_length=64, description="the phone's own id for this record: sent again, it changes nothing")
+
+
+class VisitOut(VisitFields):
     model_config = ConfigDict(from_attributes=True)
     id: int
     plan_id: int
@@ -175,6 +181,8 @@ class VisitOut(VisitIn):
     visitor: str
     due_on: date
     late: bool
+    sent_at: datetime | None = Field(default=None, description="when a visit kept on the phone arrived; visited_at is when it was made")
+    claimed_at: datetime | None = None
 
 
 class ChangeIn(BaseModel):

@@ -265,7 +265,10 @@ async def save_rule(request: Request, session: DbSession, principal: CurrentPrin
 def visit_page(plan_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State, msg: str = "", error: str = "") -> HTMLResponse:
     plan = visits.get_plan(session, actor=principal, plan_id=plan_id)
     today = to_local(state.clock.now()).date()
-    return render(request, "field/visit.html", principal=principal, plan=plan, row=queries.visit_rows([plan], today)[0], history=visits.visits_of(session, actor=principal, plan_id=plan_id), msg=msg, error=error, can_record=visits.may_record(principal, plan))
+    return render(
+        request, "field/visit.html", principal=principal, plan=plan, row=queries.visit_rows([plan], today)[0], history=visits.visits_of(session, actor=principal, plan_id=plan_id),
+        msg=msg, error=error, can_record=visits.may_record(principal, plan), rendered=state.clock.now(),
+    )
 
 
 @router.post("/field/visits/{plan_id}", response_model=None)
@@ -275,7 +278,7 @@ async def record_visit(plan_id: int, request: Request, session: DbSession, princ
     def run() -> str:
         visits.record_visit(
             session, actor=principal, now=state.clock.now(), plan_id=plan_id, contact_met=str(form.get("contact_met", "")), satisfaction=whole_number(form.get("satisfaction"), "satisfaction", blank=0),
-            notes=str(form.get("notes", "")), issues=str(form.get("issues", "")),
+            notes=str(form.get("notes", "")), issues=str(form.get("issues", "")), **_phone(form),
         )
         return "recorded"
 

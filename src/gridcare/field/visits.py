@@ -15,10 +15,10 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
 from gridcare.core.clock import to_local
-from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from gridcare.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
-from gridcare.field import rules
+from gridcare.field import offline, rules
 from gridcare.field.models import Stakeholder, Visit, VisitPlan, VisitRule
 from gridcare.field.permissions import can_work, require_manage, require_read, require_work
 
@@ -203,12 +203,24 @@ def may_record(actor: Principal, plan: VisitPlan) -> bool:
     return can_work(actor) and (plan.rep_id in (None, actor.user_id) or actor.role in (Role.SUPERVISOR, Role.ADMIN))
 
 
-def record_visit(session: Session, *, actor: Principal, now: datetime, plan_id: int, contact_met: str, satisfaction: int, notes: str = "", issues: str = "") -> Visit:
-    """A visit done: the next one falls due one period after it."""
+def record_visit(
+    session: Session, *, actor: Principal, now: datetime, plan_id: int, contact_met: str, satisfaction: int, notes: str = "", issues: str = "",
+    made_at: datetime | None = None, phone_time: datetime | None = None, submission: str | None = None,
+) -> Visit:
+    """A visit done: the next one falls due one period after it. A visit kept on the phone
+    without signal counts from when it was made (see ``offline.when_made``); sent again under
+    the same ``submission`` it changes nothing."""
     require_work(actor)
+    submission = offline.submission_id(submission)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
     if not may_record(actor, plan):
         raise Forbidden(T_("only the plan's rep or a supervisor records its visits"))
+    if submission is not None:
+        earlier = session.scalar(select(Visit).where(Visit.submission == submission))
+        if earlier is not None and earlier.plan_id == plan.id:
+            return earlier
+        if earlier is not None:
+            raise Conflict.field("submission", T_("already used for another record; send a new one"))
     problems = []
     if not contact_met.strip() or len(contact_met) > 100:
         problems.append(FieldProblem("contact_met", T_("say whom you met (%(low)s to %(high)s characters)", low=1, high=100)))
@@ -220,13 +232,24 @@ def record_visit(session: Session, *, actor: Principal, now: datetime, plan_id: 
         problems.append(FieldProblem("issues", T_("must be at most %(n)s characters", n=4000)))
     if problems:
         raise InvalidInput.many(problems)
-    today = to_local(now).date()
-    visit = Visit(plan_id=plan.id, visited_at=now, visitor=actor.login, contact_met=contact_met.strip(), notes=notes.strip(), issues=issues.strip(), satisfaction=satisfaction, due_on=plan.next_due, late=today > plan.next_due)
+    made = offline.when_made(made_at, now, phone_time)
+    day = to_local(made.at).date()
+    # A visit that arrives after a later one is history: the rhythm runs from the latest.
+    latest = plan.last_visit_at is None or made.at >= plan.last_visit_at
+    due_on = plan.next_due if latest else day
+    visit = Visit(
+        plan_id=plan.id, visited_at=made.at, visitor=actor.login, contact_met=contact_met.strip(), notes=notes.strip(), issues=issues.strip(), satisfaction=satisfaction,
+        due_on=due_on, late=day > due_on, sent_at=made.sent_at, claimed_at=made.claimed_at, submission=submission,
+    )
     session.add(visit)
-    plan.last_visit_at = now
-    plan.next_due = rules.next_due(today, plan.every_months)
+    if latest:
+        plan.last_visit_at = made.at
+        plan.next_due = rules.next_due(day, plan.every_months)
     session.flush()
-    audit.record(session, actor=actor, at=now, action="visit.record", entity="visit_plan", entity_id=plan.id, after={"visit_id": visit.id, "satisfaction": satisfaction, "late": visit.late, "next_due": plan.next_due.isoformat()}, org_path=plan.org_path)
+    audit.record(
+        session, actor=actor, at=now, action="visit.record", entity="visit_plan", entity_id=plan.id,
+        after={"visit_id": visit.id, "satisfaction": satisfaction, "late": visit.late, "next_due": plan.next_due.isoformat(), **offline.for_audit(made)}, org_path=plan.org_path,
+    )
     return visit
 
 

@@ -22,7 +22,8 @@ function networkFirst(request, key) {
   return caches.open(CACHE).then(function (cache) {
     return fetch(request).then(function (response) {
       // A redirect to the sign-in page, or an error page, is not the page to keep.
-      if (response.ok && !response.redirected && response.type === "basic") cache.put(key, response.clone());
+      var html = (response.headers.get("content-type") || "").indexOf("text/html") === 0;
+      if (response.ok && !response.redirected && response.type === "basic" && (html || key.indexOf("/static/") > 0)) cache.put(key, response.clone());
       return response;
     }, function (failure) {
       return cache.match(key).then(function (kept) { if (kept) return kept; throw failure; });

@@ -133,12 +133,13 @@
   // The stop a record belongs to says so, and its form closes: it is done, as far as the rep goes.
   function mark(rec) {
     var form = document.querySelector("form[action='" + rec.action + "']");
-    var card = form && form.closest("article");
-    if (!card) return;
+    if (!form) return;
+    var card = form.closest("article");
     var line = document.createElement("p");
     line.className = "kept-line";
     line.textContent = hhmm(rec.made_at) + " " + rec.label + " · " + say.kept;
-    card.appendChild(line);
+    if (card) card.appendChild(line); else form.insertAdjacentElement("afterend", line);
+    if (!card) return;
     if (rec.action.slice(-9) === "/check-in") {
       card.classList.add("kept");
       var details = form.closest("details");
@@ -200,10 +201,14 @@
     navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      if (kept) { box.dataset.ready = "1"; return; }
-      var own = Array.prototype.map.call(document.querySelectorAll("script[src], link[href]"), function (el) { return el.src || el.href; })
-        .filter(function (n) { return n.indexOf(location.origin + "/static/") === 0; });
-      reg.active.postMessage({ keep: [location.pathname].concat(own) });
+      // The pages the rep may need out of signal (the visits due), and, the first time, this
+      // page and its files.
+      var keep = Array.prototype.map.call(document.querySelectorAll("a[data-keep]"), function (a) { return a.href; });
+      if (!kept) {
+        keep = keep.concat([location.pathname], Array.prototype.map.call(document.querySelectorAll("script[src], link[href]"), function (el) { return el.src || el.href; })
+          .filter(function (n) { return n.indexOf(location.origin + "/static/") === 0; }));
+      }
+      if (keep.length && navigator.onLine) reg.active.postMessage({ keep: keep });
       box.dataset.ready = "1";
     }).catch(function () { box.dataset.ready = "0"; });
   }
