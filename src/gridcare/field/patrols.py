@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
@@ -298,13 +298,11 @@ def finish_if_complete(session: Session, *, now: datetime, task: PatrolTask) -> 
     """The last stop checked finishes the task, done when its last check-in was made: a phone
     without signal sends them late and maybe out of order. Done after its day, it is late;
     done on its day, it is not, even if it was flagged before the phone's check-ins arrived."""
-    if task.status == "done":
-        return
-    stops = session.execute(select(PatrolStop.status, PatrolStop.checked_at).where(PatrolStop.task_id == task.id)).all()
-    if any(s.status == "pending" for s in stops):
+    pending = session.scalar(select(PatrolStop.id).where(PatrolStop.task_id == task.id, PatrolStop.status == "pending").limit(1))
+    if pending is not None or task.status == "done":
         return
     task.status = "done"
-    task.done_at = max((s.checked_at for s in stops if s.checked_at is not None), default=now)
+    task.done_at = session.scalar(select(func.max(PatrolStop.checked_at)).where(PatrolStop.task_id == task.id)) or now
     task.late = to_local(task.done_at).date() > task.due_on
 
 

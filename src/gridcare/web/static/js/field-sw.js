@@ -5,6 +5,7 @@
 // copies (app.js on the login page).
 "use strict";
 var CACHE = "gridcare-field";
+var FRESH_MS = 60 * 60 * 1000;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -50,10 +51,14 @@ self.addEventListener("message", function (event) {
     return Promise.all(data.keep.map(function (path) {
       var url = new URL(path, self.location.origin);
       if (url.origin !== self.location.origin) return null;
-      return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
-        if (response.ok && !response.redirected) return cache.put(url.origin + url.pathname + (url.pathname.indexOf("/static/") === 0 ? url.search : ""), response);
-        return null;
-      }, function () { return null; });
+      var key = url.origin + url.pathname + (url.pathname.indexOf("/static/") === 0 ? url.search : "");
+      return cache.match(key).then(function (kept) {
+        // A copy from the last hour will do: a rural phone pays for every byte.
+        if (kept && Date.now() - Date.parse(kept.headers.get("date") || 0) < FRESH_MS) return null;
+        return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+          return response.ok && !response.redirected ? cache.put(key, response) : null;
+        }, function () { return null; });
+      });
     }));
   }));
 });

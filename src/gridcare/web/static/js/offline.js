@@ -39,7 +39,7 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   function hhmm(iso) { var d = new Date(iso); return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2); }
-  function fill(text, n) { return text.replace("{n}", n); }
+  function fill(text, one, n) { return n === 1 ? one : text.replace("{n}", n); }
 
   // --- sending ---------------------------------------------------------------------------
   // "done" and "refused" are the server's answer; "later" is no signal (or a server that is
@@ -119,8 +119,8 @@
       });
       var lines = [];
       if (!navigator.onLine) lines.push(say.offline);
-      if (waiting) lines.push(fill(say.waiting, waiting) + (box.dataset.stuck === "signed_out" ? " · " + say.signin : ""));
-      if (sent) lines.push(fill(say.sent, sent));
+      if (waiting) lines.push(fill(say.waiting, say.waitingOne, waiting) + (box.dataset.stuck === "signed_out" ? " · " + say.signin : ""));
+      if (sent) lines.push(fill(say.sent, say.sentOne, sent));
       status.textContent = lines.join(" · ");
       box.querySelector(".send-now").hidden = !waiting || !navigator.onLine;
       box.hidden = !lines.length && !recs.length;
