@@ -120,3 +120,30 @@ def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(b
 
 def _stop(session, code):
     return session.scalars(select(PatrolStop.id).where(PatrolStop.asset_code == code)).one()
+
+
+def test_a_record_kept_through_an_expired_session_is_sent_after_signing_in_again(browser, site):
+    url, db = site
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation={"longitude": 112.93102, "latitude": 28.12103}, permissions=["geolocation"], is_mobile=True)
+    page = context.new_page()
+    sign_in(page, url, "w_rep")
+    page.goto(url + "/field/today")
+    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    context.set_offline(True)
+    hydrant = page.locator("article[data-code='H1']")
+    hydrant.locator("button:has-text('在此签到')").click()
+    page.wait_for_selector("#offline-queue[data-pending='1']", state="attached")
+
+    context.clear_cookies()  # the session ran out while the phone was out of signal
+    context.set_offline(False)
+    page.wait_for_function("document.getElementById('offline-queue').dataset.stuck === 'signed_out'")
+    assert "请重新登录后上传" in page.locator("#offline-queue .offline-status").inner_text()
+    with db.read() as session:
+        assert session.get(PatrolStop, _stop(session, "H1")).status == "pending"
+
+    sign_in(page, url, "w_rep")  # a new session, a new CSRF token: the record is sent with it
+    page.goto(url + "/field/today")
+    page.wait_for_selector("article[data-code='H1'].checked")  # sent on arrival, and the page shown again
+    with db.read() as session:
+        assert session.get(PatrolStop, _stop(session, "H1")).status == "checked"
+    context.close()

@@ -42,11 +42,14 @@
   function fill(text, one, n) { return n === 1 ? one : text.replace("{n}", n); }
 
   // --- sending ---------------------------------------------------------------------------
-  // "done" and "refused" are the server's answer; "later" is no signal (or a server that is
-  // down); "signed_out" waits for the rep to sign in again, on this phone.
+  // "done" and "refused" are the server's answer; "offline" is no signal, "later" a server
+  // that could not take it now; "signed_out" waits for the rep to sign in again, on this phone.
   function send(rec) {
     var body = new FormData();
     rec.fields.forEach(function (f) { body.append(f[0], f[1]); });
+    // The session's token now: the one kept with the record dies with a session that expired.
+    var token = document.querySelector("input[name=csrf_token]");
+    if (token) body.set("csrf_token", token.value);
     body.set("submission", rec.id);
     if (rec.kept) {  // both by the phone's clock: the server corrects one by the other
       body.set("made_at", rec.made_at);
@@ -59,7 +62,7 @@
       if (!resp.ok) return { kind: "refused", url: resp.url, reason: "HTTP " + resp.status };
       var error = url.searchParams.get("error");
       return error ? { kind: "refused", url: resp.url, reason: error } : { kind: "done", url: resp.url };
-    }, function () { return { kind: "later" }; });
+    }, function () { return { kind: "offline" }; });
   }
 
   function flush() {
@@ -67,10 +70,11 @@
     sending = true;
     var sent = 0, stuck = "";
     return all().then(function (recs) {
-      var mine = recs.filter(function (r) { return r.user === USER && r.state === "waiting"; });
+      // In the order they were made; one the server cannot take now waits, the rest go on.
+      var mine = recs.filter(function (r) { return r.user === USER && r.state === "waiting"; }).sort(function (a, b) { return a.made_at < b.made_at ? -1 : 1; });
       return mine.reduce(function (chain, rec) {
         return chain.then(function () {
-          if (stuck) return null;
+          if (stuck === "offline" || stuck === "signed_out") return null;
           return send(rec).then(function (result) {
             if (result.kind === "done") { sent += 1; return drop(rec.id); }
             if (result.kind === "refused") { rec.state = "refused"; rec.reason = result.reason; return keep(rec); }
