@@ -175,10 +175,8 @@ def report_finding(
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     if submission is not None:
         earlier = session.scalar(select(Finding).where(Finding.submission == submission))
-        if earlier is not None and earlier.stop_id == stop.id:
-            return earlier
-        if earlier is not None:
-            raise Conflict.field("submission", T_("already used for another record; send a new one"))
+        if (again := offline.sent_before(earlier, here=earlier is not None and earlier.stop_id == stop.id)) is not None:
+            return again
     found = rules.FINDINGS.get(kind)
     if found is None:
         raise InvalidInput.field("kind", T_("must be one of %(choices)s", choices=", ".join(rules.FINDINGS)))

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 from datetime import UTC, date, datetime, timedelta
 
-from gridcare.core.errors import InvalidInput
+from gridcare.core.errors import Conflict, InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.field import rules
 
@@ -23,6 +24,7 @@ SKEW = timedelta(minutes=5)
 SENT_AT_ONCE = timedelta(minutes=1)
 # The longest a phone may hold a record before its time is no longer believed.
 HELD_FOR = timedelta(hours=72)
+R = TypeVar("R")
 # The phone's own id for a record it made (a UUID, or any such token).
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -78,6 +80,14 @@ def submission_id(value: str | None) -> str | None:
     if not _SUBMISSION.fullmatch(text):
         raise InvalidInput.field("submission", T_("must be %(low)s to %(high)s letters, digits, - or _", low=8, high=64))
     return text
+
+
+def sent_before(earlier: R | None, *, here: bool) -> R | None:
+    """The record that came before under the same id, made ``here`` (the same stop, the same
+    visit plan): a resend, to answer as before. The id on another record is refused."""
+    if earlier is not None and not here:
+        raise Conflict.field("submission", T_("already used for another record; send a new one"))
+    return earlier
 
 
 def for_audit(made: Made) -> dict[str, str]:

@@ -15,7 +15,7 @@ from gridcare.audit import service as audit
 from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
 from gridcare.core.clock import to_local
-from gridcare.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
 from gridcare.field import offline, rules
@@ -217,10 +217,8 @@ def record_visit(
         raise Forbidden(T_("only the plan's rep or a supervisor records its visits"))
     if submission is not None:
         earlier = session.scalar(select(Visit).where(Visit.submission == submission))
-        if earlier is not None and earlier.plan_id == plan.id:
-            return earlier
-        if earlier is not None:
-            raise Conflict.field("submission", T_("already used for another record; send a new one"))
+        if (again := offline.sent_before(earlier, here=earlier is not None and earlier.plan_id == plan.id)) is not None:
+            return again
     problems = []
     if not contact_met.strip() or len(contact_met) > 100:
         problems.append(FieldProblem("contact_met", T_("say whom you met (%(low)s to %(high)s characters)", low=1, high=100)))
