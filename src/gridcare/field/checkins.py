@@ -24,6 +24,7 @@ from gridcare.field.permissions import require_manage, require_work
 MAX_PHOTOS = 6
 DEPARTMENT_TASK_MINUTES = 3 * 24 * 60
 
+
 def checklist_for(session: Session, kind: str) -> list[str]:
     row = session.get(Checklist, kind)
     return list(row.items) if row is not None else list(rules.DEFAULT_CHECKLISTS.get(kind, ()))
@@ -191,9 +192,9 @@ def report_finding(
     made = offline.when_made(made_at, now, phone_time)
     # The order's text is for everyone who handles it: written in the service's language.
     label = i18n.gettext(i18n.DEFAULT, found.label)
-    late = f"，{to_local(made.at):%m-%d %H:%M} 发现，离线上传" if made.offline and made.claimed_at is None else ""
+    kept = f"，{to_local(made.at):%m-%d %H:%M} 发现，离线上传" if made.offline and made.claimed_at is None else ""
     intake = orders.Intake(
-        category=found.category, channel="patrol", utility=task.utility, description=f"[巡视发现] {label}：{note.strip()}（{stop.name or stop.asset_code}{late}）".strip(),
+        category=found.category, channel="patrol", utility=task.utility, description=f"[巡视发现] {label}：{note.strip()}（{stop.name or stop.asset_code}{kept}）".strip(),
         address=stop.name or "", lon=where[0] if where else None, lat=where[1] if where else None, idempotency_key=f"field-finding:{stop.id}:{kind}",
         attributes={"patrol_task_id": task.id, "patrol_stop": stop.asset_code, "finding": kind},
     )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TypeVar
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from gridcare.core.errors import Conflict, InvalidInput
 from gridcare.core.i18n import T_
@@ -24,9 +24,9 @@ SKEW = timedelta(minutes=5)
 SENT_AT_ONCE = timedelta(minutes=1)
 # The longest a phone may hold a record before its time is no longer believed.
 HELD_FOR = timedelta(hours=72)
-R = TypeVar("R")
 # The phone's own id for a record it made (a UUID, or any such token).
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
