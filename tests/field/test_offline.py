@@ -195,3 +195,20 @@ def test_a_visit_over_the_api_names_a_time_without_its_offset(client, world, clo
     assert client.post(url, json=body, headers={**headers, "Idempotency-Key": "api-visit-0001"}).json()["id"] == first.json()["id"]
     page = client.get(f"/field/visits/{plan_id}").text
     assert 'id="offline-queue"' in page and "已上传 11-24 09:00" in page
+
+
+def test_a_data_change_kept_on_the_phone_keeps_when_it_was_made_and_is_taken_once(client, world, clock):
+    headers = as_user(client, "w_rep")
+    form = {"csrf_token": headers["X-CSRF-Token"], "kind": "road_works", "utility": "water", "p_description": "路口开挖", "lon": "112.931", "lat": "28.121",
+            "made_at": "2026-11-24T00:10:00Z", "phone_time": "2026-11-24T00:58:00Z", "submission": "page-change-001"}
+    for _ in range(2):
+        sent = client.post("/field/changes", data=form)
+        assert sent.status_code == 303 and "msg=submitted" in sent.headers["location"]
+    rows = client.get("/api/v1/field/changes").json()
+    assert len(rows) == 1 and rows[0]["submitted_at"].startswith("2026-11-24T00:12:00") and rows[0]["sent_at"].startswith("2026-11-24T01:00:00")
+    assert "已上传 11-24 09:00" in client.get("/field/changes").text
+    again = client.post("/api/v1/field/changes", json={"kind": "road_works", "utility": "water", "payload": {"description": "又挖了"}, "lon": 112.931, "lat": 28.121, "submission": "page-change-001"}, headers=headers)
+    assert again.status_code == 201 and again.json()["id"] == rows[0]["id"]  # the same id: the one already taken
+    as_user(client, "rep")
+    other = client.post("/api/v1/field/changes", json={"kind": "road_works", "utility": "electric", "payload": {"description": "x"}, "lon": 112.931, "lat": 28.121, "submission": "page-change-001"}, headers=as_user(client, "rep"))
+    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "submission"

@@ -23,6 +23,7 @@ from gridcare.field.schemas import (
     ChecklistIn,
     FindingOut,
     GenerateIn,
+    KeptOnPhone,
     PlanIn,
     PlanOut,
     PlanPatch,
@@ -41,9 +42,8 @@ from gridcare.field.schemas import (
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 
 router = APIRouter(prefix="/api/v1/field", tags=["field"], dependencies=[CsrfChecked])
-MADE_AT = "when the phone made it, ISO 8601 with offset; believed from three days back to five minutes ahead"
-PHONE_TIME = "the phone's clock as it sends this, so that a clock that is off is corrected"
-SUBMISSION = "the phone's own id for this record (8-64 of A-Z a-z 0-9 - _): sent again, it changes nothing"
+# Multipart routes take what a phone adds to a kept record as form fields, described as in JSON.
+MADE_AT, PHONE_TIME, SUBMISSION = (KeptOnPhone.model_fields[f].description for f in ("made_at", "phone_time", "submission"))
 
 
 def _tasks_out(session: Any, tasks: list[Any]) -> list[TaskOut]:
@@ -255,8 +255,11 @@ def list_changes(session: DbSession, principal: CurrentPrincipal, status: str | 
 
 
 @router.post("/changes", response_model=ChangeOut, status_code=status.HTTP_201_CREATED)
-def submit_change(body: ChangeIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
-    return changes.submit(session, actor=principal, now=state.clock.now(), **body.model_dump())
+def submit_change(body: ChangeIn, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: Annotated[str, Header(description=SUBMISSION)] = "") -> Any:
+    """Report a data change for review; one kept on the phone without signal gives ``made_at``, ``phone_time`` and ``submission``."""
+    fields = body.model_dump()
+    fields["submission"] = fields["submission"] or idempotency_key or None
+    return changes.submit(session, actor=principal, now=state.clock.now(), **fields)
 
 
 @router.get("/changes/{change_id}", response_model=ChangeOut)

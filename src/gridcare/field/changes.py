@@ -18,7 +18,7 @@ from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
-from gridcare.field import records, rules, sites
+from gridcare.field import offline, records, rules, sites
 from gridcare.field.models import DataChange, PatrolStop, PatrolTask, Watch
 from gridcare.field.permissions import require_manage, require_read, require_work
 
@@ -36,12 +36,20 @@ def _view(change: DataChange) -> dict[str, Any]:
 def submit(
     session: Session, *, actor: Principal, now: datetime, kind: str, payload: dict[str, Any], utility: str | None = None, customer_id: int | None = None,
     asset_code: str | None = None, lon: float | None = None, lat: float | None = None, note: str = "",
+    made_at: datetime | None = None, phone_time: datetime | None = None, submission: str | None = None,
 ) -> DataChange:
+    """A change for review. One kept on the phone without signal counts from when it was made
+    (see ``offline.when_made``); sent again under the same ``submission`` it changes nothing."""
     from gridcare.customers import service as customers
     from gridcare.grids import service as grids
     from gridcare.network.models import Asset
 
     require_work(actor)
+    submission = offline.submission_id(submission)
+    if submission is not None:
+        earlier = session.scalar(select(DataChange).where(DataChange.submission == submission))
+        if (again := offline.sent_before(earlier, here=earlier is not None and earlier.submitted_by == actor.login)) is not None:
+            return again
     payload = {str(k): str(v).strip() for k, v in (payload or {}).items() if v is not None and str(v).strip()}
     if (lon is None) != (lat is None):
         raise InvalidInput.field("lat" if lat is None else "lon", T_("give both lon and lat, or neither"))
@@ -70,13 +78,17 @@ def submit(
         if grid is None and asset is not None and asset.grid_id is not None:
             grid = grids.summary(session, grid_id=asset.grid_id, utility=utility)
         grid_id, org_path = (grid.id, grid.org_path) if grid else (None, actor.org_path)
+    made = offline.when_made(made_at, now, phone_time)
     change = DataChange(
         kind=kind, utility=utility, grid_id=grid_id, org_path=org_path, customer_id=customer.id if customer else None, asset_code=asset.code if asset else None, payload=payload,
-        lon=lon, lat=lat, note=note.strip(), status="pending", submitted_by=actor.login, submitted_at=now, reason="", before={}, after={},
+        lon=lon, lat=lat, note=note.strip(), status="pending", submitted_by=actor.login, submitted_at=made.at, sent_at=made.sent_at, claimed_at=made.claimed_at, submission=submission,
+        reason="", before={}, after={},
     )
     session.add(change)
     session.flush()
-    audit.record(session, actor=actor, at=now, action="data_change.submit", entity="data_change", entity_id=change.id, after=_view(change), org_path=change.org_path, new_stream=True)
+    audit.record(
+        session, actor=actor, at=now, action="data_change.submit", entity="data_change", entity_id=change.id, after={**_view(change), **offline.for_audit(made)}, org_path=change.org_path, new_stream=True,
+    )
     return change
 
 

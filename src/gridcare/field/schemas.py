@@ -8,6 +8,19 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
+class KeptOnPhone(BaseModel):
+    """What a phone adds to a record it kept without signal."""
+
+    made_at: AwareDatetime | None = Field(default=None, description="when it was made, by the phone's clock; believed from three days back to five minutes ahead")
+    phone_time: AwareDatetime | None = Field(default=None, description="the phone's clock as it sends this, so that a clock that is off is corrected")
+    submission: str | None = Field(default=None, max_length=64, description="the phone's own id for this record (8-64 of A-Z a-z 0-9 - _): sent again, it changes nothing")
+
+
+class SentLater(BaseModel):
+    sent_at: datetime | None = Field(default=None, description="when a record kept on the phone without signal arrived; its own time is when it was made")
+    claimed_at: datetime | None = Field(default=None, description="the phone's time for it, when not believed (it then counts from when it arrived)")
+
+
 class PlanIn(BaseModel):
     name: str
     grid_id: int
@@ -60,7 +73,7 @@ class GenerateIn(BaseModel):
     days: int = 7
 
 
-class StopOut(BaseModel):
+class StopOut(SentLater):
     model_config = ConfigDict(from_attributes=True)
     id: int
     seq: int
@@ -79,8 +92,6 @@ class StopOut(BaseModel):
     checklist: dict[str, Any]
     note: str
     photos: list[dict[str, Any]]
-    sent_at: datetime | None = Field(default=None, description="when a check-in kept on the phone without signal arrived; checked_at is when it was made")
-    claimed_at: datetime | None = Field(default=None, description="the phone's time for the check-in, when not believed (checked_at is then when it arrived)")
     checklist_items: list[str] = Field(default_factory=list)
     findings: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -102,7 +113,7 @@ class TaskOut(BaseModel):
     stops: list[StopOut] = Field(default_factory=list)
 
 
-class FindingOut(BaseModel):
+class FindingOut(SentLater):
     model_config = ConfigDict(from_attributes=True)
     id: int
     stop_id: int
@@ -112,8 +123,6 @@ class FindingOut(BaseModel):
     order_number: str
     department_id: int | None
     created_at: datetime
-    sent_at: datetime | None = Field(default=None, description="when a finding kept on the phone without signal arrived; created_at is when it was found")
-    claimed_at: datetime | None = None
 
 
 class ChecklistIn(BaseModel):
@@ -167,13 +176,11 @@ class VisitFields(BaseModel):
     issues: str = ""
 
 
-class VisitIn(VisitFields):
-    made_at: AwareDatetime | None = Field(default=None, description="a visit kept on the phone without signal: when it was made, by the phone's clock")
-    phone_time: AwareDatetime | None = Field(default=None, description="the phone's clock as it sends this, so that a clock that is off is corrected")
-    submission: str | None = Field(default=None, max_length=64, description="the phone's own id for this record: sent again, it changes nothing")
+class VisitIn(VisitFields, KeptOnPhone):
+    pass
 
 
-class VisitOut(VisitFields):
+class VisitOut(VisitFields, SentLater):
     model_config = ConfigDict(from_attributes=True)
     id: int
     plan_id: int
@@ -181,11 +188,9 @@ class VisitOut(VisitFields):
     visitor: str
     due_on: date
     late: bool
-    sent_at: datetime | None = Field(default=None, description="when a visit kept on the phone arrived; visited_at is when it was made")
-    claimed_at: datetime | None = None
 
 
-class ChangeIn(BaseModel):
+class ChangeIn(KeptOnPhone):
     kind: str = Field(description="new_resident, shop_transfer, new_building or road_works")
     payload: dict[str, str] = Field(default_factory=dict, description="new_resident: account, name, phone, address; shop_transfer: name (phone, address); new_building: name (households, address); road_works: description")
     utility: str | None = None
@@ -196,7 +201,7 @@ class ChangeIn(BaseModel):
     note: str = ""
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(SentLater):
     model_config = ConfigDict(from_attributes=True)
     id: int
     kind: str

@@ -311,10 +311,13 @@ async def add_stakeholder(request: Request, session: DbSession, principal: Curre
 
 
 @router.get("/field/changes", response_class=HTMLResponse)
-def changes_page(request: Request, session: DbSession, principal: CurrentPrincipal, status: str = "pending", msg: str = "", error: str = "") -> HTMLResponse:
+def changes_page(request: Request, session: DbSession, principal: CurrentPrincipal, state: State, status: str = "pending", msg: str = "", error: str = "") -> HTMLResponse:
     mine = not can_manage(principal)
     rows = changes.changes(session, actor=principal, status=status or None, mine=mine)
-    return render(request, "field/changes.html", principal=principal, rows=rows, status=status, can_manage=can_manage(principal), can_work=can_work(principal), labels=LABELS, kinds=rules.CHANGE_KINDS, watches=changes.watches(session, actor=principal), msg=msg, error=error)
+    return render(
+        request, "field/changes.html", principal=principal, rows=rows, status=status, can_manage=can_manage(principal), can_work=can_work(principal), labels=LABELS, kinds=rules.CHANGE_KINDS,
+        watches=changes.watches(session, actor=principal), msg=msg, error=error, rendered=state.clock.now(),
+    )
 
 
 @router.post("/field/changes", response_model=None)
@@ -326,7 +329,7 @@ async def submit_change(request: Request, session: DbSession, principal: Current
         row = changes.submit(
             session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), payload=payload, utility=str(form.get("utility", "")) or None,
             customer_id=whole_number(form.get("customer_id"), "customer_id"), asset_code=str(form.get("asset_code", "")).strip() or None,
-            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), note=str(form.get("note", "")),
+            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), note=str(form.get("note", "")), **_phone(form),
         )
         return f"submitted:{row.id}"
 
