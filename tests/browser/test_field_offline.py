@@ -147,3 +147,23 @@ def test_a_record_kept_through_an_expired_session_is_sent_after_signing_in_again
     with db.read() as session:
         assert session.get(PatrolStop, _stop(session, "H1")).status == "checked"
     context.close()
+
+
+def test_a_phone_that_cannot_keep_records_says_so_and_leaves_the_form_as_typed(browser, site):
+    url, db = site
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True)
+    context.add_init_script("indexedDB.open = function () { throw new DOMException('blocked', 'SecurityError'); };")  # as in some private modes
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, url, "w_rep")
+    page.goto(url + "/field/today")
+    context.set_offline(True)
+    hydrant = page.locator("article[data-code='H1']")
+    hydrant.locator(".checkin textarea[name=note]").fill("井盖松动")
+    hydrant.locator("button:has-text('在此签到')").click()
+    page.wait_for_function("document.querySelector('#offline-queue .offline-status').textContent.includes('无法保存')")
+    assert hydrant.locator(".checkin textarea[name=note]").input_value() == "井盖松动"
+    assert hydrant.locator("button:has-text('在此签到')").is_enabled()
+    assert errors == []
+    context.close()

@@ -92,7 +92,7 @@
 
   // --- what the rep sees -------------------------------------------------------------------
   function show(sent) {
-    return all().then(function (recs) {
+    return all().catch(function () { return []; }).then(function (recs) {
       var list = box.querySelector("ul"), status = box.querySelector(".offline-status");
       list.textContent = "";
       var waiting = 0;
@@ -185,6 +185,10 @@
           form.reset();
           box.dataset.stuck = result.kind;
           return show(0);
+        }, function () {
+          // Private browsing, or the phone full: nothing kept, so the form stays as typed.
+          box.hidden = false;
+          box.querySelector(".offline-status").textContent = say.nostore;
         });
       });
     }).then(function () { if (button) button.disabled = false; }, function () { if (button) button.disabled = false; });
