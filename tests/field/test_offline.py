@@ -212,3 +212,24 @@ def test_a_data_change_kept_on_the_phone_keeps_when_it_was_made_and_is_taken_onc
     as_user(client, "rep")
     other = client.post("/api/v1/field/changes", json={"kind": "road_works", "utility": "electric", "payload": {"description": "x"}, "lon": 112.931, "lat": 28.121, "submission": "page-change-001"}, headers=as_user(client, "rep"))
     assert other.status_code == 409 and other.json()["errors"][0]["field"] == "submission"
+
+
+def test_the_supervisor_sees_who_sends_records_later_and_a_rep_does_not(client, world, clock):
+    _, stops = today_task(world, clock, make_plan(world, clock, kinds=["hydrant", "valve"], far_policy="flag"))
+    rep = world.principal("w_rep")
+    with world.db.write() as session:
+        checkins.check_in(session, actor=rep, now=clock.now(), stop_id=stops["H1"], **H1, data_dir=world.data_dir, made_at=clock.now() - timedelta(hours=3), submission="phone-habit-1")
+        checkins.check_in(session, actor=rep, now=clock.now(), stop_id=stops["V1"], **V1, data_dir=world.data_dir)
+        checkins.check_in(session, actor=rep, now=clock.now(), stop_id=stops["V2"], **V2, data_dir=world.data_dir, made_at=clock.now() - timedelta(days=9), submission="phone-habit-2")
+    as_user(client, "w_supervisor")
+    found = client.get("/api/v1/field/sent-later", params={"days": 30}).json()
+    assert found["team"] == {"login": None, "records": 3, "sent_later": 2, "share": 0.6667, "doubted": 1, "median_delay_hours": 3.0, "pointed_out": False}
+    assert [m["login"] for m in found["makers"]] == ["w_rep"]
+    assert client.get("/api/v1/field/sent-later", params={"days": 0}).status_code == 422
+    page = client.get("/field").text
+    assert "近 30 天离线上传" in page and 'data-rep="w_rep"' in page and "3.0 小时" in page
+    as_user(client, "supervisor")  # the electric company's: the water rep is not in their scope
+    assert client.get("/api/v1/field/sent-later").json()["makers"] == []
+    as_user(client, "w_rep")  # a rep does not read the reps' habits
+    assert client.get("/api/v1/field/sent-later").status_code == 403
+    assert "sent-later" not in client.get("/field").text

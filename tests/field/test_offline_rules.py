@@ -77,3 +77,35 @@ def test_a_missed_patrol_takes_only_check_ins_made_before_it_was_missed(made_day
     due = date(2026, 12, 1)
     allowed = offline.may_still_check_in(status=status, due_on=due, grace_days=grace, made_on=due + timedelta(days=made_days))
     assert allowed == (status != "missed" or made_days <= grace)
+
+
+def _kept(who, n, later, *, doubted=0, delay=timedelta(hours=2)):
+    made = RECEIVED - timedelta(days=1)
+    return [offline.Kept(who, made, made + delay if i < later else None, i < doubted) for i in range(n)]
+
+
+def test_a_rep_sending_far_more_later_than_the_team_is_pointed_out_on_enough_records():
+    rows, team = offline.habits(_kept("rural", 20, 12) + _kept("town", 60, 3) + _kept("new", 4, 4))
+    by = {h.who: h for h in rows}
+    assert (team.records, team.sent_later) == (84, 19)
+    assert by["rural"].pointed_out and not by["town"].pointed_out
+    assert not by["new"].pointed_out  # all four sent later: too few to say anything
+    assert [h.who for h in rows] == ["new", "rural", "town"]  # the largest share first
+    assert by["rural"].median_delay == timedelta(hours=2)
+
+
+def test_a_doubted_phone_time_is_counted_and_not_read_as_a_delay():
+    rows, _ = offline.habits(_kept("a", 5, 3, doubted=2, delay=timedelta(hours=9)) + _kept("b", 5, 1, delay=timedelta(hours=1)))
+    a = next(h for h in rows if h.who == "a")
+    assert (a.sent_later, a.doubted, a.median_delay) == (3, 2, timedelta(hours=9))
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.booleans(), st.booleans()), max_size=60))
+def test_the_team_is_the_sum_of_its_makers(rows):
+    made = RECEIVED - timedelta(days=1)
+    kept = [offline.Kept(who, made, made + timedelta(hours=1) if later else None, later and doubted) for who, later, doubted in rows]
+    makers, team = offline.habits(kept)
+    assert sum(h.records for h in makers) == team.records == len(kept)
+    assert sum(h.sent_later for h in makers) == team.sent_later and sum(h.doubted for h in makers) == team.doubted
+    for h in makers:
+        assert h.pointed_out == (h.sent_later >= offline.HABIT_MIN_SENT_LATER and h.share >= 2 * team.share)

@@ -113,6 +113,7 @@ FIELD: dict[str, Spec] = {
         "data_change", MANAGERS, body={"reason": "不符"}
     ),
     "GET /api/v1/field/watches": G(),
+    "GET /api/v1/field/sent-later": G(),
     "POST /api/v1/field/watches/{watch_id}/close": W(
         "watch", MANAGERS | roles("rep", "expert"), body={}
     ),

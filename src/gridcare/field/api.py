@@ -4,11 +4,11 @@ visit rules, plans and records, data changes and their review, road-works watche
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
 
 from gridcare.core.bounds import instant
 from gridcare.core.clock import to_local
@@ -243,6 +243,20 @@ def record_visit(plan_id: int, body: VisitIn, session: DbSession, principal: Cur
     fields = body.model_dump()
     fields["submission"] = fields["submission"] or idempotency_key or None
     return visits.record_visit(session, actor=principal, now=state.clock.now(), plan_id=plan_id, **fields)
+
+
+@router.get("/sent-later")
+def sent_later(session: DbSession, principal: CurrentPrincipal, state: State, days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict[str, Any]:
+    """Who in your scope made how many field records in the last ``days`` (check-ins, findings,
+    visits, data changes) and how many the phone sent later (without signal), most first;
+    ``pointed_out``: ten or more sent later, at twice the team's share or more. Supervisors."""
+    rows, team = queries.sent_later(session, actor=principal, since=state.clock.now() - timedelta(days=days))
+
+    def out(h: Any) -> dict[str, Any]:
+        delay = h.median_delay.total_seconds() / 3600 if h.median_delay is not None else None
+        return {"login": h.who or None, "records": h.records, "sent_later": h.sent_later, "share": round(h.share, 4), "doubted": h.doubted, "median_delay_hours": delay, "pointed_out": h.pointed_out}
+
+    return {"days": days, "team": out(team), "makers": [out(h) for h in rows]}
 
 
 # --- data changes and watches -------------------------------------------------------------

@@ -10,6 +10,7 @@ passes both times."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -98,3 +99,61 @@ def for_audit(made: Made) -> dict[str, str]:
     if made.claimed_at is not None:
         out["phone_time"] = made.claimed_at.isoformat()
     return out
+
+
+# --- who sends late, and how much ---------------------------------------------------------
+
+# A rep is pointed out only on this many records sent later, and at this many times the
+# share the whole team sends later: a rural grid is out of signal more than a town's, and a
+# few records say nothing.
+HABIT_MIN_SENT_LATER = 10
+HABIT_TIMES_TEAM = 2.0
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One record as the habits read it: who made it, when, when it arrived if later, and
+    whether the phone's time was not believed."""
+
+    who: str
+    made_at: datetime
+    sent_at: datetime | None
+    doubted: bool = False
+
+
+@dataclass(frozen=True)
+class Habit:
+    who: str
+    records: int
+    sent_later: int
+    doubted: int  # records whose phone time was not believed
+    median_delay: timedelta | None  # of those sent later
+    pointed_out: bool = False  # sends far more later than the team does
+
+    @property
+    def share(self) -> float:
+        return self.sent_later / self.records if self.records else 0.0
+
+
+def _habit(who: str, kept: list[Kept]) -> Habit:
+    delays = sorted(k.sent_at - k.made_at for k in kept if k.sent_at is not None and not k.doubted)
+    median = delays[len(delays) // 2] if delays else None
+    return Habit(who, len(kept), sum(1 for k in kept if k.sent_at is not None), sum(1 for k in kept if k.doubted), median)
+
+
+def habits(records: Sequence[Kept]) -> tuple[list[Habit], Habit]:
+    """Each maker's records and how many were sent later, most sent later first, and the
+    team's; a maker is pointed out on at least HABIT_MIN_SENT_LATER records sent later and a
+    share HABIT_TIMES_TEAM times the team's. Reading it is the supervisor's: a rep out of
+    signal more than the rest is one place to look, a rep setting their phone's clock another."""
+    by_who: dict[str, list[Kept]] = {}
+    for k in records:
+        by_who.setdefault(k.who, []).append(k)
+    team = _habit("", list(records))
+    rows = []
+    for who, kept in by_who.items():
+        h = _habit(who, kept)
+        pointed = h.sent_later >= HABIT_MIN_SENT_LATER and h.share >= HABIT_TIMES_TEAM * team.share
+        rows.append(Habit(h.who, h.records, h.sent_later, h.doubted, h.median_delay, pointed_out=pointed))
+    rows.sort(key=lambda h: (-h.share, -h.sent_later, h.who))
+    return rows, team

@@ -4,14 +4,17 @@ the supervisor's overview of one day."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridcare.auth.scoping import scoped
 from gridcare.core.principal import Principal
-from gridcare.field import changes, checkins, patrols, rules, visits
-from gridcare.field.models import PatrolTask, VisitPlan
+from gridcare.field import changes, checkins, offline, patrols, rules, visits
+from gridcare.field.models import DataChange, Finding, PatrolStop, PatrolTask, Visit, VisitPlan
+from gridcare.field.permissions import require_manage
 
 
 def task_details(session: Session, tasks: Sequence[PatrolTask]) -> list[dict[str, Any]]:
@@ -58,3 +61,26 @@ def overview(session: Session, *, actor: Principal, today: date) -> dict[str, An
         "pending_changes": changes.changes(session, actor=actor, status="pending"),
         "watches": changes.watches(session, actor=actor),
     }
+
+
+def sent_later(session: Session, *, actor: Principal, since: datetime) -> tuple[list[offline.Habit], offline.Habit]:
+    """Who in the actor's scope made how many field records since ``since`` (check-ins,
+    findings, visits, data changes), and how many of them the phone sent later; for the
+    supervisors (see ``offline.habits``)."""
+    require_manage(actor)
+
+    def cols(who: Any, made: Any, model: Any) -> tuple[Any, ...]:
+        return who.label("who"), made.label("made_at"), model.sent_at, model.claimed_at
+
+    stop_task = select(*cols(PatrolStop.checked_by, PatrolStop.checked_at, PatrolStop)).join(PatrolTask, PatrolTask.id == PatrolStop.task_id)
+    reads = [
+        scoped(stop_task.where(PatrolStop.status == "checked", PatrolStop.checked_at >= since), actor, org_path=PatrolTask.org_path, grid_id=PatrolTask.grid_id),
+        scoped(
+            select(*cols(Finding.created_by, Finding.created_at, Finding)).join(PatrolStop, PatrolStop.id == Finding.stop_id).join(PatrolTask, PatrolTask.id == PatrolStop.task_id).where(Finding.created_at >= since),
+            actor, org_path=PatrolTask.org_path, grid_id=PatrolTask.grid_id,
+        ),
+        scoped(select(*cols(Visit.visitor, Visit.visited_at, Visit)).join(VisitPlan, VisitPlan.id == Visit.plan_id).where(Visit.visited_at >= since), actor, org_path=VisitPlan.org_path, grid_id=VisitPlan.grid_id),
+        scoped(select(*cols(DataChange.submitted_by, DataChange.submitted_at, DataChange)).where(DataChange.submitted_at >= since), actor, org_path=DataChange.org_path, grid_id=DataChange.grid_id),
+    ]
+    kept = [offline.Kept(r.who, r.made_at, r.sent_at, r.claimed_at is not None) for stmt in reads for r in session.execute(stmt) if r.who]
+    return offline.habits(kept)

@@ -25,6 +25,7 @@ from gridcare.web.nav import mark_available
 from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
+SENT_LATER_DAYS = timedelta(days=30)  # the overview's look at who sends records late
 LABELS = {
     "findings": {f.code: f.label for f in rules.FINDINGS.values()},
     "changes": rules.CHANGE_LABELS,
@@ -61,12 +62,15 @@ def overview(request: Request, session: DbSession, principal: CurrentPrincipal, 
     require_read(principal)
     today = to_local(state.clock.now()).date()
     data = queries.overview(session, actor=principal, today=today)
+    from gridcare.auth import service as auth
     from gridcare.grids import service as grids
 
     grid_ids = {p.grid_id for p in data["plans"]} | {d["task"].grid_id for d in data["todays"] + data["flagged"]}
+    habits, team = queries.sent_later(session, actor=principal, since=state.clock.now() - SENT_LATER_DAYS) if can_manage(principal) else ([], None)
     return render(
         request, "field/overview.html", principal=principal, today=today, msg=msg, error=error, labels=LABELS, grid_names=grids.grid_names(session, ids=[g for g in grid_ids if g]),
-        can_manage=can_manage(principal), can_work=can_work(principal), troubled={p.id for p in data["plans"] if patrols.why_no_tasks(p, today=today)}, **data,
+        can_manage=can_manage(principal), can_work=can_work(principal), troubled={p.id for p in data["plans"] if patrols.why_no_tasks(p, today=today)}, habits=habits, team=team,
+        sent_later_days=SENT_LATER_DAYS.days, names=auth.display_names(session, logins=[h.who for h in habits]), **data,
     )
 
 
