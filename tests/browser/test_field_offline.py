@@ -167,3 +167,27 @@ def test_a_phone_that_cannot_keep_records_says_so_and_leaves_the_form_as_typed(b
     assert hydrant.locator("button:has-text('在此签到')").is_enabled()
     assert errors == []
     context.close()
+
+
+def test_a_kept_record_the_server_refuses_stays_on_the_phone_with_the_reason_until_discarded(browser, site):
+    url, db = site
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation={"longitude": 112.93102, "latitude": 28.12103}, permissions=["geolocation"], is_mobile=True)
+    page = context.new_page()
+    sign_in(page, url, "w_rep")
+    page.goto(url + "/field/today")
+    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    context.set_offline(True)
+    hydrant = page.locator("article[data-code='H1']")
+    hydrant.locator(".checkin textarea[name=note]").fill("长" * 2001)  # over the note's limit: the server will say so
+    hydrant.locator("button:has-text('在此签到')").click()
+    page.wait_for_selector("#offline-queue[data-pending='1']", state="attached")
+    context.set_offline(False)
+    refused = page.locator("#offline-queue li[data-state='refused']")
+    refused.wait_for()
+    assert "未被接受" in refused.inner_text() and "2000" in refused.inner_text()
+    assert page.locator("#offline-queue").get_attribute("data-pending") == "0"
+    refused.get_by_role("button").click()  # discard
+    page.wait_for_selector("#offline-queue li", state="detached")
+    with db.read() as session:
+        assert session.get(PatrolStop, _stop(session, "H1")).status == "pending"
+    context.close()
