@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridcare.auth import service as auth
 from gridcare.calls import intraday, today
-from gridcare.core.clock import SHANGHAI
+from gridcare.core.clock import SHANGHAI, until
 from gridcare.core.principal import system_principal
 from gridcare.notify import service as notify
 from gridcare.notify import templates
@@ -22,8 +22,7 @@ templates.register_directory(Path(__file__).resolve().parent / "messages")
 
 def _ask(told: dict[str, Any]) -> dict[str, str]:
     a = told["ask"]
-    end = a.ends_at.astimezone(SHANGHAI)
-    return {"name": told["name"], "kind": a.kind, "start": f"{a.starts_at.astimezone(SHANGHAI):%H:%M}", "end": "24:00" if end.hour == 0 and end.date() > a.starts_at.astimezone(SHANGHAI).date() else f"{end:%H:%M}"}
+    return {"name": told["name"], "kind": a.kind, "start": f"{a.starts_at.astimezone(SHANGHAI):%H:%M}", "end": until(a.ends_at, a.starts_at)}
 
 
 def tell(session: Session, *, now: datetime) -> list[tuple[str, int]]:

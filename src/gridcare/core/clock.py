@@ -69,4 +69,13 @@ def end_of_local_day(value: datetime) -> datetime:
     return datetime.combine(to_local(value).date() + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
+def until(end: datetime, start: datetime) -> str:
+    """A span's end as local HH:MM; "24:00" when it ends at the midnight after its start, as
+    rosters write a shift that runs to the end of the day."""
+    local_end = to_local(end)
+    if local_end.hour == 0 and local_end.minute == 0 and local_end.date() > to_local(start).date():
+        return "24:00"
+    return f"{local_end:%H:%M}"
+
+
 system_clock: Clock = SystemClock()

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from gridcare import __version__
 from gridcare.core import i18n
-from gridcare.core.clock import to_local
+from gridcare.core.clock import to_local, until
 from gridcare.core.errors import DomainError
 from gridcare.core.principal import Principal
 from gridcare.web.deps import csrf_token
@@ -25,6 +25,7 @@ TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
     templates.env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""
+    templates.env.filters["until"] = until  # a span's end: end|until(start), "24:00" at the midnight after
     from gridcare.workorders.labels import reason_text
     from gridcare.workorders.states import dissatisfied
 
