@@ -191,3 +191,24 @@ def test_a_kept_record_the_server_refuses_stays_on_the_phone_with_the_reason_unt
     with db.read() as session:
         assert session.get(PatrolStop, _stop(session, "H1")).status == "pending"
     context.close()
+
+
+def test_the_phone_keeps_the_latest_sixty_pages(browser, site):
+    url, _ = site
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    sign_in(page, url, "w_rep")
+    page.goto(url + "/field/today")
+    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    # Seventy pages kept before, oldest first (as a supervisor's browsing would leave them).
+    page.evaluate("caches.open('gridcare-field').then(c => Promise.all([...Array(70).keys()].map(i => c.put(location.origin + '/field/old/' + i, new Response('x', {headers: {'content-type': 'text/html'}})))))")
+    page.goto(url + "/field/visits")  # kept with signal, and the oldest go
+    pages = "caches.open('gridcare-field').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname).filter(p => !p.startsWith('/static/')))"
+    for _ in range(50):
+        kept = page.evaluate(pages)
+        if len(kept) <= 60:
+            break
+        page.wait_for_timeout(100)
+    assert len(kept) == 60 and kept[-1] == "/field/visits" and "/field/old/69" in kept and "/field/old/0" not in kept
+    assert any(p.startswith("/static/") for p in page.evaluate("caches.open('gridcare-field').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"))  # the files stay
+    context.close()

@@ -6,6 +6,8 @@
 "use strict";
 var CACHE = "gridcare-field";
 var FRESH_MS = 60 * 60 * 1000;
+// Pages kept at most; a supervisor who opens hundreds of task pages keeps the latest.
+var MAX_PAGES = 60;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -24,11 +26,21 @@ function networkFirst(request, key) {
     return fetch(request).then(function (response) {
       // A redirect to the sign-in page, or an error page, is not the page to keep.
       var html = (response.headers.get("content-type") || "").indexOf("text/html") === 0;
-      if (response.ok && !response.redirected && response.type === "basic" && (html || key.indexOf("/static/") > 0)) cache.put(key, response.clone());
+      if (response.ok && !response.redirected && response.type === "basic" && (html || key.indexOf("/static/") > 0)) {
+        cache.put(key, response.clone()).then(function () { return html ? trim(cache) : null; });
+      }
       return response;
     }, function (failure) {
       return cache.match(key).then(function (kept) { if (kept) return kept; throw failure; });
     });
+  });
+}
+
+// A put moves its key to the end, so the first keys are the pages kept longest ago.
+function trim(cache) {
+  return cache.keys().then(function (keys) {
+    var pages = keys.filter(function (r) { return new URL(r.url).pathname.indexOf("/static/") !== 0; });
+    return Promise.all(pages.slice(0, Math.max(0, pages.length - MAX_PAGES)).map(function (r) { return cache.delete(r); }));
   });
 }
 
