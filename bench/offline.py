@@ -30,19 +30,15 @@ except ImportError:  # running from a checkout without installing
 
 os.environ.setdefault("GRIDCARE_PASSWORD_HASH_PROFILE", "cheapest")
 
-from shapely.geometry import box
+from _patrol_area import transformer_grid  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select
 
-from gridcare.auth import service as auth
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.principal import system_principal
 from gridcare.db import Database
 from gridcare.field import checkins, patrols
 from gridcare.field.models import PatrolStop, PatrolTask
-from gridcare.grids import service as grids
 from gridcare.migrations_runner import upgrade
-from gridcare.network import service as network
-from gridcare.network.topology import AssetRecord
 
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=SHANGHAI)
 ITEMS = {"No oil leak": True, "Enclosure locked, signs in place": True}
@@ -52,15 +48,10 @@ def build(db: Database, *, seed: int, reps: int, stops: int) -> None:
     rng = random.Random(seed)
     actor = system_principal("bench")
     with db.write() as session:
-        unit = auth.create_org_unit(session, actor=actor, now=NOW, code="B", name="bench", kind="company", utility="electric", parent_id=None)
-        grid = grids.create_grid(session, actor=actor, now=NOW, code="G", name="bench grid", org_unit_id=unit.id, geometry=box(112.9, 28.1, 113.0, 28.2))
-        records = [AssetRecord("SUB", "substation", None, "sub", 112.95, 28.15), AssetRecord("F1", "feeder", "SUB", "feeder", 112.95, 28.14)]
-        records += [AssetRecord(f"T{i:05d}", "transformer", "F1", f"T{i}", 112.9 + rng.random() * 0.1, 28.1 + rng.random() * 0.1) for i in range(reps * stops)]
-        network.import_electric(session, actor=actor, now=NOW, records=records)
-        grids.reassign_all(session, now=NOW, reason="bench")
+        grid_id = transformer_grid(session, rng=rng, count=reps * stops, now=NOW)
         for p in range(reps):
             codes = [f"T{p * stops + k:05d}" for k in range(stops)]
-            patrols.create_plan(session, actor=actor, now=NOW, name=f"round {p}", grid_id=grid.id, rrule="FREQ=DAILY", codes=codes, holidays="keep", far_policy="flag")
+            patrols.create_plan(session, actor=actor, now=NOW, name=f"round {p}", grid_id=grid_id, rrule="FREQ=DAILY", codes=codes, holidays="keep", far_policy="flag")
         patrols.generate(session, now=NOW, days=1)
 
 

@@ -21,6 +21,7 @@ from gridcare.workorders import support
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
+AT_H1 = {"longitude": 112.93102, "latitude": 28.12103}  # a few metres from hydrant H1
 KEPT = "caches.open('gridcare-field').then(c => Promise.all([c.match(location.origin + '/field/today'), c.match(location.origin + '/static/js/offline.js')])).then(r => r.every(Boolean))"
 
 
@@ -42,7 +43,7 @@ def site(sqlite_database, clock, tmp_path):
 
 def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(browser, site, screenshot_dir):
     url, db = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation={"longitude": 112.93102, "latitude": 28.12103}, permissions=["geolocation"], is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=AT_H1, permissions=["geolocation"], is_mobile=True, has_touch=True)
     context.clock.install()
     page = context.new_page()
     errors: list[str] = []
@@ -118,17 +119,27 @@ def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(b
         assert (visit.contact_met, visit.sent_at) == ("王经理", arrived) and visit.visited_at < arrived
 
 
+def _on_patrol_page(browser, url, *, init_script=None):
+    """The water rep's phone at hydrant H1, signed in, on today's patrol page with its worker ready."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=AT_H1, permissions=["geolocation"], is_mobile=True)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, url, "w_rep")
+    page.goto(url + "/field/today")
+    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    return context, page, errors
+
+
 def _stop(session, code):
     return session.scalars(select(PatrolStop.id).where(PatrolStop.asset_code == code)).one()
 
 
 def test_a_record_kept_through_an_expired_session_is_sent_after_signing_in_again(browser, site):
     url, db = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation={"longitude": 112.93102, "latitude": 28.12103}, permissions=["geolocation"], is_mobile=True)
-    page = context.new_page()
-    sign_in(page, url, "w_rep")
-    page.goto(url + "/field/today")
-    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    context, page, _ = _on_patrol_page(browser, url)
     context.set_offline(True)
     hydrant = page.locator("article[data-code='H1']")
     hydrant.locator("button:has-text('在此签到')").click()
@@ -151,13 +162,8 @@ def test_a_record_kept_through_an_expired_session_is_sent_after_signing_in_again
 
 def test_a_phone_that_cannot_keep_records_says_so_and_leaves_the_form_as_typed(browser, site):
     url, db = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True)
-    context.add_init_script("indexedDB.open = function () { throw new DOMException('blocked', 'SecurityError'); };")  # as in some private modes
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, url, "w_rep")
-    page.goto(url + "/field/today")
+    # As in some private modes: the phone's store refuses to open.
+    context, page, errors = _on_patrol_page(browser, url, init_script="indexedDB.open = function () { throw new DOMException('blocked', 'SecurityError'); };")
     context.set_offline(True)
     hydrant = page.locator("article[data-code='H1']")
     hydrant.locator(".checkin textarea[name=note]").fill("井盖松动")
@@ -171,11 +177,7 @@ def test_a_phone_that_cannot_keep_records_says_so_and_leaves_the_form_as_typed(b
 
 def test_a_kept_record_the_server_refuses_stays_on_the_phone_with_the_reason_until_discarded(browser, site):
     url, db = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation={"longitude": 112.93102, "latitude": 28.12103}, permissions=["geolocation"], is_mobile=True)
-    page = context.new_page()
-    sign_in(page, url, "w_rep")
-    page.goto(url + "/field/today")
-    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    context, page, _ = _on_patrol_page(browser, url)
     context.set_offline(True)
     hydrant = page.locator("article[data-code='H1']")
     hydrant.locator(".checkin textarea[name=note]").fill("长" * 2001)  # over the note's limit: the server will say so
@@ -195,11 +197,7 @@ def test_a_kept_record_the_server_refuses_stays_on_the_phone_with_the_reason_unt
 
 def test_the_phone_keeps_the_latest_sixty_pages(browser, site):
     url, _ = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
-    page = context.new_page()
-    sign_in(page, url, "w_rep")
-    page.goto(url + "/field/today")
-    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
+    context, page, _ = _on_patrol_page(browser, url)
     # Seventy pages kept before, oldest first (as a supervisor's browsing would leave them).
     page.evaluate("caches.open('gridcare-field').then(c => Promise.all([...Array(70).keys()].map(i => c.put(location.origin + '/field/old/' + i, new Response('x', {headers: {'content-type': 'text/html'}})))))")
     page.goto(url + "/field/visits")  # kept with signal, and the oldest go
