@@ -299,3 +299,21 @@ def test_a_second_call_in_the_same_batch_is_flagged_as_a_repeat(database, clock,
     [first, second] = [value for value, _error in GroupCommit(database)._together([unit, unit])]  # noqa: SLF001
     second_order = load(database, second)
     assert first != second and second_order.attributes.get("repeat_of") == load(database, first).number
+
+
+def test_accepting_answers_the_new_order_pop_up_and_no_other(database, clock, org):
+    from gridcare.outbox import OutboxRow
+
+    order_id, _ = create(database, clock, org.principal("agent"), account="E001")
+    clock.advance(timedelta(hours=1))
+    with database.write() as session:
+        service.sweep(session, now=clock.now())  # late: the handler's escalation pop-up
+    clock.advance(timedelta(minutes=1))
+    do(database, clock, org.principal("rep"), order_id, "accept")
+    with database.read() as session:
+        popups = session.scalars(select(Notification).where(Notification.source_id == order_id, Notification.channel == "popup").order_by(Notification.id)).all()
+        closed = [r.payload["data"]["id"] for r in session.scalars(select(OutboxRow).where(OutboxRow.topic == "push")) if r.payload.get("event") == "popup.closed"]
+    new, late = popups[0], popups[1]
+    assert (new.event, new.acknowledged_at, new.acknowledged_by, new.ladder_next_at) == ("order.dispatched", clock.now(), org.user_id("rep"), None)
+    assert late.event == "order.escalated" and late.acknowledged_at is None  # being late is still to be seen
+    assert closed == [new.id]  # the rep's other pages close it

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -138,7 +138,6 @@ def _dma_codes(city: City) -> dict[str, str]:
 def load_open_orders(session: Session, *, actor: Principal, now: datetime, city: City, seed: int, count: int = 40) -> None:
     """Today's work: open orders in every state, so the queue and the rep's phone have content."""
     import random
-    from datetime import timedelta
 
     from gridcare.core.principal import system_principal
     from gridcare.workorders import service as orders
@@ -169,9 +168,22 @@ def load_open_orders(session: Session, *, actor: Principal, now: datetime, city:
         # Calls of one fault may have been merged into one order by triage: only the order
         # still standing on its own is accepted.
         if handler is not None and i % 3 == 1 and created.status == "dispatched":
-            orders.execute(session, actor=auth.principal_for(session, user=handler, origin="demo"), now=now, order_id=created.id, command="accept")
+            rep = auth.principal_for(session, user=handler, origin="demo")
+            if i % 8 == 0 and category == "repair":
+                _worked_without_signal(session, rep=rep, now=now, order=created, at=(customer.lon, customer.lat), key=f"demo-{seed}-{i}")
+            else:
+                orders.execute(session, actor=rep, now=now, order_id=created.id, command="accept")
             accepted.setdefault(customer.utility, []).append((created.id, handler))
     _pull_in_support(session, now=now, accepted=accepted)
+
+
+def _worked_without_signal(session: Session, *, rep: Any, now: datetime, order: Any, at: tuple[float, float], key: str) -> None:
+    """A repair the rep accepted and reached in a basement switch room: the phone sent both
+    steps when the rep came up, just now (离线工单)."""
+    from gridcare.workorders import from_phone
+
+    for command, after, args in (("accept", 3, {}), ("arrive", 25, {"lon": at[0], "lat": at[1]})):
+        from_phone.execute(session, actor=rep, now=now, order_id=order.id, command=command, args=args, made_at=order.created_at + timedelta(minutes=after), phone_time=now, submission=f"{key}-{command}")
 
 
 # What the reps asked of others today: a department's and a contractor's tasks and a

@@ -23,7 +23,6 @@ from gridcare.field.schemas import (
     ChecklistIn,
     FindingOut,
     GenerateIn,
-    KeptOnPhone,
     PlanIn,
     PlanOut,
     PlanPatch,
@@ -40,15 +39,9 @@ from gridcare.field.schemas import (
     WatchOut,
 )
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
+from gridcare.web.phone import MADE_AT, PHONE_TIME, SUBMISSION, phone_id
 
 router = APIRouter(prefix="/api/v1/field", tags=["field"], dependencies=[CsrfChecked])
-# Multipart routes take what a phone adds to a kept record as form fields, described as in JSON.
-MADE_AT, PHONE_TIME, SUBMISSION = (KeptOnPhone.model_fields[f].description for f in ("made_at", "phone_time", "submission"))
-
-
-def _phone_id(submission: str | None, idempotency_key: str) -> str | None:
-    """A kept record's id: the body's ``submission``, else the ``Idempotency-Key`` header."""
-    return submission or idempotency_key or None
 
 
 def _tasks_out(session: Any, tasks: list[Any]) -> list[TaskOut]:
@@ -135,7 +128,7 @@ async def check_in(
     files = [(f.filename or "photo", await f.read(MAX_BYTES + 1)) for f in (photos or []) if f.filename]
     stop = checkins.check_in(
         session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=_float(lon, "lon"), lat=_float(lat, "lat"), checklist=answers, note=note,
-        photo_files=files, data_dir=Path(state.settings.data_dir), made_at=instant(made_at, "made_at"), phone_time=instant(phone_time, "phone_time"), submission=_phone_id(submission, idempotency_key),
+        photo_files=files, data_dir=Path(state.settings.data_dir), made_at=instant(made_at, "made_at"), phone_time=instant(phone_time, "phone_time"), submission=phone_id(submission, idempotency_key),
     )
     return StopOut.model_validate(stop)
 
@@ -152,7 +145,7 @@ async def report_finding(
     upload = (photo.filename or "photo", await photo.read(MAX_BYTES + 1)) if photo is not None and photo.filename else None
     return checkins.report_finding(
         session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=kind, note=note, lon=_float(lon, "lon"), lat=_float(lat, "lat"), photo=upload, data_dir=Path(state.settings.data_dir),
-        made_at=instant(made_at, "made_at"), phone_time=instant(phone_time, "phone_time"), submission=_phone_id(submission, idempotency_key),
+        made_at=instant(made_at, "made_at"), phone_time=instant(phone_time, "phone_time"), submission=phone_id(submission, idempotency_key),
     )
 
 
@@ -246,7 +239,7 @@ def list_visits(plan_id: int, session: DbSession, principal: CurrentPrincipal) -
 def record_visit(plan_id: int, body: VisitIn, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: Annotated[str, Header(description=SUBMISSION)] = "") -> Any:
     """Record a visit; one kept on the phone without signal gives ``made_at``, ``phone_time`` and ``submission``."""
     fields = body.model_dump()
-    fields["submission"] = _phone_id(fields["submission"], idempotency_key)
+    fields["submission"] = phone_id(fields["submission"], idempotency_key)
     return visits.record_visit(session, actor=principal, now=state.clock.now(), plan_id=plan_id, **fields)
 
 
@@ -277,7 +270,7 @@ def list_changes(session: DbSession, principal: CurrentPrincipal, status: str | 
 def submit_change(body: ChangeIn, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: Annotated[str, Header(description=SUBMISSION)] = "") -> Any:
     """Report a data change for review; one kept on the phone without signal gives ``made_at``, ``phone_time`` and ``submission``."""
     fields = body.model_dump()
-    fields["submission"] = _phone_id(fields["submission"], idempotency_key)
+    fields["submission"] = phone_id(fields["submission"], idempotency_key)
     return changes.submit(session, actor=principal, now=state.clock.now(), **fields)
 
 

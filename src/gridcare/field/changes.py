@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from gridcare.audit import service as audit
 from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
+from gridcare.core import phone
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal
-from gridcare.field import offline, records, rules, sites
+from gridcare.field import records, rules, sites
 from gridcare.field.models import DataChange, PatrolStop, PatrolTask, Watch
 from gridcare.field.permissions import require_manage, require_read, require_work
 
@@ -39,16 +40,16 @@ def submit(
     made_at: datetime | None = None, phone_time: datetime | None = None, submission: str | None = None,
 ) -> DataChange:
     """A change for review. One kept on the phone without signal counts from when it was made
-    (see ``offline.when_made``); sent again under the same ``submission`` it changes nothing."""
+    (see ``phone.when_made``); sent again under the same ``submission`` it changes nothing."""
     from gridcare.customers import service as customers
     from gridcare.grids import service as grids
     from gridcare.network.models import Asset
 
     require_work(actor)
-    submission = offline.submission_id(submission)
+    submission = phone.submission_id(submission)
     if submission is not None:
         earlier = session.scalar(select(DataChange).where(DataChange.submission == submission))
-        if (again := offline.sent_before(earlier, here=earlier is not None and earlier.submitted_by == actor.login)) is not None:
+        if (again := phone.sent_before(earlier, here=earlier is not None and earlier.submitted_by == actor.login)) is not None:
             return again
     payload = {str(k): str(v).strip() for k, v in (payload or {}).items() if v is not None and str(v).strip()}
     if (lon is None) != (lat is None):
@@ -78,7 +79,7 @@ def submit(
         if grid is None and asset is not None and asset.grid_id is not None:
             grid = grids.summary(session, grid_id=asset.grid_id, utility=utility)
         grid_id, org_path = (grid.id, grid.org_path) if grid else (None, actor.org_path)
-    made = offline.when_made(made_at, now, phone_time)
+    made = phone.when_made(made_at, now, phone_time)
     change = DataChange(
         kind=kind, utility=utility, grid_id=grid_id, org_path=org_path, customer_id=customer.id if customer else None, asset_code=asset.code if asset else None, payload=payload,
         lon=lon, lat=lat, note=note.strip(), status="pending", submitted_by=actor.login, submitted_at=made.at, sent_at=made.sent_at, claimed_at=made.claimed_at, submission=submission,
@@ -87,7 +88,7 @@ def submit(
     session.add(change)
     session.flush()
     audit.record(
-        session, actor=actor, at=now, action="data_change.submit", entity="data_change", entity_id=change.id, after={**_view(change), **offline.for_audit(made)}, org_path=change.org_path, new_stream=True,
+        session, actor=actor, at=now, action="data_change.submit", entity="data_change", entity_id=change.id, after={**_view(change), **phone.for_audit(made)}, org_path=change.org_path, new_stream=True,
     )
     return change
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
-from gridcare.core import i18n
+from gridcare.core import i18n, phone
 from gridcare.core.clock import to_local
 from gridcare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_, Label
 from gridcare.core.principal import Principal, Role, system_principal
-from gridcare.field import offline, patrols, photos, rules
+from gridcare.field import patrols, photos, rules
 from gridcare.field.models import Checklist, Finding, FindingRoute, PatrolStop, PatrolTask
 from gridcare.field.permissions import require_manage, require_work
 
@@ -78,13 +78,13 @@ def check_in(
     """Record the rep at a stop. Too far from the asset is rejected or flagged, as the plan
     says; every checklist item of the asset's kind must be answered. A check-in the phone
     kept while without signal counts from when it was made (``made_at`` by the phone's clock,
-    ``phone_time`` that clock as it sent it; see ``offline.when_made``); sent again under the same ``submission`` it changes nothing."""
-    submission = offline.submission_id(submission)
+    ``phone_time`` that clock as it sent it; see ``phone.when_made``); sent again under the same ``submission`` it changes nothing."""
+    submission = phone.submission_id(submission)
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     if submission is not None and stop.submission == submission:
         return stop
-    made = offline.when_made(made_at, now, phone_time)
-    if actor.role is Role.REP and not offline.may_still_check_in(status=task.status, due_on=task.due_on, grace_days=task.grace_days, made_on=to_local(made.at).date()):
+    made = phone.when_made(made_at, now, phone_time)
+    if actor.role is Role.REP and not rules.may_still_check_in(status=task.status, due_on=task.due_on, grace_days=task.grace_days, made_on=to_local(made.at).date()):
         raise Conflict(T_("task_id: this patrol was missed; the supervisor has it"))
     verdict, distance = rules.check_in_verdict(
         asset=(stop.lon, stop.lat) if stop.lon is not None and stop.lat is not None else None, position=_position(lon, lat),
@@ -117,7 +117,7 @@ def check_in(
     patrols.finish_if_complete(session, now=made.at, task=task)
     audit.record(
         session, actor=actor, at=now, action="patrol_stop.check_in", entity="patrol_task", entity_id=task.id, org_path=task.org_path,
-        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored], **offline.for_audit(made)},
+        after={"stop": stop.asset_code or stop.name, "distance_m": stop.distance_m, "far": stop.far, "checklist": stop.checklist, "photos": [p["sha256"] for p in stored], **phone.for_audit(made)},
     )
     return stop
 
@@ -172,11 +172,11 @@ def report_finding(
     from gridcare.workorders import service as orders
     from gridcare.workorders import support
 
-    submission = offline.submission_id(submission)
+    submission = phone.submission_id(submission)
     stop, task = _stop_for_work(session, actor=actor, stop_id=stop_id)
     if submission is not None:
         earlier = session.scalar(select(Finding).where(Finding.submission == submission))
-        if (again := offline.sent_before(earlier, here=earlier is not None and earlier.stop_id == stop.id)) is not None:
+        if (again := phone.sent_before(earlier, here=earlier is not None and earlier.stop_id == stop.id)) is not None:
             return again
     found = rules.FINDINGS.get(kind)
     if found is None:
@@ -189,7 +189,7 @@ def report_finding(
     where = (stop.lon, stop.lat) if stop.lon is not None else position or (stop.checked_lon, stop.checked_lat)
     if photo is not None:
         photos.store(data=photo[1], filename=photo[0], data_dir=data_dir, field="photo")  # checked before anything is written
-    made = offline.when_made(made_at, now, phone_time)
+    made = phone.when_made(made_at, now, phone_time)
     # The order's text is for everyone who handles it: written in the service's language.
     label = i18n.gettext(i18n.DEFAULT, found.label)
     kept = f"，{to_local(made.at):%m-%d %H:%M} 发现，离线上传" if made.offline and made.claimed_at is None else ""
@@ -219,7 +219,7 @@ def report_finding(
         session.add(row)
         session.flush()
         audit.record(
-            session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code, **offline.for_audit(made)}, org_path=task.org_path,
+            session, actor=actor, at=now, action="patrol_finding.create", entity="patrol_task", entity_id=task.id, after={"finding": kind, "order": order.number, "stop": stop.asset_code, **phone.for_audit(made)}, org_path=task.org_path,
         )
     return row
 

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.scoping import scoped
+from gridcare.core import phone
 from gridcare.core.principal import Principal
-from gridcare.field import changes, checkins, offline, patrols, rules, visits
+from gridcare.field import changes, checkins, patrols, rules, visits
 from gridcare.field.models import DataChange, Finding, PatrolStop, PatrolTask, Visit, VisitPlan
 from gridcare.field.permissions import require_manage
+from gridcare.workorders import from_phone
 
 
 def task_details(session: Session, tasks: Sequence[PatrolTask]) -> list[dict[str, Any]]:
@@ -63,10 +65,10 @@ def overview(session: Session, *, actor: Principal, today: date) -> dict[str, An
     }
 
 
-def sent_later(session: Session, *, actor: Principal, since: datetime) -> tuple[list[offline.Habit], offline.Habit]:
+def sent_later(session: Session, *, actor: Principal, since: datetime) -> tuple[list[phone.Habit], phone.Habit]:
     """Who in the actor's scope made how many field records since ``since`` (check-ins,
     findings, visits, data changes), and how many of them the phone sent later; for the
-    supervisors (see ``offline.habits``)."""
+    supervisors (see ``phone.habits``)."""
     require_manage(actor)
 
     def cols(who: Any, made: Any, model: Any) -> tuple[Any, ...]:
@@ -82,5 +84,5 @@ def sent_later(session: Session, *, actor: Principal, since: datetime) -> tuple[
         scoped(select(*cols(Visit.visitor, Visit.visited_at, Visit)).join(VisitPlan, VisitPlan.id == Visit.plan_id).where(Visit.visited_at >= since), actor, org_path=VisitPlan.org_path, grid_id=VisitPlan.grid_id),
         scoped(select(*cols(DataChange.submitted_by, DataChange.submitted_at, DataChange)).where(DataChange.submitted_at >= since), actor, org_path=DataChange.org_path, grid_id=DataChange.grid_id),
     ]
-    kept = [offline.Kept(r.who, r.made_at, r.sent_at, r.claimed_at is not None) for stmt in reads for r in session.execute(stmt) if r.who]
-    return offline.habits(kept)
+    kept = [phone.Kept(r.who, r.made_at, r.sent_at, r.claimed_at is not None) for stmt in reads for r in session.execute(stmt) if r.who]
+    return phone.habits(kept + from_phone.kept(session, actor=actor, since=since))

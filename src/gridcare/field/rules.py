@@ -403,3 +403,9 @@ def near(position: tuple[float, float], points: list[tuple[str, float, float]], 
     """Codes of the points within ``reach_m`` of ``position``, nearest first."""
     measured = sorted((haversine_m(position[0], position[1], lon, lat), code) for code, lon, lat in points)
     return [code for d, code in measured if d <= reach_m]
+
+
+def may_still_check_in(*, status: str, due_on: date, grace_days: int, made_on: date) -> bool:
+    """A patrol marked missed still takes a check-in made (on the phone) before it was missed:
+    the rep was there, the signal was not."""
+    return status != "missed" or task_state(due_on, made_on, grace_days) is not TaskState.MISSED

@@ -5,20 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-
-class KeptOnPhone(BaseModel):
-    """What a phone adds to a record it kept without signal."""
-
-    made_at: AwareDatetime | None = Field(default=None, description="when it was made, by the phone's clock; believed from three days back to five minutes ahead")
-    phone_time: AwareDatetime | None = Field(default=None, description="the phone's clock as it sends this, so that a clock that is off is corrected")
-    submission: str | None = Field(default=None, max_length=64, description="the phone's own id for this record (8-64 of A-Z a-z 0-9 - _): sent again, it changes nothing")
-
-
-class SentLater(BaseModel):
-    sent_at: datetime | None = Field(default=None, description="when a record kept on the phone without signal arrived; its own time is when it was made")
-    claimed_at: datetime | None = Field(default=None, description="the phone's time for it, when not believed (it then counts from when it arrived)")
+from gridcare.web.phone import KeptOnPhone, SentLater
 
 
 class PlanIn(BaseModel):

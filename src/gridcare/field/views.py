@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from gridcare.core.bounds import instant, real_number, whole_number
+from gridcare.core.bounds import real_number, whole_number
 from gridcare.core.clock import to_local
 from gridcare.core.errors import DomainError, InvalidInput
 from gridcare.core.i18n import T_
@@ -22,6 +22,7 @@ from gridcare.field import changes, checkins, patrols, queries, rules, visits
 from gridcare.field.permissions import can_manage, can_work, require_read
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, State
 from gridcare.web.nav import mark_available
+from gridcare.web.phone import SERVICE_WORKER, from_form
 from gridcare.web.render import explained, render
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
@@ -192,19 +193,12 @@ def today_page(request: Request, session: DbSession, principal: CurrentPrincipal
     )
 
 
-SERVICE_WORKER = (Path(__file__).resolve().parent.parent / "web" / "static" / "js" / "field-sw.js").read_bytes()
-
-
 @router.get("/field/sw.js", response_model=None)
 def service_worker() -> Response:
-    """The rep's phone keeps the /field/ pages for when there is no signal; from this path
-    its worker may control them and nothing else."""
-    return Response(SERVICE_WORKER, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
-
-
-def _phone(form: Any) -> dict[str, Any]:
-    """What the page's script adds to a record the phone may have kept without signal."""
-    return {"made_at": instant(form.get("made_at"), "made_at"), "phone_time": instant(form.get("phone_time"), "phone_time"), "submission": str(form.get("submission", "")) or None}
+    """The rep's phone keeps the /field/ pages and the work-order page /m for when there is
+    no signal. Its scope is the site's (the header allows it), but it answers for those pages
+    and their files alone."""
+    return Response(SERVICE_WORKER, media_type="text/javascript", headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 
 
 async def _photos(form: Any, name: str) -> list[tuple[str, bytes]]:
@@ -220,7 +214,7 @@ async def check_in(stop_id: int, request: Request, session: DbSession, principal
         items = {str(i): True for i in form.getlist("item")}
         stop = checkins.check_in(
             session, actor=principal, now=state.clock.now(), stop_id=stop_id, lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), checklist=items,
-            note=str(form.get("note", "")), photo_files=files, data_dir=Path(state.settings.data_dir), **_phone(form),
+            note=str(form.get("note", "")), photo_files=files, data_dir=Path(state.settings.data_dir), **from_form(form),
         )
         return f"checked:{stop.asset_code or stop.name}" + (f":far:{stop.distance_m:.0f}" if stop.far and stop.distance_m is not None else "")
 
@@ -235,7 +229,7 @@ async def finding(stop_id: int, request: Request, session: DbSession, principal:
     def run() -> str:
         row = checkins.report_finding(
             session, actor=principal, now=state.clock.now(), stop_id=stop_id, kind=str(form.get("kind", "")), note=str(form.get("note", "")),
-            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), photo=files[0] if files else None, data_dir=Path(state.settings.data_dir), **_phone(form),
+            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), photo=files[0] if files else None, data_dir=Path(state.settings.data_dir), **from_form(form),
         )
         return f"order:{row.order_number}"
 
@@ -282,7 +276,7 @@ async def record_visit(plan_id: int, request: Request, session: DbSession, princ
     def run() -> str:
         visits.record_visit(
             session, actor=principal, now=state.clock.now(), plan_id=plan_id, contact_met=str(form.get("contact_met", "")), satisfaction=whole_number(form.get("satisfaction"), "satisfaction", blank=0),
-            notes=str(form.get("notes", "")), issues=str(form.get("issues", "")), **_phone(form),
+            notes=str(form.get("notes", "")), issues=str(form.get("issues", "")), **from_form(form),
         )
         return "recorded"
 
@@ -333,7 +327,7 @@ async def submit_change(request: Request, session: DbSession, principal: Current
         row = changes.submit(
             session, actor=principal, now=state.clock.now(), kind=str(form.get("kind", "")), payload=payload, utility=str(form.get("utility", "")) or None,
             customer_id=whole_number(form.get("customer_id"), "customer_id"), asset_code=str(form.get("asset_code", "")).strip() or None,
-            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), note=str(form.get("note", "")), **_phone(form),
+            lon=real_number(form.get("lon"), "lon"), lat=real_number(form.get("lat"), "lat"), note=str(form.get("note", "")), **from_form(form),
         )
         return f"submitted:{row.id}"
 

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from gridcare.audit import service as audit
 from gridcare.auth.rules import RecordScope, can_see
 from gridcare.auth.scoping import scoped
+from gridcare.core import phone
 from gridcare.core.clock import to_local
 from gridcare.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal, Role
-from gridcare.field import offline, rules
+from gridcare.field import rules
 from gridcare.field.models import Stakeholder, Visit, VisitPlan, VisitRule
 from gridcare.field.permissions import can_work, require_manage, require_read, require_work
 
@@ -208,16 +209,16 @@ def record_visit(
     made_at: datetime | None = None, phone_time: datetime | None = None, submission: str | None = None,
 ) -> Visit:
     """A visit done: the next one falls due one period after it. A visit kept on the phone
-    without signal counts from when it was made (see ``offline.when_made``); sent again under
+    without signal counts from when it was made (see ``phone.when_made``); sent again under
     the same ``submission`` it changes nothing."""
     require_work(actor)
-    submission = offline.submission_id(submission)
+    submission = phone.submission_id(submission)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
     if not may_record(actor, plan):
         raise Forbidden(T_("only the plan's rep or a supervisor records its visits"))
     if submission is not None:
         earlier = session.scalar(select(Visit).where(Visit.submission == submission))
-        if (again := offline.sent_before(earlier, here=earlier is not None and earlier.plan_id == plan.id)) is not None:
+        if (again := phone.sent_before(earlier, here=earlier is not None and earlier.plan_id == plan.id)) is not None:
             return again
     problems = []
     if not contact_met.strip() or len(contact_met) > 100:
@@ -230,7 +231,7 @@ def record_visit(
         problems.append(FieldProblem("issues", T_("must be at most %(n)s characters", n=4000)))
     if problems:
         raise InvalidInput.many(problems)
-    made = offline.when_made(made_at, now, phone_time)
+    made = phone.when_made(made_at, now, phone_time)
     day = to_local(made.at).date()
     # A visit that arrives after a later one is history: the rhythm runs from the latest.
     latest = plan.last_visit_at is None or made.at >= plan.last_visit_at
@@ -246,7 +247,7 @@ def record_visit(
     session.flush()
     audit.record(
         session, actor=actor, at=now, action="visit.record", entity="visit_plan", entity_id=plan.id,
-        after={"visit_id": visit.id, "satisfaction": satisfaction, "late": visit.late, "next_due": plan.next_due.isoformat(), **offline.for_audit(made)}, org_path=plan.org_path,
+        after={"visit_id": visit.id, "satisfaction": satisfaction, "late": visit.late, "next_due": plan.next_due.isoformat(), **phone.for_audit(made)}, org_path=plan.org_path,
     )
     return visit
 

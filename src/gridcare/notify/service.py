@@ -235,6 +235,24 @@ def acknowledge(session: Session, *, actor: Principal, now: datetime, notificati
     return note
 
 
+def answered(session: Session, *, now: datetime, source: tuple[str, int], event: str, user_id: int, reason: str) -> int:
+    """The recipient did what their pop-ups of ``event`` about ``source`` asked (accepted the
+    order they announced): the pop-ups count as seen now, their ladders stop, and the
+    recipient's open pages close them. Returns how many."""
+    notes = session.scalars(
+        select(Notification).where(
+            Notification.source_kind == source[0], Notification.source_id == source[1], Notification.event == event, Notification.channel == "popup",
+            Notification.recipient_kind == "user", Notification.recipient_id == user_id, Notification.acknowledged_at.is_(None),
+        )
+    ).all()  # fmt: skip
+    for note in notes:
+        note.acknowledged_at, note.acknowledged_by = now, user_id
+        if note.ladder_next_at is not None:
+            note.ladder_next_at, note.ladder_stopped = None, reason[:60]
+        outbox.enqueue(session, topic="push", key=f"user:{user_id}", now=now, payload={"channel": f"user:{user_id}", "event": "popup.closed", "data": {"id": note.id}})
+    return len(notes)
+
+
 def stop_ladders(session: Session, *, now: datetime, source: tuple[str, int], reason: str = "accepted") -> int:
     """Stop the fallback of every pop-up about ``source`` (the order was accepted in time
     another way, e.g. from the mobile app). Returns how many stopped."""

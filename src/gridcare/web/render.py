@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
-    templates.env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""
+    templates.env.filters["localtime"] = localtime
     templates.env.filters["until"] = until  # a span's end: end|until(start), "24:00" at the midnight after
     from gridcare.workorders.labels import reason_text
     from gridcare.workorders.states import dissatisfied
@@ -81,3 +82,10 @@ def render(request: Request, template: str, *, principal: Principal | None, stat
         csrf_input=Markup(f'<input type="hidden" name="csrf_token" value="{csrf_token(request)}">'),
     )
     return state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def localtime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment in the service area's time; an ISO string is one too (a timeline event's data)."""
+    if not value:
+        return ""
+    return to_local(datetime.fromisoformat(value) if isinstance(value, str) else value).strftime(fmt)

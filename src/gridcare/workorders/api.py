@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import TypeAdapter
@@ -19,7 +19,8 @@ from gridcare.web.deps import (
     read_in_one_hop,
     signed_in,
 )
-from gridcare.workorders import links, queries, service
+from gridcare.web.phone import SUBMISSION, phone_id
+from gridcare.workorders import from_phone, links, queries, service
 from gridcare.workorders.schemas import (
     AnsweredOut,
     CommandIn,
@@ -84,10 +85,18 @@ def get(order_id: int, session: DbSession, principal: CurrentPrincipal, state: S
 
 
 @router.post("/{order_id}/commands", response_model=OrderOut)
-def command(order_id: int, body: CommandIn, session: DbSession, principal: CurrentPrincipal, state: State) -> Any:
+def command(
+    order_id: int, body: CommandIn, session: DbSession, principal: CurrentPrincipal, state: State, idempotency_key: Annotated[str, Header(description=SUBMISSION)] = ""
+) -> Any:
     """Move the order on: accept, arrive (args lon, lat), resolve (resolution, note),
-    callback (satisfaction 1–5), close, request_transfer (reason), approve_transfer …"""
-    return service.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=body.command, args=body.args)
+    callback (satisfaction 1–5), close, request_transfer (reason), approve_transfer …
+    A handler's phone that kept accept, arrive or resolve without signal sends ``made_at``,
+    ``phone_time`` and ``submission`` (or the Idempotency-Key header): the step counts from
+    when it was made, and sent twice it is taken once."""
+    return from_phone.execute(
+        session, actor=principal, now=state.clock.now(), order_id=order_id, command=body.command, args=body.args,
+        made_at=body.made_at, phone_time=body.phone_time, submission=phone_id(body.submission, idempotency_key),
+    )  # fmt: skip
 
 
 @router.post("/{order_id}/links", response_model=list[OrderOut])

@@ -241,3 +241,20 @@ class CategoryRoute(Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PhoneCommand(Base):
+    """A step a handler took on the phone page (离线工单: accept, arrive, resolve), under the
+    phone's own id for it: sent twice, it is taken once; sent later, it says when it was made
+    and when it arrived, for the supervisor's look at who sends later."""
+
+    __tablename__ = "work_order_phone_commands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission: Mapped[str] = mapped_column(String(64), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    command: Mapped[str] = mapped_column(String(20))
+    made_by: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # what it counts from
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when it arrived, if well after
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the phone's time, when not believed

@@ -87,6 +87,9 @@ def _tell_staff(session: Session, now: datetime, order: WorkOrder, events: tuple
                 payload={"channel": "role:agent", "event": "notice", "data": {"kind": "order.unassigned", "org_path": order.org_path, "order_id": order.id, "number": order.number, "text": f"待派工单 {order.number}"}},
             )
         elif event.name == "order.accepted":
+            # Accepting is the answer the new-order pop-up asks for: it does not stay up after.
+            if order.handler_id is not None:
+                notify.answered(session, now=now, source=source, event="order.dispatched", user_id=order.handler_id, reason="accepted")
             notify.stop_ladders(session, now=now, source=source, reason="accepted")
             if order.customer_id is not None:
                 to_customer("order.accepted", {"number": order.number, "handler": handler_name(session, order)})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gridcare.auth.rules import Action, RecordScope, can_see
@@ -93,9 +93,14 @@ def pauses_of(session: Session, order_ids: list[int]) -> dict[int, Pauses]:
     return found
 
 
+# In an order's attributes: when a resolution its handler's phone sent later reached us.
+RESOLUTION_RECEIVED = "resolution_received_at"
+
+
 def order_deadlines(session: Session, order: WorkOrder, *, pauses: Pauses | None = None) -> dict[str, sla.Deadline]:
     from gridcare.workorders import policies
 
+    received = (order.attributes or {}).get(RESOLUTION_RECEIVED)
     kept = (order.attributes or {}).get("sla")
     if kept is not None:
         policy = sla.from_snapshot(order.utility, order.category, order.area_class, kept)
@@ -107,6 +112,7 @@ def order_deadlines(session: Session, order: WorkOrder, *, pauses: Pauses | None
         accepted_at=order.accepted_at,
         arrived_at=order.arrived_at,
         resolved_at=order.resolved_at,
+        resolution_received_at=datetime.fromisoformat(received) if received else None,
         paid_at=order.paid_at,
         paused=_pauses(session, order) if pauses is None else pauses,
         calendar=calendar(),
@@ -128,6 +134,15 @@ def refresh_deadlines(session: Session, order: WorkOrder, now: datetime, *, paus
     order.next_check_at = min(pending) if pending else None
 
 
+def status_since(session: Session, order: WorkOrder) -> datetime | None:
+    """When the order came to its present status: its timeline's last move into it."""
+    return session.scalar(
+        select(func.max(OrderEvent.at)).where(
+            OrderEvent.order_id == order.id, OrderEvent.status_to == order.status, or_(OrderEvent.status_from.is_(None), OrderEvent.status_from != OrderEvent.status_to)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     """What one command did to one order, for its timeline."""
@@ -136,6 +151,7 @@ class Step:
     events: tuple[states.Event, ...]
     status_from: str | None
     note: str = ""
+    at: datetime | None = None  # when it was done, if not as it was recorded (on a phone without signal)
 
 
 def record_events(session: Session, actor: Principal, now: datetime, order: WorkOrder, events: tuple[states.Event, ...], *, status_from: str | None, note: str = "") -> None:
@@ -145,7 +161,7 @@ def record_events(session: Session, actor: Principal, now: datetime, order: Work
 def record_steps(session: Session, actor: Principal, now: datetime, steps: list[Step]) -> None:
     """The timeline rows of these steps in one insert, then whom each concerns."""
     rows = [
-        {"order_id": s.order.id, "at": now, "actor_id": actor.user_id, "actor": actor.login, "origin": actor.origin, "kind": event.name, "status_from": s.status_from, "status_to": s.order.status, "note": s.note, "data": dict(event.data)}
+        {"order_id": s.order.id, "at": s.at or now, "actor_id": actor.user_id, "actor": actor.login, "origin": actor.origin, "kind": event.name, "status_from": s.status_from, "status_to": s.order.status, "note": s.note, "data": dict(event.data)}
         for s in steps
         for event in s.events
     ]

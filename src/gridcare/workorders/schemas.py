@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridcare.web.phone import KeptOnPhone
+
 
 class OrderIn(BaseModel):
     category: str = Field(description="consultation, repair, complaint, reconnection, service_request, suggestion or praise")
@@ -24,7 +26,7 @@ class OrderIn(BaseModel):
     knowledge_article_id: int | None = Field(default=None, description="The knowledge-base article the answer came from: counted as a use, linked from the order. Without ``answer``, its title is the answer")
 
 
-class CommandIn(BaseModel):
+class CommandIn(KeptOnPhone):
     command: str = Field(description="accept, arrive, resolve, callback, close, request_transfer, …")
     args: dict[str, Any] = Field(default_factory=dict)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcare.audit import service as audit
+from gridcare.core import phone
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
@@ -31,6 +32,7 @@ from gridcare.workorders.models import OrderEvent, OrderPause, WorkOrder
 from gridcare.workorders.records import (
     CATEGORIES,
     CHANNELS,
+    RESOLUTION_RECEIVED,
     Pauses,
     Step,
     audit_view,
@@ -53,12 +55,24 @@ __all__ = [
 ]  # fmt: skip
 
 
-def execute(session: Session, *, actor: Principal, now: datetime, order_id: int, command: str, args: dict[str, Any] | None = None) -> WorkOrder:
-    """Apply one command (accept, arrive, resolve, callback …) through the state machine."""
+def execute(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    order_id: int,
+    command: str,
+    args: dict[str, Any] | None = None,
+    made: phone.Made | None = None,
+    locked: WorkOrder | None = None,
+) -> WorkOrder:
+    """Apply one command (accept, arrive, resolve, callback …) through the state machine.
+    ``made``: when a command the handler's phone kept without signal was made (see
+    ``from_phone``); ``locked``: the order, when the caller has read and locked it already."""
     args = dict(args or {})
     if command not in {c.value for c in states.Command}:
         raise InvalidInput.field("command", T_("unknown command %(command)r", command=command))
-    order = get_order(session, actor=actor, order_id=order_id, lock=True)
+    order = locked if locked is not None and locked.id == order_id else get_order(session, actor=actor, order_id=order_id, lock=True)
     if command == states.Command.MERGE_INTO.value:
         parent = get_order(session, actor=actor, order_id=_parent_id(args))
         if parent.id == order.id:
@@ -72,7 +86,7 @@ def execute(session: Session, *, actor: Principal, now: datetime, order_id: int,
         released_to = dispatch_choice(session, now=now, order=order)
         if released_to.handler_id is not None:
             args["handler_id"] = released_to.handler_id
-    step, entry = apply(session, actor=actor, now=now, order=order, command=command, args=args, released_to=released_to)
+    step, entry = apply(session, actor=actor, now=now, order=order, command=command, args=args, released_to=released_to, made=made)
     record_steps(session, actor, now, [step])
     audit.record_many(session, actor=actor, at=now, entries=[entry])
     if order.status == states.Status.CLOSED.value:
@@ -92,10 +106,12 @@ def apply(
     args: dict[str, Any],
     released_to: Any = None,
     pauses: Pauses | None = None,
+    made: phone.Made | None = None,
 ) -> tuple[Step, audit.Append]:
     """Decide a command on a loaded (locked) order and change the order; the caller
     records the step and its audit entry, alone or with others'. Raises what the state
-    machine refuses, before anything changed."""
+    machine refuses, before anything changed. ``made``: when the command was given, for one
+    a phone sent later (the stamps and the timeline say then; deadlines and audit, now)."""
     decision = states.decide(facts_of(order), command, actor_role=actor.role.value, actor_is_handler=is_handler(actor, order), args=args)
     before = audit_view(order)
     status_from = order.status
@@ -104,10 +120,14 @@ def apply(
         setattr(order, "parent_id" if key == "merged_into" else key, value.value if hasattr(value, "value") else value)
     if released_to is not None:
         order.dispatch_reason = released_to.reason
-    _stamp(session, order, states.Command(command), now, args)
+    at = made.at if made is not None else now
+    _stamp(session, order, states.Command(command), at, args, received=now)
     refresh_deadlines(session, order, now, pauses=pauses)
     note = str(args.get("note") or args.get("reason") or args.get("text") or "")
-    return Step(order, decision.events, status_from, note), audit.Append(f"order.{command}", "order", order.id, before, audit_view(order), order.org_path)
+    kept = phone.for_audit(made) if made is not None else {}
+    events = tuple(states.Event(e.name, {**e.data, **kept}) for e in decision.events) if kept else decision.events
+    after = {**audit_view(order), **kept}
+    return Step(order, events, status_from, note, at=at if kept else None), audit.Append(f"order.{command}", "order", order.id, before, after, order.org_path)
 
 
 def facts_of(order: WorkOrder) -> states.OrderFacts:
@@ -135,7 +155,9 @@ def _parent_id(args: dict[str, Any]) -> int:
         raise InvalidInput.field("parent_id", T_("must be the id of the order to merge into")) from None
 
 
-def _stamp(session: Session, order: WorkOrder, command: states.Command, now: datetime, args: dict[str, Any]) -> None:
+def _stamp(session: Session, order: WorkOrder, command: states.Command, now: datetime, args: dict[str, Any], *, received: datetime) -> None:
+    """The order's own record of the step, at ``now``: when it was done (``received``, when
+    it reached us, differs for one a phone sent later)."""
     C = states.Command
     if command is C.ACCEPT and order.accepted_at is None:
         order.accepted_at = now
@@ -146,13 +168,17 @@ def _stamp(session: Session, order: WorkOrder, command: states.Command, now: dat
         order.resolved_at = now
         order.resolution_code = str(args.get("resolution", ""))[:40]
         order.resolution_note = str(args.get("note", ""))
+        # The callback is somebody else's step: it counts from when the resolution reached us.
+        _keep_attribute(order, RESOLUTION_RECEIVED, received.isoformat() if received != now else None)
     elif command is C.CALLBACK:
         order.callback_at = now
         order.satisfaction = int(args["satisfaction"])
         if order.status != states.Status.CLOSED.value:  # dissatisfied: the work starts again
             order.resolved_at = None
+            _keep_attribute(order, RESOLUTION_RECEIVED, None)
     elif command is C.REOPEN:
         order.resolved_at = None
+        _keep_attribute(order, RESOLUTION_RECEIVED, None)
     elif command is C.WAIT_CUSTOMER:
         session.add(OrderPause(order_id=order.id, started_at=now))
     elif command is C.RESUME:
@@ -161,6 +187,14 @@ def _stamp(session: Session, order: WorkOrder, command: states.Command, now: dat
             pause.ended_at = now
     if order.status == states.Status.CLOSED.value and order.closed_at is None:
         order.closed_at = now
+
+
+def _keep_attribute(order: WorkOrder, key: str, value: Any) -> None:
+    held = order.attributes or {}
+    if held.get(key) == value or (value is None and key not in held):
+        return
+    kept = {k: v for k, v in held.items() if k != key}
+    order.attributes = kept if value is None else {**kept, key: value}  # a new dict: JSON columns see reassignment only
 
 
 def timeline(session: Session, *, actor: Principal, order_id: int) -> list[OrderEvent]:

@@ -231,11 +231,16 @@ def deadlines(
     accepted_at: datetime | None = None,
     arrived_at: datetime | None = None,
     resolved_at: datetime | None = None,
+    resolution_received_at: datetime | None = None,
     paid_at: datetime | None = None,
     paused: Sequence[tuple[datetime, datetime | None]] = (),
     calendar: WorkCalendar,
 ) -> dict[Step, Deadline]:
     """Due and warning instants of every step whose starting event has happened.
+
+    A resolution the handler's phone sent later (``resolution_received_at``) is met when it
+    was made, but the steps after it count from when it reached us: nobody could call the
+    customer back before.
 
     Time spent waiting on the customer between a step's start and its completion pushes that
     step's deadline (by the paused business time, for business-clock targets). A pause still
@@ -245,7 +250,7 @@ def deadlines(
         "created": created_at,
         "accepted": accepted_at,
         "arrived": arrived_at,
-        "resolved": resolved_at,
+        "resolved": max(_utc(resolved_at), _utc(resolution_received_at)) if resolved_at and resolution_received_at else resolved_at,
         "paid": paid_at,
     }
     met = {"accept": accepted_at, "arrive": arrived_at, "resolve": resolved_at, "callback": None}

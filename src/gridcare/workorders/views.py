@@ -15,8 +15,9 @@ from gridcare.core.i18n import T_, in_language
 from gridcare.core.principal import TASKED_ROLES
 from gridcare.grids import queries as grid_queries
 from gridcare.web.deps import CsrfChecked, CurrentPrincipal, DbSession, IntakeLimited, State
+from gridcare.web.phone import from_form
 from gridcare.web.render import explained, locale_for, render
-from gridcare.workorders import escalation, queries, service, states, support
+from gridcare.workorders import escalation, from_phone, queries, service, states, support
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -152,13 +153,17 @@ def order_command(
     parent_id: int | None = Form(None),
     text: str = Form(""),
     back: str = Form(""),
+    made_at: str = Form(""),
+    phone_time: str = Form(""),
+    submission: str = Form(""),
 ) -> Response:
     given = {"text": text, "note": note, "reason": reason, "resolution": resolution, "satisfaction": satisfaction, "lon": lon, "lat": lat, "handler_id": handler_id, "parent_id": parent_id}
     args = {k: v for k, v in given.items() if v not in ("", None)}
     try:
         # A savepoint: a refused command leaves nothing behind and the page says why.
         with session.begin_nested():
-            service.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=command, args=args)
+            kept = from_form({"made_at": made_at, "phone_time": phone_time, "submission": submission})
+            from_phone.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=command, args=args, **kept)
     except DomainError as exc:
         return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     target = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
@@ -183,7 +188,10 @@ def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal
     orders = queries.queue(session, actor=principal, mine=True, now=now)
     # A department or contractor is pulled in by task, not made the order's handler.
     tasks = support.unit_tasks(session, actor=principal) if principal.role in TASKED_ROLES else None
-    return render(request, "orders/mobile.html", principal=principal, rows=queries.queue_rows(session, orders, now), unit_tasks=tasks, now=now)
+    return render(
+        request, "orders/mobile.html", principal=principal, rows=queries.queue_rows(session, orders, now), unit_tasks=tasks, now=now, rendered=now,
+        arrival_categories={c for c, steps in states.DEFAULT_CATEGORY_STEPS.items() if steps.needs_arrival},
+    )  # fmt: skip
 
 
 @router.get("/admin/sla", response_class=HTMLResponse)

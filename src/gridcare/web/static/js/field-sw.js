@@ -1,8 +1,9 @@
-// The rep's phone keeps the patrol pages and what they need, so that a rep out of signal can
-// still open today's stops and record them (offline.js keeps the records). Network first:
-// with signal the rep always sees the server's page; the copy is only for when there is none.
-// Served as /field/sw.js, so it controls the /field/ pages alone; signing in again drops the
-// copies (app.js on the login page).
+// The rep's phone keeps the patrol pages, the work-order page /m and what they need, so that
+// a rep out of signal can still open today's stops and orders and record them (offline.js
+// keeps the records). Network first: with signal the rep always sees the server's page; the
+// copy is only for when there is none. Served as /field/sw.js with the whole site as its
+// scope, it answers for those pages and the files they load, and lets every other request
+// by; signing in again drops the copies (app.js on the login page).
 "use strict";
 var CACHE = "gridcare-field";
 var FRESH_MS = 60 * 60 * 1000;
@@ -12,8 +13,19 @@ var MAX_PAGES = 60;
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
+function kept(path) {
+  return (path.indexOf("/field/") === 0 && path !== "/field/sw.js") || path === "/m";
+}
+
 function isPage(request, url) {
-  return request.mode === "navigate" && url.pathname.indexOf("/field/") === 0 && url.pathname !== "/field/sw.js";
+  return request.mode === "navigate" && kept(url.pathname);
+}
+
+// A file is kept when a kept page loads it: a desk agent's pages go by as if there were no worker.
+function forKeptPage(request, url) {
+  if (url.pathname.indexOf("/static/") !== 0 || !request.referrer) return false;
+  var from = new URL(request.referrer).pathname;
+  return kept(from) || from.indexOf("/static/") === 0;  // a font or image its stylesheet names
 }
 
 // A page is kept under its path alone: "?msg=..." after a check-in is the same page.
@@ -49,7 +61,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (isPage(request, url) || url.pathname.indexOf("/static/") === 0) {
+  if (isPage(request, url) || forKeptPage(request, url)) {
     event.respondWith(networkFirst(request, keyFor(request, url)));
   }
 });

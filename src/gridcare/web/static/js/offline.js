@@ -1,8 +1,9 @@
-// Check-ins and findings made without signal (离线巡视). A rep at a rural asset often has no
-// signal: the record is kept on the phone (IndexedDB, photos included) with the time it was
-// made and an id of its own, and sent when the signal returns; the server counts it from
-// when it was made and takes a record sent twice once. With signal, the form is sent the
-// same way and the page follows the server's answer, as a plain form would.
+// Check-ins, findings, visits, data changes and work-order steps made without signal (离线巡视,
+// 离线工单). A rep at a rural asset or in a basement switch room often has no signal: the
+// record is kept on the phone (IndexedDB, photos included) with the time it was made and an
+// id of its own, and sent when the signal returns; the server counts it from when it was
+// made and takes a record sent twice once. With signal, the form is sent the same way and
+// the page follows the server's answer, as a plain form would.
 (function () {
   "use strict";
   var box = document.getElementById("offline-queue");
@@ -134,10 +135,19 @@
     });
   }
 
-  // The stop a record belongs to says so, and its form closes: it is done, as far as the rep goes.
+  // The stop or order a record belongs to says so, and its form closes: it is done, as far as
+  // the rep goes. An order's step shows the next one (data-then): the page is as of the last
+  // signal, the rep is already further on.
   function mark(rec) {
-    var form = document.querySelector("form[action='" + rec.action + "']");
+    var form = document.querySelector(rec.key ? "form[data-key='" + rec.key + "']" : "form[action='" + rec.action + "']");
     if (!form) return;
+    if (form.hasAttribute("data-then")) {
+      form.hidden = true;
+      var order = form.closest("article");
+      if (order) order.classList.add("kept");  // its countdown is the server's, before this step
+      var next = form.dataset.then && document.querySelector("form[data-key='" + form.dataset.then + "']");
+      if (next) next.hidden = false;
+    }
     var card = form.closest("article");
     var line = document.createElement("p");
     line.className = "kept-line";
@@ -171,7 +181,7 @@
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
     position(form).then(function () {
-      var rec = { id: newId(), user: USER, action: form.getAttribute("action"), made_at: new Date().toISOString(), state: "waiting", fields: [] };
+      var rec = { id: newId(), user: USER, action: form.getAttribute("action"), key: form.dataset.key || "", made_at: new Date().toISOString(), state: "waiting", fields: [] };
       var kind = form.querySelector("select[name=kind]");
       rec.label = form.dataset.offline + (kind ? " " + kind.options[kind.selectedIndex].text : "");
       new FormData(form).forEach(function (value, name) {
@@ -206,7 +216,7 @@
     // Read before registering: the new worker takes the page over at once (clients.claim),
     // after the page and its files came from the network without it.
     var kept = !!navigator.serviceWorker.controller;
-    navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).then(function () {
+    navigator.serviceWorker.register("/field/sw.js", { scope: "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
       // The pages the rep may need out of signal (the visits due), and, the first time, this

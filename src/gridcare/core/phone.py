@@ -1,4 +1,4 @@
-"""When a record made on a rep's phone counts from (离线巡视).
+"""When a record made on a rep's phone counts from (离线巡视, 离线工单).
 
 A rep on a rural round often has no signal at the asset; the phone keeps the check-in or
 finding and sends it when the signal returns, with the time it was made. That time is the
@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from gridcare.core.errors import Conflict, InvalidInput
 from gridcare.core.i18n import T_
-from gridcare.field import rules
 
 # Phones set their clocks from the network; a few minutes either way is a clock, not a story.
 SKEW = timedelta(minutes=5)
@@ -65,12 +64,6 @@ def _utc(moment: datetime) -> datetime | None:
         return moment.astimezone(UTC)
     except OverflowError:
         return None
-
-
-def may_still_check_in(*, status: str, due_on: date, grace_days: int, made_on: date) -> bool:
-    """A patrol marked missed still takes a check-in made (on the phone) before it was missed:
-    the rep was there, the signal was not."""
-    return status != "missed" or rules.task_state(due_on, made_on, grace_days) is not rules.TaskState.MISSED
 
 
 def submission_id(value: str | None) -> str | None:
@@ -157,3 +150,11 @@ def habits(records: Sequence[Kept]) -> tuple[list[Habit], Habit]:
         rows.append(Habit(h.who, h.records, h.sent_later, h.doubted, h.median_delay, pointed_out=pointed))
     rows.sort(key=lambda h: (-h.share, -h.sent_later, h.who))
     return rows, team
+
+
+def not_before(made: Made, floor: datetime | None) -> Made:
+    """A record counts from no earlier than ``floor`` (what it follows came then): a phone's
+    time a little off must not put an arrival before the order was accepted."""
+    if floor is None or made.at >= floor:
+        return made
+    return Made(at=floor, sent_at=made.sent_at, claimed_at=made.claimed_at)

@@ -1,0 +1,71 @@
+"""Steps a handler takes on the phone page without signal (离线工单).
+
+A rep reaches a basement switch room or a village pump house and has no signal: the phone
+keeps "accepted", "arrived" and "resolved" with the time each was made and an id of its own,
+and sends them in order when the signal returns. Each counts from when it was made (the
+arrival deadline is met when the rep arrived, not when the phone found a mast), never from
+before the order reached the status it moves on from; sent twice, it is taken once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcare.auth.scoping import scoped
+from gridcare.core import phone
+from gridcare.core.errors import InvalidInput
+from gridcare.core.i18n import T_
+from gridcare.core.principal import Principal
+from gridcare.workorders import service, states
+from gridcare.workorders.models import PhoneCommand, WorkOrder
+from gridcare.workorders.records import get_order, status_since
+
+# What a handler does at the customer's door; the desk's steps are taken with signal.
+PHONE_COMMANDS = frozenset({states.Command.ACCEPT.value, states.Command.ARRIVE.value, states.Command.RESOLVE.value})
+
+
+def execute(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    order_id: int,
+    command: str,
+    args: dict[str, Any] | None = None,
+    made_at: datetime | None = None,
+    phone_time: datetime | None = None,
+    submission: str | None = None,
+) -> WorkOrder:
+    """A command as the phone sends it: ``made_at`` by the phone's clock, ``phone_time`` that
+    clock as it sent it (see ``phone.when_made``), ``submission`` its id. Without them it is
+    the command as given at the desk."""
+    submission = phone.submission_id(submission)
+    if (made_at is not None or submission is not None) and command not in PHONE_COMMANDS:
+        field = "made_at" if made_at is not None else "submission"
+        raise InvalidInput.field(field, T_("only accepting, arriving and resolving are kept on the phone"))
+    if made_at is None and submission is None:
+        return service.execute(session, actor=actor, now=now, order_id=order_id, command=command, args=args)
+    # The order's lock first: a resend racing its first try finds it written.
+    order = get_order(session, actor=actor, order_id=order_id, lock=True)
+    if submission is not None:
+        earlier = session.scalar(select(PhoneCommand).where(PhoneCommand.submission == submission))
+        if phone.sent_before(earlier, here=earlier is not None and earlier.order_id == order.id and earlier.command == command) is not None:
+            return order
+    made = phone.when_made(made_at, now, phone_time)
+    if made.offline:
+        made = phone.not_before(made, status_since(session, order))
+    order = service.execute(session, actor=actor, now=now, order_id=order_id, command=command, args=args, made=made, locked=order)
+    if submission is not None:
+        session.add(PhoneCommand(submission=submission, order_id=order.id, command=command, made_by=actor.login, made_at=made.at, sent_at=made.sent_at, claimed_at=made.claimed_at))
+    return order
+
+
+def kept(session: Session, *, actor: Principal, since: datetime) -> list[phone.Kept]:
+    """The steps taken on the phone page since ``since`` on orders in the actor's scope, as
+    ``phone.habits`` reads them."""
+    stmt = select(PhoneCommand.made_by, PhoneCommand.made_at, PhoneCommand.sent_at, PhoneCommand.claimed_at).join(WorkOrder, WorkOrder.id == PhoneCommand.order_id)
+    stmt = scoped(stmt.where(PhoneCommand.made_at >= since), actor, org_path=WorkOrder.org_path, grid_id=WorkOrder.grid_id)
+    return [phone.Kept(who, made_at, sent_at, claimed_at is not None) for who, made_at, sent_at, claimed_at in session.execute(stmt)]
