@@ -110,3 +110,11 @@ def test_the_team_is_the_sum_of_its_makers(rows):
     assert sum(h.sent_later for h in makers) == team.sent_later and sum(h.doubted for h in makers) == team.doubted
     for h in makers:
         assert h.pointed_out == (h.sent_later >= phone.HABIT_MIN_SENT_LATER and h.share >= 2 * team.share)
+
+
+@given(moment=moments, floor=st.one_of(st.none(), moments), sent=st.booleans(), claimed=st.booleans())
+def test_a_record_never_counts_from_before_what_it_follows(moment, floor, sent, claimed):
+    made = phone.Made(at=moment, sent_at=RECEIVED if sent else None, claimed_at=moment if claimed else None)
+    kept = phone.not_before(made, floor)
+    assert kept.at == (max(moment, floor) if floor is not None else moment)
+    assert (kept.sent_at, kept.claimed_at) == (made.sent_at, made.claimed_at)  # when it came, and the phone's word, stay

@@ -211,3 +211,18 @@ def test_it_refuses_naive_instants_and_nonsense_targets():
 def test_a_kept_policy_comes_back_as_it_was(key, minutes, clock, step):
     policy = sla.with_target(sla.DEFAULT_POLICIES[key], step, sla.Target(minutes, clock, warn_at=0.7))  # type: ignore[arg-type]
     assert sla.from_snapshot(*key, sla.snapshot(policy)) == policy
+
+
+@given(
+    made=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2)),
+    held=st.one_of(st.none(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3))),
+)
+def test_a_resolution_sent_later_is_met_when_made_and_its_callback_runs_from_when_it_came(made, held):
+    repair = policy_for("electric", "repair", "urban")
+    created = local(2026, 3, 10, 10)
+    resolved = created + H + made
+    received = resolved + held if held is not None else None
+    found = deadlines(repair, created_at=created, accepted_at=created + M, arrived_at=created + 30 * M, resolved_at=resolved, resolution_received_at=received, calendar=CAL)
+    as_made = deadlines(repair, created_at=created, accepted_at=created + M, arrived_at=created + 30 * M, resolved_at=received or resolved, calendar=CAL)
+    assert found["resolve"].met_at == resolved  # the rep's own step: when it was done
+    assert found["callback"].due_at == as_made["callback"].due_at  # the desk's: from when it could start

@@ -154,6 +154,7 @@ def load_open_orders(session: Session, *, actor: Principal, now: datetime, city:
     demo_rep = auth.find_user_by_login(session, login="rep")
     first_grid = city.grids[0].code
     accepted: dict[str, list[tuple[int, Any]]] = {}
+    kept_for_rep = False
     people = [c for c in city.customers if c.grid_code == first_grid and c.utility == "electric"][:8] + rng.sample(list(city.customers), count - 8)
     for i, customer in enumerate(people):
         category = rng.choices(list(texts["electric"]), weights=[55, 20, 8, 3, 14])[0]
@@ -169,7 +170,9 @@ def load_open_orders(session: Session, *, actor: Principal, now: datetime, city:
         # still standing on its own is accepted.
         if handler is not None and i % 3 == 1 and created.status == "dispatched":
             rep = auth.principal_for(session, user=handler, origin="demo")
-            if i % 8 == 0 and category == "repair":
+            # Some repairs were worked in a basement: the demo rep's first among them.
+            if category == "repair" and (i % 8 == 0 or (i < 8 and not kept_for_rep)):
+                kept_for_rep = kept_for_rep or i < 8
                 _worked_without_signal(session, rep=rep, now=now, order=created, at=(customer.lon, customer.lat), key=f"demo-{seed}-{i}")
             else:
                 orders.execute(session, actor=rep, now=now, order_id=created.id, command="accept")
@@ -182,8 +185,9 @@ def _worked_without_signal(session: Session, *, rep: Any, now: datetime, order: 
     steps when the rep came up, just now (离线工单)."""
     from gridcare.workorders import from_phone
 
-    for command, after, args in (("accept", 3, {}), ("arrive", 25, {"lon": at[0], "lat": at[1]})):
-        from_phone.execute(session, actor=rep, now=now, order_id=order.id, command=command, args=args, made_at=order.created_at + timedelta(minutes=after), phone_time=now, submission=f"{key}-{command}")
+    age = now - order.created_at
+    for command, share, args in (("accept", 0.1, {}), ("arrive", 0.6, {"lon": at[0], "lat": at[1]})):
+        from_phone.execute(session, actor=rep, now=now, order_id=order.id, command=command, args=args, made_at=order.created_at + age * share, phone_time=now, submission=f"{key}-{command}")
 
 
 # What the reps asked of others today: a department's and a contractor's tasks and a
