@@ -42,12 +42,12 @@ def test_it_lets_a_rep_accept_arrive_and_resolve_on_a_phone(browser, site, scree
     page.wait_for_function("document.querySelector('.gps-lon') && document.querySelector('.gps-lon').value !== ''")
     page.locator(f"article[data-order='{order_id}'] button:has-text('到场')").click()
     page.wait_for_url(url + "/m")
-    page.locator(f"article[data-order='{order_id}'] a:has-text('处理完成')").click()
-    page.wait_for_url(url + f"/orders/{order_id}")
-    page.click("button[data-command='resolve']")
-    page.fill("form[data-form='resolve'] input[name=resolution]", "更换熔断器")
-    page.click("form[data-form='resolve'] button[type=submit]")
-    page.wait_for_url(url + f"/orders/{order_id}")
+    card = page.locator(f"article[data-order='{order_id}']")
+    card.locator(".resolve-form summary:has-text('处理完成')").click()  # on the card: no trip to the order's page
+    card.locator("input[name=resolution]").fill("更换熔断器")
+    card.locator("button:has-text('记录处理结果')").click()
+    page.wait_for_selector(f"article[data-order='{order_id}'] .status-callback_pending")
+    page.goto(url + f"/orders/{order_id}")
     assert "待回访" in page.locator("h1").inner_text()
     timeline = page.locator("ol.timeline").inner_text()
     assert "已接单" in timeline and "已到场" in timeline and "处理完成" in timeline
