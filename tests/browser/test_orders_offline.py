@@ -1,19 +1,20 @@
 """A repair order worked without signal, in a real browser: the rep's order page opens from the
-phone's copy, accepting, arriving and resolving are kept on the phone one after the other (the
-card goes on to the next step), and all three are sent in order when the signal returns,
-each counted from when it was made."""
+phone's copy, accepting, arriving and resolving (with a photo of the site) are kept on the
+phone one after the other (the card goes on to the next step), and all three are sent in
+order when the signal returns, each counted from when it was made."""
 
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.field.conftest import PNG
 from tests.support import area
 from tests.support import org as demo_org
 from tests.support.browser import sign_in
 from tests.support.live import live_site
 
 from gridcare.core.clock import SHANGHAI
-from gridcare.workorders import service
+from gridcare.workorders import service, support
 from gridcare.workorders.models import PhoneCommand, WorkOrder
 
 pytestmark = pytest.mark.browser
@@ -67,6 +68,7 @@ def test_accept_arrive_and_resolve_made_without_signal_are_sent_in_order(browser
     card.locator(".resolve-form summary").click()
     card.locator("input[name=resolution]").fill("更换熔丝")
     card.locator(".resolve-form textarea[name=note]").fill("表箱熔丝熔断，已更换")
+    card.locator(".resolve-form input[name=photos]").set_input_files(files=[{"name": "after.png", "mimeType": "image/png", "buffer": PNG}])
     card.locator("button:has-text('记录处理结果')").click()
     page.wait_for_selector("#offline-queue[data-pending='3']")
     assert card.locator("form:not([hidden])").count() == 0
@@ -93,9 +95,11 @@ def test_accept_arrive_and_resolve_made_without_signal_are_sent_in_order(browser
     with db.read() as session:
         order = session.get(WorkOrder, order_id)
         kept = session.scalars(select(PhoneCommand).order_by(PhoneCommand.made_at)).all()
+        photos = support.attachments_of(session, order_id=order_id)
     near = timedelta(seconds=30)
     assert order.status == "callback_pending" and order.resolution_code == "更换熔丝"
     assert abs(order.accepted_at - (ARRIVED - timedelta(minutes=55))) < near
     assert abs(order.arrived_at - (ARRIVED - timedelta(minutes=50))) < near and order.arrived_lat is not None
     assert abs(order.resolved_at - (ARRIVED - timedelta(minutes=40))) < near
     assert [(k.command, k.sent_at) for k in kept] == [("accept", ARRIVED), ("arrive", ARRIVED), ("resolve", ARRIVED)]
+    assert [(p.filename, p.media_type, p.lat is not None) for p in photos] == [("after.png", "image/png", True)]  # kept on the phone with the step

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from gridcare.audit.models import AuditEntry
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import Conflict, InvalidInput
-from gridcare.workorders import from_phone, records, service
+from gridcare.workorders import from_phone, records, service, support
 from gridcare.workorders.models import OrderEvent, PhoneCommand, WorkOrder
 from tests.support import org as demo_org
 from tests.support.demo_client import load_world, open_client
@@ -150,7 +150,7 @@ def client(settings, database, clock):
         yield c
 
 
-def test_kept_steps_over_the_api_the_pages_and_the_supervisors_look(client, clock):
+def test_kept_steps_over_the_api_the_pages_and_the_supervisors_look(client, clock, database):
     _, token = sign_in(client, "agent", demo_org.PASSWORD)
     made = client.post("/api/v1/work-orders", json={"category": "repair", "account": "E001"}, headers={"X-CSRF-Token": token}).json()
     client.cookies.clear()
@@ -177,8 +177,46 @@ def test_kept_steps_over_the_api_the_pages_and_the_supervisors_look(client, cloc
     assert "已上传 11-24 10:00" in detail and "09:20:00" in detail
     refused = client.post(f"/orders/{made['id']}/do", data={"csrf_token": token, "command": "resolve", "resolution": "x", "made_at": "soon"})
     assert refused.status_code == 303 and "error=" in refused.headers["location"] and "made_at" in refused.headers["location"]
+    # A form sent as the browser sends it without a photo: the file input comes empty.
+    resolved = client.post(f"/orders/{made['id']}/do", data={"csrf_token": token, "command": "resolve", "resolution": "更换熔丝", "back": "/m"}, files={"photos": ("", b"", "application/octet-stream")})
+    assert resolved.status_code == 303 and resolved.headers["location"] == "/m"
+    assert client.get(f"/api/v1/work-orders/{made['id']}").json()["status"] == "callback_pending"
+    with database.read() as session:
+        assert support.attachments_of(session, order_id=made["id"]) == []
 
     client.cookies.clear()
     sign_in(client, "supervisor", demo_org.PASSWORD)
     found = client.get("/api/v1/field/sent-later", params={"days": 30}).json()
     assert [(m["login"], m["records"], m["sent_later"]) for m in found["makers"]] == [("rep", 2, 2)]
+
+
+def test_photos_of_the_site_come_with_the_resolution_once_and_a_bad_one_refuses_it(database, clock, org, tmp_path):
+    from tests.field.conftest import PNG
+
+    order_id = new_order(database, clock, org)
+    step(database, clock, org, order_id, "accept", sent=at("09:02"))
+    step(database, clock, org, order_id, "arrive", sent=at("09:30"), **GPS)
+
+    def resolve(photos, submission="resolve-pics-1"):
+        with database.write() as session:
+            return from_phone.execute(
+                session, actor=org.principal("rep"), now=at("11:00"), order_id=order_id, command="resolve", args={"resolution": "更换熔丝", **GPS},
+                made_at=at("10:00"), phone_time=at("11:00"), submission=submission, photos=photos, data_dir=tmp_path,
+            ).status  # fmt: skip
+
+    with pytest.raises(InvalidInput) as refused:
+        resolve([("after.png", PNG), ("notes.txt", b"not a photo")])
+    assert refused.value.problems[0].field == "photos"
+    assert load(database, order_id)[0].status == "arrived"  # the step and its first photo, both undone
+    with pytest.raises(InvalidInput) as refused:
+        resolve([("p.png", PNG)] * 7)
+    assert (refused.value.problems[0].field, refused.value.problems[0].reason) == ("photos", "at most 6 photos")
+    assert resolve([("before.png", PNG), ("after.png", PNG)]) == "callback_pending"
+    assert resolve([("before.png", PNG), ("after.png", PNG)]) == "callback_pending"  # the phone sent it again
+    with database.read() as session:
+        kept = support.attachments_of(session, order_id=order_id)
+    assert [(a.filename, a.lon, a.uploaded_by) for a in kept] == [("before.png", GPS["lon"], "rep"), ("after.png", GPS["lon"], "rep")]
+    other = new_order(database, clock, org)
+    with pytest.raises(InvalidInput) as refused, database.write() as session:
+        from_phone.execute(session, actor=org.principal("rep"), now=clock.now(), order_id=other, command="accept", photos=[("x.png", PNG)], data_dir=tmp_path)
+    assert refused.value.problems[0].field == "photos"

@@ -8,7 +8,9 @@ before the order reached the status it moves on from; sent twice, it is taken on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -19,12 +21,15 @@ from gridcare.core import phone
 from gridcare.core.errors import InvalidInput
 from gridcare.core.i18n import T_
 from gridcare.core.principal import Principal
-from gridcare.workorders import service, states
+from gridcare.workorders import service, states, support
 from gridcare.workorders.models import PhoneCommand, WorkOrder
 from gridcare.workorders.records import get_order, status_since
 
 # What a handler does at the customer's door; the desk's steps are taken with signal.
 PHONE_COMMANDS = frozenset({states.Command.ACCEPT.value, states.Command.ARRIVE.value, states.Command.RESOLVE.value})
+# The site as found and as left (现场照片): photos come with these steps, a few at most.
+WITH_PHOTOS = frozenset({states.Command.ARRIVE.value, states.Command.RESOLVE.value})
+MAX_PHOTOS = 6
 
 
 def execute(
@@ -38,16 +43,25 @@ def execute(
     made_at: datetime | None = None,
     phone_time: datetime | None = None,
     submission: str | None = None,
+    photos: Sequence[tuple[str, bytes]] = (),
+    data_dir: Path | None = None,
 ) -> WorkOrder:
     """A command as the phone sends it: ``made_at`` by the phone's clock, ``phone_time`` that
-    clock as it sent it (see ``phone.when_made``), ``submission`` its id. Without them it is
-    the command as given at the desk."""
+    clock as it sent it (see ``phone.when_made``), ``submission`` its id, ``photos`` (name,
+    bytes) of the site, kept in ``data_dir`` as the order's attachments. Without the phone's
+    fields it is the command as given at the desk. A photo refused refuses the step."""
     submission = phone.submission_id(submission)
     if (made_at is not None or submission is not None) and command not in PHONE_COMMANDS:
         field = "made_at" if made_at is not None else "submission"
         raise InvalidInput.field(field, T_("only accepting, arriving and resolving are kept on the phone"))
+    if photos and (command not in WITH_PHOTOS or data_dir is None):
+        raise InvalidInput.field("photos", T_("photos come with an arrival or a resolution"))
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput.field("photos", T_("at most %(n)s photos", n=MAX_PHOTOS))
     if made_at is None and submission is None:
-        return service.execute(session, actor=actor, now=now, order_id=order_id, command=command, args=args)
+        order = service.execute(session, actor=actor, now=now, order_id=order_id, command=command, args=args)
+        _attach(session, actor=actor, now=now, order=order, photos=photos, data_dir=data_dir, args=args or {})
+        return order
     # The order's lock first: a resend racing its first try finds it written.
     order = get_order(session, actor=actor, order_id=order_id, lock=True)
     if submission is not None:
@@ -58,9 +72,17 @@ def execute(
     if made.offline:
         made = phone.not_before(made, status_since(session, order))
     order = service.execute(session, actor=actor, now=now, order_id=order_id, command=command, args=args, made=made, locked=order)
+    _attach(session, actor=actor, now=now, order=order, photos=photos, data_dir=data_dir, args=args or {})
     if submission is not None:
         session.add(PhoneCommand(submission=submission, order_id=order.id, command=command, made_by=actor.login, made_at=made.at, sent_at=made.sent_at, claimed_at=made.claimed_at))
     return order
+
+
+def _attach(session: Session, *, actor: Principal, now: datetime, order: WorkOrder, photos: Sequence[tuple[str, bytes]], data_dir: Path | None, args: dict[str, Any]) -> None:
+    if data_dir is None:  # no photos then: checked before the step
+        return
+    for name, data in photos:
+        support.add_attachment(session, actor=actor, now=now, order_id=order.id, filename=name, data=data, data_dir=data_dir, lon=args.get("lon"), lat=args.get("lat"), field="photos")
 
 
 def kept(session: Session, *, actor: Principal, since: datetime) -> list[phone.Kept]:

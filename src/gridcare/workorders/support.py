@@ -193,10 +193,13 @@ def count_open_questions(session: Session, *, actor: Principal) -> int:
     return session.scalar(select(func.count()).select_from(ExpertQuestion).join(WorkOrder, WorkOrder.id == ExpertQuestion.order_id).where(*where)) or 0
 
 
-def add_attachment(session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None) -> Attachment:
+def add_attachment(
+    session: Session, *, actor: Principal, now: datetime, order_id: int, filename: str, data: bytes, data_dir: Path, lon: float | None = None, lat: float | None = None, field: str = "file"
+) -> Attachment:
+    """``field``: the form field an error names (``photos`` when they come with a step)."""
     _works_orders(actor)
     order = service.get_order(session, actor=actor, order_id=order_id)
-    stored = uploads.store(data, data_dir, field="file", allowed=ATTACHMENT_TYPES, allowed_text=T_("a JPEG, PNG, WebP or HEIC photo, or a PDF"))
+    stored = uploads.store(data, data_dir, field=field, allowed=ATTACHMENT_TYPES, allowed_text=T_("a JPEG, PNG, WebP or HEIC photo, or a PDF"))
     safe_name = uploads.safe_filename(filename, "upload")
     row = Attachment(order_id=order.id, filename=safe_name, media_type=stored.media_type, size=stored.size, sha256=stored.sha256, path=stored.path, lon=lon, lat=lat, uploaded_by=actor.login, uploaded_at=now)
     session.add(row)

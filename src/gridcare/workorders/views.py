@@ -3,11 +3,13 @@ phone list, the supervisor board."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from gridcare.core.bounds import whole_number
 from gridcare.core.errors import DomainError
@@ -136,7 +138,7 @@ def order_page(order_id: int, request: Request, session: DbSession, principal: C
 
 
 @router.post("/orders/{order_id}/do", response_model=None)
-def order_command(
+async def order_command(
     order_id: int,
     session: DbSession,
     request: Request,
@@ -163,7 +165,9 @@ def order_command(
         # A savepoint: a refused command leaves nothing behind and the page says why.
         with session.begin_nested():
             kept = from_form({"made_at": made_at, "phone_time": phone_time, "submission": submission})
-            from_phone.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=command, args=args, **kept)
+            # Photos of the site come with an arrival or a resolution; an empty file input sends an unnamed part.
+            files = [(f.filename, await f.read(support.MAX_ATTACHMENT_BYTES + 1)) for f in (await request.form()).getlist("photos") if isinstance(f, UploadFile) and f.filename]
+            from_phone.execute(session, actor=principal, now=state.clock.now(), order_id=order_id, command=command, args=args, **kept, photos=files, data_dir=Path(state.settings.data_dir))
     except DomainError as exc:
         return RedirectResponse(f"/orders/{order_id}?error={quote(explained(request, principal, exc))}", status_code=303)
     target = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
@@ -276,9 +280,6 @@ def sla_save(
 @router.post("/orders/{order_id}/support", response_model=None)
 async def support_action(order_id: int, request: Request, session: DbSession, principal: CurrentPrincipal, state: State) -> Response:
     """The detail page's support forms: add a task, confirm one, ask the experts, upload."""
-    from pathlib import Path
-
-    from gridcare.workorders import support
 
     form = await request.form()
     action = str(form.get("action", ""))
