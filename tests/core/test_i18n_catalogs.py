@@ -27,6 +27,15 @@ def test_it_translates_every_message_into_chinese():
     assert missing == [], f"untranslated in zh_CN (run scripts/update-catalogs.sh): {missing}"
 
 
+def test_every_key_has_its_english_words():
+    # A key such as "event.order.escalated" is no English: left empty, the English page shows the key.
+    with open(LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    worded = {m.id for m in catalog if m.id and m.string}
+    keys = sorted(m for m in extracted() if re.fullmatch(r"[a-z_]+(\.[a-z0-9_]+)+", m))
+    assert keys and [k for k in keys if k not in worded] == []
+
+
 def test_translations_keep_every_placeholder():
     with open(LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po", "rb") as handle:
         catalog = read_po(handle)

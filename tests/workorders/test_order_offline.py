@@ -62,12 +62,14 @@ def test_an_arrival_made_in_time_counts_as_in_time_though_it_arrived_after_the_e
     assert step(database, clock, org, order_id, "arrive", made=at("09:40"), sent=at("10:30"), submission="arrive-0001", **GPS) == "arrived"
 
     order, events, deadlines = load(database, order_id)
-    assert order.arrived_at == at("09:40") and order.escalation_level == 1
+    assert order.arrived_at == at("09:40") and order.escalation_level == 0  # the escalation was needless: withdrawn
     assert deadlines["arrive"].met_at == at("09:40") <= deadlines["arrive"].due_at
     # Restoring counts from the arrival made on the phone: the rep was at work from 09:40.
     assert deadlines["resolve"].due_at == at("09:40") + timedelta(minutes=order.attributes["sla"]["resolve"][0])
     kinds = [(kind, when) for kind, when, _ in events]
-    assert kinds[-2:] == [("order.arrived", at("09:40")), ("order.escalated", at("09:50"))]  # the timeline as it happened
+    # The timeline as it happened: there at 09:40, escalated at 09:50 for want of news, withdrawn at 10:30.
+    assert kinds[-3:] == [("order.arrived", at("09:40")), ("order.escalated", at("09:50")), ("order.escalation_withdrawn", at("10:30"))]
+    assert next(data for kind, _, data in events if kind == "order.escalation_withdrawn") == {"from": 1, "to": 0}
     arrived = next(data for kind, _, data in events if kind == "order.arrived")
     assert datetime.fromisoformat(arrived["sent_at"]) == at("10:30") and datetime.fromisoformat(arrived["made_at"]) == at("09:40")
     with database.read() as session:
@@ -75,6 +77,19 @@ def test_an_arrival_made_in_time_counts_as_in_time_though_it_arrived_after_the_e
         kept = session.scalars(select(PhoneCommand)).one()
     assert datetime.fromisoformat(audit["sent_at"]) == at("10:30") and audit["status"] == "arrived"
     assert (kept.submission, kept.command, kept.made_by, kept.made_at, kept.sent_at) == ("arrive-0001", "arrive", "rep", at("09:40"), at("10:30"))
+
+
+def test_an_arrival_kept_on_the_phone_but_made_late_keeps_its_escalation(database, clock, org):
+    order_id = new_order(database, clock, org)
+    step(database, clock, org, order_id, "accept", sent=at("09:02"))
+    clock.set(at("09:50"))
+    with database.write() as session:
+        service.sweep(session, now=clock.now())
+    step(database, clock, org, order_id, "arrive", made=at("09:47"), sent=at("10:30"), submission="arrive-late-1", **GPS)
+    order, events, _ = load(database, order_id)
+    assert order.escalation_level == 1 and "order.escalation_withdrawn" not in [kind for kind, _, _ in events]
+    with database.write() as session:  # asked again, the order's deadlines still call for the rung
+        assert service.withdraw_needless_escalation(session, actor=org.principal("rep"), now=at("10:31"), order=session.get(WorkOrder, order_id)) == 1
 
 
 def test_a_resend_is_taken_once_and_an_id_on_another_step_is_refused(database, clock, org):

@@ -226,3 +226,20 @@ def test_a_resolution_sent_later_is_met_when_made_and_its_callback_runs_from_whe
     as_made = deadlines(repair, created_at=created, accepted_at=created + M, arrived_at=created + 30 * M, resolved_at=received or resolved, calendar=CAL)
     assert found["resolve"].met_at == resolved  # the rep's own step: when it was done
     assert found["callback"].due_at == as_made["callback"].due_at  # the desk's: from when it could start
+
+
+@given(
+    done=st.one_of(st.none(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2))),
+    waited=st.one_of(st.none(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2))),
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3)),
+)
+def test_the_rung_deserved_counts_a_step_as_late_as_it_was_done(done, waited, later):
+    created = local(2026, 3, 10, 10)
+    due_at = created + H
+    step = sla.Deadline("arrive", due_at, due_at - 10 * M, "wall", met_at=created + done if done is not None else None, paused_since=created + waited if waited is not None else None)
+    now = created + (done or timedelta(0)) + (waited or timedelta(0)) + later
+    as_of = step.met_at or step.paused_since or now
+    assert sla.deserved_level([step], now, LADDER) == escalation_level(due_at, as_of, LADDER)
+    assert sla.deserved_level([], now, LADDER) == 0
+    if step.met_at is not None and step.met_at < due_at:
+        assert sla.deserved_level([step], now, LADDER) == 0  # done in time: no rung, however late the news

@@ -72,6 +72,8 @@ def execute(
     if made.offline:
         made = phone.not_before(made, status_since(session, order))
     order = service.execute(session, actor=actor, now=now, order_id=order_id, command=command, args=args, made=made, locked=order)
+    if made.offline and order.escalation_level:
+        service.withdraw_needless_escalation(session, actor=actor, now=now, order=order)
     _attach(session, actor=actor, now=now, order=order, photos=photos, data_dir=data_dir, args=args or {})
     if submission is not None:
         session.add(PhoneCommand(submission=submission, order_id=order.id, command=command, made_by=actor.login, made_at=made.at, sent_at=made.sent_at, claimed_at=made.claimed_at))

@@ -52,6 +52,7 @@ __all__ = [
     "CATEGORIES", "CHANNELS", "REPEAT_WINDOW", "Created", "Intake", "IntakePlan", "Pauses", "Step", "anything_due", "apply", "audit_view", "calendar",
     "commit_order", "create_order", "dispatch_choice", "execute", "facts_of", "find_replay", "get_order", "is_handler", "order_deadlines", "pauses_of",
     "plan_order", "rate_answered", "read_intake_ahead", "record_events", "record_steps", "refresh_deadlines", "sweep", "timeline", "visible_to",
+    "withdraw_needless_escalation",
 ]  # fmt: skip
 
 
@@ -236,3 +237,18 @@ def sweep(session: Session, *, now: datetime, limit: int = 500) -> int:
         if order.next_check_at is not None and order.next_check_at <= now:
             order.next_check_at = now + timedelta(minutes=1)  # never spin on one order
     return escalated
+
+
+def withdraw_needless_escalation(session: Session, *, actor: Principal, now: datetime, order: WorkOrder) -> int:
+    """After a step the handler's phone kept: if it was done in time after all, the rungs its
+    lateness called come down (超时升级撤回), with a timeline entry saying so; a step done late,
+    or one still late, keeps its rung. Who was told stays told. Returns the order's rung."""
+    offsets = [r.after for r in escalation.ladder_for(session, order.utility)]
+    deserved = sla.deserved_level(order_deadlines(session, order).values(), now, offsets)
+    if deserved >= order.escalation_level:
+        return order.escalation_level
+    event = states.Event("order.escalation_withdrawn", {"from": order.escalation_level, "to": deserved})
+    record_events(session, actor, now, order, (event,), status_from=order.status, note=f"level {order.escalation_level} to {deserved}: done in time, sent later from the phone")
+    audit.record(session, actor=actor, at=now, action="order.withdraw_escalation", entity="order", entity_id=order.id, before={"escalation_level": order.escalation_level}, after={"escalation_level": deserved}, org_path=order.org_path)
+    order.escalation_level = deserved
+    return deserved

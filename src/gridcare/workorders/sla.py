@@ -319,6 +319,13 @@ def escalation_level(due_at: datetime, now: datetime, ladder: Sequence[timedelta
     return sum(1 for offset in ladder if at >= _utc(due_at) + offset)
 
 
+def deserved_level(found: Iterable[Deadline], now: datetime, ladder: Sequence[timedelta]) -> int:
+    """The rung an order's deadlines call for as now known: a step done, as late as it was
+    done; one waiting on the customer, as late as when the wait began; one still open, as late
+    as it is now. Below the order's rung when a step the phone kept turned out done in time."""
+    return max((escalation_level(d.due_at, d.met_at or d.paused_since or now, ladder) for d in found), default=0)
+
+
 def next_escalation_at(
     due_at: datetime, now: datetime, ladder: Sequence[timedelta]
 ) -> datetime | None:
