@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -159,6 +160,17 @@ def postgres_database(prefix: str, admin_url: str = PG_ADMIN_URL, *, keep: bool 
     finally:
         if not keep:
             drop_postgres_database(name, admin_url)
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, prefix: str) -> Iterator[str]:
+    """A scratch database of ``kind`` (``postgresql`` or ``sqlite``), gone afterwards; yields its URL."""
+    if kind == "postgresql":
+        with postgres_database(prefix) as url:
+            yield url
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/{prefix}.sqlite3"
 
 
 def drop_postgres_database(name_or_url: str, admin_url: str = PG_ADMIN_URL) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from _common import postgres_database
+from _common import scratch_database
 from _loadbuild import prepare
 
 
@@ -115,12 +114,8 @@ def main() -> None:
     def say(text: str) -> None:
         print(text, file=sys.stderr)
 
-    if args.database == "postgresql":
-        with postgres_database("gridcare_merge") as url:
-            found = run(url, args.calls, say)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            found = run(f"sqlite:///{tmp}/merge.sqlite3", args.calls, say)
+    with scratch_database(args.database, "gridcare_merge") as url:
+        found = run(url, args.calls, say)
     print(
         f"{found['calls']} calls merged on {found['database']}: {found['ms_per_call_10']:.2f} ms a call in chunks of 10, "
         f"{found['ms_per_call_shipped']:.2f} ms in chunks of {found['shipped_chunk']} (shipped); bare writes {found['baseline_ms_per_call']:.2f} ms; ratio {found['ratio']:.2f}"

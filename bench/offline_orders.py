@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from _common import postgres_database
+from _common import scratch_database
 from _loadbuild import prepare
 
 GPS = {"lon": 112.98, "lat": 28.2}
@@ -119,12 +118,8 @@ def main() -> None:
     def say(text: str) -> None:
         print(text, file=sys.stderr)
 
-    if args.database == "postgresql":
-        with postgres_database("gridcare_offline_orders") as url:
-            found = run(url, args.orders, say)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            found = run(f"sqlite:///{tmp}/offline_orders.sqlite3", args.orders, say)
+    with scratch_database(args.database, "gridcare_offline_orders") as url:
+        found = run(url, args.orders, say)
     print(f"{found['steps']} order steps each way on {found['database']}")
     print(f"sent as made (baseline)  {found['online_ms']:7.3f} ms each")
     print(f"kept, sent later         {found['kept_ms']:7.3f} ms each   ×{found['kept_ratio']} of the baseline")

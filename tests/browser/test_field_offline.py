@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.field.conftest import PNG, add_hydrant
 from tests.support import area
 from tests.support import org as demo_org
-from tests.support.browser import sign_in
+from tests.support.browser import phone_on, sign_in
 from tests.support.live import live_site
 
 from gridcare.core.clock import SHANGHAI
@@ -20,7 +20,6 @@ from gridcare.field.models import Finding, PatrolStop, Visit, VisitPlan
 from gridcare.workorders import support
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 AT_H1 = {"longitude": 112.93102, "latitude": 28.12103}  # a few metres from hydrant H1
 KEPT = "caches.open('gridcare-field').then(c => Promise.all([c.match(location.origin + '/field/today'), c.match(location.origin + '/static/js/offline.js')])).then(r => r.every(Boolean))"
 
@@ -43,19 +42,7 @@ def site(sqlite_database, clock, tmp_path):
 
 def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(browser, site, screenshot_dir):
     url, db = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=AT_H1, permissions=["geolocation"], is_mobile=True, has_touch=True)
-    context.clock.install()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, url, "w_rep")
-    page.goto(url + "/field/today")
-    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
-    for _ in range(100):  # the page and its files are on the phone
-        if page.evaluate(KEPT):
-            break
-        page.wait_for_timeout(100)
-    assert page.evaluate(KEPT)
+    context, page, errors = phone_on(browser, url, "w_rep", "/field/today", geolocation=AT_H1, kept=KEPT, clock=True)
 
     context.set_offline(True)
     page.reload()
@@ -121,16 +108,7 @@ def test_a_check_in_and_a_finding_made_without_signal_are_sent_when_it_returns(b
 
 def _on_patrol_page(browser, url, *, init_script=None):
     """The water rep's phone at hydrant H1, signed in, on today's patrol page with its worker ready."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=AT_H1, permissions=["geolocation"], is_mobile=True)
-    if init_script:
-        context.add_init_script(init_script)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, url, "w_rep")
-    page.goto(url + "/field/today")
-    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
-    return context, page, errors
+    return phone_on(browser, url, "w_rep", "/field/today", geolocation=AT_H1, init_script=init_script)
 
 
 def _stop(session, code):

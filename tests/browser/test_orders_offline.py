@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.field.conftest import PNG
 from tests.support import area
 from tests.support import org as demo_org
-from tests.support.browser import sign_in
+from tests.support.browser import phone_on
 from tests.support.live import live_site
 
 from gridcare.core.clock import SHANGHAI
@@ -18,7 +18,6 @@ from gridcare.workorders import service, support
 from gridcare.workorders.models import PhoneCommand, WorkOrder
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 AT_E001 = {"longitude": 112.9201, "latitude": 28.1202}
 KEPT = "caches.open('gridcare-field').then(c => Promise.all([c.match(location.origin + '/m'), c.match(location.origin + '/static/js/offline.js')])).then(r => r.every(Boolean))"
 ARRIVED = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)  # the server's clock when the signal returns
@@ -38,19 +37,7 @@ def site(sqlite_database, clock, tmp_path):
 
 def test_accept_arrive_and_resolve_made_without_signal_are_sent_in_order(browser, site, screenshot_dir):
     url, db, order_id = site
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=AT_E001, permissions=["geolocation"], is_mobile=True, has_touch=True)
-    context.clock.install()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, url, "rep")
-    page.goto(url + "/m")
-    page.wait_for_selector("#offline-queue[data-ready='1']", state="attached")
-    for _ in range(100):  # the page and its files are on the phone
-        if page.evaluate(KEPT):
-            break
-        page.wait_for_timeout(100)
-    assert page.evaluate(KEPT)
+    context, page, errors = phone_on(browser, url, "rep", "/m", geolocation=AT_E001, kept=KEPT, clock=True)
 
     context.set_offline(True)
     page.reload()

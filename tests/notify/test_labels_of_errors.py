@@ -29,3 +29,6 @@ def test_why_a_fallback_ladder_stopped_is_read_out_in_chinese():
     assert ladder_text("error: template sms.order: unknown field 'x'", zh) == "升级提醒已中止：template sms.order: unknown field 'x'"
     assert ladder_text("error: template sms.order: unknown field 'x'", en) == "Fallback stopped: template sms.order: unknown field 'x'"
     assert ladder_text(None, zh) == ""
+    # Every reason the platform stops a ladder with is read out, none shown as stored.
+    for reason in ("accepted", "merged", "redispatched", "withdrawn", "completed"):
+        assert ladder_text(reason, zh) != reason and ladder_text(reason, en) != reason

@@ -15,6 +15,7 @@ from gridcare.audit.models import AuditEntry
 from gridcare.core.clock import SHANGHAI
 from gridcare.core.errors import Conflict, InvalidInput
 from gridcare.workorders import from_phone, records, service, support
+from gridcare.notify.models import Notification
 from gridcare.workorders.models import OrderEvent, PhoneCommand, WorkOrder
 from tests.support import org as demo_org
 from tests.support.demo_client import load_world, open_client
@@ -70,6 +71,9 @@ def test_an_arrival_made_in_time_counts_as_in_time_though_it_arrived_after_the_e
     # The timeline as it happened: there at 09:40, escalated at 09:50 for want of news, withdrawn at 10:30.
     assert kinds[-3:] == [("order.arrived", at("09:40")), ("order.escalated", at("09:50")), ("order.escalation_withdrawn", at("10:30"))]
     assert next(data for kind, _, data in events if kind == "order.escalation_withdrawn") == {"from": 1, "to": 0}
+    with database.read() as session:  # the rep's "late" pop-up closes: they were not
+        late = session.scalars(select(Notification).where(Notification.source_id == order_id, Notification.event == "order.escalated", Notification.channel == "popup")).all()
+    assert late and all(n.acknowledged_at == at("10:30") and n.ladder_next_at is None for n in late)
     arrived = next(data for kind, _, data in events if kind == "order.arrived")
     assert datetime.fromisoformat(arrived["sent_at"]) == at("10:30") and datetime.fromisoformat(arrived["made_at"]) == at("09:40")
     with database.read() as session:

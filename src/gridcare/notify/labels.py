@@ -63,6 +63,9 @@ LADDER_LABELS = {
     "acknowledged": N_("Acknowledged"),
     "accepted": N_("Accepted in time"),
     "completed": N_("Fallback finished"),
+    "merged": N_("Merged into another order"),
+    "redispatched": N_("Redispatched"),
+    "withdrawn": N_("Escalation withdrawn"),
 }
 
 

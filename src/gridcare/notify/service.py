@@ -237,8 +237,9 @@ def acknowledge(session: Session, *, actor: Principal, now: datetime, notificati
 
 def answered(session: Session, *, now: datetime, source: tuple[str, int], event: str, user_id: int, reason: str) -> int:
     """The recipient did what their pop-ups of ``event`` about ``source`` asked (accepted the
-    order they announced): the pop-ups count as seen now, their ladders stop, and the
-    recipient's open pages close them. Returns how many."""
+    order they announced), or what they told of is no longer so (an escalation withdrawn):
+    the pop-ups count as seen now, their ladders stop, and the recipient's open pages close
+    them. Returns how many."""
     notes = session.scalars(
         select(Notification).where(
             Notification.source_kind == source[0], Notification.source_id == source[1], Notification.event == event, Notification.channel == "popup",

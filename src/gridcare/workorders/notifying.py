@@ -112,6 +112,14 @@ def handler_name(session: Session, order: WorkOrder) -> str:
     return user.display_name if user else ""
 
 
+def escalation_withdrawn(session: Session, now: datetime, order: WorkOrder) -> None:
+    """The handler's pop-ups telling them the order was late close: it was not."""
+    if order.handler_id is not None:
+        from gridcare.notify import service as notify
+
+        notify.answered(session, now=now, source=("order", order.id), event="order.escalated", user_id=order.handler_id, reason="withdrawn")
+
+
 def tell_escalation(session: Session, now: datetime, order: WorkOrder, rung: int, audience: str) -> None:
     """The handler rung is a forced pop-up to the handler; higher rungs reach every signed-in
     member of the role called in (the supervision board lists the order for them too)."""

@@ -251,4 +251,5 @@ def withdraw_needless_escalation(session: Session, *, actor: Principal, now: dat
     record_events(session, actor, now, order, (event,), status_from=order.status, note=f"level {order.escalation_level} to {deserved}: done in time, sent later from the phone")
     audit.record(session, actor=actor, at=now, action="order.withdraw_escalation", entity="order", entity_id=order.id, before={"escalation_level": order.escalation_level}, after={"escalation_level": deserved}, org_path=order.org_path)
     order.escalation_level = deserved
+    notifying.escalation_withdrawn(session, now, order)
     return deserved
