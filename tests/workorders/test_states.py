@@ -397,3 +397,19 @@ def test_a_score_of_two_or_less_leaves_the_customer_unsettled_whether_a_callback
     for score in range(1, 6):
         decided = decide(called_back, Command.CALLBACK, actor_role="agent", actor_is_handler=False, args={"satisfaction": score})
         assert (decided.status is not Status.CLOSED) is unsettled(score)
+
+
+def test_the_steps_ahead_at_the_door_start_where_the_handler_may_act_now():
+    from gridcare.workorders.states import Command, OrderFacts, Status, steps_ahead
+
+    def ahead(category, status, **kw):
+        return [c.value for c in steps_ahead(OrderFacts.for_category(category, status, handler_id=7, **kw), "rep", True)]
+
+    assert ahead("repair", Status.DISPATCHED) == ["accept", "arrive", "resolve"]
+    assert ahead("repair", Status.ACCEPTED) == ["arrive", "resolve"]
+    assert ahead("complaint", Status.ACCEPTED) == ["resolve"]  # answered by contacting the customer: no visit
+    assert ahead("repair", Status.ARRIVED) == ["resolve"]
+    assert ahead("repair", Status.ACCEPTED, transfer_pending=True) == []  # the supervisor decides first
+    assert ahead("repair", Status.WAITING_CUSTOMER) == [] and ahead("repair", Status.CALLBACK_PENDING) == []
+    assert [c.value for c in steps_ahead(OrderFacts.for_category("repair", Status.DISPATCHED, handler_id=7), "rep", False)] == []  # not theirs
+    assert Command.ACCEPT in steps_ahead(OrderFacts.for_category("consultation", Status.DISPATCHED, handler_id=7), "expert", True)

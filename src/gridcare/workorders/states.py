@@ -508,6 +508,16 @@ def available_commands(order: OrderFacts, actor_role: str, actor_is_handler: boo
     return found
 
 
+def steps_ahead(order: OrderFacts, actor_role: str, actor_is_handler: bool) -> tuple[Command, ...]:
+    """The handler's steps at the customer's door still to take, in order, from the one this
+    actor may take now: accept, arrive where the category needs it, resolve. Empty when none
+    may be taken now (another's order, a transfer pending, waiting on the customer)."""
+    door = (Command.ACCEPT, *((Command.ARRIVE,) if order.needs_arrival else ()), Command.RESOLVE)
+    now = set(available_commands(order, actor_role, actor_is_handler))
+    first = next((i for i, command in enumerate(door) if command in now), len(door))
+    return door[first:]
+
+
 def apply(order: OrderFacts, decision: Decision) -> OrderFacts:
     return replace(order, status=decision.status, **decision.changes)
 

@@ -194,7 +194,7 @@ def rep_mobile(request: Request, session: DbSession, principal: CurrentPrincipal
     tasks = support.unit_tasks(session, actor=principal) if principal.role in TASKED_ROLES else None
     return render(
         request, "orders/mobile.html", principal=principal, rows=queries.queue_rows(session, orders, now), unit_tasks=tasks, now=now, rendered=now,
-        arrival_categories={c for c, steps in states.DEFAULT_CATEGORY_STEPS.items() if steps.needs_arrival},
+        ahead={o.id: [c.value for c in states.steps_ahead(service.facts_of(o), principal.role.value, service.is_handler(principal, o))] for o in orders},
     )  # fmt: skip
 
 
